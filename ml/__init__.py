@@ -1,0 +1,1 @@
+"""Learned eviction policy and the ML sidecar: arrive with their issues."""

@@ -1,0 +1,1 @@
+"""Operations: configuration, logging, CLI entry points (metrics, HTTP admin, persistence later)."""

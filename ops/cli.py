@@ -1,0 +1,61 @@
+"""`predis-server [config-file] [--option value ...]`: parse config, start the server."""
+
+import asyncio
+import os
+import signal
+import sys
+
+from .config import Config, ConfigError
+from .logging import configure
+
+
+def build_config(argv) -> Config:
+    config = Config()
+    try:
+        config.load_argv(argv)
+    except (ConfigError, OSError) as exc:
+        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
+        sys.exit(1)
+    return config
+
+
+def _install_loop():
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a hard dependency; fallback for dev
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+async def _serve(config) -> None:
+    from server.app import PredisServer
+
+    data_dir = config["dir"]
+    os.makedirs(data_dir, exist_ok=True)
+    server = PredisServer(config)
+    await server.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.request_shutdown)
+    await server.serve_until_shutdown()
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-v", "--version"):
+        from server.app import PREDIS_VERSION, VERSION
+
+        print(f"Predis server v={PREDIS_VERSION} (Redis {VERSION} compatible)")
+        return
+    config = build_config(argv)
+    configure(config["loglevel"], config["logfile"])
+    loop = _install_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_serve(config))
+    finally:
+        loop.close()
+
+
+if __name__ == "__main__":
+    main()

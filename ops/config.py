@@ -1,0 +1,325 @@
+"""Configuration: redis.conf syntax, command-line overrides, CONFIG GET/SET semantics.
+
+Values are kept as Python values keyed by canonical name (`config["maxmemory"]` is an int).
+Validation messages are Redis 7.2's, without the 'CONFIG SET failed ...' wrapper that the
+CONFIG command adds.
+"""
+
+import fnmatch
+import os
+import re
+
+from server.protocol.reader import ProtocolError, split_inline
+
+from .config_params import BY_NAME, PARAMS, Param
+
+PROTECTED = {"dir", "dbfilename"}
+_MEM_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
+              "g": 1000**3, "gb": 1024**3}
+_INT_RE = re.compile(r"-?\d+\Z")
+_NOTIFY_CLASSES = "Ag$lshzxeKEtmdn"
+_COBL_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
+
+
+class ConfigError(Exception):
+    """A value or directive was rejected; `reason` is Redis's text, `name` the parameter."""
+
+    def __init__(self, reason: str, name: str = ""):
+        super().__init__(f"{name}: {reason}" if name else reason)
+        self.reason = reason
+        self.name = name
+
+
+def parse_memory(text: str):
+    m = re.fullmatch(r"(-?\d+)([a-zA-Z]*)", text)
+    if not m or m.group(2).lower() not in _MEM_UNITS:
+        return None
+    return int(m.group(1)) * _MEM_UNITS[m.group(2).lower()]
+
+
+def _parse_int(text: str):
+    return int(text) if _INT_RE.match(text) else None
+
+
+class Config:
+    """The live configuration. `on_change[name]` callbacks apply a new value to the server."""
+
+    def __init__(self):
+        self.values = {}
+        self.on_change = {}
+        self.config_file = None
+        for param in PARAMS:
+            self.values[param.name] = self._convert(param, param.default)
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    # -- conversion -------------------------------------------------------------------
+    def _convert(self, param: Param, text: str):
+        kind = param.kind
+        if kind == "bool":
+            low = text.lower()
+            if low not in ("yes", "no"):
+                raise ConfigError("argument must be 'yes' or 'no'")
+            return low == "yes"
+        if kind == "int":
+            value = _parse_int(text)
+            if value is None:
+                raise ConfigError("argument couldn't be parsed into an integer")
+            return self._bounded(param, value)
+        if kind == "octal":
+            try:
+                value = int(text, 8)
+            except ValueError:
+                raise ConfigError("argument couldn't be parsed into an integer") from None
+            return self._bounded(param, value)
+        if kind == "mem":
+            if param.name == "maxmemory-clients" and text.endswith("%"):
+                pct = _parse_int(text[:-1])
+                if pct is None or pct < 0:
+                    raise ConfigError("argument must be a memory or percent value")
+                return -pct  # Redis stores percentages as negative numbers
+            value = parse_memory(text)
+            if value is None or value < 0:
+                raise ConfigError("argument must be a memory value")
+            return self._bounded(param, value)
+        if kind == "enum":
+            low = text.lower()
+            if low not in param.choices:
+                raise ConfigError(
+                    "argument(s) must be one of the following: " + ", ".join(param.choices))
+            return low
+        if kind == "flags":
+            words = text.lower().split()
+            if not words or any(w not in param.choices for w in words):
+                raise ConfigError(
+                    "argument(s) must be one of the following: " + ", ".join(param.choices))
+            return " ".join(words)
+        if kind == "save":
+            return _parse_save(text)
+        if kind == "notify":
+            return _parse_notify(text)
+        if kind == "cobl":
+            return _parse_cobl(text, self.values.get("client-output-buffer-limit"))
+        if kind == "ints3":
+            parts = text.split()
+            if len(parts) != 3:
+                raise ConfigError("wrong number of arguments")
+            nums = [_parse_int(p) for p in parts]
+            if None in nums or any(not -2000 <= n <= 2000 for n in nums):
+                raise ConfigError("Invalid oom-score-adj-values")
+            return nums
+        if kind == "percentiles":
+            try:
+                nums = [float(p) for p in text.split()]
+            except ValueError:
+                raise ConfigError("latency-tracking-info-percentiles parameters should be "
+                                  "a space separated list of double values") from None
+            if any(not 0.0 <= n <= 100.0 for n in nums):
+                raise ConfigError(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+            return nums
+        if kind == "bind":
+            return text.split()
+        if kind == "dir":
+            return text
+        return text  # str
+
+    @staticmethod
+    def _bounded(param: Param, value: int) -> int:
+        if not param.low <= value <= param.high:
+            raise ConfigError(
+                f"argument must be between {param.low} and {param.high} inclusive")
+        return value
+
+    def render(self, name: str) -> str:
+        """The value as CONFIG GET shows it."""
+        param = BY_NAME[name]
+        value = self.values[param.name]
+        kind = param.kind
+        if kind == "bool":
+            return "yes" if value else "no"
+        if kind == "octal":
+            return format(value, "o")
+        if kind == "mem" and isinstance(value, int) and value < 0:
+            return f"{-value}%"
+        if kind == "save":
+            return " ".join(f"{s} {c}" for s, c in value)
+        if kind == "notify":
+            return value
+        if kind == "cobl":
+            return " ".join(f"{cls} {h} {s} {sec}" for cls, (h, s, sec) in value.items())
+        if kind == "ints3":
+            return " ".join(str(n) for n in value)
+        if kind == "percentiles":
+            return " ".join(_fmt_pct(n) for n in value)
+        if kind == "bind":
+            return " ".join(value)
+        if kind == "dir":
+            return os.path.abspath(value)
+        return str(value)
+
+    # -- CONFIG GET / SET ---------------------------------------------------------------
+    def matching(self, pattern: str) -> list:
+        """(name, rendered value) pairs for CONFIG GET, aliases included, as Redis lists them."""
+        pattern = pattern.lower()
+        if pattern in BY_NAME:
+            return [(pattern, self.render(pattern))]
+        return [(name, self.render(name)) for name in BY_NAME if fnmatch.fnmatchcase(name, pattern)]
+
+    def set_many(self, pairs: list, at_start: bool = False) -> None:
+        """Apply name/value pairs atomically: all are validated before any takes effect."""
+        staged = []
+        seen = set()
+        for name, text in pairs:
+            param = BY_NAME.get(name.lower())
+            if param is None:
+                raise KeyError(name)
+            if param.name in seen:
+                raise ConfigError("duplicate parameter", name)
+            seen.add(param.name)
+            if not at_start:
+                if param.immutable:
+                    raise ConfigError("can't set immutable config", name)
+                if param.name in PROTECTED and self.values["enable-protected-configs"] == "no":
+                    raise ConfigError("can't set protected config", name)
+            try:
+                staged.append((param, self._convert(param, text)))
+            except ConfigError as exc:
+                raise ConfigError(exc.reason, name) from None
+        previous = {p.name: self.values[p.name] for p, _ in staged}
+        try:
+            for param, value in staged:
+                self.values[param.name] = value
+                hook = self.on_change.get(param.name)
+                if hook is not None:
+                    hook(value)
+        except ConfigError as exc:
+            for name, value in previous.items():  # roll back, as Redis does
+                self.values[name] = value
+                hook = self.on_change.get(name)
+                if hook is not None:
+                    try:
+                        hook(value)
+                    except ConfigError:
+                        pass
+            raise ConfigError(exc.reason, param.name) from None
+
+    # -- files and command line ---------------------------------------------------------
+    def load_file(self, path: str) -> None:
+        self.config_file = os.path.abspath(path)
+        with open(path, "rb") as handle:
+            self.load_text(handle.read(), source=path)
+
+    def load_text(self, text: bytes, source: str = "(string)") -> None:
+        for number, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith(b"#"):
+                continue
+            try:
+                words = [w.decode() for w in split_inline(line)]
+            except ProtocolError:
+                raise ConfigError(f"{source}:{number}: Unbalanced quotes in configuration line")
+            name, args = words[0].lower(), words[1:]
+            if name == "include":
+                self.load_file(args[0])
+                continue
+            if name in ("rename-command", "user", "loadmodule"):
+                self.values.setdefault("_directives", []).append((name, args))
+                continue
+            if name not in BY_NAME:
+                raise ConfigError(f"{source}:{number}: Bad directive or wrong number of arguments")
+            param = BY_NAME[name]
+            if param.kind == "save" and args == [""]:
+                value = ""
+            elif param.kind in ("save", "cobl") and name in self._seen_multi:
+                value = self.render(param.name) + " " + " ".join(args)
+            else:
+                value = " ".join(args)
+            self._seen_multi.add(name)
+            try:
+                self.set_many([(name, value)], at_start=True)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}:{number}: '{name}': {exc.reason}") from None
+
+    @property
+    def _seen_multi(self) -> set:
+        return self.__dict__.setdefault("_multi", set())
+
+    def load_argv(self, argv: list) -> None:
+        """`predis-server [config-file] [--name value ...]`, exactly like redis-server."""
+        args = list(argv)
+        if args and not args[0].startswith("--"):
+            self.load_file(args.pop(0))
+        lines = []
+        for arg in args:
+            if arg.startswith("--"):
+                lines.append([arg[2:]])
+            elif lines:
+                lines[-1].append(arg)
+            else:
+                raise ConfigError(f"Unexpected argument {arg!r}")
+        text = "\n".join(
+            " ".join([words[0]] + [_quote(w) for w in words[1:]]) for words in lines)
+        self.load_text(text.encode(), source="(command line)")
+
+
+def _quote(word: str) -> str:
+    if word == "":
+        return '""'
+    if any(c in word for c in " \"'\\"):
+        return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return word
+
+
+def _fmt_pct(n: float) -> str:
+    return str(int(n)) if n == int(n) else repr(n)
+
+
+def _parse_save(text: str):
+    parts = text.split()
+    if len(parts) % 2:
+        raise ConfigError("Invalid save parameters")
+    points = []
+    for i in range(0, len(parts), 2):
+        seconds, changes = _parse_int(parts[i]), _parse_int(parts[i + 1])
+        if seconds is None or changes is None or seconds < 1 or changes < 0:
+            raise ConfigError("Invalid save parameters")
+        points.append((seconds, changes))
+    return points
+
+
+def _parse_notify(text: str) -> str:
+    if any(c not in _NOTIFY_CLASSES for c in text):
+        raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+    return _canonical_notify(text)
+
+
+def _canonical_notify(text: str) -> str:
+    """Redis re-renders the flags in a fixed order, folding the 'A' alias."""
+    flags = set(text)
+    if "A" in flags:
+        flags |= set("g$lshzxetd")
+    out = "A" if set("g$lshzxetd") <= flags else "".join(c for c in "g$lshzxetd" if c in flags)
+    for c in "mnKE":
+        if c in flags:
+            out += c
+    return out
+
+
+def _parse_cobl(text: str, current):
+    parts = text.split()
+    if len(parts) % 4:
+        raise ConfigError("Wrong number of arguments in buffer limit configuration.")
+    limits = dict(current) if current else {}
+    for i in range(0, len(parts), 4):
+        cls = _COBL_CLASSES.get(parts[i].lower())
+        if cls is None:
+            raise ConfigError("Invalid client class specified in buffer limit configuration.")
+        hard, soft = parse_memory(parts[i + 1]), parse_memory(parts[i + 2])
+        seconds = _parse_int(parts[i + 3])
+        if hard is None or soft is None or seconds is None or min(hard, soft, seconds) < 0:
+            raise ConfigError("Error in hard, soft or soft_seconds setting in buffer limit "
+                              "configuration.")
+        limits[cls] = (hard, soft, seconds)
+    return {cls: limits[cls] for cls in ("normal", "slave", "pubsub") if cls in limits}

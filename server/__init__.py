@@ -1,0 +1,1 @@
+"""The RESP server: protocol, dispatch, command families, keyspace."""

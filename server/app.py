@@ -1,0 +1,361 @@
+"""The Predis server: owns the keyspace, the clients, statistics and the periodic cron.
+
+One asyncio event loop (uvloop when available) owns all mutable state; nothing else mutates the
+keyspace.
+"""
+
+import asyncio
+import os
+import secrets
+import socket
+import time
+
+import structlog
+
+from . import commands  # noqa: F401  (registers every command family in the table)
+from .client import Client
+from .command_table import all_commands
+from .errors import error_code
+from .keyspace import Keyspace
+from .keyspace.expiry import ActiveExpiry
+from .observers import LatencyMonitor, SlowLog, monitor_line
+from .pause import PauseGate
+from .protocol.connection import Connection
+
+VERSION = "7.2.4"
+PREDIS_VERSION = "0.1.0"
+
+
+class ServerStats:
+    def __init__(self):
+        self.commands = 0
+        self.connections_received = 0
+        self.rejected_connections = 0
+        self.error_replies = 0
+        self.errors: dict = {}
+        self.expire_cycles = 0
+
+    def reset(self):
+        self.__init__()
+
+
+class ClientRegistry:
+    def __init__(self):
+        self.by_id: dict = {}
+        self.next_id = 1
+        self.monitors: list = []
+
+    def register(self, client) -> None:
+        self.by_id[client.id] = client
+
+    def unregister(self, client) -> None:
+        self.by_id.pop(client.id, None)
+        if client in self.monitors:
+            self.monitors.remove(client)
+        client.server.on_client_gone(client)
+
+    def __iter__(self):
+        return iter(list(self.by_id.values()))
+
+    def __len__(self):
+        return len(self.by_id)
+
+
+class Limits:
+    """What every connection reads and counts: plain attributes, shared, for speed."""
+
+    __slots__ = ("query_buffer_limit", "proto_max_bulk_len", "net_input_bytes",
+                 "net_output_bytes")
+
+    def __init__(self):
+        self.query_buffer_limit = 1 << 30
+        self.proto_max_bulk_len = 512 << 20
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+
+
+class OpsMeter:
+    """instantaneous_ops_per_sec: commands per second over the last 16 cron samples."""
+
+    SAMPLES = 16
+
+    def __init__(self, stats):
+        self.stats = stats
+        self.samples = []
+        self.last = (time.monotonic(), 0)
+
+    def sample(self):
+        now, count = time.monotonic(), self.stats.commands
+        then, before = self.last
+        if now - then >= 0.1:
+            self.samples.append((count - before) / (now - then))
+            del self.samples[: -self.SAMPLES]
+            self.last = (now, count)
+
+    def per_second(self) -> int:
+        return int(sum(self.samples) / len(self.samples)) if self.samples else 0
+
+
+class PredisServer:
+    def __init__(self, config, log=None):
+        self.config = config
+        self.log = log or structlog.get_logger("predis")
+        self.keyspace = Keyspace(config["databases"])
+        self.clients = ClientRegistry()
+        self.stats = ServerStats()
+        self.slowlog = SlowLog()
+        self.latency = LatencyMonitor()
+        self.expiry = ActiveExpiry(self.keyspace)
+        self.pause = PauseGate(self)
+        self.gate = None  # set by PauseGate while clients are paused
+        self.limits = Limits()
+        self.ops_meter = OpsMeter(self.stats)
+        self.scanners: dict = {}  # db index -> Scanner (SCAN cursors)
+        self.version = VERSION
+        self.predis_version = PREDIS_VERSION
+        self.engine_name = "cpu"
+        self.evicted_keys = 0
+        self.acl_denied_auth = 0
+        self.memory_peak = 0
+        # Hooks later families attach to (WATCH, keyspace notifications): called per write.
+        self.on_key_modified = None
+        self.run_id = secrets.token_hex(20)
+        self.started = time.time()
+        self.started_monotonic = time.monotonic()
+        self.lastsave = int(self.started)
+        self.listeners: list = []
+        self.tcp_port = 0
+        self.observers = False
+        self.slow_ns = 0
+        self.shutdown_event = None
+        self.loop = None
+        self._cron_handle = None
+        self._apply_config()
+
+    # -- configuration hooks -----------------------------------------------------------
+    def _apply_config(self):
+        cfg = self.config
+        hooks = {
+            "client-query-buffer-limit": lambda v: setattr(self.limits, "query_buffer_limit", v),
+            "proto-max-bulk-len": lambda v: setattr(self.limits, "proto_max_bulk_len", v),
+            "slowlog-log-slower-than": lambda v: self._update_observers(),
+            "latency-monitor-threshold": lambda v: self._update_observers(),
+            "loglevel": lambda v: self._set_loglevel(v),
+            "requirepass": lambda v: None,
+        }
+        cfg.on_change.update(hooks)
+        self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
+        self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]
+        self._update_observers()
+
+    def _set_loglevel(self, level):
+        from ops.logging import set_level  # ops owns logging setup
+
+        set_level(level)
+
+    def _update_observers(self):
+        """Decide once, not per command, which observers need to see commands."""
+        thresholds = []
+        slower = self.config["slowlog-log-slower-than"]
+        if slower >= 0:
+            thresholds.append(slower * 1000)
+        latency = self.config["latency-monitor-threshold"]
+        if latency > 0:
+            thresholds.append(latency * 1_000_000)
+        self.slow_ns = min(thresholds) if thresholds else None
+        self.observers = bool(self.clients.monitors) or self.slow_ns is not None
+
+    def auth_required(self) -> bool:
+        return bool(self.config["requirepass"])
+
+    # -- per-command hooks used by the dispatcher ---------------------------------------
+    def count_error(self, reply) -> None:
+        stats = self.stats
+        stats.error_replies += 1
+        code = error_code(reply)
+        stats.errors[code] = stats.errors.get(code, 0) + 1
+
+    def observe(self, client, spec, args, elapsed_ns: int) -> None:
+        if self.clients.monitors and not spec.flags & {"admin", "skip_monitor"}:
+            line = monitor_line(client, args)
+            for monitor in self.clients.monitors:
+                if monitor is not client:
+                    monitor.deliver(line)
+        if self.slow_ns is None or elapsed_ns < self.slow_ns:
+            return
+        slower = self.config["slowlog-log-slower-than"]
+        if slower >= 0 and elapsed_ns >= slower * 1000 and "skip_slowlog" not in spec.flags:
+            self.slowlog.add(client, args, elapsed_ns // 1000, self.config["slowlog-max-len"])
+        threshold = self.config["latency-monitor-threshold"]
+        if threshold > 0 and elapsed_ns >= threshold * 1_000_000:
+            event = "fast-command" if "fast" in spec.flags else "command"
+            self.latency.add(event, elapsed_ns // 1_000_000)
+
+    def add_monitor(self, client) -> None:
+        client.monitor = True
+        self.clients.monitors.append(client)
+        self._update_observers()
+
+    def on_flush(self, db) -> None:
+        """FLUSHDB (db) / FLUSHALL (None): SCAN cursors over the old contents are void."""
+        if db is None:
+            self.scanners.clear()
+        else:
+            self.scanners.pop(db.index, None)
+
+    def on_swapdb(self, first: int, second: int) -> None:
+        self.scanners.pop(first, None)
+        self.scanners.pop(second, None)
+
+    def on_client_reset(self, client) -> None:
+        if client.monitor:
+            client.monitor = False
+            self.clients.monitors.remove(client)
+            self._update_observers()
+
+    def acl_log_failure(self, client, username) -> None:
+        self.acl_denied_auth += 1
+        self.log.warning("auth_failed", client_id=client.id, addr=client.addr,
+                         user=bytes(username).decode("utf-8", "replace"))
+
+    def client_in_pubsub(self, client) -> bool:
+        return False  # no pub/sub commands in the core; the data-types issue adds them
+
+    def client_subscriptions(self, client):
+        return (0, 0, 0)
+
+    def connected_replicas(self) -> int:
+        return 0
+
+    def flush_functions(self) -> None:
+        """FUNCTION FLUSH: no function libraries exist until scripting lands."""
+
+    def save_snapshot(self) -> bool:
+        """Persistence arrives with the durability issue; until then a requested save fails."""
+        self.log.warning("save_unavailable", reason="RDB persistence is not implemented yet")
+        return False
+
+    def on_client_gone(self, client) -> None:
+        self._update_observers()
+        self.pause.forget(client)
+
+    # -- networking -----------------------------------------------------------------------
+    def _new_session(self, connection):
+        client = Client(self, connection, self.clients.next_id)
+        self.clients.next_id += 1
+        self.stats.connections_received += 1
+        if len(self.clients) >= self.config["maxclients"]:
+            self.stats.rejected_connections += 1
+            client.close_after_reply = True
+            connection.transport.write(b"-ERR max number of clients reached\r\n")
+            connection.close()
+            return client
+        self.clients.register(client)
+        return client
+
+    def protocol_factory(self):
+        return Connection(self._new_session, self.limits)
+
+    async def start(self, host=None, port=None):
+        self.loop = asyncio.get_running_loop()
+        self.shutdown_event = asyncio.Event()
+        port = self.config["port"] if port is None else port
+        hosts = [host] if host else _bind_hosts(self.config["bind"])
+        for bind_host in hosts:
+            optional = bind_host.startswith("-")  # '-::*': skip if unavailable, as Redis does
+            try:
+                srv = await self.loop.create_server(
+                    self.protocol_factory, bind_host.lstrip("-"), port,
+                    backlog=self.config["tcp-backlog"], reuse_address=True,
+                )
+            except OSError:
+                if optional:
+                    continue
+                raise
+            self.listeners.append(srv)
+            if not self.tcp_port:
+                self.tcp_port = srv.sockets[0].getsockname()[1]
+        for srv in self.listeners:
+            for sock in srv.sockets:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._schedule_cron()
+        self.log.info("server_started", port=self.tcp_port, pid=os.getpid(), version=VERSION,
+                      engine="cpu")
+
+    def _schedule_cron(self):
+        hz = max(1, min(500, self.config["hz"]))
+        self._cron_handle = self.loop.call_later(1.0 / hz, self._cron)
+
+    def _cron(self):
+        """Periodic work (Redis's serverCron): active expiry, client timeouts, pause ends."""
+        try:
+            hz = max(1, min(500, self.config["hz"]))
+            self.stats.expire_cycles += 1
+            self.ops_meter.sample()
+            self.expiry.run(hz, self.config["active-expire-effort"])
+            self._close_idle_clients()
+            self.pause.check_deadline()
+        finally:
+            if self.shutdown_event is not None and not self.shutdown_event.is_set():
+                self._schedule_cron()
+
+    def _close_idle_clients(self):
+        timeout = self.config["timeout"]
+        if not timeout:
+            return
+        now = time.time()
+        for client in self.clients:
+            if client.blocked is None and not client.monitor and (
+                    now - client.last_interaction > timeout):
+                client.kill()
+
+    async def serve_until_shutdown(self):
+        await self.shutdown_event.wait()
+        await self.close()
+
+    def request_shutdown(self):
+        if self.shutdown_event is not None:
+            self.shutdown_event.set()
+
+    async def close(self):
+        if self._cron_handle is not None:
+            self._cron_handle.cancel()
+        for srv in self.listeners:
+            srv.close()
+        for client in self.clients:
+            client.kill()
+        for srv in self.listeners:
+            await srv.wait_closed()
+        self.listeners.clear()
+        self.log.info("server_stopped")
+
+    # -- introspection helpers ------------------------------------------------------------
+    def uptime(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+    def used_memory(self) -> int:
+        return self.keyspace.memory + self.baseline_memory()
+
+    def baseline_memory(self) -> int:
+        """Fixed overhead: per-client buffers, per-db dict headers (as Redis counts its own)."""
+        return 900_000 + 20_000 * len(self.clients) + 300 * len(self.keyspace)
+
+    def reset_stats(self):
+        self.stats.reset()
+        self.limits.net_input_bytes = self.limits.net_output_bytes = 0
+        self.keyspace.stats.reset()
+        for spec in all_commands():
+            spec.reset_stats()
+
+
+def _bind_hosts(binds: list) -> list:
+    hosts = []
+    for item in binds:
+        optional = item.startswith("-")
+        host = item[1:] if optional else item
+        if host == "*":
+            host = "0.0.0.0"
+        elif host == "::*":
+            host = "::"
+        hosts.append(("-" if optional else "") + host)
+    return hosts

@@ -1,0 +1,72 @@
+"""Per-connection client state: the 'session' a Connection executes commands through."""
+
+import time
+
+from .dispatch import dispatch
+
+
+class Client:
+    """A connected client. `execute` is what the protocol layer calls for each command."""
+
+    def __init__(self, server, connection, client_id: int):
+        self.server = server
+        self.conn = connection
+        self.id = client_id
+        self.db = server.keyspace[0]
+        self.resp3 = False
+        self.authenticated = not server.auth_required()
+        self.user = "default"
+        self.name = ""
+        self.lib_name = ""
+        self.lib_ver = ""
+        self.created = time.time()
+        self.last_interaction = self.created
+        self.last_command = "NULL"
+        self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
+        self.close_after_reply = False
+        self.no_evict = False
+        self.no_touch = False
+        self.monitor = False
+        self.multi = None  # queued commands while inside MULTI (data-types issue)
+        self.flags = set()
+        self.blocked = None  # what the client waits on, for CLIENT LIST / UNBLOCK
+        transport = connection.transport if connection is not None else None
+        peer = transport.get_extra_info("peername") if transport else None
+        sock = transport.get_extra_info("sockname") if transport else None
+        socket_obj = transport.get_extra_info("socket") if transport else None
+        self.addr = _format_addr(peer)
+        self.laddr = _format_addr(sock)
+        self.fd = socket_obj.fileno() if socket_obj is not None else -1
+
+    # -- the session interface used by server.protocol.connection ----------------------
+    def execute(self, args):
+        return dispatch(self, args)
+
+    def on_disconnect(self):
+        self.server.clients.unregister(self)
+
+    def log_event(self, event: str, **fields):
+        self.server.log.warning(event, client_id=self.id, addr=self.addr, **fields)
+
+    # -- helpers --------------------------------------------------------------------------
+    @property
+    def resp(self) -> int:
+        return 3 if self.resp3 else 2
+
+    def select(self, index: int) -> None:
+        self.db = self.server.keyspace[index]
+
+    def deliver(self, value) -> None:
+        self.conn.deliver(value)
+
+    def kill(self) -> None:
+        self.conn.close()
+
+
+def _format_addr(addr) -> str:
+    if not addr:
+        return ""
+    if isinstance(addr, str):
+        return addr + ":0"
+    host, port = addr[0], addr[1]
+    return f"{host}:{port}"

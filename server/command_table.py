@@ -1,0 +1,131 @@
+"""The command table, as data.
+
+Each command module declares its commands with `@command(...)`: name, arity (Redis's sign rule:
+positive = exact, negative = at least), flags, key positions (first, last, step), group and a
+summary. ACL categories are derived from flags and group as Redis does, plus any extra given.
+COMMAND / COMMAND INFO / COMMAND DOCS are generated from this table; the dispatcher checks
+arity and auth from it, so handlers never do.
+"""
+
+from dataclasses import dataclass, field
+
+TABLE: dict = {}  # lowercase name (bytes) -> CommandSpec
+
+# Redis's command groups -> the ACL category each one implies.
+_GROUP_CATEGORY = {
+    "string": "@string", "generic": "@keyspace", "connection": "@connection",
+    "server": None, "bitmap": "@bitmap", "hash": "@hash", "list": "@list", "set": "@set",
+    "sorted-set": "@sortedset", "stream": "@stream", "hyperloglog": "@hyperloglog",
+    "pubsub": "@pubsub", "scripting": "@scripting", "transactions": "@transaction",
+    "geo": "@geo", "cluster": None,
+}
+
+
+@dataclass(eq=False)
+class CommandSpec:
+    name: str
+    handler: object
+    arity: int
+    flags: frozenset
+    first_key: int = 0
+    last_key: int = 0
+    step: int = 0
+    group: str = "generic"
+    summary: str = ""
+    since: str = "1.0.0"
+    complexity: str = ""
+    categories: tuple = ()
+    parent: "CommandSpec" = None
+    subcommands: dict = field(default_factory=dict)
+    # statistics for INFO commandstats
+    calls: int = 0
+    nanoseconds: int = 0
+    rejected_calls: int = 0
+    failed_calls: int = 0
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.parent.name}|{self.name}" if self.parent else self.name
+
+    @property
+    def is_write(self) -> bool:
+        return "write" in self.flags
+
+    def key_positions(self, args: list) -> list:
+        """Indexes of key arguments (negative last_key counts from the end, as in Redis)."""
+        if not self.first_key:
+            return []
+        last = self.last_key if self.last_key >= 0 else len(args) + self.last_key
+        return list(range(self.first_key, min(last, len(args) - 1) + 1, self.step or 1))
+
+    def reset_stats(self) -> None:
+        self.calls = self.nanoseconds = self.rejected_calls = self.failed_calls = 0
+        for sub in self.subcommands.values():
+            sub.reset_stats()
+
+
+def acl_categories(spec: CommandSpec) -> list:
+    """Redis's implicit categories from flags and group, then the explicit ones."""
+    cats = []
+    flags = spec.flags
+    if "write" in flags:
+        cats.append("@write")
+    if "readonly" in flags and spec.group != "scripting":
+        cats.append("@read")
+    if "admin" in flags:
+        cats += ["@admin", "@dangerous"]
+    if "pubsub" in flags:
+        cats.append("@pubsub")
+    if "fast" in flags:
+        cats.append("@fast")
+    if "blocking" in flags:
+        cats.append("@blocking")
+    if "fast" not in flags:
+        cats.append("@slow")
+    group_cat = _GROUP_CATEGORY.get(spec.group)
+    if group_cat and group_cat not in cats:
+        cats.append(group_cat)
+    for cat in spec.categories:
+        if cat not in cats:
+            cats.append(cat)
+    return cats
+
+
+def command(name, arity, flags="", keys=(0, 0, 0), group="generic", summary="", since="1.0.0",
+            complexity="", categories="", parent=None):
+    """Register the decorated function as the handler of `name` (or of `parent|name`)."""
+
+    def register(handler):
+        spec = CommandSpec(
+            name=name, handler=handler, arity=arity, flags=frozenset(flags.split()),
+            first_key=keys[0], last_key=keys[1], step=keys[2], group=group, summary=summary,
+            since=since, complexity=complexity, categories=tuple(categories.split()),
+        )
+        if parent is None:
+            existing = TABLE.get(name.encode())
+            if existing is not None:  # a container declared first keeps its subcommands
+                spec.subcommands = existing.subcommands
+                for sub in spec.subcommands.values():
+                    sub.parent = spec
+            TABLE[name.encode()] = spec
+        else:
+            container = TABLE[parent.encode()]
+            spec.parent = container
+            spec.group = container.group
+            container.subcommands[name.encode()] = spec
+        return handler
+
+    return register
+
+
+def container(name, arity, flags="", group="generic", summary="", since="1.0.0"):
+    """Declare a command that only dispatches to subcommands (CLIENT, CONFIG, OBJECT...)."""
+    TABLE[name.encode()] = CommandSpec(
+        name=name, handler=None, arity=arity, flags=frozenset(flags.split()), group=group,
+        summary=summary, since=since,
+    )
+
+
+def all_commands():
+    """Every top-level spec, in registration order."""
+    return list(TABLE.values())

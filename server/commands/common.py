@@ -1,0 +1,109 @@
+"""Argument converters and helpers shared by the command families.
+
+Converters raise CommandError with Redis's exact words, so a handler reads like a spec:
+`count = to_int(args[2])`.
+"""
+
+import math
+import re
+
+import numpy as np
+
+from .. import errors
+from ..errors import CommandError
+
+LLONG_MIN = -(2**63)
+LLONG_MAX = 2**63 - 1
+_INT_RE = re.compile(rb"(?:-?[1-9][0-9]{0,19}|0)\Z")
+# strtod-style numbers as Redis accepts them: no spaces, no underscores, optional exponent,
+# hex floats, inf/infinity (nan is rejected separately).
+_FLOAT_RE = re.compile(
+    rb"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity"
+    rb"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)\Z",
+    re.IGNORECASE,
+)
+
+
+def to_int(value, message: str = errors.NOT_INTEGER) -> int:
+    """Redis's string2ll: canonical decimal only (no '+', spaces or leading zeros), int64."""
+    if _INT_RE.match(value):
+        number = int(value)
+        if LLONG_MIN <= number <= LLONG_MAX:
+            return number
+    raise CommandError(message)
+
+
+def is_int(value) -> bool:
+    if _INT_RE.match(value):
+        return LLONG_MIN <= int(value) <= LLONG_MAX
+    return False
+
+
+def to_float(value, message: str = errors.NOT_FLOAT) -> float:
+    """Redis's string2d/strtod: a finite or infinite double, never NaN."""
+    if not _FLOAT_RE.match(value):
+        raise CommandError(message)
+    text = value.decode().lower()
+    number = float.fromhex(text) if "0x" in text else float(text)
+    if math.isnan(number):
+        raise CommandError(message)
+    return number
+
+
+def to_long_double(value, message: str = errors.NOT_FLOAT):
+    """Redis's string2ld (INCRBYFLOAT): parsed as an 80-bit long double where available."""
+    to_float(value, message)  # same accepted syntax
+    text = value.decode().lower()
+    if "0x" in text:
+        return np.longdouble(float.fromhex(text))
+    return np.longdouble(text)
+
+
+def format_long_double(number) -> bytes:
+    """Redis's ld2string in human mode: %.17Lf with trailing zeros (and '.') removed."""
+    text = np.format_float_positional(number, precision=17, unique=False, fractional=True,
+                                      trim="-")
+    if text in ("-0",):
+        text = "0"
+    return text.encode()
+
+
+def to_timeout_seconds(value) -> float:
+    """Blocking-command timeouts: a non-negative float number of seconds."""
+    try:
+        number = to_float(value, errors.TIMEOUT_NOT_FLOAT)
+    except CommandError:
+        raise
+    if number < 0:
+        raise CommandError(errors.TIMEOUT_NEGATIVE)
+    return number
+
+
+def get_string(db, key, read: bool = True):
+    """The string stored at `key` (bytes/bytearray) or None; WRONGTYPE for other types."""
+    value = db.lookup_read(key) if read else db.lookup(key)
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is bytes or kind is bytearray:
+        return value
+    raise CommandError(errors.WRONGTYPE)
+
+
+def modified(client, key) -> None:
+    """Every write to a key goes through here: dirty counter (and, later, WATCH/notify)."""
+    client.server.keyspace.dirty += 1
+    hook = client.server.on_key_modified
+    if hook is not None:
+        hook(client.db, key)
+
+
+def check_db_index(client, value) -> int:
+    index = to_int(value, errors.INVALID_DB_INDEX)
+    if not 0 <= index < len(client.server.keyspace):
+        raise CommandError(errors.DB_INDEX_OUT_OF_RANGE)
+    return index
+
+
+def lower(arg) -> bytes:
+    return bytes(arg).lower()

@@ -1,0 +1,165 @@
+"""COMMAND and its subcommands, generated from the command table."""
+
+from .. import errors
+from ..command_table import TABLE, acl_categories, all_commands, command, container
+from ..errors import CommandError
+from ..glob import compile_glob
+from ..replies import SimpleString
+from .common import lower
+
+G = "server"
+
+container("command", -1, "loading stale", G, "Returns detailed information about all commands.",
+          "2.8.13")
+
+
+def _key_specs(spec) -> list:
+    if not spec.first_key:
+        return []
+    if "write" in spec.flags:
+        flags = ["RW", "update"] if "denyoom" not in spec.flags else ["RW", "update", "insert"]
+    else:
+        flags = ["RO", "access"]
+    last = spec.last_key
+    lastkey = last - spec.first_key if last >= 0 else last
+    return [{
+        "flags": [SimpleString(f) for f in flags],
+        "begin_search": {"type": "index", "spec": {"index": spec.first_key}},
+        "find_keys": {"type": "range",
+                      "spec": {"lastkey": lastkey, "keystep": spec.step or 1, "limit": 0}},
+    }]
+
+
+def command_info(spec) -> list:
+    return [
+        spec.fullname,
+        spec.arity,
+        [SimpleString(f) for f in sorted(spec.flags)],
+        spec.first_key,
+        spec.last_key,
+        spec.step,
+        [SimpleString(c) for c in acl_categories(spec)],
+        [],
+        _key_specs(spec),
+        [command_info(sub) for sub in spec.subcommands.values()],
+    ]
+
+
+def command_docs(spec) -> dict:
+    doc = {"summary": spec.summary, "since": spec.since, "group": spec.group}
+    if spec.complexity:
+        doc["complexity"] = spec.complexity
+    if spec.subcommands:
+        doc["subcommands"] = {sub.fullname: command_docs(sub) for sub in spec.subcommands.values()}
+    return doc
+
+
+@command("command", -1, "loading stale", (0, 0, 0), G, "Returns detailed information about all "
+         "commands.", "2.8.13")
+def command_all(client, args):
+    return [command_info(spec) for spec in all_commands()]
+
+
+@command("count", 2, "loading stale", (0, 0, 0), G, "Returns a count of commands.", "2.8.13",
+         parent="command")
+def command_count(client, args):
+    return len(TABLE)
+
+
+@command("info", -2, "loading stale", (0, 0, 0), G, "Returns information about one, multiple or "
+         "all commands.", "2.8.13", parent="command")
+def command_info_cmd(client, args):
+    if len(args) == 2:
+        return [command_info(spec) for spec in all_commands()]
+    return [_find(name) and command_info(_find(name)) for name in args[2:]]
+
+
+def _find(name):
+    """A spec by name, 'container|sub' included; None if unknown."""
+    text = lower(name)
+    if b"|" in text:
+        parent, _, sub = text.partition(b"|")
+        container_spec = TABLE.get(parent)
+        return container_spec.subcommands.get(sub) if container_spec else None
+    return TABLE.get(text)
+
+
+@command("docs", -2, "loading stale", (0, 0, 0), G, "Returns documentary information about one, "
+         "multiple or all commands.", "7.0.0", parent="command")
+def command_docs_cmd(client, args):
+    specs = all_commands() if len(args) == 2 else [s for s in map(_find, args[2:]) if s]
+    return {spec.fullname: command_docs(spec) for spec in specs}
+
+
+@command("list", -2, "loading stale", (0, 0, 0), G, "Returns a list of command names.", "7.0.0",
+         parent="command")
+def command_list(client, args):
+    names = []
+    for spec in all_commands():
+        names.append(spec.name)
+        names += [sub.fullname for sub in spec.subcommands.values()]
+    if len(args) == 2:
+        return names
+    if len(args) != 5 or lower(args[2]) != b"filterby":
+        raise CommandError(errors.SYNTAX)
+    kind, value = lower(args[3]), args[4]
+    if kind == b"pattern":
+        match = compile_glob(bytes(value), True).fullmatch
+        return [n for n in names if match(n.encode())]
+    if kind == b"aclcat":
+        wanted = "@" + value.decode(errors="replace").lower()
+        return [n for n in names if wanted in acl_categories(_find(n.encode()))]
+    if kind == b"module":
+        return []
+    raise CommandError(errors.SYNTAX)
+
+
+def keys_of(args) -> list:
+    spec = TABLE.get(lower(args[0]))
+    if spec is None:
+        raise CommandError("ERR Invalid command specified")
+    if spec.subcommands and len(args) > 1:
+        spec = spec.subcommands.get(lower(args[1]), spec)
+    argc = len(args)
+    if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
+        raise CommandError("ERR Invalid number of arguments specified for command")
+    positions = spec.key_positions(args)
+    if not positions:
+        raise CommandError("ERR The command has no key arguments")
+    return spec, [args[i] for i in positions]
+
+
+@command("getkeys", -3, "loading stale", (0, 0, 0), G, "Extracts the key names from an "
+         "arbitrary command.", "2.8.13", parent="command")
+def command_getkeys(client, args):
+    return keys_of(args[2:])[1]
+
+
+@command("getkeysandflags", -3, "loading stale", (0, 0, 0), G, "Extracts the key names and "
+         "access flags for an arbitrary command.", "7.0.0", parent="command")
+def command_getkeysandflags(client, args):
+    spec, keys = keys_of(args[2:])
+    flags = [SimpleString(f) for f in _key_specs(spec)[0]["flags"]]
+    return [[key, flags] for key in keys]
+
+
+@command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
+         "subcommands.", "5.0.0", parent="command")
+def command_help(client, args):
+    return ["COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)", "    Return details about all Redis commands.",
+            "COUNT", "    Return the total number of commands in this Redis server.",
+            "LIST", "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "HELP", "    Print this help."]

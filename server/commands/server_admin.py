@@ -1,0 +1,425 @@
+"""Server commands: INFO CONFIG TIME LASTSAVE DEBUG MEMORY SLOWLOG MONITOR WAIT FUNCTION
+SHUTDOWN LATENCY."""
+
+import gc
+import time
+
+from .. import errors
+from ..command_table import command, container
+from ..errors import CommandError
+from ..info import render_info
+from ..keyspace.memory import entry_size
+from ..protocol.connection import Deferred
+from ..replies import OK, SimpleString, Verbatim
+from .common import lower, to_float, to_int
+from .keys import encoding_of
+
+G = "server"
+
+
+@command("info", -1, "loading stale", (0, 0, 0), G, "Returns information and statistics about "
+         "the server.", categories="@dangerous")
+def info(client, args):
+    return Verbatim(render_info(client.server, [a.decode(errors="replace") for a in args[1:]]))
+
+
+@command("time", 1, "loading stale fast", (0, 0, 0), G, "Returns the server time.", "2.6.0")
+def time_(client, args):
+    now = time.time_ns() // 1000
+    return [b"%d" % (now // 1_000_000), b"%d" % (now % 1_000_000)]
+
+
+@command("lastsave", 1, "loading stale fast", (0, 0, 0), G, "Returns the Unix timestamp of the "
+         "last successful save to disk.", categories="@admin @dangerous")
+def lastsave(client, args):
+    return client.server.lastsave
+
+
+# -- CONFIG ---------------------------------------------------------------------------------
+container("config", -2, "", G, "A container for server configuration commands.", "2.0.0")
+
+
+@command("get", -3, "admin noscript loading stale", (0, 0, 0), G, "Returns the effective "
+         "values of configuration parameters.", "2.0.0", parent="config")
+def config_get(client, args):
+    found = {}
+    for pattern in args[2:]:
+        for name, value in client.server.config.matching(pattern.decode(errors="replace")):
+            found[name.encode()] = value.encode()
+    return found
+
+
+@command("set", -4, "admin noscript loading stale", (0, 0, 0), G, "Sets configuration "
+         "parameters in-flight.", "2.0.0", parent="config")
+def config_set(client, args):
+    from ops.config import ConfigError
+
+    if len(args) % 2:
+        raise CommandError(errors.SYNTAX)
+    pairs = [(args[i].decode(errors="replace"), args[i + 1].decode(errors="replace"))
+             for i in range(2, len(args), 2)]
+    try:
+        client.server.config.set_many(pairs)
+    except KeyError as exc:
+        raise CommandError(
+            f"ERR Unknown option or number of arguments for CONFIG SET - '{exc.args[0]}'"
+        ) from None
+    except ConfigError as exc:
+        raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
+                           f"'{exc.name}') - {exc.reason}") from None
+    client.server.log.info("config_set", client_id=client.id,
+                           params=[name for name, _ in pairs])
+    return OK
+
+
+@command("resetstat", 2, "admin noscript loading stale", (0, 0, 0), G, "Resets the server's "
+         "statistics.", "2.0.0", parent="config")
+def config_resetstat(client, args):
+    client.server.reset_stats()
+    return OK
+
+
+@command("rewrite", 2, "admin noscript loading stale", (0, 0, 0), G, "Persists the effective "
+         "configuration to file.", "2.8.0", parent="config")
+def config_rewrite(client, args):
+    from ops.config_rewrite import rewrite_config
+
+    config = client.server.config
+    if not config.config_file:
+        raise CommandError("ERR The server is running without a config file")
+    try:
+        rewrite_config(config)
+    except OSError as exc:
+        raise CommandError(f"ERR Rewriting config file: {exc.strerror}") from None
+    return OK
+
+
+@command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
+         "subcommands.", "5.0.0", parent="config")
+def config_help(client, args):
+    return [
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+        "RESETSTAT", "    Reset statistics reported by the INFO command.",
+        "REWRITE", "    Rewrite the configuration file.",
+        "HELP", "    Print this help.",
+    ]
+
+
+# -- DEBUG --------------------------------------------------------------------------------------
+def _debug_allowed(client) -> bool:
+    setting = client.server.config["enable-debug-command"]
+    if setting == "yes":
+        return True
+    return setting == "local" and client.addr.split(":")[0] in ("127.0.0.1", "::1", "")
+
+
+@command("debug", -2, "admin noscript loading stale", (0, 0, 0), G, "A container for debugging "
+         "commands.")
+def debug(client, args):
+    if not _debug_allowed(client):
+        raise CommandError(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+            "\"local\", you can run it from a local connection, otherwise you need to set this "
+            "option in the configuration file, and then restart the server.")
+    sub = lower(args[1])
+    if sub == b"sleep" and len(args) == 3:
+        # Redis's DEBUG SLEEP blocks the whole server; so does this one, deliberately.
+        time.sleep(to_float(args[2]))
+        return OK
+    if sub == b"set-active-expire" and len(args) == 3:
+        client.server.expiry.enabled = to_int(args[2]) != 0
+        return OK
+    if sub == b"object" and len(args) == 3:
+        value = client.db.lookup(args[2])
+        if value is None:
+            raise CommandError(errors.NO_SUCH_KEY)
+        size = len(value) if isinstance(value, (bytes, bytearray)) else value.memory_usage()
+        return SimpleString(
+            f"Value at:0x{id(value):x} refcount:1 encoding:{encoding_of(value)} "
+            f"serializedlength:{size + 1} lru:{int(time.time()) & 0xFFFFFF} lru_seconds_idle:0")
+    if sub == b"help":
+        return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "OBJECT <key>", "    Show low level info about the key and associated value.",
+                "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
+                "background when they are not accessed (otherwise the Redis behavior). Setting "
+                "it to 1 reenables back the default.",
+                "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                "HELP", "    Print this help."]
+    raise CommandError(
+        f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+
+
+# -- MEMORY -------------------------------------------------------------------------------------
+container("memory", -2, "", G, "A container for memory diagnostics commands.", "4.0.0")
+
+
+@command("usage", -3, "readonly", (2, 2, 1), G, "Estimates the memory usage of a key.", "4.0.0",
+         parent="memory")
+def memory_usage(client, args):
+    if len(args) not in (3, 5):
+        raise CommandError(errors.SYNTAX)
+    if len(args) == 5:
+        if lower(args[3]) != b"samples":
+            raise CommandError(errors.SYNTAX)
+        to_int(args[4])
+    db = client.db
+    value = db.lookup(args[2])
+    if value is None:
+        return None
+    size = entry_size(bytes(args[2]), value)
+    if db.get_expire(args[2]) is not None:
+        size += 32
+    return size
+
+
+@command("stats", 2, "loading stale", (0, 0, 0), G, "Returns details about memory usage.",
+         "4.0.0", parent="memory")
+def memory_stats(client, args):
+    server = client.server
+    used = server.used_memory()
+    startup = server.baseline_memory()
+    keys = server.keyspace.total_keys()
+    dataset = used - startup
+    stats = {
+        "peak.allocated": max(getattr(server, "memory_peak", 0), used),
+        "total.allocated": used,
+        "startup.allocated": startup,
+        "replication.backlog": 0,
+        "clients.slaves": 0,
+        "clients.normal": sum(c.conn.output_buffer_size() for c in server.clients if c.conn),
+        "cluster.links": 0,
+        "aof.buffer": 0,
+        "lua.caches": 0,
+        "functions.caches": 184,
+        "overhead.total": startup,
+        "keys.count": keys,
+        "keys.bytes-per-key": dataset // keys if keys else 0,
+        "dataset.bytes": dataset,
+        "dataset.percentage": float(dataset * 100 / used) if used else 0.0,
+        "peak.percentage": 100.0,
+        "fragmentation": 1.0,
+    }
+    for db in server.keyspace.dbs:
+        if db.data:
+            stats[f"db.{db.index}"] = {"overhead.hashtable.main": len(db.data) * 48,
+                                       "overhead.hashtable.expires": len(db.expires) * 80}
+    return stats
+
+
+@command("doctor", 2, "", (0, 0, 0), G, "Outputs a memory problems report.", "4.0.0",
+         parent="memory")
+def memory_doctor(client, args):
+    server = client.server
+    if server.keyspace.total_keys() == 0:
+        return Verbatim("Hi Sam, this instance is empty or is using very little memory, my "
+                        "issues detector can't be used in these conditions. Please, leave for "
+                        "your mission on Earth and fill it with some data. The new Sam and I "
+                        "will be back to our programming as soon as I finished rebooting.")
+    return Verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account "
+                    "for what occurs on this base.")
+
+
+@command("malloc-stats", 2, "", (0, 0, 0), G, "Returns the allocator statistics.", "4.0.0",
+         parent="memory")
+def memory_malloc_stats(client, args):
+    return Verbatim("Stats not supported for the current allocator")
+
+
+@command("purge", 2, "", (0, 0, 0), G, "Asks the allocator to release memory.", "4.0.0",
+         parent="memory")
+def memory_purge(client, args):
+    gc.collect()
+    return OK
+
+
+@command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
+         "subcommands.", "4.0.0", parent="memory")
+def memory_help(client, args):
+    return ["MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR", "    Return memory problems reports.",
+            "MALLOC-STATS", "    Return internal statistics report from the memory allocator.",
+            "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "STATS", "    Return information about the memory usage of the server.",
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+            "HELP", "    Print this help."]
+
+
+# -- SLOWLOG ------------------------------------------------------------------------------------
+container("slowlog", -2, "", G, "A container for slow log commands.", "2.2.12")
+
+
+@command("get", -2, "admin loading stale", (0, 0, 0), G, "Returns the slow log's entries.",
+         "2.2.12", parent="slowlog")
+def slowlog_get(client, args):
+    count = 10
+    if len(args) == 3:
+        count = to_int(args[2], "ERR count should be greater than or equal to -1")
+        if count < -1:
+            raise CommandError("ERR count should be greater than or equal to -1")
+    elif len(args) > 3:
+        raise CommandError(errors.wrong_arity("slowlog|get"))
+    entries = list(client.server.slowlog.entries)
+    if count != -1:
+        entries = entries[:count]
+    return [list(e[:4]) + [e[4], e[5]] for e in entries]
+
+
+@command("len", 2, "admin loading stale", (0, 0, 0), G, "Returns the number of entries in the "
+         "slow log.", "2.2.12", parent="slowlog")
+def slowlog_len(client, args):
+    return len(client.server.slowlog.entries)
+
+
+@command("reset", 2, "admin loading stale", (0, 0, 0), G, "Clears all entries from the slow "
+         "log.", "2.2.12", parent="slowlog")
+def slowlog_reset(client, args):
+    client.server.slowlog.reset()
+    return OK
+
+
+@command("help", 2, "loading stale", (0, 0, 0), G, "Show helpful text about the different "
+         "subcommands", "6.2.0", parent="slowlog")
+def slowlog_help(client, args):
+    return ["SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN", "    Return the length of the slowlog.",
+            "RESET", "    Reset the slowlog.",
+            "HELP", "    Print this help."]
+
+
+# -- MONITOR, WAIT, FUNCTION, SHUTDOWN --------------------------------------------------------
+@command("monitor", 1, "admin noscript loading stale", (0, 0, 0), G, "Listens for all requests "
+         "received by the server in real-time.")
+def monitor(client, args):
+    if not client.monitor:
+        client.server.add_monitor(client)
+    return OK
+
+
+@command("wait", 3, "noscript", (0, 0, 0), "generic", "Blocks until the asynchronous "
+         "replication of all preceding write commands sent by the connection is completed.",
+         "3.0.0")
+def wait(client, args):
+    wanted = to_int(args[1])
+    timeout = to_int(args[2], "ERR timeout is not an integer or out of range")
+    if timeout < 0:
+        raise CommandError(errors.TIMEOUT_NEGATIVE)
+    replicas = client.server.connected_replicas()
+    if wanted <= replicas:
+        return replicas
+    # No replica can acknowledge: block until the timeout (0 = forever), as Redis does.
+    future = client.server.loop.create_future()
+    client.blocked = "wait"
+
+    def done():
+        client.blocked = None
+        if not future.done():
+            future.set_result(replicas)
+
+    if timeout:
+        client.server.loop.call_later(timeout / 1000, done)
+    future.add_done_callback(lambda _: setattr(client, "blocked", None))
+    return Deferred(future)
+
+
+container("function", -2, "", "scripting", "A container for function commands.", "7.0.0")
+
+
+@command("flush", -2, "write noscript", (0, 0, 0), "scripting", "Deletes all libraries and "
+         "functions.", "7.0.0", parent="function")
+def function_flush(client, args):
+    if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
+        raise CommandError(errors.SYNTAX)
+    client.server.flush_functions()
+    return OK
+
+
+@command("shutdown", -1, "admin noscript loading stale no_multi sentinel allow_busy", (0, 0, 0),
+         G, "Synchronously saves the database(s) to disk and shuts down the Redis server.")
+def shutdown(client, args):
+    options = {lower(a) for a in args[1:]}
+    if not options <= {b"nosave", b"save", b"now", b"force", b"abort"}:
+        raise CommandError(errors.SYNTAX)
+    if b"nosave" in options and b"save" in options:
+        raise CommandError(errors.SYNTAX)
+    if b"abort" in options:
+        if len(options) > 1:
+            raise CommandError(errors.SYNTAX)
+        raise CommandError("ERR No shutdown in progress.")
+    server = client.server
+    wants_save = b"save" in options or (b"nosave" not in options and server.config["save"])
+    if wants_save and not server.save_snapshot() and b"force" not in options:
+        raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
+    server.log.warning("shutdown_requested", client_id=client.id, addr=client.addr)
+    server.request_shutdown()
+    client.close_after_reply = True
+    from ..replies import NO_REPLY
+
+    return NO_REPLY
+
+
+# -- LATENCY ------------------------------------------------------------------------------------
+container("latency", -2, "", G, "A container for latency diagnostics commands.", "2.8.13")
+
+
+@command("latest", 2, "admin noscript loading stale", (0, 0, 0), G, "Returns the latest latency "
+         "samples for all events.", "2.8.13", parent="latency")
+def latency_latest(client, args):
+    out = []
+    for event, record in client.server.latency.events.items():
+        when, millis = record["samples"][-1]
+        out.append([event.encode(), when, millis, record["max"]])
+    return out
+
+
+@command("history", 3, "admin noscript loading stale", (0, 0, 0), G, "Returns timestamp-latency "
+         "samples for an event.", "2.8.13", parent="latency")
+def latency_history(client, args):
+    record = client.server.latency.events.get(args[2].decode(errors="replace"))
+    return [] if record is None else [[t, ms] for t, ms in record["samples"]]
+
+
+@command("reset", -2, "admin noscript loading stale", (0, 0, 0), G, "Resets the latency data "
+         "for one or more events.", "2.8.13", parent="latency")
+def latency_reset(client, args):
+    return client.server.latency.reset([a.decode(errors="replace") for a in args[2:]])
+
+
+@command("doctor", 2, "admin noscript loading stale", (0, 0, 0), G, "Returns a human-readable "
+         "latency analysis report.", "2.8.13", parent="latency")
+def latency_doctor(client, args):
+    events = client.server.latency.events
+    if not events:
+        return Verbatim("Dave, no latency spike was observed during the lifetime of this Redis "
+                        "instance, not in the slightest bit. I honestly think you ought to sleep "
+                        "better. Please, now, go to sleep.")
+    lines = ["Dave, I have observed latency spikes in this Redis instance."]
+    for number, (event, record) in enumerate(events.items(), 1):
+        samples = [ms for _, ms in record["samples"]]
+        lines.append(f"{number}. {event}: {len(samples)} latency spikes (average "
+                     f"{sum(samples) // len(samples)}ms, max {record['max']}ms).")
+    return Verbatim("\n".join(lines) + "\n")
+
+
+@command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
+         "subcommands.", "2.8.13", parent="latency")
+def latency_help(client, args):
+    return ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR", "    Return a human readable latency analysis report.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST", "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HELP", "    Print this help."]
+
+

@@ -1,0 +1,80 @@
+"""Redis 7.2 error words, in one place.
+
+Handlers raise :class:`CommandError` with one of these messages (or a formatted variant); the
+dispatcher turns it into an error reply. Wording is copied from Redis so that clients matching on
+error text keep working: single quotes, no trailing period unless Redis has one.
+"""
+
+
+class CommandError(Exception):
+    """A command failed with a Redis error reply (message includes its prefix, e.g. 'ERR ...')."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NO_SUCH_KEY = "ERR no such key"
+OVERFLOW = "ERR increment or decrement would overflow"
+NAN_OR_INF = "ERR increment would produce NaN or Infinity"
+DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range"
+INVALID_DB_INDEX = "ERR invalid DB index"
+SAME_OBJECT = "ERR source and destination objects are the same"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+OFFSET_RANGE = "ERR offset is out of range"
+INVALID_CURSOR = "ERR invalid cursor"
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = (
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+EXPIRE_OPTIONS_NX = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_OPTIONS_GT_LT = "ERR GT and LT options at the same time are not compatible"
+PROTO_PREFIX = "ERR Protocol error: "
+CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+
+def wrong_arity(name: str) -> str:
+    return f"ERR wrong number of arguments for '{name}' command"
+
+
+def unknown_command(name, args) -> str:
+    # Redis quotes arguments until the list reaches 128 characters, each followed by a space.
+    shown = ""
+    for arg in args:
+        if len(shown) >= 128:
+            break
+        shown += f"'{_printable(arg, 128 - len(shown))}' "
+    return f"ERR unknown command '{_printable(name)}', with args beginning with: {shown}"
+
+
+def unknown_subcommand(sub: str, container: str) -> str:
+    return f"ERR unknown subcommand '{_printable(sub)}'. Try {container.upper()} HELP."
+
+
+def invalid_expire(command: str) -> str:
+    return f"ERR invalid expire time in '{command}' command"
+
+
+def error_code(message: str) -> str:
+    """The error's prefix as INFO errorstats counts it ('ERR', 'WRONGTYPE', ...)."""
+    return message.split(" ", 1)[0]
+
+
+def _printable(value, limit: int = 128) -> str:
+    """Render client-supplied bytes the way Redis's sdscatrepr-free error path does (truncated)."""
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value).decode("utf-8", "replace")
+    value = value[:limit]
+    # Redis replaces newlines so an error reply stays on one line.
+    return value.replace("\r", " ").replace("\n", " ")

@@ -1,0 +1,318 @@
+"""INFO: the sections and field names redis-py, redis_exporter and Redis's tests read."""
+
+import os
+import platform
+import resource
+import sys
+import time
+
+DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                    "modules", "errorstats", "cluster", "keyspace"]
+ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats"]
+
+
+def human_bytes(n: int) -> str:
+    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return f"{n}B"
+
+
+def rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _total_system_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
+def _server(s):
+    uptime = int(s.uptime())
+    return {
+        "redis_version": s.version,
+        "redis_git_sha1": "00000000",
+        "redis_git_dirty": 0,
+        "redis_build_id": "0",
+        "redis_mode": "standalone",
+        "predis_version": s.predis_version,
+        "predis_engine": s.engine_name,
+        "os": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "arch_bits": 64 if sys.maxsize > 2**32 else 32,
+        "monotonic_clock": "POSIX clock_gettime",
+        "multiplexing_api": "epoll",
+        "atomicvar_api": "c11-builtin",
+        "gcc_version": "0.0.0",
+        "process_id": os.getpid(),
+        "process_supervised": "no",
+        "run_id": s.run_id,
+        "tcp_port": s.tcp_port,
+        "server_time_usec": int(time.time() * 1_000_000),
+        "uptime_in_seconds": uptime,
+        "uptime_in_days": uptime // 86400,
+        "hz": s.config["hz"],
+        "configured_hz": s.config["hz"],
+        "lru_clock": int(time.time()) & ((1 << 24) - 1),
+        "executable": sys.argv[0] and os.path.abspath(sys.argv[0]),
+        "config_file": s.config.config_file or "",
+        "io_threads_active": 0,
+    }
+
+
+def _clients(s):
+    return {
+        "connected_clients": len(s.clients),
+        "cluster_connections": 0,
+        "maxclients": s.config["maxclients"],
+        "client_recent_max_input_buffer": 0,
+        "client_recent_max_output_buffer": 0,
+        "blocked_clients": sum(1 for c in s.clients if c.blocked is not None),
+        "tracking_clients": 0,
+        "clients_in_timeout_table": 0,
+        "total_blocking_keys": 0,
+        "total_blocking_keys_on_nokey": 0,
+    }
+
+
+def _memory(s):
+    used = s.used_memory()
+    rss = rss_bytes()
+    s.memory_peak = max(getattr(s, "memory_peak", 0), used)
+    startup = s.baseline_memory()
+    dataset = max(used - startup, 0)
+    maxmemory = s.config["maxmemory"]
+    total = _total_system_memory()
+    return {
+        "used_memory": used,
+        "used_memory_human": human_bytes(used),
+        "used_memory_rss": rss,
+        "used_memory_rss_human": human_bytes(rss),
+        "used_memory_peak": s.memory_peak,
+        "used_memory_peak_human": human_bytes(s.memory_peak),
+        "used_memory_peak_perc": f"{used * 100 / max(s.memory_peak, 1):.2f}%",
+        "used_memory_overhead": startup,
+        "used_memory_startup": startup,
+        "used_memory_dataset": dataset,
+        "used_memory_dataset_perc": f"{dataset * 100 / max(used, 1):.2f}%",
+        "total_system_memory": total,
+        "total_system_memory_human": human_bytes(total),
+        "used_memory_lua": 31744,
+        "used_memory_vm_eval": 31744,
+        "used_memory_lua_human": "31.00K",
+        "used_memory_scripts_eval": 0,
+        "number_of_cached_scripts": 0,
+        "number_of_functions": 0,
+        "number_of_libraries": 0,
+        "used_memory_vm_functions": 32768,
+        "used_memory_vm_total": 64512,
+        "used_memory_vm_total_human": "63.00K",
+        "used_memory_functions": 184,
+        "used_memory_scripts": 184,
+        "used_memory_scripts_human": "184B",
+        "maxmemory": maxmemory,
+        "maxmemory_human": human_bytes(maxmemory),
+        "maxmemory_policy": s.config["maxmemory-policy"],
+        "mem_fragmentation_ratio": f"{rss / max(used, 1):.2f}",
+        "mem_fragmentation_bytes": rss - used,
+        "mem_not_counted_for_evict": 0,
+        "mem_replication_backlog": 0,
+        "mem_total_replication_buffers": 0,
+        "mem_clients_slaves": 0,
+        "mem_clients_normal": sum(c.conn.output_buffer_size() for c in s.clients if c.conn),
+        "mem_cluster_links": 0,
+        "mem_aof_buffer": 0,
+        "mem_allocator": "pymalloc",
+        "active_defrag_running": 0,
+        "lazyfree_pending_objects": 0,
+        "lazyfreed_objects": 0,
+    }
+
+
+def _persistence(s):
+    return {
+        "loading": 0,
+        "async_loading": 0,
+        "current_cow_peak": 0,
+        "current_cow_size": 0,
+        "current_cow_size_age": 0,
+        "current_fork_perc": "0.00",
+        "current_save_keys_processed": 0,
+        "current_save_keys_total": 0,
+        "rdb_changes_since_last_save": s.keyspace.dirty,
+        "rdb_bgsave_in_progress": 0,
+        "rdb_last_save_time": s.lastsave,
+        "rdb_last_bgsave_status": "ok",
+        "rdb_last_bgsave_time_sec": -1,
+        "rdb_current_bgsave_time_sec": -1,
+        "rdb_saves": 0,
+        "rdb_last_cow_size": 0,
+        "rdb_last_load_keys_expired": 0,
+        "rdb_last_load_keys_loaded": 0,
+        "aof_enabled": 0,
+        "aof_rewrite_in_progress": 0,
+        "aof_rewrite_scheduled": 0,
+        "aof_last_rewrite_time_sec": -1,
+        "aof_current_rewrite_time_sec": -1,
+        "aof_last_bgrewrite_status": "ok",
+        "aof_rewrites": 0,
+        "aof_rewrites_consecutive_failures": 0,
+        "aof_last_write_status": "ok",
+        "aof_last_cow_size": 0,
+        "module_fork_in_progress": 0,
+        "module_fork_last_cow_size": 0,
+    }
+
+
+def _stats(s):
+    st, ks = s.stats, s.keyspace.stats
+    return {
+        "total_connections_received": st.connections_received,
+        "total_commands_processed": st.commands,
+        "instantaneous_ops_per_sec": s.ops_meter.per_second(),
+        "total_net_input_bytes": s.limits.net_input_bytes,
+        "total_net_output_bytes": s.limits.net_output_bytes,
+        "total_net_repl_input_bytes": 0,
+        "total_net_repl_output_bytes": 0,
+        "instantaneous_input_kbps": "0.00",
+        "instantaneous_output_kbps": "0.00",
+        "instantaneous_input_repl_kbps": "0.00",
+        "instantaneous_output_repl_kbps": "0.00",
+        "rejected_connections": st.rejected_connections,
+        "sync_full": 0,
+        "sync_partial_ok": 0,
+        "sync_partial_err": 0,
+        "expired_keys": ks.expired,
+        "expired_stale_perc": f"{ks.expired_stale_perc:.2f}",
+        "expired_time_cap_reached_count": 0,
+        "expire_cycle_cpu_milliseconds": ks.expire_cycle_cpu_ms,
+        "evicted_keys": s.evicted_keys,
+        "evicted_clients": 0,
+        "total_eviction_exceeded_time": 0,
+        "current_eviction_exceeded_time": 0,
+        "keyspace_hits": ks.hits,
+        "keyspace_misses": ks.misses,
+        "pubsub_channels": 0,
+        "pubsub_patterns": 0,
+        "pubsubshard_channels": 0,
+        "latest_fork_usec": 0,
+        "total_forks": 0,
+        "migrate_cached_sockets": 0,
+        "slave_expires_tracked_keys": 0,
+        "active_defrag_hits": 0,
+        "active_defrag_misses": 0,
+        "active_defrag_key_hits": 0,
+        "active_defrag_key_misses": 0,
+        "total_active_defrag_time": 0,
+        "current_active_defrag_time": 0,
+        "tracking_total_keys": 0,
+        "tracking_total_items": 0,
+        "tracking_total_prefixes": 0,
+        "unexpected_error_replies": 0,
+        "total_error_replies": st.error_replies,
+        "dump_payload_sanitizations": 0,
+        "total_reads_processed": st.commands,
+        "total_writes_processed": st.commands,
+        "io_threaded_reads_processed": 0,
+        "io_threaded_writes_processed": 0,
+        "reply_buffer_shrinks": 0,
+        "reply_buffer_expands": 0,
+        "acl_access_denied_auth": s.acl_denied_auth,
+        "acl_access_denied_cmd": 0,
+        "acl_access_denied_key": 0,
+        "acl_access_denied_channel": 0,
+    }
+
+
+def _replication(s):
+    return {
+        "role": "master",
+        "connected_slaves": 0,
+        "master_failover_state": "no-failover",
+        "master_replid": s.run_id,
+        "master_replid2": "0" * 40,
+        "master_repl_offset": 0,
+        "second_repl_offset": -1,
+        "repl_backlog_active": 0,
+        "repl_backlog_size": s.config["repl-backlog-size"],
+        "repl_backlog_first_byte_offset": 0,
+        "repl_backlog_histlen": 0,
+    }
+
+
+def _cpu(s):
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "used_cpu_sys": f"{me.ru_stime:.6f}",
+        "used_cpu_user": f"{me.ru_utime:.6f}",
+        "used_cpu_sys_children": f"{kids.ru_stime:.6f}",
+        "used_cpu_user_children": f"{kids.ru_utime:.6f}",
+        "used_cpu_sys_main_thread": f"{me.ru_stime:.6f}",
+        "used_cpu_user_main_thread": f"{me.ru_utime:.6f}",
+    }
+
+
+def _errorstats(s):
+    return {f"errorstat_{code}": f"count={n}" for code, n in sorted(s.stats.errors.items())}
+
+
+def _keyspace(s):
+    out = {}
+    for db in s.keyspace.dbs:
+        if db.data:
+            out[f"db{db.index}"] = f"keys={len(db.data)},expires={len(db.expires)},avg_ttl=0"
+    return out
+
+
+def _commandstats(s):
+    out = {}
+    from .command_table import all_commands
+
+    for spec in all_commands():
+        for item in [spec, *spec.subcommands.values()]:
+            if item.calls or item.rejected_calls or item.failed_calls:
+                usec = item.nanoseconds // 1000
+                per_call = usec / item.calls if item.calls else 0.0
+                out[f"cmdstat_{item.fullname}"] = (
+                    f"calls={item.calls},usec={usec},usec_per_call={per_call:.2f},"
+                    f"rejected_calls={item.rejected_calls},failed_calls={item.failed_calls}")
+    return out
+
+
+_SECTIONS = {
+    "server": ("Server", _server), "clients": ("Clients", _clients),
+    "memory": ("Memory", _memory), "persistence": ("Persistence", _persistence),
+    "stats": ("Stats", _stats), "replication": ("Replication", _replication),
+    "cpu": ("CPU", _cpu), "modules": ("Modules", lambda s: {}),
+    "errorstats": ("Errorstats", _errorstats), "cluster": ("Cluster",
+                                                           lambda s: {"cluster_enabled": 0}),
+    "keyspace": ("Keyspace", _keyspace), "commandstats": ("Commandstats", _commandstats),
+}
+
+
+def render_info(server, requested: list) -> str:
+    wanted = []
+    names = [r.lower() for r in requested] or ["default"]
+    for name in names:
+        if name == "default":
+            wanted += DEFAULT_SECTIONS
+        elif name in ("all", "everything"):
+            wanted += ALL_SECTIONS
+        elif name in _SECTIONS:
+            wanted.append(name)
+    seen = []
+    for name in wanted:
+        if name not in seen:
+            seen.append(name)
+    parts = []
+    for name in seen:
+        title, builder = _SECTIONS[name]
+        lines = [f"# {title}"] + [f"{k}:{v}" for k, v in builder(server).items()]
+        parts.append("\r\n".join(lines) + "\r\n")
+    return "\r\n".join(parts)

@@ -1,0 +1,6 @@
+"""Databases, entries, expiry and memory accounting. Storage returns values, never wire text."""
+
+from .database import Database, now_ms
+from .keyspace import Keyspace
+
+__all__ = ["Database", "Keyspace", "now_ms"]

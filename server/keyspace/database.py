@@ -1,0 +1,142 @@
+"""One numbered database: a dict of key -> value plus a dict of key -> expiry deadline (ms).
+
+Strings are stored as `bytes` (or `bytearray` once modified in place by APPEND/SETRANGE/SETBIT,
+which Redis reports as the 'raw' encoding). Other types are objects with a `type_name`.
+Expired keys are removed lazily on access and by the active expiry cycle (expiry.py).
+"""
+
+import time
+
+from .memory import EXPIRE_SLOT, entry_size
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def type_name(value) -> str:
+    kind = type(value)
+    if kind is bytes or kind is bytearray:
+        return "string"
+    return value.type_name
+
+
+class Database:
+    __slots__ = ("index", "data", "expires", "stats", "memory", "watchers", "avg_ttl")
+
+    def __init__(self, index: int, stats):
+        self.index = index
+        self.data: dict = {}
+        self.expires: dict = {}
+        self.stats = stats  # shared KeyspaceStats
+        self.memory = 0  # estimated bytes of all entries
+        self.avg_ttl = 0
+
+    def __len__(self):
+        return len(self.data)
+
+    # -- lookups --------------------------------------------------------------------------
+    def lookup_read(self, key: bytes):
+        """The live value of `key` or None, counting a keyspace hit or miss."""
+        value = self.data.get(key)
+        if value is not None and self.expires and key in self.expires:
+            if self.expires[key] <= now_ms():
+                self._expire(key)
+                value = None
+        if value is None:
+            self.stats.misses += 1
+        else:
+            self.stats.hits += 1
+        return value
+
+    def lookup(self, key: bytes):
+        """The live value of `key` or None, without touching statistics (write paths)."""
+        value = self.data.get(key)
+        if value is not None and self.expires and key in self.expires:
+            if self.expires[key] <= now_ms():
+                self._expire(key)
+                return None
+        return value
+
+    def exists(self, key: bytes) -> bool:
+        return self.lookup(key) is not None
+
+    # -- writes ---------------------------------------------------------------------------
+    def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
+        """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl)."""
+        data = self.data
+        old = data.get(key)
+        if old is not None:
+            self.memory -= entry_size(key, old)
+            if not keep_ttl and self.expires:
+                self._drop_ttl(key)
+        data[key] = value
+        self.memory += entry_size(key, value)
+
+    def add(self, key: bytes, value) -> None:
+        """Store a value for a key known to be absent."""
+        self.data[key] = value
+        self.memory += entry_size(key, value)
+
+    def replaced(self, key: bytes, old, new) -> None:
+        """Account for a value mutated or swapped in place (APPEND, containers)."""
+        self.data[key] = new
+        self.memory += entry_size(key, new) - entry_size(key, old)
+
+    def delete(self, key: bytes) -> bool:
+        value = self.data.pop(key, None)
+        if value is None:
+            return False
+        self.memory -= entry_size(key, value)
+        if self.expires:
+            self._drop_ttl(key)
+        return True
+
+    def pop(self, key: bytes):
+        """Remove and return the live value (None if absent); used by GETDEL, MOVE, RENAME."""
+        value = self.lookup(key)
+        if value is not None:
+            self.delete(key)
+        return value
+
+    def clear(self) -> int:
+        removed = len(self.data)
+        self.data = {}
+        self.expires = {}
+        self.memory = 0
+        return removed
+
+    # -- expiry ---------------------------------------------------------------------------
+    def get_expire(self, key: bytes):
+        """Absolute deadline in ms, or None when the key has no TTL."""
+        return self.expires.get(key)
+
+    def set_expire(self, key: bytes, when_ms: int) -> None:
+        if key not in self.expires:
+            self.memory += EXPIRE_SLOT
+        self.expires[key] = when_ms
+
+    def persist(self, key: bytes) -> bool:
+        if key in self.expires:
+            self._drop_ttl(key)
+            return True
+        return False
+
+    def _drop_ttl(self, key: bytes) -> None:
+        if self.expires.pop(key, None) is not None:
+            self.memory -= EXPIRE_SLOT
+
+    def _expire(self, key: bytes) -> None:
+        self.delete(key)
+        self.stats.expired += 1
+        hook = self.stats.on_expired
+        if hook is not None:
+            hook(self, key)
+
+    def expire_if_due(self, key: bytes, now: int) -> bool:
+        """Remove `key` if its deadline has passed (active expiry); True if it was removed."""
+        when = self.expires.get(key)
+        if when is not None and when <= now:
+            self._expire(key)
+            return True
+        return False

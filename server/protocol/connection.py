@@ -1,0 +1,183 @@
+"""One client connection: an asyncio Protocol over the request parser and the reply writer.
+
+Everything complete in one read is executed in order and answered with a single write. The
+connection knows nothing about commands: it hands each argument list to `session.execute` and
+encodes whatever comes back. A handler that must wait (blocking commands, WAIT, CLIENT PAUSE)
+returns a `Deferred`; later commands from this client queue behind it, in order.
+"""
+
+import asyncio
+
+from ..replies import ErrorReply
+from .reader import ProtocolError, RequestParser
+from .writer import encode_into
+
+# Stop reading from a client while this much output waits in the socket buffer (flow control).
+WRITE_HIGH_WATER = 4 * 1024 * 1024
+WRITE_LOW_WATER = 1 * 1024 * 1024
+
+
+class Deferred:
+    """A reply that is not ready yet. `future` resolves to the reply value."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: asyncio.Future):
+        self.future = future
+
+
+class Connection(asyncio.Protocol):
+    """Parses requests, runs them through a session, writes replies; applies flow control."""
+
+    def __init__(self, session_factory, limits):
+        self._session_factory = session_factory
+        # Shared with the server: query_buffer_limit, proto_max_bulk_len and the byte counters
+        # net_input_bytes / net_output_bytes.
+        self._limits = limits
+        self.session = None
+        self.transport = None
+        self._parser = RequestParser()
+        self._out: list = []
+        self._in_batch = False
+        self._backlog: list = []  # commands waiting behind a Deferred reply
+        self._waiting = None
+        self._reading_paused = False
+        self._write_paused = False
+        self.closed = False
+
+    # -- asyncio callbacks --------------------------------------------------------------
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_LOW_WATER)
+        self.session = self._session_factory(self)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.cancel()
+        self._backlog.clear()
+        if self.session is not None:
+            self.session.on_disconnect()
+
+    def pause_writing(self):
+        self._write_paused = True
+        self._pause_reading()
+
+    def resume_writing(self):
+        self._write_paused = False
+        if self._waiting is None:
+            self._resume_reading()
+
+    def data_received(self, data: bytes):
+        self._limits.net_input_bytes += len(data)
+        parser = self._parser
+        parser.feed(data)
+        commands: list = []
+        try:
+            parser.parse(commands)
+        except ProtocolError as exc:
+            self._run(commands)
+            self._protocol_error(str(exc))
+            return
+        if parser.buffered() > self._limits.query_buffer_limit:
+            # Redis closes such a client without a reply ("closing client that reached max
+            # query buffer length") and keeps serving everyone else.
+            self.session.log_event("client_query_buffer_limit", buffered=parser.buffered())
+            self.close()
+            return
+        if commands:
+            if self._waiting is not None:
+                self._backlog.extend(commands)
+            else:
+                self._run(commands)
+
+    def eof_received(self):
+        return False  # close our side too, like Redis
+
+    # -- execution ----------------------------------------------------------------------
+    def _run(self, commands):
+        session = self.session
+        execute = session.execute
+        out = self._out
+        self._in_batch = True
+        for index, args in enumerate(commands):
+            if self.closed:
+                break
+            reply = execute(args)
+            if type(reply) is Deferred:
+                self._wait_for(reply, commands[index + 1 :])
+                break
+            encode_into(out, reply, session.resp3)
+            if session.close_after_reply:
+                break
+        self._in_batch = False
+        self.flush()
+        if session.close_after_reply:
+            self.close()
+
+    def _wait_for(self, deferred: Deferred, rest: list):
+        self._backlog[:0] = rest
+        self._waiting = deferred.future
+        deferred.future.add_done_callback(self._deferred_done)
+
+    def _deferred_done(self, future):
+        self._waiting = None
+        if self.closed or future.cancelled():
+            return
+        exc = future.exception()
+        reply = ErrorReply(f"ERR {exc}") if exc is not None else future.result()
+        if type(reply) is Deferred:  # a handler may chain another wait
+            self._wait_for(reply, [])
+            return
+        encode_into(self._out, reply, self.session.resp3)
+        backlog, self._backlog = self._backlog, []
+        if backlog:
+            self._run(backlog)
+        else:
+            self.flush()
+        if not self._write_paused and self._waiting is None:
+            self._resume_reading()
+
+    # -- output -------------------------------------------------------------------------
+    def deliver(self, value):
+        """Send an out-of-band reply (push message, MONITOR line) after pending output."""
+        if self.closed:
+            return
+        encode_into(self._out, value, self.session.resp3)
+        if not self._in_batch:
+            self.flush()
+
+    def flush(self):
+        out = self._out
+        if out and not self.closed:
+            data = out[0] if len(out) == 1 else b"".join(out)
+            self._limits.net_output_bytes += len(data)
+            self.transport.write(data)
+        out.clear()
+
+    def output_buffer_size(self) -> int:
+        return self.transport.get_write_buffer_size() if self.transport else 0
+
+    def query_buffer_size(self) -> int:
+        return self._parser.buffered()
+
+    def _protocol_error(self, message: str):
+        encode_into(self._out, ErrorReply("ERR Protocol error: " + message), self.session.resp3)
+        self.flush()
+        self.session.log_event("protocol_error", error=message)
+        self.close()
+
+    def close(self):
+        if not self.closed and self.transport is not None:
+            self.closed = True
+            self.transport.close()
+
+    def _pause_reading(self):
+        if not self._reading_paused and self.transport is not None and not self.closed:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self):
+        if self._reading_paused and not self.closed:
+            self._reading_paused = False
+            self.transport.resume_reading()

@@ -1,0 +1,97 @@
+"""Encode handler reply values as RESP2 or RESP3 bytes.
+
+`encode_into(out, value, resp3)` appends byte chunks to `out`; the connection joins them into one
+write per read. The common shapes (bulk string, OK, integer) are tested first.
+"""
+
+import math
+
+from ..replies import ErrorReply, NoReply, Push, SimpleString, Verbatim, _NullArray
+
+_STATUS_CACHE: dict = {}
+_INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
+
+
+def encode_into(out: list, value, resp3: bool) -> None:
+    kind = type(value)
+    if kind is bytes or kind is bytearray:
+        out.append(b"$%d\r\n%b\r\n" % (len(value), value))
+    elif kind is SimpleString:
+        cached = _STATUS_CACHE.get(value)
+        if cached is None:
+            cached = _STATUS_CACHE[value] = b"+" + _one_line(value) + b"\r\n"
+        out.append(cached)
+    elif kind is int:
+        out.append(_INT_CACHE[value + 1] if -1 <= value <= 1023 else b":%d\r\n" % value)
+    elif value is None:
+        out.append(b"_\r\n" if resp3 else b"$-1\r\n")
+    elif kind is list or kind is tuple:
+        out.append(b"*%d\r\n" % len(value))
+        for item in value:
+            encode_into(out, item, resp3)
+    elif kind is ErrorReply:
+        out.append(b"-" + _one_line(value) + b"\r\n")
+    elif kind is str:
+        data = value.encode()
+        out.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    elif kind is dict:
+        if resp3:
+            out.append(b"%%%d\r\n" % len(value))
+        else:
+            out.append(b"*%d\r\n" % (2 * len(value)))
+        for k, v in value.items():
+            encode_into(out, k, resp3)
+            encode_into(out, v, resp3)
+    elif kind is bool:
+        if resp3:
+            out.append(b"#t\r\n" if value else b"#f\r\n")
+        else:
+            out.append(b":1\r\n" if value else b":0\r\n")
+    elif kind is float:
+        text = format_double(value)
+        if resp3:
+            out.append(b"," + text + b"\r\n")
+        else:
+            out.append(b"$%d\r\n%b\r\n" % (len(text), text))
+    elif kind is set or kind is frozenset:
+        out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(value))
+        for item in value:
+            encode_into(out, item, resp3)
+    elif kind is Verbatim:
+        data = value.encode()
+        if resp3:
+            out.append(b"=%d\r\ntxt:%b\r\n" % (len(data) + 4, data))
+        else:
+            out.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    elif kind is Push:
+        out.append((b">%d\r\n" if resp3 else b"*%d\r\n") % len(value))
+        for item in value:
+            encode_into(out, item, resp3)
+    elif kind is _NullArray:
+        out.append(b"_\r\n" if resp3 else b"*-1\r\n")
+    elif kind is NoReply:
+        pass
+    else:
+        raise TypeError(f"cannot encode reply of type {kind.__name__}")
+
+
+def encode(value, resp3: bool = False) -> bytes:
+    out: list = []
+    encode_into(out, value, resp3)
+    return b"".join(out)
+
+
+def format_double(value: float) -> bytes:
+    """Redis's double formatting: shortest round-trip form, 'inf'/'-inf', integers without '.0'."""
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    if math.isnan(value):
+        return b"nan"
+    if value == int(value) and abs(value) < 1e17:
+        return b"%d" % int(value)
+    return repr(value).encode()
+
+
+def _one_line(text: str) -> bytes:
+    # A status or error line must not contain CR/LF: Redis replaces them with spaces.
+    return text.replace("\r", " ").replace("\n", " ").encode()

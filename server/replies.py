@@ -1,0 +1,52 @@
+"""Reply values that handlers return; the protocol writer turns them into RESP2 or RESP3 bytes.
+
+Plain Python values map naturally: bytes/bytearray -> bulk string, int -> integer, None -> null,
+list/tuple -> array, dict -> map, set -> set, float -> double, bool -> boolean. The classes below
+cover the shapes that plain values cannot express.
+"""
+
+
+class SimpleString(str):
+    """A status reply (+OK)."""
+
+    __slots__ = ()
+
+
+class ErrorReply(str):
+    """An error reply (-ERR ...), returned rather than raised (e.g. inside EXEC results)."""
+
+    __slots__ = ()
+
+
+class Verbatim(str):
+    """A RESP3 verbatim string (INFO, CLIENT INFO); a bulk string under RESP2."""
+
+    __slots__ = ()
+
+
+class Push(list):
+    """An out-of-band push message (>) in RESP3; a plain array in RESP2."""
+
+    __slots__ = ()
+
+
+class _NullArray:
+    """The null array (*-1 in RESP2, _ in RESP3)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "NULL_ARRAY"
+
+
+class NoReply:
+    """The command produced no reply on the wire (CLIENT REPLY OFF/SKIP, MONITOR subscription)."""
+
+    __slots__ = ()
+
+
+OK = SimpleString("OK")
+PONG = SimpleString("PONG")
+QUEUED = SimpleString("QUEUED")
+NULL_ARRAY = _NullArray()
+NO_REPLY = NoReply()
