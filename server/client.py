@@ -21,7 +21,7 @@ class Client:
         self.lib_ver = ""
         self.created = time.time()
         self.last_interaction = self.created
-        self.last_command = "NULL"
+        self.last_command = None  # CommandSpec of the latest command (CLIENT LIST cmd=)
         self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
         self.close_after_reply = False
         self.no_evict = False

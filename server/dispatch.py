@@ -42,6 +42,7 @@ def dispatch(client, args):
         if held is not None:
             return held
 
+    client.last_command = spec
     started = _perf_ns()
     try:
         reply = spec.handler(client, args)
@@ -52,7 +53,6 @@ def dispatch(client, args):
     spec.calls += 1
     spec.nanoseconds += elapsed
     server.stats.commands += 1
-    client.last_command = spec.fullname
     if type(reply) is ErrorReply:
         spec.failed_calls += 1
         server.count_error(reply)

@@ -99,7 +99,7 @@ def modified(client, key) -> None:
 
 
 def check_db_index(client, value) -> int:
-    index = to_int(value, errors.INVALID_DB_INDEX)
+    index = to_int(value)
     if not 0 <= index < len(client.server.keyspace):
         raise CommandError(errors.DB_INDEX_OUT_OF_RANGE)
     return index

@@ -201,7 +201,7 @@ def client_line(client) -> str:
         f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
         f"qbuf-free={max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 "
         f"omem={omem} tot-mem={22000 + qbuf + omem} events=r "
-        f"cmd={client.last_command.lower()} user={client.user} redir=-1 resp={client.resp} "
+        f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )
 
@@ -381,7 +381,7 @@ def client_pause(client, args):
     if len(args) == 4:
         choice = lower(args[3])
         if choice not in (b"write", b"all"):
-            raise CommandError(errors.SYNTAX)
+            raise CommandError("ERR CLIENT PAUSE mode must be WRITE or ALL")
         mode = choice.decode()
     elif len(args) > 4:
         raise CommandError(errors.SYNTAX)

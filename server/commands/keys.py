@@ -14,7 +14,7 @@ from ..replies import OK, SimpleString
 from .common import LLONG_MAX, LLONG_MIN, check_db_index, lower, modified, to_int
 
 G = "generic"
-_UINT_RE = re.compile(rb"(?:[1-9][0-9]{0,19}|0)\Z")
+_CURSOR_RE = re.compile(rb"([+-]?)([0-9]+)\Z")
 
 
 @command("del", -2, "write", (1, -1, 1), "generic", "Deletes one or more keys.")
@@ -196,9 +196,12 @@ def _matching(keys, pattern):
 
 
 def parse_cursor(value) -> int:
-    if not _UINT_RE.match(value) or int(value) >= 1 << 64:
+    """strtoul's rules, as Redis uses them: optional sign (negative wraps), no spaces."""
+    match = _CURSOR_RE.match(value)
+    if not match or int(match.group(2)) >= 1 << 64:
         raise CommandError(errors.INVALID_CURSOR)
-    return int(value)
+    number = int(match.group(2))
+    return (-number) % (1 << 64) if match.group(1) == b"-" else number
 
 
 def parse_scan_options(args, start: int, allow_type: bool):

@@ -7,6 +7,9 @@ returns a `Deferred`; later commands from this client queue behind it, in order.
 """
 
 import asyncio
+import time
+
+_now = time.time
 
 from ..replies import ErrorReply
 from .reader import ProtocolError, RequestParser
@@ -70,6 +73,7 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes):
         self._limits.net_input_bytes += len(data)
+        self.session.last_interaction = _now()
         parser = self._parser
         parser.feed(data)
         commands: list = []

@@ -1,0 +1,92 @@
+"""Fixtures for differential tests: the same commands go to a real redis-server and to Predis,
+and their replies (errors included) must be identical."""
+
+import pytest
+import redis
+
+from .rawclient import Err, RawClient
+from .servers import start_predis, start_redis
+
+# Replies whose wording changed between the reference redis-server installed here (Debian's
+# 7.0) and Redis 7.2, which Predis follows. Applied to the reference's reply only.
+REDIS_70_TO_72 = {
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time":
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+    "RESP protocol version at the same time",
+}
+
+
+def as_72(reply):
+    if isinstance(reply, Err):
+        return Err(REDIS_70_TO_72.get(str(reply), str(reply)))
+    return reply
+
+
+@pytest.fixture(scope="session")
+def servers():
+    reference = start_redis()
+    predis = start_predis()
+    yield reference, predis
+    reference.stop()
+    predis.stop()
+    assert predis.alive() is False
+
+
+class Differ:
+    """Runs each command on both servers and asserts the replies match."""
+
+    def __init__(self, ref_port: int, predis_port: int, protocol: int = 2):
+        self.ref = RawClient(ref_port)
+        self.predis = RawClient(predis_port)
+        if protocol == 3:
+            self.ref.call("HELLO", "3")
+            self.predis.call("HELLO", "3")
+
+    def both(self, *args):
+        return as_72(self.ref.call(*args)), self.predis.call(*args)
+
+    def check(self, *args):
+        expected, actual = self.both(*args)
+        assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
+        return actual
+
+    def close(self):
+        self.ref.close()
+        self.predis.close()
+
+
+def _flush(servers):
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("FLUSHALL")
+        client.call("CONFIG", "RESETSTAT")
+        client.close()
+
+
+@pytest.fixture
+def diff(servers):
+    _flush(servers)
+    differ = Differ(servers[0].port, servers[1].port)
+    yield differ
+    differ.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def diff23(servers, request):
+    _flush(servers)
+    differ = Differ(servers[0].port, servers[1].port, protocol=request.param)
+    yield differ
+    differ.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def redis_pair(servers, request):
+    """Two redis-py clients (reference, predis) speaking the same protocol version."""
+    _flush(servers)
+    clients = [redis.Redis(port=s.port, protocol=request.param) for s in servers]
+    yield clients
+    for client in clients:
+        client.close()

@@ -1,0 +1,80 @@
+"""Start a real redis-server and a Predis server side by side on free loopback ports."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COMMON_FLAGS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--enable-debug-command", "yes", "--protected-mode", "no"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, proc, timeout: float = 20.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(64).startswith((b"+PONG", b"-NOAUTH")):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+class ServerProcess:
+    def __init__(self, argv, port, workdir, cwd=None, env=None):
+        self.port = port
+        self.workdir = workdir
+        self.log = open(os.path.join(workdir, "server.log"), "wb")
+        self.proc = subprocess.Popen(argv, cwd=cwd or workdir, stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=env)
+        wait_for_port(port, self.proc)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+def redis_server_binary() -> str:
+    path = shutil.which("redis-server")
+    if path is None:
+        raise RuntimeError("redis-server is not installed (.ci/run installs it)")
+    return path
+
+
+def start_redis(extra=()) -> ServerProcess:
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="redis-ref-")
+    argv = [redis_server_binary(), "--port", str(port), "--dir", workdir, *COMMON_FLAGS, *extra]
+    return ServerProcess(argv, port, workdir)
+
+
+def start_predis(extra=()) -> ServerProcess:
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="predis-")
+    argv = [sys.executable, "-m", "predis", "--port", str(port), "--dir", workdir,
+            *COMMON_FLAGS, *extra]
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return ServerProcess(argv, port, workdir, cwd=ROOT, env=env)

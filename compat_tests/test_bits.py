@@ -1,0 +1,89 @@
+"""Differential tests: bitmap commands."""
+
+import pytest
+
+
+def test_setbit_getbit(diff):
+    diff.check("SETBIT", "b", 7, 1)
+    diff.check("SETBIT", "b", 7, 0)
+    diff.check("SETBIT", "b", 100, 1)
+    diff.check("GET", "b")
+    diff.check("GETBIT", "b", 100)
+    diff.check("GETBIT", "b", 101)
+    diff.check("GETBIT", "b", 100000)
+    diff.check("GETBIT", "missing", 3)
+    diff.check("SETBIT", "b", -1, 1)
+    diff.check("SETBIT", "b", 1, 2)
+    diff.check("SETBIT", "b", "x", 1)
+    diff.check("SETBIT", "b", 4294967296, 1)
+    diff.check("GETBIT", "b", -1)
+
+
+@pytest.mark.parametrize("args", [
+    [], [0, -1], [1, 1], [-2, -1], [5, 30, "BIT"], [0, 0, "BIT"], [-10, -2, "BIT"],
+    [3, 1], [0, 100], [0, -1, "BYTE"], [0, -1, "FOO"], [0], ["a", 1], [-1, -3],
+    [1, 17, "BIT"], [-5, -5, "BIT"],
+])
+def test_bitcount(diff, args):
+    diff.check("SET", "s", "foobar")
+    diff.check("BITCOUNT", "s", *args)
+
+
+@pytest.mark.parametrize("args", [
+    [1], [0], [1, 2], [0, 2], [1, 2, -1], [0, 0, -1], [1, 7, 15, "BIT"], [0, 0, 5, "BIT"],
+    [1, -1], [0, 3, 2], [2], [1, "a"], [1, 0, -1, "FOO"], [0, 0, -1, "BIT"],
+])
+def test_bitpos(diff, args):
+    diff.check("SET", "s", b"\xff\xf0\x00")
+    diff.check("BITPOS", "s", *args)
+    diff.check("SET", "ones", b"\xff\xff\xff")
+    diff.check("BITPOS", "ones", *args)
+    diff.check("BITPOS", "missing", *args[:1])
+
+
+def test_bitop(diff):
+    diff.check("SET", "a", "foobar")
+    diff.check("SET", "b", "abcdef")
+    diff.check("SET", "c", "xy")
+    for op in ("AND", "OR", "XOR"):
+        diff.check("BITOP", op, "dest", "a", "b", "c")
+        diff.check("GET", "dest")
+    diff.check("BITOP", "NOT", "dest", "a")
+    diff.check("GET", "dest")
+    diff.check("BITOP", "NOT", "dest", "a", "b")
+    diff.check("BITOP", "NAND", "dest", "a", "b")
+    diff.check("BITOP", "AND", "dest", "m1", "m2")
+    diff.check("EXISTS", "dest")
+
+
+@pytest.mark.parametrize("ops", [
+    ["SET", "u8", 0, 255, "GET", "u8", 0],
+    ["SET", "i8", 0, -100, "GET", "i8", 0, "GET", "u8", 0],
+    ["INCRBY", "u2", 100, 1, "INCRBY", "u2", 100, 1, "INCRBY", "u2", 100, 1,
+     "INCRBY", "u2", 100, 1],
+    ["OVERFLOW", "SAT", "INCRBY", "u2", 102, 5, "INCRBY", "i4", 50, -100],
+    ["OVERFLOW", "FAIL", "INCRBY", "u2", 102, 5, "GET", "u2", 102],
+    ["OVERFLOW", "WRAP", "INCRBY", "i8", 0, 200, "INCRBY", "i8", 0, -300],
+    ["SET", "u8", "#1", 200, "GET", "u8", "#1", "GET", "u16", 0],
+    ["SET", "i64", 0, -1, "GET", "u63", 1, "INCRBY", "i64", 0, 1],
+    ["SET", "u63", 3, 12345, "GET", "i64", 0],
+    ["SET", "u8", 0, -1, "OVERFLOW", "SAT", "SET", "u8", 8, -1, "SET", "i8", 16, 1000],
+    ["GET", "u64", 0], ["GET", "i65", 0], ["GET", "x8", 0], ["GET", "u8", -1],
+    ["GET", "u8", "#-1"], ["SET", "u8", 0], ["OVERFLOW", "FOO"], ["BAR"], ["GET", "u8", "a"],
+    ["SET", "u8", 0, "abc"], ["GET", "i5", 3, "SET", "i5", 3, 15, "INCRBY", "i5", 3, 1],
+])
+def test_bitfield(diff, ops):
+    diff.check("SET", "bf", b"\x12\x34\x56\x78")
+    diff.check("BITFIELD", "bf", *ops)
+    diff.check("GET", "bf")
+    diff.check("BITFIELD", "newkey", *ops)
+    diff.check("GET", "newkey")
+
+
+def test_bitfield_ro(diff):
+    diff.check("SET", "bf", b"\x12\x34")
+    diff.check("BITFIELD_RO", "bf", "GET", "u4", 0, "GET", "i8", 4)
+    diff.check("BITFIELD_RO", "bf", "SET", "u4", 0, 1)
+    diff.check("BITFIELD_RO", "bf", "INCRBY", "u4", 0, 1)
+    diff.check("BITFIELD_RO", "missing", "GET", "u8", 0)
+    diff.check("BITFIELD_RO", "bf")
