@@ -69,7 +69,7 @@ PARAMS = [
     _i("tcp-keepalive", "300", 0, INT_MAX),
     _i("socket-mark-id", "0", 0, UINT_MAX),
     _b("protected-mode", "yes"),
-    _e("loglevel", "notice", "debug verbose notice warning nothing"),
+    _e("loglevel", "notice", "debug verbose notice warning"),
     _s("logfile", immutable=True),
     _b("syslog-enabled", "no", immutable=True),
     _s("syslog-ident", "redis", immutable=True),
@@ -163,7 +163,7 @@ PARAMS = [
     _e("maxmemory-policy", "noeviction",
        "volatile-lru volatile-lfu volatile-random volatile-ttl "
        "allkeys-lru allkeys-lfu allkeys-random noeviction"),
-    _i("maxmemory-samples", "5", 1, 64),
+    _i("maxmemory-samples", "5", 1, INT_MAX),
     _i("maxmemory-eviction-tenacity", "10", 0, 100),
     _m("maxmemory-clients", "0"),
     _i("lfu-log-factor", "10", 0, INT_MAX),

@@ -7,7 +7,7 @@ import sys
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "verbose": logging.INFO, "notice": logging.INFO,
-           "warning": logging.WARNING, "nothing": logging.CRITICAL + 10}
+           "warning": logging.WARNING}
 _state = {"level": logging.INFO}
 
 

@@ -30,11 +30,18 @@ def _key_specs(spec) -> list:
     }]
 
 
+# The order Redis lists command flags in (COMMAND INFO).
+_FLAG_ORDER = ["write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
+               "blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast",
+               "no_auth", "may_replicate", "sentinel", "only_sentinel", "no_mandatory_keys",
+               "no_async_loading", "no_multi", "movablekeys", "allow_busy"]
+
+
 def command_info(spec) -> list:
     return [
         spec.fullname,
         spec.arity,
-        [SimpleString(f) for f in sorted(spec.flags)],
+        [SimpleString(f) for f in _FLAG_ORDER if f in spec.flags],
         spec.first_key,
         spec.last_key,
         spec.step,
@@ -129,13 +136,13 @@ def keys_of(args) -> list:
     return spec, [args[i] for i in positions]
 
 
-@command("getkeys", -3, "loading stale", (0, 0, 0), G, "Extracts the key names from an "
+@command("getkeys", -4, "loading stale", (0, 0, 0), G, "Extracts the key names from an "
          "arbitrary command.", "2.8.13", parent="command")
 def command_getkeys(client, args):
     return keys_of(args[2:])[1]
 
 
-@command("getkeysandflags", -3, "loading stale", (0, 0, 0), G, "Extracts the key names and "
+@command("getkeysandflags", -4, "loading stale", (0, 0, 0), G, "Extracts the key names and "
          "access flags for an arbitrary command.", "7.0.0", parent="command")
 def command_getkeysandflags(client, args):
     spec, keys = keys_of(args[2:])

@@ -337,7 +337,7 @@ container("function", -2, "", "scripting", "A container for function commands.",
          "functions.", "7.0.0", parent="function")
 def function_flush(client, args):
     if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
-        raise CommandError(errors.SYNTAX)
+        raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
     client.server.flush_functions()
     return OK
 

@@ -15,51 +15,121 @@ class ProtocolError(Exception):
     """The stream is not valid RESP; the message is Redis's text after 'Protocol error: '."""
 
 
-class RequestParser:
-    __slots__ = ("_reader", "_inline", "max_bulk_len")
+HISTORY_TRIM_BYTES = 4 * 1024 * 1024
 
-    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024):
+
+class RequestParser:
+    """Feeds hiredis once the stream is multibulk; splits inline lines itself.
+
+    hiredis cannot hand back bytes it has buffered. When it meets a non-'*' byte where a new
+    command starts (an inline command after multibulk ones, or the empty line redis-cli --pipe
+    sends before its final ECHO), the parser works out how many bytes the commands it already
+    returned used, and continues inline from there. For that it keeps references to the chunks
+    fed since the last known command boundary; the list is dropped whenever a read ends exactly
+    at a command's end, and trimmed by exact accounting if it ever grows large.
+    """
+
+    __slots__ = ("_reader", "_inline", "_multibulk", "_history", "_history_bytes", "_parsed")
+
+    def __init__(self):
         self._reader = hiredis.Reader()
         self._inline = b""  # bytes not yet handed to hiredis because they may be inline
-        self.max_bulk_len = max_bulk_len
+        self._multibulk = False
+        self._history: list = []  # chunks fed to hiredis since the last known boundary
+        self._history_bytes = 0
+        self._parsed: list = []  # commands returned from those chunks
 
     def feed(self, data: bytes) -> None:
         if self._inline:
             self._inline += data
-        elif data[0] == 42 or self._reader.has_data():  # '*' or inside a multibulk
+        elif self._multibulk or data[0] == 42:  # '*'
+            self._multibulk = True
             self._reader.feed(data)
+            self._history.append(data)
+            self._history_bytes += len(data)
+            if self._history_bytes > HISTORY_TRIM_BYTES:
+                self._trim_history()
         else:
             self._inline = data
 
     def buffered(self) -> int:
         """Bytes received but not yet returned as commands (approximate for hiredis's part)."""
-        return len(self._inline) + (self._reader.len() if self._reader.has_data() else 0)
+        return len(self._inline) + (self._reader.len() if self._multibulk else 0)
 
     def parse(self, out: list) -> None:
         """Append every complete command to `out`; raise ProtocolError on a malformed stream."""
         reader = self._reader
+        parsed = self._parsed
+        last = None
         while True:
             if self._inline:
                 if not self._take_inline(out):
                     return
+                reader, parsed, last = self._reader, self._parsed, None
                 continue
             try:
                 command = reader.gets()
             except hiredis.ProtocolError as exc:
-                raise ProtocolError(_redis_wording(str(exc))) from None
-            if command is False:
-                return
-            if command is None:  # '*-1': Redis ignores a null multibulk
+                if not self._resume_inline(str(exc)):
+                    raise ProtocolError(_redis_wording(str(exc))) from None
+                reader, parsed, last = self._reader, self._parsed, None
                 continue
-            if type(command) is not list:
-                raise ProtocolError(_unexpected(command))
-            if command:
+            if command is False:
+                if last is not None and self._ends_at(last):
+                    self._history = []
+                    self._history_bytes = 0
+                    self._parsed = []
+                return
+            parsed.append(command)
+            last = command
+            if type(command) is list and command:
                 for arg in command:
                     if type(arg) is not bytes:
-                        raise ProtocolError("expected '$', got something else")
+                        raise ProtocolError(f"expected '$', got '{_type_byte(arg)}'")
                 out.append(command)
-            if not reader.has_data():
-                return
+            elif command is not None and type(command) is not list:
+                raise ProtocolError(f"expected '$', got '{_type_byte(command)}'")
+            # '*0' and '*-1' are ignored, as Redis does.
+
+    def _ends_at(self, command) -> bool:
+        """Did the data fed so far end exactly with this command's last argument?"""
+        if not command:
+            return False
+        tail = self._history[-1]
+        arg = command[-1]
+        end = len(tail) - 2
+        if end < len(arg) or tail[end:] != b"\r\n" or not tail.endswith(arg, 0, end):
+            return False
+        return tail.endswith(b"$%d\r\n" % len(arg), 0, end - len(arg))
+
+    def _unconsumed(self) -> bytes:
+        consumed = sum(_encoded_size(command) for command in self._parsed)
+        return b"".join(self._history)[consumed:]
+
+    def _trim_history(self) -> None:
+        rest = self._unconsumed()
+        self._history = [rest] if rest else []
+        self._history_bytes = len(rest)
+        self._parsed = []
+
+    def _resume_inline(self, message: str) -> bool:
+        """hiredis stopped at a non-'*' byte: if that is a command boundary, go inline."""
+        if "reply type byte" not in message:
+            return False
+        remainder = self._unconsumed()
+        # hiredis names the byte it stopped at (escaped when not printable): a cross-check.
+        bad = message.split('"')[1].encode() if message.count('"') >= 2 else b""
+        if len(bad) != 1:
+            bad = b""
+        if not remainder or remainder[0] == 42 or not remainder.startswith(bad):
+            return False  # the bad byte is inside a multibulk command: a real error
+        self._reader = hiredis.Reader()
+        self._multibulk = False
+        self._history = []
+        self._history_bytes = 0
+        self._parsed = []
+        self._inline = remainder
+        return True
 
     def _take_inline(self, out: list) -> bool:
         """Consume inline lines; hand the rest to hiredis once a '*' starts a command."""
@@ -67,7 +137,7 @@ class RequestParser:
         while buf:
             if buf[0] == 42:  # '*': multibulk from here on
                 self._inline = b""
-                self._reader.feed(buf)
+                self.feed(buf)
                 return True
             end = buf.find(b"\n")
             if end < 0:
@@ -84,6 +154,26 @@ class RequestParser:
                 out.append(args)
         self._inline = b""
         return False
+
+
+def _encoded_size(command) -> int:
+    """Bytes a multibulk command occupied on the wire (as hiredis parsed it)."""
+    if command is None:
+        return 5  # *-1\r\n
+    size = len(b"%d" % len(command)) + 3
+    for arg in command:
+        size += len(b"%d" % len(arg)) + 5 + len(arg)
+    return size
+
+
+def _type_byte(value) -> str:
+    if type(value) is int:
+        return ":"
+    if type(value) is list:
+        return "*"
+    if value is None:
+        return "$"
+    return "?"
 
 
 def split_inline(line: bytes) -> list:
@@ -148,15 +238,13 @@ def _ishex(two: bytes) -> bool:
 
 
 def _redis_wording(hiredis_message: str) -> str:
-    if "multi-bulk length" in hiredis_message:
+    lowered = hiredis_message.lower()
+    if "multi-bulk length" in lowered:
         return "invalid multibulk length"
-    if "bulk string length" in hiredis_message or "bulk length" in hiredis_message:
+    if "bulk string length" in lowered or "bulk length" in lowered:
         return "invalid bulk length"
     if "reply type byte" in hiredis_message:
         got = hiredis_message.split('"')[1] if '"' in hiredis_message else "?"
         return f"expected '$', got '{got}'"
     return hiredis_message
 
-
-def _unexpected(value) -> str:
-    return "expected '$', got something else"

@@ -1,0 +1,132 @@
+"""Differential tests of the wire protocol itself: raw bytes in, raw bytes out."""
+
+import socket
+import time
+
+import pytest
+
+from .rawclient import RawClient
+
+
+def exchange(port: int, payload: bytes, settle: float = 0.3) -> bytes:
+    """Send raw bytes, collect everything the server answers until it goes quiet or closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(payload)
+        sock.settimeout(settle)
+        data = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (socket.timeout, TimeoutError):
+                break
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize("payload", [
+    b"PING\r\n",
+    b"PING\n",
+    b"ECHO hello\r\n",
+    b"SET k \"a b\\x41\\n\"\r\nGET k\r\n",
+    b"SET k 'it''s'\r\n",
+    b"SET k 'it\\'s'\r\nGET k\r\n",
+    b"ECHO \"unbalanced\r\n",
+    b"ECHO \"a\"b\r\n",
+    b"\r\n\r\nPING\r\n",
+    b"   \r\nPING\r\n",
+    b"*1\r\n$4\r\nPING\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n",
+    b"*0\r\n*1\r\n$4\r\nPING\r\n",
+    b"*-1\r\n*1\r\n$4\r\nPING\r\n",
+    b"*1\r\n$4\r\nPING\r\n" * 50,
+    b"*2\r\n$3\r\nGET\r\n:1\r\n",
+    b"*abc\r\n",
+    b"*1\r\n$abc\r\n",
+    b"*1\r\n$-5\r\n",
+    b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nabcde\r\n",
+    b"PING\r\n*1\r\n$4\r\nPI",
+    b"GET\r\n",
+    b"NOSUCHCMD a b\r\n",
+])
+def test_raw_exchange_matches(servers, payload):
+    ref, predis = servers
+    expected = exchange(ref.port, payload)
+    actual = exchange(predis.port, payload)
+    assert actual == expected, (payload, expected, actual)
+
+
+def test_protocol_error_closes_only_that_client(servers):
+    for server in servers:
+        bystander = RawClient(server.port)
+        bystander.call("SET", "safe", "1")
+        answer = exchange(server.port, b"*1\r\n$x\r\n")
+        assert answer.startswith(b"-ERR Protocol error")
+        assert bystander.call("GET", "safe") == b"1"
+        bystander.call("DEL", "safe")
+        bystander.close()
+
+
+def test_pipeline_replies_in_order(servers):
+    payload = b"".join(b"*3\r\n$4\r\nINCR\r\n$1\r\nc\r\n" if False else
+                       b"*2\r\n$4\r\nINCR\r\n$1\r\nc\r\n" for _ in range(1000))
+    answers = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("DEL", "c")
+        client.send_raw(payload)
+        answers.append([client.read_reply() for _ in range(1000)])
+        client.call("DEL", "c")
+        client.close()
+    assert answers[1] == answers[0] == list(range(1, 1001))
+
+
+def test_command_split_across_packets(servers):
+    for server in servers:
+        client = RawClient(server.port)
+        data = b"*3\r\n$3\r\nSET\r\n$5\r\nsplit\r\n$10\r\n0123456789\r\n*2\r\n$3\r\nGET\r\n$5\r\nsplit\r\n"
+        for i in range(len(data)):
+            client.send_raw(data[i : i + 1])
+            time.sleep(0.0005)
+        assert client.read_reply() == b"OK"
+        assert client.read_reply() == b"0123456789"
+        client.call("DEL", "split")
+        client.close()
+
+
+def test_large_value_roundtrip(servers):
+    value = bytes(range(256)) * 40000  # ~10 MB
+    for server in servers:
+        client = RawClient(server.port)
+        assert client.call("SET", "big", value) == b"OK"
+        assert client.call("GET", "big") == value
+        assert client.call("STRLEN", "big") == len(value)
+        client.call("DEL", "big")
+        client.close()
+
+
+def test_query_buffer_limit_disconnects_abuser_only(servers):
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("CONFIG", "SET", "client-query-buffer-limit", "1mb")
+        abuser = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+        abuser.sendall(b"*2\r\n$4\r\nECHO\r\n$100000000\r\n")
+        closed = False
+        try:
+            for _ in range(40):
+                abuser.sendall(b"x" * 65536)
+        except (BrokenPipeError, ConnectionResetError):
+            closed = True
+        if not closed:
+            abuser.settimeout(2)
+            try:
+                closed = abuser.recv(100) == b""
+            except ConnectionResetError:
+                closed = True
+        abuser.close()
+        assert closed, server.port
+        assert admin.call("PING") == b"PONG"
+        admin.call("CONFIG", "SET", "client-query-buffer-limit", "1gb")
+        admin.close()

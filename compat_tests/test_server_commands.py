@@ -1,0 +1,272 @@
+"""Differential tests: server commands (CONFIG, INFO, COMMAND, DEBUG, MEMORY, SLOWLOG...)."""
+
+import threading
+import time
+
+import pytest
+import redis
+
+from .rawclient import RawClient
+
+
+def info_dict(text: bytes) -> dict:
+    fields = {}
+    for line in text.decode().splitlines():
+        if line and not line.startswith("#") and ":" in line:
+            key, _, value = line.partition(":")
+            fields[key] = value
+    return fields
+
+
+def test_info_has_the_fields_tools_read(diff):
+    diff.check("SET", "k", "v")
+    diff.check("GET", "k")
+    diff.check("GET", "nope")
+    expected, actual = diff.both("INFO")
+    ref, ours = info_dict(expected), info_dict(actual)
+    must_have = ["redis_version", "arch_bits", "cluster_enabled", "connected_clients",
+                 "blocked_clients", "used_memory", "used_memory_human", "used_memory_rss",
+                 "keyspace_hits", "keyspace_misses", "expired_keys", "evicted_keys",
+                 "total_commands_processed", "total_connections_received", "uptime_in_seconds",
+                 "role", "maxmemory", "maxmemory_policy", "rdb_changes_since_last_save",
+                 "instantaneous_ops_per_sec", "tcp_port", "run_id", "process_id", "db0",
+                 "used_cpu_sys", "total_error_replies", "mem_fragmentation_ratio"]
+    for field in must_have:
+        assert field in ref, field
+        assert field in ours, field
+    assert ours["redis_version"].startswith("7.2")
+    assert ours["keyspace_hits"] == ref["keyspace_hits"] == "1"
+    assert ours["keyspace_misses"] == ref["keyspace_misses"] == "1"
+    assert ours["db0"] == ref["db0"]
+    missing = sorted(set(ref) - set(ours))
+    assert missing == [], missing
+
+
+def test_info_sections(diff):
+    for section in ("server", "clients", "memory", "stats", "keyspace", "commandstats",
+                    "errorstats", "replication", "cpu", "persistence", "nosuchsection"):
+        expected, actual = diff.both("INFO", section)
+        heads = lambda text: [l for l in text.decode().splitlines() if l.startswith("#")]
+        assert heads(actual) == heads(expected), section
+
+
+def test_info_commandstats_and_errorstats(diff):
+    diff.check("SET", "k", "v")
+    diff.check("GET", "k")
+    diff.check("NOSUCH")
+    diff.check("GET")
+    diff.check("INCR", "k")
+    expected, actual = diff.both("INFO", "commandstats")
+    ref, ours = info_dict(expected), info_dict(actual)
+    strip = lambda v: {kv.split("=")[0]: kv.split("=")[1] for kv in v.split(",")}
+    for name in ("cmdstat_set", "cmdstat_get", "cmdstat_incr"):
+        r, o = strip(ref[name]), strip(ours[name])
+        for field in ("calls", "rejected_calls", "failed_calls"):
+            assert o[field] == r[field], (name, field)
+    expected, actual = diff.both("INFO", "errorstats")
+    assert info_dict(actual) == info_dict(expected)
+
+
+def as_map(reply):
+    return reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2]))
+
+
+def check_config_get(d, *patterns):
+    expected, actual = d.both("CONFIG", "GET", *patterns)
+    assert as_map(actual) == as_map(expected), patterns
+
+
+def test_config_get_set(diff23):
+    d = diff23
+    for pattern in ("maxmemory", "maxmemory-policy", "timeout", "save", "appendonly",
+                    "hash-max-ziplist-entries", "slave-read-only", "notify-keyspace-events",
+                    "client-output-buffer-limit", "maxmemory*", "nosuch", "lua-time-limit",
+                    "list-max-listpack-size", "databases", "latency-tracking-info-percentiles"):
+        check_config_get(d, pattern)
+    check_config_get(d, "maxmemory", "timeout")
+    for args in (["maxmemory", "100mb"], ["maxmemory", "1gb"], ["maxmemory", "abc"],
+                 ["maxmemory", "-1"], ["maxmemory-policy", "allkeys-lru"],
+                 ["maxmemory-policy", "foo"], ["hz", "abc"], ["hz", "20"],
+                 ["appendonly", "maybe"], ["maxmemory-samples", "0"], ["daemonize", "no"],
+                 ["dir", "/tmp"], ["foo", "bar"], ["maxmemory", "1", "maxmemory", "2"],
+                 ["notify-keyspace-events", "KEA"], ["notify-keyspace-events", "X"],
+                 ["notify-keyspace-events", "Ex"], ["notify-keyspace-events", ""],
+                 ["save", "10 x"], ["save", "900 1 300 10"],
+                 ["client-output-buffer-limit", "pubsub 1mb 512kb 30"],
+                 ["client-output-buffer-limit", "foo 1 2 3"], ["loglevel", "foo"],
+                 ["proto-max-bulk-len", "10"], ["hash-max-ziplist-entries", "100"],
+                 ["slave-read-only", "no"], ["lfu-log-factor", "20"], ["timeout", "0"],
+                 ["maxmemory-clients", "5%"], ["oom-score-adj-values", "1 2"],
+                 ["shutdown-on-sigint", "foo"], ["shutdown-on-sigint", "nosave now"],
+                 ["hz", "100", "hz"], ["maxmemory", "10", "foo", "1"],
+                 ["latency-tracking-info-percentiles", "50 200"],
+                 ["list-max-ziplist-size", "-3"], ["unixsocketperm", "777"]):
+        d.check("CONFIG", "SET", *args)
+    for pattern in ("maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events", "save",
+                    "client-output-buffer-limit", "hash-max-listpack-entries",
+                    "replica-read-only", "lfu-log-factor", "maxmemory-clients",
+                    "shutdown-on-sigint", "list-max-listpack-size"):
+        check_config_get(d, pattern)
+    d.check("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction", "hz", "10",
+            "save", "", "maxmemory-clients", "0", "shutdown-on-sigint", "default",
+            "notify-keyspace-events", "")
+    d.check("CONFIG", "RESETSTAT")
+    d.check("CONFIG", "FOO")
+    d.check("CONFIG", "REWRITE")
+
+
+def test_config_get_star_lists_every_redis_parameter(diff):
+    expected, actual = diff.both("CONFIG", "GET", "*")
+    ref_names = set(expected[::2])
+    our_names = set(actual[::2])
+    assert ref_names - our_names == set()
+
+
+def test_time_lastsave_dbsize(diff):
+    expected, actual = diff.both("TIME")
+    assert len(actual) == 2 and abs(int(actual[0]) - int(expected[0])) <= 2
+    expected, actual = diff.both("LASTSAVE")
+    assert isinstance(actual, int)
+    diff.check("TIME", "x")
+
+
+def test_command_introspection(diff23):
+    d = diff23
+    for name in ("get", "set", "mset", "del", "client", "config|get", "nosuch", "incr", "keys",
+                 "ping", "expire", "bitop", "object|encoding"):
+        expected, actual = d.both("COMMAND", "INFO", name)
+        if expected == [None]:
+            assert actual == [None]
+            continue
+        e, a = expected[0], actual[0]
+        assert a[:6] == e[:6], name  # name, arity, flags, first, last, step
+    d.check("COMMAND", "GETKEYS", "SET", "a", "b")
+    d.check("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")
+    d.check("COMMAND", "GETKEYS", "GET")
+    d.check("COMMAND", "GETKEYS", "PING")
+    d.check("COMMAND", "GETKEYS", "NOSUCH", "x")
+    d.check("COMMAND", "FOO")
+    expected, actual = d.both("COMMAND", "COUNT")
+    assert actual == len(d.predis.call("COMMAND"))
+    expected, actual = d.both("COMMAND", "LIST", "FILTERBY", "PATTERN", "get*")
+    assert set(actual) <= set(expected) and b"get" in actual
+
+
+def test_command_acl_categories_for_core_commands(diff):
+    for name in ("get", "set", "del", "keys", "flushall", "ping", "info", "expire", "bitcount",
+                 "client|list", "config|set"):
+        expected, actual = diff.both("COMMAND", "INFO", name)
+        assert sorted(actual[0][6]) == sorted(expected[0][6]), name
+
+
+def test_command_docs_shape(diff23):
+    expected, actual = diff23.both("COMMAND", "DOCS", "get")
+    assert type(actual) == type(expected)
+
+
+def test_debug_and_memory(diff):
+    diff.check("SET", "k", "hello")
+    diff.check("DEBUG", "SLEEP", "0")
+    diff.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    diff.check("DEBUG", "OBJECT", "missing")
+    expected, actual = diff.both("DEBUG", "OBJECT", "k")
+    assert actual.startswith(b"Value at:") and b"encoding:embstr" in actual
+    expected, actual = diff.both("MEMORY", "USAGE", "k")
+    assert isinstance(actual, int) and 40 < actual < 200
+    diff.check("MEMORY", "USAGE", "missing")
+    diff.check("MEMORY", "USAGE", "k", "SAMPLES")
+    diff.check("MEMORY", "USAGE", "k", "FOO", "1")
+    expected, actual = diff.both("MEMORY", "STATS")
+    assert b"keys.count" in actual
+    diff.check("MEMORY", "PURGE")
+
+
+def test_slowlog(diff):
+    diff.check("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    diff.check("SLOWLOG", "RESET")
+    diff.check("SET", "k", "v")
+    diff.check("GET", "k")
+    expected, actual = diff.both("SLOWLOG", "GET", "2")
+    assert [e[3] for e in actual] == [e[3] for e in expected]
+    diff.check("SLOWLOG", "GET", "-2")
+    diff.check("SLOWLOG", "GET", "x")
+    diff.check("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+    diff.check("SLOWLOG", "RESET")
+    diff.check("SLOWLOG", "LEN")
+
+
+def test_wait_and_function_flush(diff):
+    diff.check("WAIT", "0", "0")
+    diff.check("WAIT", "1", "50")
+    diff.check("WAIT", "0", "-1")
+    diff.check("FUNCTION", "FLUSH")
+    diff.check("FUNCTION", "FLUSH", "ASYNC")
+    diff.check("FUNCTION", "FLUSH", "BAD")
+
+
+def test_latency(diff):
+    diff.check("LATENCY", "LATEST")
+    diff.check("LATENCY", "HISTORY", "command")
+    diff.check("LATENCY", "RESET")
+    diff.check("CONFIG", "SET", "latency-monitor-threshold", "100")
+    diff.check("DEBUG", "SLEEP", "0.15")
+    expected, actual = diff.both("LATENCY", "LATEST")
+    assert [e[0] for e in actual] == [e[0] for e in expected] == [b"command"]
+    diff.check("LATENCY", "RESET")
+    diff.check("CONFIG", "SET", "latency-monitor-threshold", "0")
+
+
+def test_monitor_streams_commands(servers):
+    lines = []
+    for server in servers:
+        watcher = RawClient(server.port)
+        assert watcher.call("MONITOR") == b"OK"
+        other = RawClient(server.port)
+        other.call("SET", "mon", "v a\"l")
+        other.call("GET", "mon")
+        got = [watcher.read_reply(), watcher.read_reply()]
+        lines.append([line.split(b"] ", 1)[1] for line in got])
+        watcher.close()
+        other.close()
+    assert lines[1] == lines[0] == [b'"SET" "mon" "v a\\"l"', b'"GET" "mon"']
+
+
+def test_client_pause_write_holds_writes_only(servers):
+    for server in servers:
+        admin = redis.Redis(port=server.port)
+        writer = redis.Redis(port=server.port)
+        assert admin.client_pause(300, all=False) is True
+        started = time.time()
+        assert writer.get("anything") is None  # reads pass
+        read_time = time.time() - started
+        writer.set("paused", "1")
+        write_time = time.time() - started
+        assert read_time < 0.2 and write_time >= 0.25, (server.port, read_time, write_time)
+        admin.close()
+        writer.close()
+
+
+def test_client_unpause_releases_in_order(servers):
+    for server in servers:
+        admin = redis.Redis(port=server.port)
+        writer = redis.Redis(port=server.port)
+        admin.execute_command("CLIENT", "PAUSE", "10000", "WRITE")
+        result = {}
+
+        def write():
+            result["value"] = writer.incr("counter")
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        time.sleep(0.2)
+        assert "value" not in result
+        admin.execute_command("CLIENT", "UNPAUSE")
+        thread.join(5)
+        assert result["value"] == 1
+        admin.delete("counter")
+
+
+@pytest.mark.parametrize("args", [["SHUTDOWN", "ABORT"], ["SHUTDOWN", "FOO"],
+                                  ["SHUTDOWN", "SAVE", "NOSAVE"]])
+def test_shutdown_errors(diff, args):
+    diff.check(*args)
