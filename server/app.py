@@ -14,7 +14,7 @@ import structlog
 
 from . import commands  # noqa: F401  (registers every command family in the table)
 from .client import Client
-from .command_table import all_commands
+from .command_table import all_commands, total_calls
 from .errors import error_code
 from .keyspace import Keyspace
 from .keyspace.expiry import ActiveExpiry
@@ -28,7 +28,6 @@ PREDIS_VERSION = "0.1.0"
 
 class ServerStats:
     def __init__(self):
-        self.commands = 0
         self.connections_received = 0
         self.rejected_connections = 0
         self.error_replies = 0
@@ -85,7 +84,7 @@ class OpsMeter:
         self.last = (time.monotonic(), 0)
 
     def sample(self):
-        now, count = time.monotonic(), self.stats.commands
+        now, count = time.monotonic(), total_calls()
         then, before = self.last
         if now - then >= 0.1:
             self.samples.append((count - before) / (now - then))
@@ -125,8 +124,8 @@ class PredisServer:
         self.lastsave = int(self.started)
         self.listeners: list = []
         self.tcp_port = 0
-        self.observers = False
-        self.slow_ns = 0
+        self.slow_ns = None  # smallest slowlog/latency threshold in ns (None: both off)
+        self.observe_ns = 0  # commands at least this slow are shown to observe()
         self.shutdown_event = None
         self.loop = None
         self._cron_handle = None
@@ -163,7 +162,10 @@ class PredisServer:
         if latency > 0:
             thresholds.append(latency * 1_000_000)
         self.slow_ns = min(thresholds) if thresholds else None
-        self.observers = bool(self.clients.monitors) or self.slow_ns is not None
+        if self.clients.monitors:
+            self.observe_ns = 0
+        else:
+            self.observe_ns = self.slow_ns if self.slow_ns is not None else 1 << 62
 
     def auth_required(self) -> bool:
         return bool(self.config["requirepass"])
@@ -343,7 +345,7 @@ class PredisServer:
     def reset_stats(self):
         self.stats.reset()
         self.limits.net_input_bytes = self.limits.net_output_bytes = 0
-        self.keyspace.stats.reset()
+        self.keyspace.reset_stats()
         for spec in all_commands():
             spec.reset_stats()
 

@@ -10,6 +10,9 @@ arity and auth from it, so handlers never do.
 from dataclasses import dataclass, field
 
 TABLE: dict = {}  # lowercase name (bytes) -> CommandSpec
+# What the dispatcher looks names up in: TABLE plus upper-case spellings, so the common client
+# spellings ('GET', 'get') hit on the first lookup.
+LOOKUP: dict = {}
 
 # Redis's command groups -> the ACL category each one implies.
 _GROUP_CATEGORY = {
@@ -21,7 +24,7 @@ _GROUP_CATEGORY = {
 }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CommandSpec:
     name: str
     handler: object
@@ -37,6 +40,10 @@ class CommandSpec:
     categories: tuple = ()
     parent: "CommandSpec" = None
     subcommands: dict = field(default_factory=dict)
+    # Optional: handles a run of consecutive plain invocations (same name, exact arity) in one
+    # call, returning (replies, error_count). See dispatch.execute_batch.
+    batch: object = None
+    batch_argc: int = 0  # the exact argument count a run handler accepts
     # statistics for INFO commandstats
     calls: int = 0
     nanoseconds: int = 0
@@ -107,7 +114,7 @@ def command(name, arity, flags="", keys=(0, 0, 0), group="generic", summary="", 
                 spec.subcommands = existing.subcommands
                 for sub in spec.subcommands.values():
                     sub.parent = spec
-            TABLE[name.encode()] = spec
+            _publish(name, spec)
         else:
             container = TABLE[parent.encode()]
             spec.parent = container
@@ -118,14 +125,38 @@ def command(name, arity, flags="", keys=(0, 0, 0), group="generic", summary="", 
     return register
 
 
+def batched(name, argc):
+    """Attach the decorated function as the run handler of `name` invoked with `argc` args."""
+
+    def register(run_handler):
+        spec = TABLE[name.encode()]
+        spec.batch = run_handler
+        spec.batch_argc = argc
+        return run_handler
+
+    return register
+
+
 def container(name, arity, flags="", group="generic", summary="", since="1.0.0"):
     """Declare a command that only dispatches to subcommands (CLIENT, CONFIG, OBJECT...)."""
-    TABLE[name.encode()] = CommandSpec(
+    _publish(name, CommandSpec(
         name=name, handler=None, arity=arity, flags=frozenset(flags.split()), group=group,
         summary=summary, since=since,
-    )
+    ))
+
+
+def _publish(name: str, spec: CommandSpec) -> None:
+    TABLE[name.encode()] = spec
+    LOOKUP[name.encode()] = spec
+    LOOKUP[name.upper().encode()] = spec
 
 
 def all_commands():
     """Every top-level spec, in registration order."""
     return list(TABLE.values())
+
+
+def total_calls() -> int:
+    """Commands processed since the last reset (INFO total_commands_processed)."""
+    return sum(spec.calls + sum(sub.calls for sub in spec.subcommands.values())
+               for spec in TABLE.values())

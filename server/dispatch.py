@@ -8,8 +8,9 @@ kept short: one dict lookup, one arity test, two clock reads.
 import time
 
 from . import errors
-from .command_table import TABLE
+from .command_table import LOOKUP
 from .errors import CommandError
+from .protocol.connection import Deferred
 from .replies import NO_REPLY, ErrorReply
 
 _perf_ns = time.perf_counter_ns
@@ -18,9 +19,9 @@ _perf_ns = time.perf_counter_ns
 def dispatch(client, args):
     server = client.server
     name = args[0]
-    spec = TABLE.get(name)
+    spec = LOOKUP.get(name)
     if spec is None:
-        spec = TABLE.get(name.lower())
+        spec = LOOKUP.get(name.lower())
         if spec is None:
             return _reject(client, None, errors.unknown_command(name, args[1:]))
     if spec.subcommands:
@@ -52,15 +53,71 @@ def dispatch(client, args):
 
     spec.calls += 1
     spec.nanoseconds += elapsed
-    server.stats.commands += 1
     if type(reply) is ErrorReply:
         spec.failed_calls += 1
         server.count_error(reply)
-    if server.observers:
+    if elapsed >= server.observe_ns:  # slowlog, latency monitor, MONITOR clients
         server.observe(client, spec, args, elapsed)
     if client.reply_mode != "on":
         return _suppress(client, reply)
     return reply
+
+
+def execute_batch(client, commands: list, start: int, replies: list) -> int:
+    """Run commands[start:], appending one reply per command to `replies`.
+
+    Returns the index after the last command run: it stops early after a Deferred reply, a
+    protocol switch (HELLO/RESET: later replies need the new encoding) or a close request.
+    A run of two or more consecutive plain invocations of a command that has a run handler
+    (GET, SET ...) is executed in one call: same replies, same statistics (the run's time is
+    shared evenly between its commands), fewer interpreter round trips per command.
+    """
+    server = client.server
+    append = replies.append
+    resp3 = client.resp3
+    index, total = start, len(commands)
+    while index < total:
+        args = commands[index]
+        spec = LOOKUP.get(args[0])
+        if (spec is not None and spec.batch is not None and index + 1 < total
+                and commands[index + 1][0] == args[0] and client.authenticated
+                and client.reply_mode == "on" and server.gate is None):
+            end = index + 2
+            name = args[0]
+            while end < total and commands[end][0] == name:
+                end += 1
+            run = commands[index:end]
+            argc = spec.batch_argc
+            if all(len(a) == argc for a in run):
+                _run_batch(client, spec, run, replies)
+                index = end
+                continue
+        reply = dispatch(client, args)
+        append(reply)
+        index += 1
+        if type(reply) is Deferred or client.resp3 is not resp3 or client.close_after_reply:
+            break
+    return index
+
+
+def _run_batch(client, spec, run: list, replies: list) -> None:
+    server = client.server
+    client.last_command = spec
+    started = _perf_ns()
+    produced, failed = spec.batch(client, run)
+    elapsed = _perf_ns() - started
+    replies.extend(produced)
+    spec.calls += len(run)
+    spec.nanoseconds += elapsed
+    if failed:
+        spec.failed_calls += failed
+        for reply in produced:
+            if type(reply) is ErrorReply:
+                server.count_error(reply)
+    share = elapsed // len(run)
+    if share >= server.observe_ns:
+        for args in run:
+            server.observe(client, spec, args, share)
 
 
 def _reject(client, spec, message: str):

@@ -6,6 +6,8 @@ import resource
 import sys
 import time
 
+from .command_table import total_calls
+
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                     "modules", "errorstats", "cluster", "keyspace"]
 ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats"]
@@ -184,7 +186,7 @@ def _stats(s):
     st, ks = s.stats, s.keyspace.stats
     return {
         "total_connections_received": st.connections_received,
-        "total_commands_processed": st.commands,
+        "total_commands_processed": total_calls(),
         "instantaneous_ops_per_sec": s.ops_meter.per_second(),
         "total_net_input_bytes": s.limits.net_input_bytes,
         "total_net_output_bytes": s.limits.net_output_bytes,
@@ -206,8 +208,8 @@ def _stats(s):
         "evicted_clients": 0,
         "total_eviction_exceeded_time": 0,
         "current_eviction_exceeded_time": 0,
-        "keyspace_hits": ks.hits,
-        "keyspace_misses": ks.misses,
+        "keyspace_hits": s.keyspace.hits,
+        "keyspace_misses": s.keyspace.misses,
         "pubsub_channels": 0,
         "pubsub_patterns": 0,
         "pubsubshard_channels": 0,
@@ -227,8 +229,8 @@ def _stats(s):
         "unexpected_error_replies": 0,
         "total_error_replies": st.error_replies,
         "dump_payload_sanitizations": 0,
-        "total_reads_processed": st.commands,
-        "total_writes_processed": st.commands,
+        "total_reads_processed": total_calls(),
+        "total_writes_processed": total_calls(),
         "io_threaded_reads_processed": 0,
         "io_threaded_writes_processed": 0,
         "reply_buffer_shrinks": 0,

@@ -1,11 +1,11 @@
 """String commands: GET/SET and friends, counters, ranges, LCS."""
 
 from .. import errors
-from ..command_table import command
+from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace import now_ms
 from ..keyspace.memory import string_size
-from ..replies import OK
+from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
                      to_int, to_long_double)
 
@@ -42,7 +42,35 @@ def store_with_deadline(client, key, value, deadline, keep_ttl=False) -> None:
 # -- GET / SET ------------------------------------------------------------------------------
 @command("get", 2, "readonly fast", (1, 1, 1), G, "Returns the string value of a key.")
 def get(client, args):
-    return get_string(client.db, args[1])
+    value = client.db.lookup_read(args[1])
+    if value is None or type(value) is bytes or type(value) is bytearray:
+        return value
+    raise CommandError(errors.WRONGTYPE)
+
+
+@batched("get", 2)
+def get_run(client, run):
+    """A run of GETs: one lookup loop, same replies and statistics as one GET at a time."""
+    db = client.db
+    data, expires = db.data, db.expires
+    replies = []
+    failed = 0
+    for args in run:
+        key = args[1]
+        if expires and key in expires:
+            value = db.lookup_read(key)  # may be due: the full path expires it
+        else:
+            value = data.get(key)
+            if value is None:
+                db.misses += 1
+            else:
+                db.hits += 1
+        if value is None or type(value) is bytes or type(value) is bytearray:
+            replies.append(value)
+        else:
+            replies.append(ErrorReply(errors.WRONGTYPE))
+            failed += 1
+    return replies, failed
 
 
 @command("set", -3, "write denyoom", (1, 1, 1), G, "Sets the string value of a key.")
@@ -73,6 +101,17 @@ def set_(client, args):
             raise CommandError(errors.SYNTAX)
         i += 1
     return set_generic(client, args[1], args[2], nx, xx, want_get, keep_ttl, expire, "set")
+
+
+@batched("set", 3)
+def set_run(client, run):
+    """A run of plain `SET key value`: one store loop."""
+    db = client.db
+    store = db.set
+    for args in run:
+        store(args[1], args[2])
+        modified(client, args[1])
+    return [OK] * len(run), 0
 
 
 def set_generic(client, key, value, nx=False, xx=False, want_get=False, keep_ttl=False,

@@ -7,7 +7,7 @@ Expired keys are removed lazily on access and by the active expiry cycle (expiry
 
 import time
 
-from .memory import EXPIRE_SLOT, entry_size
+from .memory import EXPIRE_SLOT, entry_size, value_size
 
 
 def now_ms() -> int:
@@ -22,7 +22,7 @@ def type_name(value) -> str:
 
 
 class Database:
-    __slots__ = ("index", "data", "expires", "stats", "memory", "watchers", "avg_ttl")
+    __slots__ = ("index", "data", "expires", "stats", "memory", "avg_ttl", "hits", "misses")
 
     def __init__(self, index: int, stats):
         self.index = index
@@ -31,6 +31,8 @@ class Database:
         self.stats = stats  # shared KeyspaceStats
         self.memory = 0  # estimated bytes of all entries
         self.avg_ttl = 0
+        self.hits = 0  # keyspace hits/misses, summed over databases for INFO
+        self.misses = 0
 
     def __len__(self):
         return len(self.data)
@@ -44,9 +46,9 @@ class Database:
                 self._expire(key)
                 value = None
         if value is None:
-            self.stats.misses += 1
+            self.misses += 1
         else:
-            self.stats.hits += 1
+            self.hits += 1
         return value
 
     def lookup(self, key: bytes):
@@ -66,12 +68,13 @@ class Database:
         """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl)."""
         data = self.data
         old = data.get(key)
-        if old is not None:
-            self.memory -= entry_size(key, old)
-            if not keep_ttl and self.expires:
-                self._drop_ttl(key)
         data[key] = value
-        self.memory += entry_size(key, value)
+        if old is None:
+            self.memory += entry_size(key, value)
+            return
+        self.memory += value_size(value) - value_size(old)
+        if not keep_ttl and self.expires:
+            self._drop_ttl(key)
 
     def add(self, key: bytes, value) -> None:
         """Store a value for a key known to be absent."""

@@ -6,19 +6,16 @@ from .database import Database
 
 
 class KeyspaceStats:
-    __slots__ = ("hits", "misses", "expired", "expired_stale_perc", "expire_cycle_cpu_ms",
-                 "on_expired")
+    __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "on_expired")
 
     def __init__(self):
-        self.hits = 0
-        self.misses = 0
         self.expired = 0
         self.expired_stale_perc = 0.0
         self.expire_cycle_cpu_ms = 0
         self.on_expired = None  # callback(db, key): notifications, WATCH invalidation
 
     def reset(self):
-        self.hits = self.misses = self.expired = 0
+        self.expired = 0
         self.expire_cycle_cpu_ms = 0
 
 
@@ -33,6 +30,19 @@ class Keyspace:
 
     def __len__(self):
         return len(self.dbs)
+
+    @property
+    def hits(self) -> int:
+        return sum(db.hits for db in self.dbs)
+
+    @property
+    def misses(self) -> int:
+        return sum(db.misses for db in self.dbs)
+
+    def reset_stats(self) -> None:
+        self.stats.reset()
+        for db in self.dbs:
+            db.hits = db.misses = 0
 
     @property
     def memory(self) -> int:

@@ -23,9 +23,15 @@ def string_size(value) -> int:
     return _rounded(sys.getsizeof(value))  # bytearray: header + over-allocated buffer
 
 
+def value_size(value) -> int:
+    kind = type(value)
+    if kind is bytes:
+        size = BYTES_HEADER + len(value)
+        return (size + 15) & ~15 if size <= 512 else ((size + 23) & ~15)
+    if kind is bytearray:
+        return string_size(value)
+    return value.memory_usage()
+
+
 def entry_size(key: bytes, value) -> int:
-    if type(value) is bytes or type(value) is bytearray:
-        value_size = string_size(value)
-    else:
-        value_size = value.memory_usage()
-    return DICT_SLOT + string_size(key) + value_size
+    return DICT_SLOT + string_size(key) + value_size(value)

@@ -11,7 +11,7 @@ import time
 
 _now = time.time
 
-from ..replies import ErrorReply
+from ..replies import OK, ErrorReply
 from .reader import ProtocolError, RequestParser
 from .writer import encode_into
 
@@ -41,6 +41,7 @@ class Connection(asyncio.Protocol):
         self.transport = None
         self._parser = RequestParser()
         self._out: list = []
+        self._replies: list = []  # replies (and pushes) of the batch being executed
         self._in_batch = False
         self._backlog: list = []  # commands waiting behind a Deferred reply
         self._waiting = None
@@ -101,23 +102,40 @@ class Connection(asyncio.Protocol):
     # -- execution ----------------------------------------------------------------------
     def _run(self, commands):
         session = self.session
-        execute = session.execute
-        out = self._out
+        replies = self._replies
+        index, total = 0, len(commands)
         self._in_batch = True
-        for index, args in enumerate(commands):
-            if self.closed:
+        while index < total and not self.closed:
+            resp3 = session.resp3
+            index = session.execute_batch(commands, index, replies)
+            deferred = replies.pop() if replies and type(replies[-1]) is Deferred else None
+            self._encode(replies, resp3, session.resp3)
+            replies.clear()
+            if deferred is not None:
+                self._wait_for(deferred, commands[index:])
                 break
-            reply = execute(args)
-            if type(reply) is Deferred:
-                self._wait_for(reply, commands[index + 1 :])
-                break
-            encode_into(out, reply, session.resp3)
             if session.close_after_reply:
                 break
         self._in_batch = False
         self.flush()
         if session.close_after_reply:
             self.close()
+
+    def _encode(self, replies: list, resp3: bool, last_resp3: bool) -> None:
+        """Encode replies in order; when the batch ended with a protocol switch (HELLO), the
+        last reply is already in the new protocol."""
+        out = self._out
+        append = out.append
+        switched = last_resp3 is not resp3
+        last = len(replies) - 1
+        for position, reply in enumerate(replies):
+            kind = type(reply)
+            if kind is bytes:  # the common replies, encoded without a call
+                append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+            elif reply is OK:
+                append(b"+OK\r\n")
+            else:
+                encode_into(out, reply, last_resp3 if switched and position == last else resp3)
 
     def _wait_for(self, deferred: Deferred, rest: list):
         self._backlog[:0] = rest
@@ -147,9 +165,11 @@ class Connection(asyncio.Protocol):
         """Send an out-of-band reply (push message, MONITOR line) after pending output."""
         if self.closed:
             return
+        if self._in_batch:  # keep its place among the replies of the batch being executed
+            self._replies.append(value)
+            return
         encode_into(self._out, value, self.session.resp3)
-        if not self._in_batch:
-            self.flush()
+        self.flush()
 
     def flush(self):
         out = self._out

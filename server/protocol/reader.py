@@ -60,40 +60,39 @@ class RequestParser:
         """Append every complete command to `out`; raise ProtocolError on a malformed stream."""
         reader = self._reader
         parsed = self._parsed
-        last = None
+        append = out.append
         while True:
             if self._inline:
                 if not self._take_inline(out):
                     return
-                reader, parsed, last = self._reader, self._parsed, None
+                reader, parsed = self._reader, self._parsed
                 continue
             try:
                 command = reader.gets()
             except hiredis.ProtocolError as exc:
                 if not self._resume_inline(str(exc)):
                     raise ProtocolError(_redis_wording(str(exc))) from None
-                reader, parsed, last = self._reader, self._parsed, None
+                reader, parsed = self._reader, self._parsed
                 continue
             if command is False:
-                if last is not None and self._ends_at(last):
+                if parsed and self._ends_at(parsed[-1]):
                     self._history = []
                     self._history_bytes = 0
                     self._parsed = []
                 return
             parsed.append(command)
-            last = command
             if type(command) is list and command:
                 for arg in command:
                     if type(arg) is not bytes:
                         raise ProtocolError(f"expected '$', got '{_type_byte(arg)}'")
-                out.append(command)
+                append(command)
             elif command is not None and type(command) is not list:
                 raise ProtocolError(f"expected '$', got '{_type_byte(command)}'")
             # '*0' and '*-1' are ignored, as Redis does.
 
     def _ends_at(self, command) -> bool:
         """Did the data fed so far end exactly with this command's last argument?"""
-        if not command:
+        if not command or not self._history:
             return False
         tail = self._history[-1]
         arg = command[-1]
