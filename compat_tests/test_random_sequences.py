@@ -1,0 +1,64 @@
+"""Hypothesis: random command sequences go to redis-server and Predis; the first reply that
+differs is reported with the sequence that produced it."""
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import as_72
+from .rawclient import RawClient
+
+KEYS = st.sampled_from([b"a", b"b", b"c", b"n", b"\x00k"])
+VALUES = st.one_of(st.sampled_from([b"", b"0", b"1", b"-5", b"10.5", b"abc", b"9223372036854775807",
+                                    b"x" * 50]), st.binary(max_size=8))
+INTS = st.sampled_from([b"0", b"1", b"-1", b"2", b"100", b"-100", b"abc", b"9223372036854775807",
+                        b"18446744073709551616", b"1.5"])
+
+COMMANDS = st.one_of(
+    st.tuples(st.just(b"SET"), KEYS, VALUES),
+    st.tuples(st.just(b"SET"), KEYS, VALUES, st.sampled_from([b"NX", b"XX", b"GET", b"KEEPTTL"])),
+    st.tuples(st.just(b"SET"), KEYS, VALUES, st.sampled_from([b"EX", b"PX"]), INTS),
+    st.tuples(st.just(b"GET"), KEYS),
+    st.tuples(st.just(b"GETSET"), KEYS, VALUES),
+    st.tuples(st.just(b"GETDEL"), KEYS),
+    st.tuples(st.just(b"APPEND"), KEYS, VALUES),
+    st.tuples(st.just(b"STRLEN"), KEYS),
+    st.tuples(st.sampled_from([b"INCR", b"DECR"]), KEYS),
+    st.tuples(st.sampled_from([b"INCRBY", b"DECRBY", b"INCRBYFLOAT"]), KEYS, INTS),
+    st.tuples(st.just(b"GETRANGE"), KEYS, INTS, INTS),
+    st.tuples(st.just(b"SETRANGE"), KEYS, st.sampled_from([b"0", b"3", b"-1", b"x"]), VALUES),
+    st.tuples(st.just(b"MSET"), KEYS, VALUES, KEYS, VALUES),
+    st.tuples(st.just(b"MGET"), KEYS, KEYS),
+    st.tuples(st.just(b"MSETNX"), KEYS, VALUES, KEYS, VALUES),
+    st.tuples(st.sampled_from([b"DEL", b"EXISTS", b"TYPE", b"TTL", b"PERSIST", b"TOUCH"]), KEYS),
+    st.tuples(st.sampled_from([b"EXPIRE", b"PEXPIRE"]), KEYS, INTS),
+    st.tuples(st.just(b"EXPIRE"), KEYS, INTS, st.sampled_from([b"NX", b"XX", b"GT", b"LT"])),
+    st.tuples(st.sampled_from([b"RENAME", b"RENAMENX", b"COPY"]), KEYS, KEYS),
+    st.tuples(st.just(b"SETBIT"), KEYS, st.sampled_from([b"0", b"7", b"100", b"-1"]),
+              st.sampled_from([b"0", b"1", b"2"])),
+    st.tuples(st.just(b"GETBIT"), KEYS, st.sampled_from([b"0", b"7", b"100"])),
+    st.tuples(st.just(b"BITCOUNT"), KEYS),
+    st.tuples(st.just(b"BITOP"), st.sampled_from([b"AND", b"OR", b"XOR"]), KEYS, KEYS, KEYS),
+    st.tuples(st.just(b"LCS"), KEYS, KEYS),
+    st.tuples(st.just(b"OBJECT"), st.just(b"ENCODING"), KEYS),
+    st.tuples(st.just(b"DBSIZE")),
+    st.tuples(st.just(b"SELECT"), st.sampled_from([b"0", b"1"])),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(sequence=st.lists(COMMANDS, min_size=1, max_size=25))
+def test_random_command_sequences_match(servers, sequence):
+    ref, predis = (RawClient(s.port) for s in servers)
+    try:
+        for client in (ref, predis):
+            client.call("SELECT", "0")
+            client.call("FLUSHALL")
+        for step, command in enumerate(sequence):
+            expected, actual = as_72(ref.call(*command)), predis.call(*command)
+            assert actual == expected, (
+                f"first difference at step {step}: {command!r}\n"
+                f"redis={expected!r}\npredis={actual!r}\nsequence={sequence[:step + 1]!r}")
+    finally:
+        ref.close()
+        predis.close()
