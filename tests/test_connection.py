@@ -1,0 +1,95 @@
+"""The connection protocol on a fake transport: batching, ordering, errors, flow control."""
+
+import asyncio
+
+from tests.fakes import connect, make_server
+
+
+def test_pipelined_commands_get_one_write():
+    server = make_server()
+    conn, transport = connect(server)
+    conn.data_received(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+                       b"PING\r\n")
+    assert transport.writes == [b"+OK\r\n$1\r\nv\r\n+PONG\r\n"]
+
+
+def test_runs_of_get_and_set_reply_like_single_commands():
+    from server.command_table import TABLE
+
+    server = make_server()
+    server.reset_stats()  # command statistics live in the (process-wide) command table
+    conn, transport = connect(server)
+    conn.data_received(b"SET a 1\r\nSET b 2\r\nGET a\r\nGET b\r\nGET c\r\nGET a\r\n")
+    assert transport.output == b"+OK\r\n+OK\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n$1\r\n1\r\n"
+    get = server.keyspace[0]
+    assert (get.hits, get.misses) == (3, 1)
+    assert TABLE[b"get"].calls == 4 and TABLE[b"set"].calls == 2
+
+
+def test_protocol_error_answers_then_closes():
+    server = make_server()
+    conn, transport = connect(server)
+    conn.data_received(b"PING\r\n*1\r\n$x\r\n")
+    assert transport.output == b"+PONG\r\n-ERR Protocol error: invalid bulk length\r\n"
+    assert transport.closed
+
+
+def test_hello_switches_protocol_for_its_own_reply_only_onwards():
+    server = make_server()
+    conn, transport = connect(server)
+    conn.data_received(b"GET missing\r\nHELLO 3\r\nGET missing\r\n")
+    out = transport.output
+    assert out.startswith(b"$-1\r\n%7\r\n")
+    assert out.endswith(b"_\r\n")
+
+
+def test_query_buffer_limit_closes_client():
+    server = make_server("--client-query-buffer-limit", "1mb")
+    conn, transport = connect(server)
+    conn.data_received(b"*2\r\n$4\r\nECHO\r\n$5000000\r\n")
+    for _ in range(20):
+        if transport.closed:
+            break
+        conn.data_received(b"x" * 65536)
+    assert transport.closed
+
+
+def test_flow_control_pauses_reading_while_output_is_backed_up():
+    server = make_server()
+    conn, transport = connect(server)
+    conn.pause_writing()
+    assert transport.reading is False
+    conn.resume_writing()
+    assert transport.reading is True
+
+
+def test_quit_replies_then_closes():
+    server = make_server()
+    conn, transport = connect(server)
+    conn.data_received(b"QUIT\r\nPING\r\n")
+    assert transport.output == b"+OK\r\n"
+    assert transport.closed
+
+
+def test_deferred_reply_keeps_later_commands_in_order():
+    async def scenario():
+        server = make_server()
+        server.loop = asyncio.get_running_loop()
+        conn, transport = connect(server)
+        conn.data_received(b"CLIENT PAUSE 10000 WRITE\r\n")
+        other, other_transport = connect(server)
+        other.data_received(b"SET k v\r\nGET k\r\n")
+        assert other_transport.output == b""
+        conn.data_received(b"CLIENT UNPAUSE\r\n")
+        await asyncio.sleep(0)
+        return other_transport.output
+
+    assert asyncio.run(scenario()) == b"+OK\r\n$1\r\nv\r\n"
+
+
+def test_disconnect_unregisters_client():
+    server = make_server()
+    conn, _ = connect(server)
+    assert len(server.clients) == 1
+    conn.connection_lost(None)
+    assert len(server.clients) == 0

@@ -1,0 +1,90 @@
+"""Keyspace: lazy and active expiry, memory accounting, SCAN snapshots, glob patterns."""
+
+import time
+
+from server.glob import glob_match
+from server.keyspace import Keyspace, now_ms
+from server.keyspace.expiry import ActiveExpiry
+from server.keyspace.memory import entry_size
+from server.keyspace.scan import Scanner
+
+
+def test_lazy_expiry_on_read_counts_expired_key():
+    ks = Keyspace(2)
+    db = ks[0]
+    db.set(b"k", b"v")
+    db.set_expire(b"k", now_ms() - 1)
+    assert db.lookup_read(b"k") is None
+    assert ks.stats.expired == 1 and len(db) == 0 and db.misses == 1
+
+
+def test_active_expiry_removes_unread_expired_keys_and_keeps_live_ones():
+    ks = Keyspace(1)
+    db = ks[0]
+    past = now_ms() - 1
+    for i in range(1000):
+        db.set(b"dead%d" % i, b"v")
+        db.set_expire(b"dead%d" % i, past)
+    for i in range(100):
+        db.set(b"live%d" % i, b"v")
+        db.set_expire(b"live%d" % i, now_ms() + 60000)
+    expiry = ActiveExpiry(ks)
+    for _ in range(20):
+        expiry.run(hz=10)
+    assert len(db) == 100
+    assert all(key.startswith(b"live") for key in db.data)
+
+
+def test_active_expiry_respects_time_budget():
+    ks = Keyspace(1)
+    db = ks[0]
+    past = now_ms() - 1
+    for i in range(200000):
+        db.data[b"k%d" % i] = b"v"
+        db.expires[b"k%d" % i] = past
+    started = time.perf_counter()
+    ActiveExpiry(ks).run(hz=10)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.2  # 25 ms budget plus the one-off snapshot of the TTL keys
+    assert 0 < 200000 - len(db.data) < 200000  # made progress, did not do it all at once
+
+
+def test_memory_accounting_follows_sets_and_deletes():
+    ks = Keyspace(1)
+    db = ks[0]
+    db.set(b"key", b"value")
+    assert db.memory == entry_size(b"key", b"value")
+    db.set(b"key", b"x" * 1000)
+    assert db.memory == entry_size(b"key", b"x" * 1000)
+    db.set_expire(b"key", now_ms() + 1000)
+    db.delete(b"key")
+    assert db.memory == 0
+
+
+def test_scan_returns_every_stable_key_despite_concurrent_changes():
+    data = {b"k%d" % i: b"v" for i in range(1000)}
+    scanner = Scanner()
+    seen, cursor = set(), 0
+    step = 0
+    while True:
+        cursor, keys = scanner.page(data, cursor, 37)
+        seen.update(keys)
+        step += 1
+        data[b"new%d" % step] = b"v"  # inserts and deletes during the scan
+        data.pop(b"k%d" % (999 - step), None)
+        if cursor == 0:
+            break
+    stable = {b"k%d" % i for i in range(1000 - step - 1)}
+    assert stable <= seen
+
+
+def test_glob_patterns_follow_redis_rules():
+    assert glob_match(b"h?llo", b"hello")
+    assert glob_match(b"h*llo", b"heeeello")
+    assert glob_match(b"h[ae]llo", b"hallo") and not glob_match(b"h[ae]llo", b"hillo")
+    assert glob_match(b"h[^e]llo", b"hallo") and not glob_match(b"h[^e]llo", b"hello")
+    assert glob_match(b"h[b-a]llo", b"hallo")  # reversed range is swapped
+    assert glob_match(b"a\\*b", b"a*b") and not glob_match(b"a\\*b", b"axb")
+    assert not glob_match(b"h[]llo", b"hllo")
+    assert glob_match(b"*", b"")
+    assert glob_match(b"H*", b"hello", nocase=True)

@@ -1,0 +1,118 @@
+"""The request parser: multibulk via hiredis, inline lines, mixed streams, protocol errors."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.protocol.reader import ProtocolError, RequestParser, split_inline
+
+
+def parse_all(*chunks):
+    parser = RequestParser()
+    out = []
+    for chunk in chunks:
+        parser.feed(chunk)
+        parser.parse(out)
+    return out
+
+
+def test_multibulk_commands_in_one_chunk():
+    assert parse_all(b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") == [
+        [b"PING"], [b"GET", b"k"]]
+
+
+def test_multibulk_split_byte_by_byte():
+    data = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n"
+    assert parse_all(*[data[i:i + 1] for i in range(len(data))]) == [[b"SET", b"k", b"value"]]
+
+
+def test_inline_commands():
+    assert parse_all(b"PING\r\nECHO  hi  there\n") == [[b"PING"], [b"ECHO", b"hi", b"there"]]
+
+
+def test_inline_after_multibulk_in_same_chunk():
+    assert parse_all(b"*1\r\n$4\r\nPING\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n") == [
+        [b"PING"], [b"PING"], [b"ECHO", b"hi"]]
+
+
+def test_redis_cli_pipe_trailer():
+    # redis-cli --pipe ends with "\r\n" (an empty inline line) and a multibulk ECHO.
+    assert parse_all(b"*1\r\n$4\r\nPING\r\n", b"\r\n*2\r\n$4\r\nECHO\r\n$2\r\nzz\r\n") == [
+        [b"PING"], [b"ECHO", b"zz"]]
+
+
+def test_empty_and_null_multibulk_are_ignored():
+    assert parse_all(b"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n") == [[b"PING"]]
+
+
+def test_split_inline_quotes_and_escapes():
+    assert split_inline(b'SET k "a b\\x41\\n"') == [b"SET", b"k", b"a bA\n"]
+    assert split_inline(b"SET k 'it\\'s'") == [b"SET", b"k", b"it's"]
+    with pytest.raises(ProtocolError, match="unbalanced quotes"):
+        split_inline(b'ECHO "open')
+    with pytest.raises(ProtocolError, match="unbalanced quotes"):
+        split_inline(b'ECHO "a"b')
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"*abc\r\n", "invalid multibulk length"),
+    (b"*1\r\n$x\r\n", "invalid bulk length"),
+    (b"*1\r\n$-5\r\n", "invalid bulk length"),
+    (b"*2\r\n$3\r\nGET\r\n:1\r\n", "expected '$', got ':'"),
+])
+def test_protocol_errors_use_redis_wording(data, message):
+    with pytest.raises(ProtocolError, match=message.replace("$", r"\$")):
+        parse_all(data)
+
+
+def test_too_big_inline_request():
+    with pytest.raises(ProtocolError, match="too big inline request"):
+        parse_all(b"A" * (64 * 1024 + 10))
+
+
+def test_history_is_dropped_at_command_boundaries():
+    parser = RequestParser()
+    out = []
+    for _ in range(100):
+        parser.feed(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+        parser.parse(out)
+    assert len(out) == 100
+    assert parser._history == [] and parser._parsed == []
+
+
+def test_history_is_trimmed_when_reads_never_end_on_a_boundary():
+    parser = RequestParser()
+    out = []
+    command = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$100\r\n" + b"v" * 100 + b"\r\n"
+    stream = command * 60000  # ~8 MB, fed in chunks that end mid-command
+    for start in range(0, len(stream), 4093):
+        parser.feed(stream[start:start + 4093])
+        parser.parse(out)
+    assert len(out) == 60000
+    assert parser._history_bytes <= 5 * 1024 * 1024
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=8))
+def test_fuzz_parser_only_raises_protocol_errors(chunks):
+    parser = RequestParser()
+    out = []
+    try:
+        for chunk in chunks:
+            if chunk:
+                parser.feed(chunk)
+                parser.parse(out)
+    except ProtocolError:
+        return
+    for command in out:
+        assert all(type(arg) is bytes for arg in command)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.binary(max_size=20), min_size=1, max_size=5), min_size=1,
+                max_size=10), st.integers(min_value=1, max_value=17))
+def test_fuzz_any_chunking_gives_the_same_commands(commands, chunk_size):
+    stream = b"".join(b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in c)
+                      for c in commands)
+    chunks = [stream[i:i + chunk_size] for i in range(0, len(stream), chunk_size)]
+    assert parse_all(*chunks) == commands

@@ -1,0 +1,40 @@
+"""Reply encoding for RESP2 and RESP3."""
+
+import pytest
+
+from server.protocol.writer import encode, format_double
+from server.replies import NULL_ARRAY, OK, ErrorReply, Push, Verbatim
+
+
+@pytest.mark.parametrize("value,resp2,resp3", [
+    (b"abc", b"$3\r\nabc\r\n", b"$3\r\nabc\r\n"),
+    (bytearray(b"ab"), b"$2\r\nab\r\n", b"$2\r\nab\r\n"),
+    (OK, b"+OK\r\n", b"+OK\r\n"),
+    (5, b":5\r\n", b":5\r\n"),
+    (-3000, b":-3000\r\n", b":-3000\r\n"),
+    (None, b"$-1\r\n", b"_\r\n"),
+    (NULL_ARRAY, b"*-1\r\n", b"_\r\n"),
+    ([b"a", 1, None], b"*3\r\n$1\r\na\r\n:1\r\n$-1\r\n", b"*3\r\n$1\r\na\r\n:1\r\n_\r\n"),
+    ({"k": 1}, b"*2\r\n$1\r\nk\r\n:1\r\n", b"%1\r\n$1\r\nk\r\n:1\r\n"),
+    (True, b":1\r\n", b"#t\r\n"),
+    (1.5, b"$3\r\n1.5\r\n", b",1.5\r\n"),
+    (float("inf"), b"$3\r\ninf\r\n", b",inf\r\n"),
+    (Verbatim("hi"), b"$2\r\nhi\r\n", b"=6\r\ntxt:hi\r\n"),
+    (Push([b"message", b"c"]), b"*2\r\n$7\r\nmessage\r\n$1\r\nc\r\n",
+     b">2\r\n$7\r\nmessage\r\n$1\r\nc\r\n"),
+    (ErrorReply("ERR bad\r\nthing"), b"-ERR bad  thing\r\n", b"-ERR bad  thing\r\n"),
+])
+def test_encode_shapes(value, resp2, resp3):
+    assert encode(value, resp3=False) == resp2
+    assert encode(value, resp3=True) == resp3
+
+
+def test_format_double():
+    assert format_double(3.0) == b"3"
+    assert format_double(0.1) == b"0.1"
+    assert format_double(-float("inf")) == b"-inf"
+
+
+def test_unknown_type_is_a_bug_not_garbage():
+    with pytest.raises(TypeError):
+        encode(object())
