@@ -84,7 +84,10 @@ class Connection(asyncio.Protocol):
             self._run(commands)
             self._protocol_error(str(exc))
             return
-        if parser.buffered() > self._limits.query_buffer_limit:
+        # Input can only pile up across reads that complete no command (a read that completes
+        # one leaves at most its own length pending), so the limit is checked only then.
+        if (not commands or len(data) > self._limits.query_buffer_limit) and (
+                parser.buffered() > self._limits.query_buffer_limit):
             # Redis closes such a client without a reply ("closing client that reached max
             # query buffer length") and keeps serving everyone else.
             self.session.log_event("client_query_buffer_limit", buffered=parser.buffered())
@@ -93,6 +96,8 @@ class Connection(asyncio.Protocol):
         if commands:
             if self._waiting is not None:
                 self._backlog.extend(commands)
+            elif len(commands) == 1:
+                self._run_one(commands[0])
             else:
                 self._run(commands)
 
@@ -100,6 +105,37 @@ class Connection(asyncio.Protocol):
         return False  # close our side too, like Redis
 
     # -- execution ----------------------------------------------------------------------
+    def _run_one(self, args):
+        """The unpipelined case (one command per read), without the batch machinery."""
+        session = self.session
+        self._in_batch = True
+        reply = session.execute(args)
+        self._in_batch = False
+        if type(reply) is Deferred:
+            self._wait_for(reply, [])
+            return
+        if self._replies:  # pushes delivered to ourselves while the command ran
+            pushes, self._replies = self._replies, []
+            self._encode(pushes, session.resp3, session.resp3)
+        kind = type(reply)
+        if kind is bytes:
+            self._write(b"$%d\r\n%b\r\n" % (len(reply), reply))
+        elif reply is OK:
+            self._write(b"+OK\r\n")
+        else:
+            encode_into(self._out, reply, session.resp3)
+            self.flush()
+        if session.close_after_reply:
+            self.close()
+
+    def _write(self, data: bytes):
+        if self._out:
+            self._out.append(data)
+            self.flush()
+        elif not self.closed:
+            self._limits.net_output_bytes += len(data)
+            self.transport.write(data)
+
     def _run(self, commands):
         session = self.session
         replies = self._replies

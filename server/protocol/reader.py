@@ -97,9 +97,8 @@ class RequestParser:
         tail = self._history[-1]
         arg = command[-1]
         end = len(tail) - 2
-        if end < len(arg) or tail[end:] != b"\r\n" or not tail.endswith(arg, 0, end):
-            return False
-        return tail.endswith(b"$%d\r\n" % len(arg), 0, end - len(arg))
+        return (tail.endswith(b"\r\n") and tail.endswith(arg, 0, end)
+                and tail.endswith(b"$%d\r\n" % len(arg), 0, end - len(arg)))
 
     def _unconsumed(self) -> bytes:
         consumed = sum(_encoded_size(command) for command in self._parsed)
