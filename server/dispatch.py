@@ -49,6 +49,8 @@ def dispatch(client, args):
         reply = spec.handler(client, args)
     except CommandError as exc:
         reply = ErrorReply(exc.message)
+    except Exception as exc:  # a bug must cost one error reply, never the connection
+        reply = _internal_error(client, spec, exc)
     elapsed = _perf_ns() - started
 
     spec.calls += 1
@@ -87,8 +89,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             while end < total and commands[end][0] == name:
                 end += 1
             run = commands[index:end]
-            argc = spec.batch_argc
-            if all(len(a) == argc for a in run):
+            if all(map(spec.batch_argc.__eq__, map(len, run))):
                 _run_batch(client, spec, run, replies)
                 index = end
                 continue
@@ -104,7 +105,10 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     server = client.server
     client.last_command = spec
     started = _perf_ns()
-    produced, failed = spec.batch(client, run)
+    try:
+        produced, failed = spec.batch(client, run)
+    except Exception as exc:  # a bug must cost error replies, never the connection
+        produced, failed = [_internal_error(client, spec, exc)] * len(run), len(run)
     elapsed = _perf_ns() - started
     replies.extend(produced)
     spec.calls += len(run)
@@ -118,6 +122,12 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     if share >= server.observe_ns:
         for args in run:
             server.observe(client, spec, args, share)
+
+
+def _internal_error(client, spec, exc) -> ErrorReply:
+    client.server.log.error("command_failed", command=spec.fullname, client_id=client.id,
+                            error=repr(exc), exc_info=exc)
+    return ErrorReply(f"ERR internal error in '{spec.fullname}': {type(exc).__name__}")
 
 
 def _reject(client, spec, message: str):

@@ -88,3 +88,14 @@ def test_glob_patterns_follow_redis_rules():
     assert not glob_match(b"h[]llo", b"hllo")
     assert glob_match(b"*", b"")
     assert glob_match(b"H*", b"hello", nocase=True)
+
+
+def test_set_strings_accounts_like_set():
+    from server.keyspace import Keyspace
+
+    one, many = Keyspace(1)[0], Keyspace(1)[0]
+    pairs = [(b"k%d" % i, b"v" * i) for i in range(0, 700, 7)] + [(b"k0", b"again")]
+    for key, value in pairs:
+        one.set(key, value)
+    many.set_strings(pairs)
+    assert many.memory == one.memory and many.data == one.data

@@ -26,10 +26,13 @@ _FLOAT_RE = re.compile(
 
 def to_int(value, message: str = errors.NOT_INTEGER) -> int:
     """Redis's string2ll: canonical decimal only (no '+', spaces or leading zeros), int64."""
-    if _INT_RE.match(value):
+    try:
         number = int(value)
-        if LLONG_MIN <= number <= LLONG_MAX:
-            return number
+    except ValueError:
+        raise CommandError(message) from None
+    # int() also accepts ' 1', '+1', '01', '1_0': only the canonical spelling is an integer.
+    if LLONG_MIN <= number <= LLONG_MAX and b"%d" % number == value:
+        return number
     raise CommandError(message)
 
 
@@ -92,9 +95,21 @@ def get_string(db, key, read: bool = True):
 
 def modified(client, key) -> None:
     """Every write to a key goes through here: dirty counter (and, later, WATCH/notify)."""
-    client.server.keyspace.dirty += 1
-    hook = client.server.on_key_modified
-    if hook is not None:
+    server = client.server
+    server.keyspace.dirty += 1
+    if server.on_key_modified is not None:
+        server.on_key_modified(client.db, key)
+
+
+def modified_many(client, keys) -> None:
+    """modified() for several keys written by one command (MSET, runs of SET)."""
+    server = client.server
+    hook = server.on_key_modified
+    if hook is None:
+        server.keyspace.dirty += len(keys)
+        return
+    for key in keys:
+        server.keyspace.dirty += 1
         hook(client.db, key)
 
 

@@ -3,7 +3,7 @@
 import time
 
 from .. import errors
-from ..command_table import command, container
+from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, SimpleString, Verbatim
 from .common import lower, to_int
@@ -16,6 +16,11 @@ def ping(client, args):
     if len(args) > 2:
         raise CommandError(errors.wrong_arity("ping"))
     return PONG if len(args) == 1 else args[1]
+
+
+@batched("ping", 1)
+def ping_run(client, run):
+    return [PONG] * len(run), 0
 
 
 @command("echo", 2, "fast", (0, 0, 0), G, "Returns the given string.")

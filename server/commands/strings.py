@@ -7,7 +7,7 @@ from ..keyspace import now_ms
 from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
-                     to_int, to_long_double)
+                     modified_many, to_int, to_long_double)
 
 G = "string"
 
@@ -106,11 +106,8 @@ def set_(client, args):
 @batched("set", 3)
 def set_run(client, run):
     """A run of plain `SET key value`: one store loop."""
-    db = client.db
-    store = db.set
-    for args in run:
-        store(args[1], args[2])
-        modified(client, args[1])
+    client.db.set_strings([(args[1], args[2]) for args in run])
+    modified_many(client, [args[1] for args in run])
     return [OK] * len(run), 0
 
 
@@ -215,10 +212,9 @@ def mget(client, args):
 def mset(client, args):
     if len(args) % 2 == 0:
         raise CommandError(errors.wrong_arity("mset"))
-    db = client.db
-    for i in range(1, len(args), 2):
-        db.set(args[i], args[i + 1])
-        modified(client, args[i])
+    keys = args[1::2]
+    client.db.set_strings(zip(keys, args[2::2]))
+    modified_many(client, keys)
     return OK
 
 
@@ -228,11 +224,11 @@ def msetnx(client, args):
     if len(args) % 2 == 0:
         raise CommandError(errors.wrong_arity("msetnx"))
     db = client.db
-    if any(db.lookup(args[i]) is not None for i in range(1, len(args), 2)):
+    keys = args[1::2]
+    if any(db.lookup(key) is not None for key in keys):
         return 0
-    for i in range(1, len(args), 2):
-        db.set(args[i], args[i + 1])
-        modified(client, args[i])
+    db.set_strings(zip(keys, args[2::2]))
+    modified_many(client, keys)
     return 1
 
 
@@ -348,6 +344,20 @@ def incr_generic(client, key, delta: int):
          "by one. Uses 0 as initial value if the key doesn't exist.")
 def incr(client, args):
     return incr_generic(client, args[1], 1)
+
+
+@batched("incr", 2)
+def incr_run(client, run):
+    """A run of INCRs: the same per-key work without a dispatch per command."""
+    replies = []
+    failed = 0
+    for args in run:
+        try:
+            replies.append(incr_generic(client, args[1], 1))
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+            failed += 1
+    return replies, failed
 
 
 @command("decr", 2, "write denyoom fast", (1, 1, 1), G, "Decrements the integer value of a key "

@@ -6,6 +6,8 @@ way Redis's processInlineBuffer does, whenever the parser sits at a command boun
 byte is not '*'.
 """
 
+from itertools import chain
+
 import hiredis
 
 INLINE_MAX = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE
@@ -58,37 +60,33 @@ class RequestParser:
 
     def parse(self, out: list) -> None:
         """Append every complete command to `out`; raise ProtocolError on a malformed stream."""
-        reader = self._reader
-        parsed = self._parsed
-        append = out.append
         while True:
             if self._inline:
                 if not self._take_inline(out):
                     return
-                reader, parsed = self._reader, self._parsed
                 continue
+            gets = self._reader.gets
+            batch = []
+            append = batch.append
             try:
-                command = reader.gets()
+                command = gets()
+                while command is not False:
+                    append(command)
+                    command = gets()
             except hiredis.ProtocolError as exc:
+                self._parsed += batch
+                _accept(batch, out)  # what came before the error is executed, as in Redis
                 if not self._resume_inline(str(exc)):
                     raise ProtocolError(_redis_wording(str(exc))) from None
-                reader, parsed = self._reader, self._parsed
                 continue
-            if command is False:
-                if parsed and self._ends_at(parsed[-1]):
+            if batch:
+                self._parsed += batch
+                _accept(batch, out)
+                if self._ends_at(batch[-1]):
                     self._history = []
                     self._history_bytes = 0
                     self._parsed = []
-                return
-            parsed.append(command)
-            if type(command) is list and command:
-                for arg in command:
-                    if type(arg) is not bytes:
-                        raise ProtocolError(f"expected '$', got '{_type_byte(arg)}'")
-                append(command)
-            elif command is not None and type(command) is not list:
-                raise ProtocolError(f"expected '$', got '{_type_byte(command)}'")
-            # '*0' and '*-1' are ignored, as Redis does.
+            return
 
     def _ends_at(self, command) -> bool:
         """Did the data fed so far end exactly with this command's last argument?"""
@@ -131,27 +129,51 @@ class RequestParser:
 
     def _take_inline(self, out: list) -> bool:
         """Consume inline lines; hand the rest to hiredis once a '*' starts a command."""
-        buf = self._inline
-        while buf:
-            if buf[0] == 42:  # '*': multibulk from here on
+        lines = self._inline.split(b"\n")
+        partial = lines.pop()  # after the last newline: an incomplete line (often empty)
+        for index, line in enumerate(lines):
+            if line[:1] == b"*":  # multibulk from here on
                 self._inline = b""
-                self.feed(buf)
+                self.feed(b"\n".join(lines[index:]) + b"\n" + partial)
                 return True
-            end = buf.find(b"\n")
-            if end < 0:
-                if len(buf) > INLINE_MAX:
-                    raise ProtocolError("too big inline request")
-                self._inline = buf
-                return False
-            line = buf[:end]
-            buf = buf[end + 1 :]
-            if line.endswith(b"\r"):
+            if line[-1:] == b"\r":
                 line = line[:-1]
-            args = split_inline(line)
-            if args:
-                out.append(args)
-        self._inline = b""
+            if line:
+                args = split_inline(line)
+                if args:
+                    out.append(args)
+        if partial[:1] == b"*":
+            self._inline = b""
+            self.feed(partial)
+            return True
+        if len(partial) > INLINE_MAX:
+            raise ProtocolError("too big inline request")
+        self._inline = partial
         return False
+
+
+def _accept(batch: list, out: list) -> None:
+    """Move well-formed commands (non-empty lists of bytes) to `out`.
+
+    The type checks run in C over the whole batch; only a batch with something unusual (a
+    '*0'/'*-1' to skip, a non-bulk element to reject) takes the per-command path."""
+    if (set(map(type, batch)) == _LIST and all(batch)
+            and set(map(type, chain.from_iterable(batch))) == _BYTES):
+        out += batch
+        return
+    for command in batch:
+        if command is None or command == []:
+            continue  # '*-1' and '*0' are ignored, as Redis does
+        if type(command) is not list:
+            raise ProtocolError(f"expected '$', got '{_type_byte(command)}'")
+        for arg in command:
+            if type(arg) is not bytes:
+                raise ProtocolError(f"expected '$', got '{_type_byte(arg)}'")
+        out.append(command)
+
+
+_LIST = {list}
+_BYTES = {bytes}
 
 
 def _encoded_size(command) -> int:
