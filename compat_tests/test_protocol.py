@@ -130,3 +130,17 @@ def test_query_buffer_limit_disconnects_abuser_only(servers):
         assert admin.call("PING") == b"PONG"
         admin.call("CONFIG", "SET", "client-query-buffer-limit", "1gb")
         admin.close()
+
+
+def test_bulk_longer_than_proto_max_bulk_len_is_refused(servers):
+    replies = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("CONFIG", "SET", "proto-max-bulk-len", "1mb")
+        answer = exchange(server.port, b"*2\r\n$4\r\nECHO\r\n$2000000\r\n" + b"x" * 200000,
+                          settle=1.0)
+        replies.append(answer)
+        assert admin.call("PING") == b"PONG"
+        admin.call("CONFIG", "SET", "proto-max-bulk-len", "512mb")
+        admin.close()
+    assert replies[1] == replies[0] == b"-ERR Protocol error: invalid bulk length\r\n"

@@ -116,3 +116,24 @@ def test_fuzz_any_chunking_gives_the_same_commands(commands, chunk_size):
                       for c in commands)
     chunks = [stream[i:i + chunk_size] for i in range(0, len(stream), chunk_size)]
     assert parse_all(*chunks) == commands
+
+
+def test_oversized_bulk_header_is_refused_before_the_data_arrives():
+    parser = RequestParser()
+    out = []
+    parser.feed(b"*2\r\n$4\r\nECHO\r\n$2000000\r\n" + b"x" * 70000)
+    parser.parse(out)
+    assert out == []
+    with pytest.raises(ProtocolError, match="invalid bulk length"):
+        parser.check_partial(max_bulk_len=1024 * 1024)
+
+
+def test_large_but_allowed_bulk_passes_the_header_check():
+    parser = RequestParser()
+    out = []
+    parser.feed(b"*2\r\n$4\r\nECHO\r\n$100000\r\n" + b"x" * 70000)
+    parser.parse(out)
+    parser.check_partial(max_bulk_len=1024 * 1024)
+    parser.feed(b"x" * 30000 + b"\r\n")
+    parser.parse(out)
+    assert out == [[b"ECHO", b"x" * 100000]]

@@ -18,6 +18,7 @@ class ProtocolError(Exception):
 
 
 HISTORY_TRIM_BYTES = 4 * 1024 * 1024
+PARTIAL_CHECK_BYTES = 64 * 1024
 
 
 class RequestParser:
@@ -31,7 +32,8 @@ class RequestParser:
     at a command's end, and trimmed by exact accounting if it ever grows large.
     """
 
-    __slots__ = ("_reader", "_inline", "_multibulk", "_history", "_history_bytes", "_parsed")
+    __slots__ = ("_reader", "_inline", "_multibulk", "_history", "_history_bytes", "_parsed",
+                 "_next_check")
 
     def __init__(self):
         self._reader = hiredis.Reader()
@@ -40,6 +42,7 @@ class RequestParser:
         self._history: list = []  # chunks fed to hiredis since the last known boundary
         self._history_bytes = 0
         self._parsed: list = []  # commands returned from those chunks
+        self._next_check = PARTIAL_CHECK_BYTES  # see check_partial()
 
     def feed(self, data: bytes) -> None:
         if self._inline:
@@ -82,11 +85,44 @@ class RequestParser:
             if batch:
                 self._parsed += batch
                 _accept(batch, out)
+                self._next_check = PARTIAL_CHECK_BYTES
                 if self._ends_at(batch[-1]):
                     self._history = []
                     self._history_bytes = 0
                     self._parsed = []
             return
+
+    def check_partial(self, max_bulk_len: int) -> None:
+        """Reject an incomplete command whose headers already break the limits.
+
+        Redis refuses a bulk longer than proto-max-bulk-len as soon as it reads the header.
+        hiredis would wait for the data, so once an unfinished command has buffered 64 KB (and
+        again at each doubling: O(n log n) in all) its headers are read here."""
+        if not self._multibulk or self._history_bytes < self._next_check:
+            return
+        self._next_check = self._history_bytes * 2
+        pending = self._unconsumed()
+        header_end = pending.find(b"\r\n")
+        if pending[:1] != b"*" or header_end < 0:
+            return
+        position = header_end + 2
+        try:
+            count = int(pending[1:header_end])
+        except ValueError:
+            return  # hiredis reports malformed headers itself
+        for _ in range(count):
+            line_end = pending.find(b"\r\n", position)
+            if line_end < 0 or pending[position:position + 1] != b"$":
+                return
+            try:
+                length = int(pending[position + 1:line_end])
+            except ValueError:
+                return
+            if length > max_bulk_len:
+                raise ProtocolError("invalid bulk length")
+            position = line_end + 2 + length + 2
+            if position >= len(pending):
+                return
 
     def _ends_at(self, command) -> bool:
         """Did the data fed so far end exactly with this command's last argument?"""
