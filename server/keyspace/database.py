@@ -7,7 +7,7 @@ Expired keys are removed lazily on access and by the active expiry cycle (expiry
 
 import time
 
-from .memory import BYTES_HEADER, DICT_SLOT, EXPIRE_SLOT, entry_size, string_size, value_size
+from .memory import BYTES_HEADER, DICT_SLOT, EXPIRE_SLOT, entry_size, value_size
 
 
 def now_ms() -> int:
@@ -88,11 +88,16 @@ class Database:
             old = data.get(key)
             data[key] = value
             size = BYTES_HEADER + len(value)
-            size = (size + 15) & ~15 if size <= 512 else (size + 23) & ~15
+            memory += (size + 15) & ~15 if size <= 512 else (size + 23) & ~15
             if old is None:
-                memory += DICT_SLOT + string_size(key) + size
+                size = BYTES_HEADER + len(key)
+                memory += DICT_SLOT + ((size + 15) & ~15 if size <= 512 else (size + 23) & ~15)
             else:
-                memory += size - value_size(old)
+                if type(old) is bytes:
+                    size = BYTES_HEADER + len(old)
+                    memory -= (size + 15) & ~15 if size <= 512 else (size + 23) & ~15
+                else:
+                    memory -= value_size(old)
                 if expires and key in expires:
                     self._drop_ttl(key)
             count += 1
