@@ -6,6 +6,8 @@ kept short: one dict lookup, one arity test, two clock reads.
 """
 
 import time
+from itertools import groupby
+from operator import itemgetter
 
 from . import errors
 from .command_table import LOOKUP
@@ -14,6 +16,7 @@ from .protocol.connection import Deferred
 from .replies import NO_REPLY, ErrorReply
 
 _perf_ns = time.perf_counter_ns
+_name = itemgetter(0)
 
 
 def dispatch(client, args):
@@ -77,27 +80,23 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
     server = client.server
     append = replies.append
     resp3 = client.resp3
-    index, total = start, len(commands)
-    while index < total:
-        args = commands[index]
-        spec = LOOKUP.get(args[0])
-        if (spec is not None and spec.batch is not None and index + 1 < total
-                and commands[index + 1][0] == args[0] and client.authenticated
-                and client.reply_mode == "on" and server.gate is None):
-            end = index + 2
-            name = args[0]
-            while end < total and commands[end][0] == name:
-                end += 1
-            run = commands[index:end]
-            if all(map(spec.batch_argc.__eq__, map(len, run))):
-                _run_batch(client, spec, run, replies)
-                index = end
+    index = start
+    for name, group in groupby(commands[start:] if start else commands, key=_name):
+        group = list(group)
+        if len(group) > 1:
+            spec = LOOKUP.get(name)
+            if (spec is not None and spec.batch is not None and client.authenticated
+                    and client.reply_mode == "on" and server.gate is None
+                    and all(map(spec.batch_argc.__eq__, map(len, group)))):
+                _run_batch(client, spec, group, replies)
+                index += len(group)
                 continue
-        reply = dispatch(client, args)
-        append(reply)
-        index += 1
-        if type(reply) is Deferred or client.resp3 is not resp3 or client.close_after_reply:
-            break
+        for args in group:
+            reply = dispatch(client, args)
+            append(reply)
+            index += 1
+            if type(reply) is Deferred or client.resp3 is not resp3 or client.close_after_reply:
+                return index
     return index
 
 

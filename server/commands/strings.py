@@ -54,22 +54,25 @@ def get_run(client, run):
     db = client.db
     data, expires = db.data, db.expires
     replies = []
-    failed = 0
+    append = replies.append
+    failed = hits = misses = 0
     for args in run:
         key = args[1]
         if expires and key in expires:
-            value = db.lookup_read(key)  # may be due: the full path expires it
+            value = db.lookup_read(key)  # may be due: the full path expires it (and counts)
         else:
             value = data.get(key)
             if value is None:
-                db.misses += 1
+                misses += 1
             else:
-                db.hits += 1
+                hits += 1
         if value is None or type(value) is bytes or type(value) is bytearray:
-            replies.append(value)
+            append(value)
         else:
-            replies.append(ErrorReply(errors.WRONGTYPE))
+            append(ErrorReply(errors.WRONGTYPE))
             failed += 1
+    db.hits += hits
+    db.misses += misses
     return replies, failed
 
 

@@ -8,6 +8,8 @@ returns a `Deferred`; later commands from this client queue behind it, in order.
 
 import asyncio
 import time
+from itertools import repeat
+from operator import is_
 
 _now = time.time
 
@@ -163,17 +165,19 @@ class Connection(asyncio.Protocol):
         """Encode replies in order; when the batch ended with a protocol switch (HELLO), the
         last reply is already in the new protocol."""
         out = self._out
-        append = out.append
-        switched = last_resp3 is not resp3
-        last = len(replies) - 1
-        for position, reply in enumerate(replies):
-            kind = type(reply)
-            if kind is bytes:  # the common replies, encoded without a call
-                append(b"$%d\r\n%b\r\n" % (len(reply), reply))
-            elif reply is OK:
-                append(b"+OK\r\n")
+        if last_resp3 is not resp3:
+            last = replies.pop()
+            self._encode(replies, resp3, resp3)
+            encode_into(out, last, last_resp3)
+            return
+        if all(map(is_, replies, repeat(OK))):  # a run of writes: all +OK
+            out.append(b"+OK\r\n" * len(replies))
+            return
+        for reply in replies:
+            if type(reply) is bytes:  # the common replies, encoded without a call
+                out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
             else:
-                encode_into(out, reply, last_resp3 if switched and position == last else resp3)
+                encode_into(out, reply, resp3)
 
     def _wait_for(self, deferred: Deferred, rest: list):
         self._backlog[:0] = rest
