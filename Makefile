@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/predis-server --dir ./data $(ARGS)
+	$(BIN)/predis-server --bind 127.0.0.1 --dir ./data $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -17,7 +17,9 @@ from .client import Client
 from .command_table import all_commands, total_calls
 from .errors import error_code
 from .keyspace import Keyspace
+from .keyspace.containers import LIMITS
 from .keyspace.expiry import ActiveExpiry
+from .keyspace.scan import Scanner
 from .observers import LatencyMonitor, SlowLog, monitor_line
 from .pause import PauseGate
 from .protocol.connection import Connection
@@ -110,6 +112,7 @@ class PredisServer:
         self.limits = Limits()
         self.ops_meter = OpsMeter(self.stats)
         self.scanners: dict = {}  # db index -> Scanner (SCAN cursors)
+        self.container_scanner = Scanner()  # HSCAN/SSCAN/ZSCAN cursors
         self.version = VERSION
         self.predis_version = PREDIS_VERSION
         self.engine_name = "cpu"
@@ -142,6 +145,9 @@ class PredisServer:
             "loglevel": lambda v: self._set_loglevel(v),
             "requirepass": lambda v: None,
         }
+        for name in LIMITS:  # container encoding thresholds
+            hooks[name] = lambda v, name=name: LIMITS.__setitem__(name, v)
+            LIMITS[name] = cfg[name]
         cfg.on_change.update(hooks)
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
         self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]

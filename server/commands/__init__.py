@@ -1,3 +1,4 @@
 """Command families, one module each. Importing this package registers them all."""
 
-from . import bits, connection, introspection, keys, server_admin, strings  # noqa: F401
+from . import (bits, connection, hashes, introspection, keys, server_admin, sets,  # noqa: F401
+               strings)

@@ -122,3 +122,41 @@ def check_db_index(client, value) -> int:
 
 def lower(arg) -> bytes:
     return bytes(arg).lower()
+
+
+def read_typed(db, key, cls):
+    """The value at `key` if it is a `cls` (None if absent); WRONGTYPE otherwise. Counts a
+    keyspace hit or miss, like Redis's lookupKeyRead."""
+    value = db.lookup_read(key)
+    if value is None or type(value) is cls:
+        return value
+    raise CommandError(errors.WRONGTYPE)
+
+
+def write_typed(db, key, cls):
+    """The value at `key` if it is a `cls` (None if absent); WRONGTYPE otherwise (no stats)."""
+    value = db.lookup(key)
+    if value is None or type(value) is cls:
+        return value
+    raise CommandError(errors.WRONGTYPE)
+
+
+def writable(db, key, cls):
+    """(container, its size before the change), creating an empty `cls` if the key is absent.
+    Pair every call with settle()."""
+    value = write_typed(db, key, cls)
+    if value is None:
+        value = cls()
+        db.add(key, value)
+    return value, value.nbytes
+
+
+def settle(client, key, value, before: int, changed: bool = True) -> None:
+    """After an in-place change: account the size delta, drop the key if the container is now
+    empty (as Redis does), and signal the write."""
+    db = client.db
+    db.memory += value.nbytes - before
+    if not len(value):
+        db.delete(key)
+    if changed:
+        modified(client, key)

@@ -1,8 +1,6 @@
 """Generic key commands: DEL EXISTS TYPE EXPIRE* TTL* PERSIST KEYS SCAN RANDOMKEY RENAME COPY
 MOVE TOUCH OBJECT, and database commands DBSIZE FLUSHDB FLUSHALL SELECT SWAPDB."""
 
-import re
-
 from .. import errors
 from ..command_table import command, container
 from ..errors import CommandError
@@ -12,9 +10,9 @@ from ..keyspace.database import type_name
 from ..keyspace.scan import Scanner
 from ..replies import OK, SimpleString
 from .common import LLONG_MAX, LLONG_MIN, check_db_index, lower, modified, to_int
+from .scanning import parse_cursor, parse_scan_options
 
 G = "generic"
-_CURSOR_RE = re.compile(rb"([+-]?)([0-9]+)\Z")
 
 
 @command("del", -2, "write", (1, -1, 1), "generic", "Deletes one or more keys.")
@@ -193,36 +191,6 @@ def keys(client, args):
 def _matching(keys, pattern):
     match = compile_glob(bytes(pattern)).fullmatch
     return [k for k in keys if match(k)]
-
-
-def parse_cursor(value) -> int:
-    """strtoul's rules, as Redis uses them: optional sign (negative wraps), no spaces."""
-    match = _CURSOR_RE.match(value)
-    if not match or int(match.group(2)) >= 1 << 64:
-        raise CommandError(errors.INVALID_CURSOR)
-    number = int(match.group(2))
-    return (-number) % (1 << 64) if match.group(1) == b"-" else number
-
-
-def parse_scan_options(args, start: int, allow_type: bool):
-    pattern, count, kind = None, 10, None
-    i = start
-    while i < len(args):
-        opt = lower(args[i])
-        if i + 1 >= len(args):
-            raise CommandError(errors.SYNTAX)
-        if opt == b"count":
-            count = to_int(args[i + 1])
-            if count < 1:
-                raise CommandError(errors.SYNTAX)
-        elif opt == b"match":
-            pattern = bytes(args[i + 1])
-        elif opt == b"type" and allow_type:
-            kind = bytes(args[i + 1]).decode("utf-8", "replace").lower()
-        else:
-            raise CommandError(errors.SYNTAX)
-        i += 2
-    return pattern, count, kind
 
 
 @command("scan", -2, "readonly", (0, 0, 0), G, "Iterates over the key names in the database.",

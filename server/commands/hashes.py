@@ -1,0 +1,211 @@
+"""Hash commands."""
+
+import random
+
+import numpy as np
+
+from .. import errors
+from ..command_table import command
+from ..errors import CommandError
+from ..keyspace.containers import Hash
+from ..replies import OK
+from .common import (LLONG_MAX, LLONG_MIN, format_long_double, lower, read_typed, settle,
+                     to_int, to_long_double, writable, write_typed)
+from .scanning import scan_reply
+
+G = "hash"
+
+
+def _pairs(args, start: int, name: str):
+    if (len(args) - start) % 2:
+        raise CommandError(errors.wrong_arity(name))
+    return zip(args[start::2], args[start + 1::2])
+
+
+@command("hset", -4, "write denyoom fast", (1, 1, 1), G, "Creates or modifies the value of a "
+         "field in a hash.", "2.0.0")
+def hset(client, args):
+    pairs = list(_pairs(args, 2, "hset"))
+    h, before = writable(client.db, args[1], Hash)
+    added = sum(1 for field, value in pairs if h.set(field, value))
+    settle(client, args[1], h, before)
+    return added
+
+
+@command("hmset", -4, "write denyoom fast", (1, 1, 1), G, "Sets the values of multiple fields.",
+         "2.0.0")
+def hmset(client, args):
+    pairs = list(_pairs(args, 2, "hmset"))
+    h, before = writable(client.db, args[1], Hash)
+    for field, value in pairs:
+        h.set(field, value)
+    settle(client, args[1], h, before)
+    return OK
+
+
+@command("hsetnx", 4, "write denyoom fast", (1, 1, 1), G, "Sets the value of a field in a hash "
+         "only when the field doesn't exist.", "2.0.0")
+def hsetnx(client, args):
+    h, before = writable(client.db, args[1], Hash)
+    if h.get(args[2]) is not None:
+        settle(client, args[1], h, before, changed=False)
+        return 0
+    h.set(args[2], args[3])
+    settle(client, args[1], h, before)
+    return 1
+
+
+@command("hget", 3, "readonly fast", (1, 1, 1), G, "Returns the value of a field in a hash.",
+         "2.0.0")
+def hget(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    return None if h is None else h.get(args[2])
+
+
+@command("hmget", -3, "readonly fast", (1, 1, 1), G, "Returns the values of all fields in a "
+         "hash.", "2.0.0")
+def hmget(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    if h is None:
+        return [None] * (len(args) - 2)
+    return [h.get(field) for field in args[2:]]
+
+
+@command("hdel", -3, "write fast", (1, 1, 1), G, "Deletes one or more fields and their values "
+         "from a hash. Deletes the hash if no fields remain.", "2.0.0")
+def hdel(client, args):
+    h = write_typed(client.db, args[1], Hash)
+    if h is None:
+        return 0
+    before = h.nbytes
+    removed = sum(1 for field in args[2:] if h.delete(field))
+    settle(client, args[1], h, before, changed=removed > 0)
+    return removed
+
+
+@command("hexists", 3, "readonly fast", (1, 1, 1), G, "Determines whether a field exists in a "
+         "hash.", "2.0.0")
+def hexists(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    return 0 if h is None or h.get(args[2]) is None else 1
+
+
+@command("hlen", 2, "readonly fast", (1, 1, 1), G, "Returns the number of fields in a hash.",
+         "2.0.0")
+def hlen(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    return 0 if h is None else len(h)
+
+
+@command("hstrlen", 3, "readonly fast", (1, 1, 1), G, "Returns the length of the value of a "
+         "field.", "3.2.0")
+def hstrlen(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    value = None if h is None else h.get(args[2])
+    return 0 if value is None else len(value)
+
+
+@command("hkeys", 2, "readonly", (1, 1, 1), G, "Returns all fields in a hash.", "2.0.0")
+def hkeys(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    return [] if h is None else list(h.fields)
+
+
+@command("hvals", 2, "readonly", (1, 1, 1), G, "Returns all values in a hash.", "2.0.0")
+def hvals(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    return [] if h is None else list(h.fields.values())
+
+
+@command("hgetall", 2, "readonly", (1, 1, 1), G, "Returns all fields and values in a hash.",
+         "2.0.0")
+def hgetall(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    return {} if h is None else dict(h.fields)
+
+
+@command("hincrby", 4, "write denyoom fast", (1, 1, 1), G, "Increments the integer value of a "
+         "field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+         "2.0.0")
+def hincrby(client, args):
+    delta = to_int(args[3])
+    h, before = writable(client.db, args[1], Hash)
+    current = h.get(args[2])
+    try:
+        value = 0 if current is None else to_int(current, "ERR hash value is not an integer")
+        result = value + delta
+        if not LLONG_MIN <= result <= LLONG_MAX:
+            raise CommandError(errors.OVERFLOW)
+    except CommandError:
+        settle(client, args[1], h, before, changed=False)
+        raise
+    h.set(args[2], b"%d" % result)
+    settle(client, args[1], h, before)
+    return result
+
+
+@command("hincrbyfloat", 4, "write denyoom fast", (1, 1, 1), G, "Increments the floating point "
+         "value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+         "2.6.0")
+def hincrbyfloat(client, args):
+    increment = to_long_double(args[3])
+    if not np.isfinite(increment):
+        raise CommandError("ERR value is NaN or Infinity")
+    h, before = writable(client.db, args[1], Hash)
+    current = h.get(args[2])
+    try:
+        value = np.longdouble(0) if current is None else to_long_double(
+            current, "ERR hash value is not a float")
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = value + increment
+        if not np.isfinite(result):
+            raise CommandError(errors.NAN_OR_INF)
+    except CommandError:
+        settle(client, args[1], h, before, changed=False)
+        raise
+    text = format_long_double(result)
+    h.set(args[2], text)
+    settle(client, args[1], h, before)
+    return text
+
+
+@command("hrandfield", -2, "readonly", (1, 1, 1), G, "Returns one or more random fields from a "
+         "hash.", "6.2.0")
+def hrandfield(client, args):
+    with_values = False
+    count = None
+    if len(args) >= 3:
+        count = to_int(args[2])
+        if len(args) == 4 and lower(args[3]) == b"withvalues":
+            with_values = True
+        elif len(args) > 3:
+            raise CommandError(errors.SYNTAX)
+        if count < -(LLONG_MAX // 2) or (with_values and count < -(LLONG_MAX // 2 // 2)):
+            raise CommandError("ERR value is out of range")
+    h = read_typed(client.db, args[1], Hash)
+    if h is None:
+        return None if count is None else []
+    fields = list(h.fields)
+    if count is None:
+        return random.choice(fields)
+    if count >= 0:
+        chosen = fields if count >= len(fields) else random.sample(fields, count)
+    else:
+        chosen = [random.choice(fields) for _ in range(-count)]
+    if not with_values:
+        return chosen
+    if client.resp3:
+        return [[f, h.get(f)] for f in chosen]
+    return [item for f in chosen for item in (f, h.get(f))]
+
+
+@command("hscan", -3, "readonly", (1, 1, 1), G, "Iterates over fields and values of a hash.",
+         "2.8.0")
+def hscan(client, args):
+    h = read_typed(client.db, args[1], Hash)
+    def expand(field):
+        value = h.get(field)
+        return () if value is None else (field, value)  # deleted since the scan started
+
+    return scan_reply(client, args, h, expand, lambda: h.fields,
+                      small=h is not None and not h.big)

@@ -1,0 +1,239 @@
+"""Set commands."""
+
+import random
+
+from .. import errors
+from ..command_table import command
+from ..errors import CommandError
+from ..keyspace.containers import Set
+from .common import (lower, modified, read_typed, settle, to_int, writable, write_typed)
+from .scanning import scan_reply
+
+G = "set"
+
+
+@command("sadd", -3, "write denyoom fast", (1, 1, 1), G, "Adds one or more members to a set. "
+         "Creates the key if it doesn't exist.")
+def sadd(client, args):
+    s, before = writable(client.db, args[1], Set)
+    added = s.update(args[2:])
+    settle(client, args[1], s, before, changed=added > 0)
+    return added
+
+
+@command("srem", -3, "write fast", (1, 1, 1), G, "Removes one or more members from a set. "
+         "Deletes the set if the last member was removed.")
+def srem(client, args):
+    s = write_typed(client.db, args[1], Set)
+    if s is None:
+        return 0
+    before = s.nbytes
+    removed = sum(1 for member in args[2:] if s.discard(member))
+    settle(client, args[1], s, before, changed=removed > 0)
+    return removed
+
+
+@command("sismember", 3, "readonly fast", (1, 1, 1), G, "Determines whether a member belongs "
+         "to a set.")
+def sismember(client, args):
+    s = read_typed(client.db, args[1], Set)
+    return 1 if s is not None and args[2] in s else 0
+
+
+@command("smismember", -3, "readonly fast", (1, 1, 1), G, "Determines whether multiple members "
+         "belong to a set.", "6.2.0")
+def smismember(client, args):
+    s = read_typed(client.db, args[1], Set)
+    return [1 if s is not None and member in s else 0 for member in args[2:]]
+
+
+@command("smembers", 2, "readonly", (1, 1, 1), G, "Returns all members of a set.")
+def smembers(client, args):
+    s = read_typed(client.db, args[1], Set)
+    return set() if s is None else set(s.members)
+
+
+@command("scard", 2, "readonly fast", (1, 1, 1), G, "Returns the number of members in a set.")
+def scard(client, args):
+    s = read_typed(client.db, args[1], Set)
+    return 0 if s is None else len(s)
+
+
+@command("spop", -2, "write fast", (1, 1, 1), G, "Returns one or more random members from a set "
+         "after removing them. Deletes the set if the last member was popped.")
+def spop(client, args):
+    count = None
+    if len(args) == 3:
+        count = to_int(args[2], "ERR value is out of range, must be positive")
+        if count < 0:
+            raise CommandError("ERR value is out of range, must be positive")
+    elif len(args) > 3:
+        raise CommandError(errors.SYNTAX)
+    s = write_typed(client.db, args[1], Set)
+    if s is None:
+        return None if count is None else set()
+    before = s.nbytes
+    if count is None:
+        popped = _pop_random(s)
+        settle(client, args[1], s, before)
+        return popped
+    if count == 0:
+        return set()
+    chosen = set(random.sample(list(s.members), min(count, len(s))))
+    for member in chosen:
+        s.discard(member)
+    settle(client, args[1], s, before)
+    return chosen
+
+
+def _pop_random(s: Set) -> bytes:
+    member = random.choice(list(s.members)) if len(s) < 64 else s.pop()
+    s.discard(member)
+    return member
+
+
+@command("srandmember", -2, "readonly", (1, 1, 1), G, "Get one or multiple random members from a "
+         "set")
+def srandmember(client, args):
+    count = None
+    if len(args) == 3:
+        count = to_int(args[2])
+        if count < -(2**62):
+            raise CommandError("ERR value is out of range")
+    elif len(args) > 3:
+        raise CommandError(errors.SYNTAX)
+    s = read_typed(client.db, args[1], Set)
+    if s is None:
+        return None if count is None else []
+    members = list(s.members)
+    if count is None:
+        return random.choice(members)
+    if count >= 0:
+        return members if count >= len(members) else random.sample(members, count)
+    return [random.choice(members) for _ in range(-count)]
+
+
+@command("smove", 4, "write fast", (1, 2, 1), G, "Moves a member from one set to another.")
+def smove(client, args):
+    db = client.db
+    src_key, dst_key, member = args[1], args[2], args[3]
+    src = write_typed(db, src_key, Set)
+    dst = write_typed(db, dst_key, Set)
+    if src is None or member not in src:
+        return 0
+    if src_key == dst_key:
+        return 1
+    before = src.nbytes
+    src.discard(member)
+    settle(client, src_key, src, before)
+    target, before = writable(db, dst_key, Set)
+    target.add(member)
+    settle(client, dst_key, target, before)
+    return 1
+
+
+def _sources(client, keys, write=False):
+    lookup = write_typed if write else read_typed
+    return [lookup(client.db, key, Set) for key in keys]
+
+
+def _combine(op: str, sources: list) -> set:
+    if op == "inter":
+        if any(s is None for s in sources):
+            return set()
+        ordered = sorted(sources, key=len)
+        result = set(ordered[0].members)
+        for s in ordered[1:]:
+            result &= s.members
+        return result
+    if op == "union":
+        result = set()
+        for s in sources:
+            if s is not None:
+                result |= s.members
+        return result
+    first = sources[0]
+    if first is None:
+        return set()
+    result = set(first.members)
+    for s in sources[1:]:
+        if s is not None:
+            result -= s.members
+    return result
+
+
+def _store(client, dest, members: set) -> int:
+    db = client.db
+    db.delete(dest)
+    if members:
+        db.add(dest, Set.of(members))
+    modified(client, dest)
+    return len(members)
+
+
+@command("sinter", -2, "readonly", (1, -1, 1), G, "Returns the intersect of multiple sets.")
+def sinter(client, args):
+    return _combine("inter", _sources(client, args[1:]))
+
+
+@command("sunion", -2, "readonly", (1, -1, 1), G, "Returns the union of multiple sets.")
+def sunion(client, args):
+    return _combine("union", _sources(client, args[1:]))
+
+
+@command("sdiff", -2, "readonly", (1, -1, 1), G, "Returns the difference of multiple sets.")
+def sdiff(client, args):
+    return _combine("diff", _sources(client, args[1:]))
+
+
+@command("sinterstore", -3, "write denyoom", (1, -1, 1), G, "Stores the intersect of multiple "
+         "sets in a key.")
+def sinterstore(client, args):
+    return _store(client, args[1], _combine("inter", _sources(client, args[2:], True)))
+
+
+@command("sunionstore", -3, "write denyoom", (1, -1, 1), G, "Stores the union of multiple sets "
+         "in a key.")
+def sunionstore(client, args):
+    return _store(client, args[1], _combine("union", _sources(client, args[2:], True)))
+
+
+@command("sdiffstore", -3, "write denyoom", (1, -1, 1), G, "Stores the difference of multiple "
+         "sets in a key.")
+def sdiffstore(client, args):
+    return _store(client, args[1], _combine("diff", _sources(client, args[2:], True)))
+
+
+def parse_numkeys(args, index: int) -> int:
+    numkeys = to_int(args[index])
+    if numkeys <= 0:
+        raise CommandError("ERR numkeys should be greater than 0")
+    if numkeys > len(args) - index - 1:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    return numkeys
+
+
+@command("sintercard", -3, "readonly", (0, 0, 0), G, "Returns the number of members of the "
+         "intersect of multiple sets.", "7.0.0")
+def sintercard(client, args):
+    numkeys = parse_numkeys(args, 1)
+    keys = args[2:2 + numkeys]
+    limit = 0
+    rest = args[2 + numkeys:]
+    if rest:
+        if len(rest) != 2 or lower(rest[0]) != b"limit":
+            raise CommandError(errors.SYNTAX)
+        limit = to_int(rest[1], "ERR LIMIT can't be negative")
+        if limit < 0:
+            raise CommandError("ERR LIMIT can't be negative")
+    count = len(_combine("inter", _sources(client, keys)))
+    return min(count, limit) if limit else count
+
+
+@command("sscan", -3, "readonly", (1, 1, 1), G, "Iterates over members of a set.", "2.8.0")
+def sscan(client, args):
+    s = read_typed(client.db, args[1], Set)
+    return scan_reply(client, args, s, lambda m: (m,) if m in s else (), lambda: s.members,
+                      small=s is not None and s.kind != "hashtable")
+
+
