@@ -13,6 +13,7 @@ import time
 import structlog
 
 from . import commands  # noqa: F401  (registers every command family in the table)
+from .blocking import BlockingRegistry
 from .client import Client
 from .command_table import all_commands, total_calls
 from .errors import error_code
@@ -108,6 +109,7 @@ class PredisServer:
         self.latency = LatencyMonitor()
         self.expiry = ActiveExpiry(self.keyspace)
         self.pause = PauseGate(self)
+        self.blocking = BlockingRegistry(self)
         self.gate = None  # set by PauseGate while clients are paused
         self.limits = Limits()
         self.ops_meter = OpsMeter(self.stats)
@@ -244,6 +246,7 @@ class PredisServer:
         return False
 
     def on_client_gone(self, client) -> None:
+        self.blocking.forget(client)
         self._update_observers()
         self.pause.forget(client)
 

@@ -58,6 +58,8 @@ def dispatch(client, args):
 
     spec.calls += 1
     spec.nanoseconds += elapsed
+    if server.blocking.ready:  # the command made keys ready for blocked clients
+        server.blocking.serve()
     if type(reply) is ErrorReply:
         spec.failed_calls += 1
         server.count_error(reply)

@@ -93,24 +93,25 @@ def get_string(db, key, read: bool = True):
     raise CommandError(errors.WRONGTYPE)
 
 
-def modified(client, key) -> None:
-    """Every write to a key goes through here: dirty counter (and, later, WATCH/notify)."""
+def modified(client, key, db=None) -> None:
+    """Every write to a key goes through here: dirty counter, blocked clients waiting on the
+    key, and the on_key_modified hook (WATCH, notifications)."""
     server = client.server
     server.keyspace.dirty += 1
+    if server.blocking:
+        server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
-        server.on_key_modified(client.db, key)
+        server.on_key_modified(db or client.db, key)
 
 
 def modified_many(client, keys) -> None:
     """modified() for several keys written by one command (MSET, runs of SET)."""
     server = client.server
-    hook = server.on_key_modified
-    if hook is None:
+    if server.on_key_modified is None and not server.blocking:
         server.keyspace.dirty += len(keys)
         return
     for key in keys:
-        server.keyspace.dirty += 1
-        hook(client.db, key)
+        modified(client, key)
 
 
 def check_db_index(client, value) -> int:

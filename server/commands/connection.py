@@ -5,7 +5,7 @@ import time
 from .. import errors
 from ..command_table import batched, command, container
 from ..errors import CommandError
-from ..replies import NO_REPLY, OK, PONG, SimpleString, Verbatim
+from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
 from .common import lower, to_int
 
 G = "connection"
@@ -399,6 +399,26 @@ def client_pause(client, args):
 def client_unpause(client, args):
     client.server.pause.unpause()
     return OK
+
+
+@command("unblock", -3, "admin noscript loading stale", (0, 0, 0), G, "Unblocks a client "
+         "blocked by a blocking command from a different connection.", "5.0.0", parent="client")
+def client_unblock(client, args):
+    target_id = to_int(args[2])
+    mode = b"timeout"
+    if len(args) == 4:
+        mode = lower(args[3])
+        if mode not in (b"timeout", b"error"):
+            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+    elif len(args) > 4:
+        raise CommandError(errors.SYNTAX)
+    target = client.server.clients.by_id.get(target_id)
+    if target is None or target.blocked is None or isinstance(target.blocked, str):
+        return 0
+    waiter = target.blocked
+    reply = (ErrorReply("UNBLOCKED client unblocked via CLIENT UNBLOCK") if mode == b"error"
+             else waiter.timeout_reply)
+    return 1 if client.server.blocking.unblock(target, reply) else 0
 
 
 @command("getredir", 2, "noscript loading stale", (0, 0, 0), G, "Returns the client ID to "

@@ -296,9 +296,7 @@ def copy(client, args):
     deadline = db.get_expire(src)
     if deadline is not None:
         target.set_expire(dst, deadline)
-    client.server.keyspace.dirty += 1
-    if client.server.on_key_modified is not None:
-        client.server.on_key_modified(target, dst)
+    modified(client, dst, target)
     return 1
 
 
@@ -321,8 +319,7 @@ def move(client, args):
     if deadline is not None:
         target.set_expire(key, deadline)
     modified(client, key)
-    if client.server.on_key_modified is not None:
-        client.server.on_key_modified(target, key)
+    modified(client, key, target)
     return 1
 
 

@@ -1,0 +1,198 @@
+"""Differential tests: list commands, including blocking behaviour."""
+
+import threading
+import time
+
+import pytest
+
+from .rawclient import RawClient
+
+
+def test_push_pop_range(diff23):
+    d = diff23
+    d.check("RPUSH", "l", "a", "b", "c")
+    d.check("LPUSH", "l", "z", "y")
+    d.check("LPUSHX", "missing", "x")
+    d.check("RPUSHX", "l", "end")
+    d.check("LLEN", "l")
+    for start, stop in [(0, -1), (1, 2), (-2, -1), (5, 10), (-100, 100), (3, 1), (0, 0)]:
+        d.check("LRANGE", "l", start, stop)
+    d.check("LRANGE", "missing", 0, -1)
+    d.check("LINDEX", "l", 0)
+    d.check("LINDEX", "l", -1)
+    d.check("LINDEX", "l", 99)
+    d.check("LPOP", "l")
+    d.check("RPOP", "l")
+    d.check("LPOP", "l", "2")
+    d.check("RPOP", "l", "0")
+    d.check("LPOP", "l", "-1")
+    d.check("LPOP", "missing")
+    d.check("LPOP", "missing", "2")
+    d.check("RPOP", "l", "10")
+    d.check("EXISTS", "l")
+    d.check("LPOP", "l", "1", "2")
+
+
+def test_lset_linsert_lrem_ltrim(diff):
+    diff.check("RPUSH", "l", "a", "b", "a", "c", "a")
+    diff.check("LSET", "l", "1", "B")
+    diff.check("LSET", "l", "-1", "Z")
+    diff.check("LSET", "l", "10", "x")
+    diff.check("LSET", "missing", "0", "x")
+    diff.check("LINSERT", "l", "BEFORE", "c", "before-c")
+    diff.check("LINSERT", "l", "AFTER", "c", "after-c")
+    diff.check("LINSERT", "l", "AFTER", "nope", "x")
+    diff.check("LINSERT", "missing", "AFTER", "c", "x")
+    diff.check("LINSERT", "l", "MIDDLE", "c", "x")
+    diff.check("LRANGE", "l", 0, -1)
+    diff.check("LREM", "l", "1", "a")
+    diff.check("LREM", "l", "-1", "a")
+    diff.check("LREM", "l", "0", "zz")
+    diff.check("LRANGE", "l", 0, -1)
+    diff.check("LTRIM", "l", "1", "-2")
+    diff.check("LRANGE", "l", 0, -1)
+    diff.check("LTRIM", "l", "5", "1")
+    diff.check("EXISTS", "l")
+
+
+def test_lpos(diff23):
+    d = diff23
+    d.check("RPUSH", "l", "a", "b", "c", "1", "2", "3", "c", "c")
+    for opts in ([], ["RANK", "2"], ["RANK", "-1"], ["COUNT", "0"], ["COUNT", "2"],
+                 ["RANK", "-2", "COUNT", "2"], ["MAXLEN", "3"], ["RANK", "0"], ["COUNT", "-1"],
+                 ["MAXLEN", "-1"], ["RANK"], ["FOO", "1"]):
+        d.check("LPOS", "l", "c", *opts)
+    d.check("LPOS", "l", "zz")
+    d.check("LPOS", "missing", "c", "COUNT", "2")
+
+
+def test_lmove_rpoplpush_lmpop(diff23):
+    d = diff23
+    d.check("RPUSH", "src", "1", "2", "3")
+    d.check("LMOVE", "src", "dst", "LEFT", "RIGHT")
+    d.check("LMOVE", "src", "dst", "RIGHT", "LEFT")
+    d.check("LMOVE", "src", "src", "LEFT", "RIGHT")
+    d.check("LMOVE", "src", "dst", "UP", "LEFT")
+    d.check("RPOPLPUSH", "src", "dst")
+    d.check("RPOPLPUSH", "src", "dst")
+    d.check("LRANGE", "dst", 0, -1)
+    d.check("SET", "str", "v")
+    d.check("LMOVE", "dst", "str", "LEFT", "LEFT")
+    d.check("LRANGE", "dst", 0, -1)
+    d.check("LMPOP", "2", "missing", "dst", "LEFT")
+    d.check("LMPOP", "2", "missing", "dst", "RIGHT", "COUNT", "10")
+    d.check("LMPOP", "1", "missing", "LEFT")
+    d.check("LMPOP", "0", "dst", "LEFT")
+    d.check("LMPOP", "1", "dst", "LEFT", "COUNT", "0")
+    d.check("LMPOP", "2", "dst", "LEFT")
+    d.check("LMPOP", "1", "dst")
+
+
+def test_blocking_returns_immediately_when_data_exists(diff23):
+    d = diff23
+    d.check("RPUSH", "l", "a", "b")
+    d.check("BLPOP", "missing", "l", "0")
+    d.check("BRPOP", "l", "0")
+    d.check("BLPOP", "missing", "0.05")
+    d.check("BLPOP", "l", "-1")
+    d.check("BLPOP", "l", "abc")
+    d.check("RPUSH", "l", "x")
+    d.check("BLMOVE", "l", "dst", "LEFT", "LEFT", "0")
+    d.check("BRPOPLPUSH", "missing", "dst", "0.05")
+    d.check("BLMPOP", "0.05", "1", "missing", "LEFT")
+    d.check("BLMPOP", "0", "1", "dst", "RIGHT", "COUNT", "5")
+
+
+def _waiter(port, results, name, *command):
+    client = RawClient(port)
+    results[name] = client.call(*command)
+    client.close()
+
+
+@pytest.mark.parametrize("command,push", [
+    (("BLPOP", "q1", "q2", "5"), ("RPUSH", "q2", "v1", "v2")),
+    (("BRPOP", "q1", "5"), ("LPUSH", "q1", "v1")),
+    (("BLMOVE", "q1", "out", "RIGHT", "LEFT", "5"), ("RPUSH", "q1", "x", "y")),
+    (("BRPOPLPUSH", "q1", "out", "5"), ("RPUSH", "q1", "z")),
+    (("BLMPOP", "5", "2", "q1", "q2", "LEFT", "COUNT", "3"), ("RPUSH", "q2", "1", "2")),
+])
+def test_blocked_client_is_woken_by_a_push(servers, command, push):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "q1", "q2", "out")
+        results = {}
+        thread = threading.Thread(target=_waiter, args=(server.port, results, "w", *command))
+        thread.start()
+        time.sleep(0.2)
+        assert "w" not in results
+        blocked = admin.call("INFO", "clients")
+        push_reply = admin.call(*push)
+        thread.join(5)
+        outcomes.append((results["w"], push_reply, b"blocked_clients:1" in blocked,
+                         admin.call("LRANGE", "out", 0, -1), admin.call("LRANGE", "q2", 0, -1)))
+        admin.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_waiters_are_served_in_arrival_order(servers):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "fifo")
+        results, threads = {}, []
+        for name in ("first", "second", "third"):
+            thread = threading.Thread(target=_waiter,
+                                      args=(server.port, results, name, "BLPOP", "fifo", "5"))
+            thread.start()
+            threads.append(thread)
+            time.sleep(0.15)
+        admin.call("RPUSH", "fifo", "a", "b")
+        time.sleep(0.3)
+        admin.call("RPUSH", "fifo", "c")
+        for thread in threads:
+            thread.join(5)
+        outcomes.append(results)
+        admin.close()
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0]["first"][1] == b"a" and outcomes[0]["third"][1] == b"c"
+
+
+def test_blocking_timeout_and_client_unblock(servers):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        started = time.time()
+        timed_out = RawClient(server.port).call("BLPOP", "nothing", "0.3")
+        elapsed = time.time() - started
+        victim = RawClient(server.port)
+        victim_id = victim.call("CLIENT", "ID")
+        victim.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$7\r\nnothing\r\n$1\r\n0\r\n")
+        time.sleep(0.2)
+        first = admin.call("CLIENT", "UNBLOCK", str(victim_id), "ERROR")
+        error_reply = victim.read_reply()
+        victim.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$7\r\nnothing\r\n$1\r\n0\r\n")
+        time.sleep(0.2)
+        second = admin.call("CLIENT", "UNBLOCK", str(victim_id))
+        timeout_reply = victim.read_reply()
+        again = admin.call("CLIENT", "UNBLOCK", str(victim_id))
+        bad = admin.call("CLIENT", "UNBLOCK", str(victim_id), "MAYBE")
+        outcomes.append((timed_out, 0.25 < elapsed < 2, first, error_reply, second,
+                         timeout_reply, again, bad))
+        admin.close()
+        victim.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_disconnected_waiter_does_not_steal_elements(servers):
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "q")
+        ghost = RawClient(server.port)
+        ghost.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+        time.sleep(0.2)
+        ghost.close()
+        time.sleep(0.2)
+        admin.call("RPUSH", "q", "kept")
+        assert admin.call("LRANGE", "q", 0, -1) == [b"kept"]
+        admin.close()

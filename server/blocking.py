@@ -1,0 +1,105 @@
+"""Clients blocked on keys (BLPOP, BLMOVE, BLMPOP, ... and later BZPOPMIN, XREAD BLOCK).
+
+A blocked client waits in a FIFO queue per (db, key). Every write signals its key through
+`signal()`; after the command that wrote it, `serve()` hands the key's values to the waiters
+in arrival order, as Redis's handleClientsBlockedOnKeys does. A waiter leaves all its queues when
+it is served, times out, is unblocked (CLIENT UNBLOCK) or disconnects.
+"""
+
+from collections import deque
+
+from .protocol.connection import Deferred
+
+
+class Waiter:
+    __slots__ = ("client", "db", "keys", "attempt", "future", "timer", "timeout_reply")
+
+    def __init__(self, client, keys, attempt, timeout_reply):
+        self.client = client
+        self.db = client.db
+        self.keys = keys
+        self.attempt = attempt  # attempt(db, key) -> reply, or None if it cannot be served
+        self.timeout_reply = timeout_reply
+        self.future = None
+        self.timer = None
+
+
+class BlockingRegistry:
+    def __init__(self, server):
+        self.server = server
+        self.queues: dict = {}  # (db index, key) -> deque of Waiters
+        self.ready: list = []  # (db index, key) signalled since the last serve()
+
+    def __bool__(self):
+        return bool(self.queues)
+
+    def block(self, client, keys, attempt, timeout_s: float, timeout_reply) -> Deferred:
+        """Park `client` on `keys` until served or `timeout_s` (0 = forever) passes."""
+        waiter = Waiter(client, list(dict.fromkeys(keys)), attempt, timeout_reply)
+        loop = self.server.loop
+        waiter.future = loop.create_future()
+        for key in waiter.keys:
+            self.queues.setdefault((waiter.db.index, key), deque()).append(waiter)
+        if timeout_s:
+            waiter.timer = loop.call_later(timeout_s, self._expire, waiter)
+        client.blocked = waiter
+        return Deferred(waiter.future)
+
+    def signal(self, db, key) -> None:
+        ident = (db.index, key)
+        if ident in self.queues:
+            self.ready.append(ident)
+
+    def serve(self) -> None:
+        """Serve waiters on every key signalled so far (serving may signal more keys)."""
+        while self.ready:
+            ident = self.ready.pop(0)
+            queue = self.queues.get(ident)
+            while queue:
+                waiter = queue[0]
+                reply = waiter.attempt(waiter.db, ident[1])
+                if reply is None:
+                    break
+                self._finish(waiter, reply)
+
+    def unblock(self, client, reply) -> bool:
+        waiter = client.blocked
+        if not isinstance(waiter, Waiter):
+            return False
+        self._finish(waiter, reply)
+        return True
+
+    def forget(self, client) -> None:
+        """The client disconnected: drop it from every queue without replying."""
+        waiter = client.blocked
+        if isinstance(waiter, Waiter):
+            self._remove(waiter)
+
+    def _expire(self, waiter) -> None:
+        waiter.timer = None
+        self._finish(waiter, waiter.timeout_reply)
+
+    def _finish(self, waiter, reply) -> None:
+        self._remove(waiter)
+        if not waiter.future.done():
+            waiter.future.set_result(reply)
+
+    def _remove(self, waiter) -> None:
+        if waiter.timer is not None:
+            waiter.timer.cancel()
+            waiter.timer = None
+        for key in waiter.keys:
+            ident = (waiter.db.index, key)
+            queue = self.queues.get(ident)
+            if queue is not None:
+                try:
+                    queue.remove(waiter)
+                except ValueError:
+                    pass
+                if not queue:
+                    del self.queues[ident]
+        if waiter.client.blocked is waiter:
+            waiter.client.blocked = None
+
+    def blocked_keys(self) -> int:
+        return len(self.queues)
