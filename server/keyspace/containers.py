@@ -214,3 +214,68 @@ class List:
         twin.items = deque(self.items)
         twin.nbytes = self.nbytes
         return twin
+
+
+ZSET_ITEM = DICT_ITEM + 24 + 56 + 8  # dict slot, float, (score, member) tuple, list pointer
+
+
+class ZSet:
+    """Sorted set: member -> score, plus the (score, member) pairs in Redis's order."""
+
+    type_name = "zset"
+    __slots__ = ("scores", "order", "nbytes", "big")
+
+    def __init__(self):
+        from .sortedlist import SortedList
+
+        self.scores: dict = {}
+        self.order = SortedList()
+        self.nbytes = CONTAINER_BASE
+        self.big = False
+
+    def __len__(self):
+        return len(self.scores)
+
+    def score(self, member):
+        return self.scores.get(member)
+
+    def add(self, member: bytes, score: float) -> bool:
+        """Set a member's score; True if the member is new."""
+        old = self.scores.get(member)
+        if old is not None:
+            if old == score:
+                return False
+            self.order.remove((old, member))
+        else:
+            self.nbytes += ZSET_ITEM + string_size(member)
+            if not self.big and (len(self.scores) + 1 > LIMITS["zset-max-listpack-entries"]
+                                 or len(member) > LIMITS["zset-max-listpack-value"]):
+                self.big = True
+        self.scores[member] = score
+        self.order.add((score, member))
+        return old is None
+
+    def remove(self, member: bytes) -> bool:
+        score = self.scores.pop(member, None)
+        if score is None:
+            return False
+        self.order.remove((score, member))
+        self.nbytes -= ZSET_ITEM + string_size(member)
+        return True
+
+    def rank(self, member: bytes):
+        score = self.scores.get(member)
+        return None if score is None else self.order.index((score, member))
+
+    def encoding(self) -> str:
+        return "skiplist" if self.big else "listpack"
+
+    def memory_usage(self) -> int:
+        return self.nbytes
+
+    def copy(self):
+        twin = ZSet()
+        for member, score in self.scores.items():
+            twin.add(member, score)
+        twin.big = self.big
+        return twin

@@ -1,0 +1,212 @@
+"""Differential tests: sorted sets. Scores are compared as numbers: the reference server here
+(7.0) prints doubles with %.17g, Redis 7.2 (and Predis) with the shortest round-trip form."""
+
+import re
+import threading
+import time
+
+import pytest
+
+from .rawclient import Err, RawClient
+
+_NUMBER = re.compile(rb"-?(\d+\.?\d*(e[+-]?\d+)?|inf)\Z")
+
+
+def numeric(reply):
+    if isinstance(reply, Err):
+        return reply
+    if isinstance(reply, bytes) and _NUMBER.match(reply) and b"." in reply + b"e":
+        return float(reply)
+    if isinstance(reply, bytes) and _NUMBER.match(reply):
+        return float(reply)
+    if isinstance(reply, list):
+        return [numeric(r) for r in reply]
+    if isinstance(reply, dict):
+        return {numeric(k): numeric(v) for k, v in reply.items()}
+    return reply
+
+
+def check(d, *args):
+    expected, actual = d.both(*args)
+    assert numeric(actual) == numeric(expected), (args, expected, actual)
+    return actual
+
+
+@pytest.fixture
+def zdiff(diff23):
+    d = diff23
+    check(d, "ZADD", "z", "1", "a", "2", "b", "3", "c", "3", "cc", "4.5", "d", "-inf", "low",
+          "+inf", "high", "0.1", "tenth")
+    return d
+
+
+def test_zadd_options(diff23):
+    d = diff23
+    check(d, "ZADD", "z", "1", "a", "2", "b")
+    for opts in (["NX"], ["XX"], ["CH"], ["GT"], ["LT"], ["GT", "CH"], ["LT", "CH"], ["NX", "XX"],
+                 ["GT", "LT"], ["NX", "GT"], ["XX", "CH"], ["INCR"], ["NX", "INCR"],
+                 ["XX", "INCR"], ["GT", "INCR"]):
+        check(d, "ZADD", "z", *opts, "5", "a")
+        check(d, "ZADD", "z", *opts, "0", "b", "7", "new" + "".join(opts))
+    check(d, "ZADD", "z", "INCR", "1", "a", "2", "b")
+    check(d, "ZADD", "z", "abc", "a")
+    check(d, "ZADD", "z", "nan", "a")
+    check(d, "ZADD", "z", "1")
+    check(d, "ZADD", "z", "NX")
+    check(d, "ZADD", "z", "1", "a", "2")
+    check(d, "ZADD", "inf", "+inf", "x")
+    check(d, "ZINCRBY", "inf", "-inf", "x")
+    check(d, "ZRANGE", "z", "0", "-1", "WITHSCORES")
+
+
+def test_scores_ranks_counts(zdiff):
+    d = zdiff
+    for args in (["ZSCORE", "z", "d"], ["ZSCORE", "z", "nope"], ["ZMSCORE", "z", "a", "nope", "high"],
+                 ["ZCARD", "z"], ["ZCARD", "missing"], ["ZRANK", "z", "c"], ["ZREVRANK", "z", "c"],
+                 ["ZRANK", "z", "nope"], ["ZINCRBY", "z", "2.5", "a"], ["ZINCRBY", "z", "x", "a"],
+                 ["ZCOUNT", "z", "1", "3"], ["ZCOUNT", "z", "(1", "(3"], ["ZCOUNT", "z", "-inf", "+inf"],
+                 ["ZCOUNT", "z", "x", "3"], ["ZLEXCOUNT", "z", "-", "+"],
+                 ["ZLEXCOUNT", "z", "a", "c"], ["ZSCORE", "missing", "a"]):
+        check(d, *args)
+    # Lexicographic ranges are defined for members that share one score (as in Redis).
+    check(d, "ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "cc", "0", "d", "0", "e")
+    for args in (["ZLEXCOUNT", "lex", "[a", "(c"], ["ZLEXCOUNT", "lex", "(a", "[cc"],
+                 ["ZLEXCOUNT", "lex", "[z", "+"], ["ZRANGEBYLEX", "lex", "[b", "[cc"],
+                 ["ZRANGEBYLEX", "lex", "(b", "+", "LIMIT", "1", "2"],
+                 ["ZREVRANGEBYLEX", "lex", "[d", "-"], ["ZRANGE", "lex", "[b", "(d", "BYLEX"],
+                 ["ZRANGE", "lex", "(e", "[b", "BYLEX", "REV", "LIMIT", "0", "2"],
+                 ["ZREMRANGEBYLEX", "lex", "[c", "[cc"], ["ZRANGE", "lex", "0", "-1"]):
+        check(d, *args)
+
+
+@pytest.mark.parametrize("args", [
+    ["0", "-1"], ["0", "-1", "WITHSCORES"], ["1", "3"], ["-3", "-1"], ["5", "2"], ["0", "100"],
+    ["1", "3", "REV"], ["1", "3", "REV", "WITHSCORES"],
+    ["1", "3", "BYSCORE"], ["(1", "3", "BYSCORE", "WITHSCORES"], ["-inf", "+inf", "BYSCORE"],
+    ["3", "1", "BYSCORE", "REV"], ["+inf", "(1", "BYSCORE", "REV", "WITHSCORES"],
+    ["-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"], ["-inf", "+inf", "BYSCORE", "LIMIT", "2", "-1"],
+    ["+inf", "-inf", "BYSCORE", "REV", "LIMIT", "1", "3"], ["-inf", "+inf", "BYSCORE", "LIMIT", "-1", "2"],
+    ["-", "+", "BYLEX"], ["+", "-", "BYLEX", "REV"],
+    ["-", "+", "BYLEX", "LIMIT", "1", "2"], ["-", "+", "BYLEX", "WITHSCORES"],
+    ["0", "-1", "LIMIT", "1", "2"], ["x", "1"], ["a", "b", "BYSCORE"], ["a", "b", "BYLEX"],
+    ["0", "-1", "FOO"],
+])
+def test_zrange(zdiff, args):
+    check(zdiff, "ZRANGE", "z", *args)
+    check(zdiff, "ZRANGESTORE", "dst", "z", *[a for a in args if a != "WITHSCORES"])
+    check(zdiff, "ZRANGE", "dst", "0", "-1", "WITHSCORES")
+
+
+def test_legacy_range_commands(zdiff):
+    d = zdiff
+    for args in (["ZREVRANGE", "z", "0", "2"], ["ZREVRANGE", "z", "0", "2", "WITHSCORES"],
+                 ["ZRANGEBYSCORE", "z", "1", "3"], ["ZRANGEBYSCORE", "z", "(1", "+inf", "WITHSCORES",
+                                                    "LIMIT", "1", "2"],
+                 ["ZREVRANGEBYSCORE", "z", "3", "1"], ["ZREVRANGEBYSCORE", "z", "+inf", "-inf",
+                                                       "LIMIT", "0", "3"],
+                 ["ZRANGEBYLEX", "z", "-", "+"],
+                 ["ZREVRANGEBYLEX", "z", "+", "-", "LIMIT", "1", "1"],
+                 ["ZRANGEBYLEX", "z", "-", "+", "WITHSCORES"], ["ZRANGEBYSCORE", "z", "1"]):
+        check(d, *args)
+
+
+def test_removal_and_pops(zdiff):
+    d = zdiff
+    check(d, "ZREM", "z", "a", "nope")
+    check(d, "ZREMRANGEBYRANK", "z", "0", "0")
+    check(d, "ZREMRANGEBYSCORE", "z", "(3", "4.5")
+    check(d, "ZRANGE", "z", "0", "-1", "WITHSCORES")
+    check(d, "ZPOPMIN", "z")
+    check(d, "ZPOPMAX", "z", "2")
+    check(d, "ZPOPMIN", "z", "-1")
+    check(d, "ZPOPMIN", "missing")
+    check(d, "ZPOPMAX", "missing", "3")
+    check(d, "ZPOPMIN", "z", "10")
+    check(d, "EXISTS", "z")
+
+
+def test_zmpop_and_blocking_immediate(zdiff):
+    d = zdiff
+    check(d, "ZMPOP", "2", "missing", "z", "MIN", "COUNT", "2")
+    check(d, "ZMPOP", "1", "z", "MAX")
+    check(d, "ZMPOP", "1", "missing", "MAX")
+    check(d, "ZMPOP", "1", "z", "MID")
+    check(d, "ZMPOP", "1", "z", "MIN", "COUNT", "0")
+    check(d, "BZPOPMIN", "missing", "z", "0")
+    check(d, "BZPOPMAX", "z", "0")
+    check(d, "BZMPOP", "0", "1", "z", "MIN", "COUNT", "2")
+    check(d, "BZPOPMIN", "missing", "0.05")
+    check(d, "BZMPOP", "0.05", "1", "missing", "MAX")
+
+
+def test_set_operations(diff23):
+    d = diff23
+    check(d, "ZADD", "a", "1", "x", "2", "y", "3", "z")
+    check(d, "ZADD", "b", "10", "y", "20", "z", "30", "w")
+    check(d, "SADD", "s", "x", "w", "q")
+    for args in (["ZUNION", "2", "a", "b"], ["ZUNION", "2", "a", "b", "WITHSCORES"],
+                 ["ZUNION", "3", "a", "b", "s", "WEIGHTS", "2", "1", "5", "WITHSCORES"],
+                 ["ZINTER", "2", "a", "b", "AGGREGATE", "MAX", "WITHSCORES"],
+                 ["ZINTER", "2", "a", "b", "AGGREGATE", "MIN", "WITHSCORES"],
+                 ["ZINTER", "2", "a", "missing"], ["ZDIFF", "2", "a", "b", "WITHSCORES"],
+                 ["ZDIFF", "2", "a", "s"], ["ZUNION", "0", "a"], ["ZUNION", "3", "a", "b"],
+                 ["ZUNION", "2", "a", "b", "WEIGHTS", "1"], ["ZUNION", "2", "a", "b", "WEIGHTS", "x", "1"],
+                 ["ZUNION", "2", "a", "b", "AGGREGATE", "AVG"], ["ZINTERCARD", "2", "a", "b"],
+                 ["ZINTERCARD", "2", "a", "b", "LIMIT", "1"], ["ZINTERCARD", "2", "a", "missing"],
+                 ["ZUNIONSTORE", "dst", "2", "a", "b", "WEIGHTS", "1", "-1"],
+                 ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZINTERSTORE", "dst", "2", "a", "b"],
+                 ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZDIFFSTORE", "dst", "2", "a", "b"],
+                 ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZINTERSTORE", "dst", "2", "a", "missing"],
+                 ["EXISTS", "dst"], ["ZUNIONSTORE", "dst", "1", "a", "WITHSCORES"]):
+        check(d, *args)
+
+
+def test_zrandmember_and_encoding(diff23):
+    d = diff23
+    check(d, "ZRANDMEMBER", "missing")
+    check(d, "ZRANDMEMBER", "missing", "2", "WITHSCORES")
+    check(d, "ZADD", "one", "1.5", "m")
+    check(d, "ZRANDMEMBER", "one")
+    check(d, "ZRANDMEMBER", "one", "-2", "WITHSCORES")
+    check(d, "ZRANDMEMBER", "one", "1", "FOO")
+    check(d, "OBJECT", "ENCODING", "one")
+    check(d, "ZADD", "big", *[x for i in range(200) for x in (str(i), f"m{i}")])
+    check(d, "OBJECT", "ENCODING", "big")
+    expected, actual = d.both("ZRANDMEMBER", "big", "10")
+    assert len(actual) == len(expected) == 10
+
+
+def test_zscan(diff):
+    check(diff, "ZADD", "small", "1", "a", "2", "b")
+    check(diff, "ZSCAN", "small", "0")
+    check(diff, "ZADD", "big", *[x for i in range(300) for x in (str(i), f"m{i}")])
+    results = []
+    for client in (diff.ref, diff.predis):
+        seen, cursor = {}, b"0"
+        while True:
+            cursor, items = client.call("ZSCAN", "big", cursor, "COUNT", "25")
+            seen.update(zip(items[::2], map(float, items[1::2])))
+            if cursor == b"0":
+                break
+        results.append(seen)
+    assert results[1] == results[0]
+
+
+def test_bzpopmin_wakes_on_zadd(servers):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "zq")
+        results = {}
+
+        def wait():
+            results["w"] = RawClient(server.port).call("BZPOPMIN", "zq", "5")
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        time.sleep(0.2)
+        admin.call("ZADD", "zq", "3", "c", "1", "a")
+        thread.join(5)
+        outcomes.append((numeric(results["w"]), admin.call("ZRANGE", "zq", "0", "-1")))
+        admin.close()
+    assert outcomes[1] == outcomes[0]

@@ -1,0 +1,813 @@
+"""Sorted set commands."""
+
+import math
+import random
+
+from .. import errors
+from ..command_table import command
+from ..errors import CommandError
+from ..keyspace.containers import Set, ZSet
+from ..replies import NULL_ARRAY
+from .common import (LLONG_MAX, lower, modified, read_typed, settle, to_float, to_int,
+                     to_timeout_seconds, writable, write_typed)
+from .lists import _block
+from .scanning import scan_reply
+from .sets import parse_numkeys
+
+G = "sorted-set"
+INF = math.inf
+
+
+# -- argument parsing -----------------------------------------------------------------------
+def parse_score_bound(value):
+    """'(1.5' (exclusive), '1.5', '-inf', '+inf' -> (score, exclusive)."""
+    exclusive = value[:1] == b"("
+    text = value[1:] if exclusive else value
+    try:
+        score = to_float(text)
+    except CommandError:
+        raise CommandError("ERR min or max is not a float") from None
+    return score, exclusive
+
+
+def parse_lex_bound(value):
+    """'[a' inclusive, '(a' exclusive, '-' / '+' -> (kind, member); kind in -inf, +inf, [ or (."""
+    if value == b"-":
+        return "-", b""
+    if value == b"+":
+        return "+", b""
+    if value[:1] in (b"[", b"("):
+        return chr(value[0]), bytes(value[1:])
+    raise CommandError("ERR min or max not valid string range item")
+
+
+def _score_reply(client, score: float):
+    """A score as Redis 7.2 sends it: RESP3 double, RESP2 bulk string (shortest round-trip)."""
+    if client.resp3:
+        return score
+    from ..protocol.writer import format_double
+
+    return format_double(score)
+
+
+def _with_scores(client, pairs, flat_in_resp3: bool = False):
+    if client.resp3 and not flat_in_resp3:
+        return [[member, score] for score, member in pairs]
+    out = []
+    for score, member in pairs:
+        out.append(member)
+        out.append(_score_reply(client, score))
+    return out
+
+
+def _zset(client, key, write=False):
+    return (write_typed if write else read_typed)(client.db, key, ZSet)
+
+
+# -- ZADD / ZINCRBY -------------------------------------------------------------------------
+@command("zadd", -4, "write denyoom fast", (1, 1, 1), G, "Adds one or more members to a sorted "
+         "set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0")
+def zadd(client, args):
+    nx = xx = gt = lt = ch = incr = False
+    i = 2
+    while i < len(args):
+        opt = lower(args[i])
+        if opt == b"nx":
+            nx = True
+        elif opt == b"xx":
+            xx = True
+        elif opt == b"gt":
+            gt = True
+        elif opt == b"lt":
+            lt = True
+        elif opt == b"ch":
+            ch = True
+        elif opt == b"incr":
+            incr = True
+        else:
+            break
+        i += 1
+    elements = args[i:]
+    if not elements or len(elements) % 2:
+        raise CommandError(errors.SYNTAX)
+    if nx and xx:
+        raise CommandError("ERR XX and NX options at the same time are not compatible")
+    if (gt and nx) or (lt and nx) or (gt and lt):
+        raise CommandError("ERR GT, LT, and/or NX options at the same time are not compatible")
+    if incr and len(elements) > 2:
+        raise CommandError("ERR INCR option supports a single increment-element pair")
+    pairs = [(to_float(elements[j]), elements[j + 1]) for j in range(0, len(elements), 2)]
+    z, before = writable(client.db, args[1], ZSet)
+    added = changed = 0
+    result = None
+    for score, member in pairs:
+        current = z.score(member)
+        if current is None:
+            if xx:
+                continue
+            if incr:
+                result = score
+            z.add(member, score)
+            added += 1
+            continue
+        if nx:
+            continue
+        new = current + score if incr else score
+        if math.isnan(new):
+            settle(client, args[1], z, before, changed=added + changed > 0)
+            raise CommandError("ERR resulting score is not a number (NaN)")
+        if (gt and new <= current) or (lt and new >= current):
+            continue
+        if incr:
+            result = new
+        if new != current:
+            z.add(member, new)
+            changed += 1
+    settle(client, args[1], z, before, changed=added + changed > 0)
+    if incr:
+        return None if result is None else _score_reply(client, result)
+    return added + changed if ch else added
+
+
+@command("zincrby", 4, "write denyoom fast", (1, 1, 1), G, "Increments the score of a member in "
+         "a sorted set.", "1.2.0")
+def zincrby(client, args):
+    increment = to_float(args[2])
+    z, before = writable(client.db, args[1], ZSet)
+    new = (z.score(args[3]) or 0.0) + increment
+    if math.isnan(new):
+        settle(client, args[1], z, before, changed=False)
+        raise CommandError("ERR resulting score is not a number (NaN)")
+    z.add(args[3], new)
+    settle(client, args[1], z, before)
+    return _score_reply(client, new)
+
+
+# -- point reads ------------------------------------------------------------------------------
+@command("zscore", 3, "readonly fast", (1, 1, 1), G, "Returns the score of a member in a sorted "
+         "set.", "1.2.0")
+def zscore(client, args):
+    z = _zset(client, args[1])
+    score = None if z is None else z.score(args[2])
+    return None if score is None else _score_reply(client, score)
+
+
+@command("zmscore", -3, "readonly fast", (1, 1, 1), G, "Returns the score of one or more members "
+         "in a sorted set.", "6.2.0")
+def zmscore(client, args):
+    z = _zset(client, args[1])
+    out = []
+    for member in args[2:]:
+        score = None if z is None else z.score(member)
+        out.append(None if score is None else _score_reply(client, score))
+    return out
+
+
+@command("zcard", 2, "readonly fast", (1, 1, 1), G, "Returns the number of members in a sorted "
+         "set.", "1.2.0")
+def zcard(client, args):
+    z = _zset(client, args[1])
+    return 0 if z is None else len(z)
+
+
+def _rank(client, args, reverse: bool):
+    with_score = False
+    if len(args) == 4:
+        if lower(args[3]) != b"withscore":
+            raise CommandError(errors.SYNTAX)
+        with_score = True
+    elif len(args) > 4:
+        raise CommandError(errors.SYNTAX)
+    z = _zset(client, args[1])
+    rank = None if z is None else z.rank(args[2])
+    if rank is None:
+        return NULL_ARRAY if with_score else None
+    if reverse:
+        rank = len(z) - 1 - rank
+    if with_score:
+        return [rank, _score_reply(client, z.score(args[2]))]
+    return rank
+
+
+@command("zrank", -3, "readonly fast", (1, 1, 1), G, "Returns the index of a member in a sorted "
+         "set ordered by ascending scores.", "2.0.0")
+def zrank(client, args):
+    return _rank(client, args, False)
+
+
+@command("zrevrank", -3, "readonly fast", (1, 1, 1), G, "Returns the index of a member in a "
+         "sorted set ordered by descending scores.", "2.0.0")
+def zrevrank(client, args):
+    return _rank(client, args, True)
+
+
+# -- ranges -----------------------------------------------------------------------------------
+class _Top:
+    """Sorts after every member: (score, _TOP) is past all pairs with that score."""
+
+    def __lt__(self, other):
+        return False
+
+    def __gt__(self, other):
+        return True
+
+    def __eq__(self, other):
+        return other is self
+
+    __hash__ = object.__hash__
+
+
+_TOP = _Top()
+
+
+def _score_slice(z: ZSet, low, high):
+    """[start, stop) positions of members with low <= score <= high (bounds may exclude)."""
+    (lo, lo_ex), (hi, hi_ex) = low, high
+    order = z.order
+    start = order.bisect_right((lo, _TOP)) if lo_ex else order.bisect_left((lo,))
+    stop = order.bisect_left((hi,)) if hi_ex else order.bisect_right((hi, _TOP))
+    return start, max(start, stop)
+
+
+def _lex_position(z: ZSet, bound, low_side: bool) -> int:
+    kind, member = bound
+    if kind == "-":
+        return 0
+    if kind == "+":
+        return len(z)
+    members = _LexView(z)
+    if low_side:
+        return members.bisect(member, right=(kind == "("))
+    return members.bisect(member, right=(kind == "["))
+
+
+class _LexView:
+    """Members in order, searchable by member alone (BYLEX assumes equal scores, as Redis)."""
+
+    def __init__(self, z: ZSet):
+        self.z = z
+
+    def bisect(self, member: bytes, right: bool) -> int:
+        lo, hi = 0, len(self.z)
+        order = self.z.order
+        while lo < hi:
+            mid = (lo + hi) // 2
+            value = order[mid][1]
+            if value < member or (right and value == member):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+def _lex_slice(z: ZSet, low, high):
+    start = _lex_position(z, low, True)
+    stop = _lex_position(z, high, False)
+    return start, max(start, stop)
+
+
+def _rank_slice(length: int, start: int, stop: int):
+    if start < 0:
+        start = max(length + start, 0)
+    if stop < 0:
+        stop = length + stop
+    stop = min(stop, length - 1)
+    if start > stop or start >= length:
+        return 0, 0
+    return start, stop + 1
+
+
+def _limit(start: int, stop: int, offset: int, count: int, reverse: bool):
+    if offset < 0:
+        return start, start
+    if reverse:
+        stop = max(stop - offset, start)
+        if count >= 0:
+            start = max(start, stop - count)
+    else:
+        start = min(start + offset, stop)
+        if count >= 0:
+            stop = min(stop, start + count)
+    return start, stop
+
+
+def range_generic(client, key, low, high, by: str, reverse: bool, limit, write=False):
+    """The members (as (score, member) pairs) ZRANGE and its variants select."""
+    z = _zset(client, key, write)
+    if z is None:
+        return []
+    if by == "rank":
+        length = len(z)
+        start, stop = _rank_slice(length, low, high)
+        if reverse:
+            start, stop = length - stop, length - start
+    elif by == "score":
+        start, stop = _score_slice(z, *((high, low) if reverse else (low, high)))
+    else:
+        start, stop = _lex_slice(z, *((high, low) if reverse else (low, high)))
+    if limit is not None:
+        start, stop = _limit(start, stop, limit[0], limit[1], reverse)
+    return z.order.islice(start, stop, reverse)
+
+
+def parse_range_args(args, index: int, by: str, reverse: bool, allow_withscores: bool):
+    """ZRANGE-style options after min/max -> (by, reverse, limit, withscores)."""
+    limit = None
+    withscores = False
+    i = index
+    while i < len(args):
+        opt = lower(args[i])
+        if opt == b"withscores" and allow_withscores:
+            withscores = True
+        elif opt == b"byscore":
+            by = "score"
+        elif opt == b"bylex":
+            by = "lex"
+        elif opt == b"rev":
+            reverse = True
+        elif opt == b"limit" and i + 2 < len(args):
+            limit = (to_int(args[i + 1]), to_int(args[i + 2]))
+            i += 2
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    if limit is not None and by == "rank":
+        raise CommandError("ERR syntax error, LIMIT is only supported in combination with "
+                           "either BYSCORE or BYLEX")
+    if withscores and by == "lex":
+        raise CommandError("ERR syntax error, WITHSCORES not supported in combination with "
+                           "BYLEX")
+    return by, reverse, limit, withscores
+
+
+def parse_bounds(by: str, low, high):
+    if by == "rank":
+        return to_int(low), to_int(high)
+    if by == "score":
+        return parse_score_bound(low), parse_score_bound(high)
+    return parse_lex_bound(low), parse_lex_bound(high)
+
+
+def _range_reply(client, pairs, withscores):
+    return _with_scores(client, pairs) if withscores else [member for _, member in pairs]
+
+
+@command("zrange", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within a range "
+         "of indexes.", "1.2.0")
+def zrange(client, args):
+    by, reverse, limit, withscores = parse_range_args(args, 4, "rank", False, True)
+    low, high = parse_bounds(by, args[2], args[3])
+    return _range_reply(client, range_generic(client, args[1], low, high, by, reverse, limit),
+                        withscores)
+
+
+@command("zrangestore", -5, "write denyoom", (1, 2, 1), G, "Stores a range of members from "
+         "sorted set in a key.", "6.2.0")
+def zrangestore(client, args):
+    by, reverse, limit, _ = parse_range_args(args, 5, "rank", False, False)
+    low, high = parse_bounds(by, args[3], args[4])
+    pairs = range_generic(client, args[2], low, high, by, reverse, limit, write=True)
+    return store_pairs(client, args[1], pairs)
+
+
+def _legacy_range(client, args, by: str, reverse: bool):
+    by, reverse, limit, withscores = parse_range_args(args, 4, by, reverse, True)
+    low, high = parse_bounds(by, args[2], args[3])  # ZREV*BY* take max first, like REV
+    return _range_reply(client, range_generic(client, args[1], low, high, by, reverse, limit),
+                        withscores)
+
+
+@command("zrevrange", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within a "
+         "range of indexes in reverse order.", "1.2.0")
+def zrevrange(client, args):
+    withscores = len(args) == 5 and lower(args[4]) == b"withscores"
+    if len(args) > 5 or (len(args) == 5 and not withscores):
+        raise CommandError(errors.SYNTAX)
+    low, high = to_int(args[2]), to_int(args[3])
+    return _range_reply(client, range_generic(client, args[1], low, high, "rank", True, None),
+                        withscores)
+
+
+@command("zrangebyscore", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within "
+         "a range of scores.", "1.0.5")
+def zrangebyscore(client, args):
+    return _legacy_range(client, args, "score", False)
+
+
+@command("zrevrangebyscore", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set "
+         "within a range of scores in reverse order.", "2.2.0")
+def zrevrangebyscore(client, args):
+    return _legacy_range(client, args, "score", True)
+
+
+@command("zrangebylex", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within a "
+         "lexicographical range.", "2.8.9")
+def zrangebylex(client, args):
+    return _legacy_range(client, args, "lex", False)
+
+
+@command("zrevrangebylex", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within "
+         "a lexicographical range in reverse order.", "2.8.9")
+def zrevrangebylex(client, args):
+    return _legacy_range(client, args, "lex", True)
+
+
+@command("zcount", 4, "readonly fast", (1, 1, 1), G, "Returns the count of members in a sorted "
+         "set that have scores within a range.", "2.0.0")
+def zcount(client, args):
+    low, high = parse_score_bound(args[2]), parse_score_bound(args[3])
+    z = _zset(client, args[1])
+    if z is None:
+        return 0
+    start, stop = _score_slice(z, low, high)
+    return stop - start
+
+
+@command("zlexcount", 4, "readonly fast", (1, 1, 1), G, "Returns the number of members in a "
+         "sorted set within a lexicographical range.", "2.8.9")
+def zlexcount(client, args):
+    low, high = parse_lex_bound(args[2]), parse_lex_bound(args[3])
+    z = _zset(client, args[1])
+    if z is None:
+        return 0
+    start, stop = _lex_slice(z, low, high)
+    return stop - start
+
+
+# -- removal ----------------------------------------------------------------------------------
+@command("zrem", -3, "write fast", (1, 1, 1), G, "Removes one or more members from a sorted set. "
+         "Deletes the sorted set if all members were removed.", "1.2.0")
+def zrem(client, args):
+    z = _zset(client, args[1], write=True)
+    if z is None:
+        return 0
+    before = z.nbytes
+    removed = sum(1 for member in args[2:] if z.remove(member))
+    settle(client, args[1], z, before, changed=removed > 0)
+    return removed
+
+
+def _remove_range(client, args, by: str):
+    low, high = parse_bounds(by, args[2], args[3])
+    z = _zset(client, args[1], write=True)
+    if z is None:
+        return 0
+    pairs = range_generic(client, args[1], low, high, by, False, None, write=True)
+    before = z.nbytes
+    for _, member in pairs:
+        z.remove(member)
+    settle(client, args[1], z, before, changed=bool(pairs))
+    return len(pairs)
+
+
+@command("zremrangebyrank", 4, "write", (1, 1, 1), G, "Removes members in a sorted set within a "
+         "range of indexes. Deletes the sorted set if all members were removed.", "2.0.0")
+def zremrangebyrank(client, args):
+    return _remove_range(client, args, "rank")
+
+
+@command("zremrangebyscore", 4, "write", (1, 1, 1), G, "Removes members in a sorted set within a "
+         "range of scores. Deletes the sorted set if all members were removed.", "1.2.0")
+def zremrangebyscore(client, args):
+    return _remove_range(client, args, "score")
+
+
+@command("zremrangebylex", 4, "write", (1, 1, 1), G, "Removes members in a sorted set within a "
+         "lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9")
+def zremrangebylex(client, args):
+    return _remove_range(client, args, "lex")
+
+
+# -- pops -------------------------------------------------------------------------------------
+def pop_pairs(client, db, key, maximum: bool, count: int):
+    z = write_typed(db, key, ZSet)
+    if z is None:
+        return None
+    n = min(count, len(z))
+    pairs = z.order.islice(len(z) - n, len(z), True) if maximum else z.order.islice(0, n)
+    before = z.nbytes
+    for _, member in pairs:
+        z.remove(member)
+    db.memory += z.nbytes - before
+    if not len(z):
+        db.delete(key)
+    modified(client, key, db)
+    return pairs
+
+
+def _pop(client, args, maximum: bool):
+    count = None
+    if len(args) == 3:
+        count = to_int(args[2], "ERR value is out of range, must be positive")
+        if count < 0:
+            raise CommandError("ERR value is out of range, must be positive")
+    elif len(args) > 3:
+        raise CommandError(errors.SYNTAX)
+    pairs = pop_pairs(client, client.db, args[1], maximum, 1 if count is None else count) or []
+    if count is None:
+        return _with_scores(client, pairs, flat_in_resp3=True)
+    return _with_scores(client, pairs)
+
+
+@command("zpopmin", -2, "write fast", (1, 1, 1), G, "Returns the lowest-scoring members from a "
+         "sorted set after removing them. Deletes the sorted set if the last member was popped.",
+         "5.0.0")
+def zpopmin(client, args):
+    return _pop(client, args, False)
+
+
+@command("zpopmax", -2, "write fast", (1, 1, 1), G, "Returns the highest-scoring members from a "
+         "sorted set after removing them. Deletes the sorted set if the last member was popped.",
+         "5.0.0")
+def zpopmax(client, args):
+    return _pop(client, args, True)
+
+
+def _blocking_pop(client, args, maximum: bool):
+    timeout = to_timeout_seconds(args[-1])
+    keys = args[1:-1]
+
+    def attempt(db, key):
+        pairs = pop_pairs(client, db, key, maximum, 1)
+        if not pairs:
+            return None
+        score, member = pairs[0]
+        return [key, member, _score_reply(client, score)]
+
+    for key in keys:
+        reply = attempt(client.db, key)
+        if reply is not None:
+            return reply
+    return _block(client, keys, attempt, timeout, NULL_ARRAY)
+
+
+@command("bzpopmin", -3, "write blocking fast", (1, -2, 1), G, "Removes and returns the member "
+         "with the lowest score from one or more sorted sets. Blocks until a member is available "
+         "otherwise. Deletes the sorted set if the last element was popped.", "5.0.0")
+def bzpopmin(client, args):
+    return _blocking_pop(client, args, False)
+
+
+@command("bzpopmax", -3, "write blocking fast", (1, -2, 1), G, "Removes and returns the member "
+         "with the highest score from one or more sorted sets. Blocks until a member is "
+         "available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0")
+def bzpopmax(client, args):
+    return _blocking_pop(client, args, True)
+
+
+def _parse_zmpop(args, index):
+    numkeys = parse_numkeys(args, index)
+    keys = args[index + 1:index + 1 + numkeys]
+    rest = args[index + 1 + numkeys:]
+    if not rest or lower(rest[0]) not in (b"min", b"max"):
+        raise CommandError(errors.SYNTAX)
+    count = 1
+    if len(rest) == 3 and lower(rest[1]) == b"count":
+        count = to_int(rest[2], "ERR count should be greater than 0")
+        if count <= 0:
+            raise CommandError("ERR count should be greater than 0")
+    elif len(rest) != 1:
+        raise CommandError(errors.SYNTAX)
+    return keys, lower(rest[0]) == b"max", count
+
+
+def _zmpop_attempt(client, maximum, count):
+    def attempt(db, key):
+        pairs = pop_pairs(client, db, key, maximum, count)
+        if not pairs:
+            return None
+        return [key, [[member, _score_reply(client, score)] for score, member in pairs]]
+
+    return attempt
+
+
+@command("zmpop", -4, "write", (0, 0, 0), G, "Returns the highest- or lowest-scoring members from "
+         "one or more sorted sets after removing them. Deletes the sorted set if the last member "
+         "was popped.", "7.0.0")
+def zmpop(client, args):
+    keys, maximum, count = _parse_zmpop(args, 1)
+    attempt = _zmpop_attempt(client, maximum, count)
+    for key in keys:
+        reply = attempt(client.db, key)
+        if reply is not None:
+            return reply
+    return NULL_ARRAY
+
+
+@command("bzmpop", -5, "write blocking", (0, 0, 0), G, "Removes and returns a member by score "
+         "from one or more sorted sets. Blocks until a member is available otherwise. Deletes "
+         "the sorted set if the last element was popped.", "7.0.0")
+def bzmpop(client, args):
+    timeout = to_timeout_seconds(args[1])
+    keys, maximum, count = _parse_zmpop(args, 2)
+    attempt = _zmpop_attempt(client, maximum, count)
+    for key in keys:
+        reply = attempt(client.db, key)
+        if reply is not None:
+            return reply
+    return _block(client, keys, attempt, timeout, NULL_ARRAY)
+
+
+# -- set operations ---------------------------------------------------------------------------
+def _source_scores(client, key, write: bool):
+    value = client.db.lookup(key) if write else client.db.lookup_read(key)
+    if value is None:
+        return None
+    if type(value) is ZSet:
+        return value.scores
+    if type(value) is Set:
+        return dict.fromkeys(value.members, 1.0)
+    raise CommandError(errors.WRONGTYPE)
+
+
+def _aggregate(values, how: bytes) -> float:
+    if how == b"min":
+        return min(values)
+    if how == b"max":
+        return max(values)
+    total = 0.0
+    for value in values:
+        total += value
+        if math.isnan(total):  # inf + -inf: Redis uses 0
+            total = 0.0
+    return total
+
+
+def combine(client, op: str, args, index: int, name: str, write=False, allow_withscores=True):
+    """ZUNION/ZINTER/ZDIFF (and their STORE forms): (pairs in order, withscores)."""
+    numkeys = to_int(args[index])
+    if numkeys <= 0:
+        raise CommandError(f"ERR at least 1 input key is needed for '{name}' command")
+    keys = args[index + 1:index + 1 + numkeys]
+    if len(keys) < numkeys:
+        raise CommandError(errors.SYNTAX)
+    weights = [1.0] * numkeys
+    how = b"sum"
+    withscores = False
+    i = index + 1 + numkeys
+    while i < len(args):
+        opt = lower(args[i])
+        if opt == b"weights" and op != "diff" and i + numkeys < len(args):
+            weights = [to_float(w, "ERR weight value is not a float")
+                       for w in args[i + 1:i + 1 + numkeys]]
+            i += numkeys
+        elif opt == b"aggregate" and op != "diff" and i + 1 < len(args):
+            how = lower(args[i + 1])
+            if how not in (b"sum", b"min", b"max"):
+                raise CommandError(errors.SYNTAX)
+            i += 1
+        elif opt == b"withscores" and allow_withscores:
+            withscores = True
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    sources = [_source_scores(client, key, write) for key in keys]
+    result: dict = {}
+    if op == "union":
+        gathered: dict = {}
+        for scores, weight in zip(sources, weights):
+            for member, score in (scores or {}).items():
+                gathered.setdefault(member, []).append(_weighted(score, weight))
+        result = {m: _aggregate(v, how) for m, v in gathered.items()}
+    elif op == "inter":
+        if all(s is not None for s in sources):
+            smallest = min(range(len(sources)), key=lambda j: len(sources[j]))
+            for member in sources[smallest]:
+                if all(member in s for s in sources):
+                    result[member] = _aggregate(
+                        [_weighted(s[member], w) for s, w in zip(sources, weights)], how)
+    else:
+        first = sources[0] or {}
+        result = {m: s for m, s in first.items()
+                  if not any(other and m in other for other in sources[1:])}
+    return sorted((score, member) for member, score in result.items()), withscores
+
+
+def _weighted(score: float, weight: float) -> float:
+    value = score * weight
+    return 0.0 if math.isnan(value) else value
+
+
+def store_pairs(client, dest, pairs) -> int:
+    db = client.db
+    db.delete(dest)
+    if pairs:
+        z = ZSet()
+        for score, member in pairs:
+            z.add(member, score)
+        db.add(dest, z)
+    modified(client, dest)
+    return len(pairs)
+
+
+def _combine_reply(client, args, op, name):
+    pairs, withscores = combine(client, op, args, 1, name)
+    return _range_reply(client, pairs, withscores)
+
+
+@command("zunion", -3, "readonly", (0, 0, 0), G, "Returns the union of multiple sorted sets.",
+         "6.2.0")
+def zunion(client, args):
+    return _combine_reply(client, args, "union", "zunion")
+
+
+@command("zinter", -3, "readonly", (0, 0, 0), G, "Returns the intersect of multiple sorted "
+         "sets.", "6.2.0")
+def zinter(client, args):
+    return _combine_reply(client, args, "inter", "zinter")
+
+
+@command("zdiff", -3, "readonly", (0, 0, 0), G, "Returns the difference between multiple sorted "
+         "sets.", "6.2.0")
+def zdiff(client, args):
+    return _combine_reply(client, args, "diff", "zdiff")
+
+
+def _combine_store(client, args, op, name):
+    pairs, _ = combine(client, op, args, 2, name, write=True, allow_withscores=False)
+    return store_pairs(client, args[1], pairs)
+
+
+@command("zunionstore", -4, "write denyoom", (1, 1, 1), G, "Stores the union of multiple sorted "
+         "sets in a key.", "2.0.0")
+def zunionstore(client, args):
+    return _combine_store(client, args, "union", "zunionstore")
+
+
+@command("zinterstore", -4, "write denyoom", (1, 1, 1), G, "Stores the intersect of multiple "
+         "sorted sets in a key.", "2.0.0")
+def zinterstore(client, args):
+    return _combine_store(client, args, "inter", "zinterstore")
+
+
+@command("zdiffstore", -4, "write denyoom", (1, 1, 1), G, "Stores the difference of multiple "
+         "sorted sets in a key.", "6.2.0")
+def zdiffstore(client, args):
+    return _combine_store(client, args, "diff", "zdiffstore")
+
+
+@command("zintercard", -3, "readonly", (0, 0, 0), G, "Returns the number of members of the "
+         "intersect of multiple sorted sets.", "7.0.0")
+def zintercard(client, args):
+    numkeys = parse_numkeys(args, 1)
+    rest = args[2 + numkeys:]
+    limit = 0
+    if rest:
+        if len(rest) != 2 or lower(rest[0]) != b"limit":
+            raise CommandError(errors.SYNTAX)
+        limit = to_int(rest[1], "ERR LIMIT can't be negative")
+        if limit < 0:
+            raise CommandError("ERR LIMIT can't be negative")
+    sources = [_source_scores(client, key, False) for key in args[2:2 + numkeys]]
+    if any(s is None for s in sources):
+        return 0
+    count = sum(1 for m in min(sources, key=len) if all(m in s for s in sources))
+    return min(count, limit) if limit else count
+
+
+# -- random members and scanning ------------------------------------------------------------
+@command("zrandmember", -2, "readonly", (1, 1, 1), G, "Returns one or more random members from a "
+         "sorted set.", "6.2.0")
+def zrandmember(client, args):
+    count = None
+    withscores = False
+    if len(args) >= 3:
+        count = to_int(args[2])
+        if len(args) == 4 and lower(args[3]) == b"withscores":
+            withscores = True
+        elif len(args) > 3:
+            raise CommandError(errors.SYNTAX)
+        if count < -(LLONG_MAX // 2) or (withscores and count < -(LLONG_MAX // 4)):
+            raise CommandError("ERR value is out of range")
+    z = _zset(client, args[1])
+    if z is None:
+        return None if count is None else []
+    members = list(z.scores)
+    if count is None:
+        return random.choice(members)
+    if count >= 0:
+        chosen = members if count >= len(members) else random.sample(members, count)
+    else:
+        chosen = [random.choice(members) for _ in range(-count)]
+    if not withscores:
+        return chosen
+    return _with_scores(client, [(z.score(m), m) for m in chosen])
+
+
+@command("zscan", -3, "readonly", (1, 1, 1), G, "Iterates over members and scores of a sorted "
+         "set.", "2.8.0")
+def zscan(client, args):
+    z = _zset(client, args[1])
+
+    def expand(member):
+        score = z.score(member)
+        return () if score is None else (member, _score_text(score))  # strings, even in RESP3
+
+    return scan_reply(client, args, z, expand, lambda: z.scores,
+                      small=z is not None and not z.big)
+
+
+def _score_text(score: float) -> bytes:
+    from ..protocol.writer import format_double
+
+    return format_double(score)
