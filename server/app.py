@@ -15,6 +15,7 @@ import structlog
 from . import commands  # noqa: F401  (registers every command family in the table)
 from .blocking import BlockingRegistry
 from .client import Client
+from .watch import WatchRegistry
 from .command_table import all_commands, total_calls
 from .errors import error_code
 from .keyspace import Keyspace
@@ -110,6 +111,8 @@ class PredisServer:
         self.expiry = ActiveExpiry(self.keyspace)
         self.pause = PauseGate(self)
         self.blocking = BlockingRegistry(self)
+        self.watches = WatchRegistry(self)
+        self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.limits = Limits()
         self.ops_meter = OpsMeter(self.stats)
@@ -206,18 +209,27 @@ class PredisServer:
         self.clients.monitors.append(client)
         self._update_observers()
 
-    def on_flush(self, db) -> None:
-        """FLUSHDB (db) / FLUSHALL (None): SCAN cursors over the old contents are void."""
-        if db is None:
-            self.scanners.clear()
-        else:
-            self.scanners.pop(db.index, None)
+    def on_flush(self, db, keys_before=None) -> None:
+        """FLUSHDB (db) / FLUSHALL (None): SCAN cursors are void, watched keys touched."""
+        indexes = range(len(self.keyspace)) if db is None else [db.index]
+        for index in indexes:
+            self.scanners.pop(index, None)
+            self.watches.touch_db(index, None if keys_before is None else keys_before.get(index))
 
     def on_swapdb(self, first: int, second: int) -> None:
-        self.scanners.pop(first, None)
-        self.scanners.pop(second, None)
+        for index in (first, second):
+            self.scanners.pop(index, None)
+            self.watches.touch_db(index)
+            for db_index, key in list(self.blocking.queues):
+                if db_index == index:
+                    self.blocking.ready.append((db_index, key))
+
+    def _key_expired(self, db, key) -> None:
+        if self.watches.watchers:
+            self.watches.touch(db, key)
 
     def on_client_reset(self, client) -> None:
+        self.watches.unwatch_all(client)
         if client.monitor:
             client.monitor = False
             self.clients.monitors.remove(client)
@@ -247,6 +259,7 @@ class PredisServer:
 
     def on_client_gone(self, client) -> None:
         self.blocking.forget(client)
+        self.watches.unwatch_all(client)
         self._update_observers()
         self.pause.forget(client)
 

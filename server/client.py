@@ -28,7 +28,11 @@ class Client:
         self.no_evict = False
         self.no_touch = False
         self.monitor = False
-        self.multi = None  # queued commands while inside MULTI (data-types issue)
+        self.multi = None  # commands queued since MULTI (None: not in a transaction)
+        self.multi_failed = False  # a queue-time error: EXEC answers EXECABORT
+        self.in_exec = False
+        self.watched: dict = {}  # (db index, key) -> was the key alive when watched
+        self.watch_dirty = False
         self.flags = set()
         self.blocked = None  # what the client waits on, for CLIENT LIST / UNBLOCK
         transport = connection.transport if connection is not None else None

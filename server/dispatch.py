@@ -13,10 +13,12 @@ from . import errors
 from .command_table import LOOKUP
 from .errors import CommandError
 from .protocol.connection import Deferred
-from .replies import NO_REPLY, ErrorReply
+from .replies import NO_REPLY, QUEUED, ErrorReply
 
 _perf_ns = time.perf_counter_ns
 _name = itemgetter(0)
+# Commands that run immediately even between MULTI and EXEC.
+_RUN_INSIDE_MULTI = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
 
 
 def dispatch(client, args):
@@ -41,7 +43,13 @@ def dispatch(client, args):
         return _reject(client, spec, errors.wrong_arity(spec.fullname))
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, errors.NOAUTH)
-    if server.gate is not None:
+    if client.multi is not None and (spec.parent is not None
+                                     or spec.name not in _RUN_INSIDE_MULTI):
+        if "no_multi" in spec.flags:
+            return _reject(client, spec, "ERR Command not allowed inside a transaction")
+        client.multi.append(args)
+        return QUEUED
+    if server.gate is not None and not client.in_exec:
         held = server.gate(client, spec, args)
         if held is not None:
             return held
@@ -58,7 +66,7 @@ def dispatch(client, args):
 
     spec.calls += 1
     spec.nanoseconds += elapsed
-    if server.blocking.ready:  # the command made keys ready for blocked clients
+    if server.blocking.ready and not client.in_exec:  # keys made ready for blocked clients
         server.blocking.serve()
     if type(reply) is ErrorReply:
         spec.failed_calls += 1
@@ -89,6 +97,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             spec = LOOKUP.get(name)
             if (spec is not None and spec.batch is not None and client.authenticated
                     and client.reply_mode == "on" and server.gate is None
+                    and client.multi is None
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
                 _run_batch(client, spec, group, replies)
                 index += len(group)
@@ -132,7 +141,10 @@ def _internal_error(client, spec, exc) -> ErrorReply:
 
 
 def _reject(client, spec, message: str):
-    """An error before execution: counted as rejected, as Redis does."""
+    """An error before execution: counted as rejected, as Redis does. Inside MULTI it also
+    dooms the transaction (EXEC will answer EXECABORT)."""
+    if client.multi is not None:
+        client.multi_failed = True
     if spec is not None:
         spec.rejected_calls += 1
     reply = ErrorReply(message)

@@ -423,9 +423,11 @@ def dbsize(client, args):
          "database.", categories="@keyspace @dangerous")
 def flushdb(client, args):
     _flush_mode(args)
+    keys_before = {client.db.index: set(client.db.data)} if client.server.watches.watchers \
+        else None
     removed = client.db.clear()
     client.server.keyspace.dirty += removed + 1
-    client.server.on_flush(client.db)
+    client.server.on_flush(client.db, keys_before)
     return OK
 
 
@@ -433,9 +435,12 @@ def flushdb(client, args):
          categories="@keyspace @dangerous")
 def flushall(client, args):
     _flush_mode(args)
-    removed = client.server.keyspace.flushall()
-    client.server.keyspace.dirty += removed + 1
-    client.server.on_flush(None)
+    keyspace = client.server.keyspace
+    keys_before = {db.index: set(db.data) for db in keyspace.dbs if db.data} \
+        if client.server.watches.watchers else None
+    removed = keyspace.flushall()
+    keyspace.dirty += removed + 1
+    client.server.on_flush(None, keys_before if keys_before is not None else {})
     return OK
 
 

@@ -362,7 +362,7 @@ def lmpop(client, args):
 
 # -- blocking variants ----------------------------------------------------------------------
 def _block(client, keys, attempt, timeout: float, timeout_reply):
-    if client.multi is not None:  # inside MULTI a blocking command never blocks
+    if client.in_exec:  # inside MULTI/EXEC a blocking command never blocks
         return timeout_reply
     return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply)
 

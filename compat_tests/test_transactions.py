@@ -1,0 +1,102 @@
+"""Differential tests: MULTI/EXEC/DISCARD/WATCH, and redis-py transactional pipelines."""
+
+import time
+
+import redis
+
+from .rawclient import RawClient
+
+
+def test_multi_exec_basic(diff23):
+    d = diff23
+    d.check("MULTI")
+    d.check("SET", "a", "1")
+    d.check("INCR", "a")
+    d.check("LPUSH", "a", "x")  # runtime error: does not abort the rest
+    d.check("GET", "a")
+    d.check("EXEC")
+    d.check("EXEC")
+    d.check("DISCARD")
+    d.check("MULTI")
+    d.check("MULTI")
+    d.check("DISCARD")
+    d.check("GET", "a")
+
+
+def test_queue_time_errors_abort(diff):
+    diff.check("MULTI")
+    diff.check("SET", "k", "v")
+    diff.check("NOSUCHCOMMAND")
+    diff.check("GET")
+    diff.check("EXEC")
+    diff.check("EXISTS", "k")
+    diff.check("MULTI")
+    diff.check("WATCH", "k")
+    diff.check("SET", "k", "v")
+    diff.check("EXEC")
+
+
+def test_watch_aborts_on_change_by_another_client(servers):
+    outcomes = []
+    for server in servers:
+        client, other = RawClient(server.port), RawClient(server.port)
+        client.call("SET", "w", "1")
+        steps = [client.call("WATCH", "w"), other.call("SET", "w", "2"), client.call("MULTI"),
+                 client.call("SET", "w", "3"), client.call("EXEC"), client.call("GET", "w")]
+        steps += [client.call("WATCH", "w"), client.call("MULTI"), client.call("INCR", "w"),
+                  client.call("EXEC")]
+        steps += [client.call("WATCH", "w"), client.call("UNWATCH"), other.call("SET", "w", "9"),
+                  client.call("MULTI"), client.call("GET", "w"), client.call("EXEC")]
+        for change in (("FLUSHALL",), ("RENAME", "w2", "w"), ("DEL", "w"), ("EXPIRE", "w", "100")):
+            client.call("SET", "w", "x")
+            client.call("SET", "w2", "y")
+            steps += [client.call("WATCH", "w"), other.call(*change), client.call("MULTI"),
+                      client.call("PING"), client.call("EXEC")]
+        outcomes.append(steps)
+        client.close()
+        other.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_watch_fails_when_a_watched_key_expires(servers):
+    outcomes = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("SET", "e", "v", "PX", "100")
+        steps = [client.call("WATCH", "e")]
+        time.sleep(0.25)
+        steps += [client.call("MULTI"), client.call("PING"), client.call("EXEC")]
+        client.call("SET", "missing-at-watch", "x")
+        client.call("DEL", "missing-at-watch")
+        steps += [client.call("WATCH", "missing-at-watch"), client.call("MULTI"),
+                  client.call("PING"), client.call("EXEC")]
+        outcomes.append(steps)
+        client.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_blocking_command_inside_multi_does_not_block(diff):
+    diff.check("MULTI")
+    diff.check("BLPOP", "nothing", "0")
+    diff.check("BZPOPMIN", "nothing", "0")
+    diff.check("EXEC")
+
+
+def test_redis_py_transaction_pipeline_and_watch(servers):
+    outcomes = []
+    for server in servers:
+        client = redis.Redis(port=server.port)
+        client.flushall()
+        with client.pipeline(transaction=True) as pipe:
+            pipe.set("t", 1).incr("t").get("t")
+            first = pipe.execute()
+
+        def transfer(pipe):
+            value = int(pipe.get("t"))
+            pipe.multi()
+            pipe.set("t", value * 10)
+
+        second = client.transaction(transfer, "t")
+        outcomes.append((first, second, client.get("t")))
+        client.close()
+    assert outcomes[1] == outcomes[0]
