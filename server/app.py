@@ -15,6 +15,7 @@ import structlog
 from . import commands  # noqa: F401  (registers every command family in the table)
 from .blocking import BlockingRegistry
 from .client import Client
+from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands, total_calls
 from .errors import error_code
@@ -112,6 +113,7 @@ class PredisServer:
         self.pause = PauseGate(self)
         self.blocking = BlockingRegistry(self)
         self.watches = WatchRegistry(self)
+        self.pubsub = PubSub(self)
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.limits = Limits()
@@ -230,6 +232,7 @@ class PredisServer:
 
     def on_client_reset(self, client) -> None:
         self.watches.unwatch_all(client)
+        self.pubsub.drop_client(client)
         if client.monitor:
             client.monitor = False
             self.clients.monitors.remove(client)
@@ -241,10 +244,11 @@ class PredisServer:
                          user=bytes(username).decode("utf-8", "replace"))
 
     def client_in_pubsub(self, client) -> bool:
-        return False  # no pub/sub commands in the core; the data-types issue adds them
+        return client.subscribed
 
     def client_subscriptions(self, client):
-        return (0, 0, 0)
+        return (len(client.subscriptions), len(client.psubscriptions),
+                len(client.ssubscriptions))
 
     def connected_replicas(self) -> int:
         return 0
@@ -258,6 +262,7 @@ class PredisServer:
         return False
 
     def on_client_gone(self, client) -> None:
+        self.pubsub.drop_client(client)
         self.blocking.forget(client)
         self.watches.unwatch_all(client)
         self._update_observers()

@@ -33,6 +33,10 @@ class Client:
         self.in_exec = False
         self.watched: dict = {}  # (db index, key) -> was the key alive when watched
         self.watch_dirty = False
+        self.subscriptions: dict = {}  # channel -> None (pub/sub), in subscription order
+        self.psubscriptions: dict = {}
+        self.ssubscriptions: dict = {}
+        self.soft_limit_since = None  # when output first passed the pubsub soft limit
         self.flags = set()
         self.blocked = None  # what the client waits on, for CLIENT LIST / UNBLOCK
         transport = connection.transport if connection is not None else None
@@ -55,6 +59,10 @@ class Client:
 
     # -- helpers --------------------------------------------------------------------------
     @property
+    def subscribed(self) -> bool:
+        return bool(self.subscriptions or self.psubscriptions or self.ssubscriptions)
+
+    @property
     def resp(self) -> int:
         return 3 if self.resp3 else 2
 
@@ -64,8 +72,11 @@ class Client:
     def deliver(self, value) -> None:
         self.conn.deliver(value)
 
-    def kill(self) -> None:
-        self.conn.close()
+    def kill(self, abort: bool = False) -> None:
+        if abort:
+            self.conn.abort()
+        else:
+            self.conn.close()
 
 
 def _format_addr(addr) -> str:

@@ -19,6 +19,9 @@ _perf_ns = time.perf_counter_ns
 _name = itemgetter(0)
 # Commands that run immediately even between MULTI and EXEC.
 _RUN_INSIDE_MULTI = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+# What a RESP2 client may send while subscribed.
+_RUN_WHEN_SUBSCRIBED = frozenset({"subscribe", "psubscribe", "ssubscribe", "unsubscribe",
+                                  "punsubscribe", "sunsubscribe", "ping", "quit", "reset"})
 
 
 def dispatch(client, args):
@@ -43,6 +46,10 @@ def dispatch(client, args):
         return _reject(client, spec, errors.wrong_arity(spec.fullname))
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, errors.NOAUTH)
+    if client.subscribed and not client.resp3 and (spec.parent is not None
+                                                   or spec.name not in _RUN_WHEN_SUBSCRIBED):
+        return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
+                       "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
     if client.multi is not None and (spec.parent is not None
                                      or spec.name not in _RUN_INSIDE_MULTI):
         if "no_multi" in spec.flags:
@@ -97,7 +104,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             spec = LOOKUP.get(name)
             if (spec is not None and spec.batch is not None and client.authenticated
                     and client.reply_mode == "on" and server.gate is None
-                    and client.multi is None
+                    and client.multi is None and not client.subscribed
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
                 _run_batch(client, spec, group, replies)
                 index += len(group)

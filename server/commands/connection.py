@@ -15,6 +15,8 @@ G = "connection"
 def ping(client, args):
     if len(args) > 2:
         raise CommandError(errors.wrong_arity("ping"))
+    if client.subscribed and not client.resp3:  # RESP2 subscribed mode answers with an array
+        return [b"pong", args[1] if len(args) == 2 else b""]
     return PONG if len(args) == 1 else args[1]
 
 

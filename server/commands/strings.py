@@ -313,7 +313,7 @@ def setrange(client, args):
         if not patch:
             return 0
         _check_size(client, offset + len(patch))
-        db.add(key, bytes(offset) + bytes(patch))
+        db.add(key, bytearray(offset) + patch)  # a new raw string, as Redis creates it
         modified(client, key)
         return offset + len(patch)
     if not patch:

@@ -238,6 +238,12 @@ class Connection(asyncio.Protocol):
             self.closed = True
             self.transport.close()
 
+    def abort(self):
+        """Close at once, discarding unsent output (a client over its output limit)."""
+        if not self.closed and self.transport is not None:
+            self.closed = True
+            self.transport.abort()
+
     def _pause_reading(self):
         if not self._reading_paused and self.transport is not None and not self.closed:
             self._reading_paused = True
