@@ -15,6 +15,7 @@ import structlog
 from . import commands  # noqa: F401  (registers every command family in the table)
 from .blocking import BlockingRegistry
 from .client import Client
+from .notify import Notifier
 from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands, total_calls
@@ -114,6 +115,7 @@ class PredisServer:
         self.blocking = BlockingRegistry(self)
         self.watches = WatchRegistry(self)
         self.pubsub = PubSub(self)
+        self.notifier = Notifier(self)
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.limits = Limits()
@@ -151,11 +153,13 @@ class PredisServer:
             "latency-monitor-threshold": lambda v: self._update_observers(),
             "loglevel": lambda v: self._set_loglevel(v),
             "requirepass": lambda v: None,
+            "notify-keyspace-events": lambda v: self.notifier.configure(v),
         }
         for name in LIMITS:  # container encoding thresholds
             hooks[name] = lambda v, name=name: LIMITS.__setitem__(name, v)
             LIMITS[name] = cfg[name]
         cfg.on_change.update(hooks)
+        self.notifier.configure(cfg["notify-keyspace-events"])
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
         self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]
         self._update_observers()
@@ -229,6 +233,8 @@ class PredisServer:
     def _key_expired(self, db, key) -> None:
         if self.watches.watchers:
             self.watches.touch(db, key)
+        if self.notifier.flags:
+            self.notifier.notify("x", "expired", key, db.index)
 
     def on_client_reset(self, client) -> None:
         self.watches.unwatch_all(client)

@@ -206,7 +206,7 @@ def bitop(client, args):
     dest = args[2]
     if size == 0:
         if db.delete(dest):
-            modified(client, dest)
+            modified(client, dest, event="del")
         return 0
     numbers = [int.from_bytes(v.ljust(size, b"\x00"), "big") for v in values]
     result = numbers[0]

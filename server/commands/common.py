@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import errors
 from ..errors import CommandError
+from ..notify import event_class
 
 LLONG_MIN = -(2**63)
 LLONG_MAX = 2**63 - 1
@@ -93,21 +94,26 @@ def get_string(db, key, read: bool = True):
     raise CommandError(errors.WRONGTYPE)
 
 
-def modified(client, key, db=None) -> None:
+def modified(client, key, db=None, event=None) -> None:
     """Every write to a key goes through here: dirty counter, blocked clients waiting on the
-    key, and the on_key_modified hook (WATCH, notifications)."""
+    key, the on_key_modified hook (WATCH) and keyspace notifications (`event` defaults to what
+    Redis sends for the running command)."""
     server = client.server
     server.keyspace.dirty += 1
     if server.blocking:
         server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
         server.on_key_modified(db or client.db, key)
+    if server.notifier.flags:
+        spec = client.last_command
+        name = event or server.notifier.command_event(spec)
+        server.notifier.notify(event_class(name, spec.group), name, key, (db or client.db).index)
 
 
 def modified_many(client, keys) -> None:
     """modified() for several keys written by one command (MSET, runs of SET)."""
     server = client.server
-    if server.on_key_modified is None and not server.blocking:
+    if server.on_key_modified is None and not server.blocking and not server.notifier.flags:
         server.keyspace.dirty += len(keys)
         return
     for key in keys:
@@ -152,12 +158,21 @@ def writable(db, key, cls):
     return value, value.nbytes
 
 
-def settle(client, key, value, before: int, changed: bool = True) -> None:
-    """After an in-place change: account the size delta, drop the key if the container is now
-    empty (as Redis does), and signal the write."""
+def settle(client, key, value, before: int, changed: bool = True, event=None) -> None:
+    """After an in-place change: account the size delta, signal the write, and drop the key if
+    the container is now empty (as Redis does, with its 'del' event)."""
     db = client.db
     db.memory += value.nbytes - before
+    if changed:
+        modified(client, key, event=event)
     if not len(value):
         db.delete(key)
-    if changed:
-        modified(client, key)
+        if changed:
+            notify_generic(client, "del", key, db)
+
+
+def notify_generic(client, event: str, key, db=None) -> None:
+    """An extra generic event next to a command's own one (del of an emptied key, expire...)."""
+    notifier = client.server.notifier
+    if notifier.flags:
+        notifier.notify("g", event, key, (db or client.db).index)

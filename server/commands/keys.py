@@ -101,9 +101,10 @@ def expire_generic(client, args, relative: bool, unit_ms: int, name: str):
         return 0
     if when <= now_ms():
         db.delete(key)
+        modified(client, key, event="del")
     else:
         db.set_expire(key, when)
-    modified(client, key)
+        modified(client, key, event="expire")
     return 1
 
 
@@ -237,8 +238,8 @@ def _rename(client, args, nx: bool):
     db.set(dst, value)
     if deadline is not None:
         db.set_expire(dst, deadline)
-    modified(client, src)
-    modified(client, dst)
+    modified(client, src, event="rename_from")
+    modified(client, dst, event="rename_to")
     return 1 if nx else OK
 
 
@@ -318,8 +319,8 @@ def move(client, args):
     target.add(key, value)
     if deadline is not None:
         target.set_expire(key, deadline)
-    modified(client, key)
-    modified(client, key, target)
+    modified(client, key, event="move_from")
+    modified(client, key, target, event="move_to")
     return 1
 
 

@@ -5,8 +5,8 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import List
 from ..replies import NULL_ARRAY, OK
-from .common import (lower, modified, read_typed, settle, to_int, to_timeout_seconds,
-                     writable, write_typed)
+from .common import (lower, modified, notify_generic, read_typed, settle, to_int,
+                     to_timeout_seconds, writable, write_typed)
 
 G = "list"
 LEFT, RIGHT = b"left", b"right"
@@ -51,8 +51,9 @@ def rpushx(client, args):
 
 
 # -- pops -----------------------------------------------------------------------------------
-def pop_from(client, db, key, head: bool, count: int):
-    """Pop up to `count` items from the list at key (None if absent)."""
+def pop_from(client, db, key, head: bool, count: int, before_events=None):
+    """Pop up to `count` items from the list at key (None if absent). `before_events` runs
+    after the pop but before its notifications (LMOVE announces its push first, as Redis)."""
     items = write_typed(db, key, List)
     if items is None:
         return None
@@ -60,9 +61,12 @@ def pop_from(client, db, key, head: bool, count: int):
     pop = items.pop_head if head else items.pop_tail
     popped = [pop() for _ in range(min(count, len(items)))]
     db.memory += items.nbytes - before
+    if before_events is not None:
+        before_events(popped)
+    modified(client, key, db, event="lpop" if head else "rpop")
     if not len(items):
         db.delete(key)
-    modified(client, key, db)
+        notify_generic(client, "del", key, db)
     return popped
 
 
@@ -297,16 +301,18 @@ def move_one(client, db, src, dst, wherefrom: bytes, whereto: bytes):
     if source is None:
         return None
     write_typed(db, dst, List)  # WRONGTYPE before anything changes
-    value = pop_from(client, db, src, wherefrom == LEFT, 1)[0]
-    target = db.lookup(dst)
-    if target is None:
-        target = List()
-        db.add(dst, target)
-    before = target.nbytes
-    (target.push_head if whereto == LEFT else target.push_tail)(value)
-    db.memory += target.nbytes - before
-    modified(client, dst, db)
-    return value
+
+    def push(popped):
+        target = db.lookup(dst)
+        if target is None:
+            target = List()
+            db.add(dst, target)
+        before = target.nbytes
+        (target.push_head if whereto == LEFT else target.push_tail)(popped[0])
+        db.memory += target.nbytes - before
+        modified(client, dst, db, event="lpush" if whereto == LEFT else "rpush")
+
+    return pop_from(client, db, src, wherefrom == LEFT, 1, before_events=push)[0]
 
 
 @command("lmove", 5, "write denyoom", (1, 2, 1), G, "Returns an element after popping it from "

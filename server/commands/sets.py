@@ -125,10 +125,10 @@ def smove(client, args):
         return 1
     before = src.nbytes
     src.discard(member)
-    settle(client, src_key, src, before)
+    settle(client, src_key, src, before, event="srem")
     target, before = writable(db, dst_key, Set)
     target.add(member)
-    settle(client, dst_key, target, before)
+    settle(client, dst_key, target, before, event="sadd")
     return 1
 
 
@@ -164,10 +164,12 @@ def _combine(op: str, sources: list) -> set:
 
 def _store(client, dest, members: set) -> int:
     db = client.db
-    db.delete(dest)
+    existed = db.delete(dest)
     if members:
         db.add(dest, Set.of(members))
-    modified(client, dest)
+        modified(client, dest)
+    elif existed:
+        modified(client, dest, event="del")
     return len(members)
 
 

@@ -7,7 +7,7 @@ from ..keyspace import now_ms
 from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
-                     modified_many, to_int, to_long_double)
+                     modified_many, notify_generic, to_int, to_long_double)
 
 G = "string"
 
@@ -31,12 +31,14 @@ def expire_deadline(value, unit_ms: int, relative: bool, command_name: str) -> i
 def store_with_deadline(client, key, value, deadline, keep_ttl=False) -> None:
     db = client.db
     db.set(key, value, keep_ttl)
+    modified(client, key)
     if deadline is not None:
         if deadline <= now_ms():
             db.delete(key)  # already in the past: the key is set and immediately gone
+            notify_generic(client, "del", key)
         else:
             db.set_expire(key, deadline)
-    modified(client, key)
+            notify_generic(client, "expire", key)
 
 
 # -- GET / SET ------------------------------------------------------------------------------
@@ -190,11 +192,12 @@ def getex(client, args):
         deadline = expire_deadline(amount, _UNIT_MS[opt], opt in (b"ex", b"px"), "getex")
         if deadline <= now_ms():
             db.delete(key)
+            modified(client, key, event="del")
         else:
             db.set_expire(key, deadline)
-        modified(client, key)
+            modified(client, key, event="expire")
     elif persist and db.persist(key):
-        modified(client, key)
+        modified(client, key, event="persist")
     return value
 
 

@@ -8,8 +8,8 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
 from ..replies import NULL_ARRAY
-from .common import (LLONG_MAX, lower, modified, read_typed, settle, to_float, to_int,
-                     to_timeout_seconds, writable, write_typed)
+from .common import (LLONG_MAX, lower, modified, notify_generic, read_typed, settle, to_float,
+                     to_int, to_timeout_seconds, writable, write_typed)
 from .lists import _block
 from .scanning import scan_reply
 from .sets import parse_numkeys
@@ -123,7 +123,8 @@ def zadd(client, args):
         if new != current:
             z.add(member, new)
             changed += 1
-    settle(client, args[1], z, before, changed=added + changed > 0)
+    settle(client, args[1], z, before, changed=added + changed > 0,
+           event="zincr" if incr else None)
     if incr:
         return None if result is None else _score_reply(client, result)
     return added + changed if ch else added
@@ -489,9 +490,10 @@ def pop_pairs(client, db, key, maximum: bool, count: int):
     for _, member in pairs:
         z.remove(member)
     db.memory += z.nbytes - before
+    modified(client, key, db, event="zpopmax" if maximum else "zpopmin")
     if not len(z):
         db.delete(key)
-    modified(client, key, db)
+        notify_generic(client, "del", key, db)
     return pairs
 
 
@@ -690,13 +692,15 @@ def _weighted(score: float, weight: float) -> float:
 
 def store_pairs(client, dest, pairs) -> int:
     db = client.db
-    db.delete(dest)
+    existed = db.delete(dest)
     if pairs:
         z = ZSet()
         for score, member in pairs:
             z.add(member, score)
         db.add(dest, z)
-    modified(client, dest)
+        modified(client, dest)
+    elif existed:
+        modified(client, dest, event="del")
     return len(pairs)
 
 

@@ -1,0 +1,55 @@
+"""Differential tests: keyspace notifications carry the same channels and events, in order."""
+
+import time
+
+import pytest
+
+from .rawclient import RawClient
+
+SCRIPT = [
+    ("SET", "s", "1"), ("SET", "s", "2", "EX", "100"), ("SETEX", "s2", "100", "v"),
+    ("INCR", "s"), ("DECRBY", "s", "2"), ("INCRBYFLOAT", "s", "1.5"), ("APPEND", "s", "x"),
+    ("SETRANGE", "s", "0", "z"), ("MSET", "m1", "a", "m2", "b"), ("GETDEL", "m1"),
+    ("EXPIRE", "m2", "100"), ("PERSIST", "m2"), ("EXPIRE", "m2", "-1"), ("GETEX", "s", "EX", "50"),
+    ("RENAME", "s", "r"), ("COPY", "r", "c"), ("MOVE", "c", "1"), ("DEL", "r", "nope"),
+    ("SETBIT", "b", "3", "1"), ("BITOP", "OR", "b2", "b", "b"),
+    ("RPUSH", "l", "a", "b", "c"), ("LPUSH", "l", "z"), ("LPOP", "l"), ("RPOP", "l", "2"),
+    ("LSET", "l", "0", "x"), ("LINSERT", "l", "BEFORE", "x", "w"), ("LREM", "l", "0", "w"),
+    ("LTRIM", "l", "0", "0"), ("RPUSH", "l2", "q"), ("LMOVE", "l2", "l", "LEFT", "RIGHT"),
+    ("LPOP", "l", "5"), ("HSET", "h", "f", "1", "g", "2"), ("HINCRBY", "h", "f", "2"),
+    ("HINCRBYFLOAT", "h", "f", "0.5"), ("HDEL", "h", "f", "g"), ("SADD", "st", "a", "b"),
+    ("SREM", "st", "a"), ("SADD", "st2", "c"), ("SMOVE", "st", "st2", "b"),
+    ("SUNIONSTORE", "st3", "st2", "st2"), ("SINTERSTORE", "st3", "st2", "nope"),
+    ("ZADD", "z", "1", "a", "2", "b", "3", "c"), ("ZINCRBY", "z", "1", "a"),
+    ("ZADD", "z", "INCR", "1", "b"), ("ZREM", "z", "a"), ("ZPOPMIN", "z"),
+    ("ZREMRANGEBYSCORE", "z", "-inf", "+inf"), ("ZADD", "z2", "1", "x"),
+    ("ZUNIONSTORE", "z3", "1", "z2"), ("SET", "gone", "v", "PX", "50"),
+]
+
+
+@pytest.mark.parametrize("flags", ["KEA", "El", "Kg$", "Ex"])
+def test_keyspace_notifications_match(servers, flags):
+    outcomes = []
+    for server in servers:
+        admin, listener = RawClient(server.port), RawClient(server.port)
+        admin.call("FLUSHALL")
+        admin.call("CONFIG", "SET", "notify-keyspace-events", flags)
+        listener.call("PSUBSCRIBE", "__key*__:*")
+        for command in SCRIPT:
+            admin.call(*command)
+        time.sleep(0.3)
+        admin.call("GET", "gone")  # expired by now: an 'expired' event
+        admin.call("PUBLISH", "end", "x")
+        listener.send_raw(b"*2\r\n$9\r\nSUBSCRIBE\r\n$3\r\nend\r\n")  # marks the end
+        messages = []
+        while True:
+            message = listener.read_reply()
+            if message[0] == b"subscribe":
+                break
+            messages.append(message[2:])
+        admin.call("CONFIG", "SET", "notify-keyspace-events", "")
+        admin.close()
+        listener.close()
+        outcomes.append(messages)
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0]
