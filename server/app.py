@@ -116,6 +116,8 @@ class PredisServer:
         self.watches = WatchRegistry(self)
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self)
+        self.scripts: dict = {}  # sha1 -> compiled Lua function
+        self._lua = None
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.limits = Limits()
@@ -259,8 +261,25 @@ class PredisServer:
     def connected_replicas(self) -> int:
         return 0
 
+    def lua(self):
+        """The Lua engine, created on first use (it costs a Lua state)."""
+        if self._lua is None:
+            from .scripting.engine import LuaEngine
+
+            self._lua = LuaEngine(self)
+        return self._lua
+
+    def flush_scripts(self) -> None:
+        self.scripts.clear()
+        if self._lua is not None:
+            self._lua.flush()
+            self.reload_functions()
+
+    def reload_functions(self) -> None:
+        """Function libraries live in the Lua state: re-register them after a flush."""
+
     def flush_functions(self) -> None:
-        """FUNCTION FLUSH: no function libraries exist until scripting lands."""
+        """FUNCTION FLUSH: no function libraries exist until FUNCTION LOAD lands."""
 
     def save_snapshot(self) -> bool:
         """Persistence arrives with the durability issue; until then a requested save fails."""

@@ -31,6 +31,7 @@ class Client:
         self.multi = None  # commands queued since MULTI (None: not in a transaction)
         self.multi_failed = False  # a queue-time error: EXEC answers EXECABORT
         self.in_exec = False
+        self.deny_blocking = 0  # > 0 inside EXEC or a script: blocking commands do not block
         self.watched: dict = {}  # (db index, key) -> was the key alive when watched
         self.watch_dirty = False
         self.subscriptions: dict = {}  # channel -> None (pub/sub), in subscription order

@@ -368,7 +368,7 @@ def lmpop(client, args):
 
 # -- blocking variants ----------------------------------------------------------------------
 def _block(client, keys, attempt, timeout: float, timeout_reply):
-    if client.in_exec:  # inside MULTI/EXEC a blocking command never blocks
+    if client.deny_blocking:  # inside EXEC or a script a blocking command never blocks
         return timeout_reply
     return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply)
 
@@ -389,14 +389,14 @@ def _blocking_pop(client, args, head: bool):
     return _block(client, keys, attempt, timeout, NULL_ARRAY)
 
 
-@command("blpop", -3, "write blocking", (1, -2, 1), G, "Removes and returns the first element "
+@command("blpop", -3, "write noscript blocking", (1, -2, 1), G, "Removes and returns the first element "
          "in a list. Blocks until an element is available otherwise. Deletes the list if the "
          "last element was popped.", "2.0.0")
 def blpop(client, args):
     return _blocking_pop(client, args, True)
 
 
-@command("brpop", -3, "write blocking", (1, -2, 1), G, "Removes and returns the last element in "
+@command("brpop", -3, "write noscript blocking", (1, -2, 1), G, "Removes and returns the last element in "
          "a list. Blocks until an element is available otherwise. Deletes the list if the last "
          "element was popped.", "2.0.0")
 def brpop(client, args):
@@ -416,7 +416,7 @@ def _blocking_move(client, src, dst, wherefrom, whereto, timeout):
     return _block(client, [src], attempt, timeout, None)
 
 
-@command("blmove", 6, "write denyoom blocking", (1, 2, 1), G, "Pops an element from a list, "
+@command("blmove", 6, "write denyoom noscript blocking", (1, 2, 1), G, "Pops an element from a list, "
          "pushes it to another list and returns it. Blocks until an element is available "
          "otherwise. Deletes the list if the last element was moved.", "6.2.0")
 def blmove(client, args):
@@ -425,7 +425,7 @@ def blmove(client, args):
     return _blocking_move(client, args[1], args[2], wherefrom, whereto, timeout)
 
 
-@command("brpoplpush", 4, "write denyoom blocking", (1, 2, 1), G, "Pops an element from a list, "
+@command("brpoplpush", 4, "write denyoom noscript blocking", (1, 2, 1), G, "Pops an element from a list, "
          "pushes it to another list and returns it. Block until an element is available "
          "otherwise. Deletes the list if the last element was popped.", "2.2.0")
 def brpoplpush(client, args):
@@ -433,7 +433,7 @@ def brpoplpush(client, args):
     return _blocking_move(client, args[1], args[2], RIGHT, LEFT, timeout)
 
 
-@command("blmpop", -5, "write blocking", (0, 0, 0), G, "Pops the first element from one of "
+@command("blmpop", -5, "write noscript blocking", (0, 0, 0), G, "Pops the first element from one of "
          "multiple lists. Blocks until an element is available otherwise. Deletes the list if "
          "the last element was popped.", "7.0.0")
 def blmpop(client, args):

@@ -49,10 +49,12 @@ def exec_(client, args):
     if not allowed:
         return NULL_ARRAY
     client.in_exec = True
+    client.deny_blocking += 1
     try:
         return [dispatch(client, queued_args) for queued_args in queued]
     finally:
         client.in_exec = False
+        client.deny_blocking -= 1
 
 
 @command("watch", -2, "noscript loading stale fast allow_busy", (1, -1, 1), G, "Monitors "

@@ -543,14 +543,14 @@ def _blocking_pop(client, args, maximum: bool):
     return _block(client, keys, attempt, timeout, NULL_ARRAY)
 
 
-@command("bzpopmin", -3, "write blocking fast", (1, -2, 1), G, "Removes and returns the member "
+@command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), G, "Removes and returns the member "
          "with the lowest score from one or more sorted sets. Blocks until a member is available "
          "otherwise. Deletes the sorted set if the last element was popped.", "5.0.0")
 def bzpopmin(client, args):
     return _blocking_pop(client, args, False)
 
 
-@command("bzpopmax", -3, "write blocking fast", (1, -2, 1), G, "Removes and returns the member "
+@command("bzpopmax", -3, "write noscript blocking fast", (1, -2, 1), G, "Removes and returns the member "
          "with the highest score from one or more sorted sets. Blocks until a member is "
          "available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0")
 def bzpopmax(client, args):
@@ -596,7 +596,7 @@ def zmpop(client, args):
     return NULL_ARRAY
 
 
-@command("bzmpop", -5, "write blocking", (0, 0, 0), G, "Removes and returns a member by score "
+@command("bzmpop", -5, "write noscript blocking", (0, 0, 0), G, "Removes and returns a member by score "
          "from one or more sorted sets. Blocks until a member is available otherwise. Deletes "
          "the sorted set if the last element was popped.", "7.0.0")
 def bzmpop(client, args):

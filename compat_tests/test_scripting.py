@@ -1,0 +1,80 @@
+"""Differential tests: Lua scripting (EVAL family, SCRIPT) and redis-py's Lock/register_script."""
+
+import pytest
+import redis
+
+SCRIPTS = [
+    ("return 1", []), ("return 'hello'", []), ("return 3.99", []), ("return true", []),
+    ("return false", []), ("return nil", []), ("return {1, 2, {3, 'x'}, nil, 5}", []),
+    ("return {1, 2.5, 'a', true, false}", []), ("return {ok='FINE'}", []),
+    ("return {err='My Error'}", []), ("return redis.error_reply('E2')", []),
+    ("return redis.error_reply('E2 with space')", []), ("return redis.status_reply('S')", []),
+    ("return KEYS[1] .. ARGV[1]", ["1", "k", "v"]), ("return #KEYS + #ARGV", ["2", "a", "b", "c"]),
+    ("return redis.call('set', KEYS[1], ARGV[1])", ["1", "key", "val"]),
+    ("return redis.call('get', KEYS[1])", ["1", "key"]),
+    ("return redis.call('get', 'nokey')", []), ("return type(redis.call('get', 'nokey'))", []),
+    ("return redis.call('incr', 'key')", []), ("return redis.pcall('incr', 'key')", []),
+    ("local t = redis.pcall('incr', 'key'); return t['err']", []),
+    ("return redis.call('nosuch')", []), ("return redis.pcall('nosuch')", []),
+    ("return redis.call('get')", []), ("return redis.call('blpop', 'q', 0)", []),
+    ("x = 5", []), ("return y", []), ("error('boom')", []), ("return error({err='E3 x'})", []),
+    ("return x +", []), ("return redis.sha1hex('abc')", []),
+    ("return cjson.encode({1, 2, {a=1}})", []), ("return cjson.decode('[1,2,{\"a\":3}]')[3].a", []),
+    ("return bit.band(7, 3)", []), ("return bit.tohex(255)", []), ("return bit.bxor(5, 3, 1)", []),
+    ("redis.call('rpush', 'l', 'a', 'b'); return redis.call('lrange', 'l', 0, -1)", []),
+    ("redis.call('hset', 'h', 'f', 'v'); return redis.call('hgetall', 'h')", []),
+    ("return redis.call('ping')", []), ("return redis.call('type', 'l')", []),
+    ("redis.setresp(3); return redis.call('hgetall', 'h')", []),
+    ("redis.setresp(3); local m = redis.call('hgetall', 'h'); return m['map']['f']", []),
+    ("redis.setresp(3); return type(redis.call('get', 'nokey'))", []),
+    ("return type(loadstring)", []), ("return string.format('%d-%s', 5, 'x')", []),
+    ("return math.floor(7.5)", []), ("return table.concat({'a','b'}, ',')", []),
+    ("return redis.call('set', 'k', 'v', 'EX', 'bad')", []),
+]
+
+
+@pytest.mark.parametrize("script,rest", SCRIPTS)
+def test_eval(diff23, script, rest):
+    d = diff23
+    d.check("SET", "key", "5")
+    numkeys = rest[0] if rest else "0"
+    expected, actual = d.both("EVAL", script, numkeys, *rest[1:])
+    if isinstance(expected, str):  # error text: the sha and line suffix must match too
+        assert actual == expected
+    else:
+        assert actual == expected, (script, expected, actual)
+
+
+def test_eval_errors_and_script_cache(diff):
+    diff.check("EVAL", "return 1", "-1")
+    diff.check("EVAL", "return 1", "2", "a")
+    diff.check("EVAL", "return 1", "x")
+    diff.check("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0")
+    sha = diff.check("SCRIPT", "LOAD", "return ARGV[1]")
+    diff.check("EVALSHA", sha, "0", "hi")
+    diff.check("EVALSHA", sha.upper(), "0", "hi")
+    diff.check("SCRIPT", "EXISTS", sha, "0000")
+    diff.check("SCRIPT", "FLUSH")
+    diff.check("SCRIPT", "EXISTS", sha)
+    diff.check("SCRIPT", "FLUSH", "BAD")
+    diff.check("SCRIPT", "KILL")
+    diff.check("EVAL_RO", "return redis.call('set', 'a', 'b')", "0")
+    diff.check("EVAL_RO", "return redis.call('get', 'a')", "0")
+    diff.check("EVAL", "return redis.call('eval', 'return 1', 0)", "0")
+
+
+def test_redis_py_lock_and_register_script(servers):
+    outcomes = []
+    for server in servers:
+        client = redis.Redis(port=server.port)
+        client.flushall()
+        lock = client.lock("resource", timeout=10)
+        steps = [lock.acquire(blocking=False), client.lock("resource").acquire(blocking=False),
+                 lock.extend(5), lock.reacquire(), lock.owned()]
+        lock.release()
+        steps.append(lock.locked())
+        multiply = client.register_script("return redis.call('incrby', KEYS[1], ARGV[1]) * 2")
+        steps += [multiply(keys=["counter"], args=[5]), multiply(keys=["counter"], args=[1])]
+        outcomes.append(steps)
+        client.close()
+    assert outcomes[1] == outcomes[0]

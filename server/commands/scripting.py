@@ -1,0 +1,119 @@
+"""EVAL / EVALSHA / EVAL_RO / EVALSHA_RO and SCRIPT."""
+
+from ..command_table import command, container
+from ..errors import CommandError
+from ..replies import OK
+from ..scripting.engine import sha1hex
+from .common import lower, to_int
+
+G = "scripting"
+
+
+def _keys_and_args(args, index: int):
+    numkeys = to_int(args[index])
+    if numkeys < 0:
+        raise CommandError("ERR Number of keys can't be negative")
+    if numkeys > len(args) - index - 1:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    return args[index + 1:index + 1 + numkeys], args[index + 1 + numkeys:]
+
+
+def _load(client, body: bytes):
+    server = client.server
+    sha = sha1hex(body)
+    function = server.scripts.get(sha)
+    if function is None:
+        function = server.lua().compile(body)
+        server.scripts[sha] = function
+    return sha, function
+
+
+def _eval(client, args, read_only: bool):
+    keys, argv = _keys_and_args(args, 2)
+    sha, function = _load(client, bytes(args[1]))
+    return client.server.lua().run(client, function, keys, argv, read_only, sha)
+
+
+def _evalsha(client, args, read_only: bool):
+    keys, argv = _keys_and_args(args, 2)
+    sha = bytes(args[1]).decode("utf-8", "replace").lower()
+    function = client.server.scripts.get(sha)
+    if function is None:
+        raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
+    return client.server.lua().run(client, function, keys, argv, read_only, sha)
+
+
+@command("eval", -3, "noscript stale skip_monitor may_replicate", (0, 0, 0), G, "Executes a "
+         "server-side Lua script.", "2.6.0")
+def eval_(client, args):
+    return _eval(client, args, False)
+
+
+@command("eval_ro", -3, "readonly noscript stale skip_monitor", (0, 0, 0), G, "Executes a "
+         "read-only server-side Lua script.", "7.0.0")
+def eval_ro(client, args):
+    return _eval(client, args, True)
+
+
+@command("evalsha", -3, "noscript stale skip_monitor may_replicate", (0, 0, 0), G, "Executes a "
+         "server-side Lua script by SHA1 digest.", "2.6.0")
+def evalsha(client, args):
+    return _evalsha(client, args, False)
+
+
+@command("evalsha_ro", -3, "readonly noscript stale skip_monitor", (0, 0, 0), G, "Executes a "
+         "read-only server-side Lua script by SHA1 digest.", "7.0.0")
+def evalsha_ro(client, args):
+    return _evalsha(client, args, True)
+
+
+container("script", -2, "", G, "A container for Lua scripts management commands.", "2.6.0")
+
+
+@command("load", 3, "noscript stale", (0, 0, 0), G, "Loads a server-side Lua script to the "
+         "script cache.", "2.6.0", parent="script")
+def script_load(client, args):
+    return _load(client, bytes(args[2]))[0].encode()
+
+
+@command("exists", -3, "noscript stale", (0, 0, 0), G, "Determines whether server-side Lua "
+         "scripts exist in the script cache.", "2.6.0", parent="script")
+def script_exists(client, args):
+    scripts = client.server.scripts
+    return [1 if bytes(sha).decode("utf-8", "replace").lower() in scripts else 0
+            for sha in args[2:]]
+
+
+@command("flush", -2, "noscript", (0, 0, 0), G, "Removes all server-side Lua scripts from the "
+         "script cache.", "2.6.0", parent="script")
+def script_flush(client, args):
+    if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
+        raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+    client.server.flush_scripts()
+    return OK
+
+
+@command("kill", 2, "noscript allow_busy", (0, 0, 0), G, "Terminates a server-side Lua script "
+         "during execution.", "2.6.0", parent="script")
+def script_kill(client, args):
+    # Scripts run to completion on the event loop, so none is ever seen in execution here.
+    raise CommandError("NOTBUSY No scripts in execution right now.")
+
+
+@command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
+         "subcommands.", "5.0.0", parent="script")
+def script_help(client, args):
+    return ["SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL", "    Kill the currently executing Lua script.",
+            "LOAD <script>", "    Load a script into the scripts cache without executing it.",
+            "HELP", "    Print this help."]
+
+

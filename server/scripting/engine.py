@@ -1,0 +1,366 @@
+"""The Lua engine: one sandboxed Lua 5.1 state per server, Redis's conversion rules between
+RESP replies and Lua values, and the redis.call bridge back into the command table.
+
+Scripts run synchronously on the event loop, which makes them atomic. The loop cannot read
+sockets while a script runs, so SCRIPT KILL can never find a script in execution (it answers
+NOTBUSY, as Redis does when none runs) and busy-reply-threshold has no effect; see
+docs/architecture.md.
+"""
+
+import hashlib
+import json
+import math
+import os
+
+from lupa.lua51 import LuaRuntime
+
+from ..command_table import LOOKUP
+from ..errors import CommandError
+from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
+
+_GLUE = open(os.path.join(os.path.dirname(__file__), "glue.lua"), encoding="utf-8").read()
+
+
+def sha1hex(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+class CallError(Exception):
+    """redis.call hit an error reply: unwinds the script; carries the text and the line."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class LuaEngine:
+    def __init__(self, server):
+        self.server = server
+        self.lua = LuaRuntime(encoding=None, unpack_returned_tuples=False, register_eval=False)
+        self.client = None  # the client whose script is running
+        self.read_only = False
+        self.resp = 2
+        bridge = {
+            "call": self._call, "call_raise": self._call_raise, "error_text": self._error_text, "sha1hex": self._sha1hex,
+            "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
+            "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
+        }
+        bridge.update(_bit_functions())
+        # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
+        self.lua.globals()[b"__predis_py"] = self.lua.table_from(
+            {name.encode(): function for name, function in bridge.items()})
+        self.lua.execute(_GLUE.encode())
+        self.api = self.lua.eval(b"__predis")
+
+    # -- compiling and running ----------------------------------------------------------
+    def compile(self, body: bytes):
+        ok, result = _pair(self.api.compile(body))
+        if not ok:
+            raise CommandError(
+                "ERR Error compiling script (new function): " + _text(result))
+        return result
+
+    def run(self, client, function, keys, argv, read_only: bool, sha: str, call_as_function=False):
+        previous = (self.client, self.read_only, self.resp)
+        self.client, self.read_only, self.resp = client, read_only, 2
+        saved_resp3, saved_mode = client.resp3, client.reply_mode
+        client.deny_blocking += 1
+        try:
+            lua_keys = self.lua.table_from(list(keys))
+            lua_argv = self.lua.table_from(list(argv))
+            runner = self.api.call_function if call_as_function else self.api.run
+            outcome = runner(function, lua_keys, lua_argv)
+            ok, value, line = outcome[1], outcome[2], outcome[3]
+            if not ok:
+                raise CommandError(self._failure_text(value, sha, line))
+            return self._to_reply(value, saved_resp3)
+        finally:
+            client.deny_blocking -= 1
+            client.resp3, client.reply_mode = saved_resp3, saved_mode
+            self.client, self.read_only, self.resp = previous
+
+    def _failure_text(self, value, sha: str, line) -> str:
+        if isinstance(value, CallError):
+            message, line = value.message, value.line
+        elif _is_table(value):
+            message = value[b"err"]
+            message = _text(message) if message is not None else "ERR unknown error"
+        else:
+            message = "ERR " + _text(value)
+        where = f"@user_script:{line}" if line and line > 0 else "@user_script:?"
+        return f"{message} script: {sha}, on {where}."
+
+    # -- redis.call ------------------------------------------------------------------------
+    def _call(self, *args):
+        """Run a command for the script; returns the Lua table {is_error, value}."""
+        lua = self.lua
+        client = self.client
+        if not args:
+            return lua.table_from([True, self._error_table(
+                "ERR Please specify at least one argument for this redis lib call")])
+        try:
+            argv = [_to_bytes(a) for a in args]
+        except TypeError:
+            return lua.table_from([True, self._error_table(
+                "ERR Lua redis lib command arguments must be strings or integers")])
+        spec = LOOKUP.get(argv[0]) or LOOKUP.get(argv[0].lower())
+        if spec is None:
+            return lua.table_from([True, self._error_table(
+                "ERR Unknown Redis command called from script")])
+        if spec.subcommands and len(argv) > 1:
+            spec = spec.subcommands.get(argv[1].lower(), spec)
+        if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
+            return lua.table_from([True, self._error_table(
+                "ERR Wrong number of args calling Redis command from script")])
+        if "noscript" in spec.flags:
+            return lua.table_from([True, self._error_table(
+                "ERR This Redis command is not allowed from script")])
+        if self.read_only and "write" in spec.flags:
+            return lua.table_from([True, self._error_table(
+                "ERR Write commands are not allowed from read-only scripts.")])
+        client.resp3 = self.resp == 3
+        client.reply_mode = "on"
+        try:
+            reply = spec.handler(client, argv)
+        except CommandError as exc:
+            reply = ErrorReply(exc.message)
+        spec.calls += 1
+        if type(reply) is ErrorReply:
+            spec.failed_calls += 1
+            return lua.table_from([True, self._error_table(str(reply))])
+        return lua.table_from([False, self._to_lua(reply)])
+
+    def _call_raise(self, *args):
+        """redis.call: the reply, or a Lua error carrying Redis's message and the line."""
+        outcome = self._call(*args)
+        if outcome[1]:
+            raise CallError(_text(outcome[2][b"err"]), self.api.where())
+        return outcome[2]
+
+    def _error_table(self, message: str):
+        return self.lua.table_from({b"err": message.encode()})
+
+    # -- conversions ----------------------------------------------------------------------
+    def _to_lua(self, reply):
+        """A handler's reply as Redis converts it for Lua (RESP2 or RESP3 rules)."""
+        lua = self.lua
+        kind = type(reply)
+        resp3 = self.resp == 3
+        if kind is bytes or kind is bytearray:
+            return bytes(reply)
+        if kind is int:
+            return reply
+        if kind is bool:
+            return reply if resp3 else int(reply)
+        if reply is None or kind is _NullArray:
+            return None if resp3 else False
+        if kind is SimpleString:
+            return lua.table_from({b"ok": reply.encode()})
+        if kind is str:
+            return reply.encode()
+        if kind is float:
+            if resp3:
+                return lua.table_from({b"double": reply})
+            from ..protocol.writer import format_double
+
+            return format_double(reply)
+        if kind is dict:
+            if resp3:
+                return lua.table_from({b"map": lua.table_from(
+                    {self._key(k): self._to_lua(v) for k, v in reply.items()})})
+            flat = []
+            for k, v in reply.items():
+                flat += [self._to_lua(k), self._to_lua(v)]
+            return lua.table_from(flat)
+        if kind is set or kind is frozenset:
+            if resp3:
+                return lua.table_from({b"set": lua.table_from(
+                    {self._key(m): True for m in reply})})
+            return lua.table_from([self._to_lua(m) for m in reply])
+        if kind in (list, tuple) or isinstance(reply, list):
+            return lua.table_from([self._to_lua(item) for item in reply])
+        if kind is NoReply:
+            return False
+        return _text(reply).encode()
+
+    @staticmethod
+    def _key(value):
+        return bytes(value) if isinstance(value, (bytes, bytearray)) else str(value).encode()
+
+    def _to_reply(self, value, resp3_caller: bool):
+        """A script's return value as Redis converts it to a reply."""
+        if value is None or value is False:
+            return None
+        if value is True:
+            return 1
+        if isinstance(value, (int, float)):
+            if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+                return int(value) if not math.isnan(value) else 0
+            return int(value)
+        if isinstance(value, bytes):
+            return value
+        if _is_table(value):
+            err = value[b"err"]
+            if err is not None:
+                return ErrorReply(_text(err))
+            ok = value[b"ok"]
+            if ok is not None:
+                return SimpleString(_text(ok))
+            if self.resp == 3:
+                special = self._resp3_table(value, resp3_caller)
+                if special is not _NONE:
+                    return special
+            out = []
+            index = 1
+            while True:
+                item = value[index]
+                if item is None:
+                    break
+                out.append(self._to_reply(item, resp3_caller))
+                index += 1
+            return out
+        return None
+
+    def _resp3_table(self, value, resp3_caller):
+        mapping = value[b"map"]
+        if mapping is not None:
+            return {self._to_reply(k, resp3_caller): self._to_reply(v, resp3_caller)
+                    for k, v in mapping.items()}
+        members = value[b"set"]
+        if members is not None:
+            return {self._to_reply(k, resp3_caller) for k in members.keys()}
+        double = value[b"double"]
+        if double is not None:
+            return float(double)
+        return _NONE
+
+    # -- helpers exposed to Lua ------------------------------------------------------------
+    @staticmethod
+    def _error_text(message: bytes) -> bytes:
+        """redis.error_reply: strip one '-', and add 'ERR ' when no error code is given."""
+        text = _text(message)
+        if text.startswith("-"):
+            text = text[1:]
+        if " " not in text:
+            text = "ERR " + text
+        return text.encode()
+
+    @staticmethod
+    def _sha1hex(data):
+        return sha1hex(_to_bytes(data)).encode()
+
+    def _log(self, level, *parts):
+        message = " ".join(_text(p) for p in parts)
+        self.server.log.info("script_log", level=int(level), message=message)
+
+    def _setresp(self, version):
+        if version not in (2, 3):
+            raise CommandError("RESP version must be 2 or 3.")
+        self.resp = int(version)
+
+    def _acl_check(self, *args):
+        return True
+
+    def _cjson_encode(self, value):
+        return json.dumps(_lua_to_json(value), separators=(",", ":")).encode()
+
+    def _cjson_decode(self, text):
+        return _json_to_lua(self.lua, json.loads(_text(text)))
+
+    def flush(self) -> None:
+        """SCRIPT FLUSH: a fresh interpreter drops every compiled function and global."""
+        self.__init__(self.server)
+
+
+_NONE = object()
+
+
+def _pair(table):
+    return table[1], table[2]
+
+
+def _is_table(value) -> bool:
+    return type(value).__name__ == "_LuaTable"
+
+
+def _text(value) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def _to_bytes(value) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bool):
+        raise TypeError
+    if isinstance(value, float):
+        return b"%d" % value if value == int(value) else repr(value).encode()
+    if isinstance(value, int):
+        return b"%d" % value
+    raise TypeError
+
+
+def _lua_to_json(value):
+    if _is_table(value):
+        keys = list(value.keys())
+        if keys and all(isinstance(k, (int, float)) for k in keys):
+            return [_lua_to_json(value[i]) for i in range(1, len(keys) + 1)]
+        if not keys:
+            return {}
+        return {_text(k): _lua_to_json(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return _text(value)
+    if isinstance(value, float) and value == int(value):
+        return int(value)
+    return value
+
+
+def _json_to_lua(lua, value):
+    if isinstance(value, list):
+        return lua.table_from([_json_to_lua(lua, v) for v in value])
+    if isinstance(value, dict):
+        return lua.table_from({k.encode(): _json_to_lua(lua, v) for k, v in value.items()})
+    if isinstance(value, str):
+        return value.encode()
+    return value
+
+
+def _bit_functions() -> dict:
+    """LuaBitOp's `bit` library (32-bit two's complement results), as Redis bundles it."""
+    def tobit(x):
+        x = int(x) & 0xFFFFFFFF
+        return x - (1 << 32) if x & 0x80000000 else x
+
+    def tohex(x, n=8):
+        n = int(n)
+        digits = "0123456789ABCDEF" if n < 0 else "0123456789abcdef"
+        n = abs(n) or 8
+        x = int(x) & 0xFFFFFFFF
+        return "".join(digits[(x >> (4 * i)) & 15] for i in reversed(range(n))).encode()
+
+    def fold(op):
+        def apply(x, *rest):
+            result = int(x)
+            for y in rest:
+                result = op(result, int(y))
+            return tobit(result)
+        return apply
+
+    return {
+        "bit_tobit": tobit, "bit_tohex": tohex, "bit_bnot": lambda x: tobit(~int(x)),
+        "bit_band": fold(lambda a, b: a & b), "bit_bor": fold(lambda a, b: a | b),
+        "bit_bxor": fold(lambda a, b: a ^ b),
+        "bit_lshift": lambda x, n: tobit(int(x) << (int(n) & 31)),
+        "bit_rshift": lambda x, n: tobit((int(x) & 0xFFFFFFFF) >> (int(n) & 31)),
+        "bit_arshift": lambda x, n: tobit(tobit(x) >> (int(n) & 31)),
+        "bit_rol": lambda x, n: tobit(((int(x) & 0xFFFFFFFF) << (int(n) & 31))
+                                      | ((int(x) & 0xFFFFFFFF) >> (32 - (int(n) & 31)))),
+        "bit_ror": lambda x, n: tobit(((int(x) & 0xFFFFFFFF) >> (int(n) & 31))
+                                      | ((int(x) & 0xFFFFFFFF) << (32 - (int(n) & 31)))),
+        "bit_bswap": lambda x: tobit(int.from_bytes((int(x) & 0xFFFFFFFF).to_bytes(4, "big"),
+                                                    "little")),
+    }
+
+

@@ -1,0 +1,106 @@
+-- Runs inside the server's Lua 5.1 state before any script: the redis.* API, the sandbox,
+-- and helpers the engine calls. Names starting with __predis are the engine's, not scripts'.
+local getinfo = debug.getinfo
+local py = __predis_py  -- Python callables installed by the engine
+
+local function user_line()
+  for level = 2, 40 do
+    local info = getinfo(level, 'Sl')
+    if not info then break end
+    if info.source == '@user_script' then return info.currentline end
+  end
+  return -1
+end
+
+redis = {}
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+
+-- redis.call is the Python function itself (a C function to Lua), so the calling script's frame
+-- stays on the stack even for `return redis.call(...)`, and its line can be reported.
+redis.call = py.call_raise
+function redis.pcall(...)
+  return py.call(...)[2]
+end
+function redis.error_reply(msg)
+  if type(msg) ~= 'string' then error('wrong number or type of arguments') end
+  return {err = py.error_text(msg)}
+end
+function redis.status_reply(msg)
+  if type(msg) ~= 'string' then error('wrong number or type of arguments') end
+  return {ok = msg}
+end
+function redis.sha1hex(s) return py.sha1hex(s) end
+function redis.log(level, ...) py.log(level, ...) end
+function redis.setresp(n) py.setresp(n) end
+function redis.set_repl(mode) end
+function redis.replicate_commands() return true end
+function redis.breakpoint() return false end
+function redis.debug() end
+function redis.acl_check_cmd(...) return py.acl_check_cmd(...) end
+
+cjson = {
+  encode = function(value) return py.cjson_encode(value) end,
+  decode = function(text) return py.cjson_decode(text) end,
+}
+
+bit = {}
+for _, name in ipairs({'tobit', 'tohex', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift',
+                       'arshift', 'rol', 'ror', 'bswap'}) do
+  local f = py['bit_' .. name]
+  bit[name] = function(...) return f(...) end
+end
+
+-- Scripts run with their own environment table (setfenv), never the real _G, which lupa
+-- itself relies on: the sandbox holds only what Redis offers, and refuses new globals.
+local sandbox = {}
+for _, name in ipairs({'assert', 'error', 'getmetatable', 'ipairs', 'next', 'pairs', 'pcall',
+                       'rawequal', 'rawget', 'rawset', 'select', 'setmetatable', 'tonumber',
+                       'tostring', 'type', 'unpack', 'xpcall', 'gcinfo', 'collectgarbage',
+                       '_VERSION', 'string', 'table', 'math'}) do
+  sandbox[name] = _G[name]
+end
+sandbox.redis, sandbox.cjson, sandbox.bit = redis, cjson, bit
+sandbox._G = sandbox
+sandbox.loadstring = function(code, name)
+  local f, err = loadstring(code, name)
+  if f then setfenv(f, sandbox) end
+  return f, err
+end
+local readonly = {__newindex = function() error('Attempt to modify a readonly table', 2) end,
+                  __metatable = false}
+for _, lib in ipairs({redis, cjson, bit, string, table, math}) do
+  setmetatable(lib, readonly)
+end
+setmetatable(sandbox, {
+  __index = function(_, key)
+    error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'", 2)
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})
+
+__predis = {}
+function __predis.where()
+  return user_line()
+end
+function __predis.compile(body)
+  local f, err = loadstring(body, '@user_script')
+  if not f then return {false, err} end
+  setfenv(f, sandbox)
+  return {true, f}
+end
+function __predis.run(fn, keys, argv)
+  rawset(sandbox, 'KEYS', keys)
+  rawset(sandbox, 'ARGV', argv)
+  local line = -1
+  local ok, result = xpcall(fn, function(e) line = user_line(); return e end)
+  return {ok, result, line}
+end
+function __predis.call_function(fn, keys, argv)
+  local line = -1
+  local ok, result = xpcall(function() return fn(keys, argv) end,
+                            function(e) line = user_line(); return e end)
+  return {ok, result, line}
+end
+__predis_py = nil
