@@ -78,3 +78,40 @@ def test_redis_py_lock_and_register_script(servers):
         outcomes.append(steps)
         client.close()
     assert outcomes[1] == outcomes[0]
+
+
+LIB1 = """#!lua name=lib1
+redis.register_function('f1', function(keys, args) return redis.call('ping') end)
+redis.register_function{function_name='f2', callback=function(keys, args) return #keys + #args end, flags={'no-writes'}}"""
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_functions(servers, protocol):
+    from .rawclient import RawClient
+
+    outcomes = []
+    for server in servers:
+        client = RawClient(server.port)
+        if protocol == 3:
+            client.call("HELLO", "3")
+        client.call("FUNCTION", "FLUSH")
+        steps = [client.call("FUNCTION", "LOAD", "return 1"), client.call("FUNCTION", "LOAD", LIB1),
+                 client.call("FUNCTION", "LOAD", LIB1)]
+        for body in ("x = 1", "redis.call('ping')", "return 1", "redis.register_function('bad name', function() end)",
+                     "redis.register_function('f3', 'notafunc')",
+                     "redis.register_function('f9', function(k, a) return y end)",
+                     "local function helper() return 'h' end\nredis.register_function('f10', function(k, a) return helper() end)"):
+            steps.append(client.call("FUNCTION", "LOAD", f"#!lua name=lib{len(steps)}\n{body}"))
+        steps += [client.call("FUNCTION", "LOAD", "#!lua name=bad-name\nreturn 1"),
+                  client.call("FUNCTION", "LOAD", "#!lua name=libz foo=bar\nreturn 1"),
+                  client.call("FCALL", "f1", "0"), client.call("FCALL", "f2", "2", "a", "b", "c"),
+                  client.call("FCALL_RO", "f1", "0"), client.call("FCALL_RO", "f2", "0"),
+                  client.call("FCALL", "nope", "0"), client.call("FCALL", "f9", "0"),
+                  client.call("FCALL", "f10", "0"),
+                  client.call("FUNCTION", "LIST", "LIBRARYNAME", "lib1", "WITHCODE"),
+                  client.call("FUNCTION", "STATS"), client.call("FUNCTION", "DELETE", "lib1"),
+                  client.call("FUNCTION", "DELETE", "lib1"), client.call("FCALL", "f1", "0"),
+                  client.call("FUNCTION", "FLUSH")]
+        outcomes.append(steps)
+        client.close()
+    assert outcomes[1] == outcomes[0]

@@ -117,6 +117,8 @@ class PredisServer:
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self)
         self.scripts: dict = {}  # sha1 -> compiled Lua function
+        self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
+        self.functions: dict = {}  # function name -> Library
         self._lua = None
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
@@ -270,16 +272,12 @@ class PredisServer:
         return self._lua
 
     def flush_scripts(self) -> None:
+        """SCRIPT FLUSH: forget compiled scripts (Lua's collector frees them)."""
         self.scripts.clear()
-        if self._lua is not None:
-            self._lua.flush()
-            self.reload_functions()
-
-    def reload_functions(self) -> None:
-        """Function libraries live in the Lua state: re-register them after a flush."""
 
     def flush_functions(self) -> None:
-        """FUNCTION FLUSH: no function libraries exist until FUNCTION LOAD lands."""
+        self.libraries.clear()
+        self.functions.clear()
 
     def save_snapshot(self) -> bool:
         """Persistence arrives with the durability issue; until then a requested save fails."""

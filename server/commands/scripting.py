@@ -117,3 +117,134 @@ def script_help(client, args):
             "HELP", "    Print this help."]
 
 
+
+
+# -- FUNCTION / FCALL -------------------------------------------------------------------------
+container("function", -2, "", "scripting", "A container for function commands.", "7.0.0")
+
+
+@command("flush", -2, "write noscript", (0, 0, 0), "scripting", "Deletes all libraries and "
+         "functions.", "7.0.0", parent="function")
+def function_flush(client, args):
+    if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
+        raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+    client.server.flush_functions()
+    return OK
+
+
+@command("load", -3, "write denyoom noscript may_replicate", (0, 0, 0), G, "Creates a library.",
+         "7.0.0", parent="function")
+def function_load(client, args):
+    from ..scripting.functions import KNOWN_FLAGS, Library, parse_metadata
+
+    replace = False
+    rest = args[2:]
+    if len(rest) == 2 and lower(rest[0]) == b"replace":
+        replace, rest = True, rest[1:]
+    elif len(rest) != 1:
+        raise CommandError("ERR Unknown option given: " + bytes(rest[0]).decode(errors="replace"))
+    code = bytes(rest[0])
+    name, body = parse_metadata(code)
+    server = client.server
+    if name in server.libraries and not replace:
+        raise CommandError(f"ERR Library '{name}' already exists")
+    functions = server.lua().load_library(body)
+    if not functions:
+        raise CommandError("ERR No functions registered")
+    for fname, (_, flags) in functions.items():
+        if any(flag not in KNOWN_FLAGS for flag in flags):
+            raise CommandError("ERR Error registering functions: ERR unknown flag given")
+        owner = server.functions.get(fname)
+        if owner is not None and owner.name != name:
+            raise CommandError(f"ERR Function {fname} already exists")
+    old = server.libraries.pop(name, None)
+    if old is not None:
+        for fname in old.functions:
+            server.functions.pop(fname, None)
+    library = Library(name, code, functions)
+    server.libraries[name] = library
+    for fname in functions:
+        server.functions[fname] = library
+    return name.encode()
+
+
+@command("delete", 3, "write noscript may_replicate", (0, 0, 0), G, "Deletes a library and its "
+         "functions.", "7.0.0", parent="function")
+def function_delete(client, args):
+    server = client.server
+    library = server.libraries.pop(bytes(args[2]).decode(errors="replace"), None)
+    if library is None:
+        raise CommandError("ERR Library not found")
+    for fname in library.functions:
+        server.functions.pop(fname, None)
+    return OK
+
+
+@command("list", -2, "noscript", (0, 0, 0), G, "Returns information about all libraries.",
+         "7.0.0", parent="function")
+def function_list(client, args):
+    from ..glob import compile_glob
+
+    with_code = False
+    pattern = None
+    i = 2
+    while i < len(args):
+        opt = lower(args[i])
+        if opt == b"withcode":
+            with_code = True
+        elif opt == b"libraryname" and i + 1 < len(args):
+            pattern = compile_glob(bytes(args[i + 1]))
+            i += 1
+        else:
+            raise CommandError("ERR Unknown argument " + bytes(args[i]).decode(errors="replace"))
+        i += 1
+    out = []
+    for library in client.server.libraries.values():
+        if pattern is not None and not pattern.fullmatch(library.name.encode()):
+            continue
+        entry = {"library_name": library.name, "engine": "LUA", "functions": [
+            {"name": fname, "description": None, "flags": set(flags)}
+            for fname, (_, flags) in sorted(library.functions.items())]}
+        if with_code:
+            entry["library_code"] = library.code
+        out.append(entry)
+    return out
+
+
+@command("stats", 2, "noscript allow_busy", (0, 0, 0), G, "Returns information about a "
+         "function during execution.", "7.0.0", parent="function")
+def function_stats(client, args):
+    server = client.server
+    return {"running_script": None, "engines": {"LUA": {
+        "libraries_count": len(server.libraries), "functions_count": len(server.functions)}}}
+
+
+@command("kill", 2, "noscript allow_busy", (0, 0, 0), G, "Terminates a function during "
+         "execution.", "7.0.0", parent="function")
+def function_kill(client, args):
+    raise CommandError("NOTBUSY No scripts in execution right now.")
+
+
+def _fcall(client, args, read_only: bool):
+    keys, argv = _keys_and_args(args, 2)
+    name = bytes(args[1]).decode(errors="replace")
+    library = client.server.functions.get(name)
+    if library is None:
+        raise CommandError("ERR Function not found")
+    callback, flags = library.functions[name]
+    if read_only and "no-writes" not in flags:
+        raise CommandError("ERR Can not execute a script with write flag using *_ro command.")
+    return client.server.lua().run(client, callback, keys, argv, read_only or "no-writes" in flags,
+                                   name, call_as_function=True)
+
+
+@command("fcall", -3, "noscript stale skip_monitor may_replicate", (0, 0, 0), G, "Invokes a "
+         "function.", "7.0.0")
+def fcall(client, args):
+    return _fcall(client, args, False)
+
+
+@command("fcall_ro", -3, "readonly noscript stale skip_monitor", (0, 0, 0), G, "Invokes a "
+         "read-only function.", "7.0.0")
+def fcall_ro(client, args):
+    return _fcall(client, args, True)

@@ -330,18 +330,6 @@ def wait(client, args):
     return Deferred(future)
 
 
-container("function", -2, "", "scripting", "A container for function commands.", "7.0.0")
-
-
-@command("flush", -2, "write noscript", (0, 0, 0), "scripting", "Deletes all libraries and "
-         "functions.", "7.0.0", parent="function")
-def function_flush(client, args):
-    if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
-        raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-    client.server.flush_functions()
-    return OK
-
-
 @command("shutdown", -1, "admin noscript loading stale no_multi sentinel allow_busy", (0, 0, 0),
          G, "Synchronously saves the database(s) to disk and shuts down the Redis server.")
 def shutdown(client, args):

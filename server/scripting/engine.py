@@ -88,7 +88,8 @@ class LuaEngine:
             message = _text(message) if message is not None else "ERR unknown error"
         else:
             message = "ERR " + _text(value)
-        where = f"@user_script:{line}" if line and line > 0 else "@user_script:?"
+        chunk = "@user_script" if len(sha) == 40 else "@user_function"
+        where = f"{chunk}:{line}" if line and line > 0 else f"{chunk}:?"
         return f"{message} script: {sha}, on {where}."
 
     # -- redis.call ------------------------------------------------------------------------
@@ -268,9 +269,19 @@ class LuaEngine:
     def _cjson_decode(self, text):
         return _json_to_lua(self.lua, json.loads(_text(text)))
 
-    def flush(self) -> None:
-        """SCRIPT FLUSH: a fresh interpreter drops every compiled function and global."""
-        self.__init__(self.server)
+    def load_library(self, body: bytes):
+        """Run a FUNCTION LOAD body; returns {function name: (callback, flags)}."""
+        outcome = self.api.load_library(body)
+        if not outcome[1]:
+            text = _text(outcome[2])
+            if text.startswith("ERR ERR "):  # an error table's text already has its code
+                text = text[4:]
+            raise CommandError("ERR Error registering functions: " + text)
+        functions = {}
+        for name, entry in outcome[2].items():
+            flags = entry[2]
+            functions[_text(name)] = (entry[1], [_text(f) for f in flags.values()])
+        return functions
 
 
 _NONE = object()

@@ -7,7 +7,9 @@ local function user_line()
   for level = 2, 40 do
     local info = getinfo(level, 'Sl')
     if not info then break end
-    if info.source == '@user_script' then return info.currentline end
+    if info.source == '@user_script' or info.source == '@user_function' then
+      return info.currentline
+    end
   end
   return -1
 end
@@ -102,5 +104,71 @@ function __predis.call_function(fn, keys, argv)
   local ok, result = xpcall(function() return fn(keys, argv) end,
                             function(e) line = user_line(); return e end)
   return {ok, result, line}
+end
+-- FUNCTION LOAD: run the library body with a `redis` that only registers functions (and logs);
+-- the registered callbacks later see the full API through the same table.
+local function valid_name(name)
+  return type(name) == 'string' and name:match('^[%w_]+$') ~= nil
+end
+function __predis.load_library(body)
+  local registered, count = {}, 0
+  local loading = true
+  local allowed_while_loading = {register_function = true, log = true, setresp = true,
+                                 LOG_DEBUG = true, LOG_VERBOSE = true, LOG_NOTICE = true,
+                                 LOG_WARNING = true}
+  local function register(name, callback, flags)
+    if type(name) == 'table' then
+      name, callback, flags = name.function_name, name.callback, name.flags
+    end
+    if not valid_name(name) then
+      -- Redis reports bad function names with its library-name message.
+      error({err = 'ERR Library names can only contain letters, numbers, or underscores(_) '
+                   .. 'and must be at least one character long'})
+    end
+    if type(callback) ~= 'function' then
+      error({err = 'ERR second argument to redis.register_function must be a function'})
+    end
+    if registered[name] then error({err = 'ERR Function already exists in the library'}) end
+    registered[name] = {callback, flags or {}}
+    count = count + 1
+  end
+  local api = setmetatable({}, {
+    __index = function(_, key)
+      if key == 'register_function' then
+        if loading then return register end
+        error({err = 'ERR redis.register_function can only be called on FUNCTION LOAD command'})
+      end
+      if loading and not allowed_while_loading[key] then
+        error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'", 2)
+      end
+      return redis[key]
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __metatable = false,
+  })
+  local env = setmetatable({}, {
+    __index = function(_, key)
+      if key == 'redis' then return api end
+      if key == '_G' then return sandbox end
+      local value = rawget(sandbox, key)
+      if value == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'",
+              2)
+      end
+      return value
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __metatable = false,
+  })
+  local f, err = loadstring(body, '@user_function')
+  if not f then return {false, err} end
+  setfenv(f, env)
+  local ok, failure = pcall(f)
+  loading = false
+  if not ok then
+    if type(failure) == 'table' then failure = failure.err end
+    return {false, 'ERR ' .. tostring(failure)}
+  end
+  return {true, registered, count}
 end
 __predis_py = nil
