@@ -1,4 +1,4 @@
 """Command families, one module each. Importing this package registers them all."""
 
-from . import (bits, connection, hashes, introspection, keys, lists, pubsub,  # noqa: F401
-               scripting, server_admin, sets, strings, transactions, zsets)
+from . import (bits, connection, hashes, hyperloglog, introspection, keys, lists,  # noqa: F401
+               pubsub, scripting, server_admin, sets, strings, transactions, zsets)

@@ -131,6 +131,14 @@ def lower(arg) -> bytes:
     return bytes(arg).lower()
 
 
+def write_typed_string(db, key):
+    """The string at `key` (None if absent) without touching stats; WRONGTYPE otherwise."""
+    value = db.lookup(key)
+    if value is None or type(value) is bytes or type(value) is bytearray:
+        return value
+    raise CommandError(errors.WRONGTYPE)
+
+
 def read_typed(db, key, cls):
     """The value at `key` if it is a `cls` (None if absent); WRONGTYPE otherwise. Counts a
     keyspace hit or miss, like Redis's lookupKeyRead."""
