@@ -1,0 +1,40 @@
+"""Differential tests: SORT and SORT_RO."""
+
+import pytest
+
+
+@pytest.fixture
+def data(diff23):
+    d = diff23
+    d.check("RPUSH", "nums", "3", "1", "10", "2", "2.5", "-1")
+    d.check("RPUSH", "words", "pear", "apple", "fig", "banana")
+    d.check("SADD", "set", "5", "3", "9")
+    d.check("ZADD", "z", "1", "c", "2", "a", "3", "b")
+    d.check("MSET", "w_3", "30", "w_1", "10", "w_10", "5", "w_2", "20", "o_1", "one", "o_2", "two")
+    d.check("HSET", "h_1", "f", "100", "name", "alice")
+    d.check("HSET", "h_3", "f", "50", "name", "carol")
+    return d
+
+
+@pytest.mark.parametrize("args", [
+    ["nums"], ["nums", "DESC"], ["nums", "LIMIT", "1", "3"], ["nums", "LIMIT", "-5", "2"],
+    ["nums", "LIMIT", "2", "-1"], ["words"], ["words", "ALPHA"], ["words", "ALPHA", "DESC"],
+    ["set"], ["z"], ["z", "ALPHA"], ["z", "BY", "nosort"], ["z", "BY", "nosort", "DESC"],
+    ["nums", "BY", "w_*"], ["nums", "BY", "w_*", "GET", "o_*", "GET", "#"],
+    ["nums", "BY", "h_*->f", "GET", "h_*->name"], ["nums", "BY", "nosort", "GET", "#"],
+    ["words", "BY", "missing_*", "ALPHA"], ["missing"], ["nums", "FOO"], ["nums", "LIMIT", "1"],
+    ["o_1"], ["nums", "GET", "h_*->"], ["set", "BY", "nosort"],
+])
+def test_sort(data, args):
+    data.check("SORT", *args)
+    data.check("SORT_RO", *args)
+
+
+def test_sort_store(data):
+    data.check("SORT", "nums", "STORE", "dst")
+    data.check("LRANGE", "dst", "0", "-1")
+    data.check("SORT", "nums", "BY", "w_*", "GET", "o_*", "STORE", "dst")
+    data.check("LRANGE", "dst", "0", "-1")
+    data.check("SORT", "missing", "STORE", "dst")
+    data.check("EXISTS", "dst")
+    data.check("SORT_RO", "nums", "STORE", "dst")

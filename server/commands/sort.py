@@ -1,0 +1,142 @@
+"""SORT and SORT_RO over lists, sets and sorted sets (BY, GET, LIMIT, ASC/DESC, ALPHA, STORE)."""
+
+import functools
+
+from .. import errors
+from ..command_table import command
+from ..errors import CommandError
+from ..keyspace.containers import Hash, List, Set, ZSet
+from .common import lower, modified, to_float, to_int
+
+G = "generic"
+
+
+def _lookup_pattern(db, pattern: bytes, element: bytes):
+    """Redis's lookupKeyByPattern: '#' is the element, '*' is replaced, '->field' reads a
+    hash field; None when anything is missing."""
+    if pattern == b"#":
+        return element
+    star = pattern.find(b"*")
+    if star < 0:
+        return None
+    arrow = pattern.find(b"->", star + 1)
+    if arrow >= 0 and arrow + 2 < len(pattern):
+        key, field = pattern[:arrow].replace(b"*", element, 1), pattern[arrow + 2:]
+    else:
+        key, field = pattern.replace(b"*", element, 1), None
+    value = db.lookup(key)
+    if value is None:
+        return None
+    if field is not None:
+        return value.get(field) if type(value) is Hash else None
+    return bytes(value) if type(value) in (bytes, bytearray) else None
+
+
+def _elements(value):
+    if value is None:
+        return []
+    kind = type(value)
+    if kind is List:
+        return list(value.items)
+    if kind is Set:
+        return list(value.members)
+    if kind is ZSet:
+        return [member for _, member in value.order]
+    raise CommandError(errors.WRONGTYPE)
+
+
+def _sort(client, args, allow_store: bool):
+    db = client.db
+    by = None
+    gets = []
+    limit = None
+    descending = alpha = False
+    store = None
+    i = 2
+    while i < len(args):
+        opt = lower(args[i])
+        left = len(args) - i - 1
+        if opt == b"asc":
+            descending = False
+        elif opt == b"desc":
+            descending = True
+        elif opt == b"alpha":
+            alpha = True
+        elif opt == b"limit" and left >= 2:
+            limit = (to_int(args[i + 1]), to_int(args[i + 2]))
+            i += 2
+        elif opt == b"store" and left >= 1 and allow_store:
+            store = args[i + 1]
+            i += 1
+        elif opt == b"by" and left >= 1:
+            by = bytes(args[i + 1])
+            i += 1
+        elif opt == b"get" and left >= 1:
+            gets.append(bytes(args[i + 1]))
+            i += 1
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    value = db.lookup(args[1]) if store is not None else db.lookup_read(args[1])
+    elements = _elements(value)
+    dont_sort = by is not None and b"*" not in by  # BY nosort (or any constant pattern)
+    if dont_sort and type(value) is Set:
+        dont_sort = False  # a set has no order to keep: Redis sorts it anyway
+    if not dont_sort:
+        elements = _ordered(db, elements, by, alpha, descending)
+    elif descending and type(value) is ZSet:
+        elements.reverse()
+    if limit is not None:
+        start, count = max(limit[0], 0), limit[1]
+        elements = elements[start:] if count < 0 else elements[start:start + count]
+    if gets:
+        result = [_lookup_pattern(db, pattern, e) for e in elements for pattern in gets]
+    else:
+        result = elements
+    if store is None:
+        return result
+    db.delete(store)
+    stored = [item if item is not None else b"" for item in result]
+    if stored:
+        db.add(store, List(stored))
+    modified(client, store, event="sortstore")
+    return len(stored)
+
+
+def _ordered(db, elements, by, alpha: bool, descending: bool):
+    keyed = []
+    for element in elements:
+        weight = _lookup_pattern(db, by, element) if by is not None else element
+        if alpha:
+            keyed.append((weight, element))
+        else:
+            try:
+                score = 0.0 if weight is None else to_float(weight)
+            except CommandError:
+                raise CommandError(
+                    "ERR One or more scores can't be converted into double") from None
+            keyed.append((score, element))
+
+    def compare(a, b):
+        if alpha and by is not None and (a[0] is None or b[0] is None):
+            cmp = (a[0] is not None) - (b[0] is not None)  # missing BY values sort first
+        else:
+            cmp = (a[0] > b[0]) - (a[0] < b[0])
+        if cmp == 0 and not alpha:
+            cmp = (a[1] > b[1]) - (a[1] < b[1])  # equal scores: compare the elements
+        return -cmp if descending else cmp
+
+    keyed.sort(key=functools.cmp_to_key(compare))
+    return [element for _, element in keyed]
+
+
+@command("sort", -2, "write denyoom", (1, 1, 1), G, "Sorts the elements in a list, a set, or a "
+         "sorted set, optionally storing the result.")
+def sort(client, args):
+    return _sort(client, args, True)
+
+
+@command("sort_ro", -2, "readonly", (1, 1, 1), G, "Returns the sorted elements of a list, a set, "
+         "or a sorted set.", "7.0.0")
+def sort_ro(client, args):
+    return _sort(client, args, False)
