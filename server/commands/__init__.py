@@ -1,4 +1,5 @@
 """Command families, one module each. Importing this package registers them all."""
 
 from . import (bits, connection, hashes, hyperloglog, introspection, keys, lists,  # noqa: F401
-               pubsub, scripting, server_admin, sets, sort, strings, transactions, zsets)
+               pubsub, scripting, server_admin, sets, sort, streams, strings, transactions,
+               zsets)

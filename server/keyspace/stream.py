@@ -1,0 +1,146 @@
+"""The stream value: entries by ID, consumer groups with their pending entries lists."""
+
+import time
+
+from .memory import string_size
+from .sortedlist import SortedList
+
+MAX_ID = (2**64 - 1, 2**64 - 1)
+ENTRY_OVERHEAD = 48 + 56 + 8 + 64  # dict slot, id tuple, sorted-list pointer, fields list
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def format_id(stream_id) -> bytes:
+    return b"%d-%d" % stream_id
+
+
+class Consumer:
+    __slots__ = ("name", "seen_time", "active_time", "pending")
+
+    def __init__(self, name: bytes):
+        self.name = name
+        self.seen_time = now_ms()
+        self.active_time = -1
+        self.pending: dict = {}  # id -> None, in delivery order
+
+
+class PendingEntry:
+    __slots__ = ("consumer", "delivery_time", "delivery_count")
+
+    def __init__(self, consumer: Consumer, delivery_time: int, delivery_count: int = 1):
+        self.consumer = consumer
+        self.delivery_time = delivery_time
+        self.delivery_count = delivery_count
+
+
+class Group:
+    __slots__ = ("name", "last_id", "entries_read", "pel", "consumers")
+
+    def __init__(self, name: bytes, last_id, entries_read):
+        self.name = name
+        self.last_id = last_id
+        self.entries_read = entries_read  # -1 when unknown ("lag" cannot be computed)
+        self.pel: dict = {}  # id -> PendingEntry
+        self.consumers: dict = {}  # name -> Consumer
+
+    def consumer(self, name: bytes, create: bool = True):
+        found = self.consumers.get(name)
+        if found is None and create:
+            found = self.consumers[name] = Consumer(name)
+        return found
+
+    def pel_ids(self):
+        return sorted(self.pel)
+
+
+class Stream:
+    type_name = "stream"
+    __slots__ = ("ids", "entries", "last_id", "max_deleted", "entries_added", "first_id",
+                 "groups", "nbytes")
+
+    def __init__(self):
+        self.ids = SortedList()
+        self.entries: dict = {}  # id -> [field, value, ...]
+        self.last_id = (0, 0)
+        self.max_deleted = (0, 0)
+        self.entries_added = 0
+        self.first_id = (0, 0)  # recorded-first-entry-id
+        self.groups: dict = {}
+        self.nbytes = 256
+
+    @property
+    def length(self) -> int:
+        return len(self.entries)
+
+    def add(self, stream_id, fields: list) -> None:
+        self.ids.add(stream_id)
+        self.entries[stream_id] = fields
+        self.last_id = stream_id
+        self.entries_added += 1
+        if len(self.entries) == 1:
+            self.first_id = stream_id
+        self.nbytes += ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
+
+    def delete(self, stream_id) -> bool:
+        fields = self.entries.pop(stream_id, None)
+        if fields is None:
+            return False
+        self.ids.remove(stream_id)
+        self.nbytes -= ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
+        self.first_id = self.ids[0] if len(self.ids) else (0, 0)
+        return True
+
+    def range(self, start, end, count=None, reverse=False) -> list:
+        """[(id, fields)] with start <= id <= end, oldest first (newest first if reverse)."""
+        ids = self.ids
+        lo = ids.bisect_left(start)
+        hi = ids.bisect_right(end)
+        if lo >= hi:
+            return []
+        if count is not None:
+            if reverse:
+                lo = max(lo, hi - count)
+            else:
+                hi = min(hi, lo + count)
+        chosen = ids.islice(lo, hi, reverse)
+        return [(i, self.entries[i]) for i in chosen]
+
+    def after(self, stream_id, count=None) -> list:
+        """Entries with an ID strictly greater than stream_id."""
+        if stream_id >= MAX_ID:
+            return []
+        return self.range(_next(stream_id), MAX_ID, count)
+
+    def encoding(self) -> str:
+        return "stream"
+
+    def memory_usage(self) -> int:
+        return self.nbytes
+
+    def copy(self):
+        import copy
+
+        return copy.deepcopy(self)
+
+    def entries_read_of(self, group: Group):
+        return group.entries_read
+
+
+def _next(stream_id):
+    ms, seq = stream_id
+    if seq < 2**64 - 1:
+        return (ms, seq + 1)
+    return (ms + 1, 0)
+
+
+def previous_id(stream_id):
+    ms, seq = stream_id
+    if seq > 0:
+        return (ms, seq - 1)
+    return (ms - 1, 2**64 - 1)
+
+
+next_id = _next
