@@ -25,7 +25,7 @@ SERVER.loop = asyncio.new_event_loop()  # not running: futures can be created, n
 
 
 @st.composite
-def commands(draw):
+def random_commands(draw):
     name = draw(st.sampled_from(NAMES))
     subs = sorted(TABLE[name].subcommands)
     head = [name, draw(st.sampled_from(subs))] if subs else [name]
@@ -33,7 +33,7 @@ def commands(draw):
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
-@given(command=commands())
+@given(command=random_commands())
 def test_random_arguments_never_break_a_command(command):
     conn, transport = connect(SERVER)
     conn.data_received(b"*%d\r\n" % len(command) +

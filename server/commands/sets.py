@@ -118,7 +118,7 @@ def smove(client, args):
     db = client.db
     src_key, dst_key, member = args[1], args[2], args[3]
     src = write_typed(db, src_key, Set)
-    dst = write_typed(db, dst_key, Set)
+    write_typed(db, dst_key, Set)  # WRONGTYPE for the destination before anything moves
     if src is None or member not in src:
         return 0
     if src_key == dst_key:
