@@ -16,16 +16,29 @@ import time
 
 from bench.common import start_predis, start_redis
 
-DEFAULT_TESTS = "ping_inline,ping_mbulk,set,get,incr,mset"
-_LINE = re.compile(r"^\s*([A-Z_]+)(?: \(10 keys\))?: ([0-9.]+) requests per second", re.M)
+SUITES = {
+    # the server-core issue's rows
+    "core": ("ping_inline,ping_mbulk,set,get,incr,mset", []),
+    # the data-types issue's rows; redis-benchmark 7.0 has no built-in XADD test, so XADD runs
+    # as a custom command line
+    "datatypes": ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100",
+                  [["XADD", "benchstream", "*", "field", "value"]]),
+}
+# "SET: 1234.5 requests per second", "LRANGE_100 (first 100 elements): ...",
+# "XADD benchstream * field value: ..." -> the first word names the row.
+_LINE = re.compile(r"^\s*([A-Z_0-9]+)[^:\n]*: ([0-9.]+) requests per second", re.M)
 
 
-def run_benchmark(port: int, tests: str, requests: int, pipeline: int, clients: int) -> dict:
-    result = subprocess.run(
-        ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests),
-         "-P", str(pipeline), "-t", tests, "-q"],
-        capture_output=True, timeout=900, check=True)
-    text = result.stdout.decode(errors="replace").replace("\r", "\n")
+def run_benchmark(port: int, tests: str, requests: int, pipeline: int, clients: int,
+                  commands=()) -> dict:
+    base = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests),
+            "-P", str(pipeline), "-q"]
+    outputs = [subprocess.run(base + ["-t", tests], capture_output=True, timeout=900,
+                              check=True).stdout]
+    for command in commands:
+        outputs.append(subprocess.run(base + command, capture_output=True, timeout=900,
+                                      check=True).stdout)
+    text = b"".join(outputs).decode(errors="replace").replace("\r", "\n")
     return {name: float(rps) for name, rps in _LINE.findall(text)}
 
 
@@ -34,7 +47,7 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("-n", "--requests", type=int, default=200000)
     parser.add_argument("-c", "--clients", type=int, default=50)
-    parser.add_argument("-t", "--tests", default=DEFAULT_TESTS)
+    parser.add_argument("--suite", choices=sorted(SUITES), default="core")
     parser.add_argument("-P", "--pipelines", default="1,16")
     args = parser.parse_args(argv)
 
@@ -45,8 +58,9 @@ def main(argv=None) -> None:
             samples = {"redis": [], "predis": []}
             for _ in range(args.runs):
                 for name, server in (("redis", redis_server), ("predis", predis)):
-                    samples[name].append(run_benchmark(server.port, args.tests, args.requests,
-                                                       pipeline, args.clients))
+                    tests, commands = SUITES[args.suite]
+                    samples[name].append(run_benchmark(server.port, tests, args.requests,
+                                                       pipeline, args.clients, commands))
                     time.sleep(0.5)
             for test in samples["redis"][0]:
                 ref = statistics.median(s[test] for s in samples["redis"])

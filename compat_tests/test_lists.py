@@ -196,3 +196,27 @@ def test_disconnected_waiter_does_not_steal_elements(servers):
         admin.call("RPUSH", "q", "kept")
         assert admin.call("LRANGE", "q", 0, -1) == [b"kept"]
         admin.close()
+
+
+@pytest.mark.parametrize("wake", [
+    [("RPUSH", "src", "a", "b"), ("RENAME", "src", "q1")],
+    [("MULTI",), ("RPUSH", "q1", "x"), ("RPUSH", "q1", "y"), ("LPOP", "q1"), ("EXEC",)],
+    [("RPUSH", "other", "z"), ("LMOVE", "other", "q1", "LEFT", "LEFT")],
+    [("SELECT", "1"), ("RPUSH", "q1", "db1"), ("MOVE", "q1", "0")],
+])
+def test_blocked_client_is_woken_by_rename_exec_and_moves(servers, wake):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("FLUSHALL")
+        results = {}
+        thread = threading.Thread(target=_waiter,
+                                  args=(server.port, results, "w", "BLPOP", "q1", "5"))
+        thread.start()
+        time.sleep(0.2)
+        replies = [admin.call(*command) for command in wake]
+        thread.join(5)
+        admin.call("SELECT", "0")
+        outcomes.append((results.get("w"), replies, admin.call("LRANGE", "q1", 0, -1)))
+        admin.close()
+    assert outcomes[1] == outcomes[0]

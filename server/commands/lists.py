@@ -1,5 +1,7 @@
 """List commands, blocking variants included (they wait through server.blocking)."""
 
+from itertools import islice
+
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
@@ -131,9 +133,7 @@ def lrange(client, args):
     data = items.items
     if start == 0 and stop == len(data) - 1:
         return list(data)
-    if start < len(data) // 2:
-        return [data[i] for i in range(start, stop + 1)]
-    return list(data)[start:stop + 1]
+    return list(islice(data, start, stop + 1))
 
 
 @command("lindex", 3, "readonly", (1, 1, 1), G, "Returns an element from a list by its index.")

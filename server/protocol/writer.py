@@ -10,6 +10,7 @@ from ..replies import ErrorReply, NoReply, Push, SimpleString, Verbatim, _NullAr
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
+_BYTES = {bytes}
 
 
 def encode_into(out: list, value, resp3: bool) -> None:
@@ -27,8 +28,11 @@ def encode_into(out: list, value, resp3: bool) -> None:
         out.append(b"_\r\n" if resp3 else b"$-1\r\n")
     elif kind is list or kind is tuple:
         out.append(b"*%d\r\n" % len(value))
-        for item in value:
-            encode_into(out, item, resp3)
+        if value and set(map(type, value)) == _BYTES:  # LRANGE, KEYS, HKEYS...: one join
+            out.append(b"".join([b"$%d\r\n%b\r\n" % (len(item), item) for item in value]))
+        else:
+            for item in value:
+                encode_into(out, item, resp3)
     elif kind is ErrorReply:
         out.append(b"-" + _one_line(value) + b"\r\n")
     elif kind is str:
