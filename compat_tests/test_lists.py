@@ -103,6 +103,16 @@ def test_blocking_returns_immediately_when_data_exists(diff23):
     d.check("BLMPOP", "0", "1", "dst", "RIGHT", "COUNT", "5")
 
 
+def wait_until_blocked(admin, count: int, timeout: float = 5.0) -> None:
+    """Wait until the server reports `count` blocked clients (no guessing with sleeps)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if b"blocked_clients:%d\r\n" % count in admin.call("INFO", "clients"):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"never saw {count} blocked clients")
+
+
 def _waiter(port, results, name, *command):
     client = RawClient(port)
     results[name] = client.call(*command)
@@ -141,12 +151,12 @@ def test_waiters_are_served_in_arrival_order(servers):
         admin = RawClient(server.port)
         admin.call("DEL", "fifo")
         results, threads = {}, []
-        for name in ("first", "second", "third"):
+        for number, name in enumerate(("first", "second", "third"), 1):
             thread = threading.Thread(target=_waiter,
                                       args=(server.port, results, name, "BLPOP", "fifo", "5"))
             thread.start()
             threads.append(thread)
-            time.sleep(0.15)
+            wait_until_blocked(admin, number)
         admin.call("RPUSH", "fifo", "a", "b")
         time.sleep(0.3)
         admin.call("RPUSH", "fifo", "c")

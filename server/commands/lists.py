@@ -138,10 +138,10 @@ def lrange(client, args):
 
 @command("lindex", 3, "readonly", (1, 1, 1), G, "Returns an element from a list by its index.")
 def lindex(client, args):
-    index = to_int(args[2])
     items = read_typed(client.db, args[1], List)
-    if items is None:
+    if items is None:  # Redis looks the key up before it parses the index
         return None
+    index = to_int(args[2])
     if index < 0:
         index += len(items)
     return items.items[index] if 0 <= index < len(items) else None
