@@ -83,6 +83,45 @@ def to_timeout_seconds(value) -> float:
     return number
 
 
+def optional_count(args, index: int = 2):
+    """SPOP/ZPOPMIN-style trailing [count]: None when absent, a non-negative int otherwise."""
+    if len(args) > index + 1:
+        raise CommandError(errors.SYNTAX)
+    if len(args) <= index:
+        return None
+    count = to_int(args[index], "ERR value is out of range, must be positive")
+    if count < 0:
+        raise CommandError("ERR value is out of range, must be positive")
+    return count
+
+
+def parse_random_count(args, option: bytes):
+    """HRANDFIELD/ZRANDMEMBER arguments: [count [WITHVALUES|WITHSCORES]] -> (count, flag)."""
+    if len(args) < 3:
+        return None, False
+    count = to_int(args[2])
+    flag = False
+    if len(args) == 4 and lower(args[3]) == option:
+        flag = True
+    elif len(args) > 3:
+        raise CommandError(errors.SYNTAX)
+    if count < -(LLONG_MAX // 2) or (flag and count < -(LLONG_MAX // 4)):
+        raise CommandError("ERR value is out of range")
+    return count, flag
+
+
+def random_members(members: list, count):
+    """Redis's sampling: one member (count None), distinct ones (count >= 0), or |count| with
+    repetitions (count < 0)."""
+    import random
+
+    if count is None:
+        return random.choice(members)
+    if count >= 0:
+        return members if count >= len(members) else random.sample(members, count)
+    return [random.choice(members) for _ in range(-count)]
+
+
 def get_string(db, key, read: bool = True):
     """The string stored at `key` (bytes/bytearray) or None; WRONGTYPE for other types."""
     value = db.lookup_read(key) if read else db.lookup(key)

@@ -1,7 +1,5 @@
 """Hash commands."""
 
-import random
-
 import numpy as np
 
 from .. import errors
@@ -9,8 +7,9 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Hash
 from ..replies import OK
-from .common import (LLONG_MAX, LLONG_MIN, format_long_double, lower, read_typed, settle,
-                     to_int, to_long_double, writable, write_typed)
+from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_count,
+                     random_members, read_typed, settle, to_int, to_long_double, writable,
+                     write_typed)
 from .scanning import scan_reply
 
 G = "hash"
@@ -172,27 +171,12 @@ def hincrbyfloat(client, args):
 @command("hrandfield", -2, "readonly", (1, 1, 1), G, "Returns one or more random fields from a "
          "hash.", "6.2.0")
 def hrandfield(client, args):
-    with_values = False
-    count = None
-    if len(args) >= 3:
-        count = to_int(args[2])
-        if len(args) == 4 and lower(args[3]) == b"withvalues":
-            with_values = True
-        elif len(args) > 3:
-            raise CommandError(errors.SYNTAX)
-        if count < -(LLONG_MAX // 2) or (with_values and count < -(LLONG_MAX // 2 // 2)):
-            raise CommandError("ERR value is out of range")
+    count, with_values = parse_random_count(args, b"withvalues")
     h = read_typed(client.db, args[1], Hash)
     if h is None:
         return None if count is None else []
-    fields = list(h.fields)
-    if count is None:
-        return random.choice(fields)
-    if count >= 0:
-        chosen = fields if count >= len(fields) else random.sample(fields, count)
-    else:
-        chosen = [random.choice(fields) for _ in range(-count)]
-    if not with_values:
+    chosen = random_members(list(h.fields), count)
+    if count is None or not with_values:
         return chosen
     if client.resp3:
         return [[f, h.get(f)] for f in chosen]

@@ -6,7 +6,8 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set
-from .common import (lower, modified, read_typed, settle, to_int, writable, write_typed)
+from .common import (lower, modified, optional_count, random_members, read_typed, settle, to_int,
+                     writable, write_typed)
 from .scanning import scan_reply
 
 G = "set"
@@ -62,13 +63,7 @@ def scard(client, args):
 @command("spop", -2, "write fast", (1, 1, 1), G, "Returns one or more random members from a set "
          "after removing them. Deletes the set if the last member was popped.")
 def spop(client, args):
-    count = None
-    if len(args) == 3:
-        count = to_int(args[2], "ERR value is out of range, must be positive")
-        if count < 0:
-            raise CommandError("ERR value is out of range, must be positive")
-    elif len(args) > 3:
-        raise CommandError(errors.SYNTAX)
+    count = optional_count(args)
     s = write_typed(client.db, args[1], Set)
     if s is None:
         return None if count is None else set()
@@ -105,12 +100,7 @@ def srandmember(client, args):
     s = read_typed(client.db, args[1], Set)
     if s is None:
         return None if count is None else []
-    members = list(s.members)
-    if count is None:
-        return random.choice(members)
-    if count >= 0:
-        return members if count >= len(members) else random.sample(members, count)
-    return [random.choice(members) for _ in range(-count)]
+    return random_members(list(s.members), count)
 
 
 @command("smove", 4, "write fast", (1, 2, 1), G, "Moves a member from one set to another.")

@@ -1,15 +1,15 @@
 """Sorted set commands."""
 
 import math
-import random
 
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
 from ..replies import NULL_ARRAY
-from .common import (LLONG_MAX, lower, modified, notify_generic, read_typed, settle, to_float,
-                     to_int, to_timeout_seconds, writable, write_typed)
+from .common import (lower, modified, notify_generic, optional_count, parse_random_count,
+                     random_members, read_typed, settle, to_float, to_int, to_timeout_seconds,
+                     writable, write_typed)
 from .lists import _block
 from .scanning import scan_reply
 from .sets import parse_numkeys
@@ -498,13 +498,7 @@ def pop_pairs(client, db, key, maximum: bool, count: int):
 
 
 def _pop(client, args, maximum: bool):
-    count = None
-    if len(args) == 3:
-        count = to_int(args[2], "ERR value is out of range, must be positive")
-        if count < 0:
-            raise CommandError("ERR value is out of range, must be positive")
-    elif len(args) > 3:
-        raise CommandError(errors.SYNTAX)
+    count = optional_count(args)
     pairs = pop_pairs(client, client.db, args[1], maximum, 1 if count is None else count) or []
     if count is None:
         return _with_scores(client, pairs, flat_in_resp3=True)
@@ -773,27 +767,12 @@ def zintercard(client, args):
 @command("zrandmember", -2, "readonly", (1, 1, 1), G, "Returns one or more random members from a "
          "sorted set.", "6.2.0")
 def zrandmember(client, args):
-    count = None
-    withscores = False
-    if len(args) >= 3:
-        count = to_int(args[2])
-        if len(args) == 4 and lower(args[3]) == b"withscores":
-            withscores = True
-        elif len(args) > 3:
-            raise CommandError(errors.SYNTAX)
-        if count < -(LLONG_MAX // 2) or (withscores and count < -(LLONG_MAX // 4)):
-            raise CommandError("ERR value is out of range")
+    count, withscores = parse_random_count(args, b"withscores")
     z = _zset(client, args[1])
     if z is None:
         return None if count is None else []
-    members = list(z.scores)
-    if count is None:
-        return random.choice(members)
-    if count >= 0:
-        chosen = members if count >= len(members) else random.sample(members, count)
-    else:
-        chosen = [random.choice(members) for _ in range(-count)]
-    if not withscores:
+    chosen = random_members(list(z.scores), count)
+    if count is None or not withscores:
         return chosen
     return _with_scores(client, [(z.score(m), m) for m in chosen])
 
