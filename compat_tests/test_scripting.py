@@ -30,6 +30,18 @@ SCRIPTS = [
     ("return type(loadstring)", []), ("return string.format('%d-%s', 5, 'x')", []),
     ("return math.floor(7.5)", []), ("return table.concat({'a','b'}, ',')", []),
     ("return redis.call('set', 'k', 'v', 'EX', 'bad')", []),
+    ("return cmsgpack.pack({1,2,3}, 'abc', 1.5, -1, 300, {a=1}, true, 2^40, 0.1, "
+     "string.rep('x', 40), -200, -40000)", []),
+    ("local a, b, c = cmsgpack.unpack(cmsgpack.pack(1, 'x', {1, {k='v'}})); "
+     "return {a, b, c[2]['k']}", []),
+    ("return {cmsgpack.unpack_one(cmsgpack.pack(7, 8))}", []),
+    ("return {cmsgpack.unpack_limit(cmsgpack.pack(7, 8, 9), 2)}", []),
+    ("return struct.pack('>iHbc3s', 1, 2, -3, 'abcdef', 'zz')", []),
+    ("return {struct.unpack('>iH', struct.pack('>iH', -5, 7))}", []),
+    ("return struct.size('>iHd')", []), ("return {struct.unpack('<I3', 'abc')}", []),
+    ("return struct.pack('!4 i b i', 1, 2, 3)", []), ("return {struct.unpack('s', 'ab\\0cd')}", []),
+    ("return {struct.unpack('c0', struct.pack('Bc0', 3, 'xyz'))}", []),
+    ("return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", []),
 ]
 
 

@@ -14,6 +14,9 @@ import os
 
 from lupa.lua51 import LuaRuntime
 
+from . import luastruct
+from .msgpack import Unpacker, pack_values
+
 from ..command_table import LOOKUP
 from ..errors import CommandError
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
@@ -45,6 +48,9 @@ class LuaEngine:
             "call": self._call, "call_raise": self._call_raise, "error_text": self._error_text, "sha1hex": self._sha1hex,
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
             "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
+            "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
+            "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
+            "struct_size": self._struct_size,
         }
         bridge.update(_bit_functions())
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
@@ -265,6 +271,49 @@ class LuaEngine:
 
     def _cjson_encode(self, value):
         return json.dumps(_lua_to_json(value), separators=(",", ":")).encode()
+
+    def _msgpack_pack(self, *values):
+        if not values:
+            raise ValueError("MessagePack pack needs input.")
+        return pack_values(values)
+
+    def _msgpack_unpack(self, data, offset, limit):
+        """Lua table {count, values..., next offset (unpack_one/limit only)} for the glue."""
+        def make_table(items):
+            return self.lua.table_from(items) if isinstance(items, list) else \
+                self.lua.table_from(items)
+
+        reader = Unpacker(bytes(data), make_table)
+        reader.pos = int(offset)
+        values = []
+        while reader.pos < len(reader.data) and (not limit or len(values) < limit):
+            values.append(reader.value())
+        if limit:  # unpack_one / unpack_limit also return where decoding stopped
+            next_offset = reader.pos if reader.pos < len(reader.data) else -1
+            return self.lua.table_from([len(values), next_offset] + values)
+        return self.lua.table_from([len(values)] + values)
+
+    def _checked(self, compute):
+        """{true, result} or {false, message}: the glue raises the error at the script's line."""
+        try:
+            return self.lua.table_from([True, compute()])
+        except (luastruct.StructError, ValueError, OverflowError, TypeError, IndexError) as exc:
+            return self.lua.table_from([False, str(exc).encode()])
+
+    def _struct_pack(self, fmt, *values):
+        return self._checked(lambda: luastruct.pack(bytes(fmt), *values))
+
+    def _struct_unpack(self, fmt, data, position=1):
+        def compute():
+            values = luastruct.unpack(bytes(fmt), bytes(data), int(position))
+            table = self.lua.table_from(values)
+            table[b"n"] = len(values)
+            return table
+
+        return self._checked(compute)
+
+    def _struct_size(self, fmt):
+        return self._checked(lambda: luastruct.size(bytes(fmt)))
 
     def _cjson_decode(self, text):
         return _json_to_lua(self.lua, json.loads(_text(text)))

@@ -46,6 +46,33 @@ cjson = {
   decode = function(text) return py.cjson_decode(text) end,
 }
 
+cmsgpack = {
+  pack = function(...) return py.msgpack_pack(...) end,
+  unpack = function(data)
+    local t = py.msgpack_unpack(data, 0, 0)
+    return unpack(t, 2, t[1] + 1)
+  end,
+  unpack_one = function(data, offset)
+    local t = py.msgpack_unpack(data, offset or 0, 1)
+    return t[2], unpack(t, 3, t[1] + 2)
+  end,
+  unpack_limit = function(data, limit, offset)
+    local t = py.msgpack_unpack(data, offset or 0, limit)
+    return t[2], unpack(t, 3, t[1] + 2)
+  end,
+}
+
+-- Python helpers answer {ok, result-or-message}; errors are raised here, at the script's line.
+local function checked(r)
+  if r[1] then return r[2] end
+  error(r[2], 3)
+end
+struct = {
+  pack = function(...) return checked(py.struct_pack(...)) end,
+  unpack = function(...) local t = checked(py.struct_unpack(...)) return unpack(t, 1, t.n) end,
+  size = function(fmt) return checked(py.struct_size(fmt)) end,
+}
+
 bit = {}
 for _, name in ipairs({'tobit', 'tohex', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift',
                        'arshift', 'rol', 'ror', 'bswap'}) do
@@ -63,6 +90,7 @@ for _, name in ipairs({'assert', 'error', 'getmetatable', 'ipairs', 'next', 'pai
   sandbox[name] = _G[name]
 end
 sandbox.redis, sandbox.cjson, sandbox.bit = redis, cjson, bit
+sandbox.cmsgpack, sandbox.struct = cmsgpack, struct
 sandbox._G = sandbox
 sandbox.loadstring = function(code, name)
   local f, err = loadstring(code, name)
@@ -71,7 +99,7 @@ sandbox.loadstring = function(code, name)
 end
 local readonly = {__newindex = function() error('Attempt to modify a readonly table', 2) end,
                   __metatable = false}
-for _, lib in ipairs({redis, cjson, bit, string, table, math}) do
+for _, lib in ipairs({redis, cjson, bit, cmsgpack, struct, string, table, math}) do
   setmetatable(lib, readonly)
 end
 setmetatable(sandbox, {

@@ -1,0 +1,172 @@
+"""MessagePack as Redis's bundled lua-cmsgpack writes and reads it (the `cmsgpack` library).
+
+Lua values arrive through lupa: numbers (integral ones become MessagePack integers, others
+float32 when exact, else float64), bytes, booleans, None and Lua tables (arrays when their keys
+are exactly 1..n, maps otherwise, in Lua's own iteration order).
+"""
+
+import struct
+
+
+def pack_values(values) -> bytes:
+    out = bytearray()
+    for value in values:
+        _pack(out, value)
+    return bytes(out)
+
+
+def _pack(out: bytearray, value) -> None:
+    if value is None:
+        out.append(0xC0)
+    elif value is True:
+        out.append(0xC3)
+    elif value is False:
+        out.append(0xC2)
+    elif isinstance(value, (int, float)):
+        if value == value and value not in (float("inf"), float("-inf")) and value == int(value) \
+                and -(2**63) <= int(value) < 2**64:
+            _pack_int(out, int(value))
+        else:
+            _pack_float(out, float(value))
+    elif isinstance(value, (bytes, bytearray)):
+        _pack_bytes(out, bytes(value))
+    elif type(value).__name__ == "_LuaTable":
+        _pack_table(out, value)
+    else:
+        out.append(0xC0)
+
+
+def _pack_int(out: bytearray, n: int) -> None:
+    if n >= 0:
+        if n < 128:
+            out.append(n)
+        elif n <= 0xFF:
+            out += b"\xcc" + struct.pack(">B", n)
+        elif n <= 0xFFFF:
+            out += b"\xcd" + struct.pack(">H", n)
+        elif n <= 0xFFFFFFFF:
+            out += b"\xce" + struct.pack(">I", n)
+        else:
+            out += b"\xcf" + struct.pack(">Q", n)
+    elif n >= -32:
+        out.append(n & 0xFF)
+    elif n >= -128:
+        out += b"\xd0" + struct.pack(">b", n)
+    elif n >= -32768:
+        out += b"\xd1" + struct.pack(">h", n)
+    elif n >= -(2**31):
+        out += b"\xd2" + struct.pack(">i", n)
+    else:
+        out += b"\xd3" + struct.pack(">q", n)
+
+
+def _pack_float(out: bytearray, x: float) -> None:
+    single = struct.pack(">f", x)
+    if struct.unpack(">f", single)[0] == x or x != x:
+        out += b"\xca" + single
+    else:
+        out += b"\xcb" + struct.pack(">d", x)
+
+
+def _pack_bytes(out: bytearray, data: bytes) -> None:
+    n = len(data)
+    if n < 32:
+        out.append(0xA0 | n)
+    elif n <= 0xFF:
+        out += b"\xd9" + struct.pack(">B", n)
+    elif n <= 0xFFFF:
+        out += b"\xda" + struct.pack(">H", n)
+    else:
+        out += b"\xdb" + struct.pack(">I", n)
+    out += data
+
+
+def _pack_table(out: bytearray, table) -> None:
+    items = list(table.items())
+    keys = [k for k, _ in items]
+    is_array = all(isinstance(k, (int, float)) and k == int(k) and k >= 1 for k in keys) and (
+        not keys or max(keys) == len(keys))
+    n = len(items)
+    if is_array:
+        if n < 16:
+            out.append(0x90 | n)
+        elif n <= 0xFFFF:
+            out += b"\xdc" + struct.pack(">H", n)
+        else:
+            out += b"\xdd" + struct.pack(">I", n)
+        for index in range(1, n + 1):
+            _pack(out, table[index])
+        return
+    if n < 16:
+        out.append(0x80 | n)
+    elif n <= 0xFFFF:
+        out += b"\xde" + struct.pack(">H", n)
+    else:
+        out += b"\xdf" + struct.pack(">I", n)
+    for key, value in items:
+        _pack(out, key)
+        _pack(out, value)
+
+
+class Unpacker:
+    """Decodes values one by one; tables are built with `make_table(list_or_dict)`."""
+
+    def __init__(self, data: bytes, make_table):
+        self.data = data
+        self.pos = 0
+        self.make_table = make_table
+
+    def _take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise ValueError("Missing bytes in input.")
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def _fmt(self, fmt: str):
+        return struct.unpack(fmt, self._take(struct.calcsize(fmt)))[0]
+
+    def value(self):
+        code = self._take(1)[0]
+        if code <= 0x7F:
+            return code
+        if code >= 0xE0:
+            return code - 0x100
+        if 0xA0 <= code <= 0xBF:
+            return self._take(code & 0x1F)
+        if 0x90 <= code <= 0x9F:
+            return self._array(code & 0x0F)
+        if 0x80 <= code <= 0x8F:
+            return self._map(code & 0x0F)
+        simple = {0xC0: None, 0xC2: False, 0xC3: True}
+        if code in simple:
+            return simple[code]
+        fixed = {0xCA: ">f", 0xCB: ">d", 0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q",
+                 0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}
+        if code in fixed:
+            return self._fmt(fixed[code])
+        if code in (0xD9, 0xC4):
+            return self._take(self._fmt(">B"))
+        if code in (0xDA, 0xC5):
+            return self._take(self._fmt(">H"))
+        if code in (0xDB, 0xC6):
+            return self._take(self._fmt(">I"))
+        if code == 0xDC:
+            return self._array(self._fmt(">H"))
+        if code == 0xDD:
+            return self._array(self._fmt(">I"))
+        if code == 0xDE:
+            return self._map(self._fmt(">H"))
+        if code == 0xDF:
+            return self._map(self._fmt(">I"))
+        raise ValueError("Bad data format in input.")
+
+    def _array(self, n: int):
+        return self.make_table([self.value() for _ in range(n)])
+
+    def _map(self, n: int):
+        pairs = {}
+        for _ in range(n):
+            key = self.value()
+            pairs[key] = self.value()
+        return self.make_table(pairs)
