@@ -1,30 +1,13 @@
 """Differential tests: sorted sets. Scores are compared as numbers: the reference server here
 (7.0) prints doubles with %.17g, Redis 7.2 (and Predis) with the shortest round-trip form."""
 
-import re
 import threading
 import time
 
 import pytest
 
-from .rawclient import Err, RawClient
-
-_NUMBER = re.compile(rb"-?(\d+\.?\d*(e[+-]?\d+)?|inf)\Z")
-
-
-def numeric(reply):
-    if isinstance(reply, Err):
-        return reply
-    if isinstance(reply, bytes) and _NUMBER.match(reply) and b"." in reply + b"e":
-        return float(reply)
-    if isinstance(reply, bytes) and _NUMBER.match(reply):
-        return float(reply)
-    if isinstance(reply, list):
-        return [numeric(r) for r in reply]
-    if isinstance(reply, dict):
-        return {numeric(k): numeric(v) for k, v in reply.items()}
-    return reply
-
+from .conftest import numeric
+from .rawclient import RawClient
 
 def check(d, *args):
     expected, actual = d.both(*args)
