@@ -167,3 +167,35 @@ def _sorted_library(library):
         index = library.index(b"functions") + 1
         library[index] = sorted(library[index], key=repr)
     return library
+
+
+def test_function_dump_and_restore(servers):
+    from .rawclient import RawClient
+
+    ref, predis = (RawClient(s.port) for s in servers)
+    library = ("#!lua name=dumped\nredis.register_function('dumped_f', function(keys, args) "
+               "return 'hello from a function with a body long enough to be compressed' end)")
+    for client in (ref, predis):
+        client.call("FUNCTION", "FLUSH")
+        client.call("FUNCTION", "LOAD", library)
+    redis_payload = ref.call("FUNCTION", "DUMP")
+    our_payload = predis.call("FUNCTION", "DUMP")
+    outcomes = []
+    for client, payload in ((ref, redis_payload), (predis, redis_payload), (predis, our_payload)):
+        outcomes.append([client.call("FUNCTION", "RESTORE", payload),
+                         client.call("FUNCTION", "RESTORE", payload, "APPEND"),
+                         client.call("FUNCTION", "RESTORE", payload, "BAD"),
+                         client.call("FUNCTION", "RESTORE", b"garbage"),
+                         client.call("FUNCTION", "FLUSH"),
+                         client.call("FUNCTION", "RESTORE", payload),
+                         client.call("FCALL", "dumped_f", "0"),
+                         client.call("FUNCTION", "RESTORE", payload, "REPLACE"),
+                         client.call("FUNCTION", "RESTORE", payload, "FLUSH")])
+    ref.call("SET", "plain", "v")
+    string_dump = ref.call("DUMP", "plain")
+    outcomes.append([ref.call("FUNCTION", "RESTORE", string_dump)])
+    outcomes.append([predis.call("FUNCTION", "RESTORE", string_dump)])
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert outcomes[3] == outcomes[4]
+    ref.close()
+    predis.close()

@@ -168,6 +168,53 @@ def function_load(client, args):
     return name.encode()
 
 
+@command("dump", 2, "noscript", (0, 0, 0), G, "Dumps all libraries into a serialized binary "
+         "payload.", "7.0.0", parent="function")
+def function_dump(client, args):
+    from ops.rdb.codec import OPCODE_FUNCTION2, encode_string, frame_payload
+
+    compression = client.server.config["rdbcompression"]
+    body = b"".join(bytes([OPCODE_FUNCTION2]) + encode_string(library.code, compression)
+                    for library in client.server.libraries.values())
+    return frame_payload(body)
+
+
+@command("restore", -3, "write denyoom noscript may_replicate", (0, 0, 0), G, "Restores all "
+         "libraries from a payload.", "7.0.0", parent="function")
+def function_restore(client, args):
+    from ops.rdb.codec import OPCODE_FUNCTION2, RDBError, Reader, unframe_payload
+
+    policy = lower(args[3]) if len(args) > 3 else b"append"
+    if len(args) > 4 or policy not in (b"append", b"replace", b"flush"):
+        raise CommandError("ERR Wrong restore policy given, value should be either FLUSH, "
+                           "APPEND or REPLACE.")
+    try:
+        reader = Reader(unframe_payload(bytes(args[2])))
+        codes = []
+        while not reader.done():
+            if reader.byte() != OPCODE_FUNCTION2:
+                raise CommandError("ERR given type is not a function")
+            codes.append(reader.string())
+    except RDBError:
+        raise CommandError("ERR DUMP payload version or checksum are wrong") from None
+    server = client.server
+    saved_libraries, saved_functions = dict(server.libraries), dict(server.functions)
+    if policy == b"flush":
+        server.flush_functions()
+    try:
+        for code in codes:
+            from ..scripting.functions import parse_metadata
+
+            name, _ = parse_metadata(code)
+            if name in server.libraries and policy == b"append":
+                raise CommandError(f"ERR Library {name} already exists")
+            function_load(client, [b"FUNCTION", b"LOAD", b"REPLACE", code])
+    except CommandError:
+        server.libraries, server.functions = saved_libraries, saved_functions  # all or nothing
+        raise
+    return OK
+
+
 @command("delete", 3, "write noscript may_replicate", (0, 0, 0), G, "Deletes a library and its "
          "functions.", "7.0.0", parent="function")
 def function_delete(client, args):
