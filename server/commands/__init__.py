@@ -1,5 +1,5 @@
 """Command families, one module each. Importing this package registers them all."""
 
-from . import (bits, connection, hashes, hyperloglog, introspection, keys, lists,  # noqa: F401
-               pubsub, scripting, server_admin, sets, sort, stream_groups, streams, strings,
-               transactions, zsets)
+from . import (bits, connection, dump, hashes, hyperloglog, introspection,  # noqa: F401
+               keys, lists, pubsub, scripting, server_admin, sets, sort, stream_groups,
+               streams, strings, transactions, zsets)
