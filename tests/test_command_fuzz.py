@@ -6,7 +6,7 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import commands  # noqa: F401  (registers every command)
+import server.commands  # noqa: F401  (registers every command)
 from server.command_table import TABLE
 from tests.fakes import connect, make_server
 

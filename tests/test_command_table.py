@@ -1,6 +1,6 @@
 """The command table is data: every entry is well formed and drives COMMAND and dispatch."""
 
-from server import commands  # noqa: F401  (registers the families)
+import server.commands  # noqa: F401  (registers the families)
 from server.command_table import TABLE, acl_categories
 
 KNOWN_FLAGS = {"write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking",

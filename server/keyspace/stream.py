@@ -125,9 +125,6 @@ class Stream:
 
         return copy.deepcopy(self)
 
-    def entries_read_of(self, group: Group):
-        return group.entries_read
-
 
 def _next(stream_id):
     ms, seq = stream_id
