@@ -50,6 +50,9 @@ def exchange(port: int, payload: bytes, settle: float = 0.3) -> bytes:
     b"PING\r\n*1\r\n$4\r\nPI",
     b"GET\r\n",
     b"NOSUCHCMD a b\r\n",
+    b"POST / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    b"PING\r\nhost: evil\r\nPING\r\n",
+    b"*1\r\n$4\r\nPOST\r\n",
 ])
 def test_raw_exchange_matches(servers, payload):
     ref, predis = servers

@@ -296,6 +296,12 @@ class PredisServer:
         client = Client(self, connection, self.clients.next_id)
         self.clients.next_id += 1
         self.stats.connections_received += 1
+        if (self.config["protected-mode"] and not self.config["requirepass"]
+                and not _is_loopback(client.addr)):
+            self.stats.rejected_connections += 1
+            connection.transport.write(PROTECTED_MODE_DENIED)
+            connection.close()
+            return client
         if len(self.clients) >= self.config["maxclients"]:
             self.stats.rejected_connections += 1
             client.close_after_reply = True
@@ -398,6 +404,28 @@ class PredisServer:
         self.keyspace.reset_stats()
         for spec in all_commands():
             spec.reset_stats()
+
+
+PROTECTED_MODE_DENIED = (
+    b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    b"password is set for the default user. In this mode connections are only accepted from the "
+    b"loopback interface. If you want to connect from external computers to Redis you may adopt "
+    b"one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    b"SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    b"host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    b"internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    b"you can just disable the protected mode by editing the Redis configuration file, and "
+    b"setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    b"started the server manually just for testing, restart it with the '--protected-mode no' "
+    b"option. 4) Set up an authentication password for the default user. NOTE: You only need to "
+    b"do one of the above things in order for the server to start accepting connections from "
+    b"the outside.\r\n")
+
+
+def _is_loopback(addr: str) -> bool:
+    host = addr.rsplit(":", 1)[0].strip("[]")
+    return host.startswith("127.") or host in ("::1", "localhost", "") or \
+        host.startswith("::ffff:127.")
 
 
 def _bind_hosts(binds: list) -> list:

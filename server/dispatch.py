@@ -31,6 +31,8 @@ def dispatch(client, args):
     if spec is None:
         spec = LOOKUP.get(name.lower())
         if spec is None:
+            if name.lower() in (b"post", b"host:"):
+                return _cross_protocol_attack(client)
             return _reject(client, None, errors.unknown_command(name, args[1:]))
     if spec.subcommands:
         if len(args) >= 2:
@@ -139,6 +141,18 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     if share >= server.observe_ns:
         for args in run:
             server.observe(client, spec, args, share)
+
+
+def _cross_protocol_attack(client):
+    """An HTTP request sent to the RESP port (a browser tricked into talking to the cache):
+    close the connection at once without answering anything, as Redis does."""
+    client.server.log.warning(
+        "security_attack_detected", client_id=client.id, addr=client.addr,
+        message="Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "
+                "Host: commands to Redis. This is likely due to an attacker attempting to use "
+                "Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
+    client.conn.abort()
+    return NO_REPLY
 
 
 def _internal_error(client, spec, exc) -> ErrorReply:

@@ -29,6 +29,10 @@ class FakeTransport:
     def close(self):
         self.closed = True
 
+    def abort(self):
+        self.writes.clear()  # unsent output is discarded
+        self.closed = True
+
     @property
     def output(self) -> bytes:
         return b"".join(self.writes)

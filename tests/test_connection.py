@@ -93,3 +93,33 @@ def test_disconnect_unregisters_client():
     assert len(server.clients) == 1
     conn.connection_lost(None)
     assert len(server.clients) == 0
+
+
+def test_http_request_on_the_resp_port_is_dropped_without_reply():
+    server = make_server()
+    conn, transport = connect(server)
+    conn.data_received(b"PING\r\nPOST / HTTP/1.1\r\nHost: example\r\n\r\n")
+    assert transport.output == b""  # not even the PING's reply, as Redis
+    assert transport.closed
+
+
+def test_protected_mode_denies_remote_clients_without_password():
+    from tests.fakes import FakeTransport
+
+    class RemoteTransport(FakeTransport):
+        def get_extra_info(self, name):
+            return {"peername": ("10.1.2.3", 40000), "sockname": ("10.1.2.1", 6379)}.get(name)
+
+    for argv, denied in ((["--protected-mode", "yes"], True),
+                         (["--protected-mode", "no"], False),
+                         (["--protected-mode", "yes", "--requirepass", "pw"], False)):
+        server = make_server(*argv)
+        transport = RemoteTransport()
+        conn = server.protocol_factory()
+        conn.connection_made(transport)
+        assert transport.output.startswith(b"-DENIED Redis is running in protected mode") == denied
+        assert transport.closed == denied
+    local_server = make_server("--protected-mode", "yes")
+    conn, transport = connect(local_server)  # loopback peer
+    conn.data_received(b"PING\r\n")
+    assert transport.output == b"+PONG\r\n"
