@@ -230,3 +230,21 @@ def test_blocked_client_is_woken_by_rename_exec_and_moves(servers, wake):
         outcomes.append((results.get("w"), replies, admin.call("LRANGE", "q1", 0, -1)))
         admin.close()
     assert outcomes[1] == outcomes[0]
+
+
+def test_pipelined_pushes_serve_the_waiter_after_each_push(servers):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "pq")
+        results = {}
+        thread = threading.Thread(target=_waiter, args=(server.port, results, "w", "BLPOP", "pq",
+                                                        "5"))
+        thread.start()
+        wait_until_blocked(admin, 1)
+        admin.send_raw(b"LPUSH pq a\r\nLPUSH pq b\r\nLPUSH pq c\r\nLRANGE pq 0 -1\r\n")
+        replies = [admin.read_reply() for _ in range(4)]
+        thread.join(5)
+        outcomes.append((results["w"], replies))
+        admin.close()
+    assert outcomes[1] == outcomes[0]

@@ -137,6 +137,18 @@ def batched(name, argc):
     return register
 
 
+LOOP_RUN = "loop"  # CommandSpec.batch value: run the ordinary handler in a tight loop
+
+
+def loop_runs(*pairs) -> None:
+    """Let runs of these (name, argc) commands skip the per-command dispatch: the handler
+    still runs once per command, in order, with blocked clients served after each."""
+    for name, argc in pairs:
+        spec = TABLE[name.encode()]
+        spec.batch = LOOP_RUN
+        spec.batch_argc = argc
+
+
 def container(name, arity, flags="", group="generic", summary="", since="1.0.0"):
     """Declare a command that only dispatches to subcommands (CLIENT, CONFIG, OBJECT...)."""
     _publish(name, CommandSpec(

@@ -10,7 +10,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from . import errors
-from .command_table import LOOKUP
+from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
@@ -125,7 +125,10 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     client.last_command = spec
     started = _perf_ns()
     try:
-        produced, failed = spec.batch(client, run)
+        if spec.batch is LOOP_RUN:
+            produced, failed = _loop(client, spec.handler, run)
+        else:
+            produced, failed = spec.batch(client, run)
     except Exception as exc:  # a bug must cost error replies, never the connection
         produced, failed = [_internal_error(client, spec, exc)] * len(run), len(run)
     elapsed = _perf_ns() - started
@@ -141,6 +144,22 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     if share >= server.observe_ns:
         for args in run:
             server.observe(client, spec, args, share)
+
+
+def _loop(client, handler, run):
+    """The run of a LOOP_RUN command: each command's own handler, no dispatch around it."""
+    blocking = client.server.blocking
+    replies = []
+    failed = 0
+    for args in run:
+        try:
+            replies.append(handler(client, args))
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+            failed += 1
+        if blocking.ready:  # a push serves blocked clients before the next command, as Redis
+            blocking.serve()
+    return replies, failed
 
 
 def _cross_protocol_attack(client):
