@@ -97,5 +97,12 @@ def test_set_strings_accounts_like_set():
     pairs = [(b"k%d" % i, b"v" * i) for i in range(0, 700, 7)] + [(b"k0", b"again")]
     for key, value in pairs:
         one.set(key, value)
-    many.set_strings(pairs)
+    many.set_strings([k for k, _ in pairs], [v for _, v in pairs])
+    assert many.memory == one.memory and many.data == one.data
+    one.set(b"k7", bytearray(b"raw"))  # a raw string (APPEND) being overwritten
+    many.set(b"k7", bytearray(b"raw"))
+    big = [(b"big%d" % i, b"x" * 5000) for i in range(3)] + [(b"k7", b"plain")]
+    for key, value in big:
+        one.set(key, value)
+    many.set_strings([k for k, _ in big], [v for _, v in big])
     assert many.memory == one.memory and many.data == one.data

@@ -111,8 +111,9 @@ def set_(client, args):
 @batched("set", 3)
 def set_run(client, run):
     """A run of plain `SET key value`: one store loop."""
-    client.db.set_strings([(args[1], args[2]) for args in run])
-    modified_many(client, [args[1] for args in run])
+    keys = [args[1] for args in run]
+    client.db.set_strings(keys, [args[2] for args in run])
+    modified_many(client, keys)
     return [OK] * len(run), 0
 
 
@@ -219,7 +220,7 @@ def mset(client, args):
     if len(args) % 2 == 0:
         raise CommandError(errors.wrong_arity("mset"))
     keys = args[1::2]
-    client.db.set_strings(zip(keys, args[2::2]))
+    client.db.set_strings(keys, args[2::2])
     modified_many(client, keys)
     return OK
 
@@ -233,7 +234,7 @@ def msetnx(client, args):
     keys = args[1::2]
     if any(db.lookup(key) is not None for key in keys):
         return 0
-    db.set_strings(zip(keys, args[2::2]))
+    db.set_strings(keys, args[2::2])
     modified_many(client, keys)
     return 1
 

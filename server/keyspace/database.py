@@ -7,7 +7,12 @@ Expired keys are removed lazily on access and by the active expiry cycle (expiry
 
 import time
 
-from .memory import BYTES_HEADER, DICT_SLOT, EXPIRE_SLOT, entry_size, value_size
+from itertools import compress, repeat
+from operator import is_, is_not
+
+from .memory import DICT_SLOT, EXPIRE_SLOT, costs_of, entry_size, value_size
+
+_BYTES_ONLY = {bytes}
 
 
 def now_ms() -> int:
@@ -76,33 +81,30 @@ class Database:
         if not keep_ttl and self.expires:
             self._drop_ttl(key)
 
-    def set_strings(self, pairs) -> int:
-        """MSET and runs of plain SETs: store (key, bytes value) pairs, dropping TTLs.
+    def set_strings(self, keys: list, values: list) -> None:
+        """MSET and runs of plain SETs: store `bytes` values (as parsed), dropping TTLs.
 
-        The same effect as set() per pair, with the size arithmetic for bytes done inline
-        because this is the write hot path. Returns the number of pairs stored."""
+        The same end state and accounting as set() per pair, done with C-level dict and map
+        operations because this is the write hot path: a later write to the same key wins,
+        sizes come from a table of rounded costs."""
         data, expires = self.data, self.expires
-        memory = 0
-        count = 0
-        for key, value in pairs:
-            old = data.get(key)
-            data[key] = value
-            size = BYTES_HEADER + len(value)
-            memory += (size + 15) & ~15 if size <= 512 else (size + 23) & ~15
-            if old is None:
-                size = BYTES_HEADER + len(key)
-                memory += DICT_SLOT + ((size + 15) & ~15 if size <= 512 else (size + 23) & ~15)
+        final = dict(zip(keys, values))
+        olds = list(map(data.get, final))
+        data.update(final)
+        memory = costs_of(map(len, final.values()))
+        if None in olds:
+            created = compress(final, map(is_, olds, repeat(None)))
+            memory += costs_of(map(len, created)) + DICT_SLOT * olds.count(None)
+        replaced = list(compress(olds, map(is_not, olds, repeat(None))))
+        if replaced:
+            if set(map(type, replaced)) == _BYTES_ONLY:
+                memory -= costs_of(map(len, replaced))
             else:
-                if type(old) is bytes:
-                    size = BYTES_HEADER + len(old)
-                    memory -= (size + 15) & ~15 if size <= 512 else (size + 23) & ~15
-                else:
-                    memory -= value_size(old)
-                if expires and key in expires:
-                    self._drop_ttl(key)
-            count += 1
+                memory -= sum(map(value_size, replaced))
         self.memory += memory
-        return count
+        if expires:
+            for key in expires.keys() & final.keys():
+                self._drop_ttl(key)
 
     def add(self, key: bytes, value) -> None:
         """Store a value for a key known to be absent."""

@@ -23,6 +23,20 @@ def string_size(value) -> int:
     return _rounded(sys.getsizeof(value))  # bytearray: header + over-allocated buffer
 
 
+# Rounded cost of a bytes object by payload length, for summing many sizes in C (map/sum).
+_COSTS = [_rounded(BYTES_HEADER + n) for n in range(4097)]
+
+
+def costs_of(lengths) -> int:
+    """Total string_size() of bytes objects with these payload lengths."""
+    lengths = list(lengths)
+    if not lengths:
+        return 0
+    if max(lengths) <= 4096:
+        return sum(map(_COSTS.__getitem__, lengths))
+    return sum(_rounded(BYTES_HEADER + n) for n in lengths)
+
+
 def value_size(value) -> int:
     kind = type(value)
     if kind is bytes:
