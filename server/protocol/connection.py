@@ -173,9 +173,12 @@ class Connection(asyncio.Protocol):
         if all(map(is_, replies, repeat(OK))):  # a run of writes: all +OK
             out.append(b"+OK\r\n" * len(replies))
             return
+        null = b"_\r\n" if resp3 else b"$-1\r\n"
         for reply in replies:
             if type(reply) is bytes:  # the common replies, encoded without a call
                 out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+            elif reply is None:
+                out.append(null)
             else:
                 encode_into(out, reply, resp3)
 
