@@ -68,3 +68,34 @@ def test_restore_options_and_errors(diff):
         d.check(*args)
     expected, actual = d.both("PTTL", "ttl")
     assert 90000 < actual <= 100000 and 90000 < expected <= 100000
+
+
+def test_stream_with_groups_restores_from_redis(servers):
+    ref, predis = (RawClient(s.port) for s in servers)
+    for client in (ref, predis):
+        client.call("FLUSHALL")
+    for i in range(1, 251):
+        fields = ("f", str(i)) if i % 7 else ("other", str(i), "extra", "x")
+        ref.call("XADD", "k", f"{i}-{i % 3}", *fields)
+    ref.call("XDEL", "k", "5-2", "6-0")
+    ref.call("XGROUP", "CREATE", "k", "g1", "0")
+    ref.call("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "3", "STREAMS", "k", ">")
+    ref.call("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "2", "STREAMS", "k", ">")
+    ref.call("XACK", "k", "g1", "1-1")
+    ref.call("XGROUP", "CREATE", "k", "g2", "$")
+    payload = ref.call("DUMP", "k")
+    assert predis.call("RESTORE", "k", "0", payload) == b"OK"
+    own = predis.call("DUMP", "k")
+    predis.call("RESTORE", "copy", "0", own)
+    commands = [lambda key: ("XRANGE", key, "-", "+"), lambda key: ("XLEN", key),
+                lambda key: ("XINFO", "GROUPS", key), lambda key: ("XPENDING", key, "g1")]
+    for key in ("k", "copy"):
+        for command in commands:
+            assert predis.call(*command(key)) == ref.call(*command("k")), command(key)
+        expected = ref.call("XINFO", "STREAM", "k")
+        actual = predis.call("XINFO", "STREAM", key)
+        for field in (b"length", b"last-generated-id", b"max-deleted-entry-id", b"entries-added",
+                      b"recorded-first-entry-id", b"groups", b"first-entry", b"last-entry"):
+            assert actual[actual.index(field) + 1] == expected[expected.index(field) + 1], field
+    ref.close()
+    predis.close()

@@ -166,3 +166,22 @@ def test_xread_block_wakes_on_xadd(servers):
         outcomes.append(results["w"])
         admin.close()
     assert outcomes[1] == outcomes[0]
+
+
+def test_group_lag_and_entries_read(diff23):
+    d = diff23
+    for i in (1, 2, 3):
+        d.check("XADD", "st", f"{i}-0", "f", "v")
+    d.check("XGROUP", "CREATE", "st", "gd", "$")
+    d.check("XGROUP", "CREATE", "st", "g0", "0")
+    d.check("XGROUP", "CREATE", "st", "g1", "1-0")
+    d.check("XGROUP", "CREATE", "st", "gr", "0", "ENTRIESREAD", "1")
+    d.check("XINFO", "GROUPS", "st")
+    d.check("XDEL", "st", "2-0")
+    d.check("XINFO", "GROUPS", "st")
+    d.check("XREADGROUP", "GROUP", "g0", "c", "STREAMS", "st", ">")
+    d.check("XREADGROUP", "GROUP", "gr", "c", "COUNT", "1", "STREAMS", "st", ">")
+    d.check("XINFO", "GROUPS", "st")
+    d.check("XADD", "st", "4-0", "f", "v")
+    d.check("XGROUP", "SETID", "st", "g1", "$")
+    d.check("XINFO", "GROUPS", "st")

@@ -1,9 +1,9 @@
 """Values <-> RDB object encodings (the part of an RDB file or DUMP payload after the type).
 
 Reading covers what Redis 2.x-7.2 write for strings, lists, sets, sorted sets and hashes:
-plain encodings, intsets, ziplists, listpacks, quicklists (v1 and v2). Writing uses the plain
-encodings (list, set, zset2, hash), which every Redis since 2.8 loads. Streams are not covered
-yet.
+plain encodings, intsets, ziplists, listpacks, quicklists (v1 and v2); streams are in
+streams.py. Writing uses the plain encodings (list, set, zset2, hash), which every Redis since
+2.8 loads, and Redis 7.2's stream encoding.
 """
 
 import struct
@@ -174,7 +174,9 @@ def read_object(kind: int, reader: Reader):
                      HASH_ZIPMAP: read_zipmap}[kind]
         return "hash", _pairs(reader_fn(reader.string()))
     if kind in STREAM_TYPES:
-        raise RDBError("stream values are not supported yet")
+        from .streams import read_stream
+
+        return "stream", read_stream(kind, reader)
     raise RDBError(f"unknown RDB type {kind}")
 
 
@@ -213,4 +215,8 @@ def write_object(kind: str, contents, compression: bool = True) -> bytes:
         pairs = list(contents)
         return (bytes([HASH]) + encode_length(len(pairs))
                 + b"".join(s(f) + s(v) for f, v in pairs))
+    if kind == "stream":
+        from .streams import write_stream
+
+        return write_stream(contents, compression)
     raise RDBError(f"cannot serialize {kind} values yet")

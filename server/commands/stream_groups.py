@@ -24,9 +24,7 @@ def _group(client, key, name, command_name: str):
 def _deliver_new(stream, group, consumer, count, noack, now):
     entries = stream.after(group.last_id, count)
     for stream_id, _ in entries:
-        group.last_id = stream_id
-        if group.entries_read != -1 or stream.first_id == stream_id:
-            group.entries_read = _entries_read_after(stream, group, stream_id)
+        _advance(stream, group, stream_id)
         if not noack:
             old = group.pel.get(stream_id)
             if old is not None:
@@ -36,11 +34,39 @@ def _deliver_new(stream, group, consumer, count, noack, now):
     return entries
 
 
-def _entries_read_after(stream, group, stream_id) -> int:
-    """Redis's counter of entries the group has read (valid when no gap makes it unknowable)."""
-    if group.entries_read == -1:
-        return stream.entries_added - stream.length + stream.ids.index(stream_id) + 1
-    return group.entries_read + 1
+def _advance(stream, group, stream_id) -> None:
+    """Move the group past `stream_id`, keeping Redis's logical read counter."""
+    if stream_id > group.last_id:
+        if group.entries_read != -1 and not _has_tombstones(stream, stream_id):
+            group.entries_read += 1
+        elif stream.entries_added:
+            group.entries_read = _estimate_read_counter(stream, stream_id)
+        group.last_id = stream_id
+
+
+def _has_tombstones(stream, start) -> bool:
+    """Is there a deleted entry at or after `start` (Redis's streamRangeHasTombstones)?"""
+    if not stream.length or stream.max_deleted == (0, 0):
+        return False
+    return start <= stream.max_deleted
+
+
+def _estimate_read_counter(stream, stream_id) -> int:
+    """Redis's streamEstimateDistanceFromFirstEverEntry: -1 when it cannot be known."""
+    if not stream.entries_added:
+        return 0
+    if not stream.length and stream_id <= stream.last_id:
+        return stream.entries_added
+    if stream_id == stream.last_id:
+        return stream.entries_added
+    if stream_id > stream.last_id:
+        return -1
+    if stream.max_deleted == (0, 0) or stream.max_deleted < stream.first_id:
+        if stream_id < stream.first_id:
+            return stream.entries_added - stream.length
+        if stream_id == stream.first_id:
+            return stream.entries_added - stream.length + 1
+    return -1
 
 
 def _history(stream, group, consumer, start, count):
@@ -343,8 +369,7 @@ def xgroup_create(client, args):
     if args[3] in stream.groups:
         raise CommandError("BUSYGROUP Consumer Group name already exists")
     start = _group_start(stream, args[4])
-    if entries_read is None:
-        entries_read = stream.entries_added if start == stream.last_id else -1
+    entries_read = -1 if entries_read is None else entries_read
     stream.groups[bytes(args[3])] = Group(bytes(args[3]), start, entries_read)
     modified(client, args[2], event="xgroup-create")
     return OK
@@ -356,8 +381,7 @@ def xgroup_setid(client, args):
     entries_read = _entries_read_option(args, 5)
     stream, group = _xgroup_target(client, args)
     group.last_id = _group_start(stream, args[4])
-    group.entries_read = entries_read if entries_read is not None else (
-        stream.entries_added if group.last_id == stream.last_id else -1)
+    group.entries_read = -1 if entries_read is None else entries_read
     modified(client, args[2], event="xgroup-setid")
     return OK
 
@@ -436,10 +460,13 @@ container("xinfo", -2, "", G, "A container for stream introspection commands.", 
 
 
 def _lag(stream: Stream, group: Group):
-    if group.entries_read == -1 or (stream.max_deleted > group.last_id
-                                    and stream.max_deleted != (0, 0)):
-        return None
-    return max(stream.entries_added - group.entries_read, 0)
+    """Redis's streamReplyWithCGLag: exact, estimated, or unknown (None)."""
+    if not stream.entries_added:
+        return 0
+    if group.entries_read != -1 and not _has_tombstones(stream, group.last_id):
+        return stream.entries_added - group.entries_read
+    estimate = _estimate_read_counter(stream, group.last_id)
+    return None if estimate == -1 else stream.entries_added - estimate
 
 
 def _group_info(stream, group):
@@ -482,7 +509,7 @@ def xinfo_stream(client, args):
     limit = None if count == 0 else count
     info["entries"] = [entry_reply(i, f) for i, f in stream.range((0, 0), MAX_ID, limit)]
     groups = []
-    for group in stream.groups.values():
+    for group in (stream.groups[name] for name in sorted(stream.groups)):
         entry = _group_info(stream, group)
         del entry["consumers"], entry["pending"]
         entry = {"name": group.name, "last-delivered-id": entry["last-delivered-id"],
@@ -508,7 +535,7 @@ def xinfo_groups(client, args):
     stream = _stream(client, args[2])
     if stream is None:
         raise CommandError(errors.NO_SUCH_KEY)
-    return [_group_info(stream, g) for g in stream.groups.values()]
+    return [_group_info(stream, stream.groups[name]) for name in sorted(stream.groups)]
 
 
 @command("consumers", 4, "readonly", (2, 2, 1), G, "Returns a list of the consumers in a "

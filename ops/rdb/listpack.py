@@ -1,0 +1,52 @@
+"""Writing listpacks (Redis's compact list encoding), for stream nodes in DUMP payloads.
+
+Integers use the smallest integer encoding; everything else is a string. Each entry is followed
+by its back-length, as the format requires for reverse iteration."""
+
+import struct
+
+
+def _backlen(size: int) -> bytes:
+    if size <= 127:
+        return bytes([size])
+    if size < 16383:
+        return bytes([size >> 7, (size & 127) | 128])
+    if size < 2097151:
+        return bytes([size >> 14, ((size >> 7) & 127) | 128, (size & 127) | 128])
+    if size < 268435455:
+        return bytes([size >> 21, ((size >> 14) & 127) | 128, ((size >> 7) & 127) | 128,
+                      (size & 127) | 128])
+    return bytes([size >> 28, ((size >> 21) & 127) | 128, ((size >> 14) & 127) | 128,
+                  ((size >> 7) & 127) | 128, (size & 127) | 128])
+
+
+def _encode_int(n: int) -> bytes:
+    if 0 <= n <= 127:
+        return bytes([n])
+    if -4096 <= n <= 4095:
+        raw = n & 0x1FFF
+        return bytes([0xC0 | (raw >> 8), raw & 0xFF])
+    for code, width in ((0xF1, 2), (0xF2, 3), (0xF3, 4), (0xF4, 8)):
+        if -(1 << (8 * width - 1)) <= n < 1 << (8 * width - 1):
+            return bytes([code]) + n.to_bytes(width, "little", signed=True)
+    raise OverflowError(n)
+
+
+def _encode_string(data: bytes) -> bytes:
+    n = len(data)
+    if n < 64:
+        return bytes([0x80 | n]) + data
+    if n < 4096:
+        return bytes([0xE0 | (n >> 8), n & 0xFF]) + data
+    return b"\xf0" + struct.pack("<I", n) + data
+
+
+def build_listpack(elements) -> bytes:
+    body = bytearray()
+    count = 0
+    for element in elements:
+        encoded = _encode_int(element) if isinstance(element, int) else _encode_string(element)
+        body += encoded + _backlen(len(encoded))
+        count += 1
+    total = 6 + len(body) + 1
+    return struct.pack("<IH", total, min(count, 65535)) + bytes(body) + b"\xff"
