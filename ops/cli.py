@@ -33,10 +33,15 @@ async def _serve(config) -> None:
     data_dir = config["dir"]
     os.makedirs(data_dir, exist_ok=True)
     server = PredisServer(config)
+    try:
+        server.load_snapshot_at_start()
+    except (OSError, ValueError) as exc:  # RDBError is a ValueError
+        sys.stderr.write(f"\n*** FATAL: the snapshot could not be loaded: {exc}\n")
+        sys.exit(1)
     await server.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, server.request_shutdown)
+        loop.add_signal_handler(sig, server.signal_shutdown)
     await server.serve_until_shutdown()
 
 

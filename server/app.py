@@ -44,6 +44,20 @@ class ServerStats:
         self.__init__()
 
 
+class PersistenceState:
+    """What INFO persistence reports about snapshots."""
+
+    def __init__(self):
+        self.child_pid = 0
+        self.child_started = 0.0
+        self.dirty_at_fork = 0
+        self.last_status = "ok"
+        self.saves = 0
+        self.last_duration = -1
+        self.loaded = {"keys_loaded": 0, "keys_expired": 0}
+        self.scheduled = False  # BGSAVE SCHEDULE while a child runs
+
+
 class ClientRegistry:
     def __init__(self):
         self.by_id: dict = {}
@@ -116,6 +130,8 @@ class PredisServer:
         self.watches = WatchRegistry(self)
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self)
+        self.persistence = PersistenceState()
+        self._save_on_exit = False
         self.scripts: dict = {}  # sha1 -> compiled Lua function
         self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
         self.functions: dict = {}  # function name -> Library
@@ -279,10 +295,101 @@ class PredisServer:
         self.libraries.clear()
         self.functions.clear()
 
+    # -- snapshots (RDB) ------------------------------------------------------------------
     def save_snapshot(self) -> bool:
-        """Persistence arrives with the durability issue; until then a requested save fails."""
-        self.log.warning("save_unavailable", reason="RDB persistence is not implemented yet")
-        return False
+        """SAVE: write the snapshot in this process (the loop waits, as Redis's SAVE)."""
+        from ops.snapshot import snapshot_path, write_snapshot
+
+        started = time.monotonic()
+        try:
+            keys = write_snapshot(self, snapshot_path(self.config))
+        except (OSError, ValueError) as exc:
+            self.persistence.last_status = "err"
+            self.log.warning("save_failed", error=str(exc))
+            return False
+        self._saved(started, self.keyspace.dirty)
+        self.log.info("save_done", keys=keys, seconds=round(time.monotonic() - started, 3))
+        return True
+
+    def background_save(self) -> bool:
+        """BGSAVE: fork; the child writes the snapshot while the parent keeps serving."""
+        from ops.snapshot import snapshot_path, write_snapshot
+
+        if self.persistence.child_pid:
+            return False
+        dirty_at_fork = self.keyspace.dirty
+        pid = os.fork()
+        if pid == 0:  # the child: write and leave without running any parent cleanup
+            status = 1
+            try:
+                write_snapshot(self, snapshot_path(self.config))
+                status = 0
+            finally:
+                os._exit(status)
+        self.persistence.child_pid = pid
+        self.persistence.child_started = time.monotonic()
+        self.persistence.dirty_at_fork = dirty_at_fork
+        self.log.info("bgsave_started", pid=pid)
+        return True
+
+    def _check_background_save(self) -> None:
+        state = self.persistence
+        if not state.child_pid:
+            return
+        pid, status = os.waitpid(state.child_pid, os.WNOHANG)
+        if pid == 0:
+            return
+        state.child_pid = 0
+        if state.scheduled:
+            state.scheduled = False
+            self.loop.call_soon(self.background_save)
+        if os.waitstatus_to_exitcode(status) == 0:
+            self._saved(state.child_started, state.dirty_at_fork)
+            self.log.info("bgsave_done")
+        else:
+            state.last_status = "err"
+            self.log.warning("bgsave_failed", status=status)
+
+    def _saved(self, started: float, dirty_included: int) -> None:
+        state = self.persistence
+        self.keyspace.dirty -= dirty_included
+        self.lastsave = int(time.time())
+        state.last_status = "ok"
+        state.saves += 1
+        state.last_duration = int(time.monotonic() - started)
+
+    def _maybe_save_on_schedule(self) -> None:
+        """`save <seconds> <changes>` points, checked by the cron as Redis's serverCron does."""
+        points = self.config["save"]
+        if not points or self.persistence.child_pid:
+            return
+        elapsed = time.time() - self.lastsave
+        for seconds, changes in points:
+            if self.keyspace.dirty >= changes and elapsed >= seconds:
+                self.background_save()
+                return
+
+    def load_snapshot_at_start(self) -> None:
+        from ops.snapshot import load_snapshot, snapshot_path
+
+        path = snapshot_path(self.config)
+        if not os.path.exists(path):
+            return
+        started = time.monotonic()
+        counts = load_snapshot(self, path)  # a damaged file stops the start, as in Redis
+        self.persistence.loaded = counts
+        self.log.info("snapshot_loaded", path=path, seconds=round(time.monotonic() - started, 3),
+                      **counts)
+
+    def restore_libraries(self, codes: list) -> None:
+        """Function libraries read from a snapshot."""
+        if not codes:
+            return
+        from .commands.scripting import function_load
+
+        loader = Client(self, None, 0)
+        for code in codes:
+            function_load(loader, [b"FUNCTION", b"LOAD", b"REPLACE", code])
 
     def on_client_gone(self, client) -> None:
         self.pubsub.drop_client(client)
@@ -353,6 +460,8 @@ class PredisServer:
             self.expiry.run(hz, self.config["active-expire-effort"])
             self._close_idle_clients()
             self.pause.check_deadline()
+            self._check_background_save()
+            self._maybe_save_on_schedule()
         finally:
             if self.shutdown_event is not None and not self.shutdown_event.is_set():
                 self._schedule_cron()
@@ -371,13 +480,25 @@ class PredisServer:
         await self.shutdown_event.wait()
         await self.close()
 
-    def request_shutdown(self):
+    def request_shutdown(self, save_on_exit: bool = False):
+        """Stop serving; with save_on_exit (SIGTERM/SIGINT and save points set, as Redis's
+        shutdown-on-sig* default) the snapshot is written before the process leaves."""
+        self._save_on_exit = save_on_exit
         if self.shutdown_event is not None:
             self.shutdown_event.set()
+
+    def signal_shutdown(self):
+        self.log.warning("shutdown_signal_received")
+        self.request_shutdown(save_on_exit=bool(self.config["save"]))
 
     async def close(self):
         if self._cron_handle is not None:
             self._cron_handle.cancel()
+        if self._save_on_exit:
+            self.save_snapshot()
+        if self.persistence.child_pid:  # do not leave a half-written temp file behind
+            os.kill(self.persistence.child_pid, 9)
+            os.waitpid(self.persistence.child_pid, 0)
         for srv in self.listeners:
             srv.close()
         for client in self.clients:

@@ -40,7 +40,7 @@ class Client:
         self.soft_limit_since = None  # when output first passed the pubsub soft limit
         self.flags = set()
         self.blocked = None  # what the client waits on, for CLIENT LIST / UNBLOCK
-        transport = connection.transport if connection is not None else None
+        transport = connection.transport if connection is not None else None  # None: internal
         peer = transport.get_extra_info("peername") if transport else None
         sock = transport.get_extra_info("sockname") if transport else None
         socket_obj = transport.get_extra_info("socket") if transport else None

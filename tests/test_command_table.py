@@ -5,7 +5,7 @@ from server.command_table import TABLE, acl_categories
 
 KNOWN_FLAGS = {"write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking",
                "loading", "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth",
-               "may_replicate", "sentinel", "no_multi", "allow_busy"}
+               "may_replicate", "sentinel", "no_multi", "allow_busy", "no_async_loading"}
 
 
 def test_every_command_is_well_formed():

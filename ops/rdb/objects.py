@@ -195,7 +195,7 @@ def _read_list(kind: int, reader: Reader) -> list:
 
 
 # -- writing ------------------------------------------------------------------------------------
-def write_object(kind: str, contents, compression: bool = True) -> bytes:
+def write_object(kind: str, contents, compression: bool = True, version: int = 11) -> bytes:
     """Type byte + encoding for 'string' (bytes), 'list'/'set' (bytes items),
     'zset' ((member, score) pairs) and 'hash' ((field, value) pairs)."""
     def s(data):
@@ -218,5 +218,5 @@ def write_object(kind: str, contents, compression: bool = True) -> bytes:
     if kind == "stream":
         from .streams import write_stream
 
-        return write_stream(contents, compression)
+        return write_stream(contents, compression, version)
     raise RDBError(f"cannot serialize {kind} values yet")

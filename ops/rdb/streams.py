@@ -94,9 +94,11 @@ def _node_entries(master, items: list) -> list:
     return out
 
 
-def write_stream(description: dict, compression: bool = True) -> bytes:
-    """Type byte + encoding (STREAM_LISTPACKS_3, as Redis 7.2 writes)."""
-    out = bytearray([STREAM_LISTPACKS_3])
+def write_stream(description: dict, compression: bool = True, version: int = 11) -> bytes:
+    """Type byte + encoding: STREAM_LISTPACKS_3 as Redis 7.2 writes (RDB 11), or
+    STREAM_LISTPACKS_2 (no consumer active-time) for RDB 10 readers."""
+    v3 = version >= 11
+    out = bytearray([STREAM_LISTPACKS_3 if v3 else STREAM_LISTPACKS_2])
     entries = description["entries"]
     nodes = [entries[i:i + NODE_ENTRIES] for i in range(0, len(entries), NODE_ENTRIES)]
     out += encode_length(len(nodes))
@@ -132,7 +134,9 @@ def write_stream(description: dict, compression: bool = True) -> bytes:
         out += encode_length(len(group["consumers"]))
         for consumer in group["consumers"]:
             out += encode_string(consumer["name"], compression)
-            out += struct.pack("<qq", consumer["seen"], consumer["active"])
+            out += struct.pack("<q", consumer["seen"])
+            if v3:
+                out += struct.pack("<q", consumer["active"])
             out += encode_length(len(consumer["pending"]))
             for stream_id in consumer["pending"]:
                 out += struct.pack(">QQ", *stream_id)

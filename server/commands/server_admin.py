@@ -29,6 +29,34 @@ def time_(client, args):
     return [b"%d" % (now // 1_000_000), b"%d" % (now % 1_000_000)]
 
 
+@command("save", 1, "admin noscript no_async_loading no_multi", (0, 0, 0), G, "Synchronously "
+         "saves the database(s) to disk.")
+def save(client, args):
+    server = client.server
+    if server.persistence.child_pid:
+        raise CommandError("ERR Background save already in progress")
+    if not server.save_snapshot():
+        raise CommandError("ERR")
+    return OK
+
+
+@command("bgsave", -1, "admin noscript no_async_loading", (0, 0, 0), G, "Asynchronously saves "
+         "the database(s) to disk.")
+def bgsave(client, args):
+    schedule = len(args) == 2 and lower(args[1]) == b"schedule"
+    if len(args) > 2 or (len(args) == 2 and not schedule):
+        raise CommandError(errors.SYNTAX)
+    server = client.server
+    if server.persistence.child_pid:
+        if schedule:
+            server.persistence.scheduled = True
+            return SimpleString("Background saving scheduled")
+        raise CommandError("ERR Background save already in progress")
+    if not server.background_save():
+        raise CommandError("ERR Background save failed")
+    return SimpleString("Background saving started")
+
+
 @command("lastsave", 1, "loading stale fast", (0, 0, 0), G, "Returns the Unix timestamp of the "
          "last successful save to disk.", categories="@admin @dangerous")
 def lastsave(client, args):
@@ -128,6 +156,8 @@ def debug(client, args):
         # Redis's DEBUG SLEEP blocks the whole server; so does this one, deliberately.
         time.sleep(to_float(args[2]))
         return OK
+    if sub == b"reload" and len(args) <= 4:
+        return _debug_reload(client, args[2:])
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
@@ -149,6 +179,26 @@ def debug(client, args):
                 "HELP", "    Print this help."]
     raise CommandError(
         f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+
+
+def _debug_reload(client, options):
+    """DEBUG RELOAD [NOSAVE] [NOFLUSH]: save, empty the keyspace, load the snapshot back."""
+    from ops.snapshot import load_snapshot, snapshot_path
+
+    words = {lower(o) for o in options}
+    if not words <= {b"nosave", b"noflush", b"merge"}:
+        raise CommandError(errors.SYNTAX)
+    server = client.server
+    if b"nosave" not in words and not server.save_snapshot():
+        raise CommandError("ERR Error trying to save the DB")
+    if b"noflush" not in words:
+        server.keyspace.flushall()
+        server.flush_functions()
+    try:
+        load_snapshot(server, snapshot_path(server.config))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"ERR Error trying to load the RDB dump: {exc}") from None
+    return OK
 
 
 # -- MEMORY -------------------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""RDB snapshots: files written by redis-server load into Predis; Predis's own files survive a
+restart (SAVE, BGSAVE, SHUTDOWN SAVE, DEBUG RELOAD); a file Predis writes in RDB 10 form loads
+into the reference redis-server 7.0 with the same contents."""
+
+import os
+import shutil
+import tempfile
+import time
+
+from .conftest import numeric
+from .rawclient import RawClient
+from .servers import free_port, redis_server_binary, ServerProcess, start_predis
+
+FILL = [
+    ("SET", "s", "hello"), ("SET", "n", "12345"), ("SET", "big", "x" * 5000),
+    ("SET", "ttl", "v", "PX", "3600000"), ("RPUSH", "l", "a", "b", "c"),
+    ("SADD", "ints", "1", "2", "3"), ("SADD", "words", "x", "y"),
+    ("ZADD", "z", "1.5", "a", "2", "b"), ("HSET", "h", "f", "v", "g", "w"),
+    ("XADD", "st", "1-1", "f", "v"), ("XGROUP", "CREATE", "st", "g", "0"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "st", ">"),
+    ("SELECT", "3"), ("SET", "in3", "three"), ("SELECT", "0"),
+    ("FUNCTION", "LOAD", "#!lua name=snaplib\nredis.register_function('snapf', "
+                         "function() return 'snap' end)"),
+]
+PROBES = [("GET", "s"), ("GET", "n"), ("STRLEN", "big"), ("TYPE", "ttl"),
+          ("LRANGE", "l", "0", "-1"), ("SMEMBERS", "ints"), ("SMEMBERS", "words"),
+          ("ZRANGE", "z", "0", "-1", "WITHSCORES"), ("HGETALL", "h"), ("XRANGE", "st", "-", "+"),
+          ("XPENDING", "st", "g"), ("FCALL", "snapf", "0"), ("DBSIZE",)]
+
+
+def _state(client):
+    out = [numeric(sorted(r) if isinstance(r, list) and c[0] in ("SMEMBERS", "HGETALL") else r)
+           for c in PROBES for r in [client.call(*c)]]
+    client.call("SELECT", "3")
+    out.append(client.call("GET", "in3"))
+    client.call("SELECT", "0")
+    pttl = client.call("PTTL", "ttl")
+    out.append(3500000 < pttl <= 3600000)
+    return out
+
+
+def _fill(client):
+    for command in FILL:
+        client.call(*command)
+
+
+def _start_redis_in(workdir):
+    port = free_port()
+    argv = [redis_server_binary(), "--port", str(port), "--dir", workdir, "--bind", "127.0.0.1",
+            "--appendonly", "no", "--save", "", "--protected-mode", "no"]
+    return ServerProcess(argv, port, workdir)
+
+
+def _start_predis_in(workdir):
+    server = start_predis(["--dir", workdir])
+    return server
+
+
+def test_redis_rdb_loads_into_predis():
+    workdir = tempfile.mkdtemp(prefix="rdb-from-redis-")
+    redis_server = _start_redis_in(workdir)
+    ref = RawClient(redis_server.port)
+    _fill(ref)
+    assert ref.call("SAVE") == b"OK"
+    expected = _state(ref)
+    ref.close()
+    redis_server.stop()
+    predis = _start_predis_in(workdir)
+    client = RawClient(predis.port)
+    assert _state(client) == expected
+    info = client.call("INFO", "persistence")
+    assert b"rdb_last_load_keys_loaded:11" in info
+    client.close()
+    predis.stop()
+
+
+def test_predis_snapshots_survive_restart_save_bgsave_shutdown():
+    workdir = tempfile.mkdtemp(prefix="rdb-predis-")
+    predis = _start_predis_in(workdir)
+    client = RawClient(predis.port)
+    _fill(client)
+    expected = _state(client)
+    before = client.call("LASTSAVE")
+    time.sleep(1.1)
+    assert client.call("BGSAVE") == b"Background saving started"
+    for _ in range(100):
+        if b"rdb_bgsave_in_progress:0" in client.call("INFO", "persistence"):
+            break
+        time.sleep(0.05)
+    assert client.call("LASTSAVE") > before
+    assert b"rdb_last_bgsave_status:ok" in client.call("INFO", "persistence")
+    client.call("SET", "after-bgsave", "1")
+    assert client.call("DEBUG", "RELOAD") == b"OK"
+    assert client.call("GET", "after-bgsave") == b"1"
+    client.call("DEL", "after-bgsave")
+    assert _state(client) == expected
+    client.send_raw(b"SHUTDOWN SAVE\r\n")
+    assert client.read_all_until_close() == b""
+    predis.proc.wait(10)
+    predis.stop()
+    again = _start_predis_in(workdir)
+    client = RawClient(again.port)
+    assert _state(client) == expected
+    assert client.call("SAVE") == b"OK"
+    client.close()
+    again.stop()
+
+
+def test_rdb10_file_from_predis_loads_into_redis_7_0():
+    from ops.snapshot import write_snapshot
+    from tests.fakes import connect, make_server
+
+    server = make_server()
+    conn, transport = connect(server)
+    for command in FILL:
+        conn.data_received(b"*%d\r\n" % len(command) + b"".join(
+            b"$%d\r\n%b\r\n" % (len(a.encode()), a.encode()) for a in command))
+    workdir = tempfile.mkdtemp(prefix="rdb10-")
+    write_snapshot(server, os.path.join(workdir, "dump.rdb"), version=10)
+    # The same data in a live Predis gives the expected state to compare with.
+    reference_dir = tempfile.mkdtemp(prefix="rdb10-expected-")
+    shutil.copy(os.path.join(workdir, "dump.rdb"), reference_dir)
+    predis = _start_predis_in(reference_dir)
+    expected = _state(RawClient(predis.port))
+    predis.stop()
+    redis_server = _start_redis_in(workdir)
+    assert _state(RawClient(redis_server.port)) == expected
+    redis_server.stop()

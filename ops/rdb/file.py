@@ -1,0 +1,102 @@
+"""RDB snapshot files: write (version 11, or 10 for older readers) and read (versions 1-11).
+
+Layout: 'REDIS' + 4-digit version, AUX fields, function libraries, then per database a
+SELECTDB and RESIZEDB opcode and its keys (an optional EXPIRETIME_MS, the type byte, the key, the
+value encoding), and EOF with a CRC-64 of everything before it.
+"""
+
+import struct
+
+from .codec import RDBError, Reader, encode_length, encode_string
+from .crc64 import crc64
+from .objects import read_object, write_object
+
+OP_FUNCTION2, OP_FUNCTION_OLD, OP_MODULE_AUX = 245, 246, 247
+OP_IDLE, OP_FREQ, OP_AUX, OP_RESIZEDB = 248, 249, 250, 251
+OP_EXPIRETIME_MS, OP_EXPIRETIME, OP_SELECTDB, OP_EOF = 252, 253, 254, 255
+MODULE_TYPES = (6, 7)
+
+
+class RDBWriter:
+    """Streams an RDB file to a binary file object, keeping the running checksum."""
+
+    def __init__(self, handle, version: int = 11, compression: bool = True,
+                 checksum: bool = True):
+        self.handle = handle
+        self.version = version
+        self.compression = compression
+        self.checksum = checksum
+        self.crc = 0
+        self._write(b"REDIS%04d" % version)
+
+    def _write(self, data: bytes) -> None:
+        if self.checksum:
+            self.crc = crc64(data, self.crc)
+        self.handle.write(data)
+
+    def aux(self, name: bytes, value: bytes) -> None:
+        self._write(bytes([OP_AUX]) + encode_string(name, False) + encode_string(value, False))
+
+    def function(self, code: bytes) -> None:
+        self._write(bytes([OP_FUNCTION2]) + encode_string(code, self.compression))
+
+    def select(self, index: int, keys: int, expires: int) -> None:
+        self._write(bytes([OP_SELECTDB]) + encode_length(index) + bytes([OP_RESIZEDB])
+                    + encode_length(keys) + encode_length(expires))
+
+    def key(self, key: bytes, kind: str, contents, expire_ms=None) -> None:
+        record = write_object(kind, contents, self.compression, self.version)
+        head = b"" if expire_ms is None else bytes([OP_EXPIRETIME_MS]) + struct.pack("<q",
+                                                                                    expire_ms)
+        self._write(head + record[:1] + encode_string(key, self.compression) + record[1:])
+
+    def finish(self) -> None:
+        self._write(bytes([OP_EOF]))
+        self.handle.write(struct.pack("<Q", self.crc if self.checksum else 0))
+
+
+def read_rdb(data: bytes, max_version: int = 11):
+    """Yield ('aux', name, value), ('function', code) and
+    ('key', db, key, kind, contents, expire_ms) in file order; RDBError if it is damaged."""
+    if data[:5] != b"REDIS" or not data[5:9].isdigit():
+        raise RDBError("Wrong signature trying to load DB from file")
+    version = int(data[5:9])
+    if not 1 <= version <= max_version:
+        raise RDBError(f"Can't handle RDB format version {version}")
+    reader = Reader(data)
+    reader.pos = 9
+    db = 0
+    expire_ms = None
+    while True:
+        opcode = reader.byte()
+        if opcode == OP_EOF:
+            if version >= 5:
+                stored = struct.unpack("<Q", reader.take(8))[0]
+                if stored and crc64(data[:reader.pos - 8]) != stored:
+                    raise RDBError("Wrong RDB checksum")
+            return
+        if opcode == OP_AUX:
+            yield ("aux", reader.string(), reader.string())
+        elif opcode == OP_SELECTDB:
+            db = reader.length()[0]
+        elif opcode == OP_RESIZEDB:
+            reader.length()
+            reader.length()
+        elif opcode == OP_EXPIRETIME_MS:
+            expire_ms = struct.unpack("<q", reader.take(8))[0]
+        elif opcode == OP_EXPIRETIME:
+            expire_ms = struct.unpack("<i", reader.take(4))[0] * 1000
+        elif opcode == OP_IDLE:
+            reader.length()
+        elif opcode == OP_FREQ:
+            reader.byte()
+        elif opcode == OP_FUNCTION2:
+            yield ("function", reader.string())
+        elif opcode in (OP_FUNCTION_OLD, OP_MODULE_AUX) or opcode in MODULE_TYPES:
+            raise RDBError(f"the file holds module data (opcode {opcode}), which Predis cannot "
+                           "load")
+        else:
+            key = reader.string()
+            kind, contents = read_object(opcode, reader)
+            yield ("key", db, key, kind, contents, expire_ms)
+            expire_ms = None

@@ -1,0 +1,88 @@
+"""Values <-> plain descriptions (type name + lists, pairs, dicts) that the RDB codec in
+ops/rdb reads and writes; shared by DUMP/RESTORE and snapshot files."""
+
+from ops.rdb.codec import RDBError
+
+from .containers import Hash, List, Set, ZSet
+from .database import type_name
+from .stream import Group, PendingEntry, Stream
+
+
+def describe(value):
+    """(type name, plain contents) of a value, as ops.rdb.objects.write_object takes them."""
+    kind = type_name(value)
+    if kind == "string":
+        return kind, bytes(value)
+    if kind == "list":
+        return kind, list(value.items)
+    if kind == "set":
+        return kind, list(value.members)
+    if kind == "zset":
+        return kind, [(member, score) for score, member in value.order]
+    if kind == "hash":
+        return kind, list(value.fields.items())
+    return kind, _stream_description(value)
+
+
+def _stream_description(stream) -> dict:
+    groups = []
+    for group in stream.groups.values():
+        groups.append({
+            "name": group.name, "last_id": group.last_id, "entries_read": group.entries_read,
+            "pel": [(stream_id, entry.delivery_time, entry.delivery_count)
+                    for stream_id, entry in sorted(group.pel.items())],
+            "consumers": [{"name": c.name, "seen": c.seen_time, "active": c.active_time,
+                           "pending": sorted(c.pending)} for c in group.consumers.values()],
+        })
+    return {"entries": [(i, stream.entries[i]) for i in stream.ids],
+            "length": stream.length, "last_id": stream.last_id, "first_id": stream.first_id,
+            "max_deleted": stream.max_deleted, "entries_added": stream.entries_added,
+            "groups": groups}
+
+
+def _stream_from(description: dict):
+    stream = Stream()
+    for stream_id, fields in description["entries"]:
+        stream.add(stream_id, [bytes(f) for f in fields])
+    stream.last_id = description["last_id"]
+    stream.first_id = description.get("first_id", stream.first_id)
+    stream.max_deleted = description.get("max_deleted", (0, 0))
+    stream.entries_added = description.get("entries_added", stream.length)
+    for spec in description["groups"]:
+        group = Group(spec["name"], spec["last_id"], spec["entries_read"])
+        for consumer_spec in spec["consumers"]:
+            consumer = group.consumer(consumer_spec["name"])
+            consumer.seen_time, consumer.active_time = consumer_spec["seen"], consumer_spec["active"]
+            for stream_id in consumer_spec["pending"]:
+                consumer.pending[stream_id] = None
+        owners = {i: c for c in group.consumers.values() for i in c.pending}
+        for stream_id, delivery_time, delivery_count in spec["pel"]:
+            owner = owners.get(stream_id)
+            if owner is None:
+                raise RDBError("pending entry without a consumer")
+            group.pel[stream_id] = PendingEntry(owner, delivery_time, delivery_count)
+        stream.groups[group.name] = group
+    return stream
+
+
+def build(kind: str, contents):
+    """The value for (type name, plain contents) read by ops.rdb.objects.read_object."""
+    if kind == "string":
+        return contents
+    if kind == "list":
+        return List(contents)
+    if kind == "set":
+        return Set.of(contents)
+    if kind == "zset":
+        z = ZSet()
+        for member, score in contents:
+            z.add(member, score)
+        return z
+    if kind == "stream":
+        return _stream_from(contents)
+    h = Hash()
+    for field, value in contents:
+        h.set(field, value)
+    return h
+
+
