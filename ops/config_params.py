@@ -100,7 +100,7 @@ PARAMS = [
     _s("aof_rewrite_cpulist", immutable=True),
     _s("bgsave_cpulist", immutable=True),
     # snapshotting (RDB) and AOF
-    Param("save", "save", ""),
+    Param("save", "save", "3600 1 300 100 60 10000"),
     _b("stop-writes-on-bgsave-error", "yes"),
     _b("rdbcompression", "yes"),
     _b("rdbchecksum", "yes"),
