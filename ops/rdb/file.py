@@ -27,12 +27,21 @@ class RDBWriter:
         self.compression = compression
         self.checksum = checksum
         self.crc = 0
+        self._buffer = bytearray()
         self._write(b"REDIS%04d" % version)
 
     def _write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= 1 << 20:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Checksum and write what is buffered (large chunks keep the CRC loop compiled-fast)."""
+        chunk = bytes(self._buffer)
+        self._buffer.clear()
         if self.checksum:
-            self.crc = crc64(data, self.crc)
-        self.handle.write(data)
+            self.crc = crc64(chunk, self.crc)
+        self.handle.write(chunk)
 
     def aux(self, name: bytes, value: bytes) -> None:
         self._write(bytes([OP_AUX]) + encode_string(name, False) + encode_string(value, False))
@@ -52,6 +61,7 @@ class RDBWriter:
 
     def finish(self) -> None:
         self._write(bytes([OP_EOF]))
+        self._flush()
         self.handle.write(struct.pack("<Q", self.crc if self.checksum else 0))
 
 
