@@ -203,6 +203,8 @@ PARAMS = [
     _b("latency-tracking", "yes"),
     Param("latency-tracking-info-percentiles", "percentiles", "50 99 99.9"),
     Param("notify-keyspace-events", "notify", ""),
+    # Predis: start from this RDB file (an ElastiCache backup) instead of dir/dbfilename
+    _s("import-rdb", immutable=True),
     # shutdown
     _f("shutdown-on-sigint", "default", "default save nosave now force"),
     _f("shutdown-on-sigterm", "default", "default save nosave now force"),

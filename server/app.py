@@ -372,8 +372,10 @@ class PredisServer:
     def load_snapshot_at_start(self) -> None:
         from ops.snapshot import load_snapshot, snapshot_path
 
-        path = snapshot_path(self.config)
+        path = self.config["import-rdb"] or snapshot_path(self.config)
         if not os.path.exists(path):
+            if self.config["import-rdb"]:
+                raise OSError(f"--import-rdb file not found: {path}")
             return
         started = time.monotonic()
         counts = load_snapshot(self, path)  # a damaged file stops the start, as in Redis
