@@ -67,7 +67,7 @@ class Differ:
     def both(self, *args):
         return as_72(self.ref.call(*args)), self.predis.call(*args)
 
-    def check(self, *args):
+    def assert_same(self, *args):
         expected, actual = self.both(*args)
         assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
         return actual

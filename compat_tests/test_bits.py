@@ -4,19 +4,19 @@ import pytest
 
 
 def test_setbit_getbit(diff):
-    diff.check("SETBIT", "b", 7, 1)
-    diff.check("SETBIT", "b", 7, 0)
-    diff.check("SETBIT", "b", 100, 1)
-    diff.check("GET", "b")
-    diff.check("GETBIT", "b", 100)
-    diff.check("GETBIT", "b", 101)
-    diff.check("GETBIT", "b", 100000)
-    diff.check("GETBIT", "missing", 3)
-    diff.check("SETBIT", "b", -1, 1)
-    diff.check("SETBIT", "b", 1, 2)
-    diff.check("SETBIT", "b", "x", 1)
-    diff.check("SETBIT", "b", 4294967296, 1)
-    diff.check("GETBIT", "b", -1)
+    diff.assert_same("SETBIT", "b", 7, 1)
+    diff.assert_same("SETBIT", "b", 7, 0)
+    diff.assert_same("SETBIT", "b", 100, 1)
+    diff.assert_same("GET", "b")
+    diff.assert_same("GETBIT", "b", 100)
+    diff.assert_same("GETBIT", "b", 101)
+    diff.assert_same("GETBIT", "b", 100000)
+    diff.assert_same("GETBIT", "missing", 3)
+    diff.assert_same("SETBIT", "b", -1, 1)
+    diff.assert_same("SETBIT", "b", 1, 2)
+    diff.assert_same("SETBIT", "b", "x", 1)
+    diff.assert_same("SETBIT", "b", 4294967296, 1)
+    diff.assert_same("GETBIT", "b", -1)
 
 
 @pytest.mark.parametrize("args", [
@@ -25,8 +25,8 @@ def test_setbit_getbit(diff):
     [1, 17, "BIT"], [-5, -5, "BIT"],
 ])
 def test_bitcount(diff, args):
-    diff.check("SET", "s", "foobar")
-    diff.check("BITCOUNT", "s", *args)
+    diff.assert_same("SET", "s", "foobar")
+    diff.assert_same("BITCOUNT", "s", *args)
 
 
 @pytest.mark.parametrize("args", [
@@ -34,26 +34,26 @@ def test_bitcount(diff, args):
     [1, -1], [0, 3, 2], [2], [1, "a"], [1, 0, -1, "FOO"], [0, 0, -1, "BIT"],
 ])
 def test_bitpos(diff, args):
-    diff.check("SET", "s", b"\xff\xf0\x00")
-    diff.check("BITPOS", "s", *args)
-    diff.check("SET", "ones", b"\xff\xff\xff")
-    diff.check("BITPOS", "ones", *args)
-    diff.check("BITPOS", "missing", *args[:1])
+    diff.assert_same("SET", "s", b"\xff\xf0\x00")
+    diff.assert_same("BITPOS", "s", *args)
+    diff.assert_same("SET", "ones", b"\xff\xff\xff")
+    diff.assert_same("BITPOS", "ones", *args)
+    diff.assert_same("BITPOS", "missing", *args[:1])
 
 
 def test_bitop(diff):
-    diff.check("SET", "a", "foobar")
-    diff.check("SET", "b", "abcdef")
-    diff.check("SET", "c", "xy")
+    diff.assert_same("SET", "a", "foobar")
+    diff.assert_same("SET", "b", "abcdef")
+    diff.assert_same("SET", "c", "xy")
     for op in ("AND", "OR", "XOR"):
-        diff.check("BITOP", op, "dest", "a", "b", "c")
-        diff.check("GET", "dest")
-    diff.check("BITOP", "NOT", "dest", "a")
-    diff.check("GET", "dest")
-    diff.check("BITOP", "NOT", "dest", "a", "b")
-    diff.check("BITOP", "NAND", "dest", "a", "b")
-    diff.check("BITOP", "AND", "dest", "m1", "m2")
-    diff.check("EXISTS", "dest")
+        diff.assert_same("BITOP", op, "dest", "a", "b", "c")
+        diff.assert_same("GET", "dest")
+    diff.assert_same("BITOP", "NOT", "dest", "a")
+    diff.assert_same("GET", "dest")
+    diff.assert_same("BITOP", "NOT", "dest", "a", "b")
+    diff.assert_same("BITOP", "NAND", "dest", "a", "b")
+    diff.assert_same("BITOP", "AND", "dest", "m1", "m2")
+    diff.assert_same("EXISTS", "dest")
 
 
 @pytest.mark.parametrize("ops", [
@@ -73,17 +73,17 @@ def test_bitop(diff):
     ["SET", "u8", 0, "abc"], ["GET", "i5", 3, "SET", "i5", 3, 15, "INCRBY", "i5", 3, 1],
 ])
 def test_bitfield(diff, ops):
-    diff.check("SET", "bf", b"\x12\x34\x56\x78")
-    diff.check("BITFIELD", "bf", *ops)
-    diff.check("GET", "bf")
-    diff.check("BITFIELD", "newkey", *ops)
-    diff.check("GET", "newkey")
+    diff.assert_same("SET", "bf", b"\x12\x34\x56\x78")
+    diff.assert_same("BITFIELD", "bf", *ops)
+    diff.assert_same("GET", "bf")
+    diff.assert_same("BITFIELD", "newkey", *ops)
+    diff.assert_same("GET", "newkey")
 
 
 def test_bitfield_ro(diff):
-    diff.check("SET", "bf", b"\x12\x34")
-    diff.check("BITFIELD_RO", "bf", "GET", "u4", 0, "GET", "i8", 4)
-    diff.check("BITFIELD_RO", "bf", "SET", "u4", 0, 1)
-    diff.check("BITFIELD_RO", "bf", "INCRBY", "u4", 0, 1)
-    diff.check("BITFIELD_RO", "missing", "GET", "u8", 0)
-    diff.check("BITFIELD_RO", "bf")
+    diff.assert_same("SET", "bf", b"\x12\x34")
+    diff.assert_same("BITFIELD_RO", "bf", "GET", "u4", 0, "GET", "i8", 4)
+    diff.assert_same("BITFIELD_RO", "bf", "SET", "u4", 0, 1)
+    diff.assert_same("BITFIELD_RO", "bf", "INCRBY", "u4", 0, 1)
+    diff.assert_same("BITFIELD_RO", "missing", "GET", "u8", 0)
+    diff.assert_same("BITFIELD_RO", "bf")

@@ -9,37 +9,37 @@ from .servers import start_predis, start_redis
 
 def test_ping_echo(diff23):
     d = diff23
-    d.check("PING")
-    d.check("PING", "hello")
-    d.check("PING", "a", "b")
-    d.check("ECHO", "x")
-    d.check("ECHO")
-    d.check("ping")
-    d.check("PiNg")
+    d.assert_same("PING")
+    d.assert_same("PING", "hello")
+    d.assert_same("PING", "a", "b")
+    d.assert_same("ECHO", "x")
+    d.assert_same("ECHO")
+    d.assert_same("ping")
+    d.assert_same("PiNg")
 
 
 def test_unknown_command_and_arity_errors(diff):
-    diff.check("NOSUCH")
-    diff.check("NOSUCH", "a", "b")
-    diff.check("NOSUCH", "x" * 200, "y")
-    diff.check("NOSUCH", *["arg%d" % i for i in range(40)])
-    diff.check("GET")
-    diff.check("GET", "a", "b")
-    diff.check("CLIENT")
-    diff.check("CLIENT", "NOSUCH")
-    diff.check("CONFIG", "GET")
-    diff.check("OBJECT", "ENCODING")
+    diff.assert_same("NOSUCH")
+    diff.assert_same("NOSUCH", "a", "b")
+    diff.assert_same("NOSUCH", "x" * 200, "y")
+    diff.assert_same("NOSUCH", *["arg%d" % i for i in range(40)])
+    diff.assert_same("GET")
+    diff.assert_same("GET", "a", "b")
+    diff.assert_same("CLIENT")
+    diff.assert_same("CLIENT", "NOSUCH")
+    diff.assert_same("CONFIG", "GET")
+    diff.assert_same("OBJECT", "ENCODING")
 
 
 def test_hello(diff):
     for args in (["HELLO", "4"], ["HELLO", "x"], ["HELLO", "2", "FOO"],
                  ["HELLO", "2", "AUTH", "default"], ["HELLO", "3", "SETNAME", "bad name"]):
-        diff.check(*args)
+        diff.assert_same(*args)
     expected, actual = diff.both("HELLO", "3", "SETNAME", "conn1")
     assert set(actual) == set(expected)
     assert actual[b"proto"] == expected[b"proto"] == 3
     assert actual[b"server"] == b"redis" and actual[b"mode"] == expected[b"mode"]
-    diff.check("CLIENT", "GETNAME")
+    diff.assert_same("CLIENT", "GETNAME")
     expected, actual = diff.both("HELLO")
     assert set(actual) == set(expected)
     expected, actual = diff.both("HELLO", "2")
@@ -49,28 +49,28 @@ def test_hello(diff):
 
 def test_client_subcommands(diff23):
     d = diff23
-    d.check("CLIENT", "GETNAME")
-    d.check("CLIENT", "SETNAME", "worker-1")
-    d.check("CLIENT", "GETNAME")
-    d.check("CLIENT", "SETNAME", "has space")
-    d.check("CLIENT", "SETNAME", "")
-    d.check("CLIENT", "GETNAME")
-    d.check("CLIENT", "REPLY", "FOO")
-    d.check("CLIENT", "NO-EVICT", "on")
-    d.check("CLIENT", "NO-EVICT", "maybe")
-    d.check("CLIENT", "KILL", "1.2.3.4:5")
-    d.check("CLIENT", "KILL", "ID", "999999")
-    d.check("CLIENT", "KILL", "ID", "abc")
-    d.check("CLIENT", "KILL", "TYPE", "bogus")
-    d.check("CLIENT", "KILL", "ID")
-    d.check("CLIENT", "KILL", "FOO", "bar")
-    d.check("CLIENT", "LIST", "TYPE", "bogus")
-    d.check("CLIENT", "LIST", "ID", "abc")
-    d.check("CLIENT", "PAUSE", "abc")
-    d.check("CLIENT", "PAUSE", "-1")
-    d.check("CLIENT", "PAUSE", "10", "SOMETIMES")
-    d.check("CLIENT", "UNPAUSE")
-    d.check("CLIENT", "GETREDIR")
+    d.assert_same("CLIENT", "GETNAME")
+    d.assert_same("CLIENT", "SETNAME", "worker-1")
+    d.assert_same("CLIENT", "GETNAME")
+    d.assert_same("CLIENT", "SETNAME", "has space")
+    d.assert_same("CLIENT", "SETNAME", "")
+    d.assert_same("CLIENT", "GETNAME")
+    d.assert_same("CLIENT", "REPLY", "FOO")
+    d.assert_same("CLIENT", "NO-EVICT", "on")
+    d.assert_same("CLIENT", "NO-EVICT", "maybe")
+    d.assert_same("CLIENT", "KILL", "1.2.3.4:5")
+    d.assert_same("CLIENT", "KILL", "ID", "999999")
+    d.assert_same("CLIENT", "KILL", "ID", "abc")
+    d.assert_same("CLIENT", "KILL", "TYPE", "bogus")
+    d.assert_same("CLIENT", "KILL", "ID")
+    d.assert_same("CLIENT", "KILL", "FOO", "bar")
+    d.assert_same("CLIENT", "LIST", "TYPE", "bogus")
+    d.assert_same("CLIENT", "LIST", "ID", "abc")
+    d.assert_same("CLIENT", "PAUSE", "abc")
+    d.assert_same("CLIENT", "PAUSE", "-1")
+    d.assert_same("CLIENT", "PAUSE", "10", "SOMETIMES")
+    d.assert_same("CLIENT", "UNPAUSE")
+    d.assert_same("CLIENT", "GETREDIR")
 
 
 def test_client_list_fields(diff):
@@ -115,13 +115,13 @@ def test_quit_closes_after_reply(servers):
 
 def test_reset(diff23):
     d = diff23
-    d.check("SELECT", "3")
-    d.check("CLIENT", "SETNAME", "x")
-    d.check("RESET")
-    d.check("CLIENT", "GETNAME")
-    d.check("SET", "k", "v")
-    d.check("SELECT", "3")
-    d.check("GET", "k")
+    d.assert_same("SELECT", "3")
+    d.assert_same("CLIENT", "SETNAME", "x")
+    d.assert_same("RESET")
+    d.assert_same("CLIENT", "GETNAME")
+    d.assert_same("SET", "k", "v")
+    d.assert_same("SELECT", "3")
+    d.assert_same("GET", "k")
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +147,6 @@ def test_auth_required(auth_servers):
 
 
 def test_auth_without_password(diff):
-    diff.check("AUTH", "whatever")
-    diff.check("AUTH", "default", "whatever")
-    diff.check("AUTH", "other", "whatever")
+    diff.assert_same("AUTH", "whatever")
+    diff.assert_same("AUTH", "default", "whatever")
+    diff.assert_same("AUTH", "other", "whatever")

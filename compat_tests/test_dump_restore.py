@@ -54,7 +54,7 @@ def test_redis_payload_restores_into_predis(servers, name):
 
 def test_restore_options_and_errors(diff):
     d = diff
-    d.check("SET", "src", "value")
+    d.assert_same("SET", "src", "value")
     payload = d.ref.call("DUMP", "src")
     assert d.predis.call("DUMP", "src") is not None
     for args in (("RESTORE", "new", "0", payload), ("RESTORE", "new", "0", payload),
@@ -65,7 +65,7 @@ def test_restore_options_and_errors(diff):
                  ("RESTORE", "opt", "0", payload, "FREQ", "300"),
                  ("RESTORE", "opt", "0", payload, "IDLETIME", "10", "FREQ", "5"),
                  ("RESTORE", "opt2", "0", payload, "FOO"), ("DUMP", "missing"), ("GET", "opt")):
-        d.check(*args)
+        d.assert_same(*args)
     expected, actual = d.both("PTTL", "ttl")
     assert 90000 < actual <= 100000 and 90000 < expected <= 100000
 

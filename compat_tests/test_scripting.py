@@ -48,7 +48,7 @@ SCRIPTS = [
 @pytest.mark.parametrize("script,rest", SCRIPTS)
 def test_eval(diff23, script, rest):
     d = diff23
-    d.check("SET", "key", "5")
+    d.assert_same("SET", "key", "5")
     numkeys = rest[0] if rest else "0"
     expected, actual = d.both("EVAL", script, numkeys, *rest[1:])
     if isinstance(expected, str):  # error text: the sha and line suffix must match too
@@ -58,21 +58,21 @@ def test_eval(diff23, script, rest):
 
 
 def test_eval_errors_and_script_cache(diff):
-    diff.check("EVAL", "return 1", "-1")
-    diff.check("EVAL", "return 1", "2", "a")
-    diff.check("EVAL", "return 1", "x")
-    diff.check("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0")
-    sha = diff.check("SCRIPT", "LOAD", "return ARGV[1]")
-    diff.check("EVALSHA", sha, "0", "hi")
-    diff.check("EVALSHA", sha.upper(), "0", "hi")
-    diff.check("SCRIPT", "EXISTS", sha, "0000")
-    diff.check("SCRIPT", "FLUSH")
-    diff.check("SCRIPT", "EXISTS", sha)
-    diff.check("SCRIPT", "FLUSH", "BAD")
-    diff.check("SCRIPT", "KILL")
-    diff.check("EVAL_RO", "return redis.call('set', 'a', 'b')", "0")
-    diff.check("EVAL_RO", "return redis.call('get', 'a')", "0")
-    diff.check("EVAL", "return redis.call('eval', 'return 1', 0)", "0")
+    diff.assert_same("EVAL", "return 1", "-1")
+    diff.assert_same("EVAL", "return 1", "2", "a")
+    diff.assert_same("EVAL", "return 1", "x")
+    diff.assert_same("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0")
+    sha = diff.assert_same("SCRIPT", "LOAD", "return ARGV[1]")
+    diff.assert_same("EVALSHA", sha, "0", "hi")
+    diff.assert_same("EVALSHA", sha.upper(), "0", "hi")
+    diff.assert_same("SCRIPT", "EXISTS", sha, "0000")
+    diff.assert_same("SCRIPT", "FLUSH")
+    diff.assert_same("SCRIPT", "EXISTS", sha)
+    diff.assert_same("SCRIPT", "FLUSH", "BAD")
+    diff.assert_same("SCRIPT", "KILL")
+    diff.assert_same("EVAL_RO", "return redis.call('set', 'a', 'b')", "0")
+    diff.assert_same("EVAL_RO", "return redis.call('get', 'a')", "0")
+    diff.assert_same("EVAL", "return redis.call('eval', 'return 1', 0)", "0")
 
 
 def test_redis_py_lock_and_register_script(servers):

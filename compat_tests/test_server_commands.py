@@ -19,9 +19,9 @@ def info_dict(text: bytes) -> dict:
 
 
 def test_info_has_the_fields_tools_read(diff):
-    diff.check("SET", "k", "v")
-    diff.check("GET", "k")
-    diff.check("GET", "nope")
+    diff.assert_same("SET", "k", "v")
+    diff.assert_same("GET", "k")
+    diff.assert_same("GET", "nope")
     expected, actual = diff.both("INFO")
     ref, ours = info_dict(expected), info_dict(actual)
     must_have = ["redis_version", "arch_bits", "cluster_enabled", "connected_clients",
@@ -51,11 +51,11 @@ def test_info_sections(diff):
 
 
 def test_info_commandstats_and_errorstats(diff):
-    diff.check("SET", "k", "v")
-    diff.check("GET", "k")
-    diff.check("NOSUCH")
-    diff.check("GET")
-    diff.check("INCR", "k")
+    diff.assert_same("SET", "k", "v")
+    diff.assert_same("GET", "k")
+    diff.assert_same("NOSUCH")
+    diff.assert_same("GET")
+    diff.assert_same("INCR", "k")
     expected, actual = diff.both("INFO", "commandstats")
     ref, ours = info_dict(expected), info_dict(actual)
     strip = lambda v: {kv.split("=")[0]: kv.split("=")[1] for kv in v.split(",")}
@@ -71,7 +71,7 @@ def as_map(reply):
     return reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2]))
 
 
-def check_config_get(d, *patterns):
+def assert_same_config(d, *patterns):
     expected, actual = d.both("CONFIG", "GET", *patterns)
     assert as_map(actual) == as_map(expected), patterns
 
@@ -82,8 +82,8 @@ def test_config_get_set(diff23):
                     "hash-max-ziplist-entries", "slave-read-only", "notify-keyspace-events",
                     "client-output-buffer-limit", "maxmemory*", "nosuch", "lua-time-limit",
                     "list-max-listpack-size", "databases", "latency-tracking-info-percentiles"):
-        check_config_get(d, pattern)
-    check_config_get(d, "maxmemory", "timeout")
+        assert_same_config(d, pattern)
+    assert_same_config(d, "maxmemory", "timeout")
     for args in (["maxmemory", "100mb"], ["maxmemory", "1gb"], ["maxmemory", "abc"],
                  ["maxmemory", "-1"], ["maxmemory-policy", "allkeys-lru"],
                  ["maxmemory-policy", "foo"], ["hz", "abc"], ["hz", "20"],
@@ -101,18 +101,18 @@ def test_config_get_set(diff23):
                  ["hz", "100", "hz"], ["maxmemory", "10", "foo", "1"],
                  ["latency-tracking-info-percentiles", "50 200"],
                  ["list-max-ziplist-size", "-3"], ["unixsocketperm", "777"]):
-        d.check("CONFIG", "SET", *args)
+        d.assert_same("CONFIG", "SET", *args)
     for pattern in ("maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events", "save",
                     "client-output-buffer-limit", "hash-max-listpack-entries",
                     "replica-read-only", "lfu-log-factor", "maxmemory-clients",
                     "shutdown-on-sigint", "list-max-listpack-size"):
-        check_config_get(d, pattern)
-    d.check("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction", "hz", "10",
+        assert_same_config(d, pattern)
+    d.assert_same("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction", "hz", "10",
             "save", "", "maxmemory-clients", "0", "shutdown-on-sigint", "default",
             "notify-keyspace-events", "")
-    d.check("CONFIG", "RESETSTAT")
-    d.check("CONFIG", "FOO")
-    d.check("CONFIG", "REWRITE")
+    d.assert_same("CONFIG", "RESETSTAT")
+    d.assert_same("CONFIG", "FOO")
+    d.assert_same("CONFIG", "REWRITE")
 
 
 def test_config_get_star_lists_every_redis_parameter(diff):
@@ -127,7 +127,7 @@ def test_time_lastsave_dbsize(diff):
     assert len(actual) == 2 and abs(int(actual[0]) - int(expected[0])) <= 2
     expected, actual = diff.both("LASTSAVE")
     assert isinstance(actual, int)
-    diff.check("TIME", "x")
+    diff.assert_same("TIME", "x")
 
 
 def test_command_introspection(diff23):
@@ -140,12 +140,12 @@ def test_command_introspection(diff23):
             continue
         e, a = expected[0], actual[0]
         assert a[:6] == e[:6], name  # name, arity, flags, first, last, step
-    d.check("COMMAND", "GETKEYS", "SET", "a", "b")
-    d.check("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")
-    d.check("COMMAND", "GETKEYS", "GET")
-    d.check("COMMAND", "GETKEYS", "PING")
-    d.check("COMMAND", "GETKEYS", "NOSUCH", "x")
-    d.check("COMMAND", "FOO")
+    d.assert_same("COMMAND", "GETKEYS", "SET", "a", "b")
+    d.assert_same("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")
+    d.assert_same("COMMAND", "GETKEYS", "GET")
+    d.assert_same("COMMAND", "GETKEYS", "PING")
+    d.assert_same("COMMAND", "GETKEYS", "NOSUCH", "x")
+    d.assert_same("COMMAND", "FOO")
     expected, actual = d.both("COMMAND", "COUNT")
     assert actual == len(d.predis.call("COMMAND"))
     expected, actual = d.both("COMMAND", "LIST", "FILTERBY", "PATTERN", "get*")
@@ -165,55 +165,55 @@ def test_command_docs_shape(diff23):
 
 
 def test_debug_and_memory(diff):
-    diff.check("SET", "k", "hello")
-    diff.check("DEBUG", "SLEEP", "0")
-    diff.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
-    diff.check("DEBUG", "OBJECT", "missing")
+    diff.assert_same("SET", "k", "hello")
+    diff.assert_same("DEBUG", "SLEEP", "0")
+    diff.assert_same("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    diff.assert_same("DEBUG", "OBJECT", "missing")
     expected, actual = diff.both("DEBUG", "OBJECT", "k")
     assert actual.startswith(b"Value at:") and b"encoding:embstr" in actual
     expected, actual = diff.both("MEMORY", "USAGE", "k")
     assert isinstance(actual, int) and 40 < actual < 200
-    diff.check("MEMORY", "USAGE", "missing")
-    diff.check("MEMORY", "USAGE", "k", "SAMPLES")
-    diff.check("MEMORY", "USAGE", "k", "FOO", "1")
+    diff.assert_same("MEMORY", "USAGE", "missing")
+    diff.assert_same("MEMORY", "USAGE", "k", "SAMPLES")
+    diff.assert_same("MEMORY", "USAGE", "k", "FOO", "1")
     expected, actual = diff.both("MEMORY", "STATS")
     assert b"keys.count" in actual
-    diff.check("MEMORY", "PURGE")
+    diff.assert_same("MEMORY", "PURGE")
 
 
 def test_slowlog(diff):
-    diff.check("CONFIG", "SET", "slowlog-log-slower-than", "0")
-    diff.check("SLOWLOG", "RESET")
-    diff.check("SET", "k", "v")
-    diff.check("GET", "k")
+    diff.assert_same("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    diff.assert_same("SLOWLOG", "RESET")
+    diff.assert_same("SET", "k", "v")
+    diff.assert_same("GET", "k")
     expected, actual = diff.both("SLOWLOG", "GET", "2")
     assert [e[3] for e in actual] == [e[3] for e in expected]
-    diff.check("SLOWLOG", "GET", "-2")
-    diff.check("SLOWLOG", "GET", "x")
-    diff.check("CONFIG", "SET", "slowlog-log-slower-than", "10000")
-    diff.check("SLOWLOG", "RESET")
-    diff.check("SLOWLOG", "LEN")
+    diff.assert_same("SLOWLOG", "GET", "-2")
+    diff.assert_same("SLOWLOG", "GET", "x")
+    diff.assert_same("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+    diff.assert_same("SLOWLOG", "RESET")
+    diff.assert_same("SLOWLOG", "LEN")
 
 
 def test_wait_and_function_flush(diff):
-    diff.check("WAIT", "0", "0")
-    diff.check("WAIT", "1", "50")
-    diff.check("WAIT", "0", "-1")
-    diff.check("FUNCTION", "FLUSH")
-    diff.check("FUNCTION", "FLUSH", "ASYNC")
-    diff.check("FUNCTION", "FLUSH", "BAD")
+    diff.assert_same("WAIT", "0", "0")
+    diff.assert_same("WAIT", "1", "50")
+    diff.assert_same("WAIT", "0", "-1")
+    diff.assert_same("FUNCTION", "FLUSH")
+    diff.assert_same("FUNCTION", "FLUSH", "ASYNC")
+    diff.assert_same("FUNCTION", "FLUSH", "BAD")
 
 
 def test_latency(diff):
-    diff.check("LATENCY", "LATEST")
-    diff.check("LATENCY", "HISTORY", "command")
-    diff.check("LATENCY", "RESET")
-    diff.check("CONFIG", "SET", "latency-monitor-threshold", "100")
-    diff.check("DEBUG", "SLEEP", "0.15")
+    diff.assert_same("LATENCY", "LATEST")
+    diff.assert_same("LATENCY", "HISTORY", "command")
+    diff.assert_same("LATENCY", "RESET")
+    diff.assert_same("CONFIG", "SET", "latency-monitor-threshold", "100")
+    diff.assert_same("DEBUG", "SLEEP", "0.15")
     expected, actual = diff.both("LATENCY", "LATEST")
     assert [e[0] for e in actual] == [e[0] for e in expected] == [b"command"]
-    diff.check("LATENCY", "RESET")
-    diff.check("CONFIG", "SET", "latency-monitor-threshold", "0")
+    diff.assert_same("LATENCY", "RESET")
+    diff.assert_same("CONFIG", "SET", "latency-monitor-threshold", "0")
 
 
 def test_monitor_streams_commands(servers):
@@ -269,4 +269,4 @@ def test_client_unpause_releases_in_order(servers):
 @pytest.mark.parametrize("args", [["SHUTDOWN", "ABORT"], ["SHUTDOWN", "FOO"],
                                   ["SHUTDOWN", "SAVE", "NOSAVE"]])
 def test_shutdown_errors(diff, args):
-    diff.check(*args)
+    diff.assert_same(*args)

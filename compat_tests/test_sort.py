@@ -6,13 +6,13 @@ import pytest
 @pytest.fixture
 def data(diff23):
     d = diff23
-    d.check("RPUSH", "nums", "3", "1", "10", "2", "2.5", "-1")
-    d.check("RPUSH", "words", "pear", "apple", "fig", "banana")
-    d.check("SADD", "set", "5", "3", "9")
-    d.check("ZADD", "z", "1", "c", "2", "a", "3", "b")
-    d.check("MSET", "w_3", "30", "w_1", "10", "w_10", "5", "w_2", "20", "o_1", "one", "o_2", "two")
-    d.check("HSET", "h_1", "f", "100", "name", "alice")
-    d.check("HSET", "h_3", "f", "50", "name", "carol")
+    d.assert_same("RPUSH", "nums", "3", "1", "10", "2", "2.5", "-1")
+    d.assert_same("RPUSH", "words", "pear", "apple", "fig", "banana")
+    d.assert_same("SADD", "set", "5", "3", "9")
+    d.assert_same("ZADD", "z", "1", "c", "2", "a", "3", "b")
+    d.assert_same("MSET", "w_3", "30", "w_1", "10", "w_10", "5", "w_2", "20", "o_1", "one", "o_2", "two")
+    d.assert_same("HSET", "h_1", "f", "100", "name", "alice")
+    d.assert_same("HSET", "h_3", "f", "50", "name", "carol")
     return d
 
 
@@ -26,15 +26,15 @@ def data(diff23):
     ["o_1"], ["nums", "GET", "h_*->"], ["set", "BY", "nosort"],
 ])
 def test_sort(data, args):
-    data.check("SORT", *args)
-    data.check("SORT_RO", *args)
+    data.assert_same("SORT", *args)
+    data.assert_same("SORT_RO", *args)
 
 
 def test_sort_store(data):
-    data.check("SORT", "nums", "STORE", "dst")
-    data.check("LRANGE", "dst", "0", "-1")
-    data.check("SORT", "nums", "BY", "w_*", "GET", "o_*", "STORE", "dst")
-    data.check("LRANGE", "dst", "0", "-1")
-    data.check("SORT", "missing", "STORE", "dst")
-    data.check("EXISTS", "dst")
-    data.check("SORT_RO", "nums", "STORE", "dst")
+    data.assert_same("SORT", "nums", "STORE", "dst")
+    data.assert_same("LRANGE", "dst", "0", "-1")
+    data.assert_same("SORT", "nums", "BY", "w_*", "GET", "o_*", "STORE", "dst")
+    data.assert_same("LRANGE", "dst", "0", "-1")
+    data.assert_same("SORT", "missing", "STORE", "dst")
+    data.assert_same("EXISTS", "dst")
+    data.assert_same("SORT_RO", "nums", "STORE", "dst")

@@ -9,31 +9,31 @@ from .rawclient import RawClient
 
 def test_multi_exec_basic(diff23):
     d = diff23
-    d.check("MULTI")
-    d.check("SET", "a", "1")
-    d.check("INCR", "a")
-    d.check("LPUSH", "a", "x")  # runtime error: does not abort the rest
-    d.check("GET", "a")
-    d.check("EXEC")
-    d.check("EXEC")
-    d.check("DISCARD")
-    d.check("MULTI")
-    d.check("MULTI")
-    d.check("DISCARD")
-    d.check("GET", "a")
+    d.assert_same("MULTI")
+    d.assert_same("SET", "a", "1")
+    d.assert_same("INCR", "a")
+    d.assert_same("LPUSH", "a", "x")  # runtime error: does not abort the rest
+    d.assert_same("GET", "a")
+    d.assert_same("EXEC")
+    d.assert_same("EXEC")
+    d.assert_same("DISCARD")
+    d.assert_same("MULTI")
+    d.assert_same("MULTI")
+    d.assert_same("DISCARD")
+    d.assert_same("GET", "a")
 
 
 def test_queue_time_errors_abort(diff):
-    diff.check("MULTI")
-    diff.check("SET", "k", "v")
-    diff.check("NOSUCHCOMMAND")
-    diff.check("GET")
-    diff.check("EXEC")
-    diff.check("EXISTS", "k")
-    diff.check("MULTI")
-    diff.check("WATCH", "k")
-    diff.check("SET", "k", "v")
-    diff.check("EXEC")
+    diff.assert_same("MULTI")
+    diff.assert_same("SET", "k", "v")
+    diff.assert_same("NOSUCHCOMMAND")
+    diff.assert_same("GET")
+    diff.assert_same("EXEC")
+    diff.assert_same("EXISTS", "k")
+    diff.assert_same("MULTI")
+    diff.assert_same("WATCH", "k")
+    diff.assert_same("SET", "k", "v")
+    diff.assert_same("EXEC")
 
 
 def test_watch_aborts_on_change_by_another_client(servers):
@@ -76,10 +76,10 @@ def test_watch_fails_when_a_watched_key_expires(servers):
 
 
 def test_blocking_command_inside_multi_does_not_block(diff):
-    diff.check("MULTI")
-    diff.check("BLPOP", "nothing", "0")
-    diff.check("BZPOPMIN", "nothing", "0")
-    diff.check("EXEC")
+    diff.assert_same("MULTI")
+    diff.assert_same("BLPOP", "nothing", "0")
+    diff.assert_same("BZPOPMIN", "nothing", "0")
+    diff.assert_same("EXEC")
 
 
 def test_redis_py_transaction_pipeline_and_watch(servers):

@@ -9,7 +9,7 @@ import pytest
 from .conftest import numeric
 from .rawclient import RawClient
 
-def check(d, *args):
+def assert_same_numbers(d, *args):
     expected, actual = d.both(*args)
     assert numeric(actual) == numeric(expected), (args, expected, actual)
     return actual
@@ -18,28 +18,28 @@ def check(d, *args):
 @pytest.fixture
 def zdiff(diff23):
     d = diff23
-    check(d, "ZADD", "z", "1", "a", "2", "b", "3", "c", "3", "cc", "4.5", "d", "-inf", "low",
+    assert_same_numbers(d, "ZADD", "z", "1", "a", "2", "b", "3", "c", "3", "cc", "4.5", "d", "-inf", "low",
           "+inf", "high", "0.1", "tenth")
     return d
 
 
 def test_zadd_options(diff23):
     d = diff23
-    check(d, "ZADD", "z", "1", "a", "2", "b")
+    assert_same_numbers(d, "ZADD", "z", "1", "a", "2", "b")
     for opts in (["NX"], ["XX"], ["CH"], ["GT"], ["LT"], ["GT", "CH"], ["LT", "CH"], ["NX", "XX"],
                  ["GT", "LT"], ["NX", "GT"], ["XX", "CH"], ["INCR"], ["NX", "INCR"],
                  ["XX", "INCR"], ["GT", "INCR"]):
-        check(d, "ZADD", "z", *opts, "5", "a")
-        check(d, "ZADD", "z", *opts, "0", "b", "7", "new" + "".join(opts))
-    check(d, "ZADD", "z", "INCR", "1", "a", "2", "b")
-    check(d, "ZADD", "z", "abc", "a")
-    check(d, "ZADD", "z", "nan", "a")
-    check(d, "ZADD", "z", "1")
-    check(d, "ZADD", "z", "NX")
-    check(d, "ZADD", "z", "1", "a", "2")
-    check(d, "ZADD", "inf", "+inf", "x")
-    check(d, "ZINCRBY", "inf", "-inf", "x")
-    check(d, "ZRANGE", "z", "0", "-1", "WITHSCORES")
+        assert_same_numbers(d, "ZADD", "z", *opts, "5", "a")
+        assert_same_numbers(d, "ZADD", "z", *opts, "0", "b", "7", "new" + "".join(opts))
+    assert_same_numbers(d, "ZADD", "z", "INCR", "1", "a", "2", "b")
+    assert_same_numbers(d, "ZADD", "z", "abc", "a")
+    assert_same_numbers(d, "ZADD", "z", "nan", "a")
+    assert_same_numbers(d, "ZADD", "z", "1")
+    assert_same_numbers(d, "ZADD", "z", "NX")
+    assert_same_numbers(d, "ZADD", "z", "1", "a", "2")
+    assert_same_numbers(d, "ZADD", "inf", "+inf", "x")
+    assert_same_numbers(d, "ZINCRBY", "inf", "-inf", "x")
+    assert_same_numbers(d, "ZRANGE", "z", "0", "-1", "WITHSCORES")
 
 
 def test_scores_ranks_counts(zdiff):
@@ -50,16 +50,16 @@ def test_scores_ranks_counts(zdiff):
                  ["ZCOUNT", "z", "1", "3"], ["ZCOUNT", "z", "(1", "(3"], ["ZCOUNT", "z", "-inf", "+inf"],
                  ["ZCOUNT", "z", "x", "3"], ["ZLEXCOUNT", "z", "-", "+"],
                  ["ZLEXCOUNT", "z", "a", "c"], ["ZSCORE", "missing", "a"]):
-        check(d, *args)
+        assert_same_numbers(d, *args)
     # Lexicographic ranges are defined for members that share one score (as in Redis).
-    check(d, "ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "cc", "0", "d", "0", "e")
+    assert_same_numbers(d, "ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "cc", "0", "d", "0", "e")
     for args in (["ZLEXCOUNT", "lex", "[a", "(c"], ["ZLEXCOUNT", "lex", "(a", "[cc"],
                  ["ZLEXCOUNT", "lex", "[z", "+"], ["ZRANGEBYLEX", "lex", "[b", "[cc"],
                  ["ZRANGEBYLEX", "lex", "(b", "+", "LIMIT", "1", "2"],
                  ["ZREVRANGEBYLEX", "lex", "[d", "-"], ["ZRANGE", "lex", "[b", "(d", "BYLEX"],
                  ["ZRANGE", "lex", "(e", "[b", "BYLEX", "REV", "LIMIT", "0", "2"],
                  ["ZREMRANGEBYLEX", "lex", "[c", "[cc"], ["ZRANGE", "lex", "0", "-1"]):
-        check(d, *args)
+        assert_same_numbers(d, *args)
 
 
 @pytest.mark.parametrize("args", [
@@ -75,9 +75,9 @@ def test_scores_ranks_counts(zdiff):
     ["0", "-1", "FOO"],
 ])
 def test_zrange(zdiff, args):
-    check(zdiff, "ZRANGE", "z", *args)
-    check(zdiff, "ZRANGESTORE", "dst", "z", *[a for a in args if a != "WITHSCORES"])
-    check(zdiff, "ZRANGE", "dst", "0", "-1", "WITHSCORES")
+    assert_same_numbers(zdiff, "ZRANGE", "z", *args)
+    assert_same_numbers(zdiff, "ZRANGESTORE", "dst", "z", *[a for a in args if a != "WITHSCORES"])
+    assert_same_numbers(zdiff, "ZRANGE", "dst", "0", "-1", "WITHSCORES")
 
 
 def test_legacy_range_commands(zdiff):
@@ -90,43 +90,43 @@ def test_legacy_range_commands(zdiff):
                  ["ZRANGEBYLEX", "z", "-", "+"],
                  ["ZREVRANGEBYLEX", "z", "+", "-", "LIMIT", "1", "1"],
                  ["ZRANGEBYLEX", "z", "-", "+", "WITHSCORES"], ["ZRANGEBYSCORE", "z", "1"]):
-        check(d, *args)
+        assert_same_numbers(d, *args)
 
 
 def test_removal_and_pops(zdiff):
     d = zdiff
-    check(d, "ZREM", "z", "a", "nope")
-    check(d, "ZREMRANGEBYRANK", "z", "0", "0")
-    check(d, "ZREMRANGEBYSCORE", "z", "(3", "4.5")
-    check(d, "ZRANGE", "z", "0", "-1", "WITHSCORES")
-    check(d, "ZPOPMIN", "z")
-    check(d, "ZPOPMAX", "z", "2")
-    check(d, "ZPOPMIN", "z", "-1")
-    check(d, "ZPOPMIN", "missing")
-    check(d, "ZPOPMAX", "missing", "3")
-    check(d, "ZPOPMIN", "z", "10")
-    check(d, "EXISTS", "z")
+    assert_same_numbers(d, "ZREM", "z", "a", "nope")
+    assert_same_numbers(d, "ZREMRANGEBYRANK", "z", "0", "0")
+    assert_same_numbers(d, "ZREMRANGEBYSCORE", "z", "(3", "4.5")
+    assert_same_numbers(d, "ZRANGE", "z", "0", "-1", "WITHSCORES")
+    assert_same_numbers(d, "ZPOPMIN", "z")
+    assert_same_numbers(d, "ZPOPMAX", "z", "2")
+    assert_same_numbers(d, "ZPOPMIN", "z", "-1")
+    assert_same_numbers(d, "ZPOPMIN", "missing")
+    assert_same_numbers(d, "ZPOPMAX", "missing", "3")
+    assert_same_numbers(d, "ZPOPMIN", "z", "10")
+    assert_same_numbers(d, "EXISTS", "z")
 
 
 def test_zmpop_and_blocking_immediate(zdiff):
     d = zdiff
-    check(d, "ZMPOP", "2", "missing", "z", "MIN", "COUNT", "2")
-    check(d, "ZMPOP", "1", "z", "MAX")
-    check(d, "ZMPOP", "1", "missing", "MAX")
-    check(d, "ZMPOP", "1", "z", "MID")
-    check(d, "ZMPOP", "1", "z", "MIN", "COUNT", "0")
-    check(d, "BZPOPMIN", "missing", "z", "0")
-    check(d, "BZPOPMAX", "z", "0")
-    check(d, "BZMPOP", "0", "1", "z", "MIN", "COUNT", "2")
-    check(d, "BZPOPMIN", "missing", "0.05")
-    check(d, "BZMPOP", "0.05", "1", "missing", "MAX")
+    assert_same_numbers(d, "ZMPOP", "2", "missing", "z", "MIN", "COUNT", "2")
+    assert_same_numbers(d, "ZMPOP", "1", "z", "MAX")
+    assert_same_numbers(d, "ZMPOP", "1", "missing", "MAX")
+    assert_same_numbers(d, "ZMPOP", "1", "z", "MID")
+    assert_same_numbers(d, "ZMPOP", "1", "z", "MIN", "COUNT", "0")
+    assert_same_numbers(d, "BZPOPMIN", "missing", "z", "0")
+    assert_same_numbers(d, "BZPOPMAX", "z", "0")
+    assert_same_numbers(d, "BZMPOP", "0", "1", "z", "MIN", "COUNT", "2")
+    assert_same_numbers(d, "BZPOPMIN", "missing", "0.05")
+    assert_same_numbers(d, "BZMPOP", "0.05", "1", "missing", "MAX")
 
 
 def test_set_operations(diff23):
     d = diff23
-    check(d, "ZADD", "a", "1", "x", "2", "y", "3", "z")
-    check(d, "ZADD", "b", "10", "y", "20", "z", "30", "w")
-    check(d, "SADD", "s", "x", "w", "q")
+    assert_same_numbers(d, "ZADD", "a", "1", "x", "2", "y", "3", "z")
+    assert_same_numbers(d, "ZADD", "b", "10", "y", "20", "z", "30", "w")
+    assert_same_numbers(d, "SADD", "s", "x", "w", "q")
     for args in (["ZUNION", "2", "a", "b"], ["ZUNION", "2", "a", "b", "WITHSCORES"],
                  ["ZUNION", "3", "a", "b", "s", "WEIGHTS", "2", "1", "5", "WITHSCORES"],
                  ["ZINTER", "2", "a", "b", "AGGREGATE", "MAX", "WITHSCORES"],
@@ -141,28 +141,28 @@ def test_set_operations(diff23):
                  ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZDIFFSTORE", "dst", "2", "a", "b"],
                  ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZINTERSTORE", "dst", "2", "a", "missing"],
                  ["EXISTS", "dst"], ["ZUNIONSTORE", "dst", "1", "a", "WITHSCORES"]):
-        check(d, *args)
+        assert_same_numbers(d, *args)
 
 
 def test_zrandmember_and_encoding(diff23):
     d = diff23
-    check(d, "ZRANDMEMBER", "missing")
-    check(d, "ZRANDMEMBER", "missing", "2", "WITHSCORES")
-    check(d, "ZADD", "one", "1.5", "m")
-    check(d, "ZRANDMEMBER", "one")
-    check(d, "ZRANDMEMBER", "one", "-2", "WITHSCORES")
-    check(d, "ZRANDMEMBER", "one", "1", "FOO")
-    check(d, "OBJECT", "ENCODING", "one")
-    check(d, "ZADD", "big", *[x for i in range(200) for x in (str(i), f"m{i}")])
-    check(d, "OBJECT", "ENCODING", "big")
+    assert_same_numbers(d, "ZRANDMEMBER", "missing")
+    assert_same_numbers(d, "ZRANDMEMBER", "missing", "2", "WITHSCORES")
+    assert_same_numbers(d, "ZADD", "one", "1.5", "m")
+    assert_same_numbers(d, "ZRANDMEMBER", "one")
+    assert_same_numbers(d, "ZRANDMEMBER", "one", "-2", "WITHSCORES")
+    assert_same_numbers(d, "ZRANDMEMBER", "one", "1", "FOO")
+    assert_same_numbers(d, "OBJECT", "ENCODING", "one")
+    assert_same_numbers(d, "ZADD", "big", *[x for i in range(200) for x in (str(i), f"m{i}")])
+    assert_same_numbers(d, "OBJECT", "ENCODING", "big")
     expected, actual = d.both("ZRANDMEMBER", "big", "10")
     assert len(actual) == len(expected) == 10
 
 
 def test_zscan(diff):
-    check(diff, "ZADD", "small", "1", "a", "2", "b")
-    check(diff, "ZSCAN", "small", "0")
-    check(diff, "ZADD", "big", *[x for i in range(300) for x in (str(i), f"m{i}")])
+    assert_same_numbers(diff, "ZADD", "small", "1", "a", "2", "b")
+    assert_same_numbers(diff, "ZSCAN", "small", "0")
+    assert_same_numbers(diff, "ZADD", "big", *[x for i in range(300) for x in (str(i), f"m{i}")])
     results = []
     for client in (diff.ref, diff.predis):
         seen, cursor = {}, b"0"
