@@ -280,7 +280,9 @@ def _keyspace(s):
     out = {}
     for db in s.keyspace.dbs:
         if db.data:
-            out[f"db{db.index}"] = f"keys={len(db.data)},expires={len(db.expires)},avg_ttl=0"
+            avg_ttl = db.avg_ttl if db.expires else 0
+            out[f"db{db.index}"] = (f"keys={len(db.data)},expires={len(db.expires)},"
+                                    f"avg_ttl={avg_ttl}")
     return out
 
 

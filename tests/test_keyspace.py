@@ -106,3 +106,15 @@ def test_set_strings_accounts_like_set():
         one.set(key, value)
     many.set_strings([k for k, _ in big], [v for _, v in big])
     assert many.memory == one.memory and many.data == one.data
+
+
+def test_active_expiry_estimates_average_ttl():
+    ks = Keyspace(1)
+    db = ks[0]
+    for i in range(100):
+        db.set(b"k%d" % i, b"v")
+        db.set_expire(b"k%d" % i, now_ms() + 100_000)
+    ActiveExpiry(ks).run(hz=10)
+    assert 90_000 < db.avg_ttl <= 100_000
+    db.clear()
+    assert db.avg_ttl == 0

@@ -37,12 +37,6 @@ def to_int(value, message: str = errors.NOT_INTEGER) -> int:
     raise CommandError(message)
 
 
-def is_int(value) -> bool:
-    if _INT_RE.match(value):
-        return LLONG_MIN <= int(value) <= LLONG_MAX
-    return False
-
-
 def to_float(value, message: str = errors.NOT_FLOAT) -> float:
     """Redis's string2d/strtod: a finite or infinite double, never NaN."""
     if not _FLOAT_RE.match(value):
@@ -74,10 +68,7 @@ def format_long_double(number) -> bytes:
 
 def to_timeout_seconds(value) -> float:
     """Blocking-command timeouts: a non-negative float number of seconds."""
-    try:
-        number = to_float(value, errors.TIMEOUT_NOT_FLOAT)
-    except CommandError:
-        raise
+    number = to_float(value, errors.TIMEOUT_NOT_FLOAT)
     if number < 0:
         raise CommandError(errors.TIMEOUT_NEGATIVE)
     return number

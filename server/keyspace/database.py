@@ -65,10 +65,6 @@ class Database:
                 return None
         return value
 
-    def exists(self, key: bytes) -> bool:
-        return self.lookup(key) is not None
-
-    # -- writes ---------------------------------------------------------------------------
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
         """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl)."""
         data = self.data
@@ -111,11 +107,6 @@ class Database:
         self.data[key] = value
         self.memory += entry_size(key, value)
 
-    def replaced(self, key: bytes, old, new) -> None:
-        """Account for a value mutated or swapped in place (APPEND, containers)."""
-        self.data[key] = new
-        self.memory += entry_size(key, new) - entry_size(key, old)
-
     def delete(self, key: bytes) -> bool:
         value = self.data.pop(key, None)
         if value is None:
@@ -125,18 +116,12 @@ class Database:
             self._drop_ttl(key)
         return True
 
-    def pop(self, key: bytes):
-        """Remove and return the live value (None if absent); used by GETDEL, MOVE, RENAME."""
-        value = self.lookup(key)
-        if value is not None:
-            self.delete(key)
-        return value
-
     def clear(self) -> int:
         removed = len(self.data)
         self.data = {}
         self.expires = {}
         self.memory = 0
+        self.avg_ttl = 0
         return removed
 
     # -- expiry ---------------------------------------------------------------------------

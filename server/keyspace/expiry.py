@@ -69,7 +69,15 @@ class ActiveExpiry:
         sweep[1] = position + len(chunk)
         now = now_ms()
         expired = 0
+        remaining = []
         for key in chunk:
             if db.expire_if_due(key, now):
                 expired += 1
+            else:
+                deadline = db.expires.get(key)
+                if deadline is not None:
+                    remaining.append(deadline - now)
+        if remaining:  # INFO keyspace avg_ttl: a running estimate, smoothed as Redis does
+            sample = sum(remaining) // len(remaining)
+            db.avg_ttl = sample if not db.avg_ttl else (db.avg_ttl // 50) * 49 + sample // 50
         return expired, len(chunk)
