@@ -7,8 +7,8 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import List
 from ..replies import NULL_ARRAY, OK
-from .common import (lower, modified, notify_generic, read_typed, settle, to_int,
-                     to_timeout_seconds, writable, write_typed)
+from .common import (lower, modified, notify_generic, optional_count, read_typed, settle,
+                     to_int, to_timeout_seconds, writable, write_typed)
 
 G = "list"
 LEFT, RIGHT = b"left", b"right"
@@ -75,17 +75,12 @@ def pop_from(client, db, key, head: bool, count: int, before_events=None):
 def _pop(client, args, head: bool):
     if len(args) > 3:
         raise CommandError(errors.wrong_arity(args[0].decode(errors="replace").lower()))
-    count = None
-    if len(args) == 3:
-        count = to_int(args[2], "ERR value is out of range, must be positive")
-        if count < 0:
-            raise CommandError("ERR value is out of range, must be positive")
-    items = write_typed(client.db, args[1], List)
-    if items is None:
-        return None if count is None else NULL_ARRAY
+    count = optional_count(args)
     if count == 0:
-        return []
+        return [] if write_typed(client.db, args[1], List) is not None else NULL_ARRAY
     popped = pop_from(client, client.db, args[1], head, 1 if count is None else count)
+    if popped is None:
+        return None if count is None else NULL_ARRAY
     return popped[0] if count is None else popped
 
 
