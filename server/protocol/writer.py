@@ -29,7 +29,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
     elif kind is list or kind is tuple:
         out.append(b"*%d\r\n" % len(value))
         if value and set(map(type, value)) == _BYTES:  # LRANGE, KEYS, HKEYS...: one join
-            out.append(b"".join([b"$%d\r\n%b\r\n" % (len(item), item) for item in value]))
+            out.append(_bulk_strings(value))
         else:
             for item in value:
                 encode_into(out, item, resp3)
@@ -77,6 +77,20 @@ def encode_into(out: list, value, resp3: bool) -> None:
         pass
     else:
         raise TypeError(f"cannot encode reply of type {kind.__name__}")
+
+
+_BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+
+
+def _bulk_strings(items) -> bytes:
+    """Bulk strings back to back, assembled with C-level slicing (no per-item formatting)."""
+    lengths = list(map(len, items))
+    if max(lengths) >= len(_BULK_HEADERS):
+        return b"".join([b"$%d\r\n%b\r\n" % (len(item), item) for item in items])
+    parts = [b"\r\n"] * (3 * len(items))
+    parts[0::3] = map(_BULK_HEADERS.__getitem__, lengths)
+    parts[1::3] = items
+    return b"".join(parts)
 
 
 def encode(value, resp3: bool = False) -> bytes:
