@@ -270,3 +270,15 @@ def test_client_unpause_releases_in_order(servers):
                                   ["SHUTDOWN", "SAVE", "NOSAVE"]])
 def test_shutdown_errors(diff, args):
     diff.assert_same(*args)
+
+
+def test_maxmemory_refuses_growing_writes_like_noeviction(diff):
+    diff.assert_same("SET", "kept", "v")
+    diff.assert_same("CONFIG", "SET", "maxmemory", "1")
+    for args in (("SET", "k", "v"), ("GET", "kept"), ("LPUSH", "l", "x"), ("INCR", "n"),
+                 ("DEL", "kept"), ("EXPIRE", "kept", "10"), ("MULTI",), ("SET", "k", "v"),
+                 ("EXEC",), ("EVAL", "return redis.call('set', 'k', 'v')", "0"),
+                 ("EVAL", "return redis.pcall('set', 'k', 'v')['err']", "0")):
+        diff.assert_same(*args)
+    diff.assert_same("CONFIG", "SET", "maxmemory", "0")
+    diff.assert_same("SET", "k", "v")

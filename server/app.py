@@ -173,6 +173,7 @@ class PredisServer:
             "latency-monitor-threshold": lambda v: self._update_observers(),
             "loglevel": lambda v: self._set_loglevel(v),
             "requirepass": lambda v: None,
+            "maxmemory": lambda v: setattr(self, "maxmemory", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
         }
         for name in LIMITS:  # container encoding thresholds
@@ -180,6 +181,7 @@ class PredisServer:
             LIMITS[name] = cfg[name]
         cfg.on_change.update(hooks)
         self.notifier.configure(cfg["notify-keyspace-events"])
+        self.maxmemory = cfg["maxmemory"]
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
         self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]
         self._update_observers()
@@ -513,6 +515,11 @@ class PredisServer:
     # -- introspection helpers ------------------------------------------------------------
     def uptime(self) -> float:
         return time.monotonic() - self.started_monotonic
+
+    def over_maxmemory(self) -> bool:
+        """Eviction arrives with the memory issue; until then every policy behaves like
+        noeviction: writes that may grow memory are refused past maxmemory (never ignored)."""
+        return self.used_memory() > self.maxmemory
 
     def used_memory(self) -> int:
         return self.keyspace.memory + self.baseline_memory()

@@ -52,6 +52,8 @@ def dispatch(client, args):
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+    if server.maxmemory and "denyoom" in spec.flags and server.over_maxmemory():
+        return _reject(client, spec, errors.OOM)
     if client.multi is not None and (spec.parent is not None
                                      or spec.name not in _RUN_INSIDE_MULTI):
         if "no_multi" in spec.flags:
@@ -106,7 +108,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             spec = LOOKUP.get(name)
             if (spec is not None and spec.batch is not None and client.authenticated
                     and client.reply_mode == "on" and server.gate is None
-                    and client.multi is None and not client.subscribed
+                    and client.multi is None and not client.subscribed and not server.maxmemory
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
                 _run_batch(client, spec, group, replies)
                 index += len(group)

@@ -123,6 +123,10 @@ class LuaEngine:
         if "noscript" in spec.flags:
             return lua.table_from([True, self._error_table(
                 "ERR This Redis command is not allowed from script")])
+        if (self.server.maxmemory and "denyoom" in spec.flags
+                and self.server.over_maxmemory()):
+            return lua.table_from([True, self._error_table(
+                "OOM command not allowed when used memory > 'maxmemory'.")])
         if self.read_only and "write" in spec.flags:
             return lua.table_from([True, self._error_table(
                 "ERR Write commands are not allowed from read-only scripts.")])
