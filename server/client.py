@@ -38,6 +38,9 @@ class Client:
         self.psubscriptions: dict = {}
         self.ssubscriptions: dict = {}
         self.soft_limit_since = None  # when output first passed the pubsub soft limit
+        # Any subscription at all: read by the dispatcher for every command, so kept as a
+        # plain attribute by PubSub rather than computed from the three dicts each time.
+        self.subscribed = False
         self.flags = set()
         self.blocked = None  # what the client waits on, for CLIENT LIST / UNBLOCK
         transport = connection.transport if connection is not None else None  # None: internal
@@ -59,10 +62,6 @@ class Client:
         self.server.log.warning(event, client_id=self.id, addr=self.addr, **fields)
 
     # -- helpers --------------------------------------------------------------------------
-    @property
-    def subscribed(self) -> bool:
-        return bool(self.subscriptions or self.psubscriptions or self.ssubscriptions)
-
     @property
     def resp(self) -> int:
         return 3 if self.resp3 else 2

@@ -26,6 +26,7 @@ class PubSub:
             return False
         mine[name] = None
         table.setdefault(name, {})[client] = None
+        client.subscribed = True
         return True
 
     def unsubscribe(self, client, kind: str, name: bytes) -> bool:
@@ -38,7 +39,13 @@ class PubSub:
             subscribers.pop(client, None)
             if not subscribers:
                 del table[name]
+        client.subscribed = bool(client.subscriptions or client.psubscriptions
+                                 or client.ssubscriptions)
         return True
+
+    def names(self, client, kind: str) -> list:
+        """What `client` is subscribed to, of one kind, in subscription order."""
+        return list(self._tables(client, kind)[1])
 
     def drop_client(self, client) -> None:
         for kind in ("channel", "pattern", "shard"):
@@ -97,5 +104,8 @@ class PubSub:
         match = compile_glob(bytes(pattern)).fullmatch
         return [name for name in table if match(name)]
 
-    def count(self, client) -> int:
+    def count(self, client, kind: str = "channel") -> int:
+        """The number a (un)subscribe confirmation reports: shard channels count apart."""
+        if kind == "shard":
+            return len(client.ssubscriptions)
         return len(client.subscriptions) + len(client.psubscriptions)

@@ -9,30 +9,26 @@ from ..replies import NO_REPLY, Push
 G = "pubsub"
 
 
-def _confirm(client, action: bytes, name, count: int) -> None:
+def _confirm(client, kind: str, action: bytes, name) -> None:
+    count = client.server.pubsub.count(client, kind)
     client.deliver(Push([action, name, count]))
 
 
 def _subscribe(client, args, kind: str, action: bytes):
-    pubsub = client.server.pubsub
     for name in args[1:]:
-        pubsub.subscribe(client, kind, name)
-        count = len(client.ssubscriptions) if kind == "shard" else pubsub.count(client)
-        _confirm(client, action, name, count)
+        client.server.pubsub.subscribe(client, kind, name)
+        _confirm(client, kind, action, name)
     return NO_REPLY
 
 
 def _unsubscribe(client, args, kind: str, action: bytes):
     pubsub = client.server.pubsub
-    _, mine = pubsub._tables(client, kind)
-    names = args[1:] or list(mine)
+    names = args[1:] or pubsub.names(client, kind)
     if not names:
-        count = len(client.ssubscriptions) if kind == "shard" else pubsub.count(client)
-        _confirm(client, action, None, count)
+        _confirm(client, kind, action, None)
     for name in names:
         pubsub.unsubscribe(client, kind, name)
-        count = len(client.ssubscriptions) if kind == "shard" else pubsub.count(client)
-        _confirm(client, action, name, count)
+        _confirm(client, kind, action, name)
     return NO_REPLY
 
 
