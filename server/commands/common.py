@@ -74,6 +74,20 @@ def to_timeout_seconds(value) -> float:
     return number
 
 
+def take_flags(args, start: int, names: frozenset):
+    """Leading bare option words (NX, XX, GT, ...) from args[start:], case-insensitive.
+    Returns (set of lowercase flags, index of the first argument that is not one)."""
+    flags = set()
+    index = start
+    while index < len(args):
+        word = lower(args[index])
+        if word not in names:
+            break
+        flags.add(word)
+        index += 1
+    return flags, index
+
+
 def optional_count(args, index: int = 2):
     """SPOP/ZPOPMIN-style trailing [count]: None when absent, a non-negative int otherwise."""
     if len(args) > index + 1:

@@ -9,7 +9,7 @@ from ..keyspace import now_ms
 from ..keyspace.database import type_name
 from ..keyspace.scan import Scanner
 from ..replies import OK, SimpleString
-from .common import LLONG_MAX, LLONG_MIN, check_db_index, lower, modified, to_int
+from .common import LLONG_MAX, LLONG_MIN, check_db_index, lower, modified, take_flags, to_int
 from .scanning import parse_cursor, parse_scan_options
 
 G = "generic"
@@ -54,20 +54,15 @@ def touch(client, args):
 
 
 # -- expiry ---------------------------------------------------------------------------------
+_EXPIRE_FLAGS = frozenset({b"nx", b"xx", b"gt", b"lt"})
+
+
 def _expire_flags(args):
-    nx = xx = gt = lt = False
-    for arg in args[3:]:
-        opt = lower(arg)
-        if opt == b"nx":
-            nx = True
-        elif opt == b"xx":
-            xx = True
-        elif opt == b"gt":
-            gt = True
-        elif opt == b"lt":
-            lt = True
-        else:
-            raise CommandError(f"ERR Unsupported option {bytes(arg).decode('utf-8', 'replace')}")
+    flags, end = take_flags(args, 3, _EXPIRE_FLAGS)
+    if end < len(args):
+        raise CommandError(
+            f"ERR Unsupported option {bytes(args[end]).decode('utf-8', 'replace')}")
+    nx, xx, gt, lt = b"nx" in flags, b"xx" in flags, b"gt" in flags, b"lt" in flags
     if nx and (xx or gt or lt):
         raise CommandError(errors.EXPIRE_OPTIONS_NX)
     if gt and lt:

@@ -8,8 +8,8 @@ from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
 from ..replies import NULL_ARRAY
 from .common import (lower, modified, notify_generic, optional_count, parse_random_count,
-                     random_members, read_typed, settle, to_float, to_int, to_timeout_seconds,
-                     writable, write_typed)
+                     random_members, read_typed, settle, take_flags, to_float, to_int,
+                     to_timeout_seconds, writable, write_typed)
 from .lists import _block
 from .scanning import scan_reply
 from .sets import parse_numkeys
@@ -65,28 +65,14 @@ def _zset(client, key, write=False):
 
 
 # -- ZADD / ZINCRBY -------------------------------------------------------------------------
+_ZADD_FLAGS = frozenset({b"nx", b"xx", b"gt", b"lt", b"ch", b"incr"})
+
 @command("zadd", -4, "write denyoom fast", (1, 1, 1), G, "Adds one or more members to a sorted "
          "set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0")
 def zadd(client, args):
-    nx = xx = gt = lt = ch = incr = False
-    i = 2
-    while i < len(args):
-        opt = lower(args[i])
-        if opt == b"nx":
-            nx = True
-        elif opt == b"xx":
-            xx = True
-        elif opt == b"gt":
-            gt = True
-        elif opt == b"lt":
-            lt = True
-        elif opt == b"ch":
-            ch = True
-        elif opt == b"incr":
-            incr = True
-        else:
-            break
-        i += 1
+    flags, i = take_flags(args, 2, _ZADD_FLAGS)
+    nx, xx, gt, lt = b"nx" in flags, b"xx" in flags, b"gt" in flags, b"lt" in flags
+    ch, incr = b"ch" in flags, b"incr" in flags
     elements = args[i:]
     if not elements or len(elements) % 2:
         raise CommandError(errors.SYNTAX)
