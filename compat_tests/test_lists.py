@@ -248,3 +248,21 @@ def test_pipelined_pushes_serve_the_waiter_after_each_push(servers):
         outcomes.append((results["w"], replies))
         admin.close()
     assert outcomes[1] == outcomes[0]
+
+
+def test_blmove_waiter_gets_wrongtype_when_its_target_changed_type(servers):
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "bsrc", "bdst")
+        results = {}
+        thread = threading.Thread(target=_waiter, args=(
+            server.port, results, "w", "BLMOVE", "bsrc", "bdst", "LEFT", "LEFT", "5"))
+        thread.start()
+        wait_until_blocked(admin, 1)
+        admin.call("SET", "bdst", "now a string")
+        admin.call("RPUSH", "bsrc", "x")
+        thread.join(5)
+        outcomes.append((results.get("w"), admin.call("PING")))
+        admin.close()
+    assert outcomes[1] == outcomes[0]

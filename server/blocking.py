@@ -8,7 +8,9 @@ it is served, times out, is unblocked (CLIENT UNBLOCK) or disconnects.
 
 from collections import deque
 
+from .errors import CommandError
 from .protocol.connection import Deferred
+from .replies import ErrorReply
 
 
 class Waiter:
@@ -57,7 +59,10 @@ class BlockingRegistry:
             queue = self.queues.get(ident)
             while queue:
                 waiter = queue[0]
-                reply = waiter.attempt(waiter.db, ident[1])
+                try:
+                    reply = waiter.attempt(waiter.db, ident[1])
+                except CommandError as exc:  # e.g. BLMOVE whose target changed type meanwhile
+                    reply = ErrorReply(exc.message)
                 if reply is None:
                     break
                 self._finish(waiter, reply)

@@ -74,6 +74,32 @@ def to_timeout_seconds(value) -> float:
     return number
 
 
+def first_served(client, keys, attempt):
+    """attempt(db, key) on each key in order; the first reply that is not None (else None)."""
+    db = client.db
+    for key in keys:
+        reply = attempt(db, key)
+        if reply is not None:
+            return reply
+    return None
+
+
+def block(client, keys, attempt, timeout: float, timeout_reply):
+    """Wait on `keys` until attempt() succeeds for one of them, or the timeout answers.
+    Inside EXEC or a script a blocking command never blocks: it answers the timeout reply."""
+    if client.deny_blocking:
+        return timeout_reply
+    return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply)
+
+
+def serve_or_block(client, keys, attempt, timeout: float, timeout_reply):
+    """The blocking commands' shape: serve now from the first key that can, else wait."""
+    reply = first_served(client, keys, attempt)
+    if reply is not None:
+        return reply
+    return block(client, keys, attempt, timeout, timeout_reply)
+
+
 def take_flags(args, start: int, names: frozenset):
     """Leading bare option words (NX, XX, GT, ...) from args[start:], case-insensitive.
     Returns (set of lowercase flags, index of the first argument that is not one)."""

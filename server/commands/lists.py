@@ -7,8 +7,8 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import List
 from ..replies import NULL_ARRAY, OK
-from .common import (lower, modified, notify_generic, optional_count, read_typed, settle,
-                     to_int, to_timeout_seconds, writable, write_typed)
+from .common import (first_served, lower, modified, notify_generic, optional_count, read_typed,
+                     serve_or_block, settle, to_int, to_timeout_seconds, writable, write_typed)
 
 G = "list"
 LEFT, RIGHT = b"left", b"right"
@@ -345,43 +345,30 @@ def parse_mpop(args, index: int, count_error: str = "ERR count should be greater
     return keys, side, count
 
 
-def mpop_first(client, db, keys, side, count):
-    for key in keys:
-        items = write_typed(db, key, List)
-        if items is not None:
-            return [key, pop_from(client, db, key, side == LEFT, count)]
-    return None
-
-
 @command("lmpop", -4, "write", (0, 0, 0), G, "Returns multiple elements from a list after "
          "removing them. Deletes the list if the last element was popped.", "7.0.0")
 def lmpop(client, args):
     keys, side, count = parse_mpop(args, 1)
-    result = mpop_first(client, client.db, keys, side, count)
+    result = first_served(client, keys, _pop_attempt(client, side == LEFT, count))
     return NULL_ARRAY if result is None else result
 
 
 # -- blocking variants ----------------------------------------------------------------------
-def _block(client, keys, attempt, timeout: float, timeout_reply):
-    if client.deny_blocking:  # inside EXEC or a script a blocking command never blocks
-        return timeout_reply
-    return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply)
+def _pop_attempt(client, head: bool, count=None):
+    """attempt(db, key) for BLPOP/BRPOP ([key, item]) and (B)LMPOP ([key, [items]])."""
+    def attempt(db, key):
+        popped = pop_from(client, db, key, head, 1 if count is None else count)
+        if popped is None:
+            return None
+        return [key, popped[0] if count is None else popped]
+
+    return attempt
 
 
 def _blocking_pop(client, args, head: bool):
     timeout = to_timeout_seconds(args[-1])
     keys = args[1:-1]
-    db = client.db
-    for key in keys:
-        if write_typed(db, key, List) is not None:
-            return [key, pop_from(client, db, key, head, 1)[0]]
-
-    def attempt(db, key):
-        if write_typed(db, key, List) is None:
-            return None
-        return [key, pop_from(client, db, key, head, 1)[0]]
-
-    return _block(client, keys, attempt, timeout, NULL_ARRAY)
+    return serve_or_block(client, keys, _pop_attempt(client, head), timeout, NULL_ARRAY)
 
 
 @command("blpop", -3, "write noscript blocking", (1, -2, 1), G, "Removes and returns the first element "
@@ -399,16 +386,10 @@ def brpop(client, args):
 
 
 def _blocking_move(client, src, dst, wherefrom, whereto, timeout):
-    value = move_one(client, client.db, src, dst, wherefrom, whereto)
-    if value is not None:
-        return value
-
     def attempt(db, key):
-        if write_typed(db, key, List) is None:
-            return None
         return move_one(client, db, src, dst, wherefrom, whereto)
 
-    return _block(client, [src], attempt, timeout, None)
+    return serve_or_block(client, [src], attempt, timeout, None)
 
 
 @command("blmove", 6, "write denyoom noscript blocking", (1, 2, 1), G, "Pops an element from a list, "
@@ -434,13 +415,5 @@ def brpoplpush(client, args):
 def blmpop(client, args):
     timeout = to_timeout_seconds(args[1])
     keys, side, count = parse_mpop(args, 2)
-    result = mpop_first(client, client.db, keys, side, count)
-    if result is not None:
-        return result
-
-    def attempt(db, key):
-        if write_typed(db, key, List) is None:
-            return None
-        return [key, pop_from(client, db, key, side == LEFT, count)]
-
-    return _block(client, keys, attempt, timeout, NULL_ARRAY)
+    return serve_or_block(client, keys, _pop_attempt(client, side == LEFT, count), timeout,
+                          NULL_ARRAY)

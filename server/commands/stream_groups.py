@@ -5,8 +5,7 @@ from ..command_table import command, container
 from ..errors import CommandError
 from ..keyspace.stream import MAX_ID, Group, PendingEntry, Stream, format_id, now_ms
 from ..replies import NULL_ARRAY, OK
-from .common import lower, modified, to_int, write_typed
-from .lists import _block
+from .common import block, lower, modified, to_int, write_typed
 from .streams import G, _parse_read, _read_reply, _stream, _text, entry_reply, parse_id, \
     parse_range_id
 
@@ -86,7 +85,7 @@ def _history(stream, group, consumer, start, count):
          "from a stream for a consumer in a group. Blocks until a message is available "
          "otherwise.", "5.0.0")
 def xreadgroup(client, args):
-    count, block, noack, group_name, consumer_name, keys, ids = _parse_read(args, True)
+    count, block_ms, noack, group_name, consumer_name, keys, ids = _parse_read(args, True)
     if group_name is None:
         raise CommandError("ERR Missing GROUP option for XREADGROUP")
     for id_arg in ids:
@@ -121,7 +120,7 @@ def xreadgroup(client, args):
         return results
 
     results = collect(client.db)
-    if any(entries for _, entries in results) or block is None or any(
+    if any(entries for _, entries in results) or block_ms is None or any(
             start is not None for _, start in targets):
         return _read_reply(client, results)
 
@@ -129,7 +128,7 @@ def xreadgroup(client, args):
         found = collect(db)
         return _read_reply(client, found) if any(e for _, e in found) else None
 
-    return _block(client, keys, attempt, block / 1000, NULL_ARRAY)
+    return block(client, keys, attempt, block_ms / 1000, NULL_ARRAY)
 
 
 @command("xack", -4, "write fast", (1, 1, 1), G, "Returns the number of messages that were "

@@ -7,8 +7,7 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.stream import MAX_ID, Stream, format_id, next_id, now_ms, previous_id
 from ..replies import NULL_ARRAY, OK
-from .common import lower, modified, read_typed, to_int, write_typed
-from .lists import _block
+from .common import block, lower, modified, read_typed, to_int, write_typed
 
 G = "stream"
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -358,7 +357,7 @@ def _read_reply(client, results):
          "with IDs greater than the ones requested. Blocks until a message is available "
          "otherwise.", "5.0.0")
 def xread(client, args):
-    count, block, _, _, _, keys, ids = _parse_read(args, False)
+    count, block_ms, _, _, _, keys, ids = _parse_read(args, False)
     db = client.db
     starts = []
     for key, id_arg in zip(keys, ids):
@@ -380,14 +379,14 @@ def xread(client, args):
         return results
 
     results = collect(db)
-    if results or block is None:
+    if results or block_ms is None:
         return _read_reply(client, results)
 
     def attempt(db, key):
         found = collect(db)
         return _read_reply(client, found) if found else None
 
-    return _block(client, keys, attempt, block / 1000, NULL_ARRAY)
+    return block(client, keys, attempt, block_ms / 1000, NULL_ARRAY)
 
 
 def _text(value) -> str:

@@ -7,10 +7,9 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
 from ..replies import NULL_ARRAY
-from .common import (lower, modified, notify_generic, optional_count, parse_random_count,
-                     random_members, read_typed, settle, take_flags, to_float, to_int,
-                     to_timeout_seconds, writable, write_typed)
-from .lists import _block
+from .common import (first_served, lower, modified, notify_generic, optional_count,
+                     parse_random_count, random_members, read_typed, serve_or_block, settle,
+                     take_flags, to_float, to_int, to_timeout_seconds, writable, write_typed)
 from .scanning import scan_reply
 from .sets import parse_numkeys
 
@@ -516,11 +515,7 @@ def _blocking_pop(client, args, maximum: bool):
         score, member = pairs[0]
         return [key, member, _score_reply(client, score)]
 
-    for key in keys:
-        reply = attempt(client.db, key)
-        if reply is not None:
-            return reply
-    return _block(client, keys, attempt, timeout, NULL_ARRAY)
+    return serve_or_block(client, keys, attempt, timeout, NULL_ARRAY)
 
 
 @command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), G, "Removes and returns the member "
@@ -568,12 +563,8 @@ def _zmpop_attempt(client, maximum, count):
          "was popped.", "7.0.0")
 def zmpop(client, args):
     keys, maximum, count = _parse_zmpop(args, 1)
-    attempt = _zmpop_attempt(client, maximum, count)
-    for key in keys:
-        reply = attempt(client.db, key)
-        if reply is not None:
-            return reply
-    return NULL_ARRAY
+    reply = first_served(client, keys, _zmpop_attempt(client, maximum, count))
+    return NULL_ARRAY if reply is None else reply
 
 
 @command("bzmpop", -5, "write noscript blocking", (0, 0, 0), G, "Removes and returns a member by score "
@@ -582,12 +573,8 @@ def zmpop(client, args):
 def bzmpop(client, args):
     timeout = to_timeout_seconds(args[1])
     keys, maximum, count = _parse_zmpop(args, 2)
-    attempt = _zmpop_attempt(client, maximum, count)
-    for key in keys:
-        reply = attempt(client.db, key)
-        if reply is not None:
-            return reply
-    return _block(client, keys, attempt, timeout, NULL_ARRAY)
+    return serve_or_block(client, keys, _zmpop_attempt(client, maximum, count), timeout,
+                          NULL_ARRAY)
 
 
 # -- set operations ---------------------------------------------------------------------------
