@@ -253,15 +253,11 @@ def xclaim(client, args):
                 continue
             entry = group.pel[stream_id] = PendingEntry(consumer, now, 0)
         elif not exists:
-            group.pel.pop(stream_id)
-            entry.consumer.pending.pop(stream_id, None)
+            group.forget(stream_id)
             continue
         if min_idle and now - entry.delivery_time < min_idle:
             continue
-        entry.consumer.pending.pop(stream_id, None)
-        entry.consumer = consumer
-        consumer.pending[stream_id] = None
-        entry.delivery_time = delivery_time
+        group.hand_over(stream_id, consumer, delivery_time)
         if options["retrycount"] is not None:
             entry.delivery_count = options["retrycount"]
         elif not options["justid"]:
@@ -301,23 +297,19 @@ def xautoclaim(client, args):
     next_start = (0, 0)
     candidates = [s for s in group.pel_ids() if s >= start]
     attempts = count * 10
-    for position, stream_id in enumerate(candidates):
+    for stream_id in candidates:
         if len(claimed) >= count or attempts <= 0:
             next_start = stream_id
             break
         attempts -= 1
         entry = group.pel[stream_id]
         if stream_id not in stream.entries:
-            group.pel.pop(stream_id)
-            entry.consumer.pending.pop(stream_id, None)
+            group.forget(stream_id)
             deleted.append(format_id(stream_id))
             continue
         if min_idle and now - entry.delivery_time < min_idle:
             continue
-        entry.consumer.pending.pop(stream_id, None)
-        entry.consumer = consumer
-        consumer.pending[stream_id] = None
-        entry.delivery_time = now
+        group.hand_over(stream_id, consumer, now)
         if not justid:
             entry.delivery_count += 1
         claimed.append(stream_id)

@@ -55,6 +55,20 @@ class Group:
     def pel_ids(self):
         return sorted(self.pel)
 
+    def forget(self, stream_id) -> None:
+        """Drop a pending entry whose message was deleted from the stream."""
+        entry = self.pel.pop(stream_id)
+        entry.consumer.pending.pop(stream_id, None)
+
+    def hand_over(self, stream_id, consumer: "Consumer", delivery_time: int) -> "PendingEntry":
+        """Move a pending entry to `consumer` (XCLAIM, XAUTOCLAIM)."""
+        entry = self.pel[stream_id]
+        entry.consumer.pending.pop(stream_id, None)
+        entry.consumer = consumer
+        consumer.pending[stream_id] = None
+        entry.delivery_time = delivery_time
+        return entry
+
 
 class Stream:
     type_name = "stream"
