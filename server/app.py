@@ -38,7 +38,6 @@ class ServerStats:
         self.rejected_connections = 0
         self.error_replies = 0
         self.errors: dict = {}
-        self.expire_cycles = 0
 
     def reset(self):
         self.__init__()
@@ -271,9 +270,6 @@ class PredisServer:
         self.log.warning("auth_failed", client_id=client.id, addr=client.addr,
                          user=bytes(username).decode("utf-8", "replace"))
 
-    def client_in_pubsub(self, client) -> bool:
-        return client.subscribed
-
     def client_subscriptions(self, client):
         return (len(client.subscriptions), len(client.psubscriptions),
                 len(client.ssubscriptions))
@@ -459,7 +455,6 @@ class PredisServer:
         """Periodic work (Redis's serverCron): active expiry, client timeouts, pause ends."""
         try:
             hz = max(1, min(500, self.config["hz"]))
-            self.stats.expire_cycles += 1
             self.ops_meter.sample()
             self.expiry.run(hz, self.config["active-expire-effort"])
             self._close_idle_clients()

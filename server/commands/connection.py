@@ -189,7 +189,7 @@ def client_flags(client) -> str:
         flags += "e"
     if client.no_touch:
         flags += "T"
-    if client.server.client_in_pubsub(client):
+    if client.subscribed:
         flags += "P"
     return flags or "N"
 
@@ -217,7 +217,7 @@ _CLIENT_TYPES = {"normal", "master", "replica", "slave", "pubsub"}
 
 
 def client_type(client) -> str:
-    return "pubsub" if client.server.client_in_pubsub(client) else "normal"
+    return "pubsub" if client.subscribed else "normal"
 
 
 @command("list", -2, "admin noscript loading stale", (0, 0, 0), G, "Lists open connections.",
