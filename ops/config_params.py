@@ -162,7 +162,8 @@ PARAMS = [
     _m("maxmemory", "0"),
     _e("maxmemory-policy", "noeviction",
        "volatile-lru volatile-lfu volatile-random volatile-ttl "
-       "allkeys-lru allkeys-lfu allkeys-random noeviction"),
+       "allkeys-lru allkeys-lfu allkeys-random noeviction "
+       "allkeys-learned volatile-learned allkeys-s3fifo"),
     _i("maxmemory-samples", "5", 1, INT_MAX),
     _i("maxmemory-eviction-tenacity", "10", 0, 100),
     _m("maxmemory-clients", "0"),
@@ -205,6 +206,8 @@ PARAMS = [
     Param("notify-keyspace-events", "notify", ""),
     # Predis: start from this RDB file (an ElastiCache backup) instead of dir/dbfilename
     _s("import-rdb", immutable=True),
+    # Predis: the learned eviction policy's model (.npz from `predis train`); "" = shipped model
+    _s("learned-model-file"),
     # shutdown
     _f("shutdown-on-sigint", "default", "default save nosave now force"),
     _f("shutdown-on-sigterm", "default", "default save nosave now force"),

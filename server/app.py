@@ -22,6 +22,9 @@ from .command_table import all_commands, total_calls
 from .errors import error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
+from ml.model import DEFAULT_PATH as DEFAULT_MODEL
+
+from .eviction import Evictor
 from .keyspace.expiry import ActiveExpiry
 from .keyspace.scan import Scanner
 from .observers import LatencyMonitor, SlowLog, monitor_line
@@ -145,6 +148,7 @@ class PredisServer:
         self.predis_version = PREDIS_VERSION
         self.engine_name = "cpu"
         self.evicted_keys = 0
+        self.evictor = Evictor(self)
         self.acl_denied_auth = 0
         self.memory_peak = 0
         # Hooks later families attach to (WATCH, keyspace notifications): called per write.
@@ -173,6 +177,10 @@ class PredisServer:
             "loglevel": lambda v: self._set_loglevel(v),
             "requirepass": lambda v: None,
             "maxmemory": lambda v: setattr(self, "maxmemory", v),
+            "maxmemory-policy": lambda v: self.evictor.configure(v),
+            "learned-model-file": self._set_model_file,
+            "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
+            "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
         }
         for name in LIMITS:  # container encoding thresholds
@@ -181,9 +189,22 @@ class PredisServer:
         cfg.on_change.update(hooks)
         self.notifier.configure(cfg["notify-keyspace-events"])
         self.maxmemory = cfg["maxmemory"]
+        self.keyspace.access.lfu_log_factor = cfg["lfu-log-factor"]
+        self.keyspace.access.lfu_decay_time = cfg["lfu-decay-time"]
+        if cfg["learned-model-file"]:
+            self._set_model_file(cfg["learned-model-file"])
+        self.evictor.configure(cfg["maxmemory-policy"])
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
         self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]
         self._update_observers()
+
+    def _set_model_file(self, path: str) -> None:
+        from ops.config import ConfigError
+
+        try:
+            self.evictor.load_model(path or DEFAULT_MODEL)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"can't load the model: {exc}") from None
 
     def _set_loglevel(self, level):
         from ops.logging import set_level  # ops owns logging setup
@@ -457,6 +478,7 @@ class PredisServer:
             hz = max(1, min(500, self.config["hz"]))
             self.ops_meter.sample()
             self.expiry.run(hz, self.config["active-expire-effort"])
+            self._tend_access_tables()
             self._close_idle_clients()
             self.pause.check_deadline()
             self._check_background_save()
@@ -464,6 +486,17 @@ class PredisServer:
         finally:
             if self.shutdown_event is not None and not self.shutdown_event.is_set():
                 self._schedule_cron()
+
+    def _tend_access_tables(self):
+        """Fold the access logs (so idle times stay true to the tick), check every table still
+        matches its data, and keep evicting while over maxmemory (e.g. after CONFIG SET)."""
+        keyspace = self.keyspace
+        keyspace.fold_all()
+        repaired = keyspace.repair_tables()
+        if repaired:
+            self.log.warning("access_table_repaired", dbs=repaired)
+        if self.maxmemory and self.evictor.policy is not None:
+            self.evictor.perform()
 
     def _close_idle_clients(self):
         timeout = self.config["timeout"]
@@ -512,12 +545,25 @@ class PredisServer:
         return time.monotonic() - self.started_monotonic
 
     def over_maxmemory(self) -> bool:
-        """Eviction arrives with the memory issue; until then every policy behaves like
-        noeviction: writes that may grow memory are refused past maxmemory (never ignored)."""
+        """Past maxmemory now (scripts check this: Redis does not evict inside a script)."""
         return self.used_memory() > self.maxmemory
 
+    def make_room(self) -> bool:
+        """Before a command that may grow memory: evict per the policy; False means OOM."""
+        return self.evictor.perform()
+
     def used_memory(self) -> int:
-        return self.keyspace.memory + self.baseline_memory()
+        keyspace = self.keyspace
+        return keyspace.memory + keyspace.table_bytes() + self.baseline_memory()
+
+    def evict_key(self, db, key: bytes) -> None:
+        """Remove `key` for memory, telling WATCH and keyspace notifications, as Redis does."""
+        db.delete(key)
+        self.evicted_keys += 1
+        if self.watches.watchers:
+            self.watches.touch(db, key)
+        if self.notifier.flags:
+            self.notifier.notify("e", "evicted", key, db.index)
 
     def baseline_memory(self) -> int:
         """Fixed overhead: per-client buffers, per-db dict headers (as Redis counts its own)."""
@@ -525,6 +571,7 @@ class PredisServer:
 
     def reset_stats(self):
         self.stats.reset()
+        self.evicted_keys = 0
         self.limits.net_input_bytes = self.limits.net_output_bytes = 0
         self.keyspace.reset_stats()
         for spec in all_commands():

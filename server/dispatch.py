@@ -52,7 +52,7 @@ def dispatch(client, args):
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-    if server.maxmemory and "denyoom" in spec.flags and server.over_maxmemory():
+    if server.maxmemory and "denyoom" in spec.flags and not server.make_room():
         return _reject(client, spec, errors.OOM)
     if client.multi is not None and (spec.parent is not None
                                      or spec.name not in _RUN_INSIDE_MULTI):
@@ -67,12 +67,18 @@ def dispatch(client, args):
 
     client.last_command = spec
     started = _perf_ns()
+    untouched = client.no_touch and spec.name != "touch"
+    if untouched:  # CLIENT NO-TOUCH: reads leave the LRU/LFU data alone
+        server.keyspace.silence_touches(True)
     try:
         reply = spec.handler(client, args)
     except CommandError as exc:
         reply = ErrorReply(exc.message)
     except Exception as exc:  # a bug must cost one error reply, never the connection
         reply = _internal_error(client, spec, exc)
+    finally:
+        if untouched:
+            server.keyspace.silence_touches(False)
     elapsed = _perf_ns() - started
 
     spec.calls += 1
@@ -109,6 +115,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             if (spec is not None and spec.batch is not None and client.authenticated
                     and client.reply_mode == "on" and server.gate is None
                     and client.multi is None and not client.subscribed and not server.maxmemory
+                    and not client.no_touch
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
                 _run_batch(client, spec, group, replies)
                 index += len(group)

@@ -43,7 +43,7 @@ def restore(client, args):
             idle = to_int(args[i + 1])
             if idle < 0:
                 raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
-            i += 1  # access metadata arrives with the eviction work; the value is validated
+            i += 1
         elif opt == b"freq" and i + 1 < len(args) and idle is None:
             freq = to_int(args[i + 1])
             if not 0 <= freq <= 255:
@@ -77,5 +77,7 @@ def restore(client, args):
     db.add(key, build(kind, contents))
     if deadline is not None:
         db.set_expire(key, deadline)
+    if idle is not None or freq is not None:
+        client.server.keyspace.set_access_clock(db, key, idle, freq)
     modified(client, key, event="restore")
     return OK

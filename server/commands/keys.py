@@ -1,6 +1,10 @@
 """Generic key commands: DEL EXISTS TYPE EXPIRE* TTL* PERSIST KEYS SCAN RANDOMKEY RENAME COPY
 MOVE TOUCH OBJECT, and database commands DBSIZE FLUSHDB FLUSHALL SELECT SWAPDB."""
 
+import time
+
+from ml.keymeta import MODE_LFU, lfu_decayed
+
 from .. import errors
 from ..command_table import command, container
 from ..errors import CommandError
@@ -36,13 +40,13 @@ def unlink(client, args):
          "exist.")
 def exists(client, args):
     lookup = client.db.lookup_read
-    return sum(1 for key in args[1:] if lookup(key) is not None)
+    return sum(1 for key in args[1:] if lookup(key, False) is not None)
 
 
 @command("type", 2, "readonly fast", (1, 1, 1), G, "Determines the type of value stored at a "
          "key.")
 def type_(client, args):
-    value = client.db.lookup_read(args[1])
+    value = client.db.lookup_read(args[1], False)
     return SimpleString("none" if value is None else type_name(value))
 
 
@@ -129,7 +133,7 @@ def pexpireat(client, args):
 
 def ttl_generic(client, key, in_ms: bool, absolute: bool) -> int:
     db = client.db
-    if db.lookup_read(key) is None:
+    if db.lookup_read(key, False) is None:
         return -2
     when = db.get_expire(key)
     if when is None:
@@ -202,7 +206,7 @@ def scan(client, args):
         batch = [k for k in batch if match(k)]
     out = []
     for key in batch:
-        value = db.lookup(key)
+        value = db.lookup(key, False)
         if value is None:
             continue
         if kind is not None and type_name(value) != kind:
@@ -348,14 +352,14 @@ def encoding_of(value) -> str:
 @command("encoding", 3, "readonly", (2, 2, 1), G, "Returns the internal encoding of a Redis "
          "object.", "2.2.3", parent="object")
 def object_encoding(client, args):
-    value = client.db.lookup(args[2])
+    value = client.db.lookup(args[2], False)
     return None if value is None else encoding_of(value)
 
 
 @command("refcount", 3, "readonly", (2, 2, 1), G, "Returns the reference count of a value of a "
          "key.", "2.2.3", parent="object")
 def object_refcount(client, args):
-    value = client.db.lookup(args[2])
+    value = client.db.lookup(args[2], False)
     if value is None:
         return None
     policy = client.server.config["maxmemory-policy"]
@@ -370,16 +374,36 @@ def object_refcount(client, args):
 @command("freq", 3, "readonly", (2, 2, 1), G, "Returns the logarithmic access frequency "
          "counter of a Redis object.", "4.0.0", parent="object")
 def object_freq(client, args):
-    value = client.db.lookup(args[2])
-    if value is None:
+    clock = _access_clock(client, args[2])
+    if clock is None:
         return None
-    if "lfu" not in client.server.config["maxmemory-policy"]:
-        raise CommandError(
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
-            "note that when switching between policies at runtime LRU and LFU data will take "
-            "some time to adjust.")
-    raise CommandError("ERR LFU access frequency is tracked by the eviction engine, which is "
-                       "not enabled in this build")
+    if client.server.keyspace.access.mode != MODE_LFU:
+        raise CommandError(errors.LFU_NOT_SELECTED)
+    return lfu_decayed(clock, int(time.time()), client.server.keyspace.access.lfu_decay_time)
+
+
+@command("idletime", 3, "readonly", (2, 2, 1), G, "Returns the time since the last access to a "
+         "Redis object.", "2.2.3", parent="object")
+def object_idletime(client, args):
+    clock = _access_clock(client, args[2])
+    if clock is None:
+        return None
+    if client.server.keyspace.access.mode == MODE_LFU:
+        raise CommandError(errors.LFU_SELECTED)
+    return idle_seconds(clock)
+
+
+def idle_seconds(clock: int) -> int:
+    return max(0, int(time.time()) - clock)
+
+
+def _access_clock(client, key: bytes):
+    """The key's LRU clock or LFU field (None when the key does not exist)."""
+    db = client.db
+    if db.lookup(key, False) is None:
+        return None
+    client.server.keyspace.fold(db)
+    return db.table.clock_of(key)
 
 
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
@@ -393,6 +417,9 @@ def object_help(client, args):
         "FREQ <key>",
         "    Return the access frequency index of the <key>. The returned integer is",
         "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",

@@ -12,7 +12,7 @@ from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
 from ..replies import OK, SimpleString, Verbatim
 from .common import lower, to_float, to_int
-from .keys import encoding_of
+from .keys import encoding_of, idle_seconds
 
 G = "server"
 
@@ -162,13 +162,17 @@ def debug(client, args):
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
     if sub == b"object" and len(args) == 3:
-        value = client.db.lookup(args[2])
+        db = client.db
+        value = db.lookup(args[2], False)
         if value is None:
             raise CommandError(errors.NO_SUCH_KEY)
+        client.server.keyspace.fold(db)
+        clock = db.table.clock_of(args[2]) or 0
         size = len(value) if isinstance(value, (bytes, bytearray)) else value.memory_usage()
         return SimpleString(
             f"Value at:0x{id(value):x} refcount:1 encoding:{encoding_of(value)} "
-            f"serializedlength:{size + 1} lru:{int(time.time()) & 0xFFFFFF} lru_seconds_idle:0")
+            f"serializedlength:{size + 1} lru:{clock & 0xFFFFFF} "
+            f"lru_seconds_idle:{idle_seconds(clock)}")
     if sub == b"help":
         return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "OBJECT <key>", "    Show low level info about the key and associated value.",
@@ -215,7 +219,7 @@ def memory_usage(client, args):
             raise CommandError(errors.SYNTAX)
         to_int(args[4])
     db = client.db
-    value = db.lookup(args[2])
+    value = db.lookup(args[2], False)
     if value is None:
         return None
     size = entry_size(bytes(args[2]), value)

@@ -64,6 +64,7 @@ def get_run(client, run):
         misses = values.count(None)
         db.misses += misses
         db.hits += len(values) - misses
+        db.touch_many(keys)  # misses included: the table ignores keys that do not exist
     if set(map(type, values)) <= _PLAIN_GET_REPLIES:
         return values, 0
     failed = 0

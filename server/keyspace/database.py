@@ -3,6 +3,8 @@
 Strings are stored as `bytes` (or `bytearray` once modified in place by APPEND/SETRANGE/SETBIT,
 which Redis reports as the 'raw' encoding). Other types are objects with a `type_name`.
 Expired keys are removed lazily on access and by the active expiry cycle (expiry.py).
+Every access, creation and removal appends the key to the access table's log (keytable.py):
+LRU/LFU metadata for OBJECT and eviction, without per-key Python objects.
 """
 
 import time
@@ -10,6 +12,7 @@ import time
 from itertools import compress, repeat
 from operator import is_, is_not
 
+from .keytable import KeyTable
 from .memory import DICT_SLOT, EXPIRE_SLOT, costs_of, entry_size, value_size
 
 _BYTES_ONLY = {bytes}
@@ -17,6 +20,10 @@ _BYTES_ONLY = {bytes}
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _ignore(_key) -> None:
+    pass
 
 
 def type_name(value) -> str:
@@ -27,9 +34,10 @@ def type_name(value) -> str:
 
 
 class Database:
-    __slots__ = ("index", "data", "expires", "stats", "memory", "avg_ttl", "hits", "misses")
+    __slots__ = ("index", "data", "expires", "stats", "memory", "avg_ttl", "hits", "misses",
+                 "table", "_note", "_touch", "touch_many")
 
-    def __init__(self, index: int, stats):
+    def __init__(self, index: int, stats, hook: int = 0):
         self.index = index
         self.data: dict = {}
         self.expires: dict = {}
@@ -38,13 +46,28 @@ class Database:
         self.avg_ttl = 0
         self.hits = 0  # keyspace hits/misses, summed over databases for INFO
         self.misses = 0
+        self.attach(KeyTable(hook))
+
+    def attach(self, table: KeyTable) -> None:
+        """Use `table` for access metadata: creations and removals always log to it, reads and
+        writes of existing keys through _touch/touch_many (silenced for CLIENT NO-TOUCH)."""
+        self.table = table
+        self._note = self._touch = table.log.append
+        self.touch_many = table.log.extend
+
+    def silence_touches(self, silent: bool) -> None:
+        if silent:
+            self._touch = self.touch_many = _ignore
+        else:
+            self._touch, self.touch_many = self.table.log.append, self.table.log.extend
 
     def __len__(self):
         return len(self.data)
 
     # -- lookups --------------------------------------------------------------------------
-    def lookup_read(self, key: bytes):
-        """The live value of `key` or None, counting a keyspace hit or miss."""
+    def lookup_read(self, key: bytes, touch: bool = True):
+        """The live value of `key` or None, counting a keyspace hit or miss. touch=False for
+        the commands Redis runs with LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT ...)."""
         value = self.data.get(key)
         if value is not None and self.expires and key in self.expires:
             if self.expires[key] <= now_ms():
@@ -54,15 +77,19 @@ class Database:
             self.misses += 1
         else:
             self.hits += 1
+            if touch:
+                self._touch(key)
         return value
 
-    def lookup(self, key: bytes):
+    def lookup(self, key: bytes, touch: bool = True):
         """The live value of `key` or None, without touching statistics (write paths)."""
         value = self.data.get(key)
         if value is not None and self.expires and key in self.expires:
             if self.expires[key] <= now_ms():
                 self._expire(key)
                 return None
+        if value is not None and touch:
+            self._touch(key)
         return value
 
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
@@ -70,6 +97,7 @@ class Database:
         data = self.data
         old = data.get(key)
         data[key] = value
+        self._note(key)
         if old is None:
             self.memory += entry_size(key, value)
             return
@@ -87,6 +115,7 @@ class Database:
         final = dict(zip(keys, values))
         olds = list(map(data.get, final))
         data.update(final)
+        self.table.log.extend(final)
         memory = costs_of(map(len, final.values()))
         if None in olds:
             created = compress(final, map(is_, olds, repeat(None)))
@@ -105,6 +134,7 @@ class Database:
     def add(self, key: bytes, value) -> None:
         """Store a value for a key known to be absent."""
         self.data[key] = value
+        self._note(key)
         self.memory += entry_size(key, value)
 
     def delete(self, key: bytes) -> bool:
@@ -112,12 +142,14 @@ class Database:
         if value is None:
             return False
         self.memory -= entry_size(key, value)
+        self._note(key)
         if self.expires:
             self._drop_ttl(key)
         return True
 
     def clear(self) -> int:
         removed = len(self.data)
+        self.attach(KeyTable(self.table.hook))
         self.data = {}
         self.expires = {}
         self.memory = 0

@@ -1,6 +1,9 @@
 """All databases of one server, their shared statistics, and key-space wide operations."""
 
 import random
+import time
+
+from ml.keymeta import HOOK_NONE, MODE_LFU, MODE_LRU
 
 from .database import Database
 
@@ -19,9 +22,21 @@ class KeyspaceStats:
         self.expire_cycle_cpu_ms = 0
 
 
+class AccessSettings:
+    """How access metadata is kept: the policy's table hooks and clock mode, LFU parameters."""
+    __slots__ = ("hook", "mode", "lfu_log_factor", "lfu_decay_time")
+
+    def __init__(self):
+        self.hook = HOOK_NONE
+        self.mode = MODE_LRU
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
+
+
 class Keyspace:
     def __init__(self, databases: int = 16):
         self.stats = KeyspaceStats()
+        self.access = AccessSettings()
         self.dbs = [Database(i, self.stats) for i in range(databases)]
         self.dirty = 0  # changes since start (INFO rdb_changes_since_last_save)
 
@@ -58,6 +73,64 @@ class Keyspace:
             va, vb = getattr(da, attr), getattr(db_, attr)
             setattr(da, attr, vb)
             setattr(db_, attr, va)
+        table_a = da.table
+        da.attach(db_.table)
+        db_.attach(table_a)
+
+    # -- access metadata -----------------------------------------------------------------------
+    def fold(self, db: Database) -> None:
+        """Apply db's access log to its table (before anything reads the table)."""
+        if db.table.log:
+            a = self.access
+            db.table.fold(db.data, db.expires, int(time.time()), a.mode, a.lfu_log_factor,
+                          a.lfu_decay_time)
+
+    def fold_all(self) -> None:
+        for db in self.dbs:
+            self.fold(db)
+
+    def silence_touches(self, silent: bool) -> None:
+        for db in self.dbs:
+            db.silence_touches(silent)
+
+    def table_bytes(self) -> int:
+        return sum(db.table.nbytes() for db in self.dbs)
+
+    def set_access(self, hook: int, mode: int) -> None:
+        """A policy change. Switching between Redis's policies keeps the clocks (read with the
+        new meaning, as Redis does); a change of hooks (S3-FIFO, learned) rebuilds the tables."""
+        a = self.access
+        self.fold_all()
+        a.mode = mode
+        if hook != a.hook:
+            a.hook = hook
+            for db in self.dbs:
+                db.attach(db.table.rebuilt(db.data, db.expires, hook, int(time.time()), mode,
+                                           a.lfu_log_factor, a.lfu_decay_time))
+
+    def set_access_clock(self, db: Database, key: bytes, idle=None, freq=None) -> None:
+        """RESTORE ... IDLETIME/FREQ: the value that fits the current policy wins, as Redis's
+        objectSetLRUOrLFU."""
+        now = int(time.time())
+        if self.access.mode == MODE_LFU:
+            clock = None if freq is None else ((now // 60) & 65535) << 8 | freq
+        else:
+            clock = None if idle is None else max(0, now - idle)
+        if clock is not None:
+            self.fold(db)
+            db.table.set_clock(key, clock)
+
+    def repair_tables(self) -> list:
+        """Rebuild any table that disagrees with its data (a code path that changed keys without
+        logging them); returns the indices repaired. Run after a full fold."""
+        repaired = []
+        a = self.access
+        for db in self.dbs:
+            if len(db.table) != len(db.data):
+                db.attach(db.table.rebuilt(db.data, db.expires, a.hook, int(time.time()),
+                                           a.mode, a.lfu_log_factor, a.lfu_decay_time))
+                repaired.append(db.index)
+        return repaired
 
     def flushall(self) -> int:
         return sum(db.clear() for db in self.dbs)

@@ -1,0 +1,130 @@
+"""Choosing which keys to evict, on the key-metadata table (numba).
+
+Sampling policies (Redis's allkeys-/volatile- lru, lfu, random, and Predis's learned policy) draw
+random records and evict the worst by the policy's score, as Redis's eviction pool does; S3-FIFO
+(ml/s3fifo.py) runs its queues instead. The server (server/keyspace/eviction.py) and the
+simulator (ml/sim/replay.py) both call `pick_victims`.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from . import s3fifo
+from .features import N_FEATURES, key_features, scale_of
+from .keymeta import BYTES, EMPTY, GHOST, RING, RING_BASE, TOMB, USED, VOLATILE, VT, lfu_decayed
+from .model import forward_one
+
+LRU, LFU, RANDOM, TTL, LEARNED, S3FIFO = 1, 2, 3, 4, 5, 6
+CHOSEN = 4  # flag bit: already picked in this call
+LEARNED_SAMPLES = 16  # random candidates per victim for the learned policy (plus recent inserts)
+
+
+@njit(cache=True, inline="always")
+def _eligible(slots, slot, volatile_only):
+    rec = slots[slot]
+    if rec.hash == EMPTY or rec.hash == TOMB or rec.flags & (GHOST | CHOSEN):
+        return False
+    return not volatile_only or rec.flags & VOLATILE
+
+
+@njit(cache=True)
+def sample(slots, volatile_only, n, out):
+    """Up to n random eligible slots into out; returns how many. Random probes first, then (for
+    sparse tables, e.g. few keys with a TTL) a scan from a random point: bounded by capacity."""
+    cap = slots.size
+    found = 0
+    tries = 0
+    while found < n and tries < 8 * n:
+        slot = np.random.randint(0, cap)
+        tries += 1
+        if _eligible(slots, slot, volatile_only):
+            out[found] = slot
+            found += 1
+    if found < n:
+        slot = np.random.randint(0, cap)
+        for _ in range(cap):
+            if _eligible(slots, slot, volatile_only):
+                out[found] = slot
+                found += 1
+                if found == n:
+                    break
+            slot += 1
+            if slot == cap:
+                slot = 0
+    return found
+
+
+@njit(cache=True)
+def _classic_score(slots, slot, policy, now_sec, decay_time):
+    """Higher = evict first."""
+    clock = slots[slot].clock
+    if policy == LRU:
+        return float((now_sec - clock) & 0xFFFFFFFF)
+    if policy == LFU:
+        return 255.0 - lfu_decayed(clock, now_sec, decay_time)
+    return np.random.random()
+
+
+@njit(cache=True)
+def _learned_score(hist, state, slot, scale, log_avg, x, mean, std, w1, b1, w2, b2, w3, b3):
+    key_features(hist, slot, state[VT], scale, log_avg, x)
+    # value per byte: a key predicted to return at distance d and costing s bytes ranks by d*s
+    return forward_one(x, mean, std, w1, b1, w2, b2, w3, b3) + x[7]
+
+
+@njit(cache=True)
+def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_sec, decay_time,
+                 mean, std, w1, b1, w2, b2, w3, b3, out):
+    """Choose up to `count` victims into out; returns how many. Records of S3-FIFO victims are
+    already gone (or ghosts); for the sampling policies the caller drops them (drop())."""
+    if policy == S3FIFO:
+        n = 0
+        while n < count:
+            slot = s3fifo.next_victim(slots, hist, state)
+            if slot < 0:
+                break
+            out[n] = slot
+            n += 1
+        return n
+    learned = policy == LEARNED
+    per_victim = max(samples, LEARNED_SAMPLES) if learned else samples
+    candidates = np.empty(per_victim + RING, np.int64)
+    x = np.empty(N_FEATURES, np.float32)
+    n_cached = state[USED]
+    scale = scale_of(n_cached)
+    log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
+    chosen = 0
+    while chosen < count:
+        found = sample(slots, volatile_only, per_victim, candidates)
+        if learned:  # recent insertions are candidates too: scans and one-off keys leave early
+            for r in range(RING):
+                slot = state[RING_BASE + 2 * r]
+                if slot >= 0 and slots[slot].hash == state[RING_BASE + 2 * r + 1] \
+                        and _eligible(slots, slot, volatile_only):
+                    candidates[found] = slot
+                    found += 1
+        if found == 0:
+            break
+        best = -1
+        best_score = -np.inf
+        for c in range(found):
+            slot = candidates[c]
+            if slots[slot].flags & CHOSEN:
+                continue
+            if learned:
+                score = _learned_score(hist, state, slot, scale, log_avg, x, mean, std,
+                                       w1, b1, w2, b2, w3, b3)
+            else:
+                score = _classic_score(slots, slot, policy, now_sec, decay_time)
+            if score > best_score:
+                best, best_score = slot, score
+        if best < 0:
+            break
+        slots[best].flags |= CHOSEN
+        out[chosen] = best
+        chosen += 1
+    for c in range(chosen):
+        slots[out[c]].flags &= ~CHOSEN
+    return chosen

@@ -1,0 +1,49 @@
+"""What the learned policy knows about a key, as numbers, and what it is trained to predict.
+
+Every time quantity is in virtual time (accesses to the table) and divided by the number of cached
+keys, in log2: a model trained on one trace and cache size then reads another's on the same scale.
+"""
+
+import math
+
+from numba import njit
+
+from .keymeta import NO_GAP, gap_log2, since
+
+N_FEATURES = 8
+NAMES = ("age", "has_gap1", "gap1", "has_gap2", "gap2", "count", "lifetime", "size")
+LABEL_CAP = 6.0  # "not again within 64x the cache's key count" (and never) read the same
+
+
+@njit(cache=True)
+def scale_of(n_cached):
+    return math.log2(n_cached + 1.0)
+
+
+@njit(cache=True)
+def key_features(hist, slot, vt, scale, log_avg_size, out):
+    rec = hist[slot]
+    out[0] = math.log2(since(vt, rec.last_vt) + 1.0) - scale
+    if rec.gap1 != NO_GAP:
+        out[1] = 1.0
+        out[2] = gap_log2(rec.gap1) - scale
+    else:
+        out[1] = 0.0
+        out[2] = 0.0
+    if rec.gap2 != NO_GAP:
+        out[3] = 1.0
+        out[4] = gap_log2(rec.gap2) - scale
+    else:
+        out[3] = 0.0
+        out[4] = 0.0
+    out[5] = math.log2(rec.count + 0.0)
+    out[6] = math.log2(since(vt, rec.first_vt) + 1.0) - scale
+    out[7] = math.log2(rec.size + 1.0) - log_avg_size
+
+
+@njit(cache=True)
+def label_of(distance, scale):
+    """Training target for a key next requested `distance` accesses from now (-1: never)."""
+    if distance < 0:
+        return LABEL_CAP
+    return min(math.log2(distance + 1.0) - scale, LABEL_CAP)

@@ -1,0 +1,75 @@
+"""The learned policy's model at serving time: a small MLP held as plain arrays.
+
+Trained with torch (ml/train.py), exported to an .npz, and evaluated here with numba: no torch on
+the request path. It predicts log2(accesses until the key is next requested / cached keys)."""
+
+import json
+import os
+
+import numpy as np
+from numba import njit
+
+from .features import N_FEATURES
+
+DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "models", "default.npz")
+LAYERS = ("w1", "b1", "w2", "b2", "w3", "b3")
+
+
+class EvictionModel:
+    """Weights plus the input normalisation they were trained with."""
+
+    def __init__(self, weights: dict, meta: dict | None = None):
+        self.weights = {name: np.ascontiguousarray(weights[name], np.float32) for name in LAYERS}
+        self.mean = np.ascontiguousarray(weights.get("mean", np.zeros(N_FEATURES)), np.float32)
+        self.std = np.ascontiguousarray(weights.get("std", np.ones(N_FEATURES)), np.float32)
+        self.meta = meta or {}
+        if self.weights["w1"].shape[1] != N_FEATURES:
+            raise ValueError(f"model expects {self.weights['w1'].shape[1]} features, "
+                             f"Predis computes {N_FEATURES}")
+
+    def arrays(self) -> tuple:
+        """(mean, std, w1, b1, w2, b2, w3, b3): the argument order of the numba kernels."""
+        w = self.weights
+        return (self.mean, self.std, w["w1"], w["b1"], w["w2"], w["b2"], w["w3"], w["b3"])
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        out = np.empty(len(features), np.float32)
+        forward(np.ascontiguousarray(features, np.float32), *self.arrays(), out)
+        return out
+
+    def save(self, path: str) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        np.savez(path, mean=self.mean, std=self.std, meta=np.array(json.dumps(self.meta)),
+                 **self.weights)
+
+    @classmethod
+    def load(cls, path: str) -> "EvictionModel":
+        with np.load(path, allow_pickle=False) as data:
+            weights = {name: data[name] for name in data.files if name != "meta"}
+            meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
+        return cls(weights, meta)
+
+
+@njit(cache=True)
+def forward_one(x, mean, std, w1, b1, w2, b2, w3, b3):
+    """One feature row -> prediction (ReLU MLP, two hidden layers)."""
+    h1 = np.empty(w1.shape[0], np.float32)
+    for j in range(w1.shape[0]):
+        acc = b1[j]
+        for k in range(w1.shape[1]):
+            acc += w1[j, k] * ((x[k] - mean[k]) / std[k])
+        h1[j] = acc if acc > 0 else 0.0
+    out = b3[0]
+    for j in range(w2.shape[0]):
+        acc = b2[j]
+        for k in range(w2.shape[1]):
+            acc += w2[j, k] * h1[k]
+        if acc > 0:
+            out += w3[0, j] * acc
+    return out
+
+
+@njit(cache=True)
+def forward(features, mean, std, w1, b1, w2, b2, w3, b3, out):
+    for i in range(features.shape[0]):
+        out[i] = forward_one(features[i], mean, std, w1, b1, w2, b2, w3, b3)

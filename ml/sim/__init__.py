@@ -1,0 +1,1 @@
+"""`predis sim`: trace replay through the server's eviction code and libcachesim's references."""

@@ -1,0 +1,166 @@
+"""Access, removal and growth of the key-metadata table: the kernels both the server's access
+log and the simulator's replay loop call, with the active policy's hooks."""
+
+import numpy as np
+from numba import njit
+
+from . import s3fifo
+from .keymeta import (BYTES, EMPTY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, POLICY, Q_HEAD,
+                      Q_TAIL, RING, RING_BASE, RING_POS, TOMB, TOMBS, USED, VOLATILE, VT, claim,
+                      find, fresh_clock, note_history, touched_clock)
+
+MAX_LOAD = 0.8
+
+
+@njit(cache=True)
+def _remember_insert(state, slot, h):
+    pos = state[RING_POS]
+    state[RING_BASE + 2 * pos] = slot
+    state[RING_BASE + 2 * pos + 1] = h
+    state[RING_POS] = (pos + 1) % RING
+
+
+@njit(cache=True)
+def access(slots, hist, state, h, now_sec, mode, log_factor, decay_time):
+    """One access to a key that exists: (slot, added). `added` is also true for a key coming back
+    while S3-FIFO remembers it as a ghost (its record is reused)."""
+    slot, added = claim(slots, state, h)
+    rec = slots[slot]
+    hook = state[POLICY]
+    from_ghost = rec.flags & GHOST != 0
+    if from_ghost:
+        added = True
+        rec.flags &= ~GHOST
+        s3fifo.unlink(hist, state, slot)
+    if added:
+        rec.clock = fresh_clock(mode, now_sec)
+    else:
+        rec.clock = touched_clock(rec.clock, mode, now_sec, log_factor, decay_time)
+    if hook != HOOK_NONE:
+        note_history(hist, state, slot, added)
+        if hook == HOOK_S3FIFO:
+            if added:
+                s3fifo.on_insert(hist, state, slot, from_ghost)
+            else:
+                s3fifo.on_hit(hist, slot)
+        elif added:
+            _remember_insert(state, slot, h)
+    state[VT] += 1
+    return slot, added
+
+
+@njit(cache=True)
+def drop(slots, hist, state, slot):
+    """Forget the record in `slot` (its key is gone)."""
+    if state[POLICY] != HOOK_NONE:
+        state[BYTES] -= hist[slot].size
+        if state[POLICY] == HOOK_S3FIFO:
+            s3fifo.forget(slots, hist, state, slot)
+    slots[slot].hash = TOMB
+    slots[slot].flags = 0
+    state[USED] -= 1
+    state[TOMBS] += 1
+
+
+@njit(cache=True)
+def find_key(slots, h):
+    """find() for a raw hash as Python computes it."""
+    return find(slots, h + 2 if h == EMPTY or h == TOMB else h)
+
+
+@njit(cache=True)
+def drop_all(slots, hist, state, victims, count):
+    for i in range(count):
+        drop(slots, hist, state, victims[i])
+
+
+@njit(cache=True)
+def remove(slots, hist, state, h):
+    """The key with hash h no longer exists. A ghost stays: it remembers an evicted key."""
+    slot = find(slots, h)
+    if slot >= 0 and not slots[slot].flags & GHOST:
+        drop(slots, hist, state, slot)
+
+
+@njit(cache=True)
+def fold(slots, hist, state, hashes, present, volatile, now_sec, mode, log_factor, decay_time,
+         out_slots, out_added):
+    """Apply a batch of logged keys in order: existing keys are accessed, missing ones removed."""
+    for i in range(hashes.size):
+        h = hashes[i]
+        if h == EMPTY or h == TOMB:
+            h += 2
+        if present[i]:
+            slot, added = access(slots, hist, state, h, now_sec, mode, log_factor, decay_time)
+            if volatile[i]:
+                slots[slot].flags |= VOLATILE
+            else:
+                slots[slot].flags &= ~VOLATILE
+            out_slots[i] = slot
+            out_added[i] = added
+        else:
+            remove(slots, hist, state, h)
+            out_slots[i] = -1
+            out_added[i] = False
+
+
+@njit(cache=True)
+def set_size(hist, state, slot, size):
+    """The byte size of a key just added (the server learns it after the fold)."""
+    if state[POLICY] != HOOK_NONE:
+        state[BYTES] += size - hist[slot].size
+        s3fifo.resize(hist, state, slot, size)
+
+
+@njit(cache=True)
+def set_sizes(hist, state, slots_in, sizes):
+    for i in range(slots_in.size):
+        set_size(hist, state, slots_in[i], sizes[i])
+
+
+@njit(cache=True)
+def rebuild(slots, hist, state, new_slots, new_hist):
+    """Re-insert every live record into fresh (larger) arrays, dropping tombstones; returns the
+    new slot of every old slot (-1 where none). Queue links and remembered insertions follow."""
+    moved = np.full(slots.size, -1, np.int64)
+    cap = new_slots.size
+    for old in range(slots.size):
+        h = slots[old].hash
+        if h == EMPTY or h == TOMB:
+            continue
+        i = (h & 0x7FFFFFFFFFFFFFFF) % cap
+        while new_slots[i].hash != EMPTY:
+            i += 1
+            if i == cap:
+                i = 0
+        new_slots[i] = slots[old]
+        if new_hist.size:
+            new_hist[i] = hist[old]
+        moved[old] = i
+    if new_hist.size:
+        for i in range(cap):
+            if new_slots[i].hash != EMPTY:
+                rec = new_hist[i]
+                if rec.prev >= 0:
+                    rec.prev = moved[rec.prev]
+                if rec.next >= 0:
+                    rec.next = moved[rec.next]
+        for q in range(3):
+            for index in (Q_HEAD + q, Q_TAIL + q):
+                if state[index] >= 0:
+                    state[index] = moved[state[index]]
+        for r in range(RING):
+            at = RING_BASE + 2 * r
+            if state[at] >= 0:
+                state[at] = moved[state[at]]
+    state[TOMBS] = 0
+    return moved
+
+
+def needs_rebuild(state, capacity: int, incoming: int) -> bool:
+    return state[USED] + state[TOMBS] + incoming > MAX_LOAD * capacity
+
+
+def capacity_for(count: int) -> int:
+    """Room for `count` records at a load that leaves growth headroom (1.5x growth steps)."""
+    return max(16, int(count / (MAX_LOAD / 1.5)) + 1)

@@ -1,0 +1,141 @@
+"""maxmemory enforcement: Redis's eviction policies plus Predis's learned and S3-FIFO policies.
+
+Before a command that may grow memory runs past `maxmemory` (and from the cron after
+`CONFIG SET maxmemory` lowers it), `perform()` folds the access logs and evicts keys chosen by
+the ml/ kernels until memory fits, within the time `maxmemory-eviction-tenacity` allows, as
+Redis's performEvictions: when the budget runs out the command proceeds and the cron goes on;
+when nothing can be evicted the command gets the OOM error.
+"""
+
+import random
+import time
+
+import numpy as np
+
+from ml import tracking
+from ml.eviction import LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, pick_victims, sample
+from ml.keymeta import HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU, MODE_LRU
+from ml.model import DEFAULT_PATH, EvictionModel
+
+# policy -> (victim code, volatile keys only, table hooks, clock mode); None: noeviction
+POLICIES = {
+    "noeviction": None,
+    "allkeys-lru": (LRU, False, HOOK_NONE, MODE_LRU),
+    "volatile-lru": (LRU, True, HOOK_NONE, MODE_LRU),
+    "allkeys-lfu": (LFU, False, HOOK_NONE, MODE_LFU),
+    "volatile-lfu": (LFU, True, HOOK_NONE, MODE_LFU),
+    "allkeys-random": (RANDOM, False, HOOK_NONE, MODE_LRU),
+    "volatile-random": (RANDOM, True, HOOK_NONE, MODE_LRU),
+    "volatile-ttl": (TTL, True, HOOK_NONE, MODE_LRU),
+    "allkeys-learned": (LEARNED, False, HOOK_HISTORY, MODE_LRU),
+    "volatile-learned": (LEARNED, True, HOOK_HISTORY, MODE_LRU),
+    "allkeys-s3fifo": (S3FIFO, False, HOOK_S3FIFO, MODE_LRU),
+}
+MAX_BATCH = 64
+
+
+def time_limit_us(tenacity: int) -> float:
+    """Redis's evictionTimeLimitUs: 50us per step up to 10, then +15% per step, 100 = none."""
+    if tenacity <= 10:
+        return 50.0 * tenacity
+    if tenacity < 100:
+        return 500.0 * 1.15 ** (tenacity - 10)
+    return float("inf")
+
+
+class Evictor:
+    def __init__(self, server):
+        self.server = server
+        self.keyspace = server.keyspace
+        self.policy = None
+        self.model = EvictionModel.load(DEFAULT_PATH)
+        self.model_path = DEFAULT_PATH
+        self._weights = self.model.arrays()
+
+    # -- configuration -------------------------------------------------------------------------
+    def configure(self, policy_name: str) -> None:
+        self.policy = POLICIES[policy_name]
+        _, _, hook, mode = self.policy or (None, False, HOOK_NONE, MODE_LRU)
+        self.keyspace.set_access(hook, mode)
+
+    def load_model(self, path: str) -> EvictionModel:
+        model = EvictionModel.load(path)  # raises before anything changes
+        self.model, self.model_path, self._weights = model, path, model.arrays()
+        return model
+
+    # -- eviction ------------------------------------------------------------------------------
+    def perform(self) -> bool:
+        """Free memory down to maxmemory. False: still over and nothing more can go (OOM)."""
+        server = self.server
+        limit = server.maxmemory
+        if not limit or server.used_memory() <= limit:
+            return True
+        if self.policy is None:
+            return False
+        keyspace = self.keyspace
+        keyspace.fold_all()
+        config = server.config
+        deadline = time.perf_counter() + time_limit_us(config["maxmemory-eviction-tenacity"]) / 1e6
+        slack = min(limit // 1000, 1 << 20)  # a little extra per call: fewer, larger batches
+        exhausted = set()
+        while server.used_memory() > limit - slack:
+            db = self._choose_db(exhausted)
+            if db is None:
+                break
+            over = server.used_memory() - (limit - slack)
+            count = max(1, min(MAX_BATCH, over // max(db.memory // max(len(db.data), 1), 1) + 1))
+            keys = self._victims(db, int(count), config["maxmemory-samples"])
+            if not keys:
+                exhausted.add(db.index)
+                continue
+            for key in keys:
+                server.evict_key(db, key)
+            if time.perf_counter() > deadline:
+                return True  # Redis's EVICT_RUNNING: the command runs, the cron continues
+        return server.used_memory() <= limit
+
+    def _choose_db(self, exhausted: set):
+        """A database with keys, picked in proportion to its memory (Redis pools across dbs)."""
+        candidates = [db for db in self.keyspace.dbs if db.data and db.index not in exhausted]
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        return random.choices(candidates, weights=[db.memory for db in candidates])[0]
+
+    def _victims(self, db, count: int, samples: int) -> list:
+        code, volatile_only, _, _ = self.policy
+        table = db.table
+        access = self.keyspace.access
+        if code == TTL:
+            slots = self._soonest_to_expire(db, count, samples)
+        else:
+            out = np.empty(count, np.int64)
+            found = pick_victims(table.slots, table.hist, table.state, code, volatile_only,
+                                 samples, count, int(time.time()), access.lfu_decay_time,
+                                 *self._weights, out)
+            slots = out[:found]
+            if code != S3FIFO:  # S3-FIFO retired (or ghosted) the records itself
+                tracking.drop_all(table.slots, table.hist, table.state, slots, found)
+        keys = list(table.keys[slots])
+        table.keys[slots] = None
+        return keys
+
+    def _soonest_to_expire(self, db, count: int, samples: int) -> np.ndarray:
+        """volatile-ttl: of each `samples` random keys with a TTL, the one expiring first."""
+        table = db.table
+        candidates = np.empty(samples * count, np.int64)
+        found = sample(table.slots, True, samples * count, candidates)
+        chosen = []
+        expires = db.expires
+        seen = set()
+        for start in range(0, found, samples):
+            group = [s for s in candidates[start:start + samples] if s not in seen]
+            if not group:
+                continue
+            best = min(group, key=lambda s: expires.get(table.keys[s], 1 << 62))
+            seen.add(best)
+            chosen.append(best)
+        slots = np.array(chosen, np.int64)
+        tracking.drop_all(table.slots, table.hist, table.state, slots, len(slots))
+        return slots

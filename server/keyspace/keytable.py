@@ -1,0 +1,112 @@
+"""A database's per-key access metadata: the numba table of ml/keymeta.py plus the key objects.
+
+Reads and writes only append the key to `log` (a list append on the request path); `fold()`
+applies the log in one numba call: the cron does it every tick, eviction and OBJECT before they
+read the table. A logged key that still exists is an access (LRU clock, LFU counter, history); one
+that no longer exists is removed. Keys live in `keys`, an object array beside the records, so a
+sampled record names the key to evict.
+"""
+
+import numpy as np
+
+from ml import tracking
+from ml.keymeta import (GHOST, HOOK_NONE, POLICY, Q_COUNT, USED, VOLATILE, new_hist, new_slots,
+                        new_state)
+from ml.s3fifo import GHOSTQ
+
+from .memory import entry_size
+
+
+class KeyTable:
+    __slots__ = ("slots", "hist", "state", "keys", "log")
+
+    def __init__(self, hook: int = HOOK_NONE, capacity: int = 16):
+        self.state = new_state()
+        self.state[POLICY] = hook
+        self.slots = new_slots(capacity)
+        self.hist = new_hist(capacity if hook != HOOK_NONE else 0)
+        self.keys = np.empty(capacity, object)
+        self.log: list = []
+
+    @property
+    def hook(self) -> int:
+        return int(self.state[POLICY])
+
+    def __len__(self):
+        """Keys with a record (S3-FIFO's ghosts are records of keys already gone)."""
+        ghosts = self.state[Q_COUNT + GHOSTQ] if self.hook != HOOK_NONE else 0
+        return int(self.state[USED] - ghosts)
+
+    def nbytes(self) -> int:
+        return self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + 8 * len(self.log)
+
+    # -- applying the log ----------------------------------------------------------------------
+    def fold(self, data: dict, expires: dict, now_sec: int, mode: int, log_factor: int,
+             decay_time: int) -> None:
+        log = self.log
+        if not log:
+            return
+        n = len(log)
+        hashes = np.fromiter(map(hash, log), np.int64, n)
+        present = np.fromiter(map(data.__contains__, log), np.bool_, n)
+        volatile = np.fromiter(map(expires.__contains__, log), np.bool_, n) if expires \
+            else np.zeros(n, np.bool_)
+        if tracking.needs_rebuild(self.state, len(self.slots), n):
+            self._grow(int(self.state[USED]) + n)
+        out_slots = np.empty(n, np.int64)
+        out_added = np.empty(n, np.bool_)
+        tracking.fold(self.slots, self.hist, self.state, hashes, present, volatile, now_sec,
+                      mode, log_factor, decay_time, out_slots, out_added)
+        added = np.flatnonzero(out_added)
+        if added.size:
+            new_keys = [log[i] for i in added]
+            slots = out_slots[added]
+            self.keys[slots] = _object_array(new_keys)
+            if self.hook != HOOK_NONE:
+                sizes = np.fromiter((entry_size(k, data[k]) for k in new_keys), np.int64,
+                                    len(new_keys))
+                tracking.set_sizes(self.hist, self.state, slots, sizes)
+        log.clear()
+
+    def _grow(self, records: int) -> None:
+        capacity = tracking.capacity_for(records)
+        slots, hist = new_slots(capacity), new_hist(capacity if len(self.hist) else 0)
+        moved = tracking.rebuild(self.slots, self.hist, self.state, slots, hist)
+        keys = np.empty(capacity, object)
+        kept = moved >= 0
+        keys[moved[kept]] = self.keys[kept]
+        self.slots, self.hist, self.keys = slots, hist, keys
+
+    # -- reading and setting one key -----------------------------------------------------------
+    def slot_of(self, key: bytes) -> int:
+        slot = tracking.find_key(self.slots, hash(key))
+        return -1 if slot < 0 or self.slots[slot]["flags"] & GHOST else slot
+
+    def clock_of(self, key: bytes):
+        slot = self.slot_of(key)
+        return None if slot < 0 else int(self.slots[slot]["clock"])
+
+    def set_clock(self, key: bytes, clock: int) -> None:
+        slot = self.slot_of(key)
+        if slot >= 0:
+            self.slots[slot]["clock"] = clock
+
+    def is_volatile(self, slot: int) -> bool:
+        return bool(self.slots[slot]["flags"] & VOLATILE)
+
+    # -- rebuilding from the data ---------------------------------------------------------------
+    def rebuilt(self, data: dict, expires: dict, hook: int, now_sec: int, mode: int,
+                log_factor: int, decay_time: int) -> "KeyTable":
+        """A fresh table for `hook` holding every key of `data` (policy switch, or repair when
+        the table and the data disagree). Keys enter as if accessed now; S3-FIFO puts them in
+        MAIN, as it does with every key before its first eviction."""
+        table = KeyTable(hook, tracking.capacity_for(len(data)))
+        table.log.extend(data)
+        table.fold(data, expires, now_sec, mode, log_factor, decay_time)
+        return table
+
+
+def _object_array(items: list) -> np.ndarray:
+    array = np.empty(len(items), object)
+    array[:] = items
+    return array
