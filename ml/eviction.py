@@ -13,7 +13,7 @@ from numba import njit
 
 from . import s3fifo
 from .features import N_FEATURES, key_features, scale_of
-from .keymeta import BYTES, EMPTY, GHOST, RING, RING_BASE, TOMB, USED, VOLATILE, VT, lfu_decayed
+from .keymeta import BYTES, Q_COUNT, EMPTY, GHOST, RING, RING_BASE, TOMB, USED, VOLATILE, VT, lfu_decayed
 from .model import forward_one
 
 LRU, LFU, RANDOM, TTL, LEARNED, S3FIFO = 1, 2, 3, 4, 5, 6
@@ -92,7 +92,7 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
     per_victim = max(samples, LEARNED_SAMPLES) if learned else samples
     candidates = np.empty(per_victim + RING, np.int64)
     x = np.empty(N_FEATURES, np.float32)
-    n_cached = state[USED]
+    n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
     scale = scale_of(n_cached)
     log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
     chosen = 0

@@ -5,11 +5,14 @@ import numpy as np
 from numba import njit
 
 from . import s3fifo
-from .keymeta import (BYTES, EMPTY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, POLICY, Q_HEAD,
+from .keymeta import (BYTES, EMPTY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, POLICY, Q_COUNT, Q_HEAD,
                       Q_TAIL, RING, RING_BASE, RING_POS, TOMB, TOMBS, USED, VOLATILE, VT, claim,
                       find, fresh_clock, note_history, touched_clock)
 
 MAX_LOAD = 0.8
+# Ghost records per cached key under the learned policy. More history helps it (on the shared
+# traces 4 beat 1 by a few cells) but each ghost costs a record (46 bytes) of maxmemory.
+GHOSTS_PER_KEY = 2
 
 
 @njit(cache=True)
@@ -23,7 +26,8 @@ def _remember_insert(state, slot, h):
 @njit(cache=True)
 def access(slots, hist, state, h, now_sec, mode, log_factor, decay_time):
     """One access to a key that exists: (slot, added). `added` is also true for a key coming back
-    while S3-FIFO remembers it as a ghost (its record is reused)."""
+    while its evicted record is remembered as a ghost: the record is reused, and under the
+    learned policy its history goes on (a returning key is not a stranger)."""
     slot, added = claim(slots, state, h)
     rec = slots[slot]
     hook = state[POLICY]
@@ -32,12 +36,13 @@ def access(slots, hist, state, h, now_sec, mode, log_factor, decay_time):
         added = True
         rec.flags &= ~GHOST
         s3fifo.unlink(hist, state, slot)
+        hist[slot].size = 0  # its bytes left BYTES when it became a ghost
     if added:
         rec.clock = fresh_clock(mode, now_sec)
     else:
         rec.clock = touched_clock(rec.clock, mode, now_sec, log_factor, decay_time)
     if hook != HOOK_NONE:
-        note_history(hist, state, slot, added)
+        note_history(hist, state, slot, added and not (from_ghost and hook == HOOK_HISTORY))
         if hook == HOOK_S3FIFO:
             if added:
                 s3fifo.on_insert(hist, state, slot, from_ghost)
@@ -63,15 +68,36 @@ def drop(slots, hist, state, slot):
 
 
 @njit(cache=True)
-def find_key(slots, h):
-    """find() for a raw hash as Python computes it."""
-    return find(slots, h + 2 if h == EMPTY or h == TOMB else h)
+def retire(slots, hist, state, slot):
+    """An evicted key's record: the learned policy keeps it as a ghost (history for when the key
+    comes back), up to GHOSTS_PER_KEY per cached key, oldest forgotten first; others drop it."""
+    if state[POLICY] != HOOK_HISTORY:
+        drop(slots, hist, state, slot)
+        return
+    state[BYTES] -= hist[slot].size
+    hist[slot].size = 0
+    slots[slot].flags = GHOST
+    s3fifo.push(hist, state, s3fifo.GHOSTQ, slot)
+    while state[Q_COUNT + s3fifo.GHOSTQ] > GHOSTS_PER_KEY * (state[USED]
+                                                             - state[Q_COUNT + s3fifo.GHOSTQ]):
+        oldest = state[Q_TAIL + s3fifo.GHOSTQ]
+        s3fifo.unlink(hist, state, oldest)
+        slots[oldest].hash = TOMB
+        slots[oldest].flags = 0
+        state[USED] -= 1
+        state[TOMBS] += 1
 
 
 @njit(cache=True)
-def drop_all(slots, hist, state, victims, count):
+def retire_all(slots, hist, state, victims, count):
     for i in range(count):
-        drop(slots, hist, state, victims[i])
+        retire(slots, hist, state, victims[i])
+
+
+@njit(cache=True)
+def find_key(slots, h):
+    """find() for a raw hash as Python computes it."""
+    return find(slots, h + 2 if h == EMPTY or h == TOMB else h)
 
 
 @njit(cache=True)

@@ -116,7 +116,7 @@ class Evictor:
                                  *self._weights, out)
             slots = out[:found]
             if code != S3FIFO:  # S3-FIFO retired (or ghosted) the records itself
-                tracking.drop_all(table.slots, table.hist, table.state, slots, found)
+                tracking.retire_all(table.slots, table.hist, table.state, slots, found)
         keys = list(table.keys[slots])
         table.keys[slots] = None
         return keys
@@ -137,5 +137,5 @@ class Evictor:
             seen.add(best)
             chosen.append(best)
         slots = np.array(chosen, np.int64)
-        tracking.drop_all(table.slots, table.hist, table.state, slots, len(slots))
+        tracking.retire_all(table.slots, table.hist, table.state, slots, len(slots))
         return slots

@@ -13,8 +13,9 @@ from numba import njit
 
 from .. import eviction, tracking
 from ..features import N_FEATURES, key_features, label_of, scale_of
+from ..s3fifo import GHOSTQ
 from ..keymeta import (BYTES, GHOST, HIST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
-                       MODE_LRU, POLICY, CAPACITY, SLOT, TOMBS, USED, VT, find, new_hist, new_state)
+                       MODE_LRU, POLICY, CAPACITY, Q_COUNT, SLOT, TOMBS, USED, VT, find, new_hist, new_state)
 
 LFU_LOG_FACTOR = 10
 LFU_DECAY_TIME = 1
@@ -97,7 +98,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
             victim = victims[0]
             used -= slot_size[victim]
             if policy != eviction.S3FIFO:  # S3-FIFO already retired the record
-                tracking.drop(slots, hist, state, victim)
+                tracking.retire(slots, hist, state, victim)
     return requests, misses, bytes_requested, bytes_missed, collected
 
 
@@ -106,7 +107,7 @@ def _collect(slots, hist, state, slot_next, now_index, x, features_out, labels_o
     """Features and true future of up to 32 random cached keys at this moment."""
     candidates = np.empty(32, np.int64)
     found = eviction.sample(slots, False, 32, candidates)
-    n_cached = state[USED]
+    n_cached = state[USED] - state[Q_COUNT + GHOSTQ]
     scale = scale_of(n_cached)
     log_avg = np.log2(state[BYTES] / max(n_cached, 1) + 1.0)
     vt = state[VT]
