@@ -72,7 +72,7 @@ def fit(features: np.ndarray, labels: np.ndarray, epochs: int = 30, seed: int = 
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
         if epoch % 10 == 9 or epoch == epochs - 1:
             log(f"  epoch {epoch + 1}: mse {total / len(x):.4f}")
     layers = [m for m in net if isinstance(m, torch.nn.Linear)]

@@ -49,3 +49,22 @@ def test_random_arguments_never_break_a_command(command):
     probe.data_received(b"PING\r\n")
     assert probe_transport.output == b"+PONG\r\n", command
     probe.connection_lost(None)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(commands=st.lists(random_commands(), min_size=5, max_size=30))
+def test_access_tables_track_every_key_whatever_commands_run(commands):
+    """Every path that creates, renames, moves or deletes keys keeps each database's access
+    table in step with its data (a key missing from its table could never be evicted)."""
+    conn, _ = connect(SERVER)
+    for command in commands:
+        conn.data_received(b"*%d\r\n" % len(command) +
+                           b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in command))
+    if SERVER.pause.mode is not None:
+        SERVER.pause.unpause()
+    conn.connection_lost(None)
+    SERVER.keyspace.fold_all()
+    for db in SERVER.keyspace.dbs:
+        assert len(db.table) == len(db.data), (db.index, commands)
+        for key in db.data:
+            assert db.table.slot_of(key) >= 0, (key, commands)

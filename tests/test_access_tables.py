@@ -1,0 +1,69 @@
+"""Per-key access tables stay in step with the data through every command that creates, moves or
+removes keys; the server's memory figure counts them."""
+
+import tempfile
+import time
+
+import pytest
+
+from tests.fakes import connect, make_server
+
+SCRIPT = [
+    "SET a 1", "SET b 2", "MSET c 3 d 4", "RENAME a a2", "RENAMENX b b2", "COPY c c2",
+    "MOVE d 1", "SELECT 1", "SET x 1", "SELECT 0", "SWAPDB 0 1", "SWAPDB 0 1",
+    "LPUSH l 1 2", "LMOVE l l2 LEFT RIGHT", "RPOPLPUSH l2 l3", "SADD s1 a", "SMOVE s1 s2 a",
+    "ZADD z 1 a", "ZUNIONSTORE z2 1 z", "SORT l3 STORE l4", "SUNIONSTORE s3 s2",
+    "HSET h f v", "HDEL h f", "XADD st * f v", "PFADD hll a", "SETEX e 100 v",
+    "PEXPIRE c2 1", "GETDEL b2", "SET n 5", "INCR n", "APPEND n 5", "SETRANGE r 5 x",
+    "SETBIT bits 7 1", "BITOP OR bo bits bits", "DEL l4", "UNLINK z2", "GEOADD g 1 1 m",
+    "DEBUG RELOAD", "FLUSHDB", "SET again 1",
+]
+
+
+def run(conn, transport, line: str) -> bytes:
+    words = line.split()
+    transport.writes.clear()
+    conn.data_received(b"*%d\r\n" % len(words) +
+                       b"".join(b"$%d\r\n%b\r\n" % (len(w), w.encode()) for w in words))
+    return transport.output
+
+
+@pytest.mark.parametrize("policy", ["noeviction", "allkeys-lfu", "allkeys-learned",
+                                    "allkeys-s3fifo"])
+def test_tables_follow_every_key_changing_command(policy):
+    server = make_server("--dir", tempfile.mkdtemp(), "--maxmemory-policy", policy)
+    conn, transport = connect(server)
+    keyspace = server.keyspace
+    for index, line in enumerate(SCRIPT):
+        assert b"internal error" not in run(conn, transport, line), line
+        if index % 5 == 4 or line == "FLUSHDB":
+            time.sleep(0.002)  # let PEXPIRE 1 come due now and then
+            keyspace.fold_all()
+            for db in keyspace.dbs:
+                assert len(db.table) == len(db.data), (line, db.index)
+    assert keyspace.repair_tables() == []
+
+
+def test_used_memory_counts_the_tables():
+    server = make_server("--dir", tempfile.mkdtemp())
+    before = server.used_memory()
+    db = server.keyspace[0]
+    for i in range(5000):
+        db.set(b"key:%d" % i, b"v" * 10)
+    server.keyspace.fold_all()
+    table = db.table.nbytes()
+    assert table >= 5000 * (13 + 8)  # a record and a key reference each, at least
+    assert server.used_memory() - before == db.memory + table - 16 * 13 - 16 * 8
+
+
+def test_switching_to_a_learned_policy_keeps_every_key():
+    server = make_server("--dir", tempfile.mkdtemp())
+    db = server.keyspace[0]
+    for i in range(1000):
+        db.set(b"k%d" % i, b"v")
+    conn, transport = connect(server)
+    for policy in ("allkeys-learned", "allkeys-s3fifo", "allkeys-lru"):
+        assert run(conn, transport, f"CONFIG SET maxmemory-policy {policy}") == b"+OK\r\n"
+        server.keyspace.fold_all()
+        assert len(db.table) == 1000 and all(db.table.slot_of(b"k%d" % i) >= 0
+                                              for i in range(1000))
