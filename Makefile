@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench bench-memory lint clean
+.PHONY: run test test-slow bench bench-memory bench-eviction model sim sim-live lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,25 @@ bench: $(STAMP)
 
 bench-memory: $(STAMP)
 	$(BIN)/python -m bench.memory $(ARGS)
+
+bench-eviction: $(STAMP)
+	$(BIN)/python -m bench.eviction $(ARGS)
+
+# The learned eviction policy: the shipped model, the simulator study, the live comparison.
+TRACES ?= ../shared/traces/*.oracleGeneral.bin.zst
+
+model: $(STAMP)
+	$(BIN)/predis train $(TRACES) --out ml/models/default.npz
+
+sim: $(STAMP)
+	mkdir -p docs/sim
+	$(BIN)/predis sim $(TRACES) --json docs/sim/shipped-model.json \
+		--plot docs/sim/shipped-model.png --table docs/sim/shipped-model.md $(ARGS)
+	$(BIN)/predis sim $(TRACES) --train-per-trace --json docs/sim/per-trace.json \
+		--plot docs/sim/per-trace.png --table docs/sim/per-trace.md $(ARGS)
+
+sim-live: $(STAMP)
+	$(BIN)/python -m bench.live_sim $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

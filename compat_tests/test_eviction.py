@@ -216,3 +216,24 @@ def test_lru_keeps_what_is_read(clients):
         assert hot_left >= 95, (client, hot_left)
         client.config_set("maxmemory", 0)
         client.config_set("maxmemory-samples", 5)
+
+
+def test_predis_model_load_and_info(pair, tmp_path):
+    from ml.model import DEFAULT_PATH, EvictionModel
+
+    client = redis.Redis(port=pair[1].port, decode_responses=True)
+    info = client.execute_command("PREDIS.MODEL", "INFO")
+    assert info[info.index("path") + 1] == DEFAULT_PATH
+    copy = tmp_path / "copy.npz"
+    EvictionModel.load(DEFAULT_PATH).save(str(copy))
+    assert client.execute_command("PREDIS.MODEL", "LOAD", str(copy)) == "OK"
+    info = client.execute_command("PREDIS.MODEL", "INFO")
+    assert info[info.index("path") + 1] == str(copy)
+    with pytest.raises(redis.ResponseError, match="can't load the model"):
+        client.execute_command("PREDIS.MODEL", "LOAD", str(tmp_path / "missing.npz"))
+    with pytest.raises(redis.ResponseError, match="can't load the model"):
+        client.config_set("learned-model-file", str(tmp_path / "missing.npz"))
+    client.config_set("learned-model-file", "")
+    info = client.execute_command("PREDIS.MODEL", "INFO")
+    assert info[info.index("path") + 1] == DEFAULT_PATH
+    client.close()

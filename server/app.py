@@ -444,6 +444,7 @@ class PredisServer:
 
     async def start(self, host=None, port=None):
         self.loop = asyncio.get_running_loop()
+        self.evictor.warm_up()
         self.shutdown_event = asyncio.Event()
         port = self.config["port"] if port is None else port
         hosts = [host] if host else _bind_hosts(self.config["bind"])

@@ -14,7 +14,8 @@ import numpy as np
 
 from ml import tracking
 from ml.eviction import LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, pick_victims, sample
-from ml.keymeta import HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU, MODE_LRU
+from ml.keymeta import (BYTES, CAPACITY, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
+                        MODE_LRU)
 from ml.model import DEFAULT_PATH, EvictionModel
 
 # policy -> (victim code, volatile keys only, table hooks, clock mode); None: noeviction
@@ -63,6 +64,21 @@ class Evictor:
         self.model, self.model_path, self._weights = model, path, model.arrays()
         return model
 
+    def warm_up(self) -> None:
+        """Compile (or load from numba's cache) the kernels before the first client: the first
+        fold or eviction must not stall the loop for a compilation."""
+        from server.keyspace.keytable import KeyTable
+
+        for hook, code in ((HOOK_NONE, LRU), (HOOK_HISTORY, LEARNED), (HOOK_S3FIFO, S3FIFO)):
+            table = KeyTable(hook)
+            table.log.append(b"warm-up")
+            table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1)
+            out = np.empty(1, np.int64)
+            found = pick_victims(table.slots, table.hist, table.state, code, False, 5, 1,
+                                 int(time.time()), 1, *self._weights, out)
+            tracking.retire_all(table.slots, table.hist, table.state, out, found)
+        sample(table.slots, True, 1, np.empty(1, np.int64))
+
     # -- eviction ------------------------------------------------------------------------------
     def perform(self) -> bool:
         """Free memory down to maxmemory. False: still over and nothing more can go (OOM)."""
@@ -110,6 +126,8 @@ class Evictor:
         if code == TTL:
             slots = self._soonest_to_expire(db, count, samples)
         else:
+            if code == S3FIFO:  # a full cache's bytes are its capacity (queue shares, ghosts)
+                table.state[CAPACITY] = table.state[BYTES]
             out = np.empty(count, np.int64)
             found = pick_victims(table.slots, table.hist, table.state, code, volatile_only,
                                  samples, count, int(time.time()), access.lfu_decay_time,

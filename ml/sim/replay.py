@@ -37,9 +37,11 @@ def _grow(slots, hist, state, sizes, nexts, cap):
 
 @njit(cache=True)
 def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
-           mean, std, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out):
+           mean, std, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out, seed):
     """Returns (requests, misses, bytes requested, bytes missed, rows collected), counted from
-    eval_from; sizes of 1 make an object-count cache."""
+    eval_from; sizes of 1 make an object-count cache. `seed` fixes the random sampling, so a
+    replay is reproducible."""
+    np.random.seed(seed)
     hook = HOOK_NONE
     if policy == eviction.LEARNED:
         hook = HOOK_HISTORY

@@ -26,7 +26,8 @@ def model_arrays(model: EvictionModel | None) -> tuple:
 
 
 def run_policy(trace, capacity: int, policy: str, eval_from: int = 0, model=None,
-               samples: int | None = None, collect_every: int = 0, max_rows: int = 0) -> dict:
+               samples: int | None = None, collect_every: int = 0, max_rows: int = 0,
+               seed: int = 0) -> dict:
     """Replay `trace` through one Predis policy; sizes in the trace decide bytes vs objects."""
     code, default_samples = PREDIS_POLICIES[policy]
     weights = model_arrays(model) if code == eviction.LEARNED else model_arrays_dummy()
@@ -35,7 +36,8 @@ def run_policy(trace, capacity: int, policy: str, eval_from: int = 0, model=None
     started = time.perf_counter()
     requests, misses, bytes_req, bytes_missed, rows = replay(
         trace.ids, trace.sizes, trace.times, trace.nexts, int(capacity), code,
-        samples or default_samples, int(eval_from), *weights, collect_every, features, labels)
+        samples or default_samples, int(eval_from), *weights, collect_every, features, labels,
+        seed)
     seconds = time.perf_counter() - started
     return {"policy": policy, "requests": int(requests), "misses": int(misses),
             "miss_ratio": misses / max(requests, 1),

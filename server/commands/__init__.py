@@ -1,7 +1,7 @@
 """Command families, one module each. Importing this package registers them all."""
 
 from . import (bits, connection, dump, hashes, hyperloglog, introspection,  # noqa: F401
-               keys, lists, pubsub, scripting, server_admin, sets, sort, stream_groups,
+               keys, learning, lists, pubsub, scripting, server_admin, sets, sort, stream_groups,
                streams, strings, transactions, zsets)
 from ..command_table import loop_runs
 
