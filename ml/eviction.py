@@ -17,6 +17,7 @@ from .keymeta import BYTES, Q_COUNT, EMPTY, GHOST, RING, RING_BASE, TOMB, USED, 
 from .model import forward_one
 
 LRU, LFU, RANDOM, TTL, LEARNED, S3FIFO = 1, 2, 3, 4, 5, 6
+ADAPTIVE = 7  # allkeys-learned: LEARNED or S3FIFO, whichever ml/arbiter.py finds better now
 CHOSEN = 4  # flag bit: already picked in this call
 LEARNED_SAMPLES = 16  # random candidates per victim for the learned policy (plus recent inserts)
 

@@ -100,7 +100,7 @@ def _drop_record(slots, hist, state, slot):
 
 
 @njit(cache=True)
-def _remember(slots, hist, state, slot):
+def remember(slots, hist, state, slot):
     """Turn a key dropped from SMALL into a ghost; forget the oldest ghosts past their share."""
     unlink(hist, state, slot)
     state[BYTES] -= hist[slot].size
@@ -135,7 +135,7 @@ def next_victim(slots, hist, state):
             hist[slot].freq = 0
             push(hist, state, MAIN, slot)
             continue
-        _remember(slots, hist, state, slot)
+        remember(slots, hist, state, slot)
         return slot
     return -1
 

@@ -43,13 +43,13 @@ def access(slots, hist, state, h, now_sec, mode, log_factor, decay_time):
     else:
         rec.clock = touched_clock(rec.clock, mode, now_sec, log_factor, decay_time)
     if hook != HOOK_NONE:
-        note_history(hist, state, slot, added and not (from_ghost and hook == HOOK_HISTORY))
+        note_history(hist, state, slot, added and not from_ghost)
         if hook == HOOK_S3FIFO:
             if added:
                 s3fifo.on_insert(hist, state, slot, from_ghost)
             else:
                 s3fifo.on_hit(hist, slot)
-        elif added:
+        if added:
             _remember_insert(state, slot, h)
     state[VT] += 1
     return slot, added
@@ -70,8 +70,12 @@ def drop(slots, hist, state, slot):
 
 @njit(cache=True)
 def retire(slots, hist, state, slot):
-    """An evicted key's record: the learned policy keeps it as a ghost (history for when the key
-    comes back), up to GHOSTS_PER_KEY per cached key, oldest forgotten first; others drop it."""
+    """An evicted key's record: with history kept it stays as a ghost (for when the key comes
+    back) - in S3-FIFO's ghost queue, or up to GHOSTS_PER_KEY per cached key, oldest forgotten
+    first; without history it is dropped."""
+    if state[POLICY] == HOOK_S3FIFO:
+        s3fifo.remember(slots, hist, state, slot)
+        return
     if state[POLICY] != HOOK_HISTORY:
         drop(slots, hist, state, slot)
         return

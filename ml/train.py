@@ -42,7 +42,7 @@ def collect(traces, model: EvictionModel, train_fraction: float) -> tuple:
         for fraction in SIZES:
             capacity = max(10, int((objects if unit else total_bytes) * fraction))
             evictions_hint = max(1, len(window) // 2000)
-            run = run_policy(window, capacity, "allkeys-learned", model=model,
+            run = run_policy(window, capacity, "volatile-learned", model=model,
                              collect_every=evictions_hint, max_rows=ROWS_PER_RUN)
             features.append(run["features"])
             labels.append(run["labels"])

@@ -13,7 +13,8 @@ import time
 import numpy as np
 
 from ml import tracking
-from ml.eviction import LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, pick_victims, sample
+from ml.eviction import (ADAPTIVE, LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, pick_victims,
+                         sample)
 from ml.keymeta import (BYTES, CAPACITY, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
                         MODE_LRU)
 from ml.model import DEFAULT_PATH, EvictionModel
@@ -28,7 +29,7 @@ POLICIES = {
     "allkeys-random": (RANDOM, False, HOOK_NONE, MODE_LRU),
     "volatile-random": (RANDOM, True, HOOK_NONE, MODE_LRU),
     "volatile-ttl": (TTL, True, HOOK_NONE, MODE_LRU),
-    "allkeys-learned": (LEARNED, False, HOOK_HISTORY, MODE_LRU),
+    "allkeys-learned": (ADAPTIVE, False, HOOK_S3FIFO, MODE_LRU),
     "volatile-learned": (LEARNED, True, HOOK_HISTORY, MODE_LRU),
     "allkeys-s3fifo": (S3FIFO, False, HOOK_S3FIFO, MODE_LRU),
 }
@@ -52,6 +53,7 @@ class Evictor:
         self.model = EvictionModel.load(DEFAULT_PATH)
         self.model_path = DEFAULT_PATH
         self._weights = self.model.arrays()
+        self.keyspace.access.weights = self._weights
 
     # -- configuration -------------------------------------------------------------------------
     def configure(self, policy_name: str) -> None:
@@ -62,6 +64,7 @@ class Evictor:
     def load_model(self, path: str) -> EvictionModel:
         model = EvictionModel.load(path)  # raises before anything changes
         self.model, self.model_path, self._weights = model, path, model.arrays()
+        self.keyspace.access.weights = self._weights
         return model
 
     def warm_up(self) -> None:
@@ -71,8 +74,10 @@ class Evictor:
 
         for hook, code in ((HOOK_NONE, LRU), (HOOK_HISTORY, LEARNED), (HOOK_S3FIFO, S3FIFO)):
             table = KeyTable(hook)
+            if hook == HOOK_S3FIFO:
+                table.arbitrate()
             table.log.append(b"warm-up")
-            table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1)
+            table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1, self._weights)
             out = np.empty(1, np.int64)
             found = pick_victims(table.slots, table.hist, table.state, code, False, 5, 1,
                                  int(time.time()), 1, *self._weights, out)
@@ -126,6 +131,8 @@ class Evictor:
         if code == TTL:
             slots = self._soonest_to_expire(db, count, samples)
         else:
+            if code == ADAPTIVE:
+                code = table.arbitrate()
             if code == S3FIFO:  # a full cache's bytes are its capacity (queue shares, ghosts)
                 table.state[CAPACITY] = table.state[BYTES]
             out = np.empty(count, np.int64)

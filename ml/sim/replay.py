@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from .. import eviction, tracking
+from ..arbiter import expert, new_arbiter, observe
 from ..features import N_FEATURES, key_features, label_of, scale_of
 from ..s3fifo import GHOSTQ
 from ..keymeta import (BYTES, GHOST, HIST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
@@ -37,16 +38,20 @@ def _grow(slots, hist, state, sizes, nexts, cap):
 
 @njit(cache=True)
 def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
-           mean, std, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out, seed):
-    """Returns (requests, misses, bytes requested, bytes missed, rows collected), counted from
-    eval_from; sizes of 1 make an object-count cache. `seed` fixes the random sampling, so a
-    replay is reproducible."""
+           mean, std, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out, seed,
+           expected_objects):
+    """Returns (requests, misses, bytes requested, bytes missed, rows collected, evictions made
+    by the learned expert), counted from eval_from; sizes of 1 make an object-count cache.
+    `seed` fixes the random sampling, so a replay is reproducible; `expected_objects` sizes the
+    arbiter's shadows (ADAPTIVE only)."""
     np.random.seed(seed)
     hook = HOOK_NONE
     if policy == eviction.LEARNED:
         hook = HOOK_HISTORY
-    elif policy == eviction.S3FIFO:
+    elif policy == eviction.S3FIFO or policy == eviction.ADAPTIVE:
         hook = HOOK_S3FIFO
+    arbiter = new_arbiter(expected_objects)
+    learned_evictions = 0
     mode = MODE_LFU if policy == eviction.LFU else MODE_LRU
     state = new_state()
     state[POLICY] = hook
@@ -82,6 +87,8 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
             continue  # never fits: served from the backing store, not cached
         slot, added = tracking.access(slots, hist, state, h, now, mode, LFU_LOG_FACTOR,
                                       LFU_DECAY_TIME)
+        if policy == eviction.ADAPTIVE:
+            observe(arbiter, h, now, mean, std, w1, b1, w2, b2, w3, b3)
         slot_next[slot] = nexts[i]
         if added:
             slot_size[slot] = size
@@ -93,15 +100,18 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                 collected = _collect(slots, hist, state, slot_next, i, x, features_out,
                                      labels_out, collected)
             evictions += 1
-            n = eviction.pick_victims(slots, hist, state, policy, False, samples, 1, now,
+            code = expert(arbiter) if policy == eviction.ADAPTIVE else policy
+            n = eviction.pick_victims(slots, hist, state, code, False, samples, 1, now,
                                       LFU_DECAY_TIME, mean, std, w1, b1, w2, b2, w3, b3, victims)
             if n == 0:
                 break
             victim = victims[0]
             used -= slot_size[victim]
-            if policy != eviction.S3FIFO:  # S3-FIFO already retired the record
+            if code != eviction.S3FIFO:  # S3-FIFO already retired the record
                 tracking.retire(slots, hist, state, victim)
-    return requests, misses, bytes_requested, bytes_missed, collected
+                if i >= eval_from:
+                    learned_evictions += 1
+    return requests, misses, bytes_requested, bytes_missed, collected, learned_evictions
 
 
 @njit(cache=True)

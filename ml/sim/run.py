@@ -40,7 +40,7 @@ def run_study(study: Study, traces, progress=None, log=print) -> list:
         eval_from = int(len(trace) * study.train_fraction)
         objects, total_bytes = trace.footprint()
         model = study.model
-        if study.train_per_trace and "allkeys-learned" in study.policies:
+        if study.train_per_trace and any("learned" in p for p in study.policies):
             from ..train import train
 
             log(f"{trace.name}: training on the first {study.train_fraction:.0%} "

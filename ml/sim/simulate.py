@@ -15,7 +15,9 @@ PREDIS_POLICIES = {
     "allkeys-lfu": (eviction.LFU, 5),
     "allkeys-random": (eviction.RANDOM, 5),
     "allkeys-s3fifo": (eviction.S3FIFO, 5),
-    "allkeys-learned": (eviction.LEARNED, 5),
+    "allkeys-learned": (eviction.ADAPTIVE, 5),
+    # the model alone, as volatile-learned runs it (every key of a trace counts as volatile)
+    "volatile-learned": (eviction.LEARNED, 5),
 }
 
 _NO_ROWS = (np.zeros((0, N_FEATURES), np.float32), np.zeros(0, np.float32))
@@ -30,19 +32,22 @@ def run_policy(trace, capacity: int, policy: str, eval_from: int = 0, model=None
                seed: int = 0) -> dict:
     """Replay `trace` through one Predis policy; sizes in the trace decide bytes vs objects."""
     code, default_samples = PREDIS_POLICIES[policy]
-    weights = model_arrays(model) if code == eviction.LEARNED else model_arrays_dummy()
+    weights = model_arrays(model) if code in (eviction.LEARNED, eviction.ADAPTIVE) \
+        else model_arrays_dummy()
     features, labels = (np.zeros((max_rows, N_FEATURES), np.float32),
                         np.zeros(max_rows, np.float32)) if collect_every else _NO_ROWS
     started = time.perf_counter()
-    requests, misses, bytes_req, bytes_missed, rows = replay(
+    expected_objects = max(1, int(capacity / max(float(trace.sizes.mean()), 1.0)))
+    requests, misses, bytes_req, bytes_missed, rows, learned_evictions = replay(
         trace.ids, trace.sizes, trace.times, trace.nexts, int(capacity), code,
         samples or default_samples, int(eval_from), *weights, collect_every, features, labels,
-        seed)
+        seed, expected_objects)
     seconds = time.perf_counter() - started
     return {"policy": policy, "requests": int(requests), "misses": int(misses),
             "miss_ratio": misses / max(requests, 1),
             "byte_miss_ratio": bytes_missed / max(bytes_req, 1),
             "seconds": seconds, "requests_per_s": len(trace) / max(seconds, 1e-9),
+            "learned_evictions": int(learned_evictions),
             "features": features[:rows], "labels": labels[:rows]}
 
 

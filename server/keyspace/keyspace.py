@@ -23,14 +23,16 @@ class KeyspaceStats:
 
 
 class AccessSettings:
-    """How access metadata is kept: the policy's table hooks and clock mode, LFU parameters."""
-    __slots__ = ("hook", "mode", "lfu_log_factor", "lfu_decay_time")
+    """How access metadata is kept: the policy's table hooks and clock mode, LFU parameters,
+    and the learned model's arrays (for allkeys-learned's arbiter, which watches accesses)."""
+    __slots__ = ("hook", "mode", "lfu_log_factor", "lfu_decay_time", "weights")
 
     def __init__(self):
         self.hook = HOOK_NONE
         self.mode = MODE_LRU
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
+        self.weights = ()
 
 
 class Keyspace:
@@ -83,7 +85,7 @@ class Keyspace:
         if db.table.log:
             a = self.access
             db.table.fold(db.data, db.expires, int(time.time()), a.mode, a.lfu_log_factor,
-                          a.lfu_decay_time)
+                          a.lfu_decay_time, a.weights)
 
     def fold_all(self) -> None:
         for db in self.dbs:

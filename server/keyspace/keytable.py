@@ -9,7 +9,7 @@ sampled record names the key to evict.
 
 import numpy as np
 
-from ml import tracking
+from ml import arbiter, tracking
 from ml.keymeta import (GHOST, HOOK_NONE, POLICY, Q_COUNT, USED, VOLATILE, new_hist, new_slots,
                         new_state)
 from ml.s3fifo import GHOSTQ
@@ -18,7 +18,7 @@ from .memory import entry_size
 
 
 class KeyTable:
-    __slots__ = ("slots", "hist", "state", "keys", "log")
+    __slots__ = ("slots", "hist", "state", "keys", "log", "arbiter", "arbiter_basis")
 
     def __init__(self, hook: int = HOOK_NONE, capacity: int = 16):
         self.state = new_state()
@@ -27,6 +27,8 @@ class KeyTable:
         self.hist = new_hist(capacity if hook != HOOK_NONE else 0)
         self.keys = np.empty(capacity, object)
         self.log: list = []
+        self.arbiter = None  # allkeys-learned's shadows (ml/arbiter.py), made at first eviction
+        self.arbiter_basis = 0
 
     @property
     def hook(self) -> int:
@@ -38,11 +40,23 @@ class KeyTable:
         return int(self.state[USED] - ghosts)
 
     def nbytes(self) -> int:
-        return self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + 8 * len(self.log)
+        shadows = sum(a.nbytes for a in self.arbiter) if self.arbiter is not None else 0
+        return (self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + 8 * len(self.log)
+                + shadows)
+
+    def arbitrate(self) -> int:
+        """The expert allkeys-learned evicts with now; shadows sized to the keys held (made
+        again when that count has moved by more than 2x)."""
+        held = max(len(self), 1)
+        if self.arbiter is None or not self.arbiter_basis / 2 <= held <= self.arbiter_basis * 2:
+            self.arbiter = arbiter.new_arbiter(held)
+            self.arbiter_basis = held
+        return arbiter.expert(self.arbiter)
 
     # -- applying the log ----------------------------------------------------------------------
     def fold(self, data: dict, expires: dict, now_sec: int, mode: int, log_factor: int,
-             decay_time: int) -> None:
+             decay_time: int, weights: tuple = ()) -> None:
+        """Apply the log; `weights` (the model's arrays) when an arbiter watches the accesses."""
         log = self.log
         if not log:
             return
@@ -66,6 +80,8 @@ class KeyTable:
                 sizes = np.fromiter((entry_size(k, data[k]) for k in new_keys), np.int64,
                                     len(new_keys))
                 tracking.set_sizes(self.hist, self.state, slots, sizes)
+        if self.arbiter is not None and weights:
+            arbiter.observe_all(self.arbiter, hashes, present, now_sec, *weights)
         log.clear()
 
     def _grow(self, records: int) -> None:

@@ -66,7 +66,7 @@ def test_replay_counts_only_the_evaluation_window():
 
 
 @pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu", "allkeys-random",
-                                    "allkeys-s3fifo", "allkeys-learned"])
+                                    "allkeys-s3fifo", "allkeys-learned", "volatile-learned"])
 def test_every_policy_respects_the_capacity(policy):
     rng = np.random.default_rng(3)
     trace = small_trace(rng.zipf(1.3, 5000) % 500, rng.integers(1, 50, 5000))
@@ -161,3 +161,24 @@ def test_sim_and_train_command_lines(tmp_path, capsys):
         assert values["Belady"] == min(values.values())
         assert cell["eval_from"] == 900
     assert "| keys | 20% |" in capsys.readouterr().out
+
+
+def test_arbiter_follows_s3fifo_on_a_loop_larger_than_the_cache():
+    """A loop over 1000 keys in a 100-key cache: every key looks alike to the model, and only
+    S3-FIFO's stable resident set scores; allkeys-learned must find that out."""
+    trace = small_trace(np.tile(np.arange(1000), 30))
+    start = 10_000
+    s3 = run_policy(trace, 100, "allkeys-s3fifo", start)["miss_ratio"]
+    model_only = run_policy(trace, 100, "volatile-learned", start)["miss_ratio"]
+    adaptive = run_policy(trace, 100, "allkeys-learned", start)
+    assert s3 < model_only - 0.05
+    assert adaptive["miss_ratio"] <= s3 + 0.01
+
+
+def test_arbiter_follows_the_model_where_it_predicts_better():
+    trace = read_oracle(MULTI3).with_unit_sizes()
+    capacity = trace.footprint()[0] // 100
+    start = int(len(trace) * 0.3)
+    s3 = run_policy(trace, capacity, "allkeys-s3fifo", start)["miss_ratio"]
+    adaptive = run_policy(trace, capacity, "allkeys-learned", start)
+    assert adaptive["miss_ratio"] < s3 - 0.02 and adaptive["learned_evictions"] > 0

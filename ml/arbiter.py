@@ -1,0 +1,122 @@
+"""allkeys-learned's arbiter: which eviction expert fits the workload right now.
+
+Two miniature caches run beside the real one on a sample of the keys (those whose hash falls in
+1/2**shift of the space, with 1/2**shift of the capacity, in objects: the spatial sampling of
+SHARDS-style miss-ratio curves). One evicts with S3-FIFO, the other with the learned model. Each
+keeps a decaying count of its misses; the real cache evicts with whichever expert misses less.
+The model wins where per-key prediction pays (frequency and reuse-distance patterns); S3-FIFO
+where only set-level reasoning helps (loops larger than the cache, where every key looks alike
+and keeping a stable resident set is what counts).
+"""
+
+import numpy as np
+from numba import njit
+
+from . import eviction, tracking
+from .keymeta import (CAPACITY, GHOST, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS,
+                      USED, find, new_hist, new_state)
+
+EXPERTS = (eviction.S3FIFO, eviction.LEARNED)
+MIN_SHADOW_OBJECTS = 256
+MAX_SHIFT = 6
+# stats: decayed misses of each expert, then shift, shadow capacity, objects held by each
+M_S3FIFO, M_LEARNED, SHIFT, SHADOW_CAP, HELD_S3FIFO, HELD_LEARNED = range(6)
+
+
+@njit(cache=True)
+def new_arbiter(cached_objects):
+    """Shadows sized for a cache of `cached_objects` keys."""
+    shift = 0
+    while shift < MAX_SHIFT and (cached_objects >> (shift + 1)) >= MIN_SHADOW_OBJECTS:
+        shift += 1
+    shadow_cap = max(cached_objects >> shift, 2)
+    records = int(shadow_cap * 2.5) + 64  # keys, ghosts and headroom
+    size = int(records / tracking.MAX_LOAD) + 1
+    a_state = new_state()
+    a_state[POLICY] = HOOK_S3FIFO
+    a_state[CAPACITY] = shadow_cap
+    b_state = new_state()
+    b_state[POLICY] = HOOK_HISTORY
+    stats = np.zeros(6, np.float64)
+    stats[SHIFT] = shift
+    stats[SHADOW_CAP] = shadow_cap
+    return (np.zeros(size, SLOT), new_hist(size), a_state, np.zeros(size, SLOT), new_hist(size),
+            b_state, stats)
+
+
+@njit(cache=True, inline="always")
+def sampled(h, shift):
+    return ((h >> 20) & ((1 << shift) - 1)) == 0
+
+
+@njit(cache=True)
+def _compact(slots, hist, state):
+    """Drop tombstones in place (the shadows' arrays keep their size)."""
+    old_slots = slots.copy()
+    old_hist = hist.copy()
+    for i in range(slots.size):
+        slots[i].hash = 0
+        slots[i].flags = 0
+        hist[i].queue = 0
+        hist[i].prev = -1
+        hist[i].next = -1
+    tracking.rebuild(old_slots, old_hist, state, slots, hist)
+
+
+@njit(cache=True)
+def _shadow_request(slots, hist, state, policy, h, now, capacity, held, mean, std, w1, b1, w2,
+                    b2, w3, b3, victims):
+    """One sampled request to one shadow: True on a hit. Returns (hit, objects held)."""
+    if state[USED] + state[TOMBS] + 1 > tracking.MAX_LOAD * slots.size:
+        _compact(slots, hist, state)
+    slot = find(slots, h)
+    hit = slot >= 0 and not slots[slot].flags & GHOST
+    slot, added = tracking.access(slots, hist, state, h, now, MODE_LRU, 10, 1)
+    if added:
+        tracking.set_size(hist, state, slot, 1)
+        held += 1
+    while held > capacity:
+        if eviction.pick_victims(slots, hist, state, policy, False, 5, 1, now, 1, mean, std,
+                                 w1, b1, w2, b2, w3, b3, victims) == 0:
+            break
+        if policy != eviction.S3FIFO:
+            tracking.retire(slots, hist, state, victims[0])
+        held -= 1
+    return hit, held
+
+
+@njit(cache=True)
+def observe(arbiter, h, now, mean, std, w1, b1, w2, b2, w3, b3):
+    """Feed one request (hash h) to the shadows if it is in the sample."""
+    a_slots, a_hist, a_state, b_slots, b_hist, b_state, stats = arbiter
+    if not sampled(h, int(stats[SHIFT])):
+        return
+    capacity = int(stats[SHADOW_CAP])
+    victims = np.empty(1, np.int64)
+    decay = 1.0 - 1.0 / (4.0 * capacity)
+    hit, held = _shadow_request(a_slots, a_hist, a_state, eviction.S3FIFO, h, now, capacity,
+                                int(stats[HELD_S3FIFO]), mean, std, w1, b1, w2, b2, w3, b3,
+                                victims)
+    stats[HELD_S3FIFO] = held
+    stats[M_S3FIFO] = stats[M_S3FIFO] * decay + (0.0 if hit else 1.0)
+    hit, held = _shadow_request(b_slots, b_hist, b_state, eviction.LEARNED, h, now, capacity,
+                                int(stats[HELD_LEARNED]), mean, std, w1, b1, w2, b2, w3, b3,
+                                victims)
+    stats[HELD_LEARNED] = held
+    stats[M_LEARNED] = stats[M_LEARNED] * decay + (0.0 if hit else 1.0)
+
+
+@njit(cache=True)
+def observe_all(arbiter, hashes, present, now, mean, std, w1, b1, w2, b2, w3, b3):
+    for i in range(hashes.size):
+        if present[i]:
+            h = hashes[i]
+            observe(arbiter, h + 2 if h == 0 or h == 1 else h, now, mean, std, w1, b1, w2, b2,
+                    w3, b3)
+
+
+@njit(cache=True)
+def expert(arbiter):
+    """The policy code the real cache should evict with now."""
+    stats = arbiter[6]
+    return eviction.LEARNED if stats[M_LEARNED] < stats[M_S3FIFO] else eviction.S3FIFO
