@@ -18,12 +18,13 @@ _ROW = re.compile(r"^\| (predis|redis) \| (\S+) \| ([0-9.]+) \| ([0-9.]+) \| (\d
 
 
 def run(trace: str, size: str, predis_port: int, redis_port: int, policy: str,
-        value_size: int) -> dict:
+        value_size: int, max_requests: int) -> dict:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         live([trace, "--predis", f"redis://127.0.0.1:{predis_port}",
               "--redis", f"redis://127.0.0.1:{redis_port}", "--predis-policy", policy,
-              "--size", size, "--value-size", str(value_size)])
+              "--size", size, "--value-size", str(value_size),
+              "--max-requests", str(max_requests)])
     return {name: {"policy": pol, "miss_ratio": float(miss), "keys": int(keys)}
             for name, pol, _, miss, keys in _ROW.findall(out.getvalue())}
 
@@ -34,10 +35,13 @@ def main(argv=None) -> None:
                         default=sorted(glob.glob("../shared/traces/*.oracleGeneral.bin.zst")))
     parser.add_argument("--sizes", default="1%,10%")
     parser.add_argument("--value-size", type=int, default=1000)
+    parser.add_argument("--max-requests", type=int, default=200_000,
+                        help="replay at most this many requests of each trace")
     args = parser.parse_args(argv)
     redis_server, predis = start_redis(), start_predis()
-    print(f"value size {args.value_size} bytes for unit-size traces; miss ratio after the first "
-          f"30% of each trace; same maxmemory for both servers\n")
+    print(f"value size {args.value_size} bytes for unit-size traces; at most "
+          f"{args.max_requests} requests per trace; miss ratio after the first 30%; the same "
+          f"maxmemory for both servers\n")
     print("| trace | size | redis allkeys-lru | Predis allkeys-lru | Predis allkeys-learned | "
           "keys held (redis / Predis lru / learned) |")
     print("|---|---|---|---|---|---|")
@@ -46,9 +50,9 @@ def main(argv=None) -> None:
         for trace in args.traces:
             for size in args.sizes.split(","):
                 learned = run(trace, size, predis.port, redis_server.port, "allkeys-learned",
-                              args.value_size)
+                              args.value_size, args.max_requests)
                 lru = run(trace, size, predis.port, redis_server.port, "allkeys-lru",
-                          args.value_size)
+                          args.value_size, args.max_requests)
                 ref = learned["redis"]["miss_ratio"]
                 ratios.append(learned["predis"]["miss_ratio"] / ref if ref else 1.0)
                 name = trace.rsplit("/", 1)[-1].split(".")[0]

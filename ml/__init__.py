@@ -1,1 +1,33 @@
-"""Learned eviction policy and the ML sidecar: arrive with their issues."""
+"""Eviction kernels (numba), the learned model, the simulator; the ML sidecar arrives with its
+issue.
+
+numba's on-disk cache is checked against each function's own source file only: a kernel that
+calls a kernel from another module keeps the old callee after that module changes. So the cache
+lives in a directory named after a digest of every source file here, and any change starts a
+fresh one (an upgrade can never run stale compiled kernels).
+"""
+
+import hashlib
+import os
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _kernel_cache_dir() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_HERE.rglob("*.py")):
+        digest.update(str(path.relative_to(_HERE)).encode())
+        digest.update(path.read_bytes())
+    root = os.environ.get("PREDIS_KERNEL_CACHE", str(_HERE.parent / ".kernel-cache"))
+    return os.path.join(root, digest.hexdigest()[:16])
+
+
+if "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = _kernel_cache_dir()
+    try:
+        from numba.core import config as _numba_config
+
+        _numba_config.reload_config()
+    except ImportError:  # numba absent: nothing compiled here will run anyway
+        pass

@@ -1,12 +1,13 @@
 """allkeys-learned's arbiter: which eviction expert fits the workload right now.
 
-Two miniature caches run beside the real one on a sample of the keys (those whose hash falls in
-1/2**shift of the space, with 1/2**shift of the capacity, in objects: the spatial sampling of
-SHARDS-style miss-ratio curves). One evicts with S3-FIFO, the other with the learned model. Each
-keeps a decaying count of its misses; the real cache evicts with whichever expert misses less.
-The model wins where per-key prediction pays (frequency and reuse-distance patterns); S3-FIFO
-where only set-level reasoning helps (loops larger than the cache, where every key looks alike
-and keeping a stable resident set is what counts).
+Three miniature caches run beside the real one on a sample of the keys (those whose hash falls
+in 1/2**shift of the space, with 1/2**shift of the capacity, in objects: the spatial sampling of
+SHARDS-style miss-ratio curves). They evict with S3-FIFO, with the learned model, and by exact
+recency. Each keeps a decaying count of its misses; the real cache evicts with whichever expert
+misses least. The model wins where per-key prediction pays (frequency and reuse-distance
+patterns); S3-FIFO where only set-level reasoning helps (loops larger than the cache, where
+every key looks alike and keeping a stable resident set is what counts); recency where the
+working set simply drifts.
 """
 
 import numpy as np
@@ -16,11 +17,11 @@ from . import eviction, tracking
 from .keymeta import (CAPACITY, GHOST, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS,
                       USED, find, new_hist, new_state)
 
-EXPERTS = (eviction.S3FIFO, eviction.LEARNED)
-MIN_SHADOW_OBJECTS = 256
+EXPERTS = (eviction.S3FIFO, eviction.LEARNED, eviction.RECENCY)
+MIN_SHADOW_OBJECTS = 1024
 MAX_SHIFT = 6
-# stats: decayed misses of each expert, then shift, shadow capacity, objects held by each
-M_S3FIFO, M_LEARNED, SHIFT, SHADOW_CAP, HELD_S3FIFO, HELD_LEARNED = range(6)
+# stats: decayed misses of each expert, objects each shadow holds, then shift and capacity
+MISSES, HELD, SHIFT, SHADOW_CAP = 0, 3, 6, 7
 
 
 @njit(cache=True)
@@ -37,11 +38,13 @@ def new_arbiter(cached_objects):
     a_state[CAPACITY] = shadow_cap
     b_state = new_state()
     b_state[POLICY] = HOOK_HISTORY
-    stats = np.zeros(6, np.float64)
+    c_state = new_state()
+    c_state[POLICY] = HOOK_HISTORY
+    stats = np.zeros(8, np.float64)
     stats[SHIFT] = shift
     stats[SHADOW_CAP] = shadow_cap
     return (np.zeros(size, SLOT), new_hist(size), a_state, np.zeros(size, SLOT), new_hist(size),
-            b_state, stats)
+            b_state, np.zeros(size, SLOT), new_hist(size), c_state, stats)
 
 
 @njit(cache=True, inline="always")
@@ -86,24 +89,29 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, mean, st
 
 
 @njit(cache=True)
+def _feed(slots, hist, state, stats, e, h, now, capacity, decay, mean, std, w1, b1, w2, b2, w3,
+          b3, victims):
+    hit, held = _shadow_request(slots, hist, state, EXPERTS[e], h, now, capacity,
+                                int(stats[HELD + e]), mean, std, w1, b1, w2, b2, w3, b3, victims)
+    stats[HELD + e] = held
+    stats[MISSES + e] = stats[MISSES + e] * decay + (0.0 if hit else 1.0)
+
+
+@njit(cache=True)
 def observe(arbiter, h, now, mean, std, w1, b1, w2, b2, w3, b3):
     """Feed one request (hash h) to the shadows if it is in the sample."""
-    a_slots, a_hist, a_state, b_slots, b_hist, b_state, stats = arbiter
+    stats = arbiter[9]
     if not sampled(h, int(stats[SHIFT])):
         return
     capacity = int(stats[SHADOW_CAP])
     victims = np.empty(1, np.int64)
-    decay = 1.0 - 1.0 / (4.0 * capacity)
-    hit, held = _shadow_request(a_slots, a_hist, a_state, eviction.S3FIFO, h, now, capacity,
-                                int(stats[HELD_S3FIFO]), mean, std, w1, b1, w2, b2, w3, b3,
-                                victims)
-    stats[HELD_S3FIFO] = held
-    stats[M_S3FIFO] = stats[M_S3FIFO] * decay + (0.0 if hit else 1.0)
-    hit, held = _shadow_request(b_slots, b_hist, b_state, eviction.LEARNED, h, now, capacity,
-                                int(stats[HELD_LEARNED]), mean, std, w1, b1, w2, b2, w3, b3,
-                                victims)
-    stats[HELD_LEARNED] = held
-    stats[M_LEARNED] = stats[M_LEARNED] * decay + (0.0 if hit else 1.0)
+    decay = 1.0 - 1.0 / (16.0 * capacity)  # remembers about 16 cache-fulls of sampled requests
+    _feed(arbiter[0], arbiter[1], arbiter[2], stats, 0, h, now, capacity, decay, mean, std, w1,
+          b1, w2, b2, w3, b3, victims)
+    _feed(arbiter[3], arbiter[4], arbiter[5], stats, 1, h, now, capacity, decay, mean, std, w1,
+          b1, w2, b2, w3, b3, victims)
+    _feed(arbiter[6], arbiter[7], arbiter[8], stats, 2, h, now, capacity, decay, mean, std, w1,
+          b1, w2, b2, w3, b3, victims)
 
 
 @njit(cache=True)
@@ -117,6 +125,11 @@ def observe_all(arbiter, hashes, present, now, mean, std, w1, b1, w2, b2, w3, b3
 
 @njit(cache=True)
 def expert(arbiter):
-    """The policy code the real cache should evict with now."""
-    stats = arbiter[6]
-    return eviction.LEARNED if stats[M_LEARNED] < stats[M_S3FIFO] else eviction.S3FIFO
+    """The policy code the real cache should evict with now (ties go to S3-FIFO, then the
+    model)."""
+    stats = arbiter[9]
+    best = 0
+    for e in range(1, len(EXPERTS)):
+        if stats[MISSES + e] < stats[MISSES + best]:
+            best = e
+    return EXPERTS[best]

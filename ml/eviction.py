@@ -13,11 +13,13 @@ from numba import njit
 
 from . import s3fifo
 from .features import N_FEATURES, key_features, scale_of
-from .keymeta import BYTES, Q_COUNT, EMPTY, GHOST, RING, RING_BASE, TOMB, USED, VOLATILE, VT, lfu_decayed
+from .keymeta import (BYTES, EMPTY, GHOST, Q_COUNT, RING, RING_BASE, TOMB, USED, VOLATILE, VT,
+                      lfu_decayed, since)
 from .model import forward_one
 
 LRU, LFU, RANDOM, TTL, LEARNED, S3FIFO = 1, 2, 3, 4, 5, 6
-ADAPTIVE = 7  # allkeys-learned: LEARNED or S3FIFO, whichever ml/arbiter.py finds better now
+ADAPTIVE = 7  # allkeys-learned: the expert ml/arbiter.py finds best now
+RECENCY = 8  # exact recency from the access history (virtual time), one of the arbiter's experts
 CHOSEN = 4  # flag bit: already picked in this call
 LEARNED_SAMPLES = 16  # random candidates per victim for the learned policy (plus recent inserts)
 
@@ -90,7 +92,7 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
             n += 1
         return n
     learned = policy == LEARNED
-    per_victim = max(samples, LEARNED_SAMPLES) if learned else samples
+    per_victim = max(samples, LEARNED_SAMPLES) if learned or policy == RECENCY else samples
     candidates = np.empty(per_victim + RING, np.int64)
     x = np.empty(N_FEATURES, np.float32)
     n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
@@ -117,6 +119,8 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
             if learned:
                 score = _learned_score(hist, state, slot, scale, log_avg, x, mean, std,
                                        w1, b1, w2, b2, w3, b3)
+            elif policy == RECENCY:
+                score = float(since(state[VT], hist[slot].last_vt))
             else:
                 score = _classic_score(slots, slot, policy, now_sec, decay_time)
             if score > best_score:

@@ -40,8 +40,8 @@ def _grow(slots, hist, state, sizes, nexts, cap):
 def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
            mean, std, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out, seed,
            expected_objects):
-    """Returns (requests, misses, bytes requested, bytes missed, rows collected, evictions made
-    by the learned expert), counted from eval_from; sizes of 1 make an object-count cache.
+    """Returns (requests, misses, bytes requested, bytes missed, rows collected, evictions not
+    made by S3-FIFO - by the model or recency under ADAPTIVE), counted from eval_from; sizes of 1 make an object-count cache.
     `seed` fixes the random sampling, so a replay is reproducible; `expected_objects` sizes the
     arbiter's shadows (ADAPTIVE only)."""
     np.random.seed(seed)
