@@ -71,10 +71,11 @@ def _classic_score(slots, slot, policy, now_sec, decay_time):
 
 
 @njit(cache=True)
-def _learned_score(hist, state, slot, scale, log_avg, x, mean, std, w1, b1, w2, b2, w3, b3):
+def _learned_score(hist, state, slot, scale, log_avg, x, h1, mean, std, w1, b1, w2, b2, w3, b3):
     key_features(hist, slot, state[VT], scale, log_avg, x)
+    size_term = x[7]  # forward_one normalises x in place
     # value per byte: a key predicted to return at distance d and costing s bytes ranks by d*s
-    return forward_one(x, mean, std, w1, b1, w2, b2, w3, b3) + x[7]
+    return forward_one(x, mean, std, w1, b1, w2, b2, w3, b3, h1) + size_term
 
 
 @njit(cache=True)
@@ -95,6 +96,7 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
     per_victim = max(samples, LEARNED_SAMPLES) if learned or policy == RECENCY else samples
     candidates = np.empty(per_victim + RING, np.int64)
     x = np.empty(N_FEATURES, np.float32)
+    h1 = np.empty(w1.shape[0], np.float32)
     n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
     scale = scale_of(n_cached)
     log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
@@ -117,7 +119,7 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
             if slots[slot].flags & CHOSEN:
                 continue
             if learned:
-                score = _learned_score(hist, state, slot, scale, log_avg, x, mean, std,
+                score = _learned_score(hist, state, slot, scale, log_avg, x, h1, mean, std,
                                        w1, b1, w2, b2, w3, b3)
             elif policy == RECENCY:
                 score = float(since(state[VT], hist[slot].last_vt))

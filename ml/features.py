@@ -20,7 +20,7 @@ def scale_of(n_cached):
     return math.log2(n_cached + 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def key_features(hist, slot, vt, scale, log_avg_size, out):
     rec = hist[slot]
     out[0] = math.log2(since(vt, rec.last_vt) + 1.0) - scale

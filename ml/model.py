@@ -28,9 +28,12 @@ class EvictionModel:
                              f"Predis computes {N_FEATURES}")
 
     def arrays(self) -> tuple:
-        """(mean, std, w1, b1, w2, b2, w3, b3): the argument order of the numba kernels."""
+        """(shift, scale, w1, b1, w2, b2, w3, b3): the argument order of the numba kernels.
+        The input normalisation becomes a multiply-add, z = x * scale + shift."""
         w = self.weights
-        return (self.mean, self.std, w["w1"], w["b1"], w["w2"], w["b2"], w["w3"], w["b3"])
+        scale = (1.0 / self.std).astype(np.float32)
+        shift = (-self.mean * scale).astype(np.float32)
+        return (shift, scale, w["w1"], w["b1"], w["w2"], w["b2"], w["w3"], w["b3"])
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         out = np.empty(len(features), np.float32)
@@ -50,14 +53,16 @@ class EvictionModel:
         return cls(weights, meta)
 
 
-@njit(cache=True)
-def forward_one(x, mean, std, w1, b1, w2, b2, w3, b3):
-    """One feature row -> prediction (ReLU MLP, two hidden layers)."""
-    h1 = np.empty(w1.shape[0], np.float32)
+@njit(cache=True, fastmath=True)
+def forward_one(x, shift, scale, w1, b1, w2, b2, w3, b3, h1):
+    """One feature row -> prediction (ReLU MLP, two hidden layers); h1 is scratch space of the
+    first hidden layer's width (the caller allocates it once, not per candidate)."""
+    for k in range(x.size):
+        x[k] = x[k] * scale[k] + shift[k]
     for j in range(w1.shape[0]):
         acc = b1[j]
         for k in range(w1.shape[1]):
-            acc += w1[j, k] * ((x[k] - mean[k]) / std[k])
+            acc += w1[j, k] * x[k]
         h1[j] = acc if acc > 0 else 0.0
     out = b3[0]
     for j in range(w2.shape[0]):
@@ -70,6 +75,9 @@ def forward_one(x, mean, std, w1, b1, w2, b2, w3, b3):
 
 
 @njit(cache=True)
-def forward(features, mean, std, w1, b1, w2, b2, w3, b3, out):
+def forward(features, shift, scale, w1, b1, w2, b2, w3, b3, out):
+    h1 = np.empty(w1.shape[0], np.float32)
+    x = np.empty(features.shape[1], np.float32)
     for i in range(features.shape[0]):
-        out[i] = forward_one(features[i], mean, std, w1, b1, w2, b2, w3, b3)
+        x[:] = features[i]
+        out[i] = forward_one(x, shift, scale, w1, b1, w2, b2, w3, b3, h1)

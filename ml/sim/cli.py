@@ -13,7 +13,9 @@ DEFAULT_POLICIES = ("allkeys-lru", "allkeys-lfu", "allkeys-s3fifo", "allkeys-lea
 
 
 def _trace_arguments(parser):
-    parser.add_argument("traces", nargs="+", help="trace files")
+    parser.add_argument("traces", nargs="*", help="trace files")
+    parser.add_argument("--trace", action="append", default=[], dest="more_traces",
+                        help="a trace file (repeatable; same as listing it)")
     parser.add_argument("--format", default="auto", choices=("auto", "oracle", "csv", "text"),
                         help="oracle: libCacheSim oracleGeneral (.zst too); csv; text: one key "
                              "per line (default: by file name)")
@@ -25,6 +27,9 @@ def _trace_arguments(parser):
 
 
 def load_traces(args) -> list:
+    args.traces = list(args.traces) + args.more_traces
+    if not args.traces:
+        raise SystemExit("predis: no trace given")
     options = {}
     if args.format == "csv" or any(p.endswith(".csv") for p in args.traces):
         options = {"key_col": args.csv_key, "size_col": args.csv_size,
