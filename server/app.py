@@ -554,8 +554,7 @@ class PredisServer:
         return self.evictor.perform()
 
     def used_memory(self) -> int:
-        keyspace = self.keyspace
-        return keyspace.memory + keyspace.table_bytes() + self.baseline_memory()
+        return self.keyspace.used_bytes() + self.baseline_memory()
 
     def evict_key(self, db, key: bytes) -> None:
         """Remove `key` for memory, telling WATCH and keyspace notifications, as Redis does."""

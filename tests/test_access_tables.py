@@ -51,7 +51,7 @@ def test_used_memory_counts_the_tables():
     for i in range(5000):
         db.set(b"key:%d" % i, b"v" * 10)
     server.keyspace.fold_all()
-    table = db.table.nbytes()
+    table = db.table.nbytes
     assert table >= 5000 * (13 + 8)  # a record and a key reference each, at least
     assert server.used_memory() - before == db.memory + table - 16 * 13 - 16 * 8
 

@@ -64,11 +64,13 @@ def plot(results: list, path: str, metric: str = "miss_ratio") -> None:
     rows = (len(traces) + columns - 1) // columns
     figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows),
                                 squeeze=False)
+    colors = plt.get_cmap("tab20").colors  # one colour per policy (there are up to 15)
     for index, trace in enumerate(traces):
         ax = axes[index // columns][index % columns]
         cells = sorted((c for c in results if c["trace"] == trace), key=lambda c: c["capacity"])
-        for name in cells[0]["policies"]:
+        for number, name in enumerate(cells[0]["policies"]):
             ax.plot([c["capacity"] for c in cells], [c["policies"][name][metric] for c in cells],
+                    color="black" if name == "Belady" else colors[number % len(colors)],
                     marker="o", linewidth=2.2 if name == LEARNED else 1.0,
                     linestyle=":" if name == "Belady" else "-", label=name)
         ax.set_xscale("log")

@@ -96,7 +96,12 @@ class Keyspace:
             db.silence_touches(silent)
 
     def table_bytes(self) -> int:
-        return sum(db.table.nbytes() for db in self.dbs)
+        return sum(db.table.nbytes for db in self.dbs)
+
+    def used_bytes(self) -> int:
+        """Entries and access tables of every database, in one pass (read per write command
+        while maxmemory is set)."""
+        return sum([db.memory + db.table.nbytes for db in self.dbs])
 
     def set_access(self, hook: int, mode: int) -> None:
         """A policy change. Switching between Redis's policies keeps the clocks (read with the

@@ -18,7 +18,7 @@ from .memory import entry_size
 
 
 class KeyTable:
-    __slots__ = ("slots", "hist", "state", "keys", "log", "arbiter", "arbiter_basis")
+    __slots__ = ("slots", "hist", "state", "keys", "log", "arbiter", "arbiter_basis", "nbytes")
 
     def __init__(self, hook: int = HOOK_NONE, capacity: int = 16):
         self.state = new_state()
@@ -29,6 +29,8 @@ class KeyTable:
         self.log: list = []
         self.arbiter = None  # allkeys-learned's shadows (ml/arbiter.py), made at first eviction
         self.arbiter_basis = 0
+        self.nbytes = 0  # bytes of every array here (used_memory reads it per command)
+        self._measure()
 
     @property
     def hook(self) -> int:
@@ -39,10 +41,11 @@ class KeyTable:
         ghosts = self.state[Q_COUNT + GHOSTQ] if self.hook != HOOK_NONE else 0
         return int(self.state[USED] - ghosts)
 
-    def nbytes(self) -> int:
+    def _measure(self) -> None:
+        """Recount nbytes after arrays were (re)allocated. The log is left out: a transient
+        list of references to keys counted already, emptied every cron tick."""
         shadows = sum(a.nbytes for a in self.arbiter) if self.arbiter is not None else 0
-        return (self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + 8 * len(self.log)
-                + shadows)
+        self.nbytes = self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + shadows
 
     def arbitrate(self) -> int:
         """The expert allkeys-learned evicts with now; shadows sized to the keys held (made
@@ -51,6 +54,7 @@ class KeyTable:
         if self.arbiter is None or not self.arbiter_basis / 2 <= held <= self.arbiter_basis * 2:
             self.arbiter = arbiter.new_arbiter(held)
             self.arbiter_basis = held
+            self._measure()
         return arbiter.expert(self.arbiter)
 
     # -- applying the log ----------------------------------------------------------------------
@@ -92,6 +96,7 @@ class KeyTable:
         kept = moved >= 0
         keys[moved[kept]] = self.keys[kept]
         self.slots, self.hist, self.keys = slots, hist, keys
+        self._measure()
 
     # -- reading and setting one key -----------------------------------------------------------
     def slot_of(self, key: bytes) -> int:
