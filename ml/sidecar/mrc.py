@@ -1,0 +1,76 @@
+"""Miss-ratio curves from a spatial sample of the keys (SHARDS, Waldspurger et al., FAST'15).
+
+A key is in the sample when its hash falls under `rate` of the hash space, so the sample is a
+consistent subset of keys and every access to a sampled key is seen. LRU stack distances are
+computed on the sample (a Fenwick tree over access times counts the distinct keys touched since
+the key's previous access) and scaled by 1/rate: a key hits in an LRU cache of C keys when fewer
+than C distinct keys were asked for since its last access. `adjust` applies SHARDS's
+adjustment: the sample sees more or fewer requests than rate x requests when hot keys do or do
+not fall in it; the difference is counted at distance zero (hits at any size), so ratios are
+taken over the expected number of sampled requests. (On the small shared traces it helps on some
+and hurts on others: docs/benchmarks.md.)
+"""
+
+import numpy as np
+from numba import njit
+from numba import types
+from numba.typed import Dict
+
+HASH_BITS = 24
+
+
+@njit(cache=True)
+def _stack_distances(ids, threshold):
+    """Scaled-by-nothing stack distances of the sampled accesses (-1: first access)."""
+    n = 0
+    for i in range(ids.size):
+        if (ids[i] & ((1 << HASH_BITS) - 1)) < threshold:
+            n += 1
+    tree = np.zeros(n + 1, np.int64)
+    out = np.empty(n, np.int64)
+    last = Dict.empty(key_type=types.int64, value_type=types.int64)
+    t = 0
+    for i in range(ids.size):
+        h = ids[i]
+        if (h & ((1 << HASH_BITS) - 1)) >= threshold:
+            continue
+        t += 1
+        if h in last:
+            previous = last[h]
+            # marks in (previous, t): distinct keys accessed since
+            count = 0
+            j = t - 1
+            while j > 0:
+                count += tree[j]
+                j -= j & -j
+            j = previous
+            while j > 0:
+                count -= tree[j]
+                j -= j & -j
+            out[t - 1] = count
+            j = previous  # the key's mark moves to now
+            while j <= n:
+                tree[j] -= 1
+                j += j & -j
+        else:
+            out[t - 1] = -1
+        last[h] = t
+        j = t
+        while j <= n:
+            tree[j] += 1
+            j += j & -j
+    return out
+
+
+def lru_mrc(ids: np.ndarray, cache_sizes, rate: float = 0.01, adjust: bool = True) -> dict:
+    """Estimated LRU miss ratio for each cache size (in objects) from a `rate` sample; at rate
+    1.0 it is exact."""
+    threshold = max(1, int(rate * (1 << HASH_BITS)))
+    distances = _stack_distances(np.ascontiguousarray(ids, np.int64), threshold)
+    if distances.size == 0:
+        return {int(size): 1.0 for size in cache_sizes}
+    sampled_rate = threshold / (1 << HASH_BITS)
+    scaled = np.where(distances < 0, np.inf, distances / sampled_rate)
+    expected = max(len(ids) * sampled_rate, 1.0) if adjust else distances.size
+    return {int(size): float(min(1.0, np.count_nonzero(scaled >= size) / expected))
+            for size in cache_sizes}
