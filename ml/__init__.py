@@ -9,6 +9,7 @@ fresh one (an upgrade can never run stale compiled kernels).
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -19,7 +20,11 @@ def _kernel_cache_dir() -> str:
     for path in sorted(_HERE.rglob("*.py")):
         digest.update(str(path.relative_to(_HERE)).encode())
         digest.update(path.read_bytes())
-    root = os.environ.get("PREDIS_KERNEL_CACHE", str(_HERE.parent / ".kernel-cache"))
+    root = os.environ.get("PREDIS_KERNEL_CACHE")
+    if root is None:  # beside the sources when they are writable (a checkout), else a temp dir
+        writable = os.access(_HERE.parent, os.W_OK)
+        root = str(_HERE.parent / ".kernel-cache") if writable else \
+            os.path.join(tempfile.gettempdir(), "predis-kernel-cache")
     return os.path.join(root, digest.hexdigest()[:16])
 
 
