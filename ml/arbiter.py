@@ -68,7 +68,7 @@ def _compact(slots, hist, state):
 
 
 @njit(cache=True)
-def _shadow_request(slots, hist, state, policy, h, now, capacity, held, mean, std, w1, b1, w2,
+def _shadow_request(slots, hist, state, policy, h, now, capacity, held, shift, scale, w1, b1, w2,
                     b2, w3, b3, victims):
     """One sampled request to one shadow: True on a hit. Returns (hit, objects held)."""
     if state[USED] + state[TOMBS] + 1 > tracking.MAX_LOAD * slots.size:
@@ -80,7 +80,7 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, mean, st
         tracking.set_size(hist, state, slot, 1)
         held += 1
     while held > capacity:
-        if eviction.pick_victims(slots, hist, state, policy, False, 5, 1, now, 1, mean, std,
+        if eviction.pick_victims(slots, hist, state, policy, False, 5, 1, now, 1, shift, scale,
                                  w1, b1, w2, b2, w3, b3, victims) == 0:
             break
         if policy != eviction.S3FIFO:
@@ -90,16 +90,16 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, mean, st
 
 
 @njit(cache=True)
-def _feed(slots, hist, state, stats, e, h, now, capacity, decay, mean, std, w1, b1, w2, b2, w3,
+def _feed(slots, hist, state, stats, e, h, now, capacity, decay, shift, scale, w1, b1, w2, b2, w3,
           b3, victims):
     hit, held = _shadow_request(slots, hist, state, EXPERTS[e], h, now, capacity,
-                                int(stats[HELD + e]), mean, std, w1, b1, w2, b2, w3, b3, victims)
+                                int(stats[HELD + e]), shift, scale, w1, b1, w2, b2, w3, b3, victims)
     stats[HELD + e] = held
     stats[MISSES + e] = stats[MISSES + e] * decay + (0.0 if hit else 1.0)
 
 
 @njit(cache=True)
-def observe(arbiter, h, now, mean, std, w1, b1, w2, b2, w3, b3):
+def observe(arbiter, h, now, shift, scale, w1, b1, w2, b2, w3, b3):
     """Feed one request (hash h) to the shadows if it is in the sample."""
     stats = arbiter[9]
     if not sampled(h, int(stats[SHIFT])):
@@ -107,20 +107,20 @@ def observe(arbiter, h, now, mean, std, w1, b1, w2, b2, w3, b3):
     capacity = int(stats[SHADOW_CAP])
     victims = np.empty(1, np.int64)
     decay = 1.0 - 1.0 / (16.0 * capacity)  # remembers about 16 cache-fulls of sampled requests
-    _feed(arbiter[0], arbiter[1], arbiter[2], stats, 0, h, now, capacity, decay, mean, std, w1,
+    _feed(arbiter[0], arbiter[1], arbiter[2], stats, 0, h, now, capacity, decay, shift, scale, w1,
           b1, w2, b2, w3, b3, victims)
-    _feed(arbiter[3], arbiter[4], arbiter[5], stats, 1, h, now, capacity, decay, mean, std, w1,
+    _feed(arbiter[3], arbiter[4], arbiter[5], stats, 1, h, now, capacity, decay, shift, scale, w1,
           b1, w2, b2, w3, b3, victims)
-    _feed(arbiter[6], arbiter[7], arbiter[8], stats, 2, h, now, capacity, decay, mean, std, w1,
+    _feed(arbiter[6], arbiter[7], arbiter[8], stats, 2, h, now, capacity, decay, shift, scale, w1,
           b1, w2, b2, w3, b3, victims)
 
 
 @njit(cache=True)
-def observe_all(arbiter, hashes, present, now, mean, std, w1, b1, w2, b2, w3, b3):
+def observe_all(arbiter, hashes, present, now, shift, scale, w1, b1, w2, b2, w3, b3):
     for i in range(hashes.size):
         if present[i]:
             h = hashes[i]
-            observe(arbiter, h + 2 if h == 0 or h == 1 else h, now, mean, std, w1, b1, w2, b2,
+            observe(arbiter, h + 2 if h == 0 or h == 1 else h, now, shift, scale, w1, b1, w2, b2,
                     w3, b3)
 
 

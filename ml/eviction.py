@@ -71,16 +71,17 @@ def _classic_score(slots, slot, policy, now_sec, decay_time):
 
 
 @njit(cache=True)
-def _learned_score(hist, state, slot, scale, log_avg, x, h1, mean, std, w1, b1, w2, b2, w3, b3):
-    key_features(hist, slot, state[VT], scale, log_avg, x)
+def _learned_score(hist, state, slot, log_n, log_avg, x, h1, shift, scale, w1, b1, w2, b2, w3,
+                   b3):
+    key_features(hist, slot, state[VT], log_n, log_avg, x)
     size_term = x[7]  # forward_one normalises x in place
     # value per byte: a key predicted to return at distance d and costing s bytes ranks by d*s
-    return forward_one(x, mean, std, w1, b1, w2, b2, w3, b3, h1) + size_term
+    return forward_one(x, shift, scale, w1, b1, w2, b2, w3, b3, h1) + size_term
 
 
 @njit(cache=True)
 def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_sec, decay_time,
-                 mean, std, w1, b1, w2, b2, w3, b3, out):
+                 shift, scale, w1, b1, w2, b2, w3, b3, out):
     """Choose up to `count` victims into out; returns how many. Records of S3-FIFO victims are
     already gone (or ghosts); for the sampling policies the caller drops them (drop())."""
     if policy == S3FIFO:
@@ -98,7 +99,7 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
     x = np.empty(N_FEATURES, np.float32)
     h1 = np.empty(w1.shape[0], np.float32)
     n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
-    scale = scale_of(n_cached)
+    log_n = scale_of(n_cached)
     log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
     chosen = 0
     while chosen < count:
@@ -119,7 +120,7 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
             if slots[slot].flags & CHOSEN:
                 continue
             if learned:
-                score = _learned_score(hist, state, slot, scale, log_avg, x, h1, mean, std,
+                score = _learned_score(hist, state, slot, log_n, log_avg, x, h1, shift, scale,
                                        w1, b1, w2, b2, w3, b3)
             elif policy == RECENCY:
                 score = float(since(state[VT], hist[slot].last_vt))

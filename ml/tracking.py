@@ -5,9 +5,9 @@ import numpy as np
 from numba import njit
 
 from . import s3fifo
-from .keymeta import (BYTES, EMPTY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, POLICY, Q_COUNT, Q_HEAD,
-                      Q_TAIL, RING, RING_BASE, RING_POS, TOMB, TOMBS, USED, VOLATILE, VT, claim,
-                      find, fresh_clock, note_history, touched_clock)
+from .keymeta import (BYTES, EMPTY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, POLICY,
+                      Q_COUNT, Q_HEAD, Q_TAIL, RING, RING_BASE, RING_POS, TOMB, TOMBS, USED,
+                      VOLATILE, VT, claim, find, fresh_clock, note_history, touched_clock)
 
 MAX_LOAD = 0.8
 # Ghost records per cached key under the learned policy. More history helps it (on the shared

@@ -14,9 +14,10 @@ from numba import njit
 from .. import eviction, tracking
 from ..arbiter import expert, new_arbiter, observe
 from ..features import N_FEATURES, key_features, label_of, scale_of
+from ..keymeta import (BYTES, CAPACITY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
+                       MODE_LRU, POLICY, Q_COUNT, SLOT, TOMBS, USED, VT, find, new_hist,
+                       new_state)
 from ..s3fifo import GHOSTQ
-from ..keymeta import (BYTES, GHOST, HIST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
-                       MODE_LRU, POLICY, CAPACITY, Q_COUNT, SLOT, TOMBS, USED, VT, find, new_hist, new_state)
 
 LFU_LOG_FACTOR = 10
 LFU_DECAY_TIME = 1
@@ -38,12 +39,13 @@ def _grow(slots, hist, state, sizes, nexts, cap):
 
 @njit(cache=True)
 def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
-           mean, std, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out, seed,
+           shift, scale, w1, b1, w2, b2, w3, b3, collect_every, features_out, labels_out, seed,
            expected_objects):
     """Returns (requests, misses, bytes requested, bytes missed, rows collected, evictions not
-    made by S3-FIFO - by the model or recency under ADAPTIVE), counted from eval_from; sizes of 1 make an object-count cache.
-    `seed` fixes the random sampling, so a replay is reproducible; `expected_objects` sizes the
-    arbiter's shadows (ADAPTIVE only)."""
+    made by S3-FIFO - by the model or recency under ADAPTIVE), counted from eval_from; sizes
+    of 1 make an object-count cache. `seed` fixes the random sampling, so a replay is
+    reproducible; `expected_objects` sizes the arbiter's shadows (ADAPTIVE only). The model's
+    arrays arrive as (shift, scale, w1, ...): see EvictionModel.arrays()."""
     np.random.seed(seed)
     hook = HOOK_NONE
     if policy == eviction.LEARNED:
@@ -88,7 +90,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
         slot, added = tracking.access(slots, hist, state, h, now, mode, LFU_LOG_FACTOR,
                                       LFU_DECAY_TIME)
         if policy == eviction.ADAPTIVE:
-            observe(arbiter, h, now, mean, std, w1, b1, w2, b2, w3, b3)
+            observe(arbiter, h, now, shift, scale, w1, b1, w2, b2, w3, b3)
         slot_next[slot] = nexts[i]
         if added:
             slot_size[slot] = size
@@ -102,7 +104,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
             evictions += 1
             code = expert(arbiter) if policy == eviction.ADAPTIVE else policy
             n = eviction.pick_victims(slots, hist, state, code, False, samples, 1, now,
-                                      LFU_DECAY_TIME, mean, std, w1, b1, w2, b2, w3, b3, victims)
+                                      LFU_DECAY_TIME, shift, scale, w1, b1, w2, b2, w3, b3, victims)
             if n == 0:
                 break
             victim = victims[0]
