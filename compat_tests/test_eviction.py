@@ -237,3 +237,18 @@ def test_predis_model_load_and_info(pair, tmp_path):
     info = client.execute_command("PREDIS.MODEL", "INFO")
     assert info[info.index("path") + 1] == DEFAULT_PATH
     client.close()
+
+
+def test_scripts_and_transactions_evict_before_they_run(clients):
+    """A script's writes are checked against maxmemory without eviction inside it (Redis's
+    rule), so the server evicts before EVAL and EXEC, and both succeed under a full cache."""
+    for client in clients:
+        client.config_set("maxmemory-policy", "allkeys-lru")
+        client.config_set("maxmemory", client.info("memory")["used_memory"] + 200_000)
+        fill(client, "full", 2000)  # past the limit
+        client.config_set("maxmemory", client.info("memory")["used_memory"] - 50_000)
+        assert client.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, "s", "v") == b"OK"
+        pipe = client.pipeline(transaction=True)
+        pipe.set("t", "v")
+        assert pipe.execute() == [True]
+        client.config_set("maxmemory", 0)

@@ -19,6 +19,9 @@ _perf_ns = time.perf_counter_ns
 _name = itemgetter(0)
 # Commands that run immediately even between MULTI and EXEC.
 _RUN_INSIDE_MULTI = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+# Commands without the denyoom flag that write through the commands they run: scripts see the
+# memory state at their start (no eviction inside), so eviction happens before them.
+_WRITES_THROUGH_OTHERS = frozenset({"exec", "eval", "evalsha", "fcall"})
 # What a RESP2 client may send while subscribed.
 _RUN_WHEN_SUBSCRIBED = frozenset({"subscribe", "psubscribe", "ssubscribe", "unsubscribe",
                                   "punsubscribe", "sunsubscribe", "ping", "quit", "reset"})
@@ -52,8 +55,12 @@ def dispatch(client, args):
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-    if server.maxmemory and "denyoom" in spec.flags and not server.make_room():
-        return _reject(client, spec, errors.OOM)
+    if server.maxmemory:
+        if "denyoom" in spec.flags:
+            if not server.make_room():
+                return _reject(client, spec, errors.OOM)
+        elif spec.name in _WRITES_THROUGH_OTHERS:  # as Redis, evict before they run
+            server.make_room()
     if client.multi is not None and (spec.parent is not None
                                      or spec.name not in _RUN_INSIDE_MULTI):
         if "no_multi" in spec.flags:
