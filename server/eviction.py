@@ -131,10 +131,10 @@ class Evictor:
         if code == TTL:
             slots = self._soonest_to_expire(db, count, samples)
         else:
+            if table.hook == HOOK_S3FIFO:  # a full cache's bytes are its capacity (S3-FIFO's
+                table.state[CAPACITY] = table.state[BYTES]  # queue shares, ghost budget)
             if code == ADAPTIVE:
                 code = table.arbitrate()
-            if code == S3FIFO:  # a full cache's bytes are its capacity (queue shares, ghosts)
-                table.state[CAPACITY] = table.state[BYTES]
             out = np.empty(count, np.int64)
             found = pick_victims(table.slots, table.hist, table.state, code, volatile_only,
                                  samples, count, int(time.time()), access.lfu_decay_time,

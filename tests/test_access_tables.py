@@ -67,3 +67,24 @@ def test_switching_to_a_learned_policy_keeps_every_key():
         server.keyspace.fold_all()
         assert len(db.table) == 1000 and all(db.table.slot_of(b"k%d" % i) >= 0
                                               for i in range(1000))
+
+
+def test_learned_evictions_keep_ghost_history_whichever_expert_evicts():
+    """Under allkeys-learned the model's victims become S3-FIFO ghosts (so a returning key keeps
+    its history); their budget is the cache's bytes, known from the first eviction on."""
+    from unittest.mock import patch
+
+    from ml.eviction import LEARNED
+    from ml.keymeta import Q_COUNT
+    from ml.s3fifo import GHOSTQ
+    from server.keyspace.keytable import KeyTable
+
+    server = make_server("--dir", tempfile.mkdtemp(), "--maxmemory-policy", "allkeys-learned",
+                         "--maxmemory", "3mb")
+    conn, transport = connect(server)
+    with patch.object(KeyTable, "arbitrate", lambda self: LEARNED):  # the model evicts
+        for i in range(20_000):
+            run(conn, transport, f"SET key:{i} {'v' * 50}")
+    table = server.keyspace[0].table
+    assert server.evicted_keys > 0
+    assert table.state[Q_COUNT + GHOSTQ] > 0
