@@ -33,8 +33,12 @@ bench-eviction: $(STAMP)
 # The learned eviction policy: the shipped model, the simulator study, the live comparison.
 TRACES ?= ../shared/traces/*.oracleGeneral.bin.zst
 
+SIZED_TRACES ?= ../shared/traces/adaptsize_cdn.oracleGeneral.bin.zst \
+	../shared/traces/cloudphysics_io.oracleGeneral.bin.zst
+
 model: $(STAMP)
-	$(BIN)/predis train $(TRACES) --out ml/models/default.npz
+	$(BIN)/predis train $(TRACES) $(foreach t,$(SIZED_TRACES),--bytes-trace $(t)) \
+		--out ml/models/default.npz
 
 sim: $(STAMP)
 	mkdir -p docs/sim

@@ -115,13 +115,18 @@ def train_main(argv) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--bytes", action="store_true", help="train on byte-sized caches")
+    parser.add_argument("--bytes-trace", action="append", default=[], help=(
+        "a trace to train on as byte-sized caches too, whatever --bytes says (repeatable): "
+        "the model learns value per byte from traces with real object sizes"))
     args = parser.parse_args(argv)
 
     from ..train import train
+    from .traces import read_trace
 
     traces = load_traces(args)
     if not args.bytes:
         traces = [t.with_unit_sizes() for t in traces]
+    traces += [read_trace(path) for path in args.bytes_trace]
     model = train(traces, args.train_fraction, args.rounds, args.epochs,
                   log=lambda text: print(text, file=sys.stderr))
     model.meta["command"] = "predis train " + " ".join(argv)

@@ -146,7 +146,8 @@ def test_sim_and_train_command_lines(tmp_path, capsys):
     trace_path = tmp_path / "keys.txt"
     trace_path.write_text("\n".join(f"k{k}" for k in rng.zipf(1.2, 3000) % 400) + "\n")
     model_path = str(tmp_path / "m.npz")
-    assert predis_tool(["train", "--trace", str(trace_path), "--out", model_path, "--rounds", "1",
+    assert predis_tool(["train", "--trace", str(trace_path), "--bytes-trace", str(trace_path),
+                        "--out", model_path, "--rounds", "1",
                         "--epochs", "2"]) == 0
     out_json = tmp_path / "r.json"
     assert predis_tool(["sim", str(trace_path), "--sizes", "5%,20%", "--references",
