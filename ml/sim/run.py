@@ -8,7 +8,7 @@ is scored on, and every policy starts the evaluation equally warm.
 from dataclasses import dataclass, field
 
 from .references import run_reference
-from .simulate import PREDIS_POLICIES, run_policy
+from .simulate import run_policy
 
 
 @dataclass
@@ -71,6 +71,3 @@ def _summary(result: dict) -> dict:
         out["requests_per_s"] = int(result["requests_per_s"])
     return out
 
-
-def known_policy(name: str) -> bool:
-    return name in PREDIS_POLICIES

@@ -95,9 +95,6 @@ class Keyspace:
         for db in self.dbs:
             db.silence_touches(silent)
 
-    def table_bytes(self) -> int:
-        return sum(db.table.nbytes for db in self.dbs)
-
     def used_bytes(self) -> int:
         """Entries and access tables of every database, in one pass (read per write command
         while maxmemory is set)."""

@@ -10,8 +10,7 @@ sampled record names the key to evict.
 import numpy as np
 
 from ml import arbiter, tracking
-from ml.keymeta import (GHOST, HOOK_NONE, POLICY, Q_COUNT, USED, VOLATILE, new_hist, new_slots,
-                        new_state)
+from ml.keymeta import GHOST, HOOK_NONE, POLICY, Q_COUNT, USED, new_hist, new_slots, new_state
 from ml.s3fifo import GHOSTQ
 
 from .memory import entry_size
@@ -112,8 +111,6 @@ class KeyTable:
         if slot >= 0:
             self.slots[slot]["clock"] = clock
 
-    def is_volatile(self, slot: int) -> bool:
-        return bool(self.slots[slot]["flags"] & VOLATILE)
 
     # -- rebuilding from the data ---------------------------------------------------------------
     def rebuilt(self, data: dict, expires: dict, hook: int, now_sec: int, mode: int,
