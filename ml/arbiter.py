@@ -15,7 +15,7 @@ from numba import njit
 
 from . import eviction, tracking
 from .keymeta import (CAPACITY, GHOST, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS,
-                      USED, find, new_hist, new_state)
+                      USED, find, fix_hash, new_hist, new_state)
 
 EXPERTS = (eviction.S3FIFO, eviction.LEARNED, eviction.RECENCY)
 MIN_SHADOW_OBJECTS = 1024
@@ -119,9 +119,7 @@ def observe(arbiter, h, now, shift, scale, w1, b1, w2, b2, w3, b3):
 def observe_all(arbiter, hashes, present, now, shift, scale, w1, b1, w2, b2, w3, b3):
     for i in range(hashes.size):
         if present[i]:
-            h = hashes[i]
-            observe(arbiter, h + 2 if h == 0 or h == 1 else h, now, shift, scale, w1, b1, w2, b2,
-                    w3, b3)
+            observe(arbiter, fix_hash(hashes[i]), now, shift, scale, w1, b1, w2, b2, w3, b3)
 
 
 @njit(cache=True)

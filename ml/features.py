@@ -20,22 +20,20 @@ def scale_of(n_cached):
     return math.log2(n_cached + 1.0)
 
 
+@njit(cache=True, inline="always")
+def _gap_features(code, scale, out, at):
+    """A gap's (present?, log2 size relative to the cache) pair; (0, 0) when never seen."""
+    known = code != NO_GAP
+    out[at] = 1.0 if known else 0.0
+    out[at + 1] = gap_log2(code) - scale if known else 0.0
+
+
 @njit(cache=True, fastmath=True)
 def key_features(hist, slot, vt, scale, log_avg_size, out):
     rec = hist[slot]
     out[0] = math.log2(since(vt, rec.last_vt) + 1.0) - scale
-    if rec.gap1 != NO_GAP:
-        out[1] = 1.0
-        out[2] = gap_log2(rec.gap1) - scale
-    else:
-        out[1] = 0.0
-        out[2] = 0.0
-    if rec.gap2 != NO_GAP:
-        out[3] = 1.0
-        out[4] = gap_log2(rec.gap2) - scale
-    else:
-        out[3] = 0.0
-        out[4] = 0.0
+    _gap_features(rec.gap1, scale, out, 1)
+    _gap_features(rec.gap2, scale, out, 3)
     out[5] = math.log2(rec.count + 0.0)
     out[6] = math.log2(since(vt, rec.first_vt) + 1.0) - scale
     out[7] = math.log2(rec.size + 1.0) - log_avg_size

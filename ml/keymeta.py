@@ -118,6 +118,15 @@ def claim(slots, state, h):
     return i, True
 
 
+@njit(cache=True)
+def free_slot(slots, state, slot):
+    """Turn a record into a tombstone (probe chains through it stay intact)."""
+    slots[slot].hash = TOMB
+    slots[slot].flags = 0
+    state[USED] -= 1
+    state[TOMBS] += 1
+
+
 # -- Redis's LRU clock and LFU counter (evict.c) ---------------------------------------------
 @njit(cache=True, inline="always")
 def lfu_minutes(now_sec):

@@ -15,7 +15,7 @@ eviction keys beyond SMALL's share also go to MAIN (libCacheSim's variant of the
 from numba import njit
 
 from .keymeta import (BYTES, CAPACITY, GHOST, HAS_EVICTED, Q_BYTES, Q_COUNT, Q_HEAD, Q_TAIL,
-                      TOMB, TOMBS, USED)
+                      free_slot)
 
 SMALL, MAIN, GHOSTQ = 0, 1, 2
 SMALL_SHARE = 0.10
@@ -89,14 +89,12 @@ def on_hit(hist, slot):
 
 
 @njit(cache=True)
-def _drop_record(slots, hist, state, slot):
+def drop_record(slots, hist, state, slot):
+    """Forget a queued record, ghost or not."""
     unlink(hist, state, slot)
     if not slots[slot].flags & GHOST:  # a ghost's bytes left BYTES when it became one
         state[BYTES] -= hist[slot].size
-    slots[slot].hash = TOMB
-    slots[slot].flags = 0
-    state[USED] -= 1
-    state[TOMBS] += 1
+    free_slot(slots, state, slot)
 
 
 @njit(cache=True)
@@ -108,7 +106,7 @@ def remember(slots, hist, state, slot):
     push(hist, state, GHOSTQ, slot)  # keeps its size: the ghost budget is in bytes
     limit = GHOST_SHARE * state[CAPACITY]
     while state[Q_COUNT + GHOSTQ] > 0 and state[Q_BYTES + GHOSTQ] > limit:
-        _drop_record(slots, hist, state, state[Q_TAIL + GHOSTQ])
+        drop_record(slots, hist, state, state[Q_TAIL + GHOSTQ])
 
 
 @njit(cache=True)
@@ -127,7 +125,7 @@ def next_victim(slots, hist, state):
                 hist[slot].freq = min(freq, MAX_FREQ) - 1
                 push(hist, state, MAIN, slot)
                 continue
-            _drop_record(slots, hist, state, slot)
+            drop_record(slots, hist, state, slot)
             return slot
         slot = state[Q_TAIL + SMALL]
         unlink(hist, state, slot)

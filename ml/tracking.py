@@ -7,7 +7,8 @@ from numba import njit
 from . import s3fifo
 from .keymeta import (BYTES, EMPTY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, POLICY,
                       Q_COUNT, Q_HEAD, Q_TAIL, RING, RING_BASE, RING_POS, TOMB, TOMBS, USED,
-                      VOLATILE, VT, claim, find, fresh_clock, note_history, touched_clock)
+                      VOLATILE, VT, claim, find, fix_hash, free_slot, fresh_clock,
+                      note_history, touched_clock)
 
 MAX_LOAD = 0.8
 # Ghost records per cached key under the learned policy. More history helps it (on the shared
@@ -62,10 +63,7 @@ def drop(slots, hist, state, slot):
         state[BYTES] -= hist[slot].size
         if state[POLICY] == HOOK_S3FIFO:
             s3fifo.forget(slots, hist, state, slot)
-    slots[slot].hash = TOMB
-    slots[slot].flags = 0
-    state[USED] -= 1
-    state[TOMBS] += 1
+    free_slot(slots, state, slot)
 
 
 @njit(cache=True)
@@ -85,12 +83,7 @@ def retire(slots, hist, state, slot):
     s3fifo.push(hist, state, s3fifo.GHOSTQ, slot)
     while state[Q_COUNT + s3fifo.GHOSTQ] > GHOSTS_PER_KEY * (state[USED]
                                                              - state[Q_COUNT + s3fifo.GHOSTQ]):
-        oldest = state[Q_TAIL + s3fifo.GHOSTQ]
-        s3fifo.unlink(hist, state, oldest)
-        slots[oldest].hash = TOMB
-        slots[oldest].flags = 0
-        state[USED] -= 1
-        state[TOMBS] += 1
+        s3fifo.drop_record(slots, hist, state, state[Q_TAIL + s3fifo.GHOSTQ])
 
 
 @njit(cache=True)
@@ -102,7 +95,7 @@ def retire_all(slots, hist, state, victims, count):
 @njit(cache=True)
 def find_key(slots, h):
     """find() for a raw hash as Python computes it."""
-    return find(slots, h + 2 if h == EMPTY or h == TOMB else h)
+    return find(slots, fix_hash(h))
 
 
 @njit(cache=True)
@@ -118,9 +111,7 @@ def fold(slots, hist, state, hashes, present, volatile, now_sec, mode, log_facto
          out_slots, out_added):
     """Apply a batch of logged keys in order: existing keys are accessed, missing ones removed."""
     for i in range(hashes.size):
-        h = hashes[i]
-        if h == EMPTY or h == TOMB:
-            h += 2
+        h = fix_hash(hashes[i])
         if present[i]:
             slot, added = access(slots, hist, state, h, now_sec, mode, log_factor, decay_time)
             if volatile[i]:
