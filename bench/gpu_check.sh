@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The GPU check: on a machine with an NVIDIA GPU, run the engine test suite on the real device
+# and the GPU benchmarks, writing everything under $1 (default ./gpu-check). Budget: < 8 min.
+#
+#   bench/gpu_check.sh results/
+#
+# Needs python3 with numpy, numba (+ numba-cuda) and pytest; nothing else of Predis's stack.
+set -u -o pipefail
+out=${1:-gpu-check}
+mkdir -p "$out"
+export NUMBA_ENABLE_CUDASIM=0 PYTHONUNBUFFERED=1
+{
+    date -u
+    nvidia-smi --query-gpu=name,memory.total,driver_version,pcie.link.gen.max,pcie.link.width.max \
+        --format=csv || true
+    python3 -c "import sys, numpy, numba; print(sys.version); print('numpy', numpy.__version__, 'numba', numba.__version__)"
+    python3 -c "import numba_cuda; print('numba-cuda', numba_cuda.__version__)" 2>/dev/null || true
+} 2>&1 | tee "$out/environment.txt"
+status=0
+timeout 150 python3 -m pytest -q -p no:cacheprovider tests/gpu 2>&1 | tee "$out/engine_tests.txt" || status=1
+timeout 240 python3 -m bench.gpu_kernels --out "$out" ${GPU_BENCH_ARGS:-} 2>&1 | tee "$out/gpu_kernels.txt" || status=1
+exit $status

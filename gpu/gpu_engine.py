@@ -1,0 +1,380 @@
+"""The GPU engine: string keys and values on the device, behind the Engine interface.
+
+Device state: the hash table (gpu/kernels.py: fingerprints + entry numbers), the entry arrays
+(arena offset, key length, value length) and the value arena (gpu/slab.py hands out its
+slots). The host keeps a mirror of the entry arrays plus each entry's deadline, so it can free
+slots, check TTLs and size replies without asking the device.
+
+Where data goes:
+- a record (key + value) of up to one arena page lives in the arena;
+- a larger value stays in host memory (`host_values`), its key in the arena and its entry in
+  the device table, so lookups still run on the device;
+- when the device has no room left (arena pages, table or entry growth fails), the batch goes
+  to the host spill tier, a CpuEngine; every key lives in exactly one of the two places, and a
+  write to one removes the key from the other. Nothing acknowledged is dropped.
+
+One call = a few transfers through pinned staging buffers and one kernel launch per operation.
+"""
+
+import numpy as np
+from numba import cuda
+
+from . import kernels
+from .batch import fingerprints, interleave, lengths, offsets_of, pack
+from .cpu_engine import CpuEngine
+from .engine import Engine, now_ms
+from .kernels import NO_ENTRY, THREADS, blocks_for
+from .slab import NO_ROOM, PAGE, SlabAllocator
+from .transfer import Staging
+
+try:
+    from numba.cuda.cudadrv.driver import CudaAPIError
+except ImportError:  # pragma: no cover - the simulator build
+    CudaAPIError = MemoryError
+DEVICE_FULL = (CudaAPIError, MemoryError)
+
+NO_DEADLINE = -1
+MAX_LOAD = 0.75  # table slots in use (live + tombstones) before the table doubles
+ENTRY_BYTES = 8 + 4 + 4  # device entry arrays per entry
+MIRROR_BYTES = 4 * 8 + 1  # host mirror per entry
+SLOT_BYTES = 8 + 4  # a table slot
+
+
+def device_name(context) -> str:
+    """The GPU's name ('CUDA simulator' under NUMBA_ENABLE_CUDASIM)."""
+    name = getattr(context.device, "name", None)
+    if name is None:
+        return "CUDA simulator"
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def _grown(size: int, need: int) -> int:
+    while size < need:
+        size *= 2
+    return size
+
+
+class GpuEngine(Engine):
+    name = "gpu"
+
+    def __init__(self, arena_bytes: int = 256 << 20, table_slots: int = 1 << 12,
+                 entries: int = 1 << 12):
+        if arena_bytes < PAGE:
+            raise ValueError(f"the arena needs at least {PAGE} bytes")
+        self._sizes = (arena_bytes, table_slots, entries)
+        self.keys_in = Staging(np.uint8)
+        self.ints_in = Staging(np.int64)
+        self.ints_out = Staging(np.int64)
+        self.bytes_out = Staging(np.uint8, 1 << 20)
+        self.clear()
+
+    # -- state ----------------------------------------------------------------------------------
+    def clear(self):
+        arena_bytes, table_slots, entries = self._sizes
+        self.slab = SlabAllocator(arena_bytes)
+        self.arena = cuda.device_array(self.slab.capacity, np.uint8)
+        self._new_table(table_slots)
+        self.entry_capacity = 0
+        self.e_off = self.e_klen = self.e_vlen = None
+        self.h_off = np.empty(0, np.int64)
+        self.h_klen = np.empty(0, np.int64)
+        self.h_vlen = np.empty(0, np.int64)
+        self.h_deadline = np.empty(0, np.int64)
+        self.h_live = np.empty(0, bool)
+        self._grow_entries(entries)
+        self.next_entry = 0
+        self.free_entries = np.empty(0, np.int64)
+        self.count = 0  # live entries on the device
+        self.host_values: dict = {}  # entry -> value too large for the arena
+        self.spill = CpuEngine()
+
+    def _new_table(self, slots: int) -> None:
+        self.t_fp = cuda.to_device(np.zeros(slots, np.int64))
+        self.t_ent = cuda.to_device(np.full(slots, NO_ENTRY, np.int32))
+        self.occupied = 0  # slots holding a key or a tombstone
+
+    def _reserve_slots(self, adding: int) -> None:
+        slots = self.t_fp.size
+        if self.occupied + adding <= MAX_LOAD * slots:
+            return
+        old_fp, old_ent = self.t_fp, self.t_ent
+        self._new_table(_grown(slots, int((self.count + adding) / (MAX_LOAD / 2)) + 1))
+        kernels.rehash[blocks_for(old_fp.size), THREADS](old_fp, old_ent, self.t_fp, self.t_ent)
+        self.occupied = self.count
+
+    def _grow_entries(self, need: int) -> None:
+        if need <= self.entry_capacity:
+            return
+        capacity = _grown(max(self.entry_capacity, 1), need)
+        old = (self.e_off, self.e_klen, self.e_vlen)
+        self.e_off = cuda.device_array(capacity, np.int64)
+        self.e_klen = cuda.device_array(capacity, np.int32)
+        self.e_vlen = cuda.device_array(capacity, np.int32)
+        if old[0] is not None:
+            for new, previous in zip((self.e_off, self.e_klen, self.e_vlen), old):
+                new[:self.entry_capacity].copy_to_device(previous)
+        extra = capacity - self.entry_capacity
+        self.h_off = np.concatenate([self.h_off, np.zeros(extra, np.int64)])
+        self.h_klen = np.concatenate([self.h_klen, np.zeros(extra, np.int64)])
+        self.h_vlen = np.concatenate([self.h_vlen, np.zeros(extra, np.int64)])
+        self.h_deadline = np.concatenate([self.h_deadline, np.full(extra, NO_DEADLINE)])
+        self.h_live = np.concatenate([self.h_live, np.zeros(extra, bool)])
+        self.entry_capacity = capacity
+
+    def _take_entries(self, count: int) -> np.ndarray:
+        reused = self.free_entries[len(self.free_entries) - min(count, len(self.free_entries)):]
+        self.free_entries = self.free_entries[:len(self.free_entries) - len(reused)]
+        fresh = count - len(reused)
+        self._grow_entries(self.next_entry + fresh)
+        taken = np.concatenate([reused, np.arange(self.next_entry, self.next_entry + fresh)])
+        self.next_entry += fresh
+        return taken
+
+    def _release_entries(self, entries: np.ndarray) -> None:
+        if len(entries) == 0:
+            return
+        self.slab.release(self.h_off[entries], self.h_klen[entries] + self.h_vlen[entries])
+        self.h_live[entries] = False
+        self.h_deadline[entries] = NO_DEADLINE
+        if self.host_values:
+            for entry in entries.tolist():
+                self.host_values.pop(entry, None)
+        self.free_entries = np.concatenate([self.free_entries, entries])
+        self.count -= len(entries)
+
+    # -- device calls -------------------------------------------------------------------------------
+    def _upload_keys(self, keys: list, extra: int = 0):
+        """Fingerprints, offsets and lengths of the keys (+ `extra` zeroed int64s) and their
+        bytes, on the device."""
+        count = len(keys)
+        klen = lengths(keys)
+        ints = np.zeros(3 * count + extra, np.int64)
+        ints[:count] = fingerprints(keys)
+        ints[count:2 * count] = offsets_of(klen)
+        ints[2 * count:3 * count] = klen
+        return self.ints_in.upload(ints), self.keys_in.upload(pack(keys))
+
+    def _lookup(self, keys: list, want_values: bool):
+        """Each key's entry (-1: not on the device) and, if wanted, the bytes of the found values
+        with each one's position in them."""
+        count = len(keys)
+        d_ints, d_keys = self._upload_keys(keys, extra=1)
+        self.ints_out.reserve(2 * count)
+        result = self.ints_out.device
+        cursor = d_ints[3 * count:3 * count + 1]
+        while True:
+            out = self.bytes_out.device if want_values else self.bytes_out.device[:0]
+            kernels.lookup_gather[blocks_for(count), THREADS](
+                self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, self.e_vlen, d_keys,
+                d_ints[count:2 * count], d_ints[2 * count:3 * count], d_ints[:count],
+                result[:count], result[count:2 * count], out, cursor)
+            total = int(cursor.copy_to_host()[0])
+            if not want_values or total <= self.bytes_out.capacity:
+                break
+            self.bytes_out.reserve(total)  # rare: values larger than the buffer; ask again
+            cursor.copy_to_device(np.zeros(1, np.int64))
+        found = self.ints_out.download(2 * count).copy()
+        data = bytes(self.bytes_out.download(total)) if want_values else b""
+        return found[:count], found[count:], data
+
+    def _remove_from_device(self, keys: list) -> np.ndarray:
+        """Delete the keys from the device; the entries removed (still to be released)."""
+        count = len(keys)
+        d_ints, d_keys = self._upload_keys(keys)
+        self.ints_out.reserve(count)
+        out_old = self.ints_out.device[:count]
+        kernels.remove[blocks_for(count), THREADS](
+            self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, d_keys,
+            d_ints[count:2 * count], d_ints[2 * count:3 * count], d_ints[:count], out_old)
+        old = self.ints_out.download(count)
+        return old[old >= 0].copy()
+
+    # -- the Engine primitives ------------------------------------------------------------------
+    def mget(self, keys, now=None):
+        if not keys:
+            return []
+        now = now_ms() if now is None else now
+        entries, positions, data = self._lookup(keys, want_values=True)
+        values = [None] * len(keys)
+        hits = np.flatnonzero(entries >= 0)
+        if len(hits):
+            found = entries[hits]
+            deadline = self.h_deadline[found]
+            due = (deadline != NO_DEADLINE) & (deadline <= now)
+            sizes = self.h_vlen[found]
+            starts = positions[hits]
+            for index, start, size in zip(hits.tolist(), starts.tolist(), sizes.tolist()):
+                values[index] = data[start:start + size]
+            if self.host_values:
+                for index, entry in zip(hits.tolist(), found.tolist()):
+                    if entry in self.host_values:
+                        values[index] = self.host_values[entry]
+            if due.any():
+                expired = hits[due].tolist()
+                for index in expired:
+                    values[index] = None
+                self._release_entries(self._remove_from_device([keys[i] for i in expired]))
+        if len(self.spill):
+            missing = np.flatnonzero(entries < 0).tolist()
+            spilled = self.spill.mget([keys[i] for i in missing], now)
+            for index, value in zip(missing, spilled):
+                values[index] = value
+        return values
+
+    def mset(self, keys, values, deadline=None):
+        final = dict(zip(keys, values))
+        keys, values = list(final), list(final.values())
+        if not keys:
+            return
+        if len(self.spill):
+            self.spill.delete(keys, now=0)
+        klen, vlen = lengths(keys), lengths(values)
+        in_arena = klen + vlen <= PAGE
+        dev_vlen = np.where(in_arena, vlen, 0)
+        try:
+            self._reserve_slots(len(keys))
+            self._grow_entries(self.next_entry + len(keys))
+            offsets = self.slab.allocate(klen + dev_vlen)
+        except DEVICE_FULL:
+            offsets = np.full(len(keys), NO_ROOM, np.int64)
+        no_room = offsets == NO_ROOM
+        if no_room.any():
+            self._spill([keys[i] for i in np.flatnonzero(no_room)],
+                        [values[i] for i in np.flatnonzero(no_room)], deadline)
+            placed = np.flatnonzero(~no_room)
+            keys = [keys[i] for i in placed]
+            values = [values[i] for i in placed]
+            klen, dev_vlen, in_arena, offsets = (klen[placed], dev_vlen[placed],
+                                                 in_arena[placed], offsets[placed])
+            if not keys:
+                return
+        self._upsert(keys, values, klen, dev_vlen, in_arena, offsets, deadline)
+
+    def _upsert(self, keys, values, klen, dev_vlen, in_arena, offsets, deadline) -> None:
+        count = len(keys)
+        entries = self._take_entries(count)
+        staged_values = values if in_arena.all() else [
+            value if inside else b"" for value, inside in zip(values, in_arena.tolist())]
+        ints = np.concatenate([fingerprints(keys), offsets_of(klen + dev_vlen), klen, dev_vlen,
+                               entries, offsets])
+        d_ints = self.ints_in.upload(ints)
+        d_staged = self.keys_in.upload(pack(interleave(keys, staged_values)))
+        self.ints_out.reserve(count)
+        out_old = self.ints_out.device[:count]
+        part = [d_ints[i * count:(i + 1) * count] for i in range(6)]
+        kernels.upsert[blocks_for(count), THREADS](
+            self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, self.e_vlen, d_staged,
+            part[1], part[2], part[3], part[0], part[4], part[5], out_old)
+        old = self.ints_out.download(count).copy()
+        self.h_off[entries] = offsets
+        self.h_klen[entries] = klen
+        self.h_vlen[entries] = dev_vlen
+        self.h_deadline[entries] = NO_DEADLINE if deadline is None else deadline
+        self.h_live[entries] = True
+        for index in np.flatnonzero(~in_arena).tolist():
+            self.host_values[int(entries[index])] = values[index]
+        added = int((old < 0).sum())
+        self.count += count
+        self.occupied += added
+        self._release_entries(old[old >= 0])
+
+    def _spill(self, keys, values, deadline) -> None:
+        """No room on the device: the keys go to host memory (and leave the device)."""
+        self._release_entries(self._remove_from_device(keys))
+        self.spill.mset(keys, values, deadline)
+
+    def delete(self, keys, now=None):
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return 0
+        now = now_ms() if now is None else now
+        old = self._remove_from_device(keys)
+        deadline = self.h_deadline[old]
+        removed = int(((deadline == NO_DEADLINE) | (deadline > now)).sum())
+        self._release_entries(old)
+        if len(self.spill):
+            removed += self.spill.delete(keys, now)
+        return removed
+
+    def _entries_of(self, keys: list) -> np.ndarray:
+        return self._lookup(keys, want_values=False)[0]
+
+    def deadlines(self, keys):
+        if not keys:
+            return []
+        entries = self._entries_of(keys)
+        result = self.spill.deadlines(keys) if len(self.spill) else [None] * len(keys)
+        for index in np.flatnonzero(entries >= 0).tolist():
+            deadline = int(self.h_deadline[entries[index]])
+            result[index] = None if deadline == NO_DEADLINE else deadline
+        return result
+
+    def set_deadline(self, key, deadline):
+        entry = int(self._entries_of([key])[0])
+        if entry < 0:
+            return self.spill.set_deadline(key, deadline)
+        self.h_deadline[entry] = NO_DEADLINE if deadline is None else deadline
+        return True
+
+    def memory_usage(self, key):
+        entry = int(self._entries_of([key])[0])
+        if entry < 0:
+            return self.spill.memory_usage(key)
+        record = self.h_klen[entry:entry + 1] + self.h_vlen[entry:entry + 1]
+        host = len(self.host_values.get(entry, b""))
+        slot_share = SLOT_BYTES * self.t_fp.size // max(self.count, 1)
+        return (int(self.slab.slot_bytes(record)[0]) + ENTRY_BYTES + MIRROR_BYTES
+                + slot_share + host)
+
+    def _records(self, entries: np.ndarray):
+        """(key, value) of each entry, copied from the arena in one launch."""
+        sizes = self.h_klen[entries] + self.h_vlen[entries]
+        positions = offsets_of(sizes)
+        total = int(sizes.sum())
+        count = len(entries)
+        d_ints = self.ints_in.upload(np.concatenate([entries, positions]))
+        self.bytes_out.reserve(max(total, 1))
+        kernels.gather_records[blocks_for(count), THREADS](
+            self.arena, self.e_off, self.e_klen, self.e_vlen, d_ints[:count],
+            d_ints[count:2 * count], self.bytes_out.device)
+        data = bytes(self.bytes_out.download(total))
+        klens = self.h_klen[entries].tolist()
+        records = []
+        for entry, start, klen, size in zip(entries.tolist(), positions.tolist(), klens,
+                                            sizes.tolist()):
+            key = data[start:start + klen]
+            value = self.host_values.get(entry) or data[start + klen:start + size]
+            records.append((key, value))
+        return records
+
+    def items(self, chunk: int = 1 << 16):
+        live = np.flatnonzero(self.h_live[:self.next_entry])
+        for begin in range(0, len(live), chunk):
+            entries = live[begin:begin + chunk]
+            deadlines = self.h_deadline[entries].tolist()
+            for (key, value), deadline in zip(self._records(entries), deadlines):
+                yield key, value, None if deadline == NO_DEADLINE else deadline
+        yield from self.spill.items()
+
+    def expire_due(self, now=None):
+        now = now_ms() if now is None else now
+        deadline = self.h_deadline[:self.next_entry]
+        due = np.flatnonzero(self.h_live[:self.next_entry] & (deadline != NO_DEADLINE)
+                             & (deadline <= now))
+        if len(due):
+            keys = [key for key, _ in self._records(due)]
+            self._release_entries(self._remove_from_device(keys))
+        return len(due) + self.spill.expire_due(now)
+
+    def __len__(self):
+        return self.count + len(self.spill)
+
+    def describe(self):
+        context = cuda.current_context()
+        free, _total = context.get_memory_info()
+        allocated = (self.slab.capacity + SLOT_BYTES * self.t_fp.size
+                     + ENTRY_BYTES * self.entry_capacity)
+        return {"engine": self.name, "device": device_name(context), "device_memory_used": allocated,
+                "device_memory_free": free if free != float("inf") else 0,
+                "arena_used": self.slab.used_bytes, "arena_capacity": self.slab.capacity,
+                "host_spilled_keys": len(self.spill), "host_values": len(self.host_values)}

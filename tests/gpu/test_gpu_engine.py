@@ -1,0 +1,69 @@
+"""What only the GPU engine has: fingerprint collisions, host spill when the device is full,
+the output buffer's regrowth, table growth."""
+
+import numpy as np
+
+from gpu import batch, kernels
+from gpu.gpu_engine import GpuEngine
+from gpu.slab import PAGE
+
+
+def small_engine(**sizes):
+    return GpuEngine(**{"arena_bytes": 2 * PAGE, "table_slots": 16, "entries": 4, **sizes})
+
+
+def test_fingerprint_collisions_compare_full_keys(monkeypatch):
+    """Every key gets the same fingerprint: lookups must still find the right value."""
+    monkeypatch.setattr(batch, "fingerprints",
+                        lambda keys: np.full(len(keys), 12345, np.int64))
+    monkeypatch.setattr("gpu.gpu_engine.fingerprints", batch.fingerprints)
+    engine = small_engine()
+    keys = [b"k%d" % i for i in range(20)]
+    engine.mset(keys, [b"v%d" % i for i in range(20)])
+    assert engine.mget(keys[::-1]) == [b"v%d" % i for i in range(20)][::-1]
+    assert engine.delete(keys[:5]) == 5
+    assert engine.mget(keys[:6]) == [None] * 5 + [b"v5"]
+    engine.mset([b"k0"], [b"back"])  # reuses a tombstone in the same chain
+    assert engine.mget([b"k0", b"k6"]) == [b"back", b"v6"]
+
+
+def test_full_arena_spills_to_host_without_losing_writes():
+    engine = small_engine()  # two pages: two size classes at most
+    values = {b"a%d" % i: b"x" * 100 for i in range(50)}
+    values.update({b"b%d" % i: b"y" * 3000 for i in range(50)})
+    values.update({b"c%d" % i: b"z" * 20000 for i in range(10)})  # a third class: no page left
+    engine.mset(list(values), list(values.values()))
+    assert engine.describe()["host_spilled_keys"] == 10
+    assert engine.mget(list(values)) == list(values.values())
+    engine.mset([b"c0"], [b"w" * 100])  # fits a page in use: back to the device
+    assert engine.describe()["host_spilled_keys"] == 9
+    assert engine.get(b"c0") == b"w" * 100
+    assert len(engine) == 110
+
+
+def test_reply_larger_than_the_output_buffer_is_fetched_again():
+    engine = small_engine(arena_bytes=8 * PAGE)
+    keys = [b"k%d" % i for i in range(6)]
+    values = [bytes([i]) * 300_000 for i in range(6)]  # 1.8 MB of replies, buffer is 1 MiB
+    engine.mset(keys, values)
+    assert engine.mget(keys) == values
+
+
+def test_table_grows_and_keeps_every_key():
+    engine = small_engine()
+    keys = [b"%d" % i for i in range(500)]
+    engine.mset(keys, keys)
+    assert engine.t_fp.size >= 500 / 0.75
+    assert engine.mget(keys) == keys
+
+
+def test_fingerprint_kernels_find_what_they_inserted():
+    fps = batch.fingerprints([b"%d" % i for i in range(200)])
+    table = kernels.cuda.to_device(np.zeros(512, np.int64))
+    placed = kernels.cuda.device_array(200, np.int64)
+    kernels.insert_fingerprints[2, kernels.THREADS](table, kernels.cuda.to_device(fps), placed)
+    found = kernels.cuda.device_array(210, np.int64)
+    probes = np.concatenate([fps, batch.fingerprints([b"no%d" % i for i in range(10)])])
+    kernels.probe_fingerprints[2, kernels.THREADS](table, kernels.cuda.to_device(probes), found)
+    assert (found.copy_to_host()[:200] == placed.copy_to_host()).all()
+    assert (found.copy_to_host()[200:] == -1).all()
