@@ -4,7 +4,9 @@
 #
 #   bench/gpu_check.sh results/
 #
-# Needs python3 with numpy, numba (+ numba-cuda) and pytest; nothing else of Predis's stack.
+# The engine tests and kernel benchmarks need python3 with numpy, numba (+ numba-cuda) and
+# pytest; the end-to-end step (bench/engines_e2e.py) also needs Predis's dependencies and
+# redis-server + redis-benchmark on the PATH, and is skipped without them.
 set -u -o pipefail
 out=${1:-gpu-check}
 mkdir -p "$out"
@@ -18,5 +20,10 @@ export NUMBA_ENABLE_CUDASIM=0 PYTHONUNBUFFERED=1
 } 2>&1 | tee "$out/environment.txt"
 status=0
 timeout 150 python3 -m pytest -q -p no:cacheprovider tests/gpu 2>&1 | tee "$out/engine_tests.txt" || status=1
-timeout 240 python3 -m bench.gpu_kernels --out "$out" ${GPU_BENCH_ARGS:-} 2>&1 | tee "$out/gpu_kernels.txt" || status=1
+timeout 180 python3 -m bench.gpu_kernels --out "$out" ${GPU_BENCH_ARGS:-} 2>&1 | tee "$out/gpu_kernels.txt" || status=1
+if command -v redis-benchmark >/dev/null && python3 -c "import hiredis, structlog, redis" 2>/dev/null; then
+    timeout 150 python3 -m bench.engines_e2e ${E2E_ARGS:-} 2>&1 | tee "$out/engines_e2e.txt" || status=1
+else
+    echo "end-to-end step skipped: redis-benchmark or Predis's Python dependencies missing" | tee "$out/engines_e2e.txt"
+fi
 exit $status

@@ -30,12 +30,17 @@ def random_fingerprints(rng, count: int) -> np.ndarray:
     return fps * rng.choice(np.array([-1, 1], np.int64), count)
 
 
-def timed_launches(launch, repeat: int):
-    """Median device ms (CUDA events) and median wall µs per launch."""
+def timed_launches(launch, repeat: int, prepare=None):
+    """Median device ms (CUDA events) and median wall µs per launch; `prepare` runs before
+    each launch, outside the timing."""
+    prepare and prepare()
     launch()
     cuda.synchronize()
     device_ms, wall_us = [], []
     for _ in range(repeat):
+        if prepare:
+            prepare()
+            cuda.synchronize()
         start, end = cuda.event(), cuda.event()
         began = time.perf_counter()
         start.record()
@@ -74,18 +79,14 @@ def kernel_rows(slots_log2: int, repeat: int, batches, seed: int = 1):
             fresh = cuda.to_device(random_fingerprints(rng, batch))
             out = cuda.device_array(batch, np.int64)
 
-            def insert():
-                filled.copy_to_device(table)  # start from the same load every time
-                kernels.insert_fingerprints[grid, kernels.THREADS](filled, fresh, out)
-
-            copy_ms, _ = timed_launches(lambda: filled.copy_to_device(table), repeat)
-            insert_ms, insert_call = timed_launches(insert, repeat)
-            insert_ms = max(insert_ms - copy_ms, 1e-6)
+            insert_ms, insert_call = timed_launches(
+                lambda: kernels.insert_fingerprints[grid, kernels.THREADS](filled, fresh, out),
+                repeat, prepare=lambda: filled.copy_to_device(table))  # same load every time
             rows.append({"load": load, "batch": batch, "hits": hits,
                          "lookups_per_s": batch / (lookup_ms / 1e3),
                          "lookup_call_us": lookup_call,
                          "inserts_per_s": batch / (insert_ms / 1e3),
-                         "insert_call_us": insert_call - copy_ms * 1e3})
+                         "insert_call_us": insert_call})
             print(f"load {load} batch {batch:>9}: lookups {rows[-1]['lookups_per_s']:.3e}/s "
                   f"(call {lookup_call:.0f} us), inserts {rows[-1]['inserts_per_s']:.3e}/s",
                   flush=True)

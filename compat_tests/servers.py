@@ -72,9 +72,15 @@ def start_redis(extra=()) -> ServerProcess:
 
 
 def start_predis(extra=()) -> ServerProcess:
+    """A Predis server; PREDIS_TEST_ENGINE=gpu runs the whole differential suite on the GPU
+    engine (in numba's CUDA simulator where there is no GPU)."""
     port = free_port()
+    engine = os.environ.get("PREDIS_TEST_ENGINE")
+    if engine:
+        extra = ("--engine", engine, "--gpu-arena-size", "64mb", *extra)
     workdir = tempfile.mkdtemp(prefix="predis-")
     argv = [sys.executable, "-m", "predis", "--port", str(port), "--dir", workdir,
             *COMMON_FLAGS, *extra]
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env)

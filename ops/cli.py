@@ -28,11 +28,16 @@ def _install_loop():
 
 
 async def _serve(config) -> None:
+    from gpu.select import EngineUnavailable
     from server.app import PredisServer
 
     data_dir = config["dir"]
     os.makedirs(data_dir, exist_ok=True)
-    server = PredisServer(config)
+    try:
+        server = PredisServer(config)
+    except EngineUnavailable as exc:
+        sys.stderr.write(f"\n*** FATAL: {exc}\n")
+        sys.exit(1)
     try:
         server.load_snapshot_at_start()
     except (OSError, ValueError) as exc:  # RDBError is a ValueError

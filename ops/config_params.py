@@ -206,6 +206,10 @@ PARAMS = [
     Param("notify-keyspace-events", "notify", ""),
     # Predis: start from this RDB file (an ElastiCache backup) instead of dir/dbfilename
     _s("import-rdb", immutable=True),
+    # Predis: where string values live: auto (GPU when CUDA is usable), gpu or cpu; and the
+    # GPU engine's value arena per database (values beyond it spill to host memory)
+    _e("engine", "auto", "auto gpu cpu", immutable=True),
+    _m("gpu-arena-size", "1gb", low=1 << 20, immutable=True),
     # Predis: the learned eviction policy's model (.npz from `predis train`); "" = shipped model
     _s("learned-model-file"),
     # shutdown

@@ -22,6 +22,8 @@ from .command_table import all_commands, total_calls
 from .errors import error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
+from .keyspace.engine_dict import EngineDict
+from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 
 from .eviction import Evictor
@@ -118,10 +120,19 @@ class OpsMeter:
 
 
 class PredisServer:
+    def _new_data(self):
+        """What each database keeps its values in: a dict, or for the GPU engine an EngineDict
+        whose strings go to a GPU engine of its own."""
+        if self.engine == "cpu":
+            return dict
+        make_engine = engine_select.gpu_engine_factory(self.config["gpu-arena-size"])
+        return lambda: EngineDict(make_engine)
+
     def __init__(self, config, log=None):
         self.config = config
         self.log = log or structlog.get_logger("predis")
-        self.keyspace = Keyspace(config["databases"])
+        self.engine = engine_select.choose(config["engine"], self.log)
+        self.keyspace = Keyspace(config["databases"], self._new_data())
         self.clients = ClientRegistry()
         self.stats = ServerStats()
         self.slowlog = SlowLog()
@@ -467,7 +478,7 @@ class PredisServer:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._schedule_cron()
         self.log.info("server_started", port=self.tcp_port, pid=os.getpid(), version=VERSION,
-                      engine="cpu")
+                      engine=self.engine)
 
     def _schedule_cron(self):
         hz = max(1, min(500, self.config["hz"]))

@@ -9,7 +9,7 @@ import time
 from .command_table import total_calls
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-                    "modules", "errorstats", "cluster", "keyspace"]
+                    "modules", "errorstats", "cluster", "keyspace", "engine"]
 ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats"]
 
 
@@ -286,6 +286,20 @@ def _keyspace(s):
     return out
 
 
+def _engine(s):
+    """Predis: where strings live. Device figures sum the GPU engines of every database that
+    stored a string (device memory free is the device's, read from the driver)."""
+    out = {"engine": s.engine}
+    engines = [engine.describe() for engine in s.keyspace.engines()]
+    if s.engine == "gpu":
+        out["engine_device"] = engines[0]["device"] if engines else "not started"
+        for field in ("device_memory_used", "arena_used", "host_spilled_keys", "host_values"):
+            out[f"engine_{field}"] = sum(described[field] for described in engines)
+        out["engine_device_memory_free"] = max(
+            [described["device_memory_free"] for described in engines] or [0])
+    return out
+
+
 def _commandstats(s):
     out = {}
     from .command_table import all_commands
@@ -309,6 +323,7 @@ _SECTIONS = {
     "errorstats": ("Errorstats", _errorstats), "cluster": ("Cluster",
                                                            lambda s: {"cluster_enabled": 0}),
     "keyspace": ("Keyspace", _keyspace), "commandstats": ("Commandstats", _commandstats),
+    "engine": ("Engine", _engine),
 }
 
 

@@ -52,19 +52,9 @@ def get(client, args):
 
 @batched("get", 2)
 def get_run(client, run):
-    """A run of GETs: the lookups happen in C (map over dict.get) when none of the keys has a
-    TTL; same replies and statistics as one GET at a time."""
-    db = client.db
-    keys = [args[1] for args in run]
-    expires = db.expires
-    if expires and not expires.keys().isdisjoint(keys):  # some may be due: the full path
-        values = [db.lookup_read(key) for key in keys]
-    else:
-        values = list(map(db.data.get, keys))
-        misses = values.count(None)
-        db.misses += misses
-        db.hits += len(values) - misses
-        db.touch_many(keys)  # misses included: the table ignores keys that do not exist
+    """A run of GETs: one batched read (C-level dict lookups, or one engine call); same replies
+    and statistics as one GET at a time."""
+    values = client.db.read_many([args[1] for args in run])
     if set(map(type, values)) <= _PLAIN_GET_REPLIES:
         return values, 0
     failed = 0
@@ -205,13 +195,11 @@ def getex(client, args):
 @command("mget", -2, "readonly fast", (1, -1, 1), G, "Atomically returns the string values of "
          "one or more keys.")
 def mget(client, args):
-    lookup = client.db.lookup_read
-    out = []
-    for key in args[1:]:
-        value = lookup(key)
-        kind = type(value)
-        out.append(value if kind is bytes or kind is bytearray else None)
-    return out
+    values = client.db.read_many(args[1:])
+    if set(map(type, values)) <= _PLAIN_GET_REPLIES:
+        return values
+    return [value if type(value) is bytes or type(value) is bytearray else None
+            for value in values]
 
 
 @command("mset", -3, "write denyoom", (1, -1, 2), G, "Atomically creates or modifies the string "

@@ -35,11 +35,12 @@ def type_name(value) -> str:
 
 class Database:
     __slots__ = ("index", "data", "expires", "stats", "memory", "avg_ttl", "hits", "misses",
-                 "table", "_note", "_touch", "touch_many")
+                 "table", "_note", "_touch", "touch_many", "_new_data")
 
-    def __init__(self, index: int, stats, hook: int = 0):
+    def __init__(self, index: int, stats, hook: int = 0, new_data=dict):
         self.index = index
-        self.data: dict = {}
+        self._new_data = new_data  # dict, or an EngineDict maker when strings live on a GPU
+        self.data: dict = new_data()
         self.expires: dict = {}
         self.stats = stats  # shared KeyspaceStats
         self.memory = 0  # estimated bytes of all entries
@@ -92,6 +93,31 @@ class Database:
             self._touch(key)
         return value
 
+    def values_of(self, keys) -> list:
+        """Each key's stored value or None, expired or not, in one call (one engine call when
+        strings live on a GPU)."""
+        data = self.data
+        if type(data) is dict:
+            return list(map(data.get, keys))
+        return data.get_many(keys)
+
+    def read_many(self, keys: list) -> list:
+        """lookup_read() for each key, batched: due keys are expired first, then every value is
+        fetched at once; the same replies, statistics and access log as one key at a time
+        (the access table ignores logged keys that do not exist)."""
+        expires = self.expires
+        if expires and not expires.keys().isdisjoint(keys):
+            now = now_ms()
+            for key in expires.keys() & set(keys):
+                if key in expires and expires[key] <= now:
+                    self._expire(key)
+        values = self.values_of(keys)
+        misses = values.count(None)
+        self.misses += misses
+        self.hits += len(values) - misses
+        self.touch_many(keys)
+        return values
+
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
         """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl)."""
         data = self.data
@@ -113,7 +139,7 @@ class Database:
         sizes come from a table of rounded costs."""
         data, expires = self.data, self.expires
         final = dict(zip(keys, values))
-        olds = list(map(data.get, final))
+        olds = self.values_of(list(final))
         data.update(final)
         self.table.log.extend(final)
         memory = costs_of(map(len, final.values()))
@@ -150,7 +176,7 @@ class Database:
     def clear(self) -> int:
         removed = len(self.data)
         self.attach(KeyTable(self.table.hook))
-        self.data = {}
+        self.data = self._new_data()
         self.expires = {}
         self.memory = 0
         self.avg_ttl = 0

@@ -36,10 +36,12 @@ class AccessSettings:
 
 
 class Keyspace:
-    def __init__(self, databases: int = 16):
+    def __init__(self, databases: int = 16, new_data=dict):
+        """new_data makes each database's key -> value dict: a plain dict (CPU engine) or an
+        EngineDict whose strings live on the GPU."""
         self.stats = KeyspaceStats()
         self.access = AccessSettings()
-        self.dbs = [Database(i, self.stats) for i in range(databases)]
+        self.dbs = [Database(i, self.stats, new_data=new_data) for i in range(databases)]
         self.dirty = 0  # changes since start (INFO rdb_changes_since_last_save)
 
     def __getitem__(self, index: int) -> Database:
@@ -67,6 +69,11 @@ class Keyspace:
 
     def total_keys(self) -> int:
         return sum(len(db.data) for db in self.dbs)
+
+    def engines(self) -> list:
+        """The string engines in use (GPU engine: one per database that stored a string)."""
+        started = [getattr(db.data, "started_engine", None) for db in self.dbs]
+        return [engine for engine in started if engine is not None]
 
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange contents; Database objects keep their index."""

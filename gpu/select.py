@@ -1,0 +1,55 @@
+"""`--engine auto|gpu|cpu`: which string engine the server runs, and the factory for it.
+
+auto takes the GPU engine when numba finds a usable CUDA device (the simulator does not count)
+and otherwise the CPU engine, saying why in one log line. gpu insists: without a device it is
+a startup error, except under NUMBA_ENABLE_CUDASIM=1, where the kernels run in numba's CUDA
+simulator (how CI runs the server on the GPU engine).
+"""
+
+import os
+
+
+class EngineUnavailable(RuntimeError):
+    pass
+
+
+def simulated() -> bool:
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
+
+
+def cuda_problem() -> str | None:
+    """Why the GPU engine cannot run here, or None when it can."""
+    try:
+        from numba import cuda
+    except ImportError as exc:  # pragma: no cover - numba is a dependency
+        return f"numba.cuda cannot be imported: {exc}"
+    if simulated():
+        return None
+    try:
+        if not cuda.is_available():
+            return "no usable CUDA device (driver or GPU missing)"
+    except Exception as exc:  # the driver's own errors
+        return f"CUDA failed to initialise: {exc}"
+    return None
+
+
+def choose(requested: str, log) -> str:
+    """The engine to run: 'gpu' or 'cpu'."""
+    if requested == "cpu":
+        return "cpu"
+    problem = cuda_problem()
+    if requested == "gpu":
+        if problem:
+            raise EngineUnavailable(f"engine gpu requested but {problem}")
+        return "gpu"
+    if problem is None and not simulated():
+        return "gpu"
+    log.info("engine_cpu", reason=problem or "CUDA simulator only (use --engine gpu to test)")
+    return "cpu"
+
+
+def gpu_engine_factory(arena_bytes: int):
+    """Makes one GPU engine (per database, on its first string write)."""
+    from .gpu_engine import GpuEngine
+
+    return lambda: GpuEngine(arena_bytes=arena_bytes)
