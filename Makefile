@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench bench-memory bench-eviction model sim sim-live lint clean
+.PHONY: run test test-slow bench bench-memory bench-eviction bench-gpu model sim sim-live lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench-memory: $(STAMP)
 
 bench-eviction: $(STAMP)
 	$(BIN)/python -m bench.eviction $(ARGS)
+
+# On a machine with an NVIDIA GPU: the engine tests on the device and the GPU benchmarks.
+bench-gpu: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH bench/gpu_check.sh bench/results/gpu-$$(date +%F)
 
 # The learned eviction policy: the shipped model, the simulator study, the live comparison.
 TRACES ?= ../shared/traces/*.oracleGeneral.bin.zst

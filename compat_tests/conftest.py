@@ -72,6 +72,16 @@ class Differ:
         assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
         return actual
 
+    def assert_close(self, *args, slack: int = 1):
+        """Integer replies that depend on when each server was asked (TTL rounding to the
+        second) may differ by `slack`; anything else must match."""
+        expected, actual = self.both(*args)
+        if isinstance(expected, int) and isinstance(actual, int):
+            assert abs(actual - expected) <= slack, f"{args!r}: redis={expected} predis={actual}"
+        else:
+            assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
+        return actual
+
     def close(self):
         self.ref.close()
         self.predis.close()

@@ -1,0 +1,41 @@
+"""The differential suites for strings and everything that reads or writes them (keys, DUMP/
+RESTORE, snapshots, transactions, bit commands), run again with Predis on the GPU engine: in
+numba's CUDA simulator here, on the device with bench/gpu_check.sh. Replies must match
+redis-server's exactly, as on the CPU engine."""
+
+import os
+import subprocess
+import sys
+
+import redis
+
+from .servers import ROOT, start_predis
+
+SUITES = ["test_strings.py", "test_keys.py", "test_dump_restore.py", "test_snapshots.py",
+          "test_transactions.py", "test_bits.py"]
+
+
+def test_server_stores_strings_on_the_gpu_engine(monkeypatch):
+    monkeypatch.setenv("PREDIS_TEST_ENGINE", "gpu")
+    server = start_predis()
+    try:
+        client = redis.Redis(port=server.port)
+        client.mset({"a": "1", "b": "22"})
+        client.rpush("list", "x")  # other types stay in host memory
+        info = client.info("engine")
+        assert info["engine"] == "gpu"
+        assert info["engine_device"]  # "CUDA simulator" here, the GPU's name on a device
+        assert info["engine_arena_used"] > 0
+        assert client.mget("a", "b", "list", "missing") == [b"1", b"22", None, None]
+        client.close()
+    finally:
+        server.stop()
+
+
+def test_differential_suites_pass_on_the_gpu_engine():
+    env = dict(os.environ, PREDIS_TEST_ENGINE="gpu")
+    paths = [os.path.join(ROOT, "compat_tests", name) for name in SUITES]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          *paths], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
