@@ -90,7 +90,6 @@ def kernel_rows(slots_log2: int, repeat: int, batches, seed: int = 1):
             print(f"load {load} batch {batch:>9}: lookups {rows[-1]['lookups_per_s']:.3e}/s "
                   f"(call {lookup_call:.0f} us), inserts {rows[-1]['inserts_per_s']:.3e}/s",
                   flush=True)
-        del table, filled, placed
     return rows
 
 

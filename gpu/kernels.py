@@ -52,6 +52,18 @@ def _find(t_fp, t_ent, arena, e_off, e_klen, fp, keys, key_start, key_length):
     return -1
 
 
+@cuda.jit(device=True, inline=True)
+def _claim_empty(t_fp, fp):
+    """Take the first EMPTY slot of fp's chain (compare-and-swap); its index, or -1 if full."""
+    mask = t_fp.size - 1
+    slot = fp & mask
+    for _ in range(t_fp.size):
+        if cuda.atomic.cas(t_fp, slot, EMPTY, fp) == EMPTY:
+            return slot
+        slot = (slot + 1) & mask
+    return -1
+
+
 @cuda.jit
 def lookup_gather(t_fp, t_ent, arena, e_off, e_klen, e_vlen, keys, k_off, k_len, fps,
                   out_entry, out_pos, out, cursor):
@@ -135,15 +147,8 @@ def rehash(old_fp, old_ent, t_fp, t_ent):
     if i >= old_fp.size:
         return
     fp = old_fp[i]
-    if fp == EMPTY or fp == TOMBSTONE:
-        return
-    mask = t_fp.size - 1
-    slot = fp & mask
-    for _ in range(t_fp.size):
-        if cuda.atomic.cas(t_fp, slot, EMPTY, fp) == EMPTY:
-            t_ent[slot] = old_ent[i]
-            return
-        slot = (slot + 1) & mask
+    if fp != EMPTY and fp != TOMBSTONE:
+        t_ent[_claim_empty(t_fp, fp)] = old_ent[i]  # the new table has room: never -1
 
 
 @cuda.jit
@@ -184,14 +189,5 @@ def probe_fingerprints(t_fp, fps, found):
 def insert_fingerprints(t_fp, fps, placed):
     """Fingerprint-only inserts for the benchmark: claim a free slot per fingerprint."""
     i = cuda.grid(1)
-    if i >= fps.size:
-        return
-    fp = fps[i]
-    mask = t_fp.size - 1
-    slot = fp & mask
-    placed[i] = -1
-    for _ in range(t_fp.size):
-        if cuda.atomic.cas(t_fp, slot, EMPTY, fp) == EMPTY:
-            placed[i] = slot
-            return
-        slot = (slot + 1) & mask
+    if i < fps.size:
+        placed[i] = _claim_empty(t_fp, fps[i])
