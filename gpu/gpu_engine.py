@@ -23,7 +23,7 @@ from . import kernels
 from .batch import fingerprints, interleave, lengths, offsets_of, pack
 from .cpu_engine import CpuEngine
 from .engine import Engine, now_ms
-from .kernels import NO_ENTRY, THREADS, blocks_for
+from .kernels import LOOKUP_HEADER, NO_ENTRY, launch
 from .slab import NO_ROOM, PAGE, SlabAllocator
 from .transfer import Staging
 
@@ -62,10 +62,9 @@ class GpuEngine(Engine):
         if arena_bytes < PAGE:
             raise ValueError(f"the arena needs at least {PAGE} bytes")
         self._sizes = (arena_bytes, table_slots, entries)
-        self.keys_in = Staging(np.uint8)
-        self.ints_in = Staging(np.int64)
-        self.ints_out = Staging(np.int64)
-        self.bytes_out = Staging(np.uint8, 1 << 20)
+        self.keys_in = Staging(np.uint8)  # key bytes, or staged records
+        self.ints = Staging(np.int64)  # a call's integers, in and out
+        self.bytes_out = Staging(np.uint8, 1 << 20)  # values and records coming back
         self.clear()
 
     # -- state ----------------------------------------------------------------------------------
@@ -99,7 +98,7 @@ class GpuEngine(Engine):
             return
         old_fp, old_ent = self.t_fp, self.t_ent
         self._new_table(_grown(slots, int((self.count + adding) / (MAX_LOAD / 2)) + 1))
-        kernels.rehash[blocks_for(old_fp.size), THREADS](old_fp, old_ent, self.t_fp, self.t_ent)
+        launch(kernels.rehash, old_fp.size)(old_fp, old_ent, self.t_fp, self.t_ent)
         self.occupied = self.count
 
     def _grow_entries(self, need: int) -> None:
@@ -142,51 +141,45 @@ class GpuEngine(Engine):
         self.free_entries = np.concatenate([self.free_entries, entries])
         self.count -= len(entries)
 
-    # -- device calls -------------------------------------------------------------------------------
-    def _upload_keys(self, keys: list, extra: int = 0):
-        """Fingerprints, offsets and lengths of the keys (+ `extra` zeroed int64s) and their
-        bytes, on the device."""
+    # -- device calls (buffer layouts: gpu/kernels.py) -----------------------------------------
+    def _key_ints(self, keys: list, results: int) -> np.ndarray:
+        """`results` zeroed int64s, then the keys' fingerprints, offsets and lengths."""
         count = len(keys)
         klen = lengths(keys)
-        ints = np.zeros(3 * count + extra, np.int64)
-        ints[:count] = fingerprints(keys)
-        ints[count:2 * count] = offsets_of(klen)
-        ints[2 * count:3 * count] = klen
-        return self.ints_in.upload(ints), self.keys_in.upload(pack(keys))
+        ints = np.zeros(results + 3 * count, np.int64)
+        ints[results:results + count] = fingerprints(keys)
+        ints[results + count:results + 2 * count] = offsets_of(klen)
+        ints[results + 2 * count:] = klen
+        return ints
 
     def _lookup(self, keys: list, want_values: bool):
         """Each key's entry (-1: not on the device) and, if wanted, the bytes of the found values
         with each one's position in them."""
         count = len(keys)
-        d_ints, d_keys = self._upload_keys(keys, extra=1)
-        self.ints_out.reserve(2 * count)
-        result = self.ints_out.device
-        cursor = d_ints[3 * count:3 * count + 1]
+        ints = self._key_ints(keys, LOOKUP_HEADER + 2 * count)
+        d_keys = self.keys_in.upload(pack(keys))
         while True:
-            out = self.bytes_out.device if want_values else self.bytes_out.device[:0]
-            kernels.lookup_gather[blocks_for(count), THREADS](
+            d_ints = self.ints.upload(ints)  # also zeroes the cursor
+            room = self.bytes_out.capacity if want_values else 0
+            launch(kernels.lookup_gather, count)(
                 self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, self.e_vlen, d_keys,
-                d_ints[count:2 * count], d_ints[2 * count:3 * count], d_ints[:count],
-                result[:count], result[count:2 * count], out, cursor)
-            total = int(cursor.copy_to_host()[0])
-            if not want_values or total <= self.bytes_out.capacity:
+                d_ints, count, self.bytes_out.device, room)
+            found = self.ints.download(LOOKUP_HEADER + 2 * count).copy()
+            total = int(found[0])
+            if not want_values or total <= room:
                 break
             self.bytes_out.reserve(total)  # rare: values larger than the buffer; ask again
-            cursor.copy_to_device(np.zeros(1, np.int64))
-        found = self.ints_out.download(2 * count).copy()
         data = bytes(self.bytes_out.download(total)) if want_values else b""
-        return found[:count], found[count:], data
+        return found[1:count + 1], found[count + 1:], data
 
     def _remove_from_device(self, keys: list) -> np.ndarray:
         """Delete the keys from the device; the entries removed (still to be released)."""
         count = len(keys)
-        d_ints, d_keys = self._upload_keys(keys)
-        self.ints_out.reserve(count)
-        out_old = self.ints_out.device[:count]
-        kernels.remove[blocks_for(count), THREADS](
-            self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, d_keys,
-            d_ints[count:2 * count], d_ints[2 * count:3 * count], d_ints[:count], out_old)
-        old = self.ints_out.download(count)
+        d_ints = self.ints.upload(self._key_ints(keys, count))
+        d_keys = self.keys_in.upload(pack(keys))
+        launch(kernels.remove, count)(
+            self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, d_keys, d_ints, count)
+        old = self.ints.download(count)
         return old[old >= 0].copy()
 
     # -- the Engine primitives ------------------------------------------------------------------
@@ -255,17 +248,14 @@ class GpuEngine(Engine):
         entries = self._take_entries(count)
         staged_values = values if in_arena.all() else [
             value if inside else b"" for value, inside in zip(values, in_arena.tolist())]
-        ints = np.concatenate([fingerprints(keys), offsets_of(klen + dev_vlen), klen, dev_vlen,
-                               entries, offsets])
-        d_ints = self.ints_in.upload(ints)
+        ints = np.concatenate([np.zeros(count, np.int64), fingerprints(keys),
+                               offsets_of(klen + dev_vlen), klen, dev_vlen, entries, offsets])
+        d_ints = self.ints.upload(ints)
         d_staged = self.keys_in.upload(pack(interleave(keys, staged_values)))
-        self.ints_out.reserve(count)
-        out_old = self.ints_out.device[:count]
-        part = [d_ints[i * count:(i + 1) * count] for i in range(6)]
-        kernels.upsert[blocks_for(count), THREADS](
+        launch(kernels.upsert, count)(
             self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, self.e_vlen, d_staged,
-            part[1], part[2], part[3], part[0], part[4], part[5], out_old)
-        old = self.ints_out.download(count).copy()
+            d_ints, count)
+        old = self.ints.download(count).copy()
         self.h_off[entries] = offsets
         self.h_klen[entries] = klen
         self.h_vlen[entries] = dev_vlen
@@ -332,11 +322,11 @@ class GpuEngine(Engine):
         positions = offsets_of(sizes)
         total = int(sizes.sum())
         count = len(entries)
-        d_ints = self.ints_in.upload(np.concatenate([entries, positions]))
+        d_ints = self.ints.upload(np.concatenate([entries, positions]))
         self.bytes_out.reserve(max(total, 1))
-        kernels.gather_records[blocks_for(count), THREADS](
-            self.arena, self.e_off, self.e_klen, self.e_vlen, d_ints[:count],
-            d_ints[count:2 * count], self.bytes_out.device)
+        launch(kernels.gather_records, count)(
+            self.arena, self.e_off, self.e_klen, self.e_vlen, d_ints, count,
+            self.bytes_out.device)
         data = bytes(self.bytes_out.download(total))
         klens = self.h_klen[entries].tolist()
         records = []

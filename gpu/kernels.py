@@ -12,6 +12,8 @@ Only plain loads, stores and global atomics are used: no warp intrinsics, so the
 run under NUMBA_ENABLE_CUDASIM=1 in CI.
 """
 
+import functools
+
 from numba import cuda
 
 EMPTY = 0
@@ -22,6 +24,17 @@ THREADS = 128
 
 def blocks_for(count: int) -> int:
     return max(1, (count + THREADS - 1) // THREADS)
+
+
+@functools.lru_cache(maxsize=512)
+def _configured(kernel, blocks: int):
+    return kernel[blocks, THREADS]
+
+
+def launch(kernel, count: int):
+    """`kernel` configured for one thread per item of a batch of `count` (configurations are
+    cached: making one costs a Python object per call otherwise)."""
+    return _configured(kernel, blocks_for(count))
 
 
 @cuda.jit(device=True, inline=True)
@@ -64,55 +77,66 @@ def _claim_empty(t_fp, fp):
     return -1
 
 
+# Each call's integers travel in one int64 buffer, results first, so one upload and one
+# download from offset 0 move them (gpu/transfer.py); `n` is the batch size.
+#   lookup_gather: [cursor | entry x n | position x n | fingerprint x n | key offset x n |
+#                   key length x n]
+#   upsert:        [old entry x n | fingerprint | record offset in `staged` | key length |
+#                   value length | new entry | arena offset]   (x n each)
+#   remove:        [old entry x n | fingerprint | key offset | key length]   (x n each)
+#   gather:        [entry x n | position in `out` x n]
+LOOKUP_HEADER = 1
+
+
 @cuda.jit
-def lookup_gather(t_fp, t_ent, arena, e_off, e_klen, e_vlen, keys, k_off, k_len, fps,
-                  out_entry, out_pos, out, cursor):
-    """Find each key; copy a found value into `out` at a position taken from `cursor` with an
-    atomic add. out_entry is the entry or -1; out_pos is -1 where `out` had no room (the host
-    grows it to cursor[0] bytes and asks again)."""
+def lookup_gather(t_fp, t_ent, arena, e_off, e_klen, e_vlen, keys, ints, n, out, out_size):
+    """Find each key; copy a found value into `out` at a position taken from the cursor with an
+    atomic add. Entry is -1 when absent; position is -1 where `out` (of out_size usable bytes)
+    had no room: the host grows it to the cursor's total and asks again."""
     i = cuda.grid(1)
-    if i >= fps.size:
+    if i >= n:
         return
-    out_entry[i] = NO_ENTRY
-    out_pos[i] = -1
-    slot = _find(t_fp, t_ent, arena, e_off, e_klen, fps[i], keys, k_off[i], k_len[i])
+    entry_at, pos_at = LOOKUP_HEADER + i, LOOKUP_HEADER + n + i
+    ints[entry_at] = NO_ENTRY
+    ints[pos_at] = -1
+    base = LOOKUP_HEADER + 2 * n
+    slot = _find(t_fp, t_ent, arena, e_off, e_klen, ints[base + i], keys, ints[base + n + i],
+                 ints[base + 2 * n + i])
     if slot < 0:
         return
     entry = t_ent[slot]
-    out_entry[i] = entry
+    ints[entry_at] = entry
     length = e_vlen[entry]
-    pos = cuda.atomic.add(cursor, 0, length)
-    if pos + length <= out.size:
+    pos = cuda.atomic.add(ints, 0, length)
+    if pos + length <= out_size:
         start = e_off[entry] + e_klen[entry]
         for j in range(length):
             out[pos + j] = arena[start + j]
-        out_pos[i] = pos
+        ints[pos_at] = pos
 
 
 @cuda.jit
-def upsert(t_fp, t_ent, arena, e_off, e_klen, e_vlen, staged, s_off, s_klen, s_vlen, fps,
-           new_entry, new_off, out_old):
-    """Write each staged record (key, then s_vlen value bytes) to the arena at new_off, describe
-    it as new_entry, and point the key's slot at it: the existing slot if the key is present
-    (out_old = the replaced entry), else a free one claimed by compare-and-swap (out_old = -1)."""
+def upsert(t_fp, t_ent, arena, e_off, e_klen, e_vlen, staged, ints, n):
+    """Write each staged record (key, then value bytes) to the arena at its offset, describe it
+    as its new entry, and point the key's slot at it: the existing slot if the key is present
+    (old entry = the replaced one), else a free one claimed by compare-and-swap (old = -1)."""
     i = cuda.grid(1)
-    if i >= fps.size:
+    if i >= n:
         return
-    entry = new_entry[i]
-    src, dst = s_off[i], new_off[i]
-    klen = s_klen[i]
-    for j in range(klen + s_vlen[i]):
+    fp = ints[n + i]
+    src, klen, vlen = ints[2 * n + i], ints[3 * n + i], ints[4 * n + i]
+    entry, dst = ints[5 * n + i], ints[6 * n + i]
+    for j in range(klen + vlen):
         arena[dst + j] = staged[src + j]
     e_off[entry] = dst
     e_klen[entry] = klen
-    e_vlen[entry] = s_vlen[i]
-    fp = fps[i]
+    e_vlen[entry] = vlen
     slot = _find(t_fp, t_ent, arena, e_off, e_klen, fp, staged, src, klen)
     if slot >= 0:
-        out_old[i] = t_ent[slot]
+        ints[i] = t_ent[slot]
         t_ent[slot] = entry
         return
-    out_old[i] = NO_ENTRY
+    ints[i] = NO_ENTRY
     mask = t_fp.size - 1
     slot = fp & mask
     for _ in range(t_fp.size):
@@ -126,15 +150,16 @@ def upsert(t_fp, t_ent, arena, e_off, e_klen, e_vlen, staged, s_off, s_klen, s_v
 
 
 @cuda.jit
-def remove(t_fp, t_ent, arena, e_off, e_klen, keys, k_off, k_len, fps, out_old):
-    """Delete each key: its slot becomes a tombstone; out_old is the removed entry or -1."""
+def remove(t_fp, t_ent, arena, e_off, e_klen, keys, ints, n):
+    """Delete each key: its slot becomes a tombstone; old entry = the removed one or -1."""
     i = cuda.grid(1)
-    if i >= fps.size:
+    if i >= n:
         return
-    out_old[i] = NO_ENTRY
-    slot = _find(t_fp, t_ent, arena, e_off, e_klen, fps[i], keys, k_off[i], k_len[i])
+    ints[i] = NO_ENTRY
+    slot = _find(t_fp, t_ent, arena, e_off, e_klen, ints[n + i], keys, ints[2 * n + i],
+                 ints[3 * n + i])
     if slot >= 0:
-        out_old[i] = t_ent[slot]
+        ints[i] = t_ent[slot]
         t_ent[slot] = NO_ENTRY
         t_fp[slot] = TOMBSTONE
 
@@ -152,14 +177,14 @@ def rehash(old_fp, old_ent, t_fp, t_ent):
 
 
 @cuda.jit
-def gather_records(arena, e_off, e_klen, e_vlen, entries, positions, out):
-    """Copy whole records (key then value) of the given entries to `out` at `positions`
+def gather_records(arena, e_off, e_klen, e_vlen, ints, n, out):
+    """Copy whole records (key then value) of the given entries to `out` at their positions
     (iteration, persistence)."""
     i = cuda.grid(1)
-    if i >= entries.size:
+    if i >= n:
         return
-    entry = entries[i]
-    start, pos = e_off[entry], positions[i]
+    entry = ints[i]
+    start, pos = e_off[entry], ints[n + i]
     for j in range(e_klen[entry] + e_vlen[entry]):
         out[pos + j] = arena[start + j]
 

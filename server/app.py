@@ -23,6 +23,7 @@ from .errors import error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
 from .keyspace.engine_dict import EngineDict
+from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 
@@ -133,6 +134,7 @@ class PredisServer:
         self.log = log or structlog.get_logger("predis")
         self.engine = engine_select.choose(config["engine"], self.log)
         self.keyspace = Keyspace(config["databases"], self._new_data())
+        self.batcher = EngineBatcher(self) if self.engine == "gpu" else None
         self.clients = ClientRegistry()
         self.stats = ServerStats()
         self.slowlog = SlowLog()

@@ -71,6 +71,9 @@ def dispatch(client, args):
         held = server.gate(client, spec, args)
         if held is not None:
             return held
+    batcher = server.batcher  # GPU engine: GET/SET/MGET of one loop turn share a device call
+    if batcher is not None and batcher.accepts(client, spec, (args,)):
+        return batcher.submit(client, spec, [args])
 
     client.last_command = spec
     started = _perf_ns()
@@ -124,6 +127,10 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
                     and client.multi is None and not client.subscribed and not server.maxmemory
                     and not client.no_touch
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
+                batcher = server.batcher
+                if batcher is not None and batcher.accepts(client, spec, group):
+                    append(batcher.submit(client, spec, group))
+                    return index + len(group)
                 _run_batch(client, spec, group, replies)
                 index += len(group)
                 continue

@@ -297,6 +297,8 @@ def _engine(s):
             out[f"engine_{field}"] = sum(described[field] for described in engines)
         out["engine_device_memory_free"] = max(
             [described["device_memory_free"] for described in engines] or [0])
+        out["engine_coalesced_calls"] = s.batcher.calls
+        out["engine_coalesced_commands"] = s.batcher.commands
     return out
 
 

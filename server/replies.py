@@ -30,6 +30,11 @@ class Push(list):
     __slots__ = ()
 
 
+class Replies(list):
+    """Several replies written one after another, not as an array: what a deferred run of
+    commands resolves to (server/engine_batch.py)."""
+
+
 class _NullArray:
     """The null array (*-1 in RESP2, _ in RESP3)."""
 

@@ -13,7 +13,7 @@ from operator import is_
 
 _now = time.time
 
-from ..replies import OK, ErrorReply
+from ..replies import OK, ErrorReply, Replies
 from .reader import ProtocolError, RequestParser
 from .writer import encode_into
 
@@ -196,7 +196,10 @@ class Connection(asyncio.Protocol):
         if type(reply) is Deferred:  # a handler may chain another wait
             self._wait_for(reply, [])
             return
-        encode_into(self._out, reply, self.session.resp3)
+        if type(reply) is Replies:  # a deferred run of commands: one reply each
+            self._encode(reply, self.session.resp3, self.session.resp3)
+        else:
+            encode_into(self._out, reply, self.session.resp3)
         backlog, self._backlog = self._backlog, []
         if backlog:
             self._run(backlog)
