@@ -121,7 +121,7 @@ class Database:
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
         """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl)."""
         data = self.data
-        old = data.get(key)
+        old = dict.get(data, key)  # as stored: a GPU-held string is its length (accounting)
         data[key] = value
         self._note(key)
         if old is None:
@@ -139,7 +139,7 @@ class Database:
         sizes come from a table of rounded costs."""
         data, expires = self.data, self.expires
         final = dict(zip(keys, values))
-        olds = self.values_of(list(final))
+        olds = list(map(dict.get, repeat(data, len(final)), final))  # as stored, see set()
         data.update(final)
         self.table.log.extend(final)
         memory = costs_of(map(len, final.values()))

@@ -1,14 +1,14 @@
 """A database's key -> value dict whose plain `bytes` values live in a string engine (the GPU
-engine): the dict keeps every key, with the marker ON_ENGINE in place of a value the engine
-holds; every other value (hashes, lists, ..., and strings edited in place as `bytearray`)
-stays in the dict itself.
+engine): the dict keeps every key, with the value's length (an `int`, which no stored value
+ever is) in place of a value the engine holds; every other value (hashes, lists, ..., and
+strings edited in place as `bytearray`) stays in the dict itself. The length lets memory
+accounting size a replaced value without a device round trip (memory.value_size).
 
 Everything that reads or writes the database's dict gets real values back, so no command
 knows which engine runs. Batch reads and writes (get_many, update) are one engine call each;
 single-key access works too but costs a device round trip per key.
 """
 
-ON_ENGINE = object()
 _MISSING = object()
 
 
@@ -38,18 +38,18 @@ class EngineDict(dict):
     # -- reads ------------------------------------------------------------------------------
     def __getitem__(self, key):
         value = dict.__getitem__(self, key)
-        return self.engine.get(key) if value is ON_ENGINE else value
+        return self.engine.get(key) if type(value) is int else value
 
     def get(self, key, default=None):
         value = dict.get(self, key, _MISSING)
         if value is _MISSING:
             return default
-        return self.engine.get(key) if value is ON_ENGINE else value
+        return self.engine.get(key) if type(value) is int else value
 
     def get_many(self, keys) -> list:
         """The value of each key (None if absent), with one engine call for the strings."""
         values = list(map(dict.get, [self] * len(keys), keys))
-        on_engine = [index for index, value in enumerate(values) if value is ON_ENGINE]
+        on_engine = [index for index, value in enumerate(values) if type(value) is int]
         if on_engine:
             fetched = self.engine.mget([keys[index] for index in on_engine])
             for index, value in zip(on_engine, fetched):
@@ -74,9 +74,9 @@ class EngineDict(dict):
         others = {key: value for key, value in pairs.items() if type(value) is not bytes}
         if strings:
             self.engine.mset(list(strings), list(strings.values()))
-            dict.update(self, dict.fromkeys(strings, ON_ENGINE))
+            dict.update(self, zip(strings, map(len, strings.values())))
         if others:
-            leaving = [key for key in others if dict.get(self, key) is ON_ENGINE]
+            leaving = [key for key in others if type(dict.get(self, key)) is int]
             if leaving:
                 self.engine.delete(leaving)
             dict.update(self, others)
@@ -87,7 +87,7 @@ class EngineDict(dict):
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        if value is ON_ENGINE:
+        if type(value) is int:
             value = self.engine.get(key)
             self.engine.delete([key])
         return value

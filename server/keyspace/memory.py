@@ -39,8 +39,8 @@ def costs_of(lengths) -> int:
 
 def value_size(value) -> int:
     kind = type(value)
-    if kind is bytes:
-        size = BYTES_HEADER + len(value)
+    if kind is bytes or kind is int:  # int: a GPU-held string as its dict stores it, its length
+        size = BYTES_HEADER + (len(value) if kind is bytes else value)
         return (size + 15) & ~15 if size <= 512 else ((size + 23) & ~15)
     if kind is bytearray:
         return string_size(value)
