@@ -88,8 +88,11 @@ class GpuEngine(Engine):
         self.spill = CpuEngine()
 
     def _new_table(self, slots: int) -> None:
-        self.t_fp = cuda.to_device(np.zeros(slots, np.int64))
-        self.t_ent = cuda.to_device(np.full(slots, NO_ENTRY, np.int32))
+        """An empty table; allocated before anything is replaced, so device OOM (raised from
+        here) leaves the engine as it was."""
+        t_fp = cuda.to_device(np.zeros(slots, np.int64))
+        t_ent = cuda.to_device(np.full(slots, NO_ENTRY, np.int32))
+        self.t_fp, self.t_ent = t_fp, t_ent
         self.occupied = 0  # slots holding a key or a tombstone
 
     def _reserve_slots(self, adding: int) -> None:
@@ -105,13 +108,12 @@ class GpuEngine(Engine):
         if need <= self.entry_capacity:
             return
         capacity = _grown(max(self.entry_capacity, 1), need)
-        old = (self.e_off, self.e_klen, self.e_vlen)
-        self.e_off = cuda.device_array(capacity, np.int64)
-        self.e_klen = cuda.device_array(capacity, np.int32)
-        self.e_vlen = cuda.device_array(capacity, np.int32)
-        if old[0] is not None:
-            for new, previous in zip((self.e_off, self.e_klen, self.e_vlen), old):
+        grown = (cuda.device_array(capacity, np.int64), cuda.device_array(capacity, np.int32),
+                 cuda.device_array(capacity, np.int32))  # all allocated before any is replaced
+        if self.e_off is not None:
+            for new, previous in zip(grown, (self.e_off, self.e_klen, self.e_vlen)):
                 new[:self.entry_capacity].copy_to_device(previous)
+        self.e_off, self.e_klen, self.e_vlen = grown
         extra = capacity - self.entry_capacity
         self.h_off = np.concatenate([self.h_off, np.zeros(extra, np.int64)])
         self.h_klen = np.concatenate([self.h_klen, np.zeros(extra, np.int64)])

@@ -53,3 +53,5 @@ def test_only_plain_bytes_go_to_the_engine():
     assert db.data[b"raw"] == bytearray(b"edited") and db.data[b"s"] == b"value"
     assert dict(db.data.items()) == {b"s": b"value", b"raw": bytearray(b"edited")}
     assert db.data.pop(b"s") == b"value" and len(db.data.started_engine) == 0
+    db.set(b"s", b"again")
+    assert db.delete(b"s") and len(db.data.started_engine) == 0 and b"s" not in db.data

@@ -164,7 +164,8 @@ class Database:
         self.memory += entry_size(key, value)
 
     def delete(self, key: bytes) -> bool:
-        value = self.data.pop(key, None)
+        data = self.data
+        value = data.pop(key, None) if type(data) is dict else data.pop_stored(key)
         if value is None:
             return False
         self.memory -= entry_size(key, value)

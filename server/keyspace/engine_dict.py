@@ -92,6 +92,14 @@ class EngineDict(dict):
             self.engine.delete([key])
         return value
 
+    def pop_stored(self, key):
+        """Remove the key; its value as stored (a GPU-held string's length, enough for memory
+        accounting), or None: one device call instead of a fetch and a delete."""
+        value = dict.pop(self, key, None)
+        if type(value) is int:
+            self.engine.delete([key])
+        return value
+
     def __delitem__(self, key):
         self.pop(key)
 

@@ -3,7 +3,7 @@ the output buffer's regrowth, table growth."""
 
 import numpy as np
 
-from gpu import batch, kernels
+from gpu import batch, gpu_engine, kernels
 from gpu.gpu_engine import GpuEngine
 from gpu.slab import PAGE
 
@@ -67,3 +67,24 @@ def test_fingerprint_kernels_find_what_they_inserted():
     kernels.probe_fingerprints[2, kernels.THREADS](table, kernels.cuda.to_device(probes), found)
     assert (found.copy_to_host()[:200] == placed.copy_to_host()).all()
     assert (found.copy_to_host()[200:] == -1).all()
+
+
+def test_device_out_of_memory_while_growing_spills_the_batch(monkeypatch):
+    """A failed device allocation (table or entry growth) must not lose or corrupt anything:
+    the batch goes to host memory and every earlier key stays readable."""
+    engine = small_engine()
+    first = [b"a%d" % i for i in range(8)]
+    engine.mset(first, first)
+    real = gpu_engine.cuda.device_array
+
+    def full(*args, **kwargs):
+        raise MemoryError("device full")
+
+    monkeypatch.setattr(gpu_engine.cuda, "device_array", full)
+    monkeypatch.setattr(gpu_engine.cuda, "to_device", full)
+    more = [b"b%d" % i for i in range(40)]  # needs a bigger table and more entries
+    engine.mset(more, more)
+    monkeypatch.setattr(gpu_engine.cuda, "device_array", real)
+    assert engine.describe()["host_spilled_keys"] == 40
+    assert engine.mget(first + more) == first + more
+    assert len(engine) == 48
