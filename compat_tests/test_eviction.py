@@ -227,15 +227,16 @@ def test_predis_model_load_and_info(pair, tmp_path):
     copy = tmp_path / "copy.npz"
     EvictionModel.load(DEFAULT_PATH).save(str(copy))
     assert client.execute_command("PREDIS.MODEL", "LOAD", str(copy)) == "OK"
-    info = client.execute_command("PREDIS.MODEL", "INFO")
-    assert info[info.index("path") + 1] == str(copy)
+    info = client.execute_command("PREDIS.MODEL", "INFO")  # registered, then loaded from there
+    version = info[info.index("version") + 1]
+    assert info[info.index("path") + 1].endswith(f"predis-models/v{int(version):04d}/model.npz")
     with pytest.raises(redis.ResponseError, match="can't load the model"):
         client.execute_command("PREDIS.MODEL", "LOAD", str(tmp_path / "missing.npz"))
     with pytest.raises(redis.ResponseError, match="can't load the model"):
         client.config_set("learned-model-file", str(tmp_path / "missing.npz"))
-    client.config_set("learned-model-file", "")
+    client.config_set("learned-model-file", "")  # empty: the registry's champion
     info = client.execute_command("PREDIS.MODEL", "INFO")
-    assert info[info.index("path") + 1] == DEFAULT_PATH
+    assert info[info.index("version") + 1] == version
     client.close()
 
 

@@ -210,7 +210,8 @@ PARAMS = [
     # GPU engine's value arena per database (values beyond it spill to host memory)
     _e("engine", "auto", "auto gpu cpu", immutable=True),
     _m("gpu-arena-size", "1gb", low=1 << 20, immutable=True),
-    # Predis: the learned eviction policy's model (.npz from `predis train`); "" = shipped model
+    # Predis: the learned eviction policy's model (.npz from `predis train`); "" = the model
+    # registry's champion (PREDIS.MODEL, under dir/predis-models) or else the shipped model
     _s("learned-model-file"),
     # shutdown
     _f("shutdown-on-sigint", "default", "default save nosave now force"),

@@ -26,6 +26,7 @@ from .keyspace.engine_dict import EngineDict
 from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
+from ml.sidecar.registry import ModelRegistry, RegistryError
 
 from .eviction import Evictor
 from .keyspace.expiry import ActiveExpiry
@@ -135,6 +136,8 @@ class PredisServer:
         self.engine = engine_select.choose(config["engine"], self.log)
         self.keyspace = Keyspace(config["databases"], self._new_data())
         self.batcher = EngineBatcher(self) if self.engine == "gpu" else None
+        self._models = None  # the model registry, made on first use
+        self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
         self.stats = ServerStats()
         self.slowlog = SlowLog()
@@ -204,7 +207,7 @@ class PredisServer:
         self.maxmemory = cfg["maxmemory"]
         self.keyspace.access.lfu_log_factor = cfg["lfu-log-factor"]
         self.keyspace.access.lfu_decay_time = cfg["lfu-decay-time"]
-        if cfg["learned-model-file"]:
+        if cfg["learned-model-file"] or self._registered_champion() is not None:
             self._set_model_file(cfg["learned-model-file"])
         self.evictor.configure(cfg["maxmemory-policy"])
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
@@ -212,12 +215,42 @@ class PredisServer:
         self._update_observers()
 
     def _set_model_file(self, path: str) -> None:
+        """`learned-model-file`: that file; empty: the registry's champion if there is one,
+        else the shipped model."""
         from ops.config import ConfigError
 
+        version = None
+        if not path:
+            version = self._registered_champion()
+            if version is not None:
+                path = self.model_registry().model_path(version)
         try:
             self.evictor.load_model(path or DEFAULT_MODEL)
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigError(f"can't load the model: {exc}") from None
+        self.model_version = version
+
+    def model_registry(self) -> ModelRegistry:
+        """The model versions under `<dir>/predis-models` (made on first use)."""
+        if self._models is None:
+            self._models = ModelRegistry(os.path.join(self.config["dir"], "predis-models"),
+                                         self.log)
+        return self._models
+
+    def _registered_champion(self):
+        """The registry's intact champion, if a registry exists: it survives restarts."""
+        if not os.path.isdir(os.path.join(self.config["dir"], "predis-models")):
+            return None
+        registry = self.model_registry()
+        champion = registry.aliases()["champion"]
+        if champion is None:
+            return None
+        try:
+            registry.describe(champion)
+        except RegistryError as exc:
+            self.log.warning("champion_model_broken", version=champion, reason=str(exc))
+            return None
+        return champion
 
     def _set_loglevel(self, level):
         from ops.logging import set_level  # ops owns logging setup

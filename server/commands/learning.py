@@ -1,4 +1,11 @@
-"""Predis's own admin commands for the learned eviction policy: PREDIS.MODEL LOAD/INFO."""
+"""Predis's own admin commands for the learned eviction policy: PREDIS.MODEL LOAD, INFO, LIST,
+SHOW, PROMOTE, ROLLBACK. Versions live in the model registry (ml/sidecar/registry.py, under
+`<dir>/predis-models`); promoting a version swaps the model in between two commands (the
+event loop runs one command at a time), so no request sees half a model."""
+
+import time
+
+from ml.sidecar.registry import RegistryError
 
 from ..command_table import command, container
 from ..errors import CommandError
@@ -10,26 +17,105 @@ container("predis.model", -2, "", G, "A container for the learned eviction model
           "0.1.0")
 
 
-@command("load", 3, "admin noscript", (0, 0, 0), G, "Loads a learned eviction model (.npz from "
-         "`predis train`); the running policy uses it from the next eviction.", "0.1.0",
-         parent="predis.model")
+def _version(value) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise CommandError("ERR value is not an integer or out of range") from None
+
+
+def _make_champion(client, version: int, reason: str) -> None:
+    server = client.server
+    registry = server.model_registry()
+    try:
+        server.evictor.load_model(registry.model_path(version))  # raises before any change
+        registry.move_alias("champion", version, reason)
+    except (RegistryError, OSError, ValueError, KeyError) as exc:
+        raise CommandError(f"ERR can't use model version {version}: {exc}") from None
+    server.model_version = version
+    server.log.info("model_promoted", version=version, reason=reason)
+
+
+@command("load", 3, "admin noscript", (0, 0, 0), G, "Registers a learned eviction model (.npz "
+         "from `predis train`) as a new version and makes it the champion; the running policy "
+         "uses it from the next eviction.", "0.1.0", parent="predis.model")
 def model_load(client, args):
     path = bytes(args[2]).decode("utf-8", "surrogateescape")
     try:
-        client.server.evictor.load_model(path)
+        version = client.server.model_registry().register(
+            path, source=path, parent=client.server.model_version)
     except (OSError, ValueError, KeyError) as exc:
         raise CommandError(f"ERR can't load the model from '{path}': {exc}") from None
-    client.server.log.info("model_loaded", path=path)
+    _make_champion(client, version, f"LOAD {path}")
     return OK
+
+
+@command("promote", 3, "admin noscript", (0, 0, 0), G, "Makes a registered model version the "
+         "champion, swapping it in at once.", "0.1.0", parent="predis.model")
+def model_promote(client, args):
+    _make_champion(client, _version(args[2]), "PROMOTE")
+    return OK
+
+
+@command("rollback", -2, "admin noscript", (0, 0, 0), G, "Makes the previous champion (or the "
+         "given version) the champion again.", "0.1.0", parent="predis.model")
+def model_rollback(client, args):
+    if len(args) > 3:
+        raise CommandError("ERR syntax error")
+    if len(args) == 3:
+        version = _version(args[2])
+    else:
+        version = client.server.model_registry().previous_champion()
+        if version is None:
+            raise CommandError("ERR no earlier champion to roll back to")
+    _make_champion(client, version, "ROLLBACK")
+    return OK
+
+
+def _created(meta) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(meta.get("created", 0)))
+
+
+@command("list", 2, "admin noscript", (0, 0, 0), G, "Lists the registered model versions, "
+         "oldest first, with their aliases.", "0.1.0", parent="predis.model")
+def model_list(client, args):
+    registry = client.server.model_registry()
+    aliases = registry.aliases()
+    rows = []
+    for version, meta in registry.versions():
+        named = [alias for alias, target in aliases.items() if target == version]
+        rows.append(["version", version, "created", _created(meta), "source",
+                     meta.get("source", ""), "aliases", " ".join(named)])
+    return rows
+
+
+@command("show", 3, "admin noscript", (0, 0, 0), G, "Describes one registered model version.",
+         "0.1.0", parent="predis.model")
+def model_show(client, args):
+    version = _version(args[2])
+    try:
+        meta = client.server.model_registry().describe(version)
+    except RegistryError as exc:
+        raise CommandError(f"ERR {exc}") from None
+    model = meta.get("model", {})
+    return ["version", version, "created", _created(meta), "source", meta.get("source", ""),
+            "parent", "" if meta.get("parent") is None else str(meta["parent"]),
+            "sha256", meta.get("sha256", ""),
+            "hidden", " ".join(str(h) for h in model.get("hidden", [])),
+            "traces", " ".join(model.get("traces", [])),
+            "rows", str(model.get("rows", ""))]
 
 
 @command("info", 2, "admin noscript", (0, 0, 0), G, "Describes the learned eviction model in "
          "use.", "0.1.0", parent="predis.model")
 def model_info(client, args):
-    evictor = client.server.evictor
+    server = client.server
+    evictor = server.evictor
     meta = evictor.model.meta
+    version = server.model_version
     return ["path", evictor.model_path,
-            "policy", client.server.config["maxmemory-policy"],
+            "version", "" if version is None else str(version),
+            "policy", server.config["maxmemory-policy"],
             "hidden", " ".join(str(h) for h in meta.get("hidden", [])),
             "traces", " ".join(meta.get("traces", [])),
             "train_fraction", str(meta.get("train_fraction", "")),

@@ -1,0 +1,76 @@
+"""Predis-only: PREDIS.MODEL LOAD/LIST/SHOW/PROMOTE/ROLLBACK over the model registry, from a
+redis client, and the champion surviving a restart."""
+
+import pytest
+import redis
+
+from ml.model import DEFAULT_PATH, EvictionModel
+
+from .servers import start_predis
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    path = tmp_path / "retrained.npz"
+    model = EvictionModel.load(DEFAULT_PATH)
+    model.meta = {**model.meta, "rows": 12345}
+    model.save(str(path))
+    return str(path)
+
+
+def info_of(client) -> dict:
+    flat = client.execute_command("PREDIS.MODEL", "INFO")
+    return dict(zip(flat[::2], flat[1::2]))
+
+
+def test_load_list_show_promote_rollback_and_restart(tmp_path, model_file):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    server = start_predis(("--dir", str(data_dir)))
+    try:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        assert client.execute_command("PREDIS.MODEL", "LIST") == []
+        assert info_of(client)["version"] == ""
+        assert client.execute_command("PREDIS.MODEL", "LOAD", DEFAULT_PATH) == "OK"
+        assert client.execute_command("PREDIS.MODEL", "LOAD", model_file) == "OK"
+        rows = client.execute_command("PREDIS.MODEL", "LIST")
+        assert [(r[1], r[5], r[7]) for r in rows] == [(1, DEFAULT_PATH, ""),
+                                                      (2, model_file, "champion")]
+        shown = client.execute_command("PREDIS.MODEL", "SHOW", 2)
+        shown = dict(zip(shown[::2], shown[1::2]))
+        assert shown["parent"] == "1" and shown["rows"] == "12345" and len(shown["sha256"]) == 64
+        assert info_of(client)["version"] == "2" and info_of(client)["rows"] == "12345"
+        assert client.execute_command("PREDIS.MODEL", "ROLLBACK") == "OK"
+        assert info_of(client)["version"] == "1"
+        assert client.execute_command("PREDIS.MODEL", "PROMOTE", 2) == "OK"
+        with pytest.raises(redis.ResponseError, match="can't use model version 9"):
+            client.execute_command("PREDIS.MODEL", "PROMOTE", 9)
+        with pytest.raises(redis.ResponseError, match="not an integer"):
+            client.execute_command("PREDIS.MODEL", "PROMOTE", "two")
+        with pytest.raises(redis.ResponseError, match="version 7 is unreadable"):
+            client.execute_command("PREDIS.MODEL", "SHOW", 7)
+        assert info_of(client)["version"] == "2"
+        client.close()
+    finally:
+        server.stop()
+    server = start_predis(("--dir", str(data_dir)))  # the champion is loaded at start
+    try:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        assert info_of(client)["version"] == "2" and info_of(client)["rows"] == "12345"
+        client.close()
+    finally:
+        server.stop()
+
+
+def test_rollback_without_history_is_an_error(tmp_path):
+    server = start_predis(("--dir", str(tmp_path)))
+    try:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        with pytest.raises(redis.ResponseError, match="no earlier champion"):
+            client.execute_command("PREDIS.MODEL", "ROLLBACK")
+        with pytest.raises(redis.ResponseError, match="can't load the model"):
+            client.execute_command("PREDIS.MODEL", "LOAD", str(tmp_path / "missing.npz"))
+        assert client.execute_command("PREDIS.MODEL", "LIST") == []
+        client.close()
+    finally:
+        server.stop()
