@@ -17,8 +17,9 @@ def snapshot_path(config) -> str:
     return os.path.join(config["dir"], config["dbfilename"])
 
 
-def write_snapshot(server, path: str, version: int = 11) -> int:
-    """Write every database and function library to `path`; returns the number of keys."""
+def write_snapshot(server, path: str, version: int = 11, aof_base: bool = False) -> int:
+    """Write every database and function library to `path`; returns the number of keys.
+    aof_base: the file is an AOF's base (the `aof-base` aux field says so, as in Redis)."""
     config = server.config
     temp = f"{path}.temp-{os.getpid()}"
     now = now_ms()
@@ -29,7 +30,7 @@ def write_snapshot(server, path: str, version: int = 11) -> int:
         writer.aux(b"redis-bits", b"64")
         writer.aux(b"ctime", b"%d" % int(time.time()))
         writer.aux(b"used-mem", b"%d" % server.used_memory())
-        writer.aux(b"aof-base", b"0")
+        writer.aux(b"aof-base", b"1" if aof_base else b"0")
         writer.aux(PREDIS_AUX, server.predis_version.encode())
         for library in server.libraries.values():
             writer.function(library.code)

@@ -137,6 +137,8 @@ class PredisServer:
         self.keyspace = Keyspace(config["databases"], self._new_data())
         self.batcher = EngineBatcher(self) if self.engine == "gpu" else None
         self._models = None  # the model registry, made on first use
+        self.aof = None  # ops.aof.appendonly.AppendOnlyFile while appendonly is yes
+        self.propagation = None  # a Propagation while something takes the changes (the AOF)
         self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
         self.stats = ServerStats()
@@ -195,6 +197,7 @@ class PredisServer:
             "maxmemory": lambda v: setattr(self, "maxmemory", v),
             "maxmemory-policy": lambda v: self.evictor.configure(v),
             "learned-model-file": self._set_model_file,
+            "appendonly": self.set_appendonly,
             "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
@@ -319,6 +322,8 @@ class PredisServer:
                     self.blocking.ready.append((db_index, key))
 
     def _key_expired(self, db, key) -> None:
+        if self.propagation is not None:
+            self.propagation.deleted(db, key)
         if self.watches.watchers:
             self.watches.touch(db, key)
         if self.notifier.flags:
@@ -434,7 +439,80 @@ class PredisServer:
                 self.background_save()
                 return
 
+    # -- append-only file ------------------------------------------------------------------
+    def _aof_directory(self) -> str:
+        return os.path.join(self.config["dir"], self.config["appenddirname"])
+
+    def _new_aof(self):
+        from ops.aof.appendonly import AppendOnlyFile
+
+        return AppendOnlyFile(self, self._aof_directory(), self.config["appendfilename"])
+
+    def _attach_aof(self, aof) -> None:
+        from .propagation import Propagation
+
+        self.aof = aof
+        self.propagation = Propagation()
+        self.propagation.sinks.append(aof)
+
+    def load_aof_at_start(self, aof) -> None:
+        """Replay the AOF into the empty server (maxmemory, the GPU batcher and propagation
+        off while it runs, as Redis loads without evicting)."""
+        from ops.aof.loader import load_files
+
+        started = time.monotonic()
+        maxmemory, batcher = self.maxmemory, self.batcher
+        self.maxmemory, self.batcher = 0, None
+        try:
+            counts = load_files(self, aof.directory, aof.manifest,
+                                self.config["aof-load-truncated"])
+        finally:
+            self.maxmemory, self.batcher = maxmemory, batcher
+        self.persistence.loaded = counts
+        self.log.info("aof_loaded", seconds=round(time.monotonic() - started, 3), **counts)
+
+    def set_appendonly(self, enabled: bool) -> None:
+        """CONFIG SET appendonly: yes writes a base from memory now and appends from then on;
+        no stops appending (the files stay)."""
+        if enabled and self.aof is None:
+            aof = self._new_aof()
+            aof.create()
+            self._attach_aof(aof)
+        elif not enabled and self.aof is not None:
+            self.aof.close()
+            self.aof = self.propagation = None
+
+    def rewrite_aof(self) -> str:
+        """BGREWRITEAOF; the status line Redis answers."""
+        if self.aof is None:  # AOF off: write one now from memory, as a snapshot would be
+            aof = self._new_aof()
+            aof.create()
+            aof.close()
+            return "Background append only file rewriting started"
+        if self.aof.child is not None:
+            raise RuntimeError("Background append only file rewriting already in progress")
+        if self.aof.start_rewrite():
+            return "Background append only file rewriting started"
+        return "Background append only file rewriting scheduled"
+
     def load_snapshot_at_start(self) -> None:
+        """At start: the AOF when appendonly is yes and one exists; otherwise the RDB (and, with
+        appendonly yes, a new AOF made from it)."""
+        if self.config["appendonly"] and not self.config["import-rdb"]:
+            aof = self._new_aof()
+            if aof.exists():
+                self.load_aof_at_start(aof)
+                aof.open_for_append()
+            else:
+                self._load_rdb_at_start()
+                aof.create()
+            self._attach_aof(aof)
+            return
+        self._load_rdb_at_start()
+        if self.config["appendonly"]:
+            self.set_appendonly(True)
+
+    def _load_rdb_at_start(self) -> None:
         from ops.snapshot import load_snapshot, snapshot_path
 
         path = self.config["import-rdb"] or snapshot_path(self.config)
@@ -530,6 +608,8 @@ class PredisServer:
             self.pause.check_deadline()
             self._check_background_save()
             self._maybe_save_on_schedule()
+            if self.aof is not None:
+                self.aof.cron()
         finally:
             if self.shutdown_event is not None and not self.shutdown_event.is_set():
                 self._schedule_cron()
@@ -578,6 +658,8 @@ class PredisServer:
         if self.persistence.child_pid:  # do not leave a half-written temp file behind
             os.kill(self.persistence.child_pid, 9)
             os.waitpid(self.persistence.child_pid, 0)
+        if self.aof is not None:
+            self.aof.close()
         for srv in self.listeners:
             srv.close()
         for client in self.clients:
@@ -605,6 +687,8 @@ class PredisServer:
     def evict_key(self, db, key: bytes) -> None:
         """Remove `key` for memory, telling WATCH and keyspace notifications, as Redis does."""
         db.delete(key)
+        if self.propagation is not None:
+            self.propagation.deleted(db, key)
         self.evicted_keys += 1
         if self.watches.watchers:
             self.watches.touch(db, key)

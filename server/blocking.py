@@ -14,11 +14,13 @@ from .replies import ErrorReply
 
 
 class Waiter:
-    __slots__ = ("client", "db", "keys", "attempt", "future", "timer", "timeout_reply")
+    __slots__ = ("client", "db", "keys", "attempt", "future", "timer", "timeout_reply", "spec",
+                 "args")
 
     def __init__(self, client, keys, attempt, timeout_reply):
         self.client = client
         self.db = client.db
+        self.spec, self.args = client.last_command, client.last_args  # what to propagate
         self.keys = keys
         self.attempt = attempt  # attempt(db, key) -> reply, or None if it cannot be served
         self.timeout_reply = timeout_reply
@@ -65,6 +67,9 @@ class BlockingRegistry:
                     reply = ErrorReply(exc.message)
                 if reply is None:
                     break
+                propagation = self.server.propagation
+                if propagation is not None and type(reply) is not ErrorReply:
+                    propagation.command(waiter.db, waiter.spec, waiter.args, reply)
                 self._finish(waiter, reply)
 
     def unblock(self, client, reply) -> bool:

@@ -23,6 +23,7 @@ class Client:
         self.created = time.time()
         self.last_interaction = self.created
         self.last_command = None  # CommandSpec of the latest command (CLIENT LIST cmd=)
+        self.last_args = None  # its arguments (a blocked command is propagated when served)
         self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
         self.close_after_reply = False
         self.no_evict = False

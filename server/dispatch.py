@@ -12,6 +12,7 @@ from operator import itemgetter
 from . import errors
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
+from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
 
@@ -76,6 +77,12 @@ def dispatch(client, args):
         return batcher.submit(client, spec, [args])
 
     client.last_command = spec
+    client.last_args = args  # a blocked command is propagated when it is served
+    propagation = server.propagation  # None unless an AOF (or replica) takes the changes
+    if propagation is not None:
+        dirty = server.keyspace.dirty
+        if spec.name in WRAPPERS:
+            propagation.begin()
     started = _perf_ns()
     untouched = client.no_touch and spec.name != "touch"
     if untouched:  # CLIENT NO-TOUCH: reads leave the LRU/LFU data alone
@@ -90,6 +97,8 @@ def dispatch(client, args):
         if untouched:
             server.keyspace.silence_touches(False)
     elapsed = _perf_ns() - started
+    if propagation is not None:
+        _propagate(server, propagation, client, spec, args, reply, dirty)
 
     spec.calls += 1
     spec.nanoseconds += elapsed
@@ -143,9 +152,20 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
     return index
 
 
+def _propagate(server, propagation, client, spec, args, reply, dirty) -> None:
+    """Hand a command that changed the data to the AOF (as the commands that redo it)."""
+    if spec.name in WRAPPERS:
+        propagation.end()
+    elif type(reply) is not Deferred and (
+            server.keyspace.dirty != dirty
+            or (spec.fullname in KEYLESS_WRITES and type(reply) is not ErrorReply)):
+        propagation.command(client.db, spec, args, reply)
+
+
 def _run_batch(client, spec, run: list, replies: list) -> None:
     server = client.server
     client.last_command = spec
+    dirty = server.keyspace.dirty
     started = _perf_ns()
     try:
         if spec.batch is LOOP_RUN:
@@ -155,6 +175,10 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     except Exception as exc:  # a bug must cost error replies, never the connection
         produced, failed = [_internal_error(client, spec, exc)] * len(run), len(run)
     elapsed = _perf_ns() - started
+    if server.propagation is not None and server.keyspace.dirty != dirty:
+        for args, reply in zip(run, produced):
+            if type(reply) is not ErrorReply:
+                server.propagation.command(client.db, spec, args, reply)
     replies.extend(produced)
     spec.calls += len(run)
     spec.nanoseconds += elapsed

@@ -70,6 +70,10 @@ def _sets(items):
         db.set_strings(keys, values)
     for item in items:
         modified_many(item.client, [args[1] for args in item.run])
+        propagation = item.client.server.propagation
+        if propagation is not None:
+            for args in item.run:
+                propagation.command(item.db, item.spec, args, OK)
     return [[OK] * len(item.run) for item in items]
 
 

@@ -57,6 +57,17 @@ def bgsave(client, args):
     return SimpleString("Background saving started")
 
 
+@command("bgrewriteaof", 1, "admin noscript no_async_loading", (0, 0, 0), G, "Asynchronously "
+         "rewrites the append-only file to disk.", "1.0.0")
+def bgrewriteaof(client, args):
+    try:
+        return SimpleString(client.server.rewrite_aof())
+    except RuntimeError as exc:
+        raise CommandError(f"ERR {exc}") from None
+    except OSError as exc:
+        raise CommandError(f"ERR Can't rewrite append only file: {exc}") from None
+
+
 @command("lastsave", 1, "loading stale fast", (0, 0, 0), G, "Returns the Unix timestamp of the "
          "last successful save to disk.", categories="@admin @dangerous")
 def lastsave(client, args):

@@ -132,10 +132,14 @@ class LuaEngine:
                 "ERR Write commands are not allowed from read-only scripts.")])
         client.resp3 = self.resp == 3
         client.reply_mode = "on"
+        keyspace = self.server.keyspace
+        dirty = keyspace.dirty
         try:
             reply = spec.handler(client, argv)
         except CommandError as exc:
             reply = ErrorReply(exc.message)
+        if keyspace.dirty != dirty and self.server.propagation is not None:
+            self.server.propagation.command(client.db, spec, argv, reply)  # the effect
         spec.calls += 1
         if type(reply) is ErrorReply:
             spec.failed_calls += 1

@@ -1,0 +1,202 @@
+"""Writing the append-only file: one propagation sink (server/propagation.py).
+
+Every propagated command is written to the current incremental file with os.write before the
+command's reply leaves, so a killed process loses nothing it acknowledged (the kernel holds
+the bytes); `appendfsync` decides when they reach the disk: `always` fsyncs before the reply,
+`everysec` once a second from the cron, `no` leaves it to the kernel.
+
+BGREWRITEAOF (and the automatic rewrite past `auto-aof-rewrite-percentage`): the parent opens
+a new incremental file and records it in the manifest (so a crash at any moment leaves a
+loadable AOF), then a forked child writes the new base (an RDB snapshot of the fork's moment).
+When the child succeeds, the manifest is switched to the new base plus the incremental files
+opened since the fork, and the old files are deleted; when it fails, nothing changes.
+"""
+
+import os
+import time
+
+from ops.snapshot import write_snapshot
+
+from .manifest import Manifest, base_name, incr_name, read_manifest, write_manifest
+
+
+def encode(command: list) -> bytes:
+    parts = [b"*%d\r\n" % len(command)]
+    for arg in command:
+        if not isinstance(arg, bytes):
+            arg = arg.encode() if isinstance(arg, str) else bytes(arg)
+        parts.append(b"$%d\r\n%b\r\n" % (len(arg), arg))
+    return b"".join(parts)
+
+
+class AppendOnlyFile:
+    def __init__(self, server, directory: str, filename: str):
+        self.server = server
+        self.directory = directory
+        self.filename = filename
+        self.manifest = read_manifest(directory, filename) or Manifest()
+        self.fd = None
+        self.selected = -1  # the database the file's last SELECT chose
+        self.unsynced = False
+        self.last_fsync = time.monotonic()
+        self.size = 0  # bytes of the incremental files since the last rewrite
+        self.base_size = 0
+        self.child = None  # (pid, new base (name, seq), seq of the first incr after the fork,
+        #                     start time)
+        self.scheduled = False
+        self.rewrites = 0
+        self.last_rewrite_status = "ok"
+        self.last_rewrite_seconds = -1
+        self.last_write_status = "ok"
+
+    # -- opening -------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.manifest.base is not None or bool(self.manifest.incrs)
+
+    def create(self) -> None:
+        """A new AOF from the data in memory: base snapshot written here (the loop waits, as
+        for SAVE), then an empty incremental file."""
+        os.makedirs(self.directory, exist_ok=True)
+        seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
+        name = base_name(self.filename, seq)
+        write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True)
+        old = self.manifest.files()
+        self.manifest = Manifest((name, seq), [])
+        self._open_next_incr()
+        self._remove(old)
+        self.base_size = os.path.getsize(os.path.join(self.directory, name))
+
+    def open_for_append(self) -> None:
+        """Continue the AOF that was loaded: append to its last incremental file."""
+        if not self.manifest.incrs:
+            self._open_next_incr()
+            return
+        path = os.path.join(self.directory, self.manifest.incrs[-1][0])
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = sum(self._size_of(name) for name, _ in self.manifest.incrs)
+        if self.manifest.base:
+            self.base_size = self._size_of(self.manifest.base[0])
+
+    def _size_of(self, name: str) -> int:
+        try:
+            return os.path.getsize(os.path.join(self.directory, name))
+        except OSError:
+            return 0
+
+    def _open_next_incr(self) -> None:
+        seq = (self.manifest.incrs[-1][1] if self.manifest.incrs else 0) + 1
+        name = incr_name(self.filename, seq)
+        fd = os.open(os.path.join(self.directory, name), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                     0o644)
+        self.manifest.incrs.append((name, seq))
+        write_manifest(self.directory, self.filename, self.manifest)
+        if self.fd is not None:
+            os.fsync(self.fd)
+            os.close(self.fd)
+        self.fd = fd
+        self.selected = -1  # a new file starts without a SELECT
+
+    def _remove(self, names) -> None:
+        for name in names:
+            try:
+                os.unlink(os.path.join(self.directory, name))
+            except FileNotFoundError:
+                pass
+
+    # -- writing -------------------------------------------------------------------------------
+    def feed(self, index: int, commands: list) -> None:
+        data = b"".join(map(encode, commands))
+        if index != self.selected:
+            data = encode([b"SELECT", b"%d" % index]) + data
+            self.selected = index
+        try:
+            os.write(self.fd, data)
+        except OSError as exc:
+            self.last_write_status = "err"
+            self.server.log.error("aof_write_failed", error=str(exc))
+            return
+        self.size += len(data)
+        if self.server.config["appendfsync"] == "always":
+            os.fsync(self.fd)
+        else:
+            self.unsynced = True
+
+    def cron(self) -> None:
+        """fsync once a second (everysec), finish a rewrite child, start scheduled or
+        automatic rewrites."""
+        now = time.monotonic()
+        config = self.server.config
+        if self.unsynced and config["appendfsync"] == "everysec" and now - self.last_fsync >= 1:
+            os.fsync(self.fd)
+            self.unsynced = False
+            self.last_fsync = now
+        if self.child is not None:
+            self._check_child()
+        elif self.scheduled or self._due_for_rewrite():
+            self.start_rewrite()
+
+    def _due_for_rewrite(self) -> bool:
+        config = self.server.config
+        percentage = config["auto-aof-rewrite-percentage"]
+        if not percentage or self.size < config["auto-aof-rewrite-min-size"]:
+            return False
+        return self.size * 100 >= self.base_size * percentage
+
+    def close(self) -> None:
+        if self.child is not None:
+            os.kill(self.child[0], 9)
+            os.waitpid(self.child[0], 0)
+            self._remove([self.child[1][0]])
+            self.child = None
+        if self.fd is not None:
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = None
+
+    # -- rewriting -----------------------------------------------------------------------------
+    def start_rewrite(self) -> bool:
+        """Fork a child that writes a new base; False if one of the server's children (this or
+        a BGSAVE) is running (the rewrite is then scheduled)."""
+        if self.child is not None or self.server.persistence.child_pid:
+            self.scheduled = True
+            return False
+        self.scheduled = False
+        self._open_next_incr()
+        first_new = self.manifest.incrs[-1][1]
+        seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
+        name = base_name(self.filename, seq)
+        pid = os.fork()
+        if pid == 0:  # the child: write and leave without running any parent cleanup
+            status = 1
+            try:
+                write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True)
+                status = 0
+            finally:
+                os._exit(status)
+        self.child = (pid, (name, seq), first_new, time.monotonic())
+        self.server.log.info("aof_rewrite_started", pid=pid)
+        return True
+
+    def _check_child(self) -> None:
+        pid, (name, seq), first_new, started = self.child
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done == 0:
+            return
+        self.child = None
+        self.last_rewrite_seconds = int(time.monotonic() - started)
+        if os.waitstatus_to_exitcode(status) != 0:
+            self.last_rewrite_status = "err"
+            self._remove([name])
+            self.server.log.warning("aof_rewrite_failed", status=status)
+            return
+        old = [self.manifest.base[0]] if self.manifest.base else []
+        old += [n for n, incr_seq in self.manifest.incrs if incr_seq < first_new]
+        self.manifest = Manifest((name, seq), [(n, incr_seq) for n, incr_seq in self.manifest.incrs
+                                               if incr_seq >= first_new])
+        write_manifest(self.directory, self.filename, self.manifest)
+        self._remove(old)
+        self.base_size = self._size_of(name)
+        self.size = sum(self._size_of(n) for n, _ in self.manifest.incrs)
+        self.rewrites += 1
+        self.last_rewrite_status = "ok"
+        self.server.log.info("aof_rewrite_done", base=name)

@@ -1,0 +1,135 @@
+"""What a write command must be logged as (AOF, replicas) so that replaying it later gives the
+same data: Redis's propagation rules.
+
+Most commands are deterministic and are logged as they came. The rest are rewritten from their
+arguments, their reply and the key's state right after they ran:
+- relative or conditional expiry (EXPIRE, SET EX, SETEX, GETEX ...) becomes an absolute
+  deadline (PEXPIREAT, SET ... PXAT), or DEL when the key is gone;
+- INCRBYFLOAT and HINCRBYFLOAT store their result (float formatting must not differ on replay);
+- SPOP becomes SREM of the members it popped;
+- blocking pops become the non-blocking command that served them;
+- XADD with an automatic id is logged with the id it got;
+- RESTORE with a relative TTL is logged with ABSTTL.
+Each rule returns a list of commands (argument lists of bytes).
+"""
+
+from .commands.common import lower
+
+
+def _num(value: int) -> bytes:
+    return b"%d" % value
+
+
+def _key_state(db, key):
+    """(present, deadline) of a key right after the command, without touching it."""
+    if key not in db.data:
+        return False, None
+    return True, db.get_expire(key)
+
+
+def _expiry(args, reply, db):
+    present, deadline = _key_state(db, args[1])
+    if not present:
+        return [[b"DEL", args[1]]]
+    if deadline is None:
+        return [[b"PERSIST", args[1]]]
+    return [[b"PEXPIREAT", args[1], _num(deadline)]]
+
+
+def _stored_string(value_index):
+    def rule(args, reply, db):
+        key = args[1]
+        present, deadline = _key_state(db, key)
+        if not present:
+            return [[b"DEL", key]]
+        command = [b"SET", key, args[value_index]]
+        return [command + [b"PXAT", _num(deadline)] if deadline is not None else command]
+    return rule
+
+
+def _incrbyfloat(args, reply, db):
+    return [[b"SET", args[1], reply, b"KEEPTTL"]]
+
+
+def _hincrbyfloat(args, reply, db):
+    return [[b"HSET", args[1], args[2], reply]]
+
+
+def _spop(args, reply, db):
+    members = [reply] if isinstance(reply, bytes) else list(reply or ())
+    return [[b"SREM", args[1], *members]] if members else []
+
+
+def _restore(args, reply, db):
+    options = [lower(arg) for arg in args[4:]]
+    if b"absttl" in options or args[2] in (b"0", b"-0"):
+        return [list(args)]
+    present, deadline = _key_state(db, args[1])
+    if not present:
+        return [[b"DEL", args[1]]]
+    return [[b"RESTORE", args[1], _num(deadline or 0), *args[3:], b"ABSTTL"]]
+
+
+def _xadd(args, reply, db):
+    index = 2
+    while index < len(args):
+        option = lower(args[index])
+        if option == b"nomkstream":
+            index += 1
+        elif option in (b"maxlen", b"minid"):
+            index += 3 if args[index + 1] in (b"=", b"~") else 2
+        elif option == b"limit":
+            index += 2
+        else:
+            break
+    logged = list(args)
+    if reply is not None and index < len(logged):
+        logged[index] = reply
+    return [logged]
+
+
+def _popped(command):
+    def rule(args, reply, db):
+        return [[command, reply[0]]]
+    return rule
+
+
+def _blmove(args, reply, db):
+    return [[b"LMOVE", *args[1:5]]]
+
+
+def _brpoplpush(args, reply, db):
+    return [[b"RPOPLPUSH", args[1], args[2]]]
+
+
+def _blmpop(args, reply, db):
+    numkeys = int(args[2])
+    side = lower(args[3 + numkeys])
+    key, elements = reply
+    return [[b"LPOP" if side == b"left" else b"RPOP", key, _num(len(elements))]]
+
+
+def _bzmpop(args, reply, db):
+    numkeys = int(args[2])
+    side = lower(args[3 + numkeys])
+    key, members = reply
+    return [[b"ZMPOP", b"1", key, b"MIN" if side == b"min" else b"MAX", b"COUNT",
+             _num(len(members))]]
+
+
+RULES = {
+    "expire": _expiry, "pexpire": _expiry, "expireat": _expiry, "pexpireat": _expiry,
+    "getex": _expiry,
+    "set": _stored_string(2), "setex": _stored_string(3), "psetex": _stored_string(3),
+    "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
+    "spop": _spop, "restore": _restore, "xadd": _xadd,
+    "blpop": _popped(b"LPOP"), "brpop": _popped(b"RPOP"), "blmove": _blmove,
+    "brpoplpush": _brpoplpush, "blmpop": _blmpop,
+    "bzpopmin": _popped(b"ZPOPMIN"), "bzpopmax": _popped(b"ZPOPMAX"), "bzmpop": _bzmpop,
+}
+
+
+def effects(name: str, args: list, reply, db) -> list:
+    """The commands that reproduce what `name args` (which answered `reply`) did to `db`."""
+    rule = RULES.get(name)
+    return rule(args, reply, db) if rule is not None else [list(args)]
