@@ -49,9 +49,12 @@ def main(argv=None) -> None:
     parser.add_argument("-c", "--clients", type=int, default=50)
     parser.add_argument("--suite", choices=sorted(SUITES), default="core")
     parser.add_argument("-P", "--pipelines", default="1,16")
+    parser.add_argument("--server-args", default="",
+                        help="options for both servers, e.g. '--appendonly yes'")
     args = parser.parse_args(argv)
 
-    redis_server, predis = start_redis(), start_predis()
+    extra = tuple(args.server_args.split())
+    redis_server, predis = start_redis(extra), start_predis(extra)
     try:
         rows = []
         for pipeline in [int(p) for p in args.pipelines.split(",")]:
@@ -76,7 +79,7 @@ def main(argv=None) -> None:
                              text=True).stdout.split()[2].removeprefix("v=")
     print(f"machine: {platform.machine()}, {_cpus()} CPUs; redis-server {version}; "
           f"redis-benchmark -c {args.clients} -n {args.requests}; medians of {args.runs} "
-          f"alternating runs\n")
+          f"alternating runs; both servers with: {args.server_args or 'defaults'}\n")
     print("| test | -P | redis-server ops/s | Predis ops/s | Predis/redis (median of runs) |")
     print("|---|---|---|---|---|")
     for test, pipeline, ref, ours, ratio in rows:

@@ -10,8 +10,12 @@ import time
 
 import pytest
 import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from .rawclient import RawClient
 from .servers import start_predis, start_redis
+from .test_random_sequences import COMMANDS
 
 AOF = ("--appendonly", "yes", "--appendfsync", "always")
 
@@ -252,5 +256,24 @@ def test_predis_loads_an_aof_written_by_redis_server(tmp_path):
     server = restarted(tmp_path)
     try:
         same_contents(expected, contents(server.port))
+    finally:
+        server.stop()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(sequence=st.lists(COMMANDS, min_size=5, max_size=40))
+def test_random_sequences_replay_to_the_same_data(tmp_path_factory, sequence):
+    """Whatever a random command sequence leaves behind, a restart from the AOF rebuilds."""
+    data_dir = tmp_path_factory.mktemp("aof")
+    server = restarted(data_dir)
+    client = RawClient(server.port)
+    for command in sequence:
+        client.call(*command)
+    client.close()
+    before = contents(server.port)
+    killed(server)
+    server = restarted(data_dir)
+    try:
+        same_contents(before, contents(server.port))
     finally:
         server.stop()

@@ -90,13 +90,14 @@ class Limits:
     """What every connection reads and counts: plain attributes, shared, for speed."""
 
     __slots__ = ("query_buffer_limit", "proto_max_bulk_len", "net_input_bytes",
-                 "net_output_bytes")
+                 "net_output_bytes", "before_reply")
 
     def __init__(self):
         self.query_buffer_limit = 1 << 30
         self.proto_max_bulk_len = 512 << 20
         self.net_input_bytes = 0
         self.net_output_bytes = 0
+        self.before_reply = None  # called before any reply leaves (the AOF writes its buffer)
 
 
 class OpsMeter:
@@ -454,6 +455,7 @@ class PredisServer:
         self.aof = aof
         self.propagation = Propagation()
         self.propagation.sinks.append(aof)
+        self.limits.before_reply = aof.write_pending
 
     def load_aof_at_start(self, aof) -> None:
         """Replay the AOF into the empty server (maxmemory, the GPU batcher and propagation
@@ -480,7 +482,7 @@ class PredisServer:
             self._attach_aof(aof)
         elif not enabled and self.aof is not None:
             self.aof.close()
-            self.aof = self.propagation = None
+            self.aof = self.propagation = self.limits.before_reply = None
 
     def rewrite_aof(self) -> str:
         """BGREWRITEAOF; the status line Redis answers."""

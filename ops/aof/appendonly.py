@@ -1,9 +1,10 @@
 """Writing the append-only file: one propagation sink (server/propagation.py).
 
-Every propagated command is written to the current incremental file with os.write before the
-command's reply leaves, so a killed process loses nothing it acknowledged (the kernel holds
-the bytes); `appendfsync` decides when they reach the disk: `always` fsyncs before the reply,
-`everysec` once a second from the cron, `no` leaves it to the kernel.
+Propagated commands are buffered and written to the current incremental file with one os.write
+before any reply leaves the server (the connections call write_pending first) and from the
+cron, so a killed process loses nothing it acknowledged (the kernel holds the bytes);
+`appendfsync` decides when they reach the disk: `always` fsyncs in that same step, before the
+reply, `everysec` once a second from the cron, `no` leaves it to the kernel.
 
 BGREWRITEAOF (and the automatic rewrite past `auto-aof-rewrite-percentage`): the parent opens
 a new incremental file and records it in the manifest (so a crash at any moment leaves a
@@ -36,6 +37,7 @@ class AppendOnlyFile:
         self.filename = filename
         self.manifest = read_manifest(directory, filename) or Manifest()
         self.fd = None
+        self.pending: list = []  # encoded commands not yet written
         self.selected = -1  # the database the file's last SELECT chose
         self.unsynced = False
         self.last_fsync = time.monotonic()
@@ -91,6 +93,7 @@ class AppendOnlyFile:
         self.manifest.incrs.append((name, seq))
         write_manifest(self.directory, self.filename, self.manifest)
         if self.fd is not None:
+            self.write_pending()  # what was fed so far belongs to the file it follows
             os.fsync(self.fd)
             os.close(self.fd)
         self.fd = fd
@@ -105,16 +108,26 @@ class AppendOnlyFile:
 
     # -- writing -------------------------------------------------------------------------------
     def feed(self, index: int, commands: list) -> None:
-        data = b"".join(map(encode, commands))
         if index != self.selected:
-            data = encode([b"SELECT", b"%d" % index]) + data
+            self.pending.append(encode([b"SELECT", b"%d" % index]))
             self.selected = index
+        self.pending.extend(map(encode, commands))
+
+    def write_pending(self) -> None:
+        """Write what was fed since the last call (and fsync it with appendfsync always)."""
+        if not self.pending:
+            return
+        data = b"".join(self.pending)
+        self.pending.clear()
         try:
-            os.write(self.fd, data)
+            written = os.write(self.fd, data)
+            while written < len(data):  # a short write (disk nearly full): finish or fail
+                written += os.write(self.fd, data[written:])
         except OSError as exc:
             self.last_write_status = "err"
             self.server.log.error("aof_write_failed", error=str(exc))
             return
+        self.last_write_status = "ok"
         self.size += len(data)
         if self.server.config["appendfsync"] == "always":
             os.fsync(self.fd)
@@ -124,6 +137,7 @@ class AppendOnlyFile:
     def cron(self) -> None:
         """fsync once a second (everysec), finish a rewrite child, start scheduled or
         automatic rewrites."""
+        self.write_pending()
         now = time.monotonic()
         config = self.server.config
         if self.unsynced and config["appendfsync"] == "everysec" and now - self.last_fsync >= 1:
@@ -149,6 +163,7 @@ class AppendOnlyFile:
             self._remove([self.child[1][0]])
             self.child = None
         if self.fd is not None:
+            self.write_pending()
             os.fsync(self.fd)
             os.close(self.fd)
             self.fd = None

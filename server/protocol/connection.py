@@ -137,7 +137,10 @@ class Connection(asyncio.Protocol):
             self._out.append(data)
             self.flush()
         elif not self.closed:
-            self._limits.net_output_bytes += len(data)
+            limits = self._limits
+            if limits.before_reply is not None:  # what the reply acknowledges is durable first
+                limits.before_reply()
+            limits.net_output_bytes += len(data)
             self.transport.write(data)
 
     def _run(self, commands):
@@ -223,7 +226,10 @@ class Connection(asyncio.Protocol):
         out = self._out
         if out and not self.closed:
             data = out[0] if len(out) == 1 else b"".join(out)
-            self._limits.net_output_bytes += len(data)
+            limits = self._limits
+            if limits.before_reply is not None:  # what the reply acknowledges is durable first
+                limits.before_reply()
+            limits.net_output_bytes += len(data)
             self.transport.write(data)
         out.clear()
 
