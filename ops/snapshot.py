@@ -20,41 +20,52 @@ def snapshot_path(config) -> str:
 def write_snapshot(server, path: str, version: int = 11, aof_base: bool = False) -> int:
     """Write every database and function library to `path`; returns the number of keys.
     aof_base: the file is an AOF's base (the `aof-base` aux field says so, as in Redis)."""
-    config = server.config
     temp = f"{path}.temp-{os.getpid()}"
-    now = now_ms()
-    written = 0
     with open(temp, "wb") as handle:
-        writer = RDBWriter(handle, version, config["rdbcompression"], config["rdbchecksum"])
-        writer.aux(b"redis-ver", server.version.encode())
-        writer.aux(b"redis-bits", b"64")
-        writer.aux(b"ctime", b"%d" % int(time.time()))
-        writer.aux(b"used-mem", b"%d" % server.used_memory())
-        writer.aux(b"aof-base", b"1" if aof_base else b"0")
-        writer.aux(PREDIS_AUX, server.predis_version.encode())
-        for library in server.libraries.values():
-            writer.function(library.code)
-        for db in server.keyspace.dbs:
-            if not db.data:
-                continue
-            live = [(k, v) for k, v in db.data.items()
-                    if db.expires.get(k) is None or db.expires[k] > now]
-            writer.select(db.index, len(live), sum(1 for k, _ in live if k in db.expires))
-            for key, value in live:
-                kind, contents = describe(value)
-                writer.key(key, kind, contents, db.expires.get(key))
-                written += 1
-        writer.finish()
+        written = write_rdb(server, handle, version, aof_base)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temp, path)
     return written
 
 
+def write_rdb(server, handle, version: int = 11, aof_base: bool = False) -> int:
+    """The RDB of the whole server to a binary file object (a file, or a primary's full
+    resync); returns the number of keys."""
+    config = server.config
+    now = now_ms()
+    written = 0
+    writer = RDBWriter(handle, version, config["rdbcompression"], config["rdbchecksum"])
+    writer.aux(b"redis-ver", server.version.encode())
+    writer.aux(b"redis-bits", b"64")
+    writer.aux(b"ctime", b"%d" % int(time.time()))
+    writer.aux(b"used-mem", b"%d" % server.used_memory())
+    writer.aux(b"aof-base", b"1" if aof_base else b"0")
+    writer.aux(PREDIS_AUX, server.predis_version.encode())
+    for library in server.libraries.values():
+        writer.function(library.code)
+    for db in server.keyspace.dbs:
+        if not db.data:
+            continue
+        live = [(k, v) for k, v in db.data.items()
+                if db.expires.get(k) is None or db.expires[k] > now]
+        writer.select(db.index, len(live), sum(1 for k, _ in live if k in db.expires))
+        for key, value in live:
+            kind, contents = describe(value)
+            writer.key(key, kind, contents, db.expires.get(key))
+            written += 1
+    writer.finish()
+    return written
+
+
 def load_snapshot(server, path: str) -> dict:
     """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged."""
     with open(path, "rb") as handle:
-        data = handle.read()
+        return load_snapshot_bytes(server, handle.read())
+
+
+def load_snapshot_bytes(server, data: bytes) -> dict:
+    """Load RDB contents (a file, or a primary's full resync) into an empty server."""
     loaded = expired = 0
     now = now_ms()
     keyspace = server.keyspace

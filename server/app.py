@@ -139,6 +139,9 @@ class PredisServer:
         self.batcher = EngineBatcher(self) if self.engine == "gpu" else None
         self._models = None  # the model registry, made on first use
         self.aof = None  # ops.aof.appendonly.AppendOnlyFile while appendonly is yes
+        self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
+        self.replication = None  # ops.replication.primary.ReplicationSource once a replica
+        #                          connected (the stream and its backlog)
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
         self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
@@ -348,7 +351,47 @@ class PredisServer:
                 len(client.ssubscriptions))
 
     def connected_replicas(self) -> int:
-        return 0
+        return 0 if self.replication is None else len(self.replication.replicas)
+
+    # -- replication ----------------------------------------------------------------------
+    def replicate_from(self, host: str, port: int) -> None:
+        """REPLICAOF host port: drop the current link, follow the new primary."""
+        from ops.replication.replica import ReplicaLink
+
+        if self.master_link is not None:
+            self.master_link.stop()
+        for replica in list(self.replication.replicas if self.replication else ()):
+            replica.client.kill()  # Redis disconnects sub-replicas when its primary changes
+        self.master_link = ReplicaLink(self, host, port)
+        self.master_link.start()
+        self.log.info("replicaof", primary=f"{host}:{port}")
+
+    def stop_replicating(self) -> None:
+        """REPLICAOF NO ONE: keep the data, become a primary with a new history."""
+        link, self.master_link = self.master_link, None
+        if link is None:
+            return
+        link.stop()
+        if self.replication is not None:
+            self.replication.new_history()
+        self.log.info("replica_promoted", offset=link.offset)
+
+    def _replication_source(self):
+        if self.replication is None:
+            from ops.replication.primary import ReplicationSource
+
+            self.replication = ReplicationSource(self)
+            self._add_sink(self.replication)
+        return self.replication
+
+    def serve_replica(self, client, replid: str, offset: int) -> None:
+        """PSYNC/SYNC from a replica: full or partial resync, then the stream."""
+        self._replication_source().attach(client, replid, offset, client.replica_port)
+
+    def replica_acknowledged(self, replica, offset: int) -> None:
+        replica.ack_offset = max(replica.ack_offset, offset)
+        replica.last_ack = time.time()
+        self.replication.acks_changed()
 
     def lua(self):
         """The Lua engine, created on first use (it costs a Lua state)."""
@@ -449,12 +492,21 @@ class PredisServer:
 
         return AppendOnlyFile(self, self._aof_directory(), self.config["appendfilename"])
 
-    def _attach_aof(self, aof) -> None:
+    def _add_sink(self, sink) -> None:
         from .propagation import Propagation
 
+        if self.propagation is None:
+            self.propagation = Propagation()
+        self.propagation.sinks.append(sink)
+
+    def _remove_sink(self, sink) -> None:
+        self.propagation.sinks.remove(sink)
+        if not self.propagation.sinks:
+            self.propagation = None
+
+    def _attach_aof(self, aof) -> None:
         self.aof = aof
-        self.propagation = Propagation()
-        self.propagation.sinks.append(aof)
+        self._add_sink(aof)
         self.limits.before_reply = aof.write_pending
 
     def load_aof_at_start(self, aof) -> None:
@@ -482,7 +534,8 @@ class PredisServer:
             self._attach_aof(aof)
         elif not enabled and self.aof is not None:
             self.aof.close()
-            self.aof = self.propagation = self.limits.before_reply = None
+            self._remove_sink(self.aof)
+            self.aof = self.limits.before_reply = None
 
     def rewrite_aof(self) -> str:
         """BGREWRITEAOF; the status line Redis answers."""
@@ -539,6 +592,8 @@ class PredisServer:
             function_load(loader, [b"FUNCTION", b"LOAD", b"REPLACE", code])
 
     def on_client_gone(self, client) -> None:
+        if client.replica is not None:
+            self.replication.detach(client)
         self.pubsub.drop_client(client)
         self.blocking.forget(client)
         self.watches.unwatch_all(client)
@@ -594,6 +649,9 @@ class PredisServer:
         self._schedule_cron()
         self.log.info("server_started", port=self.tcp_port, pid=os.getpid(), version=VERSION,
                       engine=self.engine)
+        if self.config["replicaof"]:  # `replicaof host port` in the config or on the command line
+            host, port = self.config["replicaof"].split()
+            self.replicate_from(host, int(port))
 
     def _schedule_cron(self):
         hz = max(1, min(500, self.config["hz"]))
@@ -604,7 +662,8 @@ class PredisServer:
         try:
             hz = max(1, min(500, self.config["hz"]))
             self.ops_meter.sample()
-            self.expiry.run(hz, self.config["active-expire-effort"])
+            if self.master_link is None:  # a replica's keys expire by its primary's DELs
+                self.expiry.run(hz, self.config["active-expire-effort"])
             self._tend_access_tables()
             self._close_idle_clients()
             self.pause.check_deadline()
@@ -612,6 +671,8 @@ class PredisServer:
             self._maybe_save_on_schedule()
             if self.aof is not None:
                 self.aof.cron()
+            if self.replication is not None:
+                self.replication.cron()
         finally:
             if self.shutdown_event is not None and not self.shutdown_event.is_set():
                 self._schedule_cron()
@@ -655,6 +716,8 @@ class PredisServer:
     async def close(self):
         if self._cron_handle is not None:
             self._cron_handle.cancel()
+        if self.master_link is not None:
+            self.master_link.stop()
         if self._save_on_exit:
             self.save_snapshot()
         if self.persistence.child_pid:  # do not leave a half-written temp file behind

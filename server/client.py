@@ -24,6 +24,9 @@ class Client:
         self.last_interaction = self.created
         self.last_command = None  # CommandSpec of the latest command (CLIENT LIST cmd=)
         self.last_args = None  # its arguments (a blocked command is propagated when served)
+        self.is_primary = False  # the link a replica reads its primary's stream from
+        self.replica = None  # ops.replication.primary.ReplicaState once it sent PSYNC
+        self.replica_port = 0  # REPLCONF listening-port
         self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
         self.close_after_reply = False
         self.no_evict = False

@@ -56,6 +56,9 @@ def dispatch(client, args):
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+    if (server.master_link is not None and "write" in spec.flags and not client.is_primary
+            and server.config["replica-read-only"]):
+        return _reject(client, spec, "READONLY You can't write against a read only replica.")
     if server.maxmemory:
         if "denyoom" in spec.flags:
             if not server.make_room():

@@ -219,9 +219,9 @@ def _stats(s):
         "instantaneous_input_repl_kbps": "0.00",
         "instantaneous_output_repl_kbps": "0.00",
         "rejected_connections": st.rejected_connections,
-        "sync_full": 0,
-        "sync_partial_ok": 0,
-        "sync_partial_err": 0,
+        "sync_full": 0 if s.replication is None else s.replication.full_syncs,
+        "sync_partial_ok": 0 if s.replication is None else s.replication.partial_ok,
+        "sync_partial_err": 0 if s.replication is None else s.replication.partial_err,
         "expired_keys": ks.expired,
         "expired_stale_perc": f"{ks.expired_stale_perc:.2f}",
         "expired_time_cap_reached_count": 0,
@@ -265,19 +265,40 @@ def _stats(s):
 
 
 def _replication(s):
-    return {
-        "role": "master",
-        "connected_slaves": 0,
+    link, source = s.master_link, s.replication
+    out = {"role": "master" if link is None else "slave"}
+    if link is not None:
+        out.update({
+            "master_host": link.host, "master_port": link.port,
+            "master_link_status": "up" if link.link_up else "down",
+            "master_last_io_seconds_ago": int(time.time() - link.last_io) if link.link_up else -1,
+            "master_sync_in_progress": int(link.state == "sync"),
+            "slave_read_repl_offset": link.offset, "slave_repl_offset": link.offset,
+            "slave_priority": s.config["replica-priority"],
+            "slave_read_only": int(s.config["replica-read-only"]),
+            "replica_announced": int(s.config["replica-announced"]),
+        })
+    replicas = [] if source is None else source.replicas
+    out["connected_slaves"] = len(replicas)
+    now = time.time()
+    for number, replica in enumerate(replicas):
+        ip = replica.client.addr.rsplit(":", 1)[0]
+        out[f"slave{number}"] = (f"ip={ip},port={replica.listening_port},state=online,"
+                                 f"offset={replica.ack_offset},lag={int(now - replica.last_ack)}")
+    out.update({
         "master_failover_state": "no-failover",
-        "master_replid": s.run_id,
-        "master_replid2": "0" * 40,
-        "master_repl_offset": 0,
-        "second_repl_offset": -1,
-        "repl_backlog_active": 0,
+        "master_replid": (link.primary_id if link is not None and link.primary_id != "?"
+                          else source.replid if source is not None else s.run_id),
+        "master_replid2": source.replid2 if source is not None else "0" * 40,
+        "master_repl_offset": (link.offset if link is not None
+                               else source.offset if source is not None else 0),
+        "second_repl_offset": source.second_offset if source is not None else -1,
+        "repl_backlog_active": int(source is not None),
         "repl_backlog_size": s.config["repl-backlog-size"],
-        "repl_backlog_first_byte_offset": 0,
-        "repl_backlog_histlen": 0,
-    }
+        "repl_backlog_first_byte_offset": source.backlog_start if source is not None else 0,
+        "repl_backlog_histlen": len(source.backlog) if source is not None else 0,
+    })
+    return out
 
 
 def _cpu(s):

@@ -35,6 +35,10 @@ class Replies(list):
     commands resolves to (server/engine_batch.py)."""
 
 
+class Raw(bytes):
+    """Bytes written as they are, not as a reply: a replication stream, an RDB transfer."""
+
+
 class _NullArray:
     """The null array (*-1 in RESP2, _ in RESP3)."""
 

@@ -16,18 +16,10 @@ opened since the fork, and the old files are deleted; when it fails, nothing cha
 import os
 import time
 
+from ops.commandstream import encode
 from ops.snapshot import write_snapshot
 
 from .manifest import Manifest, base_name, incr_name, read_manifest, write_manifest
-
-
-def encode(command: list) -> bytes:
-    parts = [b"*%d\r\n" % len(command)]
-    for arg in command:
-        if not isinstance(arg, bytes):
-            arg = arg.encode() if isinstance(arg, str) else bytes(arg)
-        parts.append(b"$%d\r\n%b\r\n" % (len(arg), arg))
-    return b"".join(parts)
 
 
 class AppendOnlyFile:

@@ -8,62 +8,11 @@ else that is not a command stops the start with a clear message, and no file is 
 
 import os
 
+from ops.commandstream import StreamFormatError, parse_commands
 from ops.snapshot import load_snapshot
 from server.client import Client
 from server.dispatch import dispatch
 from server.replies import ErrorReply
-
-
-class AofFormatError(ValueError):
-    pass
-
-
-def _line(data: bytes, start: int):
-    """(the text of the CRLF-terminated line at start, offset after it), or None if cut."""
-    end = data.find(b"\r\n", start)
-    return None if end < 0 else (data[start:end], end + 2)
-
-
-def parse_commands(data: bytes, name: str = "the AOF"):
-    """(commands, offset after the last complete one). Commands are argument lists."""
-    commands = []
-    pos = done = 0
-    size = len(data)
-    while pos < size:
-        if data[pos:pos + 1] == b"#":  # an annotation (aof-timestamp-enabled): skip the line
-            line = _line(data, pos)
-            if line is None:
-                break
-            pos = done = line[1]
-            continue
-        header = _line(data, pos)
-        if header is None:
-            break
-        if not header[0].startswith(b"*") or not header[0][1:].isdigit():
-            raise AofFormatError(f"Bad file format reading the append only file {name} at "
-                                 f"offset {pos}")
-        count, pos = int(header[0][1:]), header[1]
-        args = []
-        for _ in range(count):
-            bulk = _line(data, pos)
-            if bulk is None:
-                break
-            if not bulk[0].startswith(b"$") or not bulk[0][1:].isdigit():
-                raise AofFormatError(f"Bad file format reading the append only file {name} "
-                                     f"at offset {pos}")
-            length, pos = int(bulk[0][1:]), bulk[1]
-            if pos + length + 2 > size:
-                break
-            if data[pos + length:pos + length + 2] != b"\r\n":
-                raise AofFormatError(f"Bad file format reading the append only file {name} "
-                                     f"at offset {pos + length}")
-            args.append(data[pos:pos + length])
-            pos += length + 2
-        if len(args) < count:
-            break
-        commands.append(args)
-        done = pos
-    return commands, done
 
 
 def replay(server, path: str, truncated_ok: bool) -> int:
@@ -71,10 +20,10 @@ def replay(server, path: str, truncated_ok: bool) -> int:
     name = os.path.basename(path)
     with open(path, "rb") as handle:
         data = handle.read()
-    commands, done = parse_commands(data, name)
+    parsed, done = parse_commands(data, name)
     if done < len(data):
         if not truncated_ok:
-            raise AofFormatError(f"The append only file {name} is truncated at offset {done} "
+            raise StreamFormatError(f"The append only file {name} is truncated at offset {done} "
                                  "(set aof-load-truncated yes to load it, cut at that point)")
         server.log.warning("aof_truncated", file=name, offset=done, bytes_dropped=len(data) - done)
         with open(path, "r+b") as handle:
@@ -82,7 +31,7 @@ def replay(server, path: str, truncated_ok: bool) -> int:
     loader = Client(server, None, 0)
     loader.authenticated = True
     failures = 0
-    for args in commands:
+    for args, _ in parsed:
         reply = dispatch(loader, args)
         if type(reply) is ErrorReply:
             failures += 1
@@ -91,7 +40,7 @@ def replay(server, path: str, truncated_ok: bool) -> int:
                                    error=str(reply))
     if loader.multi is not None:  # a MULTI without EXEC at the end: Redis drops it too
         server.log.warning("aof_unfinished_transaction", file=name)
-    return len(commands)
+    return len(parsed)
 
 
 def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:
@@ -108,6 +57,6 @@ def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:
     for index, (name, _) in enumerate(manifest.incrs):
         path = os.path.join(directory, name)
         if not os.path.exists(path):
-            raise AofFormatError(f"The AOF file {name} named by the manifest does not exist")
+            raise StreamFormatError(f"The AOF file {name} named by the manifest does not exist")
         commands += replay(server, path, truncated_ok and index == last)
     return {**counts, "aof_commands": commands}

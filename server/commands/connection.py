@@ -119,7 +119,7 @@ def hello(client, args):
         "proto": client.resp,
         "id": client.id,
         "mode": "standalone",
-        "role": "master",
+        "role": "master" if server.master_link is None else "replica",
         "modules": [],
     }
 
@@ -176,7 +176,7 @@ def client_setinfo(client, args):
 
 
 def client_flags(client) -> str:
-    flags = ""
+    flags = "S" if client.replica is not None else ""  # Redis's flag for a replica link
     if client.monitor:
         flags += "O"
     if client.multi is not None:
@@ -217,6 +217,8 @@ _CLIENT_TYPES = {"normal", "master", "replica", "slave", "pubsub"}
 
 
 def client_type(client) -> str:
+    if client.replica is not None:
+        return "replica"
     return "pubsub" if client.subscribed else "normal"
 
 

@@ -377,6 +377,10 @@ def wait(client, args):
     timeout = to_int(args[2], "ERR timeout is not an integer or out of range")
     if timeout < 0:
         raise CommandError(errors.TIMEOUT_NEGATIVE)
+    server = client.server
+    if server.replication is not None and server.replication.replicas:
+        result = server.replication.wait(wanted, timeout, server.loop)
+        return result if isinstance(result, int) else Deferred(result)
     replicas = client.server.connected_replicas()
     if wanted <= replicas:
         return replicas

@@ -13,7 +13,7 @@ from operator import is_
 
 _now = time.time
 
-from ..replies import OK, ErrorReply, Replies
+from ..replies import OK, ErrorReply, Raw, Replies
 from .reader import ProtocolError, RequestParser
 from .writer import encode_into
 
@@ -212,6 +212,10 @@ class Connection(asyncio.Protocol):
             self._resume_reading()
 
     # -- output -------------------------------------------------------------------------
+    def send_raw(self, data: bytes) -> None:
+        """Bytes that are not a reply (a replication stream, an RDB), in order with replies."""
+        self.deliver(Raw(data))
+
     def deliver(self, value):
         """Send an out-of-band reply (push message, MONITOR line) after pending output."""
         if self.closed:

@@ -6,7 +6,7 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 
 import math
 
-from ..replies import ErrorReply, NoReply, Push, SimpleString, Verbatim, _NullArray
+from ..replies import ErrorReply, NoReply, Push, Raw, SimpleString, Verbatim, _NullArray
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -75,6 +75,8 @@ def encode_into(out: list, value, resp3: bool) -> None:
         out.append(b"_\r\n" if resp3 else b"*-1\r\n")
     elif kind is NoReply:
         pass
+    elif kind is Raw:
+        out.append(value)
     else:
         raise TypeError(f"cannot encode reply of type {kind.__name__}")
 

@@ -130,6 +130,10 @@ class LuaEngine:
         if self.read_only and "write" in spec.flags:
             return lua.table_from([True, self._error_table(
                 "ERR Write commands are not allowed from read-only scripts.")])
+        if ("write" in spec.flags and self.server.master_link is not None
+                and not client.is_primary and self.server.config["replica-read-only"]):
+            return lua.table_from([True, self._error_table(
+                "READONLY You can't write against a read only replica.")])
         client.resp3 = self.resp == 3
         client.reply_mode = "on"
         keyspace = self.server.keyspace

@@ -1,0 +1,150 @@
+"""Replication against real redis-server: Predis as a replica of Redis (full sync, the command
+stream under a write load, partial resync after a dropped link, READONLY, REPLICAOF NO ONE),
+redis-server as a replica of Predis, and Predis replicating Predis with WAIT."""
+
+import threading
+import time
+
+import pytest
+import redis
+
+from .servers import start_predis, start_redis
+from .test_aof import contents, same_contents, write_every_family
+
+
+def wait_until(check, timeout=20.0, step=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(step)
+    raise AssertionError("condition not reached in time")
+
+
+def in_sync(primary, replica) -> bool:
+    info_primary = primary.info("replication")
+    info_replica = replica.info("replication")
+    return (info_replica.get("master_link_status") == "up"
+            and info_replica.get("slave_repl_offset") == info_primary["master_repl_offset"])
+
+
+@pytest.fixture
+def redis_primary():
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+def test_predis_follows_redis_through_full_sync_and_a_write_load(redis_primary):
+    primary = redis.Redis(port=redis_primary.port)
+    write_every_family(primary, redis.Redis(port=redis_primary.port))
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        same_contents(contents(redis_primary.port), contents(replica_server.port))
+
+        stop = threading.Event()
+
+        def load():
+            writer = redis.Redis(port=redis_primary.port)
+            i = 0
+            while not stop.is_set():
+                with writer.pipeline(transaction=False) as pipe:
+                    pipe.set(f"k{i % 300}", i).incr("counter").rpush("log", i)
+                    pipe.hincrbyfloat("h", f"f{i % 7}", 0.5).expire(f"k{i % 300}", 1000)
+                    pipe.zadd("z", {f"m{i % 50}": i}).spop("s").sadd("s", i, i + 1)
+                    pipe.execute()
+                i += 1
+            writer.close()
+
+        writer = threading.Thread(target=load)
+        writer.start()
+        time.sleep(2)
+        stop.set()
+        writer.join()
+        wait_until(lambda: in_sync(primary, replica))
+        same_contents(contents(redis_primary.port), contents(replica_server.port))
+        role = replica.execute_command("ROLE")
+        assert role[0] == b"slave" and role[3] == b"connected"
+    finally:
+        replica_server.stop()
+
+
+def test_replica_is_read_only_and_promotion_keeps_the_data(redis_primary):
+    primary = redis.Redis(port=redis_primary.port)
+    primary.set("kept", "yes")
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        with pytest.raises(redis.ReadOnlyError):
+            replica.set("x", "1")
+        with pytest.raises(redis.ReadOnlyError, match="read only replica"):
+            replica.eval("return redis.call('set', 'x', '1')", 0)
+        assert replica.get("kept") == b"yes"
+        assert replica.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+        assert replica.set("x", "1") and replica.get("kept") == b"yes"
+        assert replica.info("replication")["role"] == "master"
+    finally:
+        replica_server.stop()
+
+
+def test_a_dropped_link_resumes_with_a_partial_resync(redis_primary):
+    primary = redis.Redis(port=redis_primary.port)
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        primary.set("before", "1")
+        wait_until(lambda: in_sync(primary, replica))
+        full_syncs = primary.info("stats")["sync_full"]
+        primary.client_kill_filter(_type="replica")
+        primary.set("during", "2")
+        wait_until(lambda: in_sync(primary, replica))
+        stats = primary.info("stats")
+        assert stats["sync_full"] == full_syncs and stats["sync_partial_ok"] >= 1
+        assert replica.mget("before", "during") == [b"1", b"2"]
+    finally:
+        replica_server.stop()
+
+
+def test_redis_server_follows_predis(tmp_path):
+    primary_server = start_predis()
+    primary = redis.Redis(port=primary_server.port)
+    write_every_family(primary, redis.Redis(port=primary_server.port))
+    replica_server = start_redis(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    try:
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: replica.info("replication")["master_link_status"] == "up")
+        primary.set("streamed", "after sync")
+        primary.lpush("list", "streamed")
+        wait_until(lambda: replica.get("streamed") == b"after sync")
+        same_contents(contents(primary_server.port), contents(replica_server.port))
+    finally:
+        replica_server.stop()
+        primary_server.stop()
+
+
+def test_predis_replicates_predis_and_wait_counts_acks():
+    primary_server = start_predis()
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    try:
+        primary = redis.Redis(port=primary_server.port)
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        for i in range(100):
+            primary.set(f"k{i}", i)
+        assert primary.execute_command("WAIT", 1, 2000) == 1
+        assert replica.get("k99") == b"99"
+        info = primary.info("replication")
+        assert info["connected_slaves"] == 1 and info["slave0"]["state"] == "online"
+        assert primary.client_kill_filter(_type="replica") == 1
+        primary.set("after", "drop")
+        wait_until(lambda: replica.get("after") == b"drop")
+        stats = primary.info("stats")
+        assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+        same_contents(contents(primary_server.port), contents(replica_server.port))
+    finally:
+        replica_server.stop()
+        primary_server.stop()

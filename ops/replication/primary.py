@@ -1,0 +1,149 @@
+"""Predis as a primary: replicas connect with PSYNC (or SYNC) and receive an RDB of the data,
+then every change as the commands that redo it (a propagation sink, server/propagation.py).
+
+The stream is kept in a backlog of `repl-backlog-size` bytes, so a replica that reconnects
+with the id and offset it had continues from there (+CONTINUE) instead of a full resync. The
+replication id changes when this server stops being a replica (REPLICAOF NO ONE); the previous
+id stays valid up to the offset where the change happened, as Redis's psync2. Replicas report
+their offset with REPLCONF ACK, which WAIT counts.
+"""
+
+import io
+import secrets
+import time
+
+from ops.commandstream import encode
+from ops.snapshot import write_rdb
+
+
+class ReplicaState:
+    """A connected replica, as the primary sees it."""
+
+    def __init__(self, client, listening_port: int):
+        self.client = client
+        self.listening_port = listening_port
+        self.ack_offset = 0
+        self.last_ack = time.time()
+
+
+class ReplicationSource:
+    def __init__(self, server):
+        self.server = server
+        self.replid = server.run_id
+        self.replid2, self.second_offset = "0" * 40, -1
+        self.offset = 0  # bytes of stream produced (master_repl_offset)
+        self.backlog = bytearray()
+        self.backlog_start = 1  # offset of the backlog's first byte
+        self.replicas: list = []
+        self.selected = -1
+        self.last_ping = time.time()
+        self.waiting: list = []  # WAIT calls: (offset, replicas wanted, future)
+        self.full_syncs = self.partial_ok = self.partial_err = 0  # INFO stats
+
+    # -- the stream ----------------------------------------------------------------------------
+    def feed(self, index: int, commands: list) -> None:
+        data = b"".join(map(encode, commands))
+        if index != self.selected:
+            data = encode([b"SELECT", b"%d" % index]) + data
+            self.selected = index
+        self._append(data)
+
+    def _append(self, data: bytes) -> None:
+        self.offset += len(data)
+        self.backlog += data
+        limit = self.server.config["repl-backlog-size"]
+        if len(self.backlog) > limit:
+            cut = len(self.backlog) - limit
+            del self.backlog[:cut]
+            self.backlog_start += cut
+        for replica in self.replicas:
+            replica.client.conn.send_raw(data)
+
+    def cron(self) -> None:
+        """PING the replicas every repl-ping-replica-period seconds (part of the stream)."""
+        now = time.time()
+        if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"]:
+            self.last_ping = now
+            self._append(encode([b"PING"]))
+
+    # -- replicas ------------------------------------------------------------------------------
+    def can_continue(self, replid: str, offset: int) -> bool:
+        if replid == self.replid:
+            pass
+        elif replid == self.replid2 and offset <= self.second_offset:
+            pass
+        else:
+            return False
+        return self.backlog_start <= offset <= self.offset + 1
+
+    def attach(self, client, replid: str, offset: int, listening_port: int) -> None:
+        """PSYNC: continue from the backlog when possible, else a full resync."""
+        conn = client.conn
+        if self.can_continue(replid, offset):
+            self.partial_ok += 1
+            conn.send_raw(b"+CONTINUE %s\r\n" % self.replid.encode())
+            start = offset - self.backlog_start
+            if start < len(self.backlog):
+                conn.send_raw(bytes(self.backlog[start:]))
+        else:
+            self.full_syncs += 1
+            self.partial_err += replid != "?"
+            rdb = io.BytesIO()
+            write_rdb(self.server, rdb, version=10)  # RDB 10: redis-server 7.0 replicas too
+            payload = rdb.getvalue()
+            conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset))
+            conn.send_raw(b"$%d\r\n" % len(payload) + payload)
+            self.selected = -1  # the replica's stream needs a SELECT first
+        state = ReplicaState(client, listening_port)
+        state.ack_offset = offset - 1
+        client.replica = state
+        self.replicas.append(state)
+        self.server.log.info("replica_attached", addr=client.addr, offset=self.offset)
+
+    def detach(self, client) -> None:
+        self.replicas = [r for r in self.replicas if r.client is not client]
+
+    def acknowledged(self, offset: int) -> int:
+        """How many replicas have acknowledged the stream up to `offset`."""
+        return sum(1 for replica in self.replicas if replica.ack_offset >= offset)
+
+    def wait(self, wanted: int, timeout_ms: int, loop):
+        """WAIT: the number of replicas that acknowledged everything produced so far, now if
+        enough have, else a future resolved when they have or at the timeout (0: never)."""
+        target = self.offset
+        count = self.acknowledged(target)
+        if count >= wanted:
+            return count
+        future = loop.create_future()
+        self.waiting.append((target, wanted, future))
+        self.request_acks()
+        if timeout_ms:
+            loop.call_later(timeout_ms / 1000, self._wait_over, target, future)
+        return future
+
+    def _wait_over(self, target: int, future) -> None:
+        if not future.done():
+            future.set_result(self.acknowledged(target))
+
+    def acks_changed(self) -> None:
+        still = []
+        for target, wanted, future in self.waiting:
+            if future.done():
+                continue
+            count = self.acknowledged(target)
+            if count >= wanted:
+                future.set_result(count)
+            else:
+                still.append((target, wanted, future))
+        self.waiting = still
+
+    def request_acks(self) -> None:
+        """REPLCONF GETACK * (WAIT): replicas answer with their offset at once."""
+        if self.replicas:
+            self._append(encode([b"REPLCONF", b"GETACK", b"*"]))
+
+    def new_history(self) -> None:
+        """This server became a primary again (REPLICAOF NO ONE): a new id; the old one stays
+        good for replicas that followed it up to here."""
+        self.replid2, self.second_offset = self.replid, self.offset + 1
+        self.replid = secrets.token_hex(20)

@@ -1,0 +1,174 @@
+"""Predis as a replica (REPLICAOF host port): the link to the primary.
+
+The handshake is Redis's: AUTH (masterauth/masteruser) if set, PING, REPLCONF listening-port,
+REPLCONF capa eof capa psync2, then PSYNC with the last primary id and offset (`? -1` the first
+time). +FULLRESYNC is followed by an RDB (`$<length>` or diskless `$EOF:<mark>`), loaded in
+place of the current data; +CONTINUE resumes the stream where it stopped. The stream's
+commands run through the dispatcher as the primary's client (no replies; it may write while
+other clients get READONLY), the processed byte offset is reported with REPLCONF ACK every
+second and on REPLCONF GETACK. A broken link reconnects with a growing delay and asks for a
+partial resync first.
+"""
+
+import asyncio
+import time
+
+from ops.commandstream import encode, parse_commands
+from ops.snapshot import load_snapshot_bytes
+from server.client import Client
+from server.dispatch import dispatch
+
+
+class ReplicationError(ConnectionError):
+    pass
+
+
+class ReplicaLink:
+    def __init__(self, server, host: str, port: int):
+        self.server = server
+        self.host, self.port = host, port
+        self.state = "connect"  # connect -> connecting -> sync -> connected (ROLE's words)
+        self.primary_id = "?"
+        self.offset = -1  # bytes of the primary's stream processed (PSYNC asks for offset+1)
+        self.last_io = time.time()
+        self.syncs = 0
+        self.task = None
+        self._writer = None
+        self.client = self._primary_client()
+
+    def _primary_client(self):
+        client = Client(self.server, None, 0)
+        client.authenticated = True
+        client.is_primary = True
+        return client
+
+    @property
+    def link_up(self) -> bool:
+        return self.state == "connected"
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    async def _run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._session()
+            except asyncio.CancelledError:
+                raise
+            except (OSError, EOFError, asyncio.IncompleteReadError, ValueError) as exc:
+                self.server.log.warning("replica_link_lost", primary=f"{self.host}:{self.port}",
+                                        error=str(exc) or type(exc).__name__)
+            finally:
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
+                self.state = "connect"
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def _session(self) -> None:
+        self.state = "connecting"
+        timeout = self.server.config["repl-timeout"]
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port, limit=1 << 30), timeout)
+        self._writer = writer
+        config = self.server.config
+        if config["masterauth"]:
+            auth = [b"AUTH", config["masterauth"].encode()]
+            if config["masteruser"]:
+                auth.insert(1, config["masteruser"].encode())
+            await self._expect(reader, writer, auth, b"+OK")
+        await self._expect(reader, writer, [b"PING"], b"+PONG")
+        await self._expect(reader, writer, [b"REPLCONF", b"listening-port",
+                                            b"%d" % (self.server.tcp_port or 0)], b"+OK")
+        await self._expect(reader, writer, [b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"],
+                           b"+OK")
+        writer.write(encode([b"PSYNC", self.primary_id.encode(), b"%d" % (self.offset + 1)]))
+        line = b""
+        while not line:  # newlines are the primary's keep-alives while it gets ready
+            line = (await asyncio.wait_for(reader.readline(), timeout)).strip()
+        if line.startswith(b"+FULLRESYNC"):
+            _, primary_id, offset = line.split()
+            self.state = "sync"
+            await self._full_sync(reader, timeout)
+            self.primary_id, self.offset = primary_id.decode(), int(offset)
+        elif line.startswith(b"+CONTINUE"):
+            parts = line.split()
+            if len(parts) > 1:
+                self.primary_id = parts[1].decode()
+        else:
+            raise ReplicationError(f"the primary refused PSYNC: {line.decode(errors='replace')}")
+        self.state = "connected"
+        self.server.log.info("replica_link_up", primary=f"{self.host}:{self.port}",
+                             offset=self.offset)
+        acks = asyncio.get_running_loop().create_task(self._send_acks(writer))
+        try:
+            await self._stream(reader, timeout)
+        finally:
+            acks.cancel()
+
+    async def _expect(self, reader, writer, command, wanted: bytes) -> None:
+        writer.write(encode(command))
+        line = (await asyncio.wait_for(reader.readline(), self.server.config["repl-timeout"]))
+        if not line.startswith(wanted):
+            raise ReplicationError(f"{command[0].decode()} answered "
+                                   f"{line.strip().decode(errors='replace')}")
+
+    async def _full_sync(self, reader, timeout) -> None:
+        line = b"\n"
+        while line in (b"\n", b"\r\n"):  # the primary sends newlines while it prepares the RDB
+            line = await asyncio.wait_for(reader.readline(), timeout)
+        if line.startswith(b"$EOF:"):
+            mark = line[5:45]
+            rdb = (await reader.readuntil(mark))[:-len(mark)]
+        elif line.startswith(b"$"):
+            rdb = await reader.readexactly(int(line[1:]))
+        else:
+            raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
+        server = self.server
+        server.keyspace.flushall()
+        server.flush_functions()
+        counts = load_snapshot_bytes(server, rdb)
+        self.client = self._primary_client()  # the stream starts with its own SELECT
+        self.syncs += 1
+        server.log.info("replica_full_sync_done", bytes=len(rdb), **counts)
+
+    async def _stream(self, reader, timeout) -> None:
+        buffered = b""
+        while True:
+            data = await asyncio.wait_for(reader.read(1 << 16), timeout)
+            if not data:
+                raise EOFError("the primary closed the connection")
+            self.last_io = time.time()
+            buffered += data
+            parsed, done = parse_commands(buffered, "the replication stream")
+            start = 0
+            for args, end in parsed:
+                self._apply(args, end - start)
+                start = end
+            buffered = buffered[done:]
+
+    def _apply(self, args, size: int) -> None:
+        if args[0].lower() == b"replconf" and len(args) > 1 and args[1].lower() == b"getack":
+            self._ack(self._writer)
+        else:
+            dispatch(self.client, args)
+        self.offset += size
+
+    def _ack(self, writer) -> None:
+        if writer is not None:
+            writer.write(encode([b"REPLCONF", b"ACK", b"%d" % self.offset]))
+
+    async def _send_acks(self, writer) -> None:
+        while True:
+            await asyncio.sleep(1)
+            self._ack(writer)
