@@ -66,7 +66,7 @@ def same_contents(before: dict, after: dict) -> None:
 def write_every_family(client, other):
     client.set("plain", "v")
     client.set("ex", "v", ex=1000)
-    client.setex("setex", 500, "v")
+    client.execute_command("SETEX", "setex", 500, "v")
     client.set("keepttl", "v", px=800_000)
     client.set("keepttl", "w", keepttl=True)
     client.incrbyfloat("float", "1.1")

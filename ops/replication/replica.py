@@ -47,7 +47,7 @@ class ReplicaLink:
         return self.state == "connected"
 
     def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task = self.server.loop.create_task(self._run())
 
     def stop(self) -> None:
         if self.task is not None:

@@ -66,7 +66,8 @@ def replconf(client, args):
         elif option == b"getack":
             return NO_REPLY  # only a primary's stream asks this of a replica
         elif option not in (b"capa", b"ip-address", b"rdb-only", b"rdb-filter-only"):
-            raise CommandError(f"ERR Unrecognized REPLCONF option: {option.decode()}")
+            raise CommandError("ERR Unrecognized REPLCONF option: "
+                               f"{option.decode(errors='replace')}")
     return OK
 
 
