@@ -206,6 +206,9 @@ PARAMS = [
     Param("notify-keyspace-events", "notify", ""),
     # Predis: start from this RDB file (an ElastiCache backup) instead of dir/dbfilename
     _s("import-rdb", immutable=True),
+    # Predis: load an RDB that holds module data (RedisJSON, RediSearch ...) by skipping those
+    # values, with a warning naming the modules; without it such a file stops the start
+    _b("rdb-skip-module-data", "no"),
     # Predis: where string values live: auto (GPU when CUDA is usable), gpu or cpu; and the
     # GPU engine's value arena per database (values beyond it spill to host memory)
     _e("engine", "auto", "auto gpu cpu", immutable=True),

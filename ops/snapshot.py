@@ -70,9 +70,12 @@ def load_snapshot_bytes(server, data: bytes) -> dict:
     now = now_ms()
     keyspace = server.keyspace
     libraries = []
-    for item in read_rdb(data):
+    skipped = {}
+    for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"]):
         if item[0] == "function":
             libraries.append(item[1])
+        elif item[0] == "module":
+            skipped[item[3]] = skipped.get(item[3], 0) + 1
         elif item[0] == "key":
             _, index, key, kind, contents, expire_ms = item
             if index >= len(keyspace):
@@ -88,4 +91,6 @@ def load_snapshot_bytes(server, data: bytes) -> dict:
                 db.set_expire(key, expire_ms)
             loaded += 1
     server.restore_libraries(libraries)
+    if skipped:  # only with rdb-skip-module-data yes: say what was left behind
+        server.log.warning("module_data_skipped", modules=skipped)
     return {"keys_loaded": loaded, "keys_expired": expired}

@@ -50,3 +50,58 @@ def test_framing_detects_corruption():
         unframe_payload(broken)
     with pytest.raises(RDBError):
         unframe_payload(payload[:-10] + b"\xff\x00" + payload[-8:])  # version from the future
+
+
+def _rdb_with_module_value(module_opcode: int = 7) -> bytes:
+    """An RDB holding a module value (RDB_TYPE_MODULE_2 unless told), a module aux field and a
+    plain string, as a server with a module loaded writes them."""
+    from ops.rdb.codec import encode_length, encode_string
+    from ops.rdb.file import MODULE_NAME_CHARS
+
+    module_id = 0
+    for char in "ReJSON-RL":
+        module_id = module_id << 6 | MODULE_NAME_CHARS.index(char)
+    module_id = module_id << 10 | 3
+    fields = (encode_length(2) + encode_length(7)        # UINT 7
+              + encode_length(5) + encode_string(b"{}")  # STRING
+              + encode_length(4) + b"\x00" * 8           # DOUBLE
+              + encode_length(0))                        # EOF
+    body = b"REDIS0010" + b"\xfe\x00"                    # SELECTDB 0
+    body += b"\xf7" + encode_length(module_id) + encode_length(2) + encode_length(1) + fields
+    body += bytes([module_opcode]) + encode_string(b"doc") + encode_length(module_id) + fields
+    body += b"\x00" + encode_string(b"plain") + encode_string(b"value")
+    return body + b"\xff" + b"\x00" * 8                  # EOF, no checksum
+
+
+def test_module_data_stops_loading_unless_skipping_is_asked_for():
+    import pytest
+
+    from ops.rdb.codec import RDBError
+    from ops.rdb.file import read_rdb
+
+    data = _rdb_with_module_value()
+    with pytest.raises(RDBError, match="module 'ReJSON-RL'.*--rdb-skip-module-data yes"):
+        list(read_rdb(data))
+    items = list(read_rdb(data, skip_modules=True))
+    assert [i for i in items if i[0] == "module"] == [("module", 0, None, "ReJSON-RL"),
+                                                      ("module", 0, b"doc", "ReJSON-RL")]
+    assert [i[2:4] for i in items if i[0] == "key"] == [(b"plain", "string")]
+    with pytest.raises(RDBError, match="cannot load$"):  # the pre-4.0 format cannot be skipped
+        list(read_rdb(_rdb_with_module_value(module_opcode=6), skip_modules=True))
+
+
+def test_import_rdb_with_module_data_needs_the_explicit_flag(tmp_path):
+    import pytest
+
+    from ops.rdb.codec import RDBError
+    from tests.fakes import make_server
+
+    path = tmp_path / "elasticache-backup.rdb"
+    path.write_bytes(_rdb_with_module_value())
+    refused = make_server("--dir", str(tmp_path), "--import-rdb", str(path))
+    with pytest.raises(RDBError, match="rdb-skip-module-data"):
+        refused.load_snapshot_at_start()
+    server = make_server("--dir", str(tmp_path), "--import-rdb", str(path),
+                         "--rdb-skip-module-data", "yes")
+    server.load_snapshot_at_start()
+    assert list(server.keyspace[0].data.items()) == [(b"plain", b"value")]

@@ -65,9 +65,63 @@ class RDBWriter:
         self.handle.write(struct.pack("<Q", self.crc if self.checksum else 0))
 
 
-def read_rdb(data: bytes, max_version: int = 11):
-    """Yield ('aux', name, value), ('function', code) and
-    ('key', db, key, kind, contents, expire_ms) in file order; RDBError if it is damaged."""
+MODULE_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+MODULE_FIELD_EOF, MODULE_SINT, MODULE_UINT, MODULE_FLOAT, MODULE_DOUBLE, MODULE_STRING = range(6)
+TYPE_MODULE_2 = 7
+
+
+def module_name(module_id: int) -> str:
+    """A module type's 9-character name, from the 64-bit id Redis stores (54 bits of name, 10
+    of encoding version)."""
+    bits = module_id >> 10
+    chars = []
+    for _ in range(9):
+        chars.append(MODULE_NAME_CHARS[bits & 63])
+        bits >>= 6
+    return "".join(reversed(chars))
+
+
+def _skip_module_fields(reader) -> None:
+    """Step over a module value in the self-describing format (RDB_TYPE_MODULE_2, module aux):
+    opcode-tagged fields until the EOF opcode."""
+    while True:
+        opcode = reader.length()[0]
+        if opcode == MODULE_FIELD_EOF:
+            return
+        if opcode in (MODULE_SINT, MODULE_UINT):
+            reader.length()
+        elif opcode == MODULE_FLOAT:
+            reader.take(4)
+        elif opcode == MODULE_DOUBLE:
+            reader.take(8)
+        elif opcode == MODULE_STRING:
+            reader.string()
+        else:
+            raise RDBError(f"bad module value field opcode {opcode}")
+
+
+def _module_data(reader, opcode: int, db: int, skip_modules: bool):
+    """('module', db, key or None, module name) for a module value or module aux field, which
+    Predis cannot hold; RDBError unless skipping was asked for (or the format is too old to
+    skip)."""
+    key = reader.string() if opcode != OP_MODULE_AUX else None
+    module = module_name(reader.length()[0])
+    if not skip_modules or opcode == 6:  # RDB_TYPE_MODULE (pre-4.0): not self-describing
+        where = f"key {key!r}" if key is not None else "aux data"
+        raise RDBError(f"the file holds data of the module '{module}' ({where}), which Predis "
+                       "cannot load" + ("" if opcode == 6 else
+                                        "; start with --rdb-skip-module-data yes to skip it"))
+    if opcode == OP_MODULE_AUX:
+        reader.length()  # when-opcode (UINT)
+        reader.length()  # when
+    _skip_module_fields(reader)
+    return ("module", db, key, module)
+
+
+def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False):
+    """Yield ('aux', name, value), ('function', code), ('key', db, key, kind, contents,
+    expire_ms) and, with skip_modules, ('module', db, key, module name) for each module value
+    stepped over, in file order; RDBError if it is damaged."""
     if data[:5] != b"REDIS" or not data[5:9].isdigit():
         raise RDBError("Wrong signature trying to load DB from file")
     version = int(data[5:9])
@@ -102,9 +156,12 @@ def read_rdb(data: bytes, max_version: int = 11):
             reader.byte()
         elif opcode == OP_FUNCTION2:
             yield ("function", reader.string())
-        elif opcode in (OP_FUNCTION_OLD, OP_MODULE_AUX) or opcode in MODULE_TYPES:
-            raise RDBError(f"the file holds module data (opcode {opcode}), which Predis cannot "
-                           "load")
+        elif opcode == OP_FUNCTION_OLD:
+            raise RDBError("the file holds a function in Redis 7.0-rc1's format, which Predis "
+                           "cannot load")
+        elif opcode == OP_MODULE_AUX or opcode in MODULE_TYPES:
+            yield _module_data(reader, opcode, db, skip_modules)
+            expire_ms = None
         else:
             key = reader.string()
             kind, contents = read_object(opcode, reader)
