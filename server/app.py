@@ -97,7 +97,9 @@ class Limits:
         self.proto_max_bulk_len = 512 << 20
         self.net_input_bytes = 0
         self.net_output_bytes = 0
-        self.before_reply = None  # called before any reply leaves (the AOF writes its buffer)
+        # before_reply(connection) runs before any output leaves (the AOF writes its buffer);
+        # True holds the output: the AOF flushes the connection after its next fsync
+        self.before_reply = None
 
 
 class OpsMeter:
@@ -507,7 +509,7 @@ class PredisServer:
     def _attach_aof(self, aof) -> None:
         self.aof = aof
         self._add_sink(aof)
-        self.limits.before_reply = aof.write_pending
+        self.limits.before_reply = aof.gate
 
     def load_aof_at_start(self, aof) -> None:
         """Replay the AOF into the empty server (maxmemory, the GPU batcher and propagation

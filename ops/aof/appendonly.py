@@ -1,10 +1,12 @@
 """Writing the append-only file: one propagation sink (server/propagation.py).
 
 Propagated commands are buffered and written to the current incremental file with one os.write
-before any reply leaves the server (the connections call write_pending first) and from the
-cron, so a killed process loses nothing it acknowledged (the kernel holds the bytes);
-`appendfsync` decides when they reach the disk: `always` fsyncs in that same step, before the
-reply, `everysec` once a second from the cron, `no` leaves it to the kernel.
+before any output leaves the server (the connections ask `gate` first) and from the cron, so a
+killed process loses nothing it acknowledged (the kernel holds the bytes). `appendfsync`
+decides when they reach the disk: `always` holds every connection's output once something
+was written, and one fsync at the start of the next loop turn releases them all (Redis's
+group commit: one fsync per turn, not per client); `everysec` fsyncs once a second from the
+cron; `no` leaves it to the kernel.
 
 BGREWRITEAOF (and the automatic rewrite past `auto-aof-rewrite-percentage`): the parent opens
 a new incremental file and records it in the manifest (so a crash at any moment leaves a
@@ -30,6 +32,8 @@ class AppendOnlyFile:
         self.manifest = read_manifest(directory, filename) or Manifest()
         self.fd = None
         self.pending: list = []  # encoded commands not yet written
+        self.held: set = set()  # connections whose output waits for the next fsync (always)
+        self.sync_scheduled = False
         self.selected = -1  # the database the file's last SELECT chose
         self.unsynced = False
         self.last_fsync = time.monotonic()
@@ -105,8 +109,28 @@ class AppendOnlyFile:
             self.selected = index
         self.pending.extend(map(encode, commands))
 
+    def gate(self, connection) -> bool:
+        """Before a connection's output leaves: write what was fed; True (hold the output)
+        while written data awaits its fsync under appendfsync always."""
+        self.write_pending()
+        if not self.sync_scheduled:
+            return False
+        self.held.add(connection)
+        return True
+
+    def _sync_and_release(self) -> None:
+        self.sync_scheduled = False
+        self.write_pending()
+        if self.fd is not None:
+            os.fsync(self.fd)
+            self.unsynced = False
+        held, self.held = self.held, set()
+        for connection in held:
+            connection.flush()
+
     def write_pending(self) -> None:
-        """Write what was fed since the last call (and fsync it with appendfsync always)."""
+        """Write what was fed since the last call; under appendfsync always, schedule the
+        fsync that releases held output."""
         if not self.pending:
             return
         data = b"".join(self.pending)
@@ -121,10 +145,10 @@ class AppendOnlyFile:
             return
         self.last_write_status = "ok"
         self.size += len(data)
-        if self.server.config["appendfsync"] == "always":
-            os.fsync(self.fd)
-        else:
-            self.unsynced = True
+        self.unsynced = True
+        if self.server.config["appendfsync"] == "always" and not self.sync_scheduled:
+            self.sync_scheduled = True
+            self.server.loop.call_soon(self._sync_and_release)
 
     def cron(self) -> None:
         """fsync once a second (everysec), finish a rewrite child, start scheduled or
@@ -159,6 +183,9 @@ class AppendOnlyFile:
             os.fsync(self.fd)
             os.close(self.fd)
             self.fd = None
+        held, self.held = self.held, set()
+        for connection in held:  # nothing is pending any more: let the output go
+            connection.flush()
 
     # -- rewriting -----------------------------------------------------------------------------
     def start_rewrite(self) -> bool:

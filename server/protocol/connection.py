@@ -138,8 +138,9 @@ class Connection(asyncio.Protocol):
             self.flush()
         elif not self.closed:
             limits = self._limits
-            if limits.before_reply is not None:  # what the reply acknowledges is durable first
-                limits.before_reply()
+            if limits.before_reply is not None and limits.before_reply(self):
+                self._out.append(data)  # held until what it acknowledges is durable
+                return
             limits.net_output_bytes += len(data)
             self.transport.write(data)
 
@@ -229,10 +230,10 @@ class Connection(asyncio.Protocol):
     def flush(self):
         out = self._out
         if out and not self.closed:
-            data = out[0] if len(out) == 1 else b"".join(out)
             limits = self._limits
-            if limits.before_reply is not None:  # what the reply acknowledges is durable first
-                limits.before_reply()
+            if limits.before_reply is not None and limits.before_reply(self):
+                return  # held: the gate flushes this connection once the data is durable
+            data = out[0] if len(out) == 1 else b"".join(out)
             limits.net_output_bytes += len(data)
             self.transport.write(data)
         out.clear()
