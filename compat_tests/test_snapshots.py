@@ -4,12 +4,14 @@ into the reference redis-server 7.0 with the same contents."""
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 
 from .conftest import numeric
 from .rawclient import RawClient
-from .servers import free_port, redis_server_binary, ServerProcess, start_predis
+from .servers import ROOT, free_port, redis_server_binary, ServerProcess, start_predis
 
 FILL = [
     ("SET", "s", "hello"), ("SET", "n", "12345"), ("SET", "big", "x" * 5000),
@@ -126,3 +128,23 @@ def test_rdb10_file_from_predis_loads_into_redis_7_0():
     redis_server = _start_redis_in(workdir)
     assert _state(RawClient(redis_server.port)) == expected
     redis_server.stop()
+
+
+def test_a_corrupt_rdb_stops_the_start_and_is_left_as_it_was(tmp_path):
+    server = start_predis(("--dir", str(tmp_path)))
+    client = RawClient(server.port)
+    client.call("SET", "key", "value" * 20)
+    client.call("SAVE")
+    client.close()
+    server.stop()
+    path = tmp_path / "dump.rdb"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    run = subprocess.run([sys.executable, "-m", "predis", "--port", str(free_port()),
+                          "--dir", str(tmp_path), "--save", "60 1"], cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True,
+                         timeout=120)
+    assert run.returncode == 1
+    assert b"the snapshot could not be loaded" in run.stderr
+    assert path.read_bytes() == bytes(data)
