@@ -38,6 +38,9 @@ async def _serve(config) -> None:
     except EngineUnavailable as exc:
         sys.stderr.write(f"\n*** FATAL: {exc}\n")
         sys.exit(1)
+    except ConfigError as exc:  # users from `user` lines or the aclfile
+        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
+        sys.exit(1)
     try:
         server.load_snapshot_at_start()
     except (OSError, ValueError) as exc:  # RDBError is a ValueError

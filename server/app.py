@@ -23,6 +23,8 @@ from .errors import error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
 from .keyspace.engine_dict import EngineDict
+from .acl.registry import ACL
+from .acl.users import ACLError
 from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
@@ -147,6 +149,8 @@ class PredisServer:
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
         self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
+        self.acl = ACL(self)
+        self._load_users()
         self.stats = ServerStats()
         self.slowlog = SlowLog()
         self.latency = LatencyMonitor()
@@ -199,7 +203,7 @@ class PredisServer:
             "slowlog-log-slower-than": lambda v: self._update_observers(),
             "latency-monitor-threshold": lambda v: self._update_observers(),
             "loglevel": lambda v: self._set_loglevel(v),
-            "requirepass": lambda v: None,
+            "requirepass": lambda v: self.acl.set_default_password(v),
             "maxmemory": lambda v: setattr(self, "maxmemory", v),
             "maxmemory-policy": lambda v: self.evictor.configure(v),
             "learned-model-file": self._set_model_file,
@@ -282,7 +286,28 @@ class PredisServer:
             self.observe_ns = self.slow_ns if self.slow_ns is not None else 1 << 62
 
     def auth_required(self) -> bool:
-        return bool(self.config["requirepass"])
+        """New connections start unauthenticated unless the default user is on and nopass."""
+        return self.acl.default_needs_auth()
+
+    def _load_users(self) -> None:
+        """`user` lines of the config file, or the `aclfile` (not both, as in Redis)."""
+        from ops.config import ConfigError
+
+        lines = [args for name, args in self.config.values.get("_directives", ())
+                 if name == "user"]
+        if lines and self.config["aclfile"]:
+            raise ConfigError("Configuring Redis with users defined in redis.conf and at the "
+                              "same setting an ACL file path is invalid. This setup is very "
+                              "likely to lead to configuration errors and security holes, "
+                              "please define either an ACL file or declare users directly in "
+                              "your redis.conf, but not both.")
+        try:
+            for args in lines:
+                self.acl.setuser(args[0], args[1:])
+            if self.config["aclfile"]:
+                self.acl.load()
+        except (ACLError, IndexError) as exc:
+            raise ConfigError(f"Error in user declaration: {exc}") from None
 
     # -- per-command hooks used by the dispatcher ---------------------------------------
     def count_error(self, reply) -> None:
@@ -345,6 +370,8 @@ class PredisServer:
 
     def acl_log_failure(self, client, username) -> None:
         self.acl_denied_auth += 1
+        self.acl.record("auth", "toplevel", "AUTH", bytes(username).decode("utf-8", "replace"),
+                        client)
         self.log.warning("auth_failed", client_id=client.id, addr=client.addr,
                          user=bytes(username).decode("utf-8", "replace"))
 

@@ -17,6 +17,7 @@ class Client:
         self.resp3 = False
         self.authenticated = not server.auth_required()
         self.user = "default"
+        self.acl_user = server.acl.users["default"]  # whose permissions the commands run with
         self.name = ""
         self.lib_name = ""
         self.lib_ver = ""

@@ -52,6 +52,12 @@ def dispatch(client, args):
         return _reject(client, spec, errors.wrong_arity(spec.fullname))
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, errors.NOAUTH)
+    user = client.acl_user
+    if not user.unrestricted and "no_auth" not in spec.flags:
+        refusal = server.acl.refuse(client, user, spec, args,
+                                    "toplevel" if client.multi is None else "multi")
+        if refusal is not None:
+            return _reject(client, spec, refusal)
     if client.subscribed and not client.resp3 and (spec.parent is not None
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "

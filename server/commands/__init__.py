@@ -1,6 +1,6 @@
 """Command families, one module each. Importing this package registers them all."""
 
-from . import (bits, connection, dump, hashes, hyperloglog, introspection,  # noqa: F401
+from . import (acl, bits, connection, dump, hashes, hyperloglog, introspection,  # noqa: F401
                keys, learning, lists, pubsub, replication, scripting, server_admin, sets, sort,
                stream_groups, streams, strings, transactions, zsets)
 from ..command_table import loop_runs

@@ -47,19 +47,22 @@ def reset(client, args):
     client.name = ""
     client.select(0)
     client.user = "default"
+    client.acl_user = client.server.acl.users["default"]
     client.authenticated = not client.server.auth_required()
     client.server.on_client_reset(client)
     return SimpleString("RESET")
 
 
 def authenticate(client, username: bytes, password: bytes) -> None:
-    """Check credentials for the default user (ACL users arrive with the security issue)."""
-    required = client.server.config["requirepass"]
-    if username != b"default" or (required and password.decode("utf-8", "replace") != required):
+    """AUTH / HELLO AUTH: an enabled ACL user whose password matches (or nopass)."""
+    name = bytes(username).decode("utf-8", "surrogateescape")
+    user = client.server.acl.authenticate(name, bytes(password))
+    if user is None:
         client.server.acl_log_failure(client, username)
         raise CommandError(errors.WRONGPASS)
     client.authenticated = True
-    client.user = "default"
+    client.user = user.name
+    client.acl_user = user
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", (0, 0, 0), G,
@@ -68,7 +71,7 @@ def auth(client, args):
     if len(args) > 3:
         raise CommandError(errors.SYNTAX)
     if len(args) == 2:
-        if not client.server.config["requirepass"]:
+        if client.server.acl.users["default"].nopass:
             raise CommandError(errors.AUTH_NOT_CONFIGURED)
         authenticate(client, b"default", args[1])
     else:

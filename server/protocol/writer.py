@@ -36,7 +36,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
     elif kind is ErrorReply:
         out.append(b"-" + _one_line(value) + b"\r\n")
     elif kind is str:
-        data = value.encode()
+        data = value.encode("utf-8", "surrogateescape")
         out.append(b"$%d\r\n%b\r\n" % (len(data), data))
     elif kind is dict:
         if resp3:
@@ -62,7 +62,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
         for item in value:
             encode_into(out, item, resp3)
     elif kind is Verbatim:
-        data = value.encode()
+        data = value.encode("utf-8", "surrogateescape")
         if resp3:
             out.append(b"=%d\r\ntxt:%b\r\n" % (len(data) + 4, data))
         else:
@@ -114,4 +114,4 @@ def format_double(value: float) -> bytes:
 
 def _one_line(text: str) -> bytes:
     # A status or error line must not contain CR/LF: Redis replaces them with spaces.
-    return text.replace("\r", " ").replace("\n", " ").encode()
+    return text.replace("\r", " ").replace("\n", " ").encode("utf-8", "surrogateescape")

@@ -130,6 +130,11 @@ class LuaEngine:
         if self.read_only and "write" in spec.flags:
             return lua.table_from([True, self._error_table(
                 "ERR Write commands are not allowed from read-only scripts.")])
+        user = client.acl_user
+        if not user.unrestricted:
+            refusal = self.server.acl.refuse(client, user, spec, argv, "lua")
+            if refusal is not None:
+                return lua.table_from([True, self._error_table(refusal)])
         if ("write" in spec.flags and self.server.master_link is not None
                 and not client.is_primary and self.server.config["replica-read-only"]):
             return lua.table_from([True, self._error_table(

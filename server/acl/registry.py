@@ -1,0 +1,188 @@
+"""The server's users, the ACL log and the aclfile.
+
+The `default` user starts `on nopass ~* &* +@all`; `requirepass` sets its one password (as in
+Redis). Denials are logged (ACL LOG): an entry repeats (count, last update) when the same user
+is refused the same thing in the same context within 60 s.
+"""
+
+import os
+import secrets
+import time
+
+from .access import accesses
+from .users import ACLError, User
+
+LOG_MERGE_SECONDS = 60
+
+
+def denial_message(user, reason: str, denied, verbose: bool = False) -> str:
+    """Redis 7.2's words for a refusal (verbose: ACL DRYRUN's form)."""
+    if reason == "command":
+        who = "This user" if verbose else f"User {user.name}"
+        return f"{who} has no permissions to run the '{denied}' command"
+    if verbose:
+        noun = "key" if reason == "key" else "channel"
+        return (f"This user has no permissions to access the "
+                f"'{bytes(denied).decode(errors='replace')}' {noun}")
+    return "No permissions to access a key" if reason == "key" else \
+        "No permissions to access a channel"
+
+
+class LogEntry:
+    def __init__(self, entry_id, reason, context, obj, username, client_info):
+        self.entry_id, self.reason, self.context = entry_id, reason, context
+        self.object, self.username, self.client_info = obj, username, client_info
+        self.count = 1
+        self.created = self.updated = time.time()
+
+    def reply(self) -> list:
+        now = time.time()
+        return ["count", self.count, "reason", self.reason, "context", self.context,
+                "object", self.object, "username", self.username,
+                "age-seconds", round(now - self.created, 3), "client-info", self.client_info,
+                "entry-id", self.entry_id,
+                "timestamp-created", int(self.created * 1000),
+                "timestamp-last-updated", int(self.updated * 1000)]
+
+
+class ACL:
+    def __init__(self, server):
+        self.server = server
+        self.users: dict = {}
+        self.log: list = []  # newest first
+        self.next_entry = 0
+        self.reset_default()
+
+    def reset_default(self) -> None:
+        default = User("default")
+        default.apply(["on", "nopass", "~*", "&*", "+@all"])
+        self.users["default"] = default
+        self.set_default_password(self.server.config["requirepass"])
+
+    def set_default_password(self, password: str) -> None:
+        """requirepass: the default user's only password ('' = nopass)."""
+        default = self.users["default"]
+        default.apply(["resetpass", f">{password}"] if password else ["nopass"])
+
+    def default_needs_auth(self) -> bool:
+        default = self.users["default"]
+        return not (default.enabled and default.nopass)
+
+    # -- authentication --------------------------------------------------------------------------
+    def authenticate(self, username: str, password: bytes):
+        """The user, or None when the pair is wrong or the user is disabled."""
+        user = self.users.get(username)
+        if user is None or not user.enabled or not user.check_password(password):
+            return None
+        return user
+
+    # -- permission checks -----------------------------------------------------------------------
+    def denial(self, user, spec, args):
+        keys, channels, patterns = accesses(spec, args)
+        return user.denial(spec, keys, channels, patterns)
+
+    def refuse(self, client, user, spec, args, context: str):
+        """None if allowed, else the NOPERM error (the denial is logged)."""
+        found = self.denial(user, spec, args)
+        if found is None:
+            return None
+        reason, denied = found
+        obj = denied if reason == "command" else bytes(denied).decode(errors="replace")
+        self.record(reason, context, obj, user.name, client)
+        return "NOPERM " + denial_message(user, reason, denied)
+
+    def record(self, reason, context, obj, username, client) -> None:
+        now = time.time()
+        for entry in self.log:
+            if (entry.reason, entry.context, entry.object, entry.username) == (
+                    reason, context, obj, username) and now - entry.updated < LOG_MERGE_SECONDS:
+                entry.count += 1
+                entry.updated = now
+                return
+        from ..commands.connection import client_line
+
+        info = client_line(client) if client.conn is not None else ""
+        self.log.insert(0, LogEntry(self.next_entry, reason, context, obj, username, info))
+        self.next_entry += 1
+        del self.log[self.server.config["acllog-max-len"]:]
+
+    # -- users -------------------------------------------------------------------------------------
+    def setuser(self, name: str, rules: list) -> None:
+        """Apply ACL SETUSER's modifiers to a copy, then install it (all or nothing)."""
+        existing = self.users.get(name)
+        if existing is not None:
+            user = existing.copy()
+        else:
+            user = User(name)
+            if self.server.config["acl-pubsub-default"] == "allchannels":
+                user.root.apply("allchannels")
+        user.apply(rules)
+        if existing is not None:  # connected clients hold the object: update it in place
+            existing.__dict__.update(user.__dict__)
+        else:
+            self.users[name] = user
+
+    def deluser(self, names: list) -> int:
+        removed = 0
+        for name in names:
+            if name == "default":
+                raise ACLError("The 'default' user cannot be removed")
+        for name in names:
+            user = self.users.pop(name, None)
+            if user is not None:
+                removed += 1
+                for client in list(self.server.clients):
+                    if client.acl_user is user:
+                        client.kill()
+        return removed
+
+    # -- the aclfile -----------------------------------------------------------------------------
+    def _path(self) -> str:
+        name = self.server.config["aclfile"]
+        if not name:
+            raise ACLError("This Redis instance is not configured to use an ACL file. You may "
+                           "want to specify users via the ACL SETUSER command and then issue a "
+                           "CONFIG REWRITE (assuming you have a Redis configuration file set) "
+                           "in order to store users in the Redis configuration.")
+        return name if os.path.isabs(name) else os.path.join(self.server.config["dir"], name)
+
+    def save(self) -> None:
+        path = self._path()
+        temporary = f"{path}.tmp-{secrets.token_hex(4)}"
+        with open(temporary, "w") as handle:
+            for name in sorted(self.users):
+                handle.write(self.users[name].describe() + "\n")
+        os.replace(temporary, path)
+
+    def load(self) -> None:
+        """Replace every user with the file's (the default user too, if it names it); an error
+        anywhere leaves the current users untouched."""
+        path = self._path()
+        try:
+            with open(path) as handle:
+                lines = handle.read().splitlines()
+        except OSError as exc:
+            raise ACLError(f"Error loading ACLs, opening file '{path}': {exc.strerror}") from None
+        loaded = {}
+        for number, line in enumerate(lines, 1):
+            words = line.split()
+            if not words or words[0].startswith("#"):
+                continue
+            if words[0] != "user" or len(words) < 2:
+                raise ACLError(f"/{path}:{number}: line should start with user keyword")
+            user = User(words[1])
+            try:
+                user.apply(words[2:])
+            except ACLError as exc:
+                raise ACLError(f"{path}:{number}: {exc}") from None
+            loaded[user.name] = user
+        old, self.users = self.users, {"default": self.users["default"]}
+        for name, user in loaded.items():
+            if name in old:  # connected clients hold the object: update it in place
+                old[name].__dict__.update(user.__dict__)
+                self.users[name] = old[name]
+            else:
+                self.users[name] = user
+        for client in list(self.server.clients):  # users that are gone lose their connections
+            if client.acl_user is not None and client.acl_user.name not in self.users:
+                client.kill()
