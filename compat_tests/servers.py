@@ -19,29 +19,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, proc, timeout: float = 60.0) -> None:
+def _answers_ping(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+        sock.sendall(b"PING\r\n")
+        return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
+
+
+def wait_for_port(port: int, proc, timeout: float = 60.0, ready=None) -> None:
+    """Until the server answers (`ready(port)`: a plain PING unless told otherwise)."""
+    ready = ready or _answers_ping
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(64).startswith((b"+PONG", b"-NOAUTH")):
-                    return
+            if ready(port):
+                return
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"server on port {port} did not start")
 
 
 class ServerProcess:
-    def __init__(self, argv, port, workdir, cwd=None, env=None):
+    def __init__(self, argv, port, workdir, cwd=None, env=None, ready=None):
         self.port = port
         self.workdir = workdir
         self.log = open(os.path.join(workdir, "server.log"), "wb")
         self.proc = subprocess.Popen(argv, cwd=cwd or workdir, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
-        wait_for_port(port, self.proc)
+        wait_for_port(port, self.proc, ready=ready)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

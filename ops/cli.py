@@ -46,7 +46,13 @@ async def _serve(config) -> None:
     except (OSError, ValueError) as exc:  # RDBError is a ValueError
         sys.stderr.write(f"\n*** FATAL: the snapshot could not be loaded: {exc}\n")
         sys.exit(1)
-    await server.start()
+    from ops.tls import TLSConfigError
+
+    try:
+        await server.start()
+    except TLSConfigError as exc:
+        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
+        sys.exit(1)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_shutdown)

@@ -658,20 +658,15 @@ class PredisServer:
         self.shutdown_event = asyncio.Event()
         port = self.config["port"] if port is None else port
         hosts = [host] if host else _bind_hosts(self.config["bind"])
-        for bind_host in hosts:
-            optional = bind_host.startswith("-")  # '-::*': skip if unavailable, as Redis does
-            try:
-                srv = await self.loop.create_server(
-                    self.protocol_factory, bind_host.lstrip("-"), port,
-                    backlog=self.config["tcp-backlog"], reuse_address=True,
-                )
-            except OSError:
-                if optional:
-                    continue
-                raise
-            self.listeners.append(srv)
-            if not self.tcp_port:
-                self.tcp_port = srv.sockets[0].getsockname()[1]
+        tls_port = self.config["tls-port"]
+        if port or not tls_port:  # `port 0` with a tls-port: TLS connections only
+            for srv in await self._listen(hosts, port):
+                if not self.tcp_port:
+                    self.tcp_port = srv.sockets[0].getsockname()[1]
+        if tls_port:
+            from ops.tls import server_context
+
+            await self._listen(hosts, tls_port, server_context(self.config))
         for srv in self.listeners:
             for sock in srv.sockets:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -681,6 +676,23 @@ class PredisServer:
         if self.config["replicaof"]:  # `replicaof host port` in the config or on the command line
             host, port = self.config["replicaof"].split()
             self.replicate_from(host, int(port))
+
+    async def _listen(self, hosts, port: int, tls=None) -> list:
+        """A listener per bind address ('-' prefixed addresses are optional, as in Redis)."""
+        started = []
+        for bind_host in hosts:
+            optional = bind_host.startswith("-")
+            try:
+                srv = await self.loop.create_server(
+                    self.protocol_factory, bind_host.lstrip("-"), port,
+                    backlog=self.config["tcp-backlog"], reuse_address=True, ssl=tls)
+            except OSError:
+                if optional:
+                    continue
+                raise
+            self.listeners.append(srv)
+            started.append(srv)
+        return started
 
     def _schedule_cron(self):
         hz = max(1, min(500, self.config["hz"]))

@@ -78,8 +78,13 @@ class ReplicaLink:
     async def _session(self) -> None:
         self.state = "connecting"
         timeout = self.server.config["repl-timeout"]
+        tls = None
+        if self.server.config["tls-replication"]:
+            from ops.tls import client_context
+
+            tls = client_context(self.server.config)
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, limit=1 << 30), timeout)
+            asyncio.open_connection(self.host, self.port, limit=1 << 30, ssl=tls), timeout)
         self._writer = writer
         config = self.server.config
         if config["masterauth"]:
