@@ -285,3 +285,21 @@ def test_maxmemory_refuses_growing_writes_like_noeviction(diff):
         diff.assert_same(*args)
     diff.assert_same("CONFIG", "SET", "maxmemory", "0")
     diff.assert_same("SET", "k", "v")
+
+
+def test_rename_command_and_disabled_commands():
+    """rename-command in the configuration, against redis-server started the same way."""
+    from .servers import start_predis, start_redis
+
+    flags = ("--rename-command", "FLUSHALL", "", "--rename-command", "CONFIG", "cfg_7f3a")
+    servers = [start_redis(flags), start_predis(flags)]
+    try:
+        clients = [RawClient(server.port) for server in servers]
+        for command in (["SET", "k", "v"], ["FLUSHALL"], ["flushall"], ["CONFIG", "GET", "port"],
+                        ["cfg_7f3a", "GET", "maxmemory"], ["CFG_7F3A", "GET", "maxmemory"],
+                        ["MULTI"], ["FLUSHALL"], ["DISCARD"], ["GET", "k"]):
+            replies = [client.call(*command) for client in clients]
+            assert replies[1] == replies[0], (command, replies)
+    finally:
+        for server in servers:
+            server.stop()

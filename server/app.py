@@ -149,6 +149,7 @@ class PredisServer:
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
         self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
+        self.command_aliases = self._renamed_commands()
         self.acl = ACL(self)
         self._load_users()
         self.stats = ServerStats()
@@ -288,6 +289,28 @@ class PredisServer:
     def auth_required(self) -> bool:
         """New connections start unauthenticated unless the default user is on and nopass."""
         return self.acl.default_needs_auth()
+
+    def _renamed_commands(self):
+        """`rename-command OLD NEW` lines (NEW "" disables OLD): {lowercase name: spec, or None
+        for a name that no longer exists}; None when nothing is renamed (the fast path)."""
+        from ops.config import ConfigError
+
+        from .command_table import TABLE
+
+        aliases = {}
+        for name, args in self.config.values.get("_directives", ()):
+            if name != "rename-command":
+                continue
+            if len(args) != 2:
+                raise ConfigError("rename-command needs the command and its new name")
+            old, new = args[0].lower().encode(), args[1].lower().encode()
+            spec = TABLE.get(old)
+            if spec is None:
+                raise ConfigError(f"No such command in rename-command: {args[0]}")
+            aliases[old] = None
+            if new:
+                aliases[new] = spec
+        return aliases or None
 
     def _load_users(self) -> None:
         """`user` lines of the config file, or the `aclfile` (not both, as in Redis)."""

@@ -32,8 +32,11 @@ def dispatch(client, args):
     server = client.server
     name = args[0]
     spec = LOOKUP.get(name)
+    aliases = server.command_aliases  # rename-command: new names, and old ones mapped to None
+    if aliases is not None:
+        spec = aliases.get(name.lower(), LOOKUP.get(name.lower()))
     if spec is None:
-        spec = LOOKUP.get(name.lower())
+        spec = LOOKUP.get(name.lower()) if aliases is None else None
         if spec is None:
             if name.lower() in (b"post", b"host:"):
                 return _cross_protocol_attack(client)
@@ -141,6 +144,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
         if len(group) > 1:
             spec = LOOKUP.get(name)
             if (spec is not None and spec.batch is not None and client.authenticated
+                    and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
                     and client.multi is None and not client.subscribed and not server.maxmemory
                     and not client.no_touch
