@@ -44,6 +44,16 @@ def as_72(reply):
     return reply
 
 
+@pytest.fixture(scope="module")
+def pair():
+    """A redis-server and a Predis for one test module, for tests that change server-wide
+    state (policies, users) that other modules must not see."""
+    servers = (start_redis(), start_predis())
+    yield servers
+    for server in servers:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def servers():
     reference = start_redis()

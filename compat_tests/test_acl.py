@@ -33,14 +33,6 @@ def as_72_noperm(reply, user: str):
     return reply
 
 
-@pytest.fixture(scope="module")
-def pair():
-    servers = (start_redis(), start_predis())
-    yield servers
-    for server in servers:
-        server.stop()
-
-
 @pytest.fixture
 def admin(pair):
     clients = [RawClient(server.port) for server in pair]

@@ -63,6 +63,17 @@ def same_contents(before: dict, after: dict) -> None:
         assert abs(ttl2 - ttl) <= 2, key  # seconds passed between the two reads
 
 
+def assert_survives_restart(server, data_dir) -> None:
+    """SIGKILL the server, start it again on the same files: the same data."""
+    before = contents(server.port)
+    killed(server)
+    server = restarted(data_dir)
+    try:
+        same_contents(before, contents(server.port))
+    finally:
+        server.stop()
+
+
 def write_every_family(client, other):
     client.set("plain", "v")
     client.set("ex", "v", ex=1000)
@@ -148,20 +159,19 @@ def test_bgrewriteaof_keeps_everything_and_replaces_the_files(tmp_path):
     assert "appendonly.aof.2.base.rdb seq 2 type b" in manifest
     assert "appendonly.aof.1.base.rdb" not in manifest
     assert not (folder / "appendonly.aof.1.base.rdb").exists()
-    before = contents(server.port)
+    assert_survives_restart(server, tmp_path)
+
+
+def killed_after_one_write(data_dir, key, value):
+    """Start, write one key, SIGKILL: the incremental file that holds the write."""
+    server = restarted(data_dir)
+    redis.Redis(port=server.port).set(key, value)
     killed(server)
-    server = restarted(tmp_path)
-    try:
-        same_contents(before, contents(server.port))
-    finally:
-        server.stop()
+    return data_dir / "appendonlydir" / "appendonly.aof.1.incr.aof"
 
 
 def test_a_torn_last_write_is_cut_off_or_stops_the_start(tmp_path):
-    server = restarted(tmp_path)
-    redis.Redis(port=server.port).set("kept", "yes")
-    killed(server)
-    incr = tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    incr = killed_after_one_write(tmp_path, "kept", "yes")
     whole = incr.stat().st_size
     with open(incr, "ab") as handle:
         handle.write(b"*3\r\n$3\r\nSET\r\n$4\r\nlost")
@@ -178,10 +188,7 @@ def test_a_torn_last_write_is_cut_off_or_stops_the_start(tmp_path):
 
 
 def test_garbage_in_the_middle_stops_the_start(tmp_path):
-    server = restarted(tmp_path)
-    redis.Redis(port=server.port).set("a", "1")
-    killed(server)
-    incr = tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    incr = killed_after_one_write(tmp_path, "a", "1")
     data = incr.read_bytes()
     incr.write_bytes(data + b"this is not a command\r\n" + data)
     with pytest.raises(RuntimeError, match="exited"):
@@ -270,10 +277,4 @@ def test_random_sequences_replay_to_the_same_data(tmp_path_factory, sequence):
     for command in sequence:
         client.call(*command)
     client.close()
-    before = contents(server.port)
-    killed(server)
-    server = restarted(data_dir)
-    try:
-        same_contents(before, contents(server.port))
-    finally:
-        server.stop()
+    assert_survives_restart(server, data_dir)

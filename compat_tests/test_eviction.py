@@ -7,19 +7,10 @@ import pytest
 import redis
 
 from .conftest import Differ, _flush
-from .servers import start_predis, start_redis
 
 REDIS_POLICIES = ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
                   "volatile-lfu", "volatile-random", "volatile-ttl"]
 PREDIS_POLICIES = ["allkeys-learned", "volatile-learned", "allkeys-s3fifo"]
-
-
-@pytest.fixture(scope="module")
-def pair():
-    servers = (start_redis(), start_predis())
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

@@ -21,6 +21,19 @@ def _line(data: bytes, start: int):
     return None if end < 0 else (data[start:end], end + 2)
 
 
+def _counted(data: bytes, pos: int, marker: bytes, name: str):
+    """(N, offset after the line) for a `*N` or `$N` line at pos, None if the line is cut;
+    StreamFormatError for anything else."""
+    line = _line(data, pos)
+    if line is None:
+        return None
+    text, after = line
+    if not text.startswith(marker) or not text[1:].isdigit():
+        raise StreamFormatError(f"Bad file format reading the append only file {name} at "
+                                f"offset {pos}")
+    return int(text[1:]), after
+
+
 def parse_commands(data: bytes, name: str = "the AOF"):
     """([(arguments, offset after it)], offset after the last complete command): the complete
     commands at the start of `data`; an incomplete tail is left for more bytes."""
@@ -34,27 +47,19 @@ def parse_commands(data: bytes, name: str = "the AOF"):
                 break
             pos = done = line[1]
             continue
-        header = _line(data, pos)
+        header = _counted(data, pos, b"*", name)
         if header is None:
             break
-        if not header[0].startswith(b"*") or not header[0][1:].isdigit():
-            raise StreamFormatError(f"Bad file format reading the append only file {name} at "
-                                 f"offset {pos}")
-        count, pos = int(header[0][1:]), header[1]
+        count, pos = header
         args = []
         for _ in range(count):
-            bulk = _line(data, pos)
-            if bulk is None:
+            bulk = _counted(data, pos, b"$", name)
+            if bulk is None or bulk[1] + bulk[0] + 2 > size:
                 break
-            if not bulk[0].startswith(b"$") or not bulk[0][1:].isdigit():
-                raise StreamFormatError(f"Bad file format reading the append only file {name} "
-                                     f"at offset {pos}")
-            length, pos = int(bulk[0][1:]), bulk[1]
-            if pos + length + 2 > size:
-                break
+            length, pos = bulk
             if data[pos + length:pos + length + 2] != b"\r\n":
                 raise StreamFormatError(f"Bad file format reading the append only file {name} "
-                                     f"at offset {pos + length}")
+                                        f"at offset {pos + length}")
             args.append(data[pos:pos + length])
             pos += length + 2
         if len(args) < count:
