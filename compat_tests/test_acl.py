@@ -194,3 +194,41 @@ def test_aclfile_save_and_load(tmp_path):
 def test_acl_without_aclfile(admin):
     both(admin, "ACL", "SAVE")
     both(admin, "ACL", "LOAD")
+
+
+def test_tenants_cannot_reach_each_others_keys(tmp_path):
+    """Predis-only (acl-tenant-isolation): two tenants on one server, each an ACL user with a key
+    prefix and its own keyspace-notification channels. Neither can read, write, list, scan,
+    pick at random or watch the other's keys."""
+    import redis
+
+    server = start_predis(("--acl-tenant-isolation", "yes", "--notify-keyspace-events", "KEA"))
+    try:
+        admin = redis.Redis(port=server.port)
+        for tenant in ("t1", "t2"):
+            admin.acl_setuser(tenant, enabled=True, passwords=[f"+{tenant}-pw"],
+                              keys=[f"{tenant}:*"], channels=[f"__keyspace@0__:{tenant}:*"],
+                              commands=["+@all", "-@dangerous", "+keys"])
+        t1 = redis.Redis(port=server.port, username="t1", password="t1-pw")
+        t2 = redis.Redis(port=server.port, username="t2", password="t2-pw")
+        t1.set("t1:a", "1")
+        t2.set("t2:b", "2")
+        assert sorted(admin.keys("*")) == [b"t1:a", b"t2:b"]  # the admin sees everything
+        assert t1.keys("*") == [b"t1:a"] and list(t1.scan_iter()) == [b"t1:a"]
+        assert [t1.randomkey() for _ in range(20)] == [b"t1:a"] * 20
+        for attempt in (lambda: t1.get("t2:b"), lambda: t1.set("t2:b", "x"),
+                        lambda: t1.delete("t2:b"), lambda: t1.rename("t2:b", "t1:stolen"),
+                        lambda: t1.copy("t2:b", "t1:copy"), lambda: t1.expire("t2:b", 1)):
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                attempt()
+        pubsub = t1.pubsub()
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            pubsub.subscribe("__keyspace@0__:t2:b")
+            pubsub.get_message(timeout=1)
+        events = t1.pubsub()
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            events.psubscribe("__keyevent@0__:*")  # events carry other tenants' key names
+            events.get_message(timeout=1)
+        assert admin.get("t2:b") == b"2"
+    finally:
+        server.stop()

@@ -151,6 +151,9 @@ PARAMS = [
     _s("aclfile", immutable=True),
     _i("acllog-max-len", "128", 0, LONG_MAX),
     _e("acl-pubsub-default", "resetchannels", "allchannels resetchannels"),
+    # Predis: tenants (key-restricted ACL users) see only their own key names in KEYS, SCAN and
+    # RANDOMKEY (Redis lists every name to anyone allowed to run them)
+    _b("acl-tenant-isolation", "no"),
     # clients and limits
     _i("maxclients", "10000", 1, INT_MAX),
     _m("client-query-buffer-limit", "1073741824", 1024 * 1024),

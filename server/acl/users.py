@@ -269,6 +269,11 @@ class User:
             first = first or found
         return first
 
+    def sees_key(self, key: bytes) -> bool:
+        """Tenant isolation: a key name this user's key patterns cover (any selector)."""
+        return any(selector.key_denied([(key, False, False)]) is None
+                   for selector in [self.root, *self.selectors])
+
     # -- description ---------------------------------------------------------------------------
     def flags(self) -> list:
         return ["on" if self.enabled else "off"] + (["nopass"] if self.nopass else [])

@@ -1,6 +1,7 @@
 """Generic key commands: DEL EXISTS TYPE EXPIRE* TTL* PERSIST KEYS SCAN RANDOMKEY RENAME COPY
 MOVE TOUCH OBJECT, and database commands DBSIZE FLUSHDB FLUSHALL SELECT SWAPDB."""
 
+import random
 import time
 
 from ml.keymeta import MODE_LFU, lfu_decayed
@@ -185,7 +186,16 @@ def keys(client, args):
     expires = db.expires
     pattern = args[1]
     candidates = db.data if pattern == b"*" else _matching(db.data, pattern)
-    return [k for k in candidates if not (expires and k in expires and expires[k] <= now)]
+    found = [k for k in candidates if not (expires and k in expires and expires[k] <= now)]
+    return _tenant_view(client, found)
+
+
+def _tenant_view(client, names: list) -> list:
+    """With acl-tenant-isolation, a key-restricted user lists only the keys it may use."""
+    user = client.acl_user
+    if user.root.all_keys or not client.server.config["acl-tenant-isolation"]:
+        return names
+    return [name for name in names if user.sees_key(name)]
 
 
 def _matching(keys, pattern):
@@ -204,6 +214,7 @@ def scan(client, args):
     if pattern is not None and pattern != b"*":
         match = compile_glob(pattern).fullmatch
         batch = [k for k in batch if match(k)]
+    batch = _tenant_view(client, batch)
     out = []
     for key in batch:
         value = db.lookup(key, False)
@@ -218,7 +229,12 @@ def scan(client, args):
 @command("randomkey", 1, "readonly", (0, 0, 0), G, "Returns a random key name from the "
          "database.")
 def randomkey(client, args):
-    return client.server.keyspace.random_key(client.db)
+    user = client.acl_user
+    if user.root.all_keys or not client.server.config["acl-tenant-isolation"]:
+        return client.server.keyspace.random_key(client.db)
+    db = client.db
+    visible = _tenant_view(client, [k for k in list(db.data) if db.lookup(k, False) is not None])
+    return random.choice(visible) if visible else None
 
 
 # -- renaming and copying ------------------------------------------------------------------
