@@ -220,9 +220,18 @@ class Config:
                 words = [w.decode() for w in split_inline(line)]
             except ProtocolError:
                 raise ConfigError(f"{source}:{number}: Unbalanced quotes in configuration line")
+            except UnicodeDecodeError:
+                raise ConfigError(f"{source}:{number}: the line is not valid UTF-8") from None
             name, args = words[0].lower(), words[1:]
             if name == "include":
-                self.load_file(args[0])
+                if len(args) != 1:
+                    raise ConfigError(f"{source}:{number}: Bad directive or wrong number of "
+                                      "arguments")
+                try:
+                    self.load_file(args[0])
+                except OSError as exc:
+                    raise ConfigError(f"{source}:{number}: can't open the included file "
+                                      f"'{args[0]}': {exc.strerror}") from None
                 continue
             if name in ("rename-command", "user", "loadmodule"):
                 self.values.setdefault("_directives", []).append((name, args))

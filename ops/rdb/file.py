@@ -121,7 +121,18 @@ def _module_data(reader, opcode: int, db: int, skip_modules: bool):
 def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False):
     """Yield ('aux', name, value), ('function', code), ('key', db, key, kind, contents,
     expire_ms) and, with skip_modules, ('module', db, key, module name) for each module value
-    stepped over, in file order; RDBError if it is damaged."""
+    stepped over, in file order; RDBError if it is damaged, whatever the damage (a fuzzer
+    found encodings whose parsers failed in other ways on cut or flipped bytes)."""
+    try:
+        yield from _read_items(data, max_version, skip_modules)
+    except RDBError:
+        raise
+    except (IndexError, KeyError, ValueError, struct.error, RuntimeError, OverflowError,
+            UnicodeDecodeError) as exc:
+        raise RDBError(f"the RDB data is damaged ({type(exc).__name__}: {exc})") from None
+
+
+def _read_items(data: bytes, max_version: int, skip_modules: bool):
     if data[:5] != b"REDIS" or not data[5:9].isdigit():
         raise RDBError("Wrong signature trying to load DB from file")
     version = int(data[5:9])
