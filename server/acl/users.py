@@ -173,13 +173,13 @@ class User:
         self.skip_sanitize = False
         self.root = Selector()
         self.selectors: list = []
+        # every command, key and channel allowed (the default user's usual state): the
+        # dispatcher then skips the checks; kept up to date by apply()
+        self.unrestricted = False
 
-    @property
-    def unrestricted(self) -> bool:
-        """Every command, key and channel allowed (the default user's usual state): the
-        dispatcher skips the checks."""
+    def _update_unrestricted(self) -> None:
         root = self.root
-        return root.all_commands and root.all_keys and root.all_channels
+        self.unrestricted = root.all_commands and root.all_keys and root.all_channels
 
     def check_password(self, password: bytes) -> bool:
         return self.nopass or password_hash(password) in self.passwords
@@ -189,6 +189,7 @@ class User:
         """Apply modifiers in order (all-or-nothing is the caller's job: apply to a copy)."""
         for rule in _with_selectors(rules):
             self._apply_one(rule)
+        self._update_unrestricted()
 
     def _apply_one(self, rule: str) -> None:
         lowered = rule.lower()
@@ -249,6 +250,7 @@ class User:
         clone.passwords = list(self.passwords)
         clone.root = _copy_selector(self.root)
         clone.selectors = [_copy_selector(s) for s in self.selectors]
+        clone.unrestricted = self.unrestricted
         return clone
 
     # -- checks ------------------------------------------------------------------------------------
