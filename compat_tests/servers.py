@@ -86,7 +86,7 @@ def start_predis(extra=()) -> ServerProcess:
         extra = ("--engine", engine, "--gpu-arena-size", "64mb", *extra)
     workdir = tempfile.mkdtemp(prefix="predis-")
     argv = [sys.executable, "-m", "predis", "--port", str(port), "--dir", workdir,
-            *COMMON_FLAGS, *extra]
+            "--admin-port", "0", *COMMON_FLAGS, *extra]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env)

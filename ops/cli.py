@@ -46,11 +46,12 @@ async def _serve(config) -> None:
     except (OSError, ValueError) as exc:  # RDBError is a ValueError
         sys.stderr.write(f"\n*** FATAL: the snapshot could not be loaded: {exc}\n")
         sys.exit(1)
+    from ops.admin_http import AdminExposed
     from ops.tls import TLSConfigError
 
     try:
         await server.start()
-    except TLSConfigError as exc:
+    except (TLSConfigError, AdminExposed) as exc:
         sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
         sys.exit(1)
     loop = asyncio.get_running_loop()

@@ -212,6 +212,11 @@ PARAMS = [
     # Predis: load an RDB that holds module data (RedisJSON, RediSearch ...) by skipping those
     # values, with a warning naming the modules; without it such a file stops the start
     _b("rdb-skip-module-data", "no"),
+    # Predis: the admin HTTP port (/metrics, /healthz, /readyz, /api/info); 0 = off. Off
+    # loopback it needs admin-token (sent as "Authorization: Bearer <token>")
+    _i("admin-port", "9121", 0, 65535, immutable=True),
+    _s("admin-bind", "127.0.0.1", immutable=True),
+    _s("admin-token", sensitive=True, immutable=True),
     # Predis: where string values live: auto (GPU when CUDA is usable), gpu or cpu; and the
     # GPU engine's value arena per database (values beyond it spill to host memory)
     _e("engine", "auto", "auto gpu cpu", immutable=True),

@@ -143,6 +143,8 @@ class PredisServer:
         self.batcher = EngineBatcher(self) if self.engine == "gpu" else None
         self._models = None  # the model registry, made on first use
         self.aof = None  # ops.aof.appendonly.AppendOnlyFile while appendonly is yes
+        self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
+        self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
         self.replication = None  # ops.replication.primary.ReplicationSource once a replica
         #                          connected (the stream and its backlog)
@@ -694,6 +696,12 @@ class PredisServer:
             for sock in srv.sockets:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._schedule_cron()
+        if self.config["admin-port"]:
+            from ops.admin_http import AdminHTTP
+
+            self.admin_http = AdminHTTP(self)
+            await self.admin_http.start()
+        self.ready = True
         self.log.info("server_started", port=self.tcp_port, pid=os.getpid(), version=VERSION,
                       engine=self.engine)
         if self.config["replicaof"]:  # `replicaof host port` in the config or on the command line
@@ -782,6 +790,8 @@ class PredisServer:
             self._cron_handle.cancel()
         if self.master_link is not None:
             self.master_link.stop()
+        if self.admin_http is not None:
+            self.admin_http.close()
         if self._save_on_exit:
             self.save_snapshot()
         if self.persistence.child_pid:  # do not leave a half-written temp file behind

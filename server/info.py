@@ -371,6 +371,11 @@ _SECTIONS = {
 }
 
 
+def section_fields(server, name: str) -> dict:
+    """One INFO section as field -> value (the metrics endpoint reads the same numbers)."""
+    return _SECTIONS[name][1](server)
+
+
 def render_info(server, requested: list) -> str:
     wanted = []
     names = [r.lower() for r in requested] or ["default"]

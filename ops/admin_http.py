@@ -1,0 +1,93 @@
+"""The admin HTTP port (`admin-port`, default 9121, 0 = off): /metrics (Prometheus text format),
+/healthz, /readyz and /api/info (INFO as JSON), served by the same event loop with a minimal
+GET-only HTTP/1.0 handler. Bound to `admin-bind` (loopback by default); anywhere else it needs
+`admin-token`, then sent as `Authorization: Bearer <token>`.
+"""
+
+import asyncio
+import hmac
+import ipaddress
+import json
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from server.info import DEFAULT_SECTIONS, section_fields
+
+from .metrics import ServerCollector
+
+MAX_REQUEST = 8192
+
+
+class AdminExposed(ValueError):
+    """admin-bind leaves loopback without an admin-token."""
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class AdminHTTP:
+    def __init__(self, server):
+        self.server = server
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(ServerCollector(server))
+        self.listener = None
+
+    async def start(self) -> None:
+        config = self.server.config
+        host, port = config["admin-bind"], config["admin-port"]
+        if not _loopback(host) and not config["admin-token"]:
+            raise AdminExposed(f"admin-bind {host} is not a loopback address: set admin-token "
+                               "to expose the admin HTTP port")
+        try:
+            self.listener = await asyncio.start_server(self._serve, host, port)
+        except OSError as exc:  # the cache still serves; say why the admin port did not open
+            self.server.log.warning("admin_http_unavailable", port=port, error=str(exc))
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+
+    async def _serve(self, reader, writer) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
+                ConnectionError):
+            writer.close()
+            return
+        status, kind, body = self._respond(head[:MAX_REQUEST])
+        writer.write(b"HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+                     b"Connection: close\r\n\r\n%s" % (status, kind, len(body), body))
+        try:
+            await writer.drain()
+        except ConnectionError:
+            pass
+        writer.close()
+
+    def _respond(self, head: bytes):
+        lines = head.split(b"\r\n")
+        parts = lines[0].split()
+        if len(parts) != 3 or parts[0] not in (b"GET", b"HEAD"):
+            return b"405 Method Not Allowed", b"text/plain", b"GET only\n"
+        token = self.server.config["admin-token"]
+        if token:
+            headers = dict(line.split(b":", 1) for line in lines[1:] if b":" in line)
+            given = headers.get(b"Authorization", headers.get(b"authorization", b"")).strip()
+            if not hmac.compare_digest(given, b"Bearer " + token.encode()):
+                return b"401 Unauthorized", b"text/plain", b"admin token required\n"
+        path = parts[1].split(b"?")[0]
+        if path == b"/metrics":
+            return b"200 OK", CONTENT_TYPE_LATEST.encode(), generate_latest(self.registry)
+        if path == b"/healthz":
+            return b"200 OK", b"text/plain", b"ok\n"
+        if path == b"/readyz":
+            if self.server.ready:
+                return b"200 OK", b"text/plain", b"ready\n"
+            return b"503 Service Unavailable", b"text/plain", b"loading\n"
+        if path == b"/api/info":
+            info = {name: section_fields(self.server, name) for name in DEFAULT_SECTIONS}
+            return b"200 OK", b"application/json", json.dumps(info, default=str).encode()
+        return b"404 Not Found", b"text/plain", b"not found\n"

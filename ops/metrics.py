@@ -1,0 +1,111 @@
+"""Prometheus metrics, read from the server at scrape time (nothing on the request path).
+
+Names follow redis_exporter's where the meaning is the same (`redis_keyspace_hits_total`,
+`redis_commands_total{cmd}` ...), so existing Grafana dashboards work; Predis's own metrics
+(engine, model, replication link) start with `predis_`. Values come from the INFO sections,
+so a metric and its INFO field never disagree.
+"""
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from server.info import section_fields
+
+# (metric, kind, INFO section, INFO field, help)
+_FROM_INFO = [
+    ("redis_uptime_in_seconds", "gauge", "server", "uptime_in_seconds", "Seconds since start"),
+    ("redis_connected_clients", "gauge", "clients", "connected_clients", "Connected clients"),
+    ("redis_blocked_clients", "gauge", "clients", "blocked_clients", "Clients in blocking calls"),
+    ("redis_memory_used_bytes", "gauge", "memory", "used_memory", "Memory used (estimate)"),
+    ("redis_memory_used_rss_bytes", "gauge", "memory", "used_memory_rss", "Resident set size"),
+    ("redis_memory_max_bytes", "gauge", "memory", "maxmemory", "maxmemory (0: no limit)"),
+    ("redis_commands_processed_total", "counter", "stats", "total_commands_processed",
+     "Commands processed"),
+    ("redis_connections_received_total", "counter", "stats", "total_connections_received",
+     "Connections accepted"),
+    ("redis_net_input_bytes_total", "counter", "stats", "total_net_input_bytes", "Bytes read"),
+    ("redis_net_output_bytes_total", "counter", "stats", "total_net_output_bytes",
+     "Bytes written"),
+    ("redis_keyspace_hits_total", "counter", "stats", "keyspace_hits", "Successful lookups"),
+    ("redis_keyspace_misses_total", "counter", "stats", "keyspace_misses", "Failed lookups"),
+    ("redis_expired_keys_total", "counter", "stats", "expired_keys", "Keys expired"),
+    ("redis_evicted_keys_total", "counter", "stats", "evicted_keys", "Keys evicted"),
+    ("redis_rdb_changes_since_last_save", "gauge", "persistence",
+     "rdb_changes_since_last_save", "Changes since the last snapshot"),
+    ("redis_rdb_bgsave_in_progress", "gauge", "persistence", "rdb_bgsave_in_progress",
+     "A snapshot child is running"),
+    ("redis_aof_enabled", "gauge", "persistence", "aof_enabled", "appendonly is on"),
+    ("redis_aof_rewrite_in_progress", "gauge", "persistence", "aof_rewrite_in_progress",
+     "An AOF rewrite child is running"),
+    ("redis_connected_slaves", "gauge", "replication", "connected_slaves", "Connected replicas"),
+    ("redis_master_repl_offset", "gauge", "replication", "master_repl_offset",
+     "Replication offset"),
+]
+
+
+class ServerCollector:
+    def __init__(self, server):
+        self.server = server
+
+    def collect(self):
+        server = self.server
+        sections = {}
+
+        def field(section, name):
+            if section not in sections:
+                sections[section] = section_fields(server, section)
+            return sections[section].get(name)
+
+        yield GaugeMetricFamily("redis_up", "The server answers", value=1)
+        for metric, kind, section, name, text in _FROM_INFO:
+            value = field(section, name)
+            if isinstance(value, (int, float)):
+                family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+                yield family(metric.removesuffix("_total") if kind == "counter" else metric,
+                             text, value=value)
+        yield from self._keyspace(server)
+        yield from self._commands()
+        yield from self._predis(server, field)
+
+    def _keyspace(self, server):
+        keys = GaugeMetricFamily("redis_db_keys", "Keys per database", labels=["db"])
+        expiring = GaugeMetricFamily("redis_db_keys_expiring", "Keys with a TTL per database",
+                                     labels=["db"])
+        for db in server.keyspace.dbs:
+            if db.data:
+                keys.add_metric([f"db{db.index}"], len(db.data))
+                expiring.add_metric([f"db{db.index}"], len(db.expires))
+        yield keys
+        yield expiring
+
+    def _commands(self):
+        from server.command_table import all_commands
+
+        calls = CounterMetricFamily("redis_commands", "Calls per command", labels=["cmd"])
+        seconds = CounterMetricFamily("redis_commands_duration_seconds",
+                                      "Time spent per command", labels=["cmd"])
+        for spec in all_commands():
+            for item in [spec, *spec.subcommands.values()]:
+                if item.calls:
+                    calls.add_metric([item.fullname], item.calls)
+                    seconds.add_metric([item.fullname], item.nanoseconds / 1e9)
+        yield calls
+        yield seconds
+
+    def _predis(self, server, field):
+        engine = section_fields(server, "engine")
+        info = GaugeMetricFamily("predis_engine_info", "The string engine in use",
+                                 labels=["engine", "device"])
+        info.add_metric([engine["engine"], str(engine.get("engine_device", "cpu"))], 1)
+        yield info
+        for name in ("device_memory_used", "device_memory_free", "arena_used"):
+            if f"engine_{name}" in engine:
+                yield GaugeMetricFamily(f"predis_engine_{name}_bytes", f"GPU engine {name}",
+                                        value=engine[f"engine_{name}"])
+        version = server.model_version
+        yield GaugeMetricFamily("predis_model_version",
+                                "Model registry version in use (0: a file or the shipped model)",
+                                value=version or 0)
+        link = server.master_link
+        if link is not None:
+            yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",
+                                    value=int(link.link_up))
