@@ -89,10 +89,6 @@ class Engine(ABC):
         self.mset([key], [value], deadline)
         return True
 
+    @abstractmethod
     def expire_due(self, now: int | None = None) -> int:
         """Remove every key whose deadline has passed; how many were removed."""
-        now = now_ms() if now is None else now
-        due = [key for key, _, deadline in self.items() if is_due(deadline, now)]
-        if due:
-            self.delete(due, now=0)
-        return len(due)

@@ -177,7 +177,6 @@ class PredisServer:
         self.container_scanner = Scanner()  # HSCAN/SSCAN/ZSCAN cursors
         self.version = VERSION
         self.predis_version = PREDIS_VERSION
-        self.engine_name = "cpu"
         self.evicted_keys = 0
         self.evictor = Evictor(self)
         self.acl_denied_auth = 0

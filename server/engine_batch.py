@@ -17,8 +17,8 @@ import asyncio
 import time
 from itertools import groupby
 
-from . import errors
 from .commands.common import modified_many
+from .commands.strings import get_replies, mget_reply
 from .protocol.connection import Deferred
 from .replies import OK, ErrorReply, Replies
 
@@ -46,22 +46,14 @@ def _read_replies(items, keys_of, shape):
     return results
 
 
-def _string_or_wrongtype(values):
-    return [value if value is None or type(value) in (bytes, bytearray)
-            else ErrorReply(errors.WRONGTYPE) for value in values]
-
-
-def _strings_or_none(values):
-    return [[value if type(value) in (bytes, bytearray) else None for value in values]]
-
-
 def _gets(items):
     return _read_replies(items, lambda item: [args[1] for args in item.run],
-                         _string_or_wrongtype)
+                         get_replies)
 
 
 def _mgets(items):
-    return _read_replies(items, lambda item: item.run[0][1:], _strings_or_none)
+    return _read_replies(items, lambda item: item.run[0][1:],
+                         lambda values: [mget_reply(values)])
 
 
 def _sets(items):

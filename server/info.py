@@ -44,7 +44,7 @@ def _server(s):
         "redis_build_id": "0",
         "redis_mode": "standalone",
         "predis_version": s.predis_version,
-        "predis_engine": s.engine_name,
+        "predis_engine": s.engine,
         "os": f"{platform.system()} {platform.release()} {platform.machine()}",
         "arch_bits": 64 if sys.maxsize > 2**32 else 32,
         "monotonic_clock": "POSIX clock_gettime",

@@ -54,18 +54,27 @@ def get(client, args):
 def get_run(client, run):
     """A run of GETs: one batched read (C-level dict lookups, or one engine call); same replies
     and statistics as one GET at a time."""
-    values = client.db.read_many([args[1] for args in run])
-    if set(map(type, values)) <= _PLAIN_GET_REPLIES:
-        return values, 0
-    failed = 0
-    for index, value in enumerate(values):
-        if value is not None and type(value) is not bytes and type(value) is not bytearray:
-            values[index] = ErrorReply(errors.WRONGTYPE)
-            failed += 1
-    return values, failed
+    replies = get_replies(client.db.read_many([args[1] for args in run]))
+    return replies, sum(type(reply) is ErrorReply for reply in replies)
 
 
 _PLAIN_GET_REPLIES = {bytes, bytearray, type(None)}
+
+
+def get_replies(values: list) -> list:
+    """GET's reply for each value read: the string, nil, or WRONGTYPE for other types."""
+    if set(map(type, values)) <= _PLAIN_GET_REPLIES:
+        return values
+    return [value if value is None or type(value) is bytes or type(value) is bytearray
+            else ErrorReply(errors.WRONGTYPE) for value in values]
+
+
+def mget_reply(values: list) -> list:
+    """MGET's reply: the strings, nil for missing keys and keys of other types."""
+    if set(map(type, values)) <= _PLAIN_GET_REPLIES:
+        return values
+    return [value if type(value) is bytes or type(value) is bytearray else None
+            for value in values]
 
 
 @command("set", -3, "write denyoom", (1, 1, 1), G, "Sets the string value of a key.")
@@ -195,11 +204,7 @@ def getex(client, args):
 @command("mget", -2, "readonly fast", (1, -1, 1), G, "Atomically returns the string values of "
          "one or more keys.")
 def mget(client, args):
-    values = client.db.read_many(args[1:])
-    if set(map(type, values)) <= _PLAIN_GET_REPLIES:
-        return values
-    return [value if type(value) is bytes or type(value) is bytearray else None
-            for value in values]
+    return mget_reply(client.db.read_many(args[1:]))
 
 
 @command("mset", -3, "write denyoom", (1, -1, 2), G, "Atomically creates or modifies the string "
