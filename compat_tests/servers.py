@@ -77,16 +77,18 @@ def start_redis(extra=()) -> ServerProcess:
     return ServerProcess(argv, port, workdir)
 
 
-def start_predis(extra=()) -> ServerProcess:
+def start_predis(extra=(), sidecar: bool = False) -> ServerProcess:
     """A Predis server; PREDIS_TEST_ENGINE=gpu runs the whole differential suite on the GPU
-    engine (in numba's CUDA simulator where there is no GPU)."""
+    engine (in numba's CUDA simulator where there is no GPU). The ML sidecar process is left
+    off unless a test asks for it: dozens of servers each starting one would cost minutes."""
     port = free_port()
     engine = os.environ.get("PREDIS_TEST_ENGINE")
     if engine:
         extra = ("--engine", engine, "--gpu-arena-size", "64mb", *extra)
     workdir = tempfile.mkdtemp(prefix="predis-")
     argv = [sys.executable, "-m", "predis", "--port", str(port), "--dir", workdir,
-            "--admin-port", "0", *COMMON_FLAGS, *extra]
+            "--admin-port", "0", "--predis-sidecar", "yes" if sidecar else "no", *COMMON_FLAGS,
+            *extra]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env)

@@ -80,7 +80,7 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, shift, s
         tracking.set_size(hist, state, slot, 1)
         held += 1
     while held > capacity:
-        if eviction.pick_victims(slots, hist, state, policy, False, 5, 1, now, 1, shift, scale,
+        if eviction.pick_victims(slots, hist, state, policy, 0, 5, 1, now, 1, shift, scale,
                                  w1, b1, w2, b2, w3, b3, victims) == 0:
             break
         if policy != eviction.S3FIFO:

@@ -24,16 +24,53 @@ CHOSEN = 4  # flag bit: already picked in this call
 LEARNED_SAMPLES = 16  # random candidates per victim for the learned policy (plus recent inserts)
 
 
+# `restrict`, the eligibility argument of sample() and pick_victims(): bit 0 volatile keys only;
+# bit 1 one A/B arm only, bit 2 which (1: keys in the challenger's slice), bits 8+ the slice's
+# threshold. A key is in the slice when 16 bits of its hash well above the sampler's fall under
+# the threshold, so the arms and the sidecar's sample are independent.
+VOLATILE_ONLY, ONE_ARM, CHALLENGER_ARM = 1, 2, 4
+SLICE_BITS = 16
+
+
+def restriction(volatile_only: bool, arm: int = -1, slice_threshold: int = 0) -> int:
+    """The `restrict` value for: volatile keys only or not, and arm -1 (any key), 0 (keys
+    outside the slice) or 1 (keys inside)."""
+    value = VOLATILE_ONLY if volatile_only else 0
+    if arm >= 0:
+        value |= ONE_ARM | (CHALLENGER_ARM if arm else 0) | slice_threshold << 8
+    return value
+
+
 @njit(cache=True, inline="always")
-def _eligible(slots, slot, volatile_only):
+def in_slice(h, threshold):
+    return ((h >> 40) & ((1 << SLICE_BITS) - 1)) < threshold
+
+
+@njit(cache=True, inline="always")
+def _eligible(slots, slot, restrict):
     rec = slots[slot]
     if rec.hash == EMPTY or rec.hash == TOMB or rec.flags & (GHOST | CHOSEN):
         return False
-    return not volatile_only or rec.flags & VOLATILE
+    if restrict & VOLATILE_ONLY and not rec.flags & VOLATILE:
+        return False
+    if restrict & ONE_ARM:
+        return in_slice(rec.hash, restrict >> 8) == ((restrict & CHALLENGER_ARM) != 0)
+    return True
 
 
 @njit(cache=True)
-def sample(slots, volatile_only, n, out):
+def slice_bytes(slots, hist, threshold):
+    """Bytes of the live keys in the challenger's slice (their recorded sizes)."""
+    total = 0
+    for slot in range(slots.size):
+        h = slots[slot].hash
+        if h != EMPTY and h != TOMB and not slots[slot].flags & GHOST and in_slice(h, threshold):
+            total += hist[slot].size
+    return total
+
+
+@njit(cache=True)
+def sample(slots, restrict, n, out):
     """Up to n random eligible slots into out; returns how many. Random probes first, then (for
     sparse tables, e.g. few keys with a TTL) a scan from a random point: bounded by capacity."""
     cap = slots.size
@@ -42,13 +79,13 @@ def sample(slots, volatile_only, n, out):
     while found < n and tries < 8 * n:
         slot = np.random.randint(0, cap)
         tries += 1
-        if _eligible(slots, slot, volatile_only):
+        if _eligible(slots, slot, restrict):
             out[found] = slot
             found += 1
     if found < n:
         slot = np.random.randint(0, cap)
         for _ in range(cap):
-            if _eligible(slots, slot, volatile_only):
+            if _eligible(slots, slot, restrict):
                 out[found] = slot
                 found += 1
                 if found == n:
@@ -80,7 +117,7 @@ def _learned_score(hist, state, slot, log_n, log_avg, x, h1, shift, scale, w1, b
 
 
 @njit(cache=True)
-def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_sec, decay_time,
+def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, decay_time,
                  shift, scale, w1, b1, w2, b2, w3, b3, out):
     """Choose up to `count` victims into out; returns how many. Records of S3-FIFO victims are
     already gone (or ghosts); for the sampling policies the caller drops them (drop())."""
@@ -103,12 +140,12 @@ def pick_victims(slots, hist, state, policy, volatile_only, samples, count, now_
     log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
     chosen = 0
     while chosen < count:
-        found = sample(slots, volatile_only, per_victim, candidates)
+        found = sample(slots, restrict, per_victim, candidates)
         if learned:  # recent insertions are candidates too: scans and one-off keys leave early
             for r in range(RING):
                 slot = state[RING_BASE + 2 * r]
                 if slot >= 0 and slots[slot].hash == state[RING_BASE + 2 * r + 1] \
-                        and _eligible(slots, slot, volatile_only):
+                        and _eligible(slots, slot, restrict):
                     candidates[found] = slot
                     found += 1
         if found == 0:

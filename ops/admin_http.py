@@ -1,5 +1,6 @@
 """The admin HTTP port (`admin-port`, default 9121, 0 = off): /metrics (Prometheus text format),
-/healthz, /readyz and /api/info (INFO as JSON), served by the same event loop with a minimal
+/healthz, /readyz, /api/info (INFO as JSON) and the ML loop's /api/ml, /api/models,
+/api/drift, /api/mrc, /api/retrains, /api/ab, served by the same event loop with a minimal
 GET-only HTTP/1.0 handler. Bound to `admin-bind` (loopback by default); anywhere else it needs
 `admin-token`, then sent as `Authorization: Bearer <token>`.
 """
@@ -16,6 +17,32 @@ from server.info import DEFAULT_SECTIONS, section_fields
 from .metrics import ServerCollector
 
 MAX_REQUEST = 8192
+
+
+def _models(server) -> dict:
+    registry = server.model_registry()
+    return {"in_use": server.model_version, "aliases": registry.aliases(),
+            "versions": [meta for _, meta in registry.versions()],
+            "audit": registry.audit()[-100:]}
+
+
+def _ab(server) -> dict:
+    learning = server.learning
+    return {"running": learning.ab.status() if learning.ab is not None else None,
+            "finished": learning.ab_results}
+
+
+# The ML loop's state as JSON: what PREDIS.INFO, MODEL LIST, DRIFT, MRC, AB STATUS show
+ML_VIEWS = {
+    "/api/ml": lambda s: {**s.learning.info(), "events": s.learning.events},
+    "/api/models": _models,
+    "/api/drift": lambda s: {k: s.learning.sidecar.get(k) for k in (
+        "windows", "drift_streak", "drift_detections", "drift_scores", "drift_over",
+        "recent_windows")},
+    "/api/mrc": lambda s: s.learning.sidecar.get("mrc"),
+    "/api/retrains": lambda s: s.learning.sidecar.get("retrains", []),
+    "/api/ab": _ab,
+}
 
 
 class AdminExposed(ValueError):
@@ -90,4 +117,8 @@ class AdminHTTP:
         if path == b"/api/info":
             info = {name: section_fields(self.server, name) for name in DEFAULT_SECTIONS}
             return b"200 OK", b"application/json", json.dumps(info, default=str).encode()
+        view = ML_VIEWS.get(path.decode("latin-1"))
+        if view is not None:
+            return b"200 OK", b"application/json", json.dumps(view(self.server),
+                                                              default=str).encode()
         return b"404 Not Found", b"text/plain", b"not found\n"

@@ -67,6 +67,15 @@ class Config:
             if value is None:
                 raise ConfigError("argument couldn't be parsed into an integer")
             return self._bounded(param, value)
+        if kind == "float":
+            try:
+                number = float(text)
+            except ValueError:
+                raise ConfigError("argument couldn't be parsed into a number") from None
+            if not param.low <= number <= param.high:  # NaN fails both comparisons
+                raise ConfigError(
+                    f"argument must be between {param.low} and {param.high} inclusive")
+            return number
         if kind == "octal":
             try:
                 value = int(text, 8)
@@ -141,6 +150,8 @@ class Config:
             return "yes" if value else "no"
         if kind == "octal":
             return format(value, "o")
+        if kind == "float":
+            return format(value, "g")
         if kind == "mem" and isinstance(value, int) and value < 0:
             return f"{-value}%"
         if kind == "save":

@@ -49,6 +49,10 @@ def _f(name, default, choices, **kw):
     return Param(name, "flags", default, choices=tuple(choices.split()), **kw)
 
 
+def _fl(name, default, low, high, **kw):
+    return Param(name, "float", default, low, high, **kw)
+
+
 def _s(name, default="", **kw):
     return Param(name, "str", default, **kw)
 
@@ -224,6 +228,21 @@ PARAMS = [
     # Predis: the learned eviction policy's model (.npz from `predis train`); "" = the model
     # registry's champion (PREDIS.MODEL, under dir/predis-models) or else the shipped model
     _s("learned-model-file"),
+    # Predis: the ML sidecar (ml/sidecar/). Keys are sampled by hash (SHARDS) at this rate; the
+    # sidecar process (supervised, restarted with back-off) keeps the miss-ratio curve, checks
+    # drift per window of sampled accesses, retrains and runs A/B tests of new models
+    _fl("predis-sample-rate", "0.01", 0, 1),
+    _b("predis-sidecar", "yes", immutable=True),
+    _i("predis-drift-window", "2000", 100, INT_MAX),
+    _i("predis-drift-patience", "2", 1, 1000),
+    _fl("predis-drift-psi-threshold", "0.25", 0, 100),
+    _fl("predis-drift-ks-alpha", "0.001", 0, 1),
+    _b("predis-retrain-on-drift", "yes"),
+    _i("predis-retrain-interval", "0", 0, INT_MAX),
+    _fl("predis-retrain-margin", "0.005", 0, 1),
+    _b("predis-ab-auto", "yes"),
+    _i("predis-ab-slice", "10", 1, 50),
+    _fl("predis-ab-min-effect", "0.01", 0.0001, 1),
     # shutdown
     _f("shutdown-on-sigint", "default", "default save nosave now force"),
     _f("shutdown-on-sigterm", "default", "default save nosave now force"),

@@ -91,6 +91,26 @@ class ServerCollector:
         yield calls
         yield seconds
 
+    def _ml(self, field):
+        """The ML loop, from INFO's ml section (server/learning.py)."""
+        up = GaugeMetricFamily("predis_sidecar_up", "The ML sidecar process is running",
+                               value=int(field("ml", "sidecar_status") == "running"))
+        yield up
+        for name, kind, text in (
+                ("sidecar_restarts", "counter", "Sidecar restarts"),
+                ("sidecar_dropped_batches", "counter", "Sample batches the sidecar missed"),
+                ("sampled_accesses", "counter", "Accesses taken by the sampler"),
+                ("drift_windows", "counter", "Windows checked for drift"),
+                ("drift_detections", "counter", "Drifts declared"),
+                ("drift_streak", "gauge", "Windows over threshold in a row"),
+                ("retrains", "counter", "Retrains finished"),
+                ("retrains_accepted", "counter", "Retrained models that passed validation"),
+                ("model_swaps", "counter", "Champion model swaps"),
+                ("model_max_swap_ms", "gauge", "Longest model swap (ms)"),
+                ("ab_running", "gauge", "An A/B test is running")):
+            family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+            yield family(f"predis_{name}", text, value=field("ml", name))
+
     def _predis(self, server, field):
         engine = section_fields(server, "engine")
         info = GaugeMetricFamily("predis_engine_info", "The string engine in use",
@@ -105,6 +125,7 @@ class ServerCollector:
         yield GaugeMetricFamily("predis_model_version",
                                 "Model registry version in use (0: a file or the shipped model)",
                                 value=version or 0)
+        yield from self._ml(field)
         link = server.master_link
         if link is not None:
             yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",

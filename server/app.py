@@ -31,6 +31,7 @@ from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 
 from .eviction import Evictor
+from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry
 from .keyspace.scan import Scanner
 from .observers import LatencyMonitor, SlowLog, monitor_line
@@ -179,6 +180,7 @@ class PredisServer:
         self.predis_version = PREDIS_VERSION
         self.evicted_keys = 0
         self.evictor = Evictor(self)
+        self.learning = LearningLoop(self)
         self.acl_denied_auth = 0
         self.memory_peak = 0
         # Hooks later families attach to (WATCH, keyspace notifications): called per write.
@@ -214,6 +216,8 @@ class PredisServer:
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
         }
+        for name in LEARNING_PARAMS:
+            hooks[name] = lambda v: self.learning.configure()
         for name in LIMITS:  # container encoding thresholds
             hooks[name] = lambda v, name=name: LIMITS.__setitem__(name, v)
             LIMITS[name] = cfg[name]
@@ -225,6 +229,7 @@ class PredisServer:
         if cfg["learned-model-file"] or self._registered_champion() is not None:
             self._set_model_file(cfg["learned-model-file"])
         self.evictor.configure(cfg["maxmemory-policy"])
+        self.learning.configure()
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
         self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]
         self._update_observers()
@@ -695,6 +700,7 @@ class PredisServer:
             for sock in srv.sockets:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._schedule_cron()
+        self.learning.start()
         if self.config["admin-port"]:
             from ops.admin_http import AdminHTTP
 
@@ -744,6 +750,7 @@ class PredisServer:
                 self.aof.cron()
             if self.replication is not None:
                 self.replication.cron()
+            self.learning.tick()
         finally:
             if self.shutdown_event is not None and not self.shutdown_event.is_set():
                 self._schedule_cron()
@@ -791,6 +798,7 @@ class PredisServer:
             self.master_link.stop()
         if self.admin_http is not None:
             self.admin_http.close()
+        await self.learning.close()
         if self._save_on_exit:
             self.save_snapshot()
         if self.persistence.child_pid:  # do not leave a half-written temp file behind

@@ -14,7 +14,7 @@ import numpy as np
 
 from ml import tracking
 from ml.eviction import (ADAPTIVE, LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, pick_victims,
-                         sample)
+                         restriction, sample)
 from ml.keymeta import (BYTES, CAPACITY, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
                         MODE_LRU)
 from ml.model import DEFAULT_PATH, EvictionModel
@@ -79,10 +79,11 @@ class Evictor:
             table.log.append(b"warm-up")
             table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1, self._weights)
             out = np.empty(1, np.int64)
-            found = pick_victims(table.slots, table.hist, table.state, code, False, 5, 1,
+            found = pick_victims(table.slots, table.hist, table.state, code, 0, 5, 1,
                                  int(time.time()), 1, *self._weights, out)
             tracking.retire_all(table.slots, table.hist, table.state, out, found)
-        sample(table.slots, True, 1, np.empty(1, np.int64))
+        sample(table.slots, restriction(True), 1, np.empty(1, np.int64))
+        sample(table.slots, restriction(False, 1, 1 << 12), 1, np.empty(1, np.int64))
 
     # -- eviction ------------------------------------------------------------------------------
     def perform(self) -> bool:
@@ -127,7 +128,6 @@ class Evictor:
     def _victims(self, db, count: int, samples: int) -> list:
         code, volatile_only, _, _ = self.policy
         table = db.table
-        access = self.keyspace.access
         if code == TTL:
             slots = self._soonest_to_expire(db, count, samples)
         else:
@@ -135,22 +135,39 @@ class Evictor:
                 table.state[CAPACITY] = table.state[BYTES]  # queue shares, ghost budget)
             if code == ADAPTIVE:
                 code = table.arbitrate()
-            out = np.empty(count, np.int64)
-            found = pick_victims(table.slots, table.hist, table.state, code, volatile_only,
-                                 samples, count, int(time.time()), access.lfu_decay_time,
-                                 *self._weights, out)
-            slots = out[:found]
+            ab = self.server.learning.ab
+            if ab is None:
+                slots = self._pick(table, code, restriction(volatile_only), samples, count,
+                                   self._weights)
+            else:  # each arm's model evicts from its own keys (server/ab_test.py)
+                code = LEARNED
+                arm = ab.arm_to_evict(db)
+                for arm in (arm, 1 - arm):  # the other arm when this one has nothing left
+                    slots = self._pick(table, code, restriction(volatile_only, arm, ab.threshold),
+                                       samples, count, ab.weights if arm else self._weights)
+                    if len(slots):
+                        break
+                ab.evicted(db, arm, int(table.hist["size"][slots].sum()), len(slots))
+            found = len(slots)
             if code != S3FIFO:  # S3-FIFO retired (or ghosted) the records itself
                 tracking.retire_all(table.slots, table.hist, table.state, slots, found)
         keys = list(table.keys[slots])
         table.keys[slots] = None
         return keys
 
+    def _pick(self, table, code: int, restrict: int, samples: int, count: int,
+              weights: tuple) -> np.ndarray:
+        out = np.empty(count, np.int64)
+        found = pick_victims(table.slots, table.hist, table.state, code, restrict, samples,
+                             count, int(time.time()), self.keyspace.access.lfu_decay_time,
+                             *weights, out)
+        return out[:found]
+
     def _soonest_to_expire(self, db, count: int, samples: int) -> np.ndarray:
         """volatile-ttl: of each `samples` random keys with a TTL, the one expiring first."""
         table = db.table
         candidates = np.empty(samples * count, np.int64)
-        found = sample(table.slots, True, samples * count, candidates)
+        found = sample(table.slots, restriction(True), samples * count, candidates)
         chosen = []
         expires = db.expires
         seen = set()

@@ -9,7 +9,7 @@ import time
 from .command_table import total_calls
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-                    "modules", "errorstats", "cluster", "keyspace", "engine"]
+                    "modules", "errorstats", "cluster", "keyspace", "engine", "ml"]
 ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats"]
 
 
@@ -368,6 +368,7 @@ _SECTIONS = {
                                                            lambda s: {"cluster_enabled": 0}),
     "keyspace": ("Keyspace", _keyspace), "commandstats": ("Commandstats", _commandstats),
     "engine": ("Engine", _engine),
+    "ml": ("ML", lambda s: s.learning.info()),
 }
 
 

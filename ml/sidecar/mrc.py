@@ -74,3 +74,38 @@ def lru_mrc(ids: np.ndarray, cache_sizes, rate: float = 0.01, adjust: bool = Tru
     expected = max(len(ids) * sampled_rate, 1.0) if adjust else distances.size
     return {int(size): float(min(1.0, np.count_nonzero(scaled >= size) / expected))
             for size in cache_sizes}
+
+
+def sample_trace(records, name: str = "sample"):
+    """The sampled requests (ml/sampler.RECORD, deletes left out) as a simulator trace with
+    unit sizes: curves and replays here count objects."""
+    from ..sampler import OP_DELETE
+    from ..sim.traces import Trace, mix, next_indices
+
+    requests = records[records["op"] != OP_DELETE]
+    ids = mix(requests["hash"].astype(np.int64))
+    return Trace(name, ids, np.ones(len(ids), np.int64),
+                 (requests["time_ms"] // 1000).astype(np.int64), next_indices(ids))
+
+
+def sampled_lru_mrc(hashes: np.ndarray, rate: float, cache_sizes) -> dict:
+    """LRU miss ratio per cache size (objects, full scale) from accesses already sampled at
+    `rate`: stack distances on the sample, scaled by 1/rate."""
+    distances = _stack_distances(np.ascontiguousarray(hashes, np.int64), 1 << HASH_BITS)
+    if distances.size == 0:
+        return {int(size): 1.0 for size in cache_sizes}
+    scaled = np.where(distances < 0, np.inf, distances / rate)
+    return {int(size): float(np.count_nonzero(scaled >= size) / distances.size)
+            for size in cache_sizes}
+
+
+def miniature_mrc(trace, rate: float, cache_sizes, policy: str, model=None) -> dict:
+    """Miss ratio per full-scale cache size for one of Predis's policies, by replaying the
+    sample through a cache `rate` times the size (a miniature simulation)."""
+    from ..sim.simulate import run_policy
+
+    out = {}
+    for size in cache_sizes:
+        capacity = max(2, int(round(size * rate)))
+        out[int(size)] = float(run_policy(trace, capacity, policy, model=model)["miss_ratio"])
+    return out

@@ -103,7 +103,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                                      labels_out, collected)
             evictions += 1
             code = expert(arbiter) if policy == eviction.ADAPTIVE else policy
-            n = eviction.pick_victims(slots, hist, state, code, False, samples, 1, now,
+            n = eviction.pick_victims(slots, hist, state, code, 0, samples, 1, now,
                                       LFU_DECAY_TIME, shift, scale, w1, b1, w2, b2, w3, b3, victims)
             if n == 0:
                 break
@@ -120,7 +120,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
 def _collect(slots, hist, state, slot_next, now_index, x, features_out, labels_out, row):
     """Features and true future of up to 32 random cached keys at this moment."""
     candidates = np.empty(32, np.int64)
-    found = eviction.sample(slots, False, 32, candidates)
+    found = eviction.sample(slots, 0, 32, candidates)
     n_cached = state[USED] - state[Q_COUNT + GHOSTQ]
     scale = scale_of(n_cached)
     log_avg = np.log2(state[BYTES] / max(n_cached, 1) + 1.0)

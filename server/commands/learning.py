@@ -8,6 +8,7 @@ import time
 from ml.sidecar.registry import RegistryError
 
 from ..command_table import command, container
+from ..learning import ModelSwapError
 from ..errors import CommandError
 from ..replies import OK
 
@@ -25,15 +26,10 @@ def _version(value) -> int:
 
 
 def _make_champion(client, version: int, reason: str) -> None:
-    server = client.server
-    registry = server.model_registry()
     try:
-        server.evictor.load_model(registry.model_path(version))  # raises before any change
-        registry.move_alias("champion", version, reason)
-    except (RegistryError, OSError, ValueError, KeyError) as exc:
-        raise CommandError(f"ERR can't use model version {version}: {exc}") from None
-    server.model_version = version
-    server.log.info("model_promoted", version=version, reason=reason)
+        client.server.learning.make_champion(version, reason)
+    except ModelSwapError as exc:
+        raise CommandError(f"ERR {exc}") from None
 
 
 @command("load", 3, "admin noscript", (0, 0, 0), G, "Registers a learned eviction model (.npz "

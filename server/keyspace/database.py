@@ -35,7 +35,7 @@ def type_name(value) -> str:
 
 class Database:
     __slots__ = ("index", "data", "expires", "stats", "memory", "avg_ttl", "hits", "misses",
-                 "table", "_note", "_touch", "touch_many", "_new_data")
+                 "table", "_note", "_touch", "touch_many", "_new_data", "read_tap")
 
     def __init__(self, index: int, stats, hook: int = 0, new_data=dict):
         self.index = index
@@ -47,6 +47,7 @@ class Database:
         self.avg_ttl = 0
         self.hits = 0  # keyspace hits/misses, summed over databases for INFO
         self.misses = 0
+        self.read_tap = None  # tap(key, hit) on every keyspace read while an A/B test runs
         self.attach(KeyTable(hook))
 
     def attach(self, table: KeyTable) -> None:
@@ -80,6 +81,8 @@ class Database:
             self.hits += 1
             if touch:
                 self._touch(key)
+        if self.read_tap is not None:
+            self.read_tap(key, value is not None)
         return value
 
     def lookup(self, key: bytes, touch: bool = True):
@@ -116,6 +119,9 @@ class Database:
         self.misses += misses
         self.hits += len(values) - misses
         self.touch_many(keys)
+        if self.read_tap is not None:
+            for key, value in zip(keys, values):
+                self.read_tap(key, value is not None)
         return values
 
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:

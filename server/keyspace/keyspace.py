@@ -24,8 +24,9 @@ class KeyspaceStats:
 
 class AccessSettings:
     """How access metadata is kept: the policy's table hooks and clock mode, LFU parameters,
-    and the learned model's arrays (for allkeys-learned's arbiter, which watches accesses)."""
-    __slots__ = ("hook", "mode", "lfu_log_factor", "lfu_decay_time", "weights")
+    the learned model's arrays (for allkeys-learned's arbiter, which watches accesses), and the
+    sidecar's access sampler (ml/sampler.py), fed as the logs are folded."""
+    __slots__ = ("hook", "mode", "lfu_log_factor", "lfu_decay_time", "weights", "sampler")
 
     def __init__(self):
         self.hook = HOOK_NONE
@@ -33,6 +34,7 @@ class AccessSettings:
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
         self.weights = ()
+        self.sampler = None
 
 
 class Keyspace:
@@ -92,7 +94,7 @@ class Keyspace:
         if db.table.log:
             a = self.access
             db.table.fold(db.data, db.expires, int(time.time()), a.mode, a.lfu_log_factor,
-                          a.lfu_decay_time, a.weights)
+                          a.lfu_decay_time, a.weights, a.sampler, db.index)
 
     def fold_all(self) -> None:
         for db in self.dbs:

@@ -7,6 +7,8 @@ that no longer exists is removed. Keys live in `keys`, an object array beside th
 sampled record names the key to evict.
 """
 
+import time
+
 import numpy as np
 
 from ml import arbiter, tracking
@@ -58,8 +60,9 @@ class KeyTable:
 
     # -- applying the log ----------------------------------------------------------------------
     def fold(self, data: dict, expires: dict, now_sec: int, mode: int, log_factor: int,
-             decay_time: int, weights: tuple = ()) -> None:
-        """Apply the log; `weights` (the model's arrays) when an arbiter watches the accesses."""
+             decay_time: int, weights: tuple = (), sampler=None, db_index: int = 0) -> None:
+        """Apply the log; `weights` (the model's arrays) when an arbiter watches the accesses;
+        `sampler` (ml/sampler.py) takes the sampled keys' accesses from the same hashes."""
         log = self.log
         if not log:
             return
@@ -85,6 +88,10 @@ class KeyTable:
                 tracking.set_sizes(self.hist, self.state, slots, sizes)
         if self.arbiter is not None and weights:
             arbiter.observe_all(self.arbiter, hashes, present, now_sec, *weights)
+        if sampler is not None and sampler.threshold:
+            sampler.observe(hashes, present, out_added,
+                            lambda picked: [entry_size(log[i], data[log[i]]) for i in picked],
+                            db_index, int(time.time() * 1000))
         log.clear()
 
     def _grow(self, records: int) -> None:

@@ -1,0 +1,97 @@
+"""Spatial (SHARDS) sampling of key accesses for the ML sidecar.
+
+A key is sampled when the low HASH_BITS bits of its hash fall under `rate` of that range, so
+the sample is a consistent subset of keys and every access to a sampled key is in it (what
+miss-ratio curves and reuse gaps need). Nothing runs per request: the server already appends
+every accessed key to its access log, and when the log is folded (every cron tick) the hashes
+computed for the fold are filtered here in one vectorised step. Records go to a bounded ring;
+the server hands what accumulated to the sidecar in batches, and when the sidecar falls behind
+the oldest records are overwritten and counted as dropped.
+"""
+
+import numpy as np
+
+HASH_BITS = 24
+HASH_MASK = (1 << HASH_BITS) - 1
+
+# seq: the access's position in the whole access stream (every key, sampled or not), the
+# virtual clock that reuse gaps and the sample's scale are measured on
+RECORD = np.dtype([("hash", "<i8"), ("seq", "<i8"), ("time_ms", "<i8"), ("size", "<u4"),
+                   ("op", "u1"), ("db", "u1")])
+OP_ACCESS, OP_INSERT, OP_DELETE = 0, 1, 2
+
+
+def threshold_of(rate: float) -> int:
+    """Hash values below this are sampled (0: sampling off)."""
+    return int(round(rate * (1 << HASH_BITS))) if rate > 0 else 0
+
+
+class AccessSampler:
+    def __init__(self, rate: float = 0.01, capacity: int = 1 << 16):
+        self.ring = np.zeros(capacity, RECORD)
+        self.written = 0  # records ever written to the ring
+        self.taken = 0  # records ever handed off (or dropped)
+        self.seen = 0  # accesses looked at: the stream's virtual clock
+        self.dropped = 0
+        self.set_rate(rate)
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+        self.threshold = threshold_of(rate)
+
+    @property
+    def pending(self) -> int:
+        return self.written - self.taken
+
+    def observe(self, hashes: np.ndarray, present: np.ndarray, added: np.ndarray, size_of,
+                db_index: int, now_ms: int) -> None:
+        """One folded log: hashes[i] of the i-th logged key, whether it exists now and whether
+        the fold created its record; size_of(indices) gives the sizes of those entries."""
+        base = self.seen
+        self.seen += len(hashes)
+        picked = np.flatnonzero((hashes & HASH_MASK) < self.threshold)
+        if not picked.size:
+            return
+        records = np.zeros(picked.size, RECORD)
+        records["hash"] = hashes[picked]
+        records["seq"] = base + picked
+        records["time_ms"] = now_ms
+        records["db"] = db_index
+        exists = present[picked]
+        records["op"] = np.where(~exists, OP_DELETE,
+                                 np.where(added[picked], OP_INSERT, OP_ACCESS))
+        if exists.any():
+            live = picked[exists]
+            records["size"][exists] = np.minimum(size_of(live), 0xFFFFFFFF)
+        self._write(records)
+
+    def _write(self, records: np.ndarray) -> None:
+        capacity = len(self.ring)
+        if len(records) > capacity:
+            records = records[-capacity:]
+        start = self.written % capacity
+        first = min(len(records), capacity - start)
+        self.ring[start:start + first] = records[:first]
+        self.ring[:len(records) - first] = records[first:]
+        self.written += len(records)
+        overrun = self.written - self.taken - capacity
+        if overrun > 0:
+            self.dropped += overrun
+            self.taken += overrun
+
+    def take(self) -> np.ndarray:
+        """Every record not handed off yet, oldest first (a copy)."""
+        count = self.pending
+        capacity = len(self.ring)
+        start = self.taken % capacity
+        if start + count <= capacity:
+            out = self.ring[start:start + count].copy()
+        else:
+            out = np.concatenate([self.ring[start:], self.ring[:start + count - capacity]])
+        self.taken = self.written
+        return out
+
+    def stats(self) -> dict:
+        return {"rate": self.rate, "seen": self.seen, "sampled": self.written,
+                "pending": self.pending, "dropped": self.dropped,
+                "capacity": len(self.ring)}
