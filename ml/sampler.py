@@ -67,8 +67,10 @@ class AccessSampler:
 
     def _write(self, records: np.ndarray) -> None:
         capacity = len(self.ring)
-        if len(records) > capacity:
-            records = records[-capacity:]
+        skipped = len(records) - capacity
+        if skipped > 0:  # as if written and overwritten at once: counted as dropped below
+            records = records[skipped:]
+            self.written += skipped
         start = self.written % capacity
         first = min(len(records), capacity - start)
         self.ring[start:start + first] = records[:first]

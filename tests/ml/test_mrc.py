@@ -39,3 +39,23 @@ def test_a_ten_percent_sample_tracks_the_curve():
     raw = lru_mrc(ids, sizes, rate=0.1, adjust=False)
     assert np.mean([abs(adjusted[s] - exact[s]) for s in sizes]) < 0.01
     assert np.mean([abs(raw[s] - exact[s]) for s in sizes]) > 0.05
+
+
+def test_the_sidecars_curve_from_presampled_accesses_equals_shards_on_the_full_stream():
+    from ml.sidecar.mrc import HASH_BITS, sampled_lru_mrc
+
+    trace = read_oracle(CACHE2K).with_unit_sizes()
+    sizes = [200, 1000, 3000]
+    threshold = int(0.1 * (1 << HASH_BITS))
+    sampled = trace.ids[(trace.ids & ((1 << HASH_BITS) - 1)) < threshold]
+    assert sampled_lru_mrc(sampled, threshold / (1 << HASH_BITS), sizes) == \
+        lru_mrc(trace.ids, sizes, rate=0.1, adjust=False)
+
+
+def test_miniature_simulation_at_rate_one_is_the_full_replay():
+    from ml.sidecar.mrc import miniature_mrc
+    from ml.sim.simulate import run_policy
+
+    trace = read_oracle(CACHE2K).with_unit_sizes()
+    curve = miniature_mrc(trace, 1.0, [500], "allkeys-s3fifo")
+    assert curve[500] == run_policy(trace, 500, "allkeys-s3fifo")["miss_ratio"]

@@ -1,0 +1,28 @@
+"""The A/B test's fixed-sample statistics."""
+
+import math
+
+from ml.sidecar.abstats import decide, required_reads, z_score
+
+
+def test_required_reads_match_the_textbook_formula():
+    # p 0.5 -> 0.6, one-sided alpha 0.05 (z 1.6449), power 0.8 (z 0.8416):
+    # (1.6449 * sqrt(2 * .55 * .45) + 0.8416 * sqrt(.25 + .24))^2 / 0.1^2 = 304.99
+    assert required_reads(0.5, 0.1) == 305
+    assert required_reads(0.5, 0.01) > 90 * required_reads(0.5, 0.1)  # ~1/effect^2
+    assert required_reads(0.3, 0.5) == 100  # a huge effect: never below the floor
+
+
+def test_z_score_is_pooled_and_antisymmetric():
+    z = z_score(500, 1000, 550, 1000)
+    pooled = 1050 / 2000
+    expected = 0.05 / math.sqrt(pooled * (1 - pooled) * (2 / 1000))
+    assert math.isclose(z, expected)
+    assert math.isclose(z_score(550, 1000, 500, 1000), -expected)
+    assert z_score(0, 0, 5, 10) == 0.0 and z_score(10, 10, 10, 10) == 0.0
+
+
+def test_the_challenger_is_promoted_only_when_significantly_better():
+    assert decide(500, 1000, 600, 1000)[0] == "promote"
+    assert decide(500, 1000, 510, 1000)[0] == "rollback"  # better, not significantly
+    assert decide(600, 1000, 500, 1000)[0] == "rollback"

@@ -1,0 +1,101 @@
+"""The sidecar's logic in-process (ml/sidecar/worker.Sidecar): batches become windows, state
+and a miss-ratio curve; a drift starts a retrain whose accepted candidate lands in the registry
+and is announced; operator requests and configuration changes."""
+
+import time
+
+import numpy as np
+import pytest
+
+from ml.sampler import OP_ACCESS, RECORD
+from ml.sidecar.registry import ModelRegistry
+from ml.sidecar.worker import Sidecar
+
+from .test_retrain import mru_like_model
+
+SETTINGS = {"rate": 1.0, "window": 1000, "patience": 2, "horizon_windows": 4,
+            "margin": 0.005}
+
+
+def batches(n, seed=0, move_at=None, universe=5000, size=2000):
+    rng = np.random.default_rng(seed)
+    first, second = rng.permutation(universe) + 10, rng.permutation(universe) + 10 + universe
+    ranks = np.minimum(rng.zipf(1.2, n) - 1, universe - 1)
+    records = np.zeros(n, RECORD)
+    records["hash"] = first[ranks]
+    if move_at is not None:
+        records["hash"][move_at:] = second[ranks[move_at:]]
+    records["seq"] = np.arange(n)
+    records["size"] = 100
+    records["op"] = OP_ACCESS
+    for start in range(0, n, size):
+        yield records[start:start + size].tobytes()
+
+
+@pytest.fixture
+def sidecar(tmp_path):
+    sent = []
+    champion = tmp_path / "champion.npz"
+    mru_like_model().save(str(champion))
+    car = Sidecar(sent.append, ModelRegistry(str(tmp_path / "registry")))
+    car.handle({"op": "config", "settings": SETTINGS}, b"")
+    car.handle({"op": "champion", "path": str(champion), "version": None}, b"")
+    car.sent = sent
+    return car
+
+
+def feed(car, payloads, keys=200, maxmemory=1 << 20):
+    gauges = {"keys": keys, "maxmemory": maxmemory}
+    for payload in payloads:
+        car.handle({"op": "batch", "counters": {"reads": 10, "writes": 1}, "gauges": gauges},
+                   payload)
+
+
+def wait_for_retrain(car, timeout=60):
+    deadline = time.time() + timeout
+    while car.retraining is not None and time.time() < deadline:
+        time.sleep(0.05)
+    assert car.retraining is None
+
+
+def test_stationary_batches_publish_state_and_a_curve_without_drift(sidecar):
+    feed(sidecar, batches(20_000))
+    state = [m for m in sidecar.sent if m["op"] == "state"][-1]["state"]
+    assert state["ticks"] == 20_000 and state["windows"] == 16  # warm after 4000 ticks
+    assert state["drift_detections"] == [] and state["retrain_count"] == 0
+    mrc = state["mrc"]
+    assert mrc["sizes"] == [50, 100, 200, 400, 800] and mrc["live_size"] == 200
+    for policy in ("lru", "allkeys-lfu", "allkeys-s3fifo", "volatile-learned"):
+        assert len(mrc[policy]) == 5
+        assert all(a >= b for a, b in zip(mrc[policy], mrc[policy][1:]))  # more memory, fewer misses
+
+
+def test_a_shift_is_detected_retrained_registered_and_announced(sidecar):
+    feed(sidecar, batches(40_000, move_at=20_000))
+    assert sidecar.drift.detections_ == [18]
+    logs = [m for m in sidecar.sent if m["op"] == "log"]
+    assert logs[0]["event"] == "drift_detected" and "hot_rank" in logs[0]["features"]
+    wait_for_retrain(sidecar)
+    outcome = sidecar.retrains[-1]
+    assert outcome["reason"] == "drift" and outcome["accepted"], outcome["detail"]
+    candidates = [m for m in sidecar.sent if m["op"] == "candidate"]
+    assert [c["version"] for c in candidates] == [outcome["version"]] == [1]
+    meta = sidecar.registry.describe(1)
+    assert meta["source"] == "sidecar retrain (drift)" and meta["model"]["trigger"] == "drift"
+    assert meta["model"]["candidate_miss_ratio"] < meta["model"]["champion_miss_ratio"]
+
+
+def test_a_retrain_request_while_one_runs_is_not_started_twice(sidecar):
+    feed(sidecar, batches(10_000))
+    assert sidecar.start_retrain("PREDIS.RETRAIN")
+    assert not sidecar.start_retrain("PREDIS.RETRAIN")
+    wait_for_retrain(sidecar)
+    assert sidecar.retrain_count == 1 and sidecar.retrains[0]["reason"] == "PREDIS.RETRAIN"
+
+
+def test_a_new_window_size_restarts_the_detector_and_stop_ends_the_loop(sidecar):
+    feed(sidecar, batches(8000))
+    assert sidecar.windows.window == 1000 and sidecar.windows.tick_ == 8000
+    sidecar.handle({"op": "config", "settings": {**SETTINGS, "window": 500}}, b"")
+    assert sidecar.windows.window == 500 and sidecar.windows.tick_ == 0
+    assert sidecar.handle({"op": "stop"}, b"") is False
