@@ -32,6 +32,21 @@ def lru_like_model() -> EvictionModel:
                           "b3": np.array([-64.0])}, {"kind": "lru-like"})
 
 
+def hot_evicting_model() -> EvictionModel:
+    """A model whose prediction is log2 of the key's request count: the learned policy then
+    evicts the most requested keys first. Deliberately bad, as a champion that any trained
+    candidate must beat (the retrain loop's tests and demonstrations)."""
+    w1 = np.zeros((HIDDEN[0], N_FEATURES))
+    w1[0, 5] = 1.0  # log2(count) >= 0
+    w2 = np.zeros((HIDDEN[1], HIDDEN[0]))
+    w2[0, 0] = 1.0
+    w3 = np.zeros((1, HIDDEN[1]))
+    w3[0, 0] = 1.0
+    return EvictionModel({"w1": w1, "b1": np.zeros(HIDDEN[0]), "w2": w2,
+                          "b2": np.zeros(HIDDEN[1]), "w3": w3, "b3": np.zeros(1)},
+                         {"kind": "hot-evicting"})
+
+
 def collect(traces, model: EvictionModel, train_fraction: float) -> tuple:
     """Training rows from the first `train_fraction` of every trace at each cache size."""
     features, labels = [], []

@@ -37,8 +37,8 @@ ML_VIEWS = {
     "/api/ml": lambda s: {**s.learning.info(), "events": s.learning.events},
     "/api/models": _models,
     "/api/drift": lambda s: {k: s.learning.sidecar.get(k) for k in (
-        "windows", "drift_streak", "drift_detections", "drift_scores", "drift_over",
-        "recent_windows")},
+        "ticks", "windows", "drift_streak", "drift_detections", "drift_detection_ticks",
+        "drift_scores", "drift_over", "recent_windows")},
     "/api/mrc": lambda s: s.learning.sidecar.get("mrc"),
     "/api/retrains": lambda s: s.learning.sidecar.get("retrains", []),
     "/api/ab": _ab,

@@ -63,9 +63,13 @@ class Evictor:
 
     def load_model(self, path: str) -> EvictionModel:
         model = EvictionModel.load(path)  # raises before anything changes
+        self.install(model, path)
+        return model
+
+    def install(self, model: EvictionModel, path: str) -> None:
+        """Use `model` from the next eviction on (a few attribute stores: between commands)."""
         self.model, self.model_path, self._weights = model, path, model.arrays()
         self.keyspace.access.weights = self._weights
-        return model
 
     def warm_up(self) -> None:
         """Compile (or load from numba's cache) the kernels before the first client: the first

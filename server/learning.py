@@ -14,6 +14,7 @@ A/B tests.
 
 import time
 
+from ml.model import EvictionModel
 from ml.sampler import AccessSampler
 from ml.sidecar.registry import RegistryError
 
@@ -25,6 +26,7 @@ LEARNING_PARAMS = ("predis-sample-rate", "predis-drift-window", "predis-drift-pa
                    "predis-retrain-on-drift", "predis-retrain-interval", "predis-retrain-margin")
 SEND_EVERY_S = 1.0
 KEEP_EVENTS = 50
+KEEP_LOADED = 4  # registered model versions kept loaded
 LEARNED_POLICIES = ("allkeys-learned", "volatile-learned")
 
 
@@ -41,6 +43,7 @@ class LearningLoop:
         self.events = []  # drift, candidates, A/B starts and decisions: newest last
         self.ab = None  # the running ABTest
         self.ab_results = []
+        self._loaded = {}  # version -> (EvictionModel, path), least recently used first
         self.swaps = 0
         self.last_swap_ms = 0.0
         self.max_swap_ms = 0.0
@@ -176,15 +179,32 @@ class LearningLoop:
         return self.supervisor.send({"op": op, **fields})
 
     # -- champion and challenger -----------------------------------------------------------------
+    def _load(self, version: int) -> tuple:
+        """(model, path) of a registered version. Versions never change, so the last few
+        loaded stay in memory: swapping back and forth, or promoting the challenger an A/B
+        test already loaded, does no file work on the event loop."""
+        loaded = self._loaded.pop(version, None)
+        if loaded is None:
+            registry = self.server.model_registry()
+            try:
+                path = registry.model_path(version)
+                loaded = (EvictionModel.load(path), path)
+            except (RegistryError, OSError, ValueError, KeyError) as exc:
+                raise ModelSwapError(f"can't use model version {version}: {exc}") from None
+        self._loaded[version] = loaded  # most recent last
+        while len(self._loaded) > KEEP_LOADED:
+            del self._loaded[next(iter(self._loaded))]
+        return loaded
+
     def make_champion(self, version: int, reason: str) -> None:
         server = self.server
-        registry = server.model_registry()
         started = time.perf_counter()
+        model, path = self._load(version)  # raises before any change
         try:
-            server.evictor.load_model(registry.model_path(version))  # raises before any change
-            registry.move_alias("champion", version, reason)
-        except (RegistryError, OSError, ValueError, KeyError) as exc:
+            server.model_registry().move_alias("champion", version, reason)
+        except (RegistryError, OSError) as exc:
             raise ModelSwapError(f"can't use model version {version}: {exc}") from None
+        server.evictor.install(model, path)
         server.model_version = version
         elapsed = (time.perf_counter() - started) * 1000
         self.swaps += 1
@@ -195,8 +215,6 @@ class LearningLoop:
             self._send_champion()
 
     def start_ab(self, version: int, slice_percent: int) -> None:
-        from ml.model import EvictionModel
-
         server = self.server
         if self.ab is not None:
             raise ModelSwapError(f"an A/B test of version {self.ab.version} is running")
@@ -204,11 +222,11 @@ class LearningLoop:
             raise ModelSwapError("A/B tests need a learned maxmemory-policy "
                                  "(allkeys-learned or volatile-learned)")
         registry = server.model_registry()
+        weights = self._load(version)[0].arrays()
         try:
-            weights = EvictionModel.load(registry.model_path(version)).arrays()
             if registry.aliases()["challenger"] != version:
                 registry.move_alias("challenger", version, "A/B test started")
-        except (RegistryError, OSError, ValueError, KeyError) as exc:
+        except (RegistryError, OSError) as exc:
             raise ModelSwapError(f"can't use model version {version}: {exc}") from None
         keyspace = server.keyspace
         reads = keyspace.hits + keyspace.misses

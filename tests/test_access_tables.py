@@ -88,3 +88,32 @@ def test_learned_evictions_keep_ghost_history_whichever_expert_evicts():
     table = server.keyspace[0].table
     assert server.evicted_keys > 0
     assert table.state[Q_COUNT + GHOSTQ] > 0
+
+
+def test_a_long_log_of_hot_keys_does_not_grow_the_table_and_an_emptied_table_shrinks():
+    """Between two folds a busy server logs the same hot keys thousands of times: the table
+    (counted in used_memory) must be sized by the keys, not the log, or a tight maxmemory
+    evicts every key and still reports OOM. After most keys go it gives the room back."""
+    from server.keyspace.keytable import KeyTable
+
+    table, data = KeyTable(), {}
+    for i in range(100):
+        data[b"hot:%d" % i] = b"v"
+    for round_ in range(3):
+        table.log.extend([b"hot:%d" % (i % 100) for i in range(100_000)])
+        table.fold(data, {}, 1000, 0, 10, 1)
+    assert len(table) == 100 and len(table.slots) < 1024
+    for i in range(50_000):
+        data[b"cold:%d" % i] = b"v"
+    table.log.extend(data)
+    table.fold(data, {}, 1000, 0, 10, 1)
+    big = len(table.slots)
+    assert big > 50_000
+    for i in range(50_000):
+        del data[b"cold:%d" % i]
+    table.log.extend(b"cold:%d" % i for i in range(50_000))
+    table.fold(data, {}, 1000, 0, 10, 1)
+    table.log.append(b"hot:1")
+    table.fold(data, {}, 1000, 0, 10, 1)
+    assert len(table) == 100 and len(table.slots) < big // 10
+    assert all(table.slot_of(b"hot:%d" % i) >= 0 for i in range(100))

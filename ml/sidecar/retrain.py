@@ -5,8 +5,9 @@ trains, its later part (`holdout`, never seen in training) validates: both the c
 candidate replay it through the learned policy in a cache `rate` times the live one, and the
 candidate is accepted only when its miss ratio is lower by at least `margin`. Training rows are
 labelled by replaying the training part with the champion deciding (the states its evictions
-create), at the live size and at half and twice it, plus the rows `retained` from earlier
-retrains, so one odd stretch does not erase what was learned before.
+create) and with an LRU-like scorer (the states a sound policy creates), at the live size and
+at half and twice it, plus the rows `retained` from earlier retrains, so one odd stretch does
+not erase what was learned before.
 """
 
 import time
@@ -15,7 +16,7 @@ import numpy as np
 
 from ..sim.simulate import run_policy
 from ..sim.traces import Trace, next_indices
-from ..train import fit
+from ..train import fit, lru_like_model
 from .mrc import sample_trace
 
 MIN_REQUESTS = 4000  # sampled requests below which a retrain is not attempted
@@ -29,13 +30,17 @@ def _tail(trace: Trace, start: int) -> Trace:
                  next_indices(ids))
 
 
-def _rows(trace: Trace, capacity: int, model) -> tuple:
+def _rows(trace: Trace, capacity: int, champion) -> tuple:
+    """Labelled rows from replays with an LRU-like scorer and with the champion deciding (the
+    states a sound policy creates and those the model in service creates)."""
     features, labels = [], []
-    for scale in (0.5, 1.0, 2.0):
-        run = run_policy(trace, max(4, int(capacity * scale)), POLICY, model=model,
-                         collect_every=max(1, len(trace) // 4000), max_rows=RETAINED_ROWS // 2)
-        features.append(run["features"])
-        labels.append(run["labels"])
+    for model in (lru_like_model(), champion):
+        for scale in (0.5, 1.0, 2.0):
+            run = run_policy(trace, max(4, int(capacity * scale)), POLICY, model=model,
+                             collect_every=max(1, len(trace) // 4000),
+                             max_rows=RETAINED_ROWS // 4)
+            features.append(run["features"])
+            labels.append(run["labels"])
     return np.concatenate(features), np.concatenate(labels)
 
 

@@ -12,7 +12,9 @@ while it trains. It never touches the server's keyspace: everything arrives as c
 """
 
 import argparse
+import faulthandler
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -57,6 +59,7 @@ class Sidecar:
         self.retrain_count = self.retrain_accepted = 0
         self.last_retrain = time.time()
         self.windows_log = []
+        self.detection_ticks = []  # the request clock at each declared drift
         self.mrc = None
         self.mrc_at = 0.0
         self.batches = 0
@@ -121,6 +124,7 @@ class Sidecar:
                          drift=self.drift.drift_detected, window=self.drift.windows_)
         self.windows_log = (self.windows_log + [entry])[-KEEP_WINDOWS:]
         if window["warm"] and self.drift.drift_detected:
+            self.detection_ticks.append(window["end_tick"])
             self.send({"op": "log", "event": "drift_detected", "window": self.drift.windows_,
                        "features": self.drift.over_})
             if self.settings["retrain_on_drift"]:
@@ -229,7 +233,8 @@ class Sidecar:
         return {"pid": os.getpid(), "batches": self.batches, "history": int(len(self.history)),
                 "ticks": self.windows.tick_, "window": self.settings["window"],
                 "windows": drift.windows_, "drift_streak": drift.streak_,
-                "drift_detections": list(drift.detections_), "drift_scores": drift.scores_,
+                "drift_detections": list(drift.detections_),
+                "drift_detection_ticks": self.detection_ticks, "drift_scores": drift.scores_,
                 "drift_over": list(drift.over_), "recent_windows": self.windows_log[-20:],
                 "retraining": self.retraining, "retrains": self.retrains,
                 "retrain_count": self.retrain_count, "retrain_accepted": self.retrain_accepted,
@@ -244,6 +249,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--registry", required=True)
     args = parser.parse_args(argv)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack to stderr
     sock = socket.socket(fileno=args.fd)
     stream = sock.makefile("rb")
     lock = threading.Lock()

@@ -70,7 +70,7 @@ def predis_sample(client, args):
             server.config.set_many([("predis-sample-rate", bytes(args[2]).decode())])
         except ConfigError as exc:
             raise CommandError(f"ERR Invalid argument '{bytes(args[2]).decode()}' for "
-                               f"PREDIS.SAMPLE RATE - {exc}") from None
+                               f"PREDIS.SAMPLE RATE - {exc.reason}") from None
         return OK
     if len(args) != 1:
         raise CommandError("ERR syntax error")
@@ -82,7 +82,8 @@ def predis_sample(client, args):
 
 
 @command("predis.drift", 1, "admin noscript loading stale", (0, 0, 0), G, "Shows drift "
-         "detection: windows checked, the last window's scores, declared drifts.", "0.1.0")
+         "detection: windows checked, the last window's scores, declared drifts (as warm "
+         "window numbers and as ticks of the sampled-request clock).", "0.1.0")
 def predis_drift(client, args):
     server = client.server
     state = server.learning.sidecar
@@ -91,12 +92,14 @@ def predis_drift(client, args):
                "warm": w["warm"], "hit_ratio": w["hit_ratio"],
                "over": " ".join(w.get("over", [])), "drift": w.get("drift", False)}
               for w in state.get("recent_windows", [])]
-    return _flat({"windows": state.get("windows", 0), "window_size": config["predis-drift-window"],
+    return _flat({"windows": state.get("windows", 0), "ticks": state.get("ticks", 0),
+                  "window_size": config["predis-drift-window"],
                   "patience": config["predis-drift-patience"],
                   "psi_threshold": config["predis-drift-psi-threshold"],
                   "ks_alpha": config["predis-drift-ks-alpha"],
                   "streak": state.get("drift_streak", 0),
                   "detections": state.get("drift_detections", []),
+                  "detection_ticks": state.get("drift_detection_ticks", []),
                   "over": " ".join(state.get("drift_over", [])),
                   "scores": state.get("drift_scores", {}), "recent": recent})
 

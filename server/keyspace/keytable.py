@@ -17,6 +17,8 @@ from ml.s3fifo import GHOSTQ
 
 from .memory import entry_size
 
+SHRINK_FROM = 1024  # slots; smaller tables are not worth rebuilding to shrink
+
 
 class KeyTable:
     __slots__ = ("slots", "hist", "state", "keys", "log", "arbiter", "arbiter_basis", "nbytes")
@@ -72,7 +74,14 @@ class KeyTable:
         volatile = np.fromiter(map(expires.__contains__, log), np.bool_, n) if expires \
             else np.zeros(n, np.bool_)
         if tracking.needs_rebuild(self.state, len(self.slots), n):
-            self._grow(int(self.state[USED]) + n)
+            # a log repeats its hot keys: make room for the distinct keys it names, not for its
+            # length (which would grow the table, and used_memory, with the request rate)
+            distinct = len(set(log))
+            if tracking.needs_rebuild(self.state, len(self.slots), distinct):
+                self._grow(int(self.state[USED]) + distinct)
+        elif len(self.slots) > 4 * tracking.capacity_for(int(self.state[USED]) + n) and \
+                len(self.slots) > SHRINK_FROM:
+            self._grow(int(self.state[USED]) + n)  # most keys went: give the room back
         out_slots = np.empty(n, np.int64)
         out_added = np.empty(n, np.bool_)
         tracking.fold(self.slots, self.hist, self.state, hashes, present, volatile, now_sec,
@@ -95,6 +104,7 @@ class KeyTable:
         log.clear()
 
     def _grow(self, records: int) -> None:
+        """Rebuild for `records` records (larger or smaller than now), dropping tombstones."""
         capacity = tracking.capacity_for(records)
         slots, hist = new_slots(capacity), new_hist(capacity if len(self.hist) else 0)
         moved = tracking.rebuild(self.slots, self.hist, self.state, slots, hist)

@@ -5,20 +5,9 @@ attempted."""
 import numpy as np
 import pytest
 
-from ml.model import EvictionModel
 from ml.sampler import OP_ACCESS, RECORD
 from ml.sidecar.retrain import retrain
-from ml.train import lru_like_model
-
-
-def mru_like_model() -> EvictionModel:
-    """Predicts minus the key's age: the learned policy then evicts the key used last, about
-    the worst choice for a skewed workload (a champion any sensible candidate beats)."""
-    lru = lru_like_model()
-    weights = dict(lru.weights, mean=lru.mean, std=lru.std)
-    weights["w3"] = -weights["w3"]
-    weights["b3"] = np.array([64.0], np.float32)
-    return EvictionModel(weights, {"kind": "mru-like"})
+from ml.train import hot_evicting_model
 
 
 def zipf_sample(n, seed=0, universe=5000):
@@ -39,7 +28,7 @@ def sample():
 
 
 def test_a_candidate_better_than_a_bad_champion_is_accepted(sample):
-    outcome = retrain(sample, mru_like_model(), capacity=100, margin=0.01, epochs=5)
+    outcome = retrain(sample, hot_evicting_model(), capacity=100, margin=0.01, epochs=5)
     assert outcome["accepted"], outcome["reason"]
     assert outcome["gain"] >= 0.01
     assert outcome["candidate_miss_ratio"] < outcome["champion_miss_ratio"]
@@ -50,14 +39,14 @@ def test_a_candidate_better_than_a_bad_champion_is_accepted(sample):
 
 
 def test_a_candidate_not_better_by_the_margin_is_rejected_and_rows_are_retained(sample):
-    first = retrain(sample, mru_like_model(), capacity=100, margin=1.0, epochs=5)
+    first = retrain(sample, hot_evicting_model(), capacity=100, margin=1.0, epochs=5)
     assert not first["accepted"] and "not better by the margin 1.0" in first["reason"]
-    again = retrain(sample, mru_like_model(), capacity=100, margin=1.0,
+    again = retrain(sample, hot_evicting_model(), capacity=100, margin=1.0,
                     retained=first["retained"], epochs=5)
     assert again["candidate"].meta["rows"] > first["candidate"].meta["rows"]
 
 
 def test_too_small_a_sample_is_not_attempted():
-    outcome = retrain(zipf_sample(1000), mru_like_model(), capacity=100, margin=0.0)
+    outcome = retrain(zipf_sample(1000), hot_evicting_model(), capacity=100, margin=0.0)
     assert not outcome["accepted"] and outcome["candidate"] is None
     assert "only 1000 sampled requests" in outcome["reason"]

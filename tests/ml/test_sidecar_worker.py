@@ -11,7 +11,7 @@ from ml.sampler import OP_ACCESS, RECORD
 from ml.sidecar.registry import ModelRegistry
 from ml.sidecar.worker import Sidecar
 
-from .test_retrain import mru_like_model
+from ml.train import hot_evicting_model
 
 SETTINGS = {"rate": 1.0, "window": 1000, "patience": 2, "horizon_windows": 4,
             "margin": 0.005}
@@ -36,7 +36,7 @@ def batches(n, seed=0, move_at=None, universe=5000, size=2000):
 def sidecar(tmp_path):
     sent = []
     champion = tmp_path / "champion.npz"
-    mru_like_model().save(str(champion))
+    hot_evicting_model().save(str(champion))
     car = Sidecar(sent.append, ModelRegistry(str(tmp_path / "registry")))
     car.handle({"op": "config", "settings": SETTINGS}, b"")
     car.handle({"op": "champion", "path": str(champion), "version": None}, b"")

@@ -1,0 +1,279 @@
+"""Predis-only: the ML sidecar against a live server. The loop end to end without an operator
+(a shift is detected, a retrain beats a bad champion, an A/B test promotes it), supervision
+(a killed sidecar is restarted, the server serves meanwhile), every admin command from
+redis-cli, the /api views, and the errors operators can run into."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+import redis
+
+from ml.train import hot_evicting_model
+
+from .servers import free_port, start_predis
+
+LOOP_FLAGS = ("--predis-sample-rate", "1", "--predis-drift-window", "500",
+              "--maxmemory-policy", "allkeys-learned", "--predis-ab-slice", "20",
+              "--predis-ab-min-effect", "0.05")
+
+
+def fields(reply) -> dict:
+    return dict(zip(reply[::2], reply[1::2]))
+
+
+def ml_info(client) -> dict:
+    return fields(client.execute_command("PREDIS.INFO"))
+
+
+def wait_until(predicate, timeout=90.0, step=0.2, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class CacheAside:
+    """Zipf(1.2) reads over a key family; a miss is filled with SET, as an app would."""
+
+    def __init__(self, client, seed=0, universe=5000):
+        self.client = client
+        self.rng = np.random.default_rng(seed)
+        self.universe = universe
+        self.hits = self.reads = 0
+
+    def run(self, family: str, requests: int, batch: int = 200) -> float:
+        """Hit ratio over these requests."""
+        hits = 0
+        for _ in range(requests // batch):
+            ranks = np.minimum(self.rng.zipf(1.2, batch), self.universe)
+            keys = [f"{family}:{r}" for r in ranks]
+            values = self.client.mget(keys)
+            missed = {k: b"v" * 200 for k, v in zip(keys, values) if v is None}
+            if missed:
+                self.client.mset(missed)
+            hits += batch - len(missed)
+        return hits / (requests // batch * batch)
+
+
+@pytest.fixture
+def loop_server(tmp_path):
+    server = start_predis(("--dir", str(tmp_path), *LOOP_FLAGS), sidecar=True)
+    client = redis.Redis(port=server.port, decode_responses=True)
+    wait_until(lambda: ml_info(client)["sidecar_status"] == "running", what="the sidecar")
+    yield server, client
+    client.close()
+    server.stop()
+
+
+def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path):
+    server, client = loop_server
+    bad = tmp_path / "hot-evicting.npz"
+    hot_evicting_model().save(str(bad))
+    assert client.execute_command("PREDIS.MODEL", "LOAD", str(bad)) == "OK"  # version 1
+    client.config_set("maxmemory", client.info("memory")["used_memory"] + 400_000)
+    app = CacheAside(redis.Redis(port=server.port))
+    app.run("a", 12_000)
+    shift_tick = wait_until(lambda: _settled_ticks(client), what="the sidecar to catch up")
+    bad_phase = app.run("b", 12_000)  # the hot set moves to other keys
+
+    def decided():  # paced: the sidecar must keep up with every access sampled at rate 1
+        app.run("b", 1000)
+        return fields(client.execute_command("PREDIS.AB", "STATUS"))["finished"]
+
+    finished = wait_until(decided, timeout=180, step=0.2, what="an A/B decision")
+    drift = fields(client.execute_command("PREDIS.DRIFT"))
+    after_shift = [t for t in drift["detection_ticks"] if t > shift_tick]
+    assert after_shift, ("the shift was not detected", drift["detection_ticks"], shift_tick)
+    print(f"detection delay: {after_shift[0] - shift_tick} sampled requests "
+          f"(window {drift['window_size']}, patience {drift['patience']})")
+    history = [fields(h) for h in client.execute_command("PREDIS.RETRAIN", "HISTORY")]
+    accepted = [h for h in history if h["accepted"] == 1]
+    assert accepted and accepted[0]["version"] == 2, history
+    result = fields(finished[0])
+    assert result["outcome"] == "promote" and result["challenger"] == 2, result
+    assert float(result["challenger_hit_ratio"]) > float(result["champion_hit_ratio"])
+    info = ml_info(client)
+    assert info["model_version"] == 2 and info["model_swaps"] == 2 and info["ab_running"] == 0
+    assert fields(client.execute_command("PREDIS.MODEL", "INFO"))["version"] == "2"
+    events = [fields(e)["event"] for e in info["recent_events"]]
+    assert events[-2:] == ["champion_changed", "ab_finished"], events  # promotion, then the end
+    print(f"A/B: champion hit ratio {result['champion_hit_ratio']}, challenger "
+          f"{result['challenger_hit_ratio']} (z {result['z']}); whole cache before the "
+          f"promotion {bad_phase:.3f}, after {app.run('b', 6000):.3f}")
+
+
+def _settled_ticks(client):
+    """The sidecar's request clock once every sampled access has reached it (None before)."""
+    first = fields(client.execute_command("PREDIS.DRIFT"))["ticks"]
+    time.sleep(1.5)
+    again = fields(client.execute_command("PREDIS.DRIFT"))["ticks"]
+    return again if again == first and again else None
+
+
+def test_a_killed_sidecar_is_restarted_and_the_server_serves_meanwhile(loop_server):
+    server, client = loop_server
+    pid = ml_info(client)["sidecar_pid"]
+    client.set("k", "v")
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: ml_info(client)["sidecar_status"] == "restarting", what="restarting")
+    assert client.get("k") == "v"
+    assert client.info("ml")["sidecar_status"] == "restarting"
+    with pytest.raises(redis.ResponseError, match="the ML sidecar is not running"):
+        client.execute_command("PREDIS.RETRAIN")
+    info = wait_until(lambda: (lambda i: i if i["sidecar_status"] == "running" else None)(
+        ml_info(client)), what="the restart")
+    assert info["sidecar_restarts"] == 1 and info["sidecar_pid"] != pid
+    CacheAside(client).run("a", 2000)  # the new sidecar takes batches again
+    wait_until(lambda: ml_info(client)["drift_windows"] > 0 or
+               ml_info(client)["sampled_accesses"] >= 2000, what="batches")
+
+
+def redis_cli(port, *args) -> str:
+    return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True,
+                          text=True, timeout=30, check=True).stdout
+
+
+def test_every_admin_command_works_from_redis_cli(loop_server):
+    server, client = loop_server
+    port = server.port
+    CacheAside(client).run("a", 8000)
+    wait_until(lambda: _settled_ticks(client), what="the sidecar to take every batch")
+    assert client.execute_command("PREDIS.MRC", "REFRESH") == "OK"
+    keys = client.dbsize()
+    mrc = wait_until(lambda: (lambda m: m if m and m["live_keys"] == keys else None)(
+        _mrc_or_none(client)), what="a curve at the live size")
+    assert fields(client.execute_command("PREDIS.DRIFT"))["windows"] > 0
+    first_row = fields(mrc["curve"][0])
+    assert set(first_row) == {"memory_factor", "keys", "lru_hit_ratio",
+                              "allkeys-lfu_hit_ratio", "allkeys-s3fifo_hit_ratio",
+                              "volatile-learned_hit_ratio"}
+    assert "sidecar_status\nrunning" in redis_cli(port, "PREDIS.INFO")
+    assert "rate\n1.0" in redis_cli(port, "PREDIS.SAMPLE")
+    assert "psi_threshold\n0.25" in redis_cli(port, "PREDIS.DRIFT")
+    assert "memory_factor" in redis_cli(port, "PREDIS.MRC")
+    assert redis_cli(port, "PREDIS.RETRAIN").strip() == "OK"
+    assert "running\n0" in redis_cli(port, "PREDIS.AB", "STATUS")
+    assert redis_cli(port, "PREDIS.SAMPLE", "RATE", "0.5").strip() == "OK"
+    assert client.config_get("predis-sample-rate") == {"predis-sample-rate": "0.5"}
+    wait_until(lambda: client.execute_command("PREDIS.RETRAIN", "HISTORY"), what="a retrain")
+    assert "reason\nPREDIS.RETRAIN" in redis_cli(port, "PREDIS.RETRAIN", "HISTORY")
+    for name in ("predis.info", "predis.sample", "predis.drift", "predis.mrc", "predis.retrain",
+                 "predis.ab", "predis.model"):
+        docs = redis_cli(port, "COMMAND", "DOCS", name)
+        assert docs.startswith(name) and "summary\n" in docs, docs
+    help_text = redis_cli(port, "COMMAND", "DOCS", "predis.ab")
+    assert "A/B test" in help_text and "predis.ab|start" in help_text
+
+
+def _mrc_or_none(client):
+    try:
+        return fields(client.execute_command("PREDIS.MRC"))
+    except redis.ResponseError:
+        return None
+
+
+def test_admin_errors_are_clear(tmp_path):
+    server = start_predis(("--dir", str(tmp_path)))  # no sidecar
+    client = redis.Redis(port=server.port, decode_responses=True)
+    try:
+        assert ml_info(client)["sidecar_status"] == "disabled"
+        for command in (("PREDIS.RETRAIN",), ("PREDIS.MRC", "REFRESH")):
+            with pytest.raises(redis.ResponseError, match="the ML sidecar is not running"):
+                client.execute_command(*command)
+        with pytest.raises(redis.ResponseError, match="no miss-ratio curve yet"):
+            client.execute_command("PREDIS.MRC")
+        with pytest.raises(redis.ResponseError, match="no A/B test is running"):
+            client.execute_command("PREDIS.AB", "STOP")
+        with pytest.raises(redis.ResponseError, match="no challenger"):
+            client.execute_command("PREDIS.AB", "START")
+        with pytest.raises(redis.ResponseError, match="need maxmemory"):
+            client.execute_command("PREDIS.AB", "START", 1)
+        client.config_set("maxmemory", "100mb")
+        with pytest.raises(redis.ResponseError, match="need a learned maxmemory-policy"):
+            client.execute_command("PREDIS.AB", "START", 1)
+        client.config_set("maxmemory-policy", "allkeys-learned")
+        with pytest.raises(redis.ResponseError, match="can't use model version 1"):
+            client.execute_command("PREDIS.AB", "START", 1)
+        with pytest.raises(redis.ResponseError, match="SLICE must be between 1 and 50"):
+            client.execute_command("PREDIS.AB", "START", 1, "SLICE", 90)
+        with pytest.raises(redis.ResponseError, match="PREDIS.SAMPLE RATE - argument must be "
+                                                      "between 0 and 1"):
+            client.execute_command("PREDIS.SAMPLE", "RATE", "2")
+        with pytest.raises(redis.ResponseError, match="syntax error"):
+            client.execute_command("PREDIS.MRC", "NOW")
+        with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+            client.execute_command("PREDIS.DRIFT", "X")
+        assert fields(client.execute_command("PREDIS.SAMPLE"))["active"] == 0
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_an_ab_test_started_and_stopped_by_hand(tmp_path):
+    server = start_predis(("--dir", str(tmp_path), "--maxmemory", "100mb",
+                           "--maxmemory-policy", "volatile-learned"))
+    client = redis.Redis(port=server.port, decode_responses=True)
+    try:
+        model = tmp_path / "m.npz"
+        hot_evicting_model().save(str(model))
+        client.execute_command("PREDIS.MODEL", "LOAD", str(model))
+        assert client.execute_command("PREDIS.AB", "START", 1, "SLICE", 50) == "OK"
+        with pytest.raises(redis.ResponseError, match="an A/B test of version 1 is running"):
+            client.execute_command("PREDIS.AB", "START", 1)
+        client.set("present", "v")
+        for i in range(400):
+            client.get("present" if i % 2 else f"absent:{i}")
+        test = fields(fields(client.execute_command("PREDIS.AB", "STATUS"))["test"])
+        assert test["challenger"] == 1 and test["slice_percent"] == 50
+        assert test["champion_reads"] + test["challenger_reads"] == 400
+        assert fields(client.execute_command("PREDIS.MODEL", "LIST")[0])["aliases"] == \
+            "champion challenger"
+        assert client.execute_command("PREDIS.AB", "STOP") == "OK"
+        status = fields(client.execute_command("PREDIS.AB", "STATUS"))
+        assert status["running"] == 0 and fields(status["finished"][0])["outcome"] == "rollback"
+        assert fields(client.execute_command("PREDIS.MODEL", "LIST")[0])["aliases"] == \
+            "champion"
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_the_ml_state_is_served_as_json_on_the_admin_port(tmp_path):
+    admin = free_port()
+    server = start_predis(("--dir", str(tmp_path), "--admin-port", str(admin),
+                           "--predis-sample-rate", "1", "--predis-drift-window", "500"),
+                          sidecar=True)
+    client = redis.Redis(port=server.port, decode_responses=True)
+    try:
+        wait_until(lambda: ml_info(client)["sidecar_status"] == "running", what="the sidecar")
+        CacheAside(client).run("a", 6000)
+        wait_until(lambda: ml_info(client)["drift_windows"] > 0, what="drift windows")
+
+        def get(path):
+            with urllib.request.urlopen(f"http://127.0.0.1:{admin}{path}", timeout=10) as r:
+                return json.loads(r.read())
+
+        assert get("/api/ml")["sidecar_status"] == "running"
+        assert get("/api/drift")["windows"] >= 1
+        assert get("/api/models") == {"in_use": None, "aliases": {"champion": None,
+                                                                  "challenger": None},
+                                      "versions": [], "audit": []}
+        assert get("/api/ab") == {"running": None, "finished": []}
+        assert get("/api/retrains") == []
+        mrc = wait_until(lambda: get("/api/mrc"), what="a curve")
+        assert mrc["factors"] == [0.25, 0.5, 1.0, 2.0, 4.0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=10) as r:
+            metrics = r.read().decode()
+        assert "predis_sidecar_up 1.0" in metrics and "predis_drift_windows_total" in metrics
+    finally:
+        client.close()
+        server.stop()
