@@ -30,9 +30,9 @@ _LINE = re.compile(r"^\s*([A-Z_0-9]+)[^:\n]*: ([0-9.]+) requests per second", re
 
 
 def run_benchmark(port: int, tests: str, requests: int, pipeline: int, clients: int,
-                  commands=()) -> dict:
+                  commands=(), extra=()) -> dict:
     base = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests),
-            "-P", str(pipeline), "-q"]
+            "-P", str(pipeline), "-q", *extra]
     outputs = [subprocess.run(base + ["-t", tests], capture_output=True, timeout=900,
                               check=True).stdout]
     for command in commands:

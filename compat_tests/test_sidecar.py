@@ -106,6 +106,8 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
     assert fields(client.execute_command("PREDIS.MODEL", "INFO"))["version"] == "2"
     events = [fields(e)["event"] for e in info["recent_events"]]
     assert events[-2:] == ["champion_changed", "ab_finished"], events  # promotion, then the end
+    print(f"retrain: holdout miss ratio {accepted[0]['candidate_miss_ratio']} against the "
+          f"champion's {accepted[0]['champion_miss_ratio']}")
     print(f"A/B: champion hit ratio {result['champion_hit_ratio']}, challenger "
           f"{result['challenger_hit_ratio']} (z {result['z']}); whole cache before the "
           f"promotion {bad_phase:.3f}, after {app.run('b', 6000):.3f}")

@@ -34,9 +34,11 @@ from .workload import WorkloadWindows
 
 HISTORY = 200_000  # sampled records kept (newest)
 MRC_REQUESTS = 50_000  # the most recent sampled requests the miniature simulations replay
+LEARNED_MRC_REQUESTS = 10_000  # fewer for the learned policy: it scores every candidate
 MRC_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)  # cache sizes as multiples of the live one
 MRC_POLICIES = ("allkeys-lfu", "allkeys-s3fifo", "volatile-learned")
-MRC_EVERY_S = 10.0
+MRC_EVERY_S = 60.0  # a refresh costs ~0.5 s of CPU at the default sizes (PREDIS.MRC REFRESH
+#                     recomputes at once)
 KEEP_WINDOWS = 200
 KEEP_RETRAINS = 20
 
@@ -151,12 +153,12 @@ class Sidecar:
         requests = self.history[self.history["op"] != OP_DELETE]
         lru = sampled_lru_mrc(requests["hash"], rate, sizes)
         curves = {"lru": [lru[s] for s in sizes]}
-        trace = sample_trace(requests[-MRC_REQUESTS:])
-        if len(trace):
-            champion = self._champion_model()
+        if len(requests):
             for policy in MRC_POLICIES:
-                model = champion if policy == "volatile-learned" else None
-                curve = miniature_mrc(trace, rate, sizes, policy, model)
+                learned = policy == "volatile-learned"
+                recent = requests[-(LEARNED_MRC_REQUESTS if learned else MRC_REQUESTS):]
+                curve = miniature_mrc(sample_trace(recent), rate, sizes, policy,
+                                      self._champion_model() if learned else None)
                 curves[policy] = [curve[s] for s in sizes]
         self.mrc = {"sizes": sizes, "factors": list(MRC_FACTORS), "live_size": sizes[2],
                     "requests": int(len(requests)), "rate": rate, "time": time.time(),
@@ -249,6 +251,9 @@ def main(argv=None) -> int:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--registry", required=True)
     args = parser.parse_args(argv)
+    # The server comes first: the sidecar yields the CPU to it, and trains on one thread
+    os.nice(10)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # read when torch is first imported
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack to stderr
     sock = socket.socket(fileno=args.fd)
     stream = sock.makefile("rb")

@@ -1,0 +1,143 @@
+"""What the ML loop costs the request path: redis-benchmark GET/SET against Predis with the
+sidecar off (no sampling) and with it on at each sampling rate, the servers started side by
+side and measured in alternation, medians of `--runs`.
+
+    python -m bench.sampler_overhead --runs 5 -n 200000 --rates 0.01,0.1
+
+Keys are drawn from `-r` random names, so the sampler sees a realistic spread (with one key
+it would sample all accesses or none). The sidecar process runs on the same machine and its CPU
+use counts: that is the overhead a user would see. After each measurement of a server with a
+sidecar the next waits until that sidecar is idle, so leftover sidecar work is not charged to
+another server.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import redis
+
+from bench.common import start_predis
+from bench.vs_redis import run_benchmark
+
+TESTS = "get,set"
+
+
+def wait_idle(port: int, timeout: float = 120.0) -> None:
+    """Until the sidecar has taken every sampled access (its request clock stands still), so
+    the work it has left cannot slow the next server's measurement."""
+    client = redis.Redis(port=port)
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        reply = client.execute_command("PREDIS.DRIFT")
+        ticks = dict(zip(reply[::2], reply[1::2]))[b"ticks"]
+        if ticks == last:
+            break
+        last = ticks
+        time.sleep(2.0)
+    client.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ml_info(port: int) -> dict:
+    client = redis.Redis(port=port)
+    reply = client.execute_command("PREDIS.INFO")
+    client.close()
+    return dict(zip(reply[::2], reply[1::2]))
+
+
+def fold_cost(rate: float, keys: int = 200_000, log: int = 100_000, rounds: int = 20) -> float:
+    """Extra nanoseconds per logged access that sampling adds to the access-log fold (the
+    only place it runs on the server), median of `rounds` folds of `log` random accesses."""
+    import numpy as np
+
+    from ml.sampler import AccessSampler
+    from server.keyspace.keytable import KeyTable
+
+    names = [b"key:%d" % i for i in range(keys)]
+    data = dict.fromkeys(names, b"v" * 16)
+    rng = np.random.default_rng(0)
+    costs = {}
+    for sampler in (None, AccessSampler(rate)):
+        table = KeyTable()
+        table.log.extend(names)
+        table.fold(data, {}, 1000, 0, 10, 1)
+        timings = []
+        for _ in range(rounds):
+            table.log.extend(names[i] for i in rng.integers(0, keys, log))
+            started = time.perf_counter()
+            table.fold(data, {}, 1000, 0, 10, 1, (), sampler, 0)
+            timings.append(time.perf_counter() - started)
+            if sampler is not None:
+                sampler.take()
+        costs[sampler is None] = statistics.median(timings) / log * 1e9
+    return costs[False] - costs[True]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("-n", "--requests", type=int, default=200000)
+    parser.add_argument("-c", "--clients", type=int, default=50)
+    parser.add_argument("-r", "--keyspace", type=int, default=1_000_000)
+    parser.add_argument("-P", "--pipelines", default="1,16")
+    parser.add_argument("--rates", default="0.01")
+    args = parser.parse_args(argv)
+
+    rates = [float(r) for r in args.rates.split(",")]
+    servers = {"off": start_predis()}
+    for rate in rates:
+        servers[rate] = start_predis(("--predis-sample-rate", str(rate)), sidecar=True)
+    try:
+        results = {(name, p, t): [] for name in servers for p in args.pipelines.split(",")
+                   for t in TESTS.upper().split(",")}
+        for _ in range(args.runs):
+            for pipeline in [int(p) for p in args.pipelines.split(",")]:
+                for name, server in servers.items():
+                    measured = run_benchmark(server.port, TESTS, args.requests, pipeline,
+                                             args.clients, extra=["-r", str(args.keyspace)])
+                    for test, rps in measured.items():
+                        results[(name, str(pipeline), test)].append(rps)
+                    if name != "off":
+                        wait_idle(server.port)
+        for name, server in servers.items():
+            cpu = cpu_seconds(server.proc.pid)
+            line = f"server '{name}': {cpu:.1f} s CPU"
+            if name != "off":
+                info = ml_info(server.port)
+                pid = info[b"sidecar_pid"]
+                line += (f"; its sidecar {cpu_seconds(pid):.1f} s ({cpu_seconds(pid) / cpu:.1%}),"
+                         f" {info[b'drift_detections']} drifts declared, {info[b'retrains']} "
+                         f"retrains")
+            print(line)
+        print(f"fold with the sampler at 0.01: {fold_cost(0.01):+.1f} ns per logged access "
+              f"(at 1.0: {fold_cost(1.0):+.1f} ns)")
+        print(f"sampler overhead: {args.runs} runs, -n {args.requests} -c {args.clients} "
+              f"-r {args.keyspace}, {platform.node()} ({platform.processor() or 'cpu'})\n")
+        print("| test | -P | sidecar off (req/s) | " +
+              " | ".join(f"rate {r} (req/s) | ratio" for r in rates) + " |")
+        print("|---|---|---|" + "---|---|" * len(rates))
+        for pipeline in args.pipelines.split(","):
+            for test in TESTS.upper().split(","):
+                base = statistics.median(results[("off", pipeline, test)])
+                cells = []
+                for rate in rates:
+                    median = statistics.median(results[(rate, pipeline, test)])
+                    cells.append(f"{median:,.0f} | {median / base:.3f}")
+                print(f"| {test} | {pipeline} | {base:,.0f} | " + " | ".join(cells) + " |")
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
