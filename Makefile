@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench bench-memory bench-eviction bench-gpu model sim sim-live lint clean
+.PHONY: run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy model sim sim-live lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ bench-memory: $(STAMP)
 
 bench-eviction: $(STAMP)
 	$(BIN)/python -m bench.eviction $(ARGS)
+
+# The ML loop: what sampling and the sidecar cost; the 30-day unattended run (report + plots).
+bench-sampler: $(STAMP)
+	$(BIN)/python -m bench.sampler_overhead $(ARGS)
+
+autonomy: $(STAMP)
+	$(BIN)/python -m bench.autonomy --days 30 --out bench/results/autonomy $(ARGS)
 
 # On a machine with an NVIDIA GPU: the engine tests on the device and the GPU benchmarks.
 bench-gpu: $(STAMP)

@@ -70,7 +70,12 @@ def fit(features: np.ndarray, labels: np.ndarray, epochs: int = 30, seed: int = 
 
     torch.manual_seed(seed)
     mean = features.mean(axis=0)
-    std = features.std(axis=0) + 1e-3
+    spread = features.std(axis=0)
+    # A feature that never varies in training (e.g. sizes in an object-count trace) teaches
+    # nothing and its weights stay at their random start: it gets unit scale here and zero
+    # weights below, so values it takes in service cannot be blown up by a tiny std.
+    constant = spread < 1e-6
+    std = np.where(constant, 1.0, spread + 1e-3)
     x = torch.tensor((features - mean) / std, dtype=torch.float32)
     y = torch.tensor(labels, dtype=torch.float32).unsqueeze(1)
     net = torch.nn.Sequential(torch.nn.Linear(N_FEATURES, HIDDEN[0]), torch.nn.ReLU(),
@@ -93,8 +98,9 @@ def fit(features: np.ndarray, labels: np.ndarray, epochs: int = 30, seed: int = 
     layers = [m for m in net if isinstance(m, torch.nn.Linear)]
     weights = {"mean": mean, "std": std}
     for index, layer in enumerate(layers, start=1):
-        weights[f"w{index}"] = layer.weight.detach().numpy()
+        weights[f"w{index}"] = layer.weight.detach().numpy().copy()
         weights[f"b{index}"] = layer.bias.detach().numpy()
+    weights["w1"][:, constant] = 0.0
     return EvictionModel(weights)
 
 

@@ -76,16 +76,18 @@ def lru_mrc(ids: np.ndarray, cache_sizes, rate: float = 0.01, adjust: bool = Tru
             for size in cache_sizes}
 
 
-def sample_trace(records, name: str = "sample"):
-    """The sampled requests (ml/sampler.RECORD, deletes left out) as a simulator trace with
-    unit sizes: curves and replays here count objects."""
+def sample_trace(records, name: str = "sample", sizes: bool = False):
+    """The sampled requests (ml/sampler.RECORD, deletes left out) as a simulator trace; with
+    unit sizes (curves count objects) unless `sizes`: each entry's size in bytes."""
     from ..sampler import OP_DELETE
     from ..sim.traces import Trace, mix, next_indices
 
     requests = records[records["op"] != OP_DELETE]
     ids = mix(requests["hash"].astype(np.int64))
-    return Trace(name, ids, np.ones(len(ids), np.int64),
-                 (requests["time_ms"] // 1000).astype(np.int64), next_indices(ids))
+    weights = np.maximum(requests["size"].astype(np.int64), 1) if sizes else \
+        np.ones(len(ids), np.int64)
+    return Trace(name, ids, weights, (requests["time_ms"] // 1000).astype(np.int64),
+                 next_indices(ids))
 
 
 def sampled_lru_mrc(hashes: np.ndarray, rate: float, cache_sizes) -> dict:

@@ -47,14 +47,17 @@ def _rows(trace: Trace, capacity: int, champion) -> tuple:
 def retrain(records: np.ndarray, champion, capacity: int, margin: float, retained=None,
             holdout: float = 0.3, epochs: int = 15, seed: int = 0) -> dict:
     """Train a candidate on `records` and validate it against `champion`. capacity: the live
-    cache's size in objects times the sampling rate. Returns the outcome: accepted, the
-    candidate, miss ratios, and the rows to retain for next time."""
+    cache's size in objects times the sampling rate (the replays run in bytes: that many
+    entries of the sample's mean size). Returns the outcome: accepted, the candidate, miss
+    ratios, and the rows to retain for next time."""
     started = time.time()
-    trace = sample_trace(records)
+    trace = sample_trace(records, sizes=True)  # the model reads sizes: train on real ones
     if len(trace) < MIN_REQUESTS:
         return {"accepted": False, "reason": f"only {len(trace)} sampled requests "
                 f"(at least {MIN_REQUESTS} needed)", "candidate": None, "retained": retained}
     split = int(len(trace) * (1 - holdout))
+    _, first = np.unique(trace.ids, return_index=True)
+    capacity = max(4 * int(trace.sizes.max()), int(capacity * trace.sizes[first].mean()))
     features, labels = _rows(trace.head(split), capacity, champion)
     if retained is not None:
         features = np.concatenate([features, retained[0]])
