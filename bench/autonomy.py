@@ -14,8 +14,10 @@ them (MGET, then MSET of the misses).
 The report (report.md, hit_ratio.png, drift.png, summary.json) gives, per shift, when the
 sidecar declared it; false alarms in stationary stretches; retrains, candidates accepted and
 rejected, A/B outcomes; and per phase the hit ratio over its second half for both servers.
-It passes when every shift is detected within its phase, stationary stretches raise at most
-one false alarm, and each phase's hit ratio is within `--tolerance` of the oracle's.
+It passes when every shift is detected within its phase, the generated stationary stretches
+raise at most one false alarm in all (the trace phase drifts on its own: its later
+declarations are reported separately), and each phase's hit ratio is within `--tolerance` of
+the oracle's (or above it).
 """
 
 import argparse
@@ -50,11 +52,17 @@ SETTLE_WINDOWS = 8
 @dataclass
 class Phase:
     """Traffic for `days`: a mix of (share, family, Zipf alpha, universe, hot-set seed,
-    value bytes), or a shared trace's keys (`trace`)."""
+    value bytes), stationary once it has begun, or a shared trace's keys (`trace`), which
+    drift on their own as real traffic does: declarations there are reported, not counted as
+    false alarms."""
     name: str
     days: int
     mix: list = field(default_factory=list)
     trace: str = ""
+
+    @property
+    def stationary(self) -> bool:
+        return not self.trace
 
 
 def schedule(days: int) -> list:
@@ -238,13 +246,16 @@ def _summarise(admin, phases, boundaries, auto_hours, oracle_hours, versions, wi
     history = [fields(h) for h in admin.execute_command("PREDIS.RETRAIN", "HISTORY")]
     ab = fields(admin.execute_command("PREDIS.AB", "STATUS"))
     info = fields(admin.execute_command("PREDIS.INFO"))
-    shifts, false_alarms, per_phase = [], 0, []
+    shifts, false_alarms, trace_declarations, per_phase = [], 0, 0, []
     starts = [b[2] for b in boundaries] + [float("inf")]
     settle = SETTLE_WINDOWS * window  # declarations this soon after a shift belong to it
     for index, (name, hour, tick) in enumerate(boundaries):
         inside = [t for t in detections if tick < t <= starts[index + 1]]
         own = [t for t in inside if t - tick <= settle] if index else []
-        false_alarms += len(inside) - len(own)
+        if phases[index].stationary:
+            false_alarms += len(inside) - len(own)
+        else:
+            trace_declarations += len(inside) - len(own)
         if index:
             shifts.append({"phase": name, "start_tick": tick, "detected": bool(own),
                            "delay_sampled_requests": own[0] - tick if own else None,
@@ -259,6 +270,7 @@ def _summarise(admin, phases, boundaries, auto_hours, oracle_hours, versions, wi
     accepted = [h for h in history if h.get("accepted") == 1]
     summary = {
         "days": sum(p.days for p in phases), "shifts": shifts, "false_alarms": false_alarms,
+        "trace_phase_declarations": trace_declarations,
         "detections": detections, "retrains": info["retrains"],
         "retrains_accepted": info["retrains_accepted"],
         "retrains_rejected": info["retrains"] - info["retrains_accepted"],
@@ -312,8 +324,10 @@ def _report(out, summary, auto_hours, oracle_hours, versions, drift_scores,
     for shift in summary["shifts"]:
         lines.append(f"| {shift['phase']} | {shift['start_tick']} | {shift['detected']} | "
                      f"{shift['delay_sampled_requests']} | {shift['declarations']} |")
-    lines += ["", f"False alarms in stationary stretches: {summary['false_alarms']} "
-              f"(declarations at ticks {summary['detections']})",
+    lines += ["", f"False alarms in stationary stretches: {summary['false_alarms']}; "
+              f"later declarations inside the trace phase (the trace's own drift): "
+              f"{summary['trace_phase_declarations']}; all declarations at ticks "
+              f"{summary['detections']}",
               f"Retrains: {summary['retrains']} ({summary['retrains_accepted']} accepted, "
               f"{summary['retrains_rejected']} rejected); A/B tests: "
               + ", ".join(f"v{t['challenger']} {t['outcome']}" for t in summary["ab_tests"]),
@@ -322,7 +336,10 @@ def _report(out, summary, auto_hours, oracle_hours, versions, drift_scores,
         lines.append(f"| {phase['phase']} | {phase['hours']} | "
                      f"{phase['autonomous_hit_ratio']:.3f} | {phase['oracle_hit_ratio']:.3f} | "
                      f"{phase['gap']:+.3f} |")
-    lines += ["", "Hit ratios are over each phase's second half.", "",
+    lines += ["", "Hit ratios are over each phase's second half. Detection delays count sampled "
+              "requests on the sidecar's own clock. The drift panel shows the scores the "
+              "sidecar had published when each simulated hour ended: in compressed time it "
+              "runs behind, so its peaks trail the shift lines.", "",
               "![hit ratio, drift scores and model versions](hit_ratio.png)", ""]
     with open(os.path.join(out, "report.md"), "w") as handle:
         handle.write("\n".join(lines))

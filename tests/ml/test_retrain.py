@@ -50,3 +50,21 @@ def test_too_small_a_sample_is_not_attempted():
     outcome = retrain(zipf_sample(1000), hot_evicting_model(), capacity=100, margin=0.0)
     assert not outcome["accepted"] and outcome["candidate"] is None
     assert "only 1000 sampled requests" in outcome["reason"]
+
+
+def test_a_feature_constant_in_training_is_ignored_in_service():
+    """Trained where every size is the same, the model must not read a size it never saw
+    vary: unit scale and zero weights, so its prediction does not move with the size."""
+    from ml.features import N_FEATURES
+    from ml.train import fit
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(3000, N_FEATURES)).astype(np.float32)
+    features[:, 7] = 0.25
+    labels = features[:, 0] * 2 + 1
+    model = fit(features, labels, epochs=3)
+    assert model.std[7] == 1.0 and not model.weights["w1"][:, 7].any()
+    probe = features[:5].copy()
+    moved = probe.copy()
+    moved[:, 7] = 40.0  # a size far outside anything seen in training
+    assert np.array_equal(model.predict(probe), model.predict(moved))
