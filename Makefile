@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy model sim sim-live lint clean
+.PHONY: run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy fuzz model sim sim-live lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,22 @@ bench-sampler: $(STAMP)
 
 autonomy: $(STAMP)
 	$(BIN)/python -m bench.autonomy --days 30 --out bench/results/autonomy $(ARGS)
+
+# Coverage-guided fuzzing (atheris) of the parsers and loaders, FUZZ_SECONDS per target; a
+# crash stops its target and leaves the input in bench/results/fuzz/crash-*.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?= resp command rdb stream config
+fuzz: $(STAMP)
+	$(BIN)/pip install -q 'atheris==3.0.0'
+	mkdir -p bench/results/fuzz
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p bench/results/fuzz/$$target; \
+		$(BIN)/python -m tests.fuzz.atheris_targets $$target bench/results/fuzz/$$target \
+			-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=bench/results/fuzz/ \
+			> bench/results/fuzz/$$target.log 2>&1; status=$$?; \
+		echo "== $$target"; grep -a -E '^#[0-9]+ +DONE|^Done|Uncaught|^ +File' \
+			bench/results/fuzz/$$target.log; [ $$status -eq 0 ] || exit $$status; \
+	done
 
 # On a machine with an NVIDIA GPU: the engine tests on the device and the GPU benchmarks.
 bench-gpu: $(STAMP)

@@ -115,6 +115,25 @@ def test_permissions_on_commands_keys_and_channels(pair, admin):
         client.close()
 
 
+def test_sort_by_and_get_patterns_need_access_to_every_key(pair, admin):
+    both(admin, "RPUSH", "app:list", "2", "1", "3")
+    both(admin, "SET", "app:w_1", "30")
+    both(admin, "ACL", "SETUSER", "kim", "on", ">pw", "~app:*", "+@all")
+    both(admin, "ACL", "SETUSER", "max", "on", ">pw", "allkeys", "+sort", "+sort_ro")
+    both(admin, "ACL", "SETUSER", "sel", "on", ">pw", "~app:*", "+sort", "(~* +sort_ro)")
+    kim, max_, sel = (login(pair, name, "pw") for name in ("kim", "max", "sel"))
+    for args in (["SORT", "app:list"], ["SORT", "app:list", "BY", "app:w_*"],
+                 ["SORT", "app:list", "BY", "nosort"], ["SORT", "app:list", "GET", "#"],
+                 ["SORT", "app:list", "GET", "app:w_*"], ["SORT_RO", "app:list", "BY", "x_*"],
+                 ["SORT", "app:list", "BY", "app:w_*", "GET", "#", "STORE", "app:out"]):
+        both(kim, *args, user="kim")
+        both(max_, *args, user="max")
+    both(sel, "SORT", "app:list", "BY", "app:w_*", user="sel")  # root: keys restricted
+    both(sel, "SORT_RO", "app:list", "GET", "#", user="sel")  # the selector has every key
+    for client in (*kim, *max_, *sel):
+        client.close()
+
+
 def test_acl_log_records_refusals(pair, admin):
     both(admin, "ACL", "SETUSER", "eve", "on", ">pw", "~mine", "+get")
     eve = login(pair, "eve", "pw")

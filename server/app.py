@@ -30,6 +30,7 @@ from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 
+from . import output_limits
 from .eviction import Evictor
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry
@@ -215,6 +216,8 @@ class PredisServer:
             "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
+            "client-output-buffer-limit": lambda v: [output_limits.watch(self, c)
+                                                     for c in self.clients],
         }
         for name in LEARNING_PARAMS:
             hooks[name] = lambda v: self.learning.configure()
@@ -447,6 +450,9 @@ class PredisServer:
         self._replication_source().attach(client, replid, offset, client.replica_port)
 
     def replica_acknowledged(self, replica, offset: int) -> None:
+        if not replica.acked:  # from its first ACK on (the snapshot is loaded: what is
+            replica.acked = True  # pending is stream) the replica class's limit holds
+            output_limits.watch(self, replica.client)
         replica.ack_offset = max(replica.ack_offset, offset)
         replica.last_ack = time.time()
         self.replication.acks_changed()
@@ -676,6 +682,7 @@ class PredisServer:
             connection.close()
             return client
         self.clients.register(client)
+        output_limits.watch(self, client)
         return client
 
     def protocol_factory(self):

@@ -6,9 +6,8 @@ passes `client-output-buffer-limit pubsub` (hard limit at once, soft limit after
 instead of letting the server's memory grow without bound.
 """
 
-import time
-
 from .glob import compile_glob
+from .output_limits import close_if_over
 from .replies import Push
 
 
@@ -82,19 +81,8 @@ class PubSub:
         if client.conn is None or client.conn.closed:
             return
         client.deliver(message)
-        hard, soft, seconds = self.server.config["client-output-buffer-limit"]["pubsub"]
-        pending = client.conn.output_buffer_size() if client.conn is not None else 0
-        over_soft = soft and pending > soft
-        if over_soft and client.soft_limit_since is None:
-            client.soft_limit_since = time.monotonic()
-        elif not over_soft:
-            client.soft_limit_since = None
-        if (hard and pending > hard) or (over_soft and time.monotonic()
-                                         - client.soft_limit_since >= seconds):
-            self.server.log.warning("client_output_buffer_limit", client_id=client.id,
-                                    addr=client.addr, cls="pubsub", pending=pending)
-            self.drop_client(client)
-            client.kill(abort=True)  # discard what it could not read; free the memory now
+        close_if_over(self.server, client, "pubsub",
+                      self.server.config["client-output-buffer-limit"]["pubsub"])
 
     # -- introspection ------------------------------------------------------------------
     def channel_names(self, pattern=None, shard=False) -> list:

@@ -137,3 +137,8 @@ def test_large_but_allowed_bulk_passes_the_header_check():
     parser.feed(b"x" * 30000 + b"\r\n")
     parser.parse(out)
     assert out == [[b"ECHO", b"x" * 100000]]
+
+
+def test_an_empty_chunk_changes_nothing():
+    """Found by the atheris RESP target: feeding b"" indexed its first byte."""
+    assert parse_all(b"", b"PING\r\n", b"", b"*1\r\n$4\r\nPING\r\n") == [[b"PING"], [b"PING"]]

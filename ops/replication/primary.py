@@ -24,6 +24,7 @@ class ReplicaState:
         self.listening_port = listening_port
         self.ack_offset = 0
         self.last_ack = time.time()
+        self.acked = False  # it sent an ACK: the snapshot is loaded and the stream flows
 
 
 class ReplicationSource:

@@ -271,6 +271,13 @@ class User:
             first = first or found
         return first
 
+    def full_key_access(self, fullname: str) -> bool:
+        """Some selector allows the command on every key (Redis's
+        ACLUserCheckCmdWithUnrestrictedKeyAccess: what SORT's BY and GET need)."""
+        return self.unrestricted or any(
+            selector.all_keys and selector.allows_command(fullname)
+            for selector in [self.root, *self.selectors])
+
     def sees_key(self, key: bytes) -> bool:
         """Tenant isolation: a key name this user's key patterns cover (any selector)."""
         return any(selector.key_denied([(key, False, False)]) is None

@@ -45,6 +45,14 @@ def _elements(value):
     raise CommandError(errors.WRONGTYPE)
 
 
+def _need_full_key_access(client, args, option: str) -> None:
+    """BY and GET patterns name keys no ACL check saw: Redis allows them only to users with
+    access to every key (its error ends with a period, unlike most)."""
+    if not client.acl_user.full_key_access(bytes(args[0]).decode().lower()):
+        raise CommandError(f"ERR {option} option of SORT denied due to insufficient ACL "
+                           "permissions.")
+
+
 def _sort(client, args, allow_store: bool):
     db = client.db
     by = None
@@ -70,8 +78,11 @@ def _sort(client, args, allow_store: bool):
             i += 1
         elif opt == b"by" and left >= 1:
             by = bytes(args[i + 1])
+            if b"*" in by:  # a real pattern reads other keys: only with access to every key
+                _need_full_key_access(client, args, "BY")
             i += 1
         elif opt == b"get" and left >= 1:
+            _need_full_key_access(client, args, "GET")
             gets.append(bytes(args[i + 1]))
             i += 1
         else:

@@ -50,6 +50,7 @@ class Connection(asyncio.Protocol):
         self._reading_paused = False
         self._write_paused = False
         self.closed = False
+        self.after_write = None  # fn(connection) after each write: an output limit's check
 
     # -- asyncio callbacks --------------------------------------------------------------
     def connection_made(self, transport):
@@ -236,6 +237,9 @@ class Connection(asyncio.Protocol):
             data = out[0] if len(out) == 1 else b"".join(out)
             limits.net_output_bytes += len(data)
             self.transport.write(data)
+            if self.after_write is not None:
+                out.clear()
+                self.after_write(self)
         out.clear()
 
     def output_buffer_size(self) -> int:

@@ -45,6 +45,8 @@ class RequestParser:
         self._next_check = PARTIAL_CHECK_BYTES  # see check_partial()
 
     def feed(self, data: bytes) -> None:
+        if not data:  # asyncio never delivers an empty read, but a caller may pass one
+            return
         if self._inline:
             self._inline += data
         elif self._multibulk or data[0] == 42:  # '*'

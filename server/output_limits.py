@@ -1,0 +1,76 @@
+"""`client-output-buffer-limit`: a client whose unsent output passes its class's hard limit,
+or stays above the soft limit for the soft seconds, is closed at once and its unsent output
+discarded, as Redis's checkClientOutputBufferLimits does.
+
+Classes, as Redis's getClientType: a replica (its replication stream), a subscribed client
+(pubsub), everyone else (normal); the link to our own primary has no limit. Pub/sub checks at
+each delivery (server/pubsub.py); a normal or replica client's connection is checked after each
+write while its class has a limit (by default only replicas: a normal client's write then pays
+one attribute test).
+"""
+
+import time
+
+
+def output_class(client) -> str | None:
+    """The limit class of `client` (the config's names: normal, slave, pubsub)."""
+    if client.is_primary:
+        return None
+    if client.replica is not None:
+        return "slave"
+    if client.subscribed:
+        return "pubsub"
+    return "normal"
+
+
+def limit_reached(client, limit: tuple, pending: int) -> bool:
+    """Whether `pending` unsent bytes break (hard, soft, soft seconds), keeping the time the
+    client first went over the soft limit."""
+    hard, soft, seconds = limit
+    over_soft = soft and pending > soft
+    if over_soft and client.soft_limit_since is None:
+        client.soft_limit_since = time.monotonic()
+    elif not over_soft:
+        client.soft_limit_since = None
+    return bool((hard and pending > hard) or
+                (over_soft and time.monotonic() - client.soft_limit_since >= seconds))
+
+
+def close_if_over(server, client, cls: str, limit: tuple) -> bool:
+    """Close `client` (discarding its output) when over `limit`; True if it was closed."""
+    conn = client.conn
+    if conn is None or conn.closed:
+        return False
+    pending = conn.output_buffer_size()
+    if not limit_reached(client, limit, pending):
+        return False
+    server.log.warning("client_output_buffer_limit", client_id=client.id, addr=client.addr,
+                       cls=cls, pending=pending)
+    if cls == "pubsub":
+        server.pubsub.drop_client(client)
+    client.kill(abort=True)  # free the memory now
+    return True
+
+
+def watch(server, client) -> None:
+    """Arm (or disarm) the after-write check of a client's connection: armed while its class,
+    normal or replica, has a limit (at a new connection, when it becomes a replica, and when
+    the configuration changes; the check looks the class up again, as it can change)."""
+    conn = client.conn
+    if conn is None:
+        return
+    cls = output_class(client)
+    limit = server.config["client-output-buffer-limit"].get(cls, (0, 0, 0)) \
+        if cls in ("normal", "slave") else (0, 0, 0)
+    if limit[0] or limit[1]:
+        conn.after_write = lambda _conn: _check(server, client)
+    else:
+        conn.after_write = None
+
+
+def _check(server, client) -> None:
+    cls = output_class(client)
+    if cls is not None:
+        limit = server.config["client-output-buffer-limit"].get(cls)
+        if limit is not None and (limit[0] or limit[1]):
+            close_if_over(server, client, cls, limit)
