@@ -49,7 +49,7 @@ fuzz: $(STAMP)
 		$(BIN)/python -m tests.fuzz.atheris_targets $$target bench/results/fuzz/$$target \
 			-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=bench/results/fuzz/ \
 			> bench/results/fuzz/$$target.log 2>&1; status=$$?; \
-		echo "== $$target"; grep -a -E '^#[0-9]+ +DONE|^Done|Uncaught|^ +File' \
+		echo "== $$target"; grep -a -E '^#[0-9]+[[:space:]]+DONE|^Done|Uncaught|^ +File' \
 			bench/results/fuzz/$$target.log; [ $$status -eq 0 ] || exit $$status; \
 	done
 

@@ -16,6 +16,7 @@ from .config_params import BY_NAME, PARAMS, Param
 PROTECTED = {"dir", "dbfilename"}
 _MEM_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
               "g": 1000**3, "gb": 1024**3}
+MAX_INCLUDE_DEPTH = 32
 _INT_RE = re.compile(r"-?\d+\Z")
 _NOTIFY_CLASSES = "Ag$lshzxeKEtmdn"
 _COBL_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
@@ -48,6 +49,7 @@ class Config:
         self.values = {}
         self.on_change = {}
         self.config_file = None
+        self._including = 0  # include directives being read, nested
         for param in PARAMS:
             self.values[param.name] = self._convert(param, param.default)
 
@@ -238,11 +240,18 @@ class Config:
                 if len(args) != 1:
                     raise ConfigError(f"{source}:{number}: Bad directive or wrong number of "
                                       "arguments")
+                self._including += 1
                 try:
+                    if self._including > MAX_INCLUDE_DEPTH:  # a file that includes itself
+                        raise ConfigError(f"{source}:{number}: includes nested more than "
+                                          f"{MAX_INCLUDE_DEPTH} deep")
                     self.load_file(args[0])
-                except OSError as exc:
+                except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+                    reason = exc.strerror if isinstance(exc, OSError) else str(exc)
                     raise ConfigError(f"{source}:{number}: can't open the included file "
-                                      f"'{args[0]}': {exc.strerror}") from None
+                                      f"'{args[0]}': {reason}") from None
+                finally:
+                    self._including -= 1
                 continue
             if name in ("rename-command", "user", "loadmodule"):
                 self.values.setdefault("_directives", []).append((name, args))

@@ -105,7 +105,11 @@ class LearningLoop:
     # -- the cron's part -------------------------------------------------------------------------
     def tick(self) -> None:
         if self.ab is not None and self.ab.ready:
-            self.finish_ab(self.ab.decision()[0])
+            version = self.ab.version
+            try:
+                self.finish_ab(self.ab.decision()[0])
+            except ModelSwapError as exc:  # e.g. its files went: the champion stays
+                self._event("ab_promotion_failed", version=version, error=str(exc))
         sampler = self.sampler
         if sampler is None or self.supervisor is None or not self.supervisor.connected:
             return

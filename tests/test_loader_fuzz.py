@@ -94,3 +94,16 @@ def test_configuration_text_loads_or_raises_config_errors(text):
     except ConfigError:
         return
     assert 0 <= config["port"] <= 65535 and config["maxmemory"] >= 0
+
+
+def test_include_lines_found_by_atheris_end_in_config_errors(tmp_path):
+    """atheris' config target: `include` of a name with a NUL raised ValueError; a file that
+    includes itself recursed without end."""
+    import pytest
+
+    with pytest.raises(ConfigError, match="can't open the included file"):
+        Config().load_text(b" include \x00#")
+    looping = tmp_path / "loop.conf"
+    looping.write_text(f"include {looping}\n")
+    with pytest.raises(ConfigError, match="includes nested more than 32 deep"):
+        Config().load_file(str(looping))

@@ -18,6 +18,9 @@ from ml.s3fifo import GHOSTQ
 from .memory import entry_size
 
 SHRINK_FROM = 1024  # slots; smaller tables are not worth rebuilding to shrink
+# A value as its database stores it, for sizes: a GPU-held string is then its length (an
+# EngineDict's own lookup would fetch it from the device)
+_stored = dict.__getitem__
 
 
 class KeyTable:
@@ -92,14 +95,15 @@ class KeyTable:
             slots = out_slots[added]
             self.keys[slots] = _object_array(new_keys)
             if self.hook != HOOK_NONE:
-                sizes = np.fromiter((entry_size(k, data[k]) for k in new_keys), np.int64,
-                                    len(new_keys))
+                sizes = np.fromiter((entry_size(k, _stored(data, k)) for k in new_keys),
+                                    np.int64, len(new_keys))
                 tracking.set_sizes(self.hist, self.state, slots, sizes)
         if self.arbiter is not None and weights:
             arbiter.observe_all(self.arbiter, hashes, present, now_sec, *weights)
         if sampler is not None and sampler.threshold:
             sampler.observe(hashes, present, out_added,
-                            lambda picked: [entry_size(log[i], data[log[i]]) for i in picked],
+                            lambda picked: [entry_size(log[i], _stored(data, log[i]))
+                                            for i in picked],
                             db_index, int(time.time() * 1000))
         log.clear()
 
