@@ -67,6 +67,40 @@ def test_info_commandstats_and_errorstats(diff):
     assert info_dict(actual) == info_dict(expected)
 
 
+def test_info_latencystats(diff):
+    """Which commands have percentiles, and which percentiles, as redis-server says (the
+    values are timings: compared only as positive numbers)."""
+    def shape(text):
+        fields = info_dict(text)
+        return {name: [kv.split("=")[0] for kv in value.split(",")]
+                for name, value in fields.items() if name.startswith("latency_percentiles_usec_")
+                and name[25:] in ("set", "get", "config|set", "incr")}
+
+    diff.both("CONFIG", "RESETSTAT")
+    diff.assert_same("SET", "k", "1")
+    diff.assert_same("GET", "k")
+    diff.assert_same("INCR", "k")
+    expected, actual = diff.both("INFO", "latencystats")
+    assert shape(actual) == shape(expected) == {
+        f"latency_percentiles_usec_{c}": ["p50", "p99", "p99.9"] for c in ("set", "get", "incr")}
+    assert all(float(kv.split("=")[1]) > 0 for value in info_dict(actual).values()
+               for kv in value.split(","))
+    diff.assert_same("CONFIG", "SET", "latency-tracking-info-percentiles", "50 90")
+    expected, actual = diff.both("INFO", "latencystats")
+    assert shape(actual) == shape(expected)
+    assert shape(actual)["latency_percentiles_usec_config|set"] == ["p50", "p90"]
+    expected, actual = diff.both("INFO", "everything")
+    assert "latency_percentiles_usec_get" in info_dict(actual)
+    expected, actual = diff.both("INFO")  # not a default section
+    assert "latency_percentiles_usec_get" not in info_dict(expected)
+    assert "latency_percentiles_usec_get" not in info_dict(actual)
+    diff.assert_same("CONFIG", "SET", "latency-tracking", "no")
+    expected, actual = diff.both("INFO", "latencystats")
+    assert info_dict(actual) == info_dict(expected) == {}
+    diff.assert_same("CONFIG", "SET", "latency-tracking", "yes")
+    diff.assert_same("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9")
+
+
 def as_map(reply):
     return reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2]))
 

@@ -9,6 +9,7 @@ so a metric and its INFO field never disagree.
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from server.info import section_fields
+from server.latency_stats import percentiles
 
 # (metric, kind, INFO section, INFO field, help)
 _FROM_INFO = [
@@ -83,13 +84,21 @@ class ServerCollector:
         calls = CounterMetricFamily("redis_commands", "Calls per command", labels=["cmd"])
         seconds = CounterMetricFamily("redis_commands_duration_seconds",
                                       "Time spent per command", labels=["cmd"])
+        latency = GaugeMetricFamily("redis_latency_percentiles_usec",
+                                    "Command latency percentiles (latency-tracking)",
+                                    labels=["cmd", "quantile"])
+        wanted = self.server.config["latency-tracking-info-percentiles"]
         for spec in all_commands():
             for item in [spec, *spec.subcommands.values()]:
                 if item.calls:
                     calls.add_metric([item.fullname], item.calls)
                     seconds.add_metric([item.fullname], item.nanoseconds / 1e9)
+                if self.server.latency_tracking and any(item.latency):
+                    for quantile, value in zip(wanted, percentiles(item.latency, wanted)):
+                        latency.add_metric([item.fullname, f"{quantile:g}"], value / 1000)
         yield calls
         yield seconds
+        yield latency
 
     def _ml(self, field):
         """The ML loop, from INFO's ml section (server/learning.py)."""

@@ -216,6 +216,7 @@ class PredisServer:
             "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
+            "latency-tracking": lambda v: setattr(self, "latency_tracking", v),
             "client-output-buffer-limit": lambda v: [output_limits.watch(self, c)
                                                      for c in self.clients],
         }
@@ -227,6 +228,7 @@ class PredisServer:
         cfg.on_change.update(hooks)
         self.notifier.configure(cfg["notify-keyspace-events"])
         self.maxmemory = cfg["maxmemory"]
+        self.latency_tracking = cfg["latency-tracking"]
         self.keyspace.access.lfu_log_factor = cfg["lfu-log-factor"]
         self.keyspace.access.lfu_decay_time = cfg["lfu-decay-time"]
         if cfg["learned-model-file"] or self._registered_champion() is not None:

@@ -7,7 +7,10 @@ COMMAND / COMMAND INFO / COMMAND DOCS are generated from this table; the dispatc
 arity and auth from it, so handlers never do.
 """
 
+from array import array
 from dataclasses import dataclass, field
+
+from .latency_stats import new_histogram
 
 TABLE: dict = {}  # lowercase name (bytes) -> CommandSpec
 # What the dispatcher looks names up in: TABLE plus upper-case spellings, so the common client
@@ -49,6 +52,7 @@ class CommandSpec:
     nanoseconds: int = 0
     rejected_calls: int = 0
     failed_calls: int = 0
+    latency: array = field(default_factory=new_histogram)  # INFO latencystats
 
     @property
     def fullname(self) -> str:
@@ -67,6 +71,7 @@ class CommandSpec:
 
     def reset_stats(self) -> None:
         self.calls = self.nanoseconds = self.rejected_calls = self.failed_calls = 0
+        self.latency = new_histogram()
         for sub in self.subcommands.values():
             sub.reset_stats()
 

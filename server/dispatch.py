@@ -12,6 +12,7 @@ from operator import itemgetter
 from . import errors
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
+from .latency_stats import bucket
 from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
@@ -114,6 +115,9 @@ def dispatch(client, args):
 
     spec.calls += 1
     spec.nanoseconds += elapsed
+    if server.latency_tracking:  # latency_stats.bucket(), inline: this is every command
+        bits = elapsed.bit_length()
+        spec.latency[(bits << 2) | ((elapsed >> (bits - 3)) & 3) if bits > 2 else bits << 2] += 1
     if server.blocking.ready and not client.in_exec:  # keys made ready for blocked clients
         server.blocking.serve()
     if type(reply) is ErrorReply:
@@ -195,6 +199,8 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     replies.extend(produced)
     spec.calls += len(run)
     spec.nanoseconds += elapsed
+    if server.latency_tracking:  # each command of the run at its share of the time
+        spec.latency[bucket(elapsed // len(run))] += len(run)
     if failed:
         spec.failed_calls += failed
         for reply in produced:

@@ -6,11 +6,12 @@ import resource
 import sys
 import time
 
-from .command_table import total_calls
+from .command_table import all_commands, total_calls
+from .latency_stats import info_fields as latency_info_fields
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                     "modules", "errorstats", "cluster", "keyspace", "engine", "ml"]
-ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats"]
+ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats", "latencystats"]
 
 
 def human_bytes(n: int) -> str:
@@ -369,6 +370,9 @@ _SECTIONS = {
     "keyspace": ("Keyspace", _keyspace), "commandstats": ("Commandstats", _commandstats),
     "engine": ("Engine", _engine),
     "ml": ("ML", lambda s: s.learning.info()),
+    "latencystats": ("Latencystats", lambda s: latency_info_fields(
+        all_commands(), s.config["latency-tracking-info-percentiles"])
+        if s.latency_tracking else {}),
 }
 
 
