@@ -139,3 +139,10 @@ class ServerCollector:
         if link is not None:
             yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",
                                     value=int(link.link_up))
+            yield GaugeMetricFamily("redis_master_last_io_seconds_ago",
+                                    "Seconds since the primary last sent anything (-1: down)",
+                                    value=field("replication", "master_last_io_seconds_ago"))
+        for name, text in (("rdb_last_bgsave_status", "The last snapshot succeeded"),
+                           ("aof_last_write_status", "The last AOF write succeeded")):
+            yield GaugeMetricFamily(f"redis_{name}", text,
+                                    value=int(field("persistence", name) == "ok"))
