@@ -39,6 +39,15 @@ def _flat(fields: dict) -> list:
     return out
 
 
+def _one_word(args, word: bytes) -> bool:
+    """True for `COMMAND word`, False for the command alone; anything else is a syntax error."""
+    if len(args) == 1:
+        return False
+    if len(args) == 2 and bytes(args[1]).lower() == word:
+        return True
+    raise CommandError("ERR syntax error")
+
+
 def _number(value, kind=int):
     try:
         return kind(value)
@@ -109,12 +118,10 @@ def predis_drift(client, args):
          "the sidecar to recompute it now.", "0.1.0")
 def predis_mrc(client, args):
     learning = client.server.learning
-    if len(args) == 2 and bytes(args[1]).lower() == b"refresh":
+    if _one_word(args, b"refresh"):
         if not learning.request("mrc"):
             raise CommandError(NOT_RUNNING)
         return OK
-    if len(args) != 1:
-        raise CommandError("ERR syntax error")
     mrc = learning.sidecar.get("mrc")
     if not mrc:
         raise CommandError("ERR no miss-ratio curve yet: the sidecar has not seen sampled "
@@ -135,10 +142,8 @@ def predis_mrc(client, args):
          "recent retrains and their outcome.", "0.1.0")
 def predis_retrain(client, args):
     learning = client.server.learning
-    if len(args) == 2 and bytes(args[1]).lower() == b"history":
+    if _one_word(args, b"history"):
         return [_flat(outcome) for outcome in learning.sidecar.get("retrains", [])]
-    if len(args) != 1:
-        raise CommandError("ERR syntax error")
     running = learning.sidecar.get("retraining")
     if running:
         raise CommandError(f"ERR a retrain is already running (trigger: {running})")

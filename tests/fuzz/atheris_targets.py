@@ -29,7 +29,7 @@ with atheris.instrument_imports(include=["server", "ops"]):  # coverage guides t
     from ops.rdb.codec import RDBError
     from ops.rdb.file import read_rdb
     from server.protocol.reader import ProtocolError, RequestParser
-    import server.app  # noqa: F401  (make_server imports it lazily: instrument it here)
+    from server import app as _app  # noqa: F401  (make_server imports it lazily: instrument it)
     from tests.fakes import connect, make_server
 
 
