@@ -57,6 +57,7 @@ async def _serve(config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_shutdown)
+    loop.add_signal_handler(signal.SIGHUP, server.reload_config)
     await server.serve_until_shutdown()
 
 

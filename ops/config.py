@@ -46,6 +46,7 @@ class Config:
     """The live configuration. `on_change[name]` callbacks apply a new value to the server."""
 
     def __init__(self):
+        self.argv = []
         self.values = {}
         self.on_change = {}
         self.config_file = None
@@ -277,6 +278,7 @@ class Config:
 
     def load_argv(self, argv: list) -> None:
         """`predis-server [config-file] [--name value ...]`, exactly like redis-server."""
+        self.argv = list(argv)  # kept for reload(): the file again, the same overrides
         args = list(argv)
         if args and not args[0].startswith("--"):
             self.load_file(args.pop(0))
@@ -291,6 +293,28 @@ class Config:
         text = "\n".join(
             " ".join([words[0]] + [_quote(w) for w in words[1:]]) for words in lines)
         self.load_text(text.encode(), source="(command line)")
+
+
+def reload(config: Config) -> tuple:
+    """SIGHUP: read the config file again, with the same command-line overrides, and apply
+    every parameter whose value now differs, as CONFIG SET would (validated together, all or
+    nothing). Parameters CONFIG SET may not change (immutable, protected) are left as they
+    are and returned apart. Values set at run time and not in the file go back to the file's.
+    Returns (applied names, left names); ConfigError (nothing changed) if the file is bad."""
+    if not config.config_file:
+        raise ConfigError("the server was started without a config file")
+    fresh = Config()
+    try:
+        fresh.load_argv(config.argv)
+    except OSError as exc:
+        raise ConfigError(f"can't read the config file: {exc.strerror}") from None
+    changed = [param for param in PARAMS
+               if fresh.render(param.name) != config.render(param.name)]
+    left = [p.name for p in changed if p.immutable or (
+        p.name in PROTECTED and config.values["enable-protected-configs"] == "no")]
+    applied = [(p.name, fresh.render(p.name)) for p in changed if p.name not in left]
+    config.set_many(applied)
+    return [name for name, _ in applied], left
 
 
 def _quote(word: str) -> str:

@@ -796,6 +796,17 @@ class PredisServer:
         if self.shutdown_event is not None:
             self.shutdown_event.set()
 
+    def reload_config(self):
+        """SIGHUP: the config file again (ops.config.reload); a bad file changes nothing."""
+        from ops.config import ConfigError, reload
+
+        try:
+            applied, left = reload(self.config)
+        except ConfigError as exc:
+            self.log.warning("config_reload_failed", error=str(exc))
+            return
+        self.log.info("config_reloaded", applied=applied, left_unchanged=left)
+
     def signal_shutdown(self):
         self.log.warning("shutdown_signal_received")
         self.request_shutdown(save_on_exit=bool(self.config["save"]))
