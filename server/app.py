@@ -32,6 +32,7 @@ from ml.sidecar.registry import ModelRegistry, RegistryError
 
 from . import output_limits
 from .eviction import Evictor
+from .listen import PROTECTED_MODE_DENIED, bind_hosts, is_loopback
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry
 from .keyspace.scan import Scanner
@@ -672,7 +673,7 @@ class PredisServer:
         self.clients.next_id += 1
         self.stats.connections_received += 1
         if (self.config["protected-mode"] and not self.config["requirepass"]
-                and not _is_loopback(client.addr)):
+                and not is_loopback(client.addr)):
             self.stats.rejected_connections += 1
             connection.transport.write(PROTECTED_MODE_DENIED)
             connection.close()
@@ -695,7 +696,7 @@ class PredisServer:
         self.evictor.warm_up()
         self.shutdown_event = asyncio.Event()
         port = self.config["port"] if port is None else port
-        hosts = [host] if host else _bind_hosts(self.config["bind"])
+        hosts = [host] if host else bind_hosts(self.config["bind"])
         tls_port = self.config["tls-port"]
         if port or not tls_port:  # `port 0` with a tls-port: TLS connections only
             for srv in await self._listen(hosts, port):
@@ -872,38 +873,3 @@ class PredisServer:
         self.keyspace.reset_stats()
         for spec in all_commands():
             spec.reset_stats()
-
-
-PROTECTED_MODE_DENIED = (
-    b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
-    b"password is set for the default user. In this mode connections are only accepted from the "
-    b"loopback interface. If you want to connect from external computers to Redis you may adopt "
-    b"one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
-    b"SET protected-mode no' from the loopback interface by connecting to Redis from the same "
-    b"host the server is running, however MAKE SURE Redis is not publicly accessible from "
-    b"internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
-    b"you can just disable the protected mode by editing the Redis configuration file, and "
-    b"setting the protected mode option to 'no', and then restarting the server. 3) If you "
-    b"started the server manually just for testing, restart it with the '--protected-mode no' "
-    b"option. 4) Set up an authentication password for the default user. NOTE: You only need to "
-    b"do one of the above things in order for the server to start accepting connections from "
-    b"the outside.\r\n")
-
-
-def _is_loopback(addr: str) -> bool:
-    host = addr.rsplit(":", 1)[0].strip("[]")
-    return host.startswith("127.") or host in ("::1", "localhost", "") or \
-        host.startswith("::ffff:127.")
-
-
-def _bind_hosts(binds: list) -> list:
-    hosts = []
-    for item in binds:
-        optional = item.startswith("-")
-        host = item[1:] if optional else item
-        if host == "*":
-            host = "0.0.0.0"
-        elif host == "::*":
-            host = "::"
-        hosts.append(("-" if optional else "") + host)
-    return hosts
