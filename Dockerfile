@@ -18,6 +18,10 @@ RUN useradd --system --uid 10001 --home /data predis && mkdir -p /data && chown 
 COPY --from=build /opt/predis /opt/predis
 USER predis
 WORKDIR /data
+VOLUME ["/data"]
 EXPOSE 6379
+# The admin port (9121, loopback inside the container) answers /healthz while the server runs
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["/opt/predis/bin/python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9121/healthz', timeout=2)"]
 ENTRYPOINT ["/opt/predis/bin/predis-server"]
 CMD ["--bind", "0.0.0.0", "--protected-mode", "yes", "--dir", "/data"]
