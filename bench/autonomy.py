@@ -26,7 +26,6 @@ import math
 import os
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +33,7 @@ import redis
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from compat_tests.servers import start_predis  # noqa: E402
+from compat_tests.servers import sidecar_settled_ticks, start_predis  # noqa: E402
 from ml.model import DEFAULT_PATH, EvictionModel  # noqa: E402
 from ml.sampler import OP_ACCESS, RECORD  # noqa: E402
 from ml.sidecar.retrain import retrain  # noqa: E402
@@ -157,18 +156,6 @@ def fields(reply) -> dict:
             for k, v in zip(reply[::2], reply[1::2])}
 
 
-def settled_ticks(client, timeout: float = 60.0) -> int:
-    """The sidecar's request clock once it has taken every sampled access."""
-    deadline, last = time.time() + timeout, None
-    while time.time() < deadline:
-        ticks = fields(client.execute_command("PREDIS.DRIFT"))["ticks"]
-        if ticks == last:
-            return ticks
-        last = ticks
-        time.sleep(1.0)
-    return last
-
-
 def oracle_model(phase: Phase, n: int, capacity: int, champion: EvictionModel) -> EvictionModel:
     """The model an oracle would run from the phase's start: retrained on the phase's own
     first requests (future knowledge), kept only if it beats the champion on their later
@@ -205,7 +192,7 @@ def run_autonomy(days: int, requests_per_day: int, out: str, rate: float = 0.25,
         champion = EvictionModel.load(DEFAULT_PATH)
         boundaries = []  # (phase, first hour, sidecar ticks at its start)
         for number, phase in enumerate(phases):
-            ticks = settled_ticks(admin)
+            ticks = sidecar_settled_ticks(autonomous.port, at_least=0)
             boundaries.append((phase.name, len(auto_hours), ticks))
             if number:  # the oracle gets a model retrained on the new phase, at once
                 keys = caches[1].client.dbsize()  # the preview is every request: full scale
@@ -228,7 +215,7 @@ def run_autonomy(days: int, requests_per_day: int, out: str, rate: float = 0.25,
                     info = fields(admin.execute_command("PREDIS.INFO"))
                     versions.append(info["model_version"] or 0)
                     drift_scores.append(_largest_psi(admin))
-        settled_ticks(admin)
+        sidecar_settled_ticks(autonomous.port, at_least=0)
         summary = _summarise(admin, phases, boundaries, auto_hours, oracle_hours, versions,
                              window, tolerance)
         _report(out, summary, auto_hours, oracle_hours, versions, drift_scores, boundaries)

@@ -20,25 +20,10 @@ import time
 import redis
 
 from bench.common import start_predis
+from compat_tests.servers import sidecar_settled_ticks
 from bench.vs_redis import run_benchmark
 
 TESTS = "get,set"
-
-
-def wait_idle(port: int, timeout: float = 120.0) -> None:
-    """Until the sidecar has taken every sampled access (its request clock stands still), so
-    the work it has left cannot slow the next server's measurement."""
-    client = redis.Redis(port=port)
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        reply = client.execute_command("PREDIS.DRIFT")
-        ticks = dict(zip(reply[::2], reply[1::2]))[b"ticks"]
-        if ticks == last:
-            break
-        last = ticks
-        time.sleep(2.0)
-    client.close()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -107,8 +92,8 @@ def main(argv=None) -> None:
                                              args.clients, extra=["-r", str(args.keyspace)])
                     for test, rps in measured.items():
                         results[(name, str(pipeline), test)].append(rps)
-                    if name != "off":
-                        wait_idle(server.port)
+                    if name != "off":  # its leftover work must not slow the next server
+                        sidecar_settled_ticks(server.port, at_least=0, pause=2.0, timeout=120)
         for name, server in servers.items():
             cpu = cpu_seconds(server.proc.pid)
             line = f"server '{name}': {cpu:.1f} s CPU"

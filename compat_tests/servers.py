@@ -92,3 +92,24 @@ def start_predis(extra=(), sidecar: bool = False) -> ServerProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env)
+
+
+def sidecar_settled_ticks(port: int, at_least: int = 1, pause: float = 1.0,
+                          timeout: float = 90.0) -> int:
+    """The ML sidecar's request clock (PREDIS.DRIFT `ticks`) once it stands still for `pause`
+    seconds at `at_least` or more: every sampled access sent so far has reached the sidecar."""
+    import redis
+
+    client = redis.Redis(port=port)
+    try:
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            reply = client.execute_command("PREDIS.DRIFT")
+            ticks = dict(zip(reply[::2], reply[1::2]))[b"ticks"]
+            if ticks == last and ticks >= at_least:
+                return ticks
+            last = ticks
+            time.sleep(pause)
+    finally:
+        client.close()
+    raise TimeoutError(f"the sidecar on port {port} did not settle (ticks {last})")

@@ -16,7 +16,7 @@ import redis
 
 from ml.train import hot_evicting_model
 
-from .servers import free_port, start_predis
+from .servers import free_port, sidecar_settled_ticks, start_predis
 
 LOOP_FLAGS = ("--predis-sample-rate", "1", "--predis-drift-window", "500",
               "--maxmemory-policy", "allkeys-learned", "--predis-ab-slice", "20",
@@ -82,7 +82,7 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
     client.config_set("maxmemory", client.info("memory")["used_memory"] + 400_000)
     app = CacheAside(redis.Redis(port=server.port))
     app.run("a", 12_000)
-    shift_tick = wait_until(lambda: _settled_ticks(client), what="the sidecar to catch up")
+    shift_tick = sidecar_settled_ticks(server.port, pause=1.5)
     bad_phase = app.run("b", 12_000)  # the hot set moves to other keys
 
     def decided():  # paced: the sidecar must keep up with every access sampled at rate 1
@@ -113,14 +113,6 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
           f"promotion {bad_phase:.3f}, after {app.run('b', 6000):.3f}")
 
 
-def _settled_ticks(client):
-    """The sidecar's request clock once every sampled access has reached it (None before)."""
-    first = fields(client.execute_command("PREDIS.DRIFT"))["ticks"]
-    time.sleep(1.5)
-    again = fields(client.execute_command("PREDIS.DRIFT"))["ticks"]
-    return again if again == first and again else None
-
-
 def test_a_killed_sidecar_is_restarted_and_the_server_serves_meanwhile(loop_server):
     server, client = loop_server
     pid = ml_info(client)["sidecar_pid"]
@@ -148,7 +140,7 @@ def test_every_admin_command_works_from_redis_cli(loop_server):
     server, client = loop_server
     port = server.port
     CacheAside(client).run("a", 8000)
-    wait_until(lambda: _settled_ticks(client), what="the sidecar to take every batch")
+    sidecar_settled_ticks(port, pause=1.5)
     assert client.execute_command("PREDIS.MRC", "REFRESH") == "OK"
     keys = client.dbsize()
     mrc = wait_until(lambda: (lambda m: m if m and m["live_keys"] == keys else None)(

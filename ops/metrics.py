@@ -40,6 +40,9 @@ _FROM_INFO = [
     ("redis_connected_slaves", "gauge", "replication", "connected_slaves", "Connected replicas"),
     ("redis_master_repl_offset", "gauge", "replication", "master_repl_offset",
      "Replication offset"),
+    # replicas only (the field is absent on a primary, so no sample there)
+    ("redis_master_last_io_seconds_ago", "gauge", "replication", "master_last_io_seconds_ago",
+     "Seconds since the primary last sent anything (-1: link down)"),
 ]
 
 
@@ -139,9 +142,6 @@ class ServerCollector:
         if link is not None:
             yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",
                                     value=int(link.link_up))
-            yield GaugeMetricFamily("redis_master_last_io_seconds_ago",
-                                    "Seconds since the primary last sent anything (-1: down)",
-                                    value=field("replication", "master_last_io_seconds_ago"))
         for name, text in (("rdb_last_bgsave_status", "The last snapshot succeeded"),
                            ("aof_last_write_status", "The last AOF write succeeded")):
             yield GaugeMetricFamily(f"redis_{name}", text,

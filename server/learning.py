@@ -272,6 +272,7 @@ class LearningLoop:
             "sidecar_status": sup["status"], "sidecar_pid": sup["pid"],
             "sidecar_restarts": sup["restarts"], "sidecar_uptime_s": sup["uptime_s"],
             "sidecar_dropped_batches": sup["dropped_frames"],
+            "sidecar_last_exit": sup["last_exit"],
             "sample_rate": self.server.config["predis-sample-rate"],
             "sampled_accesses": sampler.get("sampled", 0),
             "sample_dropped": sampler.get("dropped", 0),

@@ -67,11 +67,17 @@ def lru_mrc(ids: np.ndarray, cache_sizes, rate: float = 0.01, adjust: bool = Tru
     1.0 it is exact."""
     threshold = max(1, int(rate * (1 << HASH_BITS)))
     distances = _stack_distances(np.ascontiguousarray(ids, np.int64), threshold)
+    sampled_rate = threshold / (1 << HASH_BITS)
+    expected = max(len(ids) * sampled_rate, 1.0) if adjust else distances.size
+    return _curve(distances, sampled_rate, expected, cache_sizes)
+
+
+def _curve(distances: np.ndarray, rate: float, expected: float, cache_sizes) -> dict:
+    """Miss ratio per cache size from sampled stack distances scaled by 1/rate, over
+    `expected` sampled requests."""
     if distances.size == 0:
         return {int(size): 1.0 for size in cache_sizes}
-    sampled_rate = threshold / (1 << HASH_BITS)
-    scaled = np.where(distances < 0, np.inf, distances / sampled_rate)
-    expected = max(len(ids) * sampled_rate, 1.0) if adjust else distances.size
+    scaled = np.where(distances < 0, np.inf, distances / rate)
     return {int(size): float(min(1.0, np.count_nonzero(scaled >= size) / expected))
             for size in cache_sizes}
 
@@ -94,11 +100,7 @@ def sampled_lru_mrc(hashes: np.ndarray, rate: float, cache_sizes) -> dict:
     """LRU miss ratio per cache size (objects, full scale) from accesses already sampled at
     `rate`: stack distances on the sample, scaled by 1/rate."""
     distances = _stack_distances(np.ascontiguousarray(hashes, np.int64), 1 << HASH_BITS)
-    if distances.size == 0:
-        return {int(size): 1.0 for size in cache_sizes}
-    scaled = np.where(distances < 0, np.inf, distances / rate)
-    return {int(size): float(np.count_nonzero(scaled >= size) / distances.size)
-            for size in cache_sizes}
+    return _curve(distances, rate, distances.size, cache_sizes)
 
 
 def miniature_mrc(trace, rate: float, cache_sizes, policy: str, model=None) -> dict:

@@ -237,9 +237,10 @@ class Connection(asyncio.Protocol):
             data = out[0] if len(out) == 1 else b"".join(out)
             limits.net_output_bytes += len(data)
             self.transport.write(data)
-            if self.after_write is not None:
-                out.clear()
+            out.clear()
+            if self.after_write is not None:  # an output limit's check (may close us)
                 self.after_write(self)
+            return
         out.clear()
 
     def output_buffer_size(self) -> int:
