@@ -102,7 +102,8 @@ class AdminHTTP:
             raise AdminExposed(f"admin-bind {host} is not a loopback address: set admin-token "
                                "to expose the admin HTTP port")
         try:
-            self.listener = await asyncio.start_server(self._serve, host, port)
+            self.listener = await asyncio.start_server(
+                self._serve, host, port, reuse_port=config["predis-reuseport"])
         except OSError as exc:  # the cache still serves; say why the admin port did not open
             self.server.log.warning("admin_http_unavailable", port=port, error=str(exc))
             return

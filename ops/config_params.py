@@ -219,6 +219,11 @@ PARAMS = [
     # Predis: the admin HTTP port (/metrics, /healthz, /readyz, /api/info); 0 = off. Off
     # loopback it needs admin-token (sent as "Authorization: Bearer <token>")
     _i("admin-port", "9121", 0, 65535, immutable=True),
+    # Predis: SO_REUSEPORT on the listening sockets (client and admin ports) opened from now
+    # on, so a new Predis run by the same user can bind the same ports: `predis upgrade` hands
+    # the port over without a moment where connections are refused. Off by default: with it, a
+    # second server started on a busy port shares it instead of failing
+    _b("predis-reuseport", "no"),
     _s("admin-bind", "127.0.0.1", immutable=True),
     _s("admin-token", sensitive=True, immutable=True),
     # Predis: where string values live: auto (GPU when CUDA is usable), gpu or cpu; and the

@@ -1,6 +1,6 @@
 """`predis <command>`: the operator's tool. `predis migrate ...` copies a Redis into Predis;
 `predis sim ...` replays cache traces through the eviction policies; `predis train ...` trains
-the learned eviction model."""
+the learned eviction model; `predis upgrade` replaces a running server without downtime."""
 
 import sys
 
@@ -11,12 +11,18 @@ def main(argv=None) -> int:
         print("usage: predis migrate --source redis://host:port[/db] [--target URL] [--tls] "
               "[--live] [--verify] [--state FILE]\n"
               "       predis sim TRACE... [--sizes 1%,10%] [--live ...] (predis sim --help)\n"
-              "       predis train TRACE... --out model.npz (predis train --help)")
+              "       predis train TRACE... --out model.npz (predis train --help)\n"
+              "       predis upgrade [--host H] [--port P] [--new-command CMD] "
+              "(predis upgrade --help)")
         return 0 if argv else 2
     if argv[0] == "migrate":
         from .migrate import main as migrate
 
         return migrate(argv[1:])
+    if argv[0] == "upgrade":
+        from .upgrade import main as upgrade
+
+        return upgrade(argv[1:])
     if argv[0] == "sim":
         if "--live" in argv:
             from ml.sim.live import main as live

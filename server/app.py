@@ -7,7 +7,6 @@ keyspace.
 import asyncio
 import os
 import secrets
-import socket
 import time
 
 import structlog
@@ -32,7 +31,7 @@ from ml.sidecar.registry import ModelRegistry, RegistryError
 
 from . import output_limits
 from .eviction import Evictor
-from .listen import PROTECTED_MODE_DENIED, bind_hosts, is_loopback
+from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry
 from .keyspace.scan import Scanner
@@ -191,8 +190,7 @@ class PredisServer:
         self.started = time.time()
         self.started_monotonic = time.monotonic()
         self.lastsave = int(self.started)
-        self.listeners: list = []
-        self.tcp_port = 0
+        self.listen = None  # server.listen.Listeners once started
         self.slow_ns = None  # smallest slowlog/latency threshold in ns (None: both off)
         self.observe_ns = 0  # commands at least this slow are shown to observe()
         self.shutdown_event = None
@@ -696,19 +694,14 @@ class PredisServer:
         self.evictor.warm_up()
         self.shutdown_event = asyncio.Event()
         port = self.config["port"] if port is None else port
-        hosts = [host] if host else bind_hosts(self.config["bind"])
-        tls_port = self.config["tls-port"]
-        if port or not tls_port:  # `port 0` with a tls-port: TLS connections only
-            for srv in await self._listen(hosts, port):
-                if not self.tcp_port:
-                    self.tcp_port = srv.sockets[0].getsockname()[1]
+        tls_port, tls_context = self.config["tls-port"], None
         if tls_port:
             from ops.tls import server_context
 
-            await self._listen(hosts, tls_port, server_context(self.config))
-        for srv in self.listeners:
-            for sock in srv.sockets:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            tls_context = server_context(self.config)
+        self.listen = Listeners(self, [host] if host else bind_hosts(self.config["bind"]))
+        await self.listen.open(port, tls_port, tls_context)
+        self.config.on_change["port"] = self.listen.rebind
         self._schedule_cron()
         self.learning.start()
         if self.config["admin-port"]:
@@ -722,23 +715,6 @@ class PredisServer:
         if self.config["replicaof"]:  # `replicaof host port` in the config or on the command line
             host, port = self.config["replicaof"].split()
             self.replicate_from(host, int(port))
-
-    async def _listen(self, hosts, port: int, tls=None) -> list:
-        """A listener per bind address ('-' prefixed addresses are optional, as in Redis)."""
-        started = []
-        for bind_host in hosts:
-            optional = bind_host.startswith("-")
-            try:
-                srv = await self.loop.create_server(
-                    self.protocol_factory, bind_host.lstrip("-"), port,
-                    backlog=self.config["tcp-backlog"], reuse_address=True, ssl=tls)
-            except OSError:
-                if optional:
-                    continue
-                raise
-            self.listeners.append(srv)
-            started.append(srv)
-        return started
 
     def _schedule_cron(self):
         hz = max(1, min(500, self.config["hz"]))
@@ -827,16 +803,18 @@ class PredisServer:
             os.waitpid(self.persistence.child_pid, 0)
         if self.aof is not None:
             self.aof.close()
-        for srv in self.listeners:
-            srv.close()
+        closing = self.listen.close() if self.listen is not None else []
         for client in self.clients:
             client.kill()
-        for srv in self.listeners:
+        for srv in closing:
             await srv.wait_closed()
-        self.listeners.clear()
         self.log.info("server_stopped")
 
     # -- introspection helpers ------------------------------------------------------------
+    @property
+    def tcp_port(self) -> int:
+        return self.listen.port if self.listen is not None else 0
+
     def uptime(self) -> float:
         return time.monotonic() - self.started_monotonic
 

@@ -1,5 +1,9 @@
 """Where the server listens and who may connect: `bind` addresses (with redis.conf's `-`
-optional prefix and `*` / `::*` wildcards) and protected mode's loopback test and refusal."""
+optional prefix and `*` / `::*` wildcards), the listening sockets (and CONFIG SET port's
+re-binding), protected mode's loopback test and refusal."""
+
+import asyncio
+import socket
 
 
 PROTECTED_MODE_DENIED = (
@@ -35,3 +39,112 @@ def bind_hosts(binds: list) -> list:
             host = "::"
         hosts.append(("-" if optional else "") + host)
     return hosts
+
+
+def bound_sockets(host: str, port: int, backlog: int, reuse_port: bool) -> list:
+    """Listening sockets for every address `host` resolves to, bound now (so a busy port is
+    an error here, not later in the event loop). `reuse_port` sets SO_REUSEPORT, which lets
+    a second Predis run by the same user bind the same port: `predis upgrade`'s hand-over."""
+    sockets = []
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(
+                host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted ones inherit it
+            sock.bind(address)
+            sock.listen(backlog)
+            sock.setblocking(False)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+class Listeners:
+    """The server's listening sockets: plain TCP on `port` (re-bound by CONFIG SET port, closed
+    by `port 0`, as Redis does) and TLS on `tls-port`."""
+
+    def __init__(self, server, hosts: list):
+        self.server = server
+        self.hosts = hosts
+        self.plain = []  # asyncio Servers on `port`
+        self.tls = []
+        self.port = 0  # the plain port actually bound (INFO tcp_port)
+        self._pending = []  # sockets bound by CONFIG SET port, not yet served
+
+    def _bind(self, port: int) -> list:
+        """Sockets on every bind address; '-' prefixed addresses may fail (as in Redis)."""
+        config = self.server.config
+        sockets = []
+        try:
+            for host in self.hosts:
+                try:
+                    sockets += bound_sockets(host.lstrip("-"), port, config["tcp-backlog"],
+                                             config["predis-reuseport"])
+                except OSError:
+                    if not host.startswith("-"):
+                        raise
+        except OSError:
+            for sock in sockets:
+                sock.close()
+            raise
+        return sockets
+
+    async def _serve(self, sockets: list, tls=None) -> list:
+        loop, factory = self.server.loop, self.server.protocol_factory
+        return [await loop.create_server(factory, sock=sock, ssl=tls) for sock in sockets]
+
+    async def open(self, port: int, tls_port: int, tls_context) -> None:
+        if port or not tls_port:  # `port 0` with a tls-port: TLS connections only
+            sockets = self._bind(port)
+            self.port = sockets[0].getsockname()[1] if sockets else 0
+            self.plain = await self._serve(sockets)
+        if tls_port:
+            self.tls = await self._serve(self._bind(tls_port), tls_context)
+
+    def rebind(self, port: int) -> None:
+        """CONFIG SET port: listen on the new port first, then close the old listeners, so a
+        port that cannot be bound leaves the server as it was."""
+        from ops.config import ConfigError
+
+        if port == self.port and self.plain:
+            return
+        try:
+            sockets = self._bind(port) if port else []
+        except OSError:
+            raise ConfigError("Unable to listen on this port. Check server logs.") from None
+        for srv in self.plain:
+            srv.close()
+        for sock in self._pending:  # a second CONFIG SET port before the first was served
+            sock.close()
+        self.plain, self._pending = [], sockets
+        self.port = sockets[0].getsockname()[1] if sockets else 0
+        if sockets:
+            asyncio.ensure_future(self._adopt(sockets))
+        self.server.log.info("listening_port_changed", port=self.port)
+
+    async def _adopt(self, sockets: list) -> None:
+        if self._pending is sockets:
+            self._pending = []
+            self.plain = await self._serve(sockets)
+
+    @property
+    def servers(self) -> list:
+        return self.plain + self.tls
+
+    def close(self) -> list:
+        """Stop accepting; returns the servers to wait on."""
+        servers = self.servers
+        for srv in servers:
+            srv.close()
+        for sock in self._pending:
+            sock.close()
+        self.plain, self.tls, self._pending = [], [], []
+        return servers
