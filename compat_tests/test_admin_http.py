@@ -70,7 +70,14 @@ def test_the_token_guards_the_port_and_is_required_off_loopback():
             fetch(port, "/metrics")
         with pytest.raises(urllib.error.HTTPError, match="401"):
             fetch(port, "/metrics", token="wrong")
-        assert fetch(port, "/healthz", token="s3cr3t")[0] == 200
+        assert fetch(port, "/metrics", token="s3cr3t")[0] == 200
+        for path in ("/api/info", "/api/history", "/api/ml"):
+            with pytest.raises(urllib.error.HTTPError, match="401"):
+                fetch(port, path)
+        # probes and health checks carry no secret; neither do the dashboard's static files
+        assert fetch(port, "/healthz") == (200, b"ok\n")
+        assert fetch(port, "/readyz") == (200, b"ready\n")
+        assert fetch(port, "/dashboard")[0] == 200
     finally:
         server.stop()
     run = subprocess.run([sys.executable, "-m", "predis", "--port", str(free_port()),

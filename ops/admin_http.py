@@ -3,8 +3,9 @@
 hit-ratio forecast), the ML loop's /api/ml, /api/models, /api/drift, /api/mrc, /api/retrains,
 /api/ab, and the /dashboard page, served by the same event loop with a minimal GET-only
 HTTP/1.0 handler. Bound to `admin-bind` (loopback by default); anywhere else it needs
-`admin-token`, then sent as `Authorization: Bearer <token>`. The dashboard's static files carry
-no data and are served without the token; the page asks for it when /api answers 401.
+`admin-token`, then sent as `Authorization: Bearer <token>`. /healthz, /readyz and the
+dashboard's static files carry no data and are served without the token (container health
+checks and Kubernetes probes need no secret); the page asks for it when /api answers 401.
 """
 
 import asyncio
@@ -140,6 +141,12 @@ class AdminHTTP:
         if path in DASHBOARD_FILES:
             name, kind = DASHBOARD_FILES[path]
             return b"200 OK", kind, (DASHBOARD_DIR / name).read_bytes()
+        if path == b"/healthz":
+            return b"200 OK", b"text/plain", b"ok\n"
+        if path == b"/readyz":
+            if self.server.ready:
+                return b"200 OK", b"text/plain", b"ready\n"
+            return b"503 Service Unavailable", b"text/plain", b"loading\n"
         token = self.server.config["admin-token"]
         if token:
             headers = dict(line.split(b":", 1) for line in lines[1:] if b":" in line)
@@ -148,12 +155,6 @@ class AdminHTTP:
                 return b"401 Unauthorized", b"text/plain", b"admin token required\n"
         if path == b"/metrics":
             return b"200 OK", CONTENT_TYPE_LATEST.encode(), generate_latest(self.registry)
-        if path == b"/healthz":
-            return b"200 OK", b"text/plain", b"ok\n"
-        if path == b"/readyz":
-            if self.server.ready:
-                return b"200 OK", b"text/plain", b"ready\n"
-            return b"503 Service Unavailable", b"text/plain", b"loading\n"
         if path == b"/api/info":
             info = {name: section_fields(self.server, name) for name in DEFAULT_SECTIONS}
             return b"200 OK", b"application/json", json.dumps(info, default=str).encode()

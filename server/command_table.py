@@ -53,6 +53,7 @@ class CommandSpec:
     rejected_calls: int = 0
     failed_calls: int = 0
     latency: array = field(default_factory=new_histogram)  # INFO latencystats
+    audited: bool = False  # an admin action: logged with who ran it (dispatch.audit)
 
     @property
     def fullname(self) -> str:
@@ -103,6 +104,12 @@ def acl_categories(spec: CommandSpec) -> list:
     return cats
 
 
+# Admin commands (sub)named so only look: not logged as admin actions
+INSPECTIONS = {"get", "help", "list", "show", "info", "status", "history", "log", "getuser",
+               "users", "whoami", "cat", "len", "latest", "doctor", "graph", "histogram",
+               "predis.info", "predis.sample", "predis.drift", "predis.mrc", "lastsave"}
+
+
 def command(name, arity, flags="", keys=(0, 0, 0), group="generic", summary="", since="1.0.0",
             complexity="", categories="", parent=None):
     """Register the decorated function as the handler of `name` (or of `parent|name`)."""
@@ -113,6 +120,7 @@ def command(name, arity, flags="", keys=(0, 0, 0), group="generic", summary="", 
             first_key=keys[0], last_key=keys[1], step=keys[2], group=group, summary=summary,
             since=since, complexity=complexity, categories=tuple(categories.split()),
         )
+        spec.audited = "admin" in spec.flags and name not in INSPECTIONS
         if parent is None:
             existing = TABLE.get(name.encode())
             if existing is not None:  # a container declared first keeps its subcommands

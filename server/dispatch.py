@@ -125,9 +125,32 @@ def dispatch(client, args):
         server.count_error(reply)
     if elapsed >= server.observe_ns:  # slowlog, latency monitor, MONITOR clients
         server.observe(client, spec, args, elapsed)
+    if spec.audited:
+        audit(client, spec, args, reply)
     if client.reply_mode != "on":
         return _suppress(client, reply)
     return reply
+
+
+# Admin commands whose arguments are logged (no secrets in them); the rest log the name only
+AUDIT_ARGUMENTS = {"predis.model", "predis.ab", "predis.retrain", "replicaof", "slaveof",
+                   "shutdown", "failover", "bgsave", "save", "bgrewriteaof", "debug"}
+
+
+def audit(client, spec, args, reply) -> None:
+    """An admin action in the log: who (client id, user, address), what, and how it ended."""
+    root = spec.parent.name if spec.parent is not None else spec.name
+    fields = {"command": spec.fullname, "client_id": client.id, "user": client.user,
+              "addr": client.addr, "ok": type(reply) is not ErrorReply}
+    if root in AUDIT_ARGUMENTS:
+        fields["args"] = [bytes(a).decode("utf-8", "replace")[:200] for a in args[1:]]
+    elif root == "acl" and len(args) > 2:
+        fields["acl_user"] = bytes(args[2]).decode("utf-8", "replace")  # not the rules
+    elif spec.fullname == "config|set":
+        fields["params"] = [bytes(a).decode("utf-8", "replace") for a in args[2::2]]
+    if not fields["ok"]:
+        fields["error"] = str(reply)[:200]
+    client.server.log.info("admin_command", **fields)
 
 
 def execute_batch(client, commands: list, start: int, replies: list) -> int:

@@ -26,6 +26,7 @@ def _version(value) -> int:
 
 
 def _make_champion(client, version: int, reason: str) -> None:
+    reason = f"{reason} (client {client.id}, user {client.user})"  # who, in the audit trail
     try:
         client.server.learning.make_champion(version, reason)
     except ModelSwapError as exc:

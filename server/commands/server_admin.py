@@ -106,8 +106,6 @@ def config_set(client, args):
     except ConfigError as exc:
         raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
                            f"'{exc.name}') - {exc.reason}") from None
-    client.server.log.info("config_set", client_id=client.id,
-                           params=[name for name, _ in pairs])
     return OK
 
 
