@@ -56,7 +56,7 @@ async def _serve(config) -> None:
         sys.exit(1)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, server.signal_shutdown)
+        loop.add_signal_handler(sig, server.signal_shutdown, sig.name)
     loop.add_signal_handler(signal.SIGHUP, server.reload_config)
     await server.serve_until_shutdown()
 

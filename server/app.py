@@ -784,11 +784,17 @@ class PredisServer:
             return
         self.log.info("config_reloaded", applied=applied, left_unchanged=left)
 
-    def signal_shutdown(self):
-        self.log.warning("shutdown_signal_received")
-        self.request_shutdown(save_on_exit=bool(self.config["save"]))
+    def signal_shutdown(self, signal_name: str = "SIGTERM"):
+        """SIGTERM/SIGINT, as `shutdown-on-sigterm` / `shutdown-on-sigint` say: `default`
+        saves when save points are set, `save` always, `nosave` never (`now` and `force`
+        change nothing here: no replica wait to skip, and a failed save still exits)."""
+        flags = self.config["shutdown-on-" + signal_name.lower()].split()
+        save = "save" in flags or ("nosave" not in flags and bool(self.config["save"]))
+        self.log.warning("shutdown_signal_received", signal=signal_name, save=save)
+        self.request_shutdown(save_on_exit=save)
 
     async def close(self):
+        closing = self.listen.close() if self.listen is not None else []  # accept no more
         if self._cron_handle is not None:
             self._cron_handle.cancel()
         if self.master_link is not None:
@@ -803,7 +809,6 @@ class PredisServer:
             os.waitpid(self.persistence.child_pid, 0)
         if self.aof is not None:
             self.aof.close()
-        closing = self.listen.close() if self.listen is not None else []
         for client in self.clients:
             client.kill()
         for srv in closing:
