@@ -40,8 +40,9 @@ def table_text(dom: str, table_id: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", body).split())
 
 
-@pytest.fixture
-def live_server(tmp_path):
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("dashboard")
     admin = free_port()
     server = start_predis(("--dir", str(tmp_path), "--admin-port", str(admin),
                            "--maxmemory", "1mb", "--maxmemory-policy", "allkeys-learned",
@@ -96,7 +97,7 @@ def test_the_dashboard_draws_live_data_in_a_browser(live_server):
     assert series["chart-mrc"][0] == "lru" and points["chart-mrc"] == 5 * len(series["chart-mrc"])
     assert "forecast" in series["chart-forecast"] and points["chart-forecast"] >= 24
     assert re.search(r'id="server">v7\.2\.\d+ · master · up \d+s', dom)
-    assert "challenger 1 slice 50%" in table_text(dom, "ab")
+    assert "challenger 1 slice 50% phase calibrating" in table_text(dom, "ab")
     assert "in use 1 champion 1 challenger 1 versions 1" == table_text(dom, "models")
     assert "drift scores" in table_text(dom, "events")
 
@@ -111,3 +112,15 @@ def test_the_dashboard_screenshot_shows_the_charts(live_server):
     # the first series' colour (#2f6fdf) is what the line charts are drawn in
     blue = np.all(np.abs(pixels - np.array([0x2f, 0x6f, 0xdf]) / 255) < 0.08, axis=-1)
     assert blue.sum() > 2000, f"only {blue.sum()} pixels of chart line in the screenshot"
+
+
+def test_the_dashboard_figures_are_metrics_too(live_server):
+    """What the page shows of the ML loop is on /metrics for Prometheus and Grafana."""
+    base = live_server.rsplit("/", 1)[0]
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as reply:
+        metrics = reply.read().decode()
+    assert 'predis_ab_arm_model_version{arm="challenger"} 1.0' in metrics
+    assert re.search(r'predis_ab_arm_reads_total\{arm="champion"\} [1-9]', metrics)
+    assert re.search(r'predis_mrc_hit_ratio\{memory_factor="4",policy="lru"\} 0\.\d+', metrics)
+    assert re.search(r'predis_drift_score\{score="gaps_psi"\} \d', metrics)
+    assert "predis_sample_rate 1.0" in metrics

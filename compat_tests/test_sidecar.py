@@ -100,7 +100,7 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
     assert accepted and accepted[0]["version"] == 2, history
     result = fields(finished[0])
     assert result["outcome"] == "promote" and result["challenger"] == 2, result
-    assert float(result["challenger_hit_ratio"]) > float(result["champion_hit_ratio"])
+    assert float(result["effect"]) > 0  # the challenger's arm gained against the A/A phase
     info = ml_info(client)
     assert info["model_version"] == 2 and info["model_swaps"] == 2 and info["ab_running"] == 0
     assert fields(client.execute_command("PREDIS.MODEL", "INFO"))["version"] == "2"
@@ -109,7 +109,10 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
     print(f"retrain: holdout miss ratio {accepted[0]['candidate_miss_ratio']} against the "
           f"champion's {accepted[0]['champion_miss_ratio']}")
     print(f"A/B: champion hit ratio {result['champion_hit_ratio']}, challenger "
-          f"{result['challenger_hit_ratio']} (z {result['z']}); whole cache before the "
+          f"{result['challenger_hit_ratio']} (calibration "
+          f"{result['calibration_champion_hit_ratio']} / "
+          f"{result['calibration_challenger_hit_ratio']}; effect {result['effect']}, "
+          f"z {result['z']}); whole cache before the "
           f"promotion {bad_phase:.3f}, after {app.run('b', 6000):.3f}")
 
 

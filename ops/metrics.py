@@ -122,6 +122,42 @@ class ServerCollector:
                 ("ab_running", "gauge", "An A/B test is running")):
             family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
             yield family(f"predis_{name}", text, value=field("ml", name))
+        yield GaugeMetricFamily("predis_sample_rate", "SHARDS sampling rate (predis-sample-rate)",
+                                value=field("ml", "sample_rate"))
+
+    def _ml_detail(self, server):
+        """Per-arm A/B figures, the latest drift scores and the miss-ratio curve's points."""
+        learning = server.learning
+        arms = GaugeMetricFamily("predis_ab_arm_model_version",
+                                 "Model version each A/B arm evicts with", labels=["arm"])
+        hit_ratio = GaugeMetricFamily("predis_ab_arm_hit_ratio", "Hit ratio of each A/B arm",
+                                      labels=["arm"])
+        reads = CounterMetricFamily("predis_ab_arm_reads", "Reads of each A/B arm's keys",
+                                    labels=["arm"])
+        if learning.ab is not None:
+            status = learning.ab.status()
+            for arm, version in (("champion", server.model_version or 0),
+                                 ("challenger", status["challenger"])):
+                arms.add_metric([arm], version)
+                hit_ratio.add_metric([arm], status[f"{arm}_hit_ratio"] or 0)
+                reads.add_metric([arm], status[f"{arm}_reads"])
+        yield from (arms, hit_ratio, reads)
+        scores = GaugeMetricFamily("predis_drift_score", "Latest window's drift statistics "
+                                   "(KS p-values and PSI per feature)", labels=["score"])
+        for name, value in sorted((learning.sidecar.get("drift_scores") or {}).items()):
+            if isinstance(value, (int, float)):
+                scores.add_metric([name], value)
+        yield scores
+        curve = GaugeMetricFamily("predis_mrc_hit_ratio", "Predicted hit ratio at a multiple "
+                                  "of the current cache size, per policy (miss-ratio curve)",
+                                  labels=["policy", "memory_factor"])
+        mrc = learning.sidecar.get("mrc")
+        if mrc:
+            for policy, misses in mrc.items():
+                if isinstance(misses, list) and policy not in ("sizes", "factors"):
+                    for factor, miss in zip(mrc["factors"], misses):
+                        curve.add_metric([policy, f"{factor:g}"], 1 - miss)
+        yield curve
 
     def _predis(self, server, field):
         engine = section_fields(server, "engine")
@@ -138,6 +174,7 @@ class ServerCollector:
                                 "Model registry version in use (0: a file or the shipped model)",
                                 value=version or 0)
         yield from self._ml(field)
+        yield from self._ml_detail(server)
         link = server.master_link
         if link is not None:
             yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",

@@ -148,7 +148,7 @@ class Evictor:
                 arm = ab.arm_to_evict(db)
                 for arm in (arm, 1 - arm):  # the other arm when this one has nothing left
                     slots = self._pick(table, code, restriction(volatile_only, arm, ab.threshold),
-                                       samples, count, ab.weights if arm else self._weights)
+                                       samples, count, ab.weights_for(arm, self._weights))
                     if len(slots):
                         break
                 ab.evicted(db, arm, int(table.hist["size"][slots].sum()), len(slots))

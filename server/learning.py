@@ -258,7 +258,7 @@ class LearningLoop:
             registry.move_alias("challenger", None, f"A/B test: rolled back "
                                 f"(z={result['z']:.2f}, {reason})")
         self._event("ab_finished", version=ab.version, outcome=outcome,
-                    z=round(result["z"], 3), reason=reason)
+                    z=round(result["z"], 3), effect=round(result["effect"], 4), reason=reason)
 
     # -- reporting -------------------------------------------------------------------------------
     def info(self) -> dict:

@@ -1,10 +1,17 @@
-"""The A/B test's statistics: a fixed-sample two-proportion test on hit ratios.
+"""The A/B test's statistics: fixed-sample tests on hit ratios.
 
-The number of reads each arm needs is computed up front from the baseline hit ratio, the
-smallest improvement worth detecting, the significance level and the power (the usual normal
-approximation); when both arms have that many reads the test is read once, so there is no
-peeking. The challenger is promoted only when it is better at the significance level
-(one-sided); otherwise it is rolled back.
+The arms are slices of the keys, so under a skewed workload their hit ratios differ even with
+the same model (the slice holding the hottest keys hits more). The test therefore runs in two
+phases, an A/A calibration (both arms on the champion) then the A/B test, and compares how much
+each arm's hit ratio moved between them (difference in differences): what the slice's keys
+bring cancels out, what the challenger's evictions change remains.
+
+The number of reads each arm needs per phase is computed up front from the baseline hit
+ratio, the smallest improvement worth detecting, the significance level and the power (the
+usual normal approximation, doubled for the four groups of the difference in differences);
+the test is read once, when every group has its reads, so there is no peeking. The challenger
+is promoted only when it is better at the significance level (one-sided); otherwise it is
+rolled back.
 """
 
 import math
@@ -42,3 +49,26 @@ def decide(hits_a: int, reads_a: int, hits_b: int, reads_b: int,
     """('promote' or 'rollback', z)."""
     z = z_score(hits_a, reads_a, hits_b, reads_b)
     return ("promote" if z > NormalDist().inv_cdf(1 - alpha) else "rollback"), z
+
+
+def did_reads(baseline: float, min_effect: float) -> int:
+    """Reads per arm and phase for the difference in differences: four groups instead of two
+    double the variance, so twice the two-sample count keeps the power."""
+    return 2 * required_reads(baseline, min_effect)
+
+
+def did_effect(hits: list, reads: list) -> tuple:
+    """(effect, z): the challenger arm's change in hit ratio between the calibration phase
+    (index 0) and the test phase (1), less the champion arm's change; `hits[phase][arm]`."""
+    if not all(reads[phase][arm] for phase in (0, 1) for arm in (0, 1)):
+        return 0.0, 0.0
+    ratio = [[hits[p][a] / reads[p][a] for a in (0, 1)] for p in (0, 1)]
+    effect = (ratio[1][1] - ratio[0][1]) - (ratio[1][0] - ratio[0][0])
+    variance = sum(ratio[p][a] * (1 - ratio[p][a]) / reads[p][a] for p in (0, 1) for a in (0, 1))
+    return effect, (effect / math.sqrt(variance) if variance else 0.0)
+
+
+def decide_did(hits: list, reads: list, alpha: float = ALPHA) -> tuple:
+    """('promote' or 'rollback', z, effect)."""
+    effect, z = did_effect(hits, reads)
+    return ("promote" if z > NormalDist().inv_cdf(1 - alpha) else "rollback"), z, effect

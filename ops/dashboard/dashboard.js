@@ -160,10 +160,14 @@ function drawModels(models, ab) {
   table(document.getElementById("models"), rows);
   const running = ab.running;
   table(document.getElementById("ab"), running ? [
-    ["challenger", running.challenger], ["slice", running.slice_percent + "%"],
-    ["champion hit ratio", running.champion_hit_ratio], ["challenger hit ratio", running.challenger_hit_ratio],
-    ["reads (champion / challenger)", `${running.champion_reads} / ${running.challenger_reads}`],
-    ["z", running.z], ["running", running.running_s + " s"],
+    ["challenger", running.challenger], ["slice", running.slice_percent + "%"], ["phase", running.phase],
+    ["hit ratio, A/A calibration (champion / challenger arm)",
+     `${running.calibration_champion_hit_ratio.toFixed(4)} / ${running.calibration_challenger_hit_ratio.toFixed(4)}`],
+    ["hit ratio, test (champion / challenger arm)",
+     `${running.champion_hit_ratio.toFixed(4)} / ${running.challenger_hit_ratio.toFixed(4)}`],
+    ["reads (champion / challenger arm)", `${running.champion_reads} / ${running.challenger_reads}`],
+    ["effect (difference in differences)", running.effect.toFixed(4)], ["z", running.z.toFixed(2)],
+    ["running", running.running_s + " s"],
   ] : [["no A/B test running"], ...(ab.finished || []).slice(-3).map((f) => ["finished", "version " + f.challenger, f.outcome])]);
 }
 
