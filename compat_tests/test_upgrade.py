@@ -77,6 +77,7 @@ def test_an_upgrade_under_load_loses_and_fails_no_write(tmp_path):
         finally:
             del os.environ["PREDIS_PASSWORD"]
         assert done.returncode == 0, done.stderr
+        print(done.stderr.strip().splitlines()[-1])  # how long writes were paused
         at_switch = [len(writer.acked_keys) for writer in writers]
         time.sleep(1.0)  # the writers go on against the new server
         stop.set()

@@ -158,6 +158,10 @@ PARAMS = [
     # Predis: tenants (key-restricted ACL users) see only their own key names in KEYS, SCAN and
     # RANDOMKEY (Redis lists every name to anyone allowed to run them)
     _b("acl-tenant-isolation", "no"),
+    # Predis: tenants as key prefixes with a memory quota each (0: none), "app1: 64mb app2: 0":
+    # per-tenant accounting and metrics; commands that may grow a tenant over its quota get
+    # OOM (server/tenants.py)
+    _s("predis-tenants"),
     # clients and limits
     _i("maxclients", "10000", 1, INT_MAX),
     _m("client-query-buffer-limit", "1073741824", 1024 * 1024),

@@ -125,6 +125,25 @@ class ServerCollector:
         yield GaugeMetricFamily("predis_sample_rate", "SHARDS sampling rate (predis-sample-rate)",
                                 value=field("ml", "sample_rate"))
 
+    @staticmethod
+    def _tenants(server):
+        """Per-tenant figures (predis-tenants), labelled by the tenant's key prefix."""
+        families = {
+            "used": GaugeMetricFamily("predis_tenant_memory_used_bytes",
+                                      "Estimated bytes of the tenant's keys", labels=["tenant"]),
+            "keys": GaugeMetricFamily("predis_tenant_keys", "Keys of the tenant",
+                                      labels=["tenant"]),
+            "quota": GaugeMetricFamily("predis_tenant_memory_quota_bytes",
+                                       "The tenant's quota (0: none)", labels=["tenant"]),
+            "rejected": CounterMetricFamily("predis_tenant_rejected_commands",
+                                            "Commands refused for the tenant's quota",
+                                            labels=["tenant"]),
+        }
+        for tenant in (server.tenants.tenants if server.tenants is not None else ()):
+            for field, family in families.items():
+                family.add_metric([tenant.name], getattr(tenant, field))
+        yield from families.values()
+
     def _ml_detail(self, server):
         """Per-arm A/B figures, the latest drift scores and the miss-ratio curve's points."""
         learning = server.learning
@@ -175,6 +194,7 @@ class ServerCollector:
                                 value=version or 0)
         yield from self._ml(field)
         yield from self._ml_detail(server)
+        yield from self._tenants(server)
         link = server.master_link
         if link is not None:
             yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",

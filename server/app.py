@@ -29,7 +29,7 @@ from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 
-from . import output_limits
+from . import output_limits, tenants
 from .eviction import Evictor
 from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
 from .learning import LEARNING_PARAMS, LearningLoop
@@ -196,6 +196,7 @@ class PredisServer:
         self.shutdown_event = None
         self.loop = None
         self._cron_handle = None
+        self.tenants = None  # server/tenants.Tenants while predis-tenants declares some
         self._apply_config()
 
     # -- configuration hooks -----------------------------------------------------------
@@ -212,6 +213,7 @@ class PredisServer:
             "maxmemory-policy": lambda v: self.evictor.configure(v),
             "learned-model-file": self._set_model_file,
             "appendonly": self.set_appendonly,
+            "predis-tenants": self._set_tenants,
             "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
@@ -233,10 +235,25 @@ class PredisServer:
         if cfg["learned-model-file"] or self._registered_champion() is not None:
             self._set_model_file(cfg["learned-model-file"])
         self.evictor.configure(cfg["maxmemory-policy"])
+        self._set_tenants(cfg["predis-tenants"])
         self.learning.configure()
         self.limits.query_buffer_limit = cfg["client-query-buffer-limit"]
         self.limits.proto_max_bulk_len = cfg["proto-max-bulk-len"]
         self._update_observers()
+
+    def _set_tenants(self, text: str) -> None:
+        """`predis-tenants`: declare the tenants and charge every key to its own."""
+        from ops.config import ConfigError, parse_memory
+
+        try:
+            pairs = tenants.parse(text, parse_memory)
+        except tenants.TenantSpecError as exc:
+            raise ConfigError(str(exc)) from None
+        self.tenants = tenants.Tenants(pairs) if pairs else None
+        if self.tenants is not None:
+            self.tenants.recount(self.keyspace.dbs)
+        for db in self.keyspace.dbs:
+            db.tenants = self.tenants
 
     def _set_model_file(self, path: str) -> None:
         """`learned-model-file`: that file; empty: the registry's champion if there is one,

@@ -75,6 +75,10 @@ def dispatch(client, args):
                 return _reject(client, spec, errors.OOM)
         elif spec.name in _WRITES_THROUGH_OTHERS:  # as Redis, evict before they run
             server.make_room()
+    if server.tenants is not None and "denyoom" in spec.flags:  # predis-tenants quotas
+        refusal = server.tenants.refusal(spec, args)
+        if refusal is not None:
+            return _reject(client, spec, refusal)
     if client.multi is not None and (spec.parent is not None
                                      or spec.name not in _RUN_INSIDE_MULTI):
         if "no_multi" in spec.flags:
@@ -174,6 +178,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
                     and client.multi is None and not client.subscribed and not server.maxmemory
+                    and server.tenants is None
                     and not client.no_touch
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
                 batcher = server.batcher

@@ -10,7 +10,7 @@ from .command_table import all_commands, total_calls
 from .latency_stats import info_fields as latency_info_fields
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-                    "modules", "errorstats", "cluster", "keyspace", "engine", "ml"]
+                    "modules", "errorstats", "cluster", "keyspace", "engine", "ml", "tenants"]
 ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats", "latencystats"]
 
 
@@ -370,6 +370,7 @@ _SECTIONS = {
     "keyspace": ("Keyspace", _keyspace), "commandstats": ("Commandstats", _commandstats),
     "engine": ("Engine", _engine),
     "ml": ("ML", lambda s: s.learning.info()),
+    "tenants": ("Tenants", lambda s: s.tenants.info() if s.tenants is not None else {}),
     "latencystats": ("Latencystats", lambda s: latency_info_fields(
         all_commands(), s.config["latency-tracking-info-percentiles"])
         if s.latency_tracking else {}),

@@ -41,7 +41,7 @@ def _writable_string(client, key, min_bytes: int):
     grown = value if type(value) is bytearray else bytearray(value)
     if len(grown) < min_bytes:
         grown += bytes(min_bytes - len(grown))
-    db.memory += string_size(grown) - old_size
+    db.resized(key, string_size(grown) - old_size)
     db.data[key] = grown
     return grown
 

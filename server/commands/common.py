@@ -240,7 +240,7 @@ def settle(client, key, value, before: int, changed: bool = True, event=None) ->
     """After an in-place change: account the size delta, signal the write, and drop the key if
     the container is now empty (as Redis does, with its 'del' event)."""
     db = client.db
-    db.memory += value.nbytes - before
+    db.resized(key, value.nbytes - before)
     if changed:
         modified(client, key, event=event)
     if not len(value):

@@ -199,7 +199,7 @@ def pfcount(client, args):
         if value[4] == DENSE:
             refreshed = bytearray(value)
             refreshed[8:16] = count.to_bytes(8, "little")
-            db.memory += string_size(refreshed) - string_size(value)
+            db.resized(args[1], string_size(refreshed) - string_size(value))
             db.data[args[1]] = refreshed
         return count
     merged = [0] * M

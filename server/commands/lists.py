@@ -62,7 +62,7 @@ def pop_from(client, db, key, head: bool, count: int, before_events=None):
     before = items.nbytes
     pop = items.pop_head if head else items.pop_tail
     popped = [pop() for _ in range(min(count, len(items)))]
-    db.memory += items.nbytes - before
+    db.resized(key, items.nbytes - before)
     if before_events is not None:
         before_events(popped)
     modified(client, key, db, event="lpop" if head else "rpop")
@@ -304,7 +304,7 @@ def move_one(client, db, src, dst, wherefrom: bytes, whereto: bytes):
             db.add(dst, target)
         before = target.nbytes
         (target.push_head if whereto == LEFT else target.push_tail)(popped[0])
-        db.memory += target.nbytes - before
+        db.resized(dst, target.nbytes - before)
         modified(client, dst, db, event="lpush" if whereto == LEFT else "rpush")
 
     return pop_from(client, db, src, wherefrom == LEFT, 1, before_events=push)[0]

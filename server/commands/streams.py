@@ -187,7 +187,7 @@ def xadd(client, args):
     stream.add(new_id, [bytes(f) for f in fields])
     if trim_spec is not None:
         trim(client, stream, trim_spec)
-    db.memory += stream.nbytes - before
+    db.resized(args[1], stream.nbytes - before)
     modified(client, args[1])
     return format_id(new_id)
 
@@ -243,7 +243,7 @@ def xdel(client, args):
         if stream.delete(stream_id):
             removed += 1
             stream.max_deleted = max(stream.max_deleted, stream_id)
-    client.db.memory += stream.nbytes - before
+    client.db.resized(args[1], stream.nbytes - before)
     if removed:
         modified(client, args[1])
     return removed
@@ -262,7 +262,7 @@ def xtrim(client, args):
         return 0
     before = stream.nbytes
     removed = trim(client, stream, spec)
-    client.db.memory += stream.nbytes - before
+    client.db.resized(args[1], stream.nbytes - before)
     if removed:
         modified(client, args[1])
     return removed

@@ -253,7 +253,7 @@ def append(client, args):
     # A bytearray is Redis's 'raw' string: APPEND grows it in place in amortized O(1).
     grown = value if type(value) is bytearray else bytearray(value)
     grown += tail
-    db.memory += string_size(grown) - old_size
+    db.resized(key, string_size(grown) - old_size)
     db.data[key] = grown
     modified(client, key)
     return len(grown)
@@ -321,7 +321,7 @@ def setrange(client, args):
     if offset > len(edited):
         edited += bytes(offset - len(edited))
     edited[offset : offset + len(patch)] = patch
-    db.memory += string_size(edited) - old_size
+    db.resized(key, string_size(edited) - old_size)
     db.data[key] = edited
     modified(client, key)
     return len(edited)

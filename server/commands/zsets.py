@@ -474,7 +474,7 @@ def pop_pairs(client, db, key, maximum: bool, count: int):
     before = z.nbytes
     for _, member in pairs:
         z.remove(member)
-    db.memory += z.nbytes - before
+    db.resized(key, z.nbytes - before)
     modified(client, key, db, event="zpopmax" if maximum else "zpopmin")
     if not len(z):
         db.delete(key)

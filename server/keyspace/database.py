@@ -35,7 +35,7 @@ def type_name(value) -> str:
 
 class Database:
     __slots__ = ("index", "data", "expires", "stats", "memory", "avg_ttl", "hits", "misses",
-                 "table", "_note", "_touch", "touch_many", "_new_data", "read_tap")
+                 "table", "_note", "_touch", "touch_many", "_new_data", "read_tap", "tenants")
 
     def __init__(self, index: int, stats, hook: int = 0, new_data=dict):
         self.index = index
@@ -48,6 +48,7 @@ class Database:
         self.hits = 0  # keyspace hits/misses, summed over databases for INFO
         self.misses = 0
         self.read_tap = None  # tap(key, hit) on every keyspace read while an A/B test runs
+        self.tenants = None  # server/tenants.Tenants charged with each key's bytes, when set
         self.attach(KeyTable(hook))
 
     def attach(self, table: KeyTable) -> None:
@@ -132,8 +133,10 @@ class Database:
         self._note(key)
         if old is None:
             self.memory += entry_size(key, value)
+            if self.tenants is not None:
+                self.tenants.charge(key, entry_size(key, value), 1)
             return
-        self.memory += value_size(value) - value_size(old)
+        self.resized(key, value_size(value) - value_size(old))
         if not keep_ttl and self.expires:
             self._drop_ttl(key)
 
@@ -143,6 +146,10 @@ class Database:
         The same end state and accounting as set() per pair, done with C-level dict and map
         operations because this is the write hot path: a later write to the same key wins,
         sizes come from a table of rounded costs."""
+        if self.tenants is not None:  # per key: each one charged to its tenant
+            for key, value in zip(keys, values):
+                self.set(key, value)
+            return
         data, expires = self.data, self.expires
         final = dict(zip(keys, values))
         olds = list(map(dict.get, repeat(data, len(final)), final))  # as stored, see set()
@@ -168,6 +175,18 @@ class Database:
         self.data[key] = value
         self._note(key)
         self.memory += entry_size(key, value)
+        if self.tenants is not None:
+            self.tenants.charge(key, entry_size(key, value), 1)
+
+    def entry_cost(self, key: bytes, value) -> int:
+        """What a present key counts for in `memory` (a stored value, see set())."""
+        return entry_size(key, value) + (EXPIRE_SLOT if key in self.expires else 0)
+
+    def resized(self, key: bytes, delta: int) -> None:
+        """A value changed size in place (a container edited, a string grown)."""
+        self.memory += delta
+        if self.tenants is not None:
+            self.tenants.charge(key, delta)
 
     def delete(self, key: bytes) -> bool:
         data = self.data
@@ -175,6 +194,8 @@ class Database:
         if value is None:
             return False
         self.memory -= entry_size(key, value)
+        if self.tenants is not None:
+            self.tenants.charge(key, -entry_size(key, value), -1)
         self._note(key)
         if self.expires:
             self._drop_ttl(key)
@@ -182,6 +203,9 @@ class Database:
 
     def clear(self) -> int:
         removed = len(self.data)
+        if self.tenants is not None:
+            for key, value in dict.items(self.data):
+                self.tenants.charge(key, -self.entry_cost(key, value), -1)
         self.attach(KeyTable(self.table.hook))
         self.data = self._new_data()
         self.expires = {}
@@ -196,7 +220,7 @@ class Database:
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         if key not in self.expires:
-            self.memory += EXPIRE_SLOT
+            self.resized(key, EXPIRE_SLOT)
         self.expires[key] = when_ms
 
     def persist(self, key: bytes) -> bool:
@@ -207,7 +231,7 @@ class Database:
 
     def _drop_ttl(self, key: bytes) -> None:
         if self.expires.pop(key, None) is not None:
-            self.memory -= EXPIRE_SLOT
+            self.resized(key, -EXPIRE_SLOT)
 
     def _expire(self, key: bytes) -> None:
         self.delete(key)
