@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -46,6 +47,9 @@ def exported(tmp_path_factory):
         client.set("k", "v")
         client.get("k")
         redis.Redis(port=replica.port).replicaof("127.0.0.1", primary.port)
+        deadline = time.time() + 30  # the primary lists a replica once its sync is done
+        while client.info("replication")["connected_slaves"] < 1 and time.time() < deadline:
+            time.sleep(0.1)
         for port in (primary_admin, replica_admin):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
                 text = r.read().decode()

@@ -6,6 +6,8 @@ Names follow redis_exporter's where the meaning is the same (`redis_keyspace_hit
 so a metric and its INFO field never disagree.
 """
 
+import time
+
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from server.info import section_fields
@@ -43,6 +45,8 @@ _FROM_INFO = [
     # replicas only (the field is absent on a primary, so no sample there)
     ("redis_master_last_io_seconds_ago", "gauge", "replication", "master_last_io_seconds_ago",
      "Seconds since the primary last sent anything (-1: link down)"),
+    ("redis_slave_repl_offset", "gauge", "replication", "slave_repl_offset",
+     "Replication offset this replica has processed"),
 ]
 
 
@@ -126,6 +130,26 @@ class ServerCollector:
                                 value=field("ml", "sample_rate"))
 
     @staticmethod
+    def _replicas(server):
+        """On a primary, each replica's acknowledged offset and the seconds since its last
+        ACK, under redis_exporter's names and labels."""
+        labels = ["slave_ip", "slave_port", "slave_state"]
+        offset = GaugeMetricFamily("redis_connected_slave_offset_bytes",
+                                   "Replication offset each replica acknowledged", labels=labels)
+        lag = GaugeMetricFamily("redis_connected_slave_lag_seconds",
+                                "Seconds since each replica's last acknowledgement",
+                                labels=labels)
+        source = server.replication
+        now = time.time()
+        for replica in (source.replicas if source is not None else ()):
+            names = [replica.client.addr.rsplit(":", 1)[0], str(replica.listening_port),
+                     "online"]
+            offset.add_metric(names, replica.ack_offset)
+            lag.add_metric(names, int(now - replica.last_ack))
+        yield offset
+        yield lag
+
+    @staticmethod
     def _tenants(server):
         """Per-tenant figures (predis-tenants), labelled by the tenant's key prefix."""
         families = {
@@ -195,6 +219,7 @@ class ServerCollector:
         yield from self._ml(field)
         yield from self._ml_detail(server)
         yield from self._tenants(server)
+        yield from self._replicas(server)
         link = server.master_link
         if link is not None:
             yield GaugeMetricFamily("predis_master_link_up", "The link to the primary is up",
