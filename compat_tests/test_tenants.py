@@ -11,6 +11,9 @@ import urllib.request
 import pytest
 import redis
 
+from ml.model import DEFAULT_PATH as DEFAULT_MODEL
+from ml.train import hot_evicting_model
+
 from .servers import free_port, start_predis
 
 TENANTS = "app1: 300kb app2: 300kb"
@@ -139,3 +142,65 @@ def test_a_bad_tenant_declaration_is_refused_as_config_errors_are(server):
         assert str(refused.value) == ("CONFIG SET failed (possibly related to argument "
                                       f"'predis-tenants') - {reason}")
     assert client.config_get("predis-tenants") == {"predis-tenants": TENANTS}
+
+
+def test_the_evict_policy_keeps_a_tenant_within_its_quota_from_its_own_keys(tmp_path):
+    server = start_predis(("--dir", str(tmp_path), "--predis-tenants", TENANTS,
+                           "--predis-tenant-quota-policy", "evict", "--maxmemory", "4mb",
+                           "--maxmemory-policy", "allkeys-lru"))
+    try:
+        client = redis.Redis(port=server.port)
+        client.mset({f"app2:{i}": "b" * 100 for i in range(500)})
+        for i in range(1000):  # three times app1's quota: no error, its oldest keys go
+            client.set(f"app1:{i}", "a" * 1000)
+        figures = tenant_info(client)
+        assert int(figures["app1:"]["used_memory"]) <= 307200 + 1200
+        evicted = int(figures["app1:"]["evicted_keys"])
+        assert evicted > 600 and client.info("stats")["evicted_keys"] == evicted
+        assert int(figures["app1:"]["rejected_commands"]) == 0
+        assert client.mget([f"app2:{i}" for i in range(500)]) == [b"b" * 100] * 500
+        held = int(figures["app1:"]["keys"])
+        assert 250 < held < 310 and held + evicted == 1000  # a quota's worth stays
+    finally:
+        server.stop()
+
+
+def test_a_tenant_evicts_by_its_own_model(tmp_path):
+    """Two tenants with the same workload (a hot set read again and again, a stream of new
+    keys pushing them past their quotas) under allkeys-learned: the one assigned a model that
+    evicts the most requested keys first loses its hot set, the other keeps it."""
+    server = start_predis(("--dir", str(tmp_path), "--predis-tenants", TENANTS,
+                           "--predis-tenant-quota-policy", "evict", "--maxmemory", "8mb",
+                           "--maxmemory-policy", "allkeys-learned"))
+    try:
+        client = redis.Redis(port=server.port)
+        bad = tmp_path / "hot-evicting.npz"
+        hot_evicting_model().save(str(bad))
+        client.execute_command("PREDIS.MODEL", "LOAD", str(bad))  # version 1
+        client.execute_command("PREDIS.MODEL", "LOAD", DEFAULT_MODEL)  # 2: the champion
+        with pytest.raises(redis.ResponseError, match="no tenant 'app3:'"):
+            client.execute_command("PREDIS.MODEL", "ASSIGN", "app3:", 1)
+        assert client.execute_command("PREDIS.MODEL", "ASSIGN", "app1:", 1) == b"OK"
+        hot = {tenant: [f"{tenant}hot{i}" for i in range(20)] for tenant in ("app1:", "app2:")}
+        hits = {"app1:": 0, "app2:": 0}
+        for tenant, keys in hot.items():
+            client.mset({key: "h" * 500 for key in keys})
+        for step in range(1500):
+            for tenant, keys in hot.items():
+                values = client.mget(keys[step % 4 * 5:step % 4 * 5 + 5])
+                hits[tenant] += sum(v is not None for v in values)
+                missed = {k: "h" * 500 for k, v in zip(keys, values) if v is None}
+                if missed:
+                    client.mset(missed)
+                client.set(f"{tenant}cold{step}", "c" * 500)
+        figures = tenant_info(client)
+        assert figures["app1:"]["model"] == 1 and figures["app2:"]["model"] == ""
+        assert int(figures["app1:"]["evicted_keys"]) > 500
+        ratio = {tenant: hits[tenant] / (1500 * 5) for tenant in hits}
+        print(f"hot-set hit ratio: own hot-evicting model {ratio['app1:']:.3f}, champion "
+              f"{ratio['app2:']:.3f}")
+        assert ratio["app2:"] > 0.9 and ratio["app1:"] < ratio["app2:"] - 0.2, ratio
+        assert client.execute_command("PREDIS.MODEL", "ASSIGN", "app1:", "NONE") == b"OK"
+        assert tenant_info(client)["app1:"]["model"] == ""
+    finally:
+        server.stop()

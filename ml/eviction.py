@@ -28,16 +28,22 @@ LEARNED_SAMPLES = 16  # random candidates per victim for the learned policy (plu
 # bit 1 one A/B arm only, bit 2 which (1: keys in the challenger's slice), bits 8+ the slice's
 # threshold. A key is in the slice when 16 bits of its hash well above the sampler's fall under
 # the threshold, so the arms and the sidecar's sample are independent.
-VOLATILE_ONLY, ONE_ARM, CHALLENGER_ARM = 1, 2, 4
+VOLATILE_ONLY, ONE_ARM, CHALLENGER_ARM, ONE_TENANT = 1, 2, 4, 8
 SLICE_BITS = 16
+# A record's tenant (server/tenants.py: 1-15, 0 = none) sits in the high bits of its flags;
+# `restrict` carries the wanted tenant from bit 32
+TENANT_SHIFT, TENANT_MASK, MAX_TENANTS = 3, 0x78, 15
 
 
-def restriction(volatile_only: bool, arm: int = -1, slice_threshold: int = 0) -> int:
-    """The `restrict` value for: volatile keys only or not, and arm -1 (any key), 0 (keys
-    outside the slice) or 1 (keys inside)."""
+def restriction(volatile_only: bool, arm: int = -1, slice_threshold: int = 0,
+                tenant: int = 0) -> int:
+    """The `restrict` value for: volatile keys only or not, arm -1 (any key), 0 (keys outside
+    the slice) or 1 (keys inside), and tenant 0 (any key) or 1-15 (that tenant's keys)."""
     value = VOLATILE_ONLY if volatile_only else 0
     if arm >= 0:
         value |= ONE_ARM | (CHALLENGER_ARM if arm else 0) | slice_threshold << 8
+    if tenant:
+        value |= ONE_TENANT | tenant << 32
     return value
 
 
@@ -53,8 +59,10 @@ def _eligible(slots, slot, restrict):
         return False
     if restrict & VOLATILE_ONLY and not rec.flags & VOLATILE:
         return False
+    if restrict & ONE_TENANT and (rec.flags & TENANT_MASK) >> TENANT_SHIFT != restrict >> 32:
+        return False
     if restrict & ONE_ARM:
-        return in_slice(rec.hash, restrict >> 8) == ((restrict & CHALLENGER_ARM) != 0)
+        return in_slice(rec.hash, (restrict >> 8) & 0xFFFFFF) == ((restrict & CHALLENGER_ARM) != 0)
     return True
 
 

@@ -162,6 +162,9 @@ PARAMS = [
     # per-tenant accounting and metrics; commands that may grow a tenant over its quota get
     # OOM (server/tenants.py)
     _s("predis-tenants"),
+    # Predis: what a command over its tenant's quota meets: reject (OOM) or evict (the tenant's
+    # own keys, by maxmemory-policy's algorithm; OOM when none can go)
+    _e("predis-tenant-quota-policy", "reject", "reject evict"),
     # clients and limits
     _i("maxclients", "10000", 1, INT_MAX),
     _m("client-query-buffer-limit", "1073741824", 1024 * 1024),

@@ -249,11 +249,14 @@ class PredisServer:
             pairs = tenants.parse(text, parse_memory)
         except tenants.TenantSpecError as exc:
             raise ConfigError(str(exc)) from None
-        self.tenants = tenants.Tenants(pairs) if pairs else None
-        if self.tenants is not None:
-            self.tenants.recount(self.keyspace.dbs)
+        self.tenants = tenants.Tenants(pairs, self.tenants) if pairs else None
         for db in self.keyspace.dbs:
             db.tenants = self.tenants
+            if self.tenants is not None:
+                self.keyspace.fold(db)  # records first, then their tenants
+                db.table.tag_tenants(self.tenants.number_of)
+        if self.tenants is not None:
+            self.tenants.recount(self.keyspace.dbs)
 
     def _set_model_file(self, path: str) -> None:
         """`learned-model-file`: that file; empty: the registry's champion if there is one,

@@ -76,7 +76,9 @@ def dispatch(client, args):
         elif spec.name in _WRITES_THROUGH_OTHERS:  # as Redis, evict before they run
             server.make_room()
     if server.tenants is not None and "denyoom" in spec.flags:  # predis-tenants quotas
-        refusal = server.tenants.refusal(spec, args)
+        refusal = server.tenants.refusal(
+            spec, args, server.evictor.evict_tenant
+            if server.config["predis-tenant-quota-policy"] == "evict" else None)
         if refusal is not None:
             return _reject(client, spec, refusal)
     if client.multi is not None and (spec.parent is not None

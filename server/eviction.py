@@ -120,6 +120,46 @@ class Evictor:
                 return True  # Redis's EVICT_RUNNING: the command runs, the cron continues
         return server.used_memory() <= limit
 
+    def evict_tenant(self, tenant) -> bool:
+        """`predis-tenant-quota-policy evict`: evict the tenant's own keys (its records carry
+        its number) until it is back within its quota, ranked by the tenant's model when it
+        has one. False when it cannot be: no eviction policy, or no key of its left to take.
+        S3-FIFO's queues cannot be restricted to a tenant, so its tables rank by the learned
+        model; volatile-ttl takes the tenant's soonest-expiring keys."""
+        if self.policy is None:
+            return False
+        server = self.server
+        self.keyspace.fold_all()
+        code, volatile_only, _, _ = self.policy
+        restrict = restriction(volatile_only, tenant=tenant.number)
+        weights = tenant.weights or self._weights
+        samples = server.config["maxmemory-samples"]
+        exhausted = set()
+        while tenant.over_quota:
+            db = next((db for db in self.keyspace.dbs if db.data and db.index not in exhausted),
+                      None)
+            if db is None:
+                return False
+            table = db.table
+            count = max(1, min(MAX_BATCH, (tenant.used - tenant.quota)
+                               // max(tenant.used // max(tenant.keys, 1), 1) + 1))
+            if code == TTL:
+                slots = self._soonest_to_expire(db, count, samples, restrict)
+            else:
+                victim_code = code if code in (LRU, LFU, RANDOM, LEARNED) else \
+                    LEARNED if table.hook != HOOK_NONE else LRU
+                slots = self._pick(table, victim_code, restrict, samples, count, weights)
+                tracking.retire_all(table.slots, table.hist, table.state, slots, len(slots))
+            if not len(slots):
+                exhausted.add(db.index)
+                continue
+            keys = list(table.keys[slots])
+            table.keys[slots] = None
+            for key in keys:
+                server.evict_key(db, key)
+            tenant.evicted += len(keys)
+        return True
+
     def _choose_db(self, exhausted: set):
         """A database with keys, picked in proportion to its memory (Redis pools across dbs)."""
         candidates = [db for db in self.keyspace.dbs if db.data and db.index not in exhausted]
@@ -133,7 +173,7 @@ class Evictor:
         code, volatile_only, _, _ = self.policy
         table = db.table
         if code == TTL:
-            slots = self._soonest_to_expire(db, count, samples)
+            slots = self._soonest_to_expire(db, count, samples, restriction(True))
         else:
             if table.hook == HOOK_S3FIFO:  # a full cache's bytes are its capacity (S3-FIFO's
                 table.state[CAPACITY] = table.state[BYTES]  # queue shares, ghost budget)
@@ -167,11 +207,11 @@ class Evictor:
                              *weights, out)
         return out[:found]
 
-    def _soonest_to_expire(self, db, count: int, samples: int) -> np.ndarray:
+    def _soonest_to_expire(self, db, count: int, samples: int, restrict: int) -> np.ndarray:
         """volatile-ttl: of each `samples` random keys with a TTL, the one expiring first."""
         table = db.table
         candidates = np.empty(samples * count, np.int64)
-        found = sample(table.slots, restriction(True), samples * count, candidates)
+        found = sample(table.slots, restrict, samples * count, candidates)
         chosen = []
         expires = db.expires
         seen = set()

@@ -183,7 +183,7 @@ class LearningLoop:
         return self.supervisor.send({"op": op, **fields})
 
     # -- champion and challenger -----------------------------------------------------------------
-    def _load(self, version: int) -> tuple:
+    def load_version(self, version: int) -> tuple:
         """(model, path) of a registered version. Versions never change, so the last few
         loaded stay in memory: swapping back and forth, or promoting the challenger an A/B
         test already loaded, does no file work on the event loop."""
@@ -203,7 +203,7 @@ class LearningLoop:
     def make_champion(self, version: int, reason: str) -> None:
         server = self.server
         started = time.perf_counter()
-        model, path = self._load(version)  # raises before any change
+        model, path = self.load_version(version)  # raises before any change
         try:
             server.model_registry().move_alias("champion", version, reason)
         except (RegistryError, OSError) as exc:
@@ -226,7 +226,7 @@ class LearningLoop:
             raise ModelSwapError("A/B tests need a learned maxmemory-policy "
                                  "(allkeys-learned or volatile-learned)")
         registry = server.model_registry()
-        weights = self._load(version)[0].arrays()
+        weights = self.load_version(version)[0].arrays()
         try:
             if registry.aliases()["challenger"] != version:
                 registry.move_alias("challenger", version, "A/B test started")

@@ -1,5 +1,5 @@
 """Predis's own admin commands for the learned eviction policy: PREDIS.MODEL LOAD, INFO, LIST,
-SHOW, PROMOTE, ROLLBACK. Versions live in the model registry (ml/sidecar/registry.py, under
+SHOW, PROMOTE, ROLLBACK, ASSIGN (a tenant's own model). Versions live in the model registry (ml/sidecar/registry.py, under
 `<dir>/predis-models`); promoting a version swaps the model in between two commands (the
 event loop runs one command at a time), so no request sees half a model."""
 
@@ -118,3 +118,25 @@ def model_info(client, args):
             "train_fraction", str(meta.get("train_fraction", "")),
             "rows", str(meta.get("rows", "")),
             "command", meta.get("command", "")]
+
+
+@command("assign", 4, "admin noscript", (0, 0, 0), G, "Gives a tenant (predis-tenants) its own "
+         "model version for the evictions that keep it within its quota: PREDIS.MODEL ASSIGN "
+         "<prefix> <version|NONE>.", "0.1.0", parent="predis.model")
+def model_assign(client, args):
+    server = client.server
+    prefix = bytes(args[2])
+    tenant = server.tenants.by_prefix(prefix) if server.tenants is not None else None
+    if tenant is None:
+        raise CommandError(f"ERR no tenant '{prefix.decode('utf-8', 'replace')}' "
+                           "(see predis-tenants)")
+    if bytes(args[3]).lower() == b"none":
+        tenant.model_version = tenant.weights = None
+        return OK
+    version = _version(args[3])
+    try:
+        model, _ = server.learning.load_version(version)
+    except ModelSwapError as exc:
+        raise CommandError(f"ERR {exc}") from None
+    tenant.model_version, tenant.weights = version, model.arrays()
+    return OK

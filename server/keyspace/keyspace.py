@@ -94,7 +94,8 @@ class Keyspace:
         if db.table.log:
             a = self.access
             db.table.fold(db.data, db.expires, int(time.time()), a.mode, a.lfu_log_factor,
-                          a.lfu_decay_time, a.weights, a.sampler, db.index)
+                          a.lfu_decay_time, a.weights, a.sampler, db.index,
+                          None if db.tenants is None else db.tenants.number_of)
 
     def fold_all(self) -> None:
         for db in self.dbs:
@@ -118,8 +119,7 @@ class Keyspace:
         if hook != a.hook:
             a.hook = hook
             for db in self.dbs:
-                db.attach(db.table.rebuilt(db.data, db.expires, hook, int(time.time()), mode,
-                                           a.lfu_log_factor, a.lfu_decay_time))
+                self._rebuild(db)
 
     def set_access_clock(self, db: Database, key: bytes, idle=None, freq=None) -> None:
         """RESTORE ... IDLETIME/FREQ: the value that fits the current policy wins, as Redis's
@@ -137,13 +137,20 @@ class Keyspace:
         """Rebuild any table that disagrees with its data (a code path that changed keys without
         logging them); returns the indices repaired. Run after a full fold."""
         repaired = []
-        a = self.access
         for db in self.dbs:
             if len(db.table) != len(db.data):
-                db.attach(db.table.rebuilt(db.data, db.expires, a.hook, int(time.time()),
-                                           a.mode, a.lfu_log_factor, a.lfu_decay_time))
+                self._rebuild(db)
                 repaired.append(db.index)
         return repaired
+
+    def _rebuild(self, db: Database) -> None:
+        """A fresh table for db's keys under the current hooks, its records tagged with their
+        tenants."""
+        a = self.access
+        db.attach(db.table.rebuilt(db.data, db.expires, a.hook, int(time.time()), a.mode,
+                                   a.lfu_log_factor, a.lfu_decay_time))
+        if db.tenants is not None:
+            db.table.tag_tenants(db.tenants.number_of)
 
     def flushall(self) -> int:
         return sum(db.clear() for db in self.dbs)

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from ml import arbiter, tracking
+from ml.eviction import TENANT_MASK, TENANT_SHIFT
 from ml.keymeta import GHOST, HOOK_NONE, POLICY, Q_COUNT, USED, new_hist, new_slots, new_state
 from ml.s3fifo import GHOSTQ
 
@@ -65,9 +66,11 @@ class KeyTable:
 
     # -- applying the log ----------------------------------------------------------------------
     def fold(self, data: dict, expires: dict, now_sec: int, mode: int, log_factor: int,
-             decay_time: int, weights: tuple = (), sampler=None, db_index: int = 0) -> None:
+             decay_time: int, weights: tuple = (), sampler=None, db_index: int = 0,
+             tenant_of=None) -> None:
         """Apply the log; `weights` (the model's arrays) when an arbiter watches the accesses;
-        `sampler` (ml/sampler.py) takes the sampled keys' accesses from the same hashes."""
+        `sampler` (ml/sampler.py) takes the sampled keys' accesses from the same hashes;
+        `tenant_of` (server/tenants.py) tags new records with their key's tenant."""
         log = self.log
         if not log:
             return
@@ -94,6 +97,8 @@ class KeyTable:
             new_keys = [log[i] for i in added]
             slots = out_slots[added]
             self.keys[slots] = _object_array(new_keys)
+            if tenant_of is not None:
+                self.tag_tenants(tenant_of, slots)
             if self.hook != HOOK_NONE:
                 sizes = np.fromiter((entry_size(k, _stored(data, k)) for k in new_keys),
                                     np.int64, len(new_keys))
@@ -117,6 +122,15 @@ class KeyTable:
         keys[moved[kept]] = self.keys[kept]
         self.slots, self.hist, self.keys = slots, hist, keys
         self._measure()
+
+    def tag_tenants(self, tenant_of, slots=None) -> None:
+        """Write each key's tenant number (0: none) into its record's flags, where eviction
+        within one tenant finds it (ml/eviction.restriction); every record when no slots."""
+        if slots is None:
+            slots = np.flatnonzero(np.not_equal(self.keys, None))
+        ids = np.fromiter(map(tenant_of, self.keys[slots]), np.uint8, len(slots))
+        flags = self.slots["flags"]
+        flags[slots] = (flags[slots] & np.uint8(0xFF ^ TENANT_MASK)) | (ids << TENANT_SHIFT)
 
     # -- reading and setting one key -----------------------------------------------------------
     def slot_of(self, key: bytes) -> int:
