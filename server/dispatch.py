@@ -75,7 +75,7 @@ def dispatch(client, args):
                 return _reject(client, spec, errors.OOM)
         elif spec.name in _WRITES_THROUGH_OTHERS:  # as Redis, evict before they run
             server.make_room()
-    if server.tenants is not None and "denyoom" in spec.flags:  # predis-tenants quotas
+    if server.tenants is not None and server.tenants.has_quotas and "denyoom" in spec.flags:
         refusal = server.tenants.refusal(
             spec, args, server.evictor.evict_tenant
             if server.config["predis-tenant-quota-policy"] == "evict" else None)
@@ -180,7 +180,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
                     and client.multi is None and not client.subscribed and not server.maxmemory
-                    and server.tenants is None
+                    and (server.tenants is None or not server.tenants.has_quotas)
                     and not client.no_touch
                     and all(map(spec.batch_argc.__eq__, map(len, group)))):
                 batcher = server.batcher

@@ -69,6 +69,7 @@ class Tenants:
                     for number, (prefix, quota) in enumerate(pairs, 1)]
         # longest prefix first: the owner of a key is the most specific tenant
         self.tenants = sorted(numbered, key=lambda t: -len(t.prefix))
+        self.has_quotas = any(t.quota for t in self.tenants)  # else accounting only
         if previous is not None:
             for tenant in self.tenants:
                 before = previous.by_prefix(tenant.prefix)

@@ -146,13 +146,11 @@ class Database:
         The same end state and accounting as set() per pair, done with C-level dict and map
         operations because this is the write hot path: a later write to the same key wins,
         sizes come from a table of rounded costs."""
-        if self.tenants is not None:  # per key: each one charged to its tenant
-            for key, value in zip(keys, values):
-                self.set(key, value)
-            return
         data, expires = self.data, self.expires
         final = dict(zip(keys, values))
         olds = list(map(dict.get, repeat(data, len(final)), final))  # as stored, see set()
+        if self.tenants is not None:
+            self._charge_tenants(final, olds)
         data.update(final)
         self.table.log.extend(final)
         memory = costs_of(map(len, final.values()))
@@ -169,6 +167,15 @@ class Database:
         if expires:
             for key in expires.keys() & final.keys():
                 self._drop_ttl(key)
+
+    def _charge_tenants(self, final: dict, olds: list) -> None:
+        """set_strings' accounting, key by key, for the tenants (set() charges the same)."""
+        charge = self.tenants.charge
+        for (key, value), old in zip(final.items(), olds):
+            if old is None:
+                charge(key, entry_size(key, value), 1)
+            else:
+                charge(key, value_size(value) - value_size(old))
 
     def add(self, key: bytes, value) -> None:
         """Store a value for a key known to be absent."""
