@@ -1,13 +1,15 @@
-"""Start redis-server and Predis side by side for benchmarks (loopback, free ports)."""
+"""Start redis-server and Predis side by side for benchmarks (loopback, free ports), and
+measure Predis configurations against one another in alternation."""
 
 import os
+import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from compat_tests.servers import start_predis, start_redis  # noqa: E402
 
-__all__ = ["start_predis", "start_redis", "rss_of"]
+__all__ = ["start_predis", "start_redis", "rss_of", "alternate", "ratio_table"]
 
 
 def rss_of(pid: int) -> int:
@@ -16,3 +18,40 @@ def rss_of(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def alternate(servers: dict, tests: str, runs: int, requests: int, pipelines: list,
+              clients: int, extra=(), after_each=None) -> dict:
+    """redis-benchmark against each server in turn, `runs` rounds: {(name, -P, TEST): [rps]}.
+    `after_each(name, server)` runs after each measurement (e.g. wait for leftover work)."""
+    from bench.vs_redis import run_benchmark
+
+    results = {(name, p, t): [] for name in servers for p in pipelines
+               for t in tests.upper().split(",")}
+    for _ in range(runs):
+        for pipeline in pipelines:
+            for name, server in servers.items():
+                measured = run_benchmark(server.port, tests, requests, pipeline, clients,
+                                         extra=extra)
+                for test, rps in measured.items():
+                    results[(name, pipeline, test)].append(rps)
+                if after_each is not None:
+                    after_each(name, server)
+    return results
+
+
+def ratio_table(results: dict, base: str, others: list, pipelines: list, tests: str,
+                label=str) -> str:
+    """Markdown: medians of `base` and of each other configuration with its ratio to base."""
+    lines = ["| test | -P | " + f"{label(base)} (req/s) | " +
+             " | ".join(f"{label(o)} (req/s) | ratio" for o in others) + " |",
+             "|---|---|---|" + "---|---|" * len(others)]
+    for pipeline in pipelines:
+        for test in tests.upper().split(","):
+            reference = statistics.median(results[(base, pipeline, test)])
+            cells = []
+            for other in others:
+                median = statistics.median(results[(other, pipeline, test)])
+                cells.append(f"{median:,.0f} | {median / reference:.3f}")
+            lines.append(f"| {test} | {pipeline} | {reference:,.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

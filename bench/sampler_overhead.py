@@ -19,9 +19,8 @@ import time
 
 import redis
 
-from bench.common import start_predis
+from bench.common import alternate, ratio_table, start_predis
 from compat_tests.servers import sidecar_settled_ticks
-from bench.vs_redis import run_benchmark
 
 TESTS = "get,set"
 
@@ -83,17 +82,14 @@ def main(argv=None) -> None:
     for rate in rates:
         servers[rate] = start_predis(("--predis-sample-rate", str(rate)), sidecar=True)
     try:
-        results = {(name, p, t): [] for name in servers for p in args.pipelines.split(",")
-                   for t in TESTS.upper().split(",")}
-        for _ in range(args.runs):
-            for pipeline in [int(p) for p in args.pipelines.split(",")]:
-                for name, server in servers.items():
-                    measured = run_benchmark(server.port, TESTS, args.requests, pipeline,
-                                             args.clients, extra=["-r", str(args.keyspace)])
-                    for test, rps in measured.items():
-                        results[(name, str(pipeline), test)].append(rps)
-                    if name != "off":  # its leftover work must not slow the next server
-                        sidecar_settled_ticks(server.port, at_least=0, pause=2.0, timeout=120)
+        pipelines = [int(p) for p in args.pipelines.split(",")]
+
+        def settle(name, server):  # a sidecar's leftover work must not slow the next server
+            if name != "off":
+                sidecar_settled_ticks(server.port, at_least=0, pause=2.0, timeout=120)
+
+        results = alternate(servers, TESTS, args.runs, args.requests, pipelines, args.clients,
+                            extra=["-r", str(args.keyspace)], after_each=settle)
         for name, server in servers.items():
             cpu = cpu_seconds(server.proc.pid)
             line = f"server '{name}': {cpu:.1f} s CPU"
@@ -108,17 +104,8 @@ def main(argv=None) -> None:
               f"(at 1.0: {fold_cost(1.0):+.1f} ns)")
         print(f"sampler overhead: {args.runs} runs, -n {args.requests} -c {args.clients} "
               f"-r {args.keyspace}, {platform.node()} ({platform.processor() or 'cpu'})\n")
-        print("| test | -P | sidecar off (req/s) | " +
-              " | ".join(f"rate {r} (req/s) | ratio" for r in rates) + " |")
-        print("|---|---|---|" + "---|---|" * len(rates))
-        for pipeline in args.pipelines.split(","):
-            for test in TESTS.upper().split(","):
-                base = statistics.median(results[("off", pipeline, test)])
-                cells = []
-                for rate in rates:
-                    median = statistics.median(results[(rate, pipeline, test)])
-                    cells.append(f"{median:,.0f} | {median / base:.3f}")
-                print(f"| {test} | {pipeline} | {base:,.0f} | " + " | ".join(cells) + " |")
+        print(ratio_table(results, "off", rates, pipelines, TESTS,
+                          label=lambda name: "sidecar off" if name == "off" else f"rate {name}"))
     finally:
         for server in servers.values():
             server.stop()
