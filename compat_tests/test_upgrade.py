@@ -48,10 +48,11 @@ class Writer(threading.Thread):
         self.client.close()
 
 
-def run_upgrade(port: int) -> subprocess.CompletedProcess:
+def run_upgrade(port: int, *options: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, "-m", "ops.tool", "upgrade", "--port", str(port)],
-                          capture_output=True, text=True, timeout=180, cwd=ROOT, env=env)
+    return subprocess.run([sys.executable, "-m", "ops.tool", "upgrade", "--port", str(port),
+                           *options], capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          env=env)
 
 
 def test_an_upgrade_under_load_loses_and_fails_no_write(tmp_path):
@@ -121,6 +122,20 @@ def test_an_upgrade_needs_reuseport_and_leaves_the_server_serving(tmp_path):
         assert done.returncode == 1
         assert "predis-reuseport yes" in done.stderr
         assert redis.Redis(port=old.port).ping()
+    finally:
+        old.stop()
+
+
+def test_a_new_server_that_fails_leaves_the_old_one_serving_unpaused(tmp_path):
+    old = start_predis(("--dir", str(tmp_path), "--predis-reuseport", "yes"))
+    try:
+        client = redis.Redis(port=old.port)
+        client.set("k", "v")
+        done = run_upgrade(old.port, "--new-command", f"{sys.executable} -c 'raise SystemExit(3)'")
+        assert done.returncode == 1
+        assert "the new server exited with status 3" in done.stderr
+        assert client.set("k", "after") and client.get("k") == b"after"  # not paused
+        assert client.info("replication")["connected_slaves"] == 0
     finally:
         old.stop()
 
