@@ -36,13 +36,14 @@ TENANT_SHIFT, TENANT_MASK, MAX_TENANTS = 3, 0x78, 15
 
 
 def restriction(volatile_only: bool, arm: int = -1, slice_threshold: int = 0,
-                tenant: int = 0) -> int:
+                tenant: int = -1) -> int:
     """The `restrict` value for: volatile keys only or not, arm -1 (any key), 0 (keys outside
-    the slice) or 1 (keys inside), and tenant 0 (any key) or 1-15 (that tenant's keys)."""
+    the slice) or 1 (keys inside), and tenant -1 (any key), 0 (keys of no tenant) or 1-15
+    (that tenant's keys)."""
     value = VOLATILE_ONLY if volatile_only else 0
     if arm >= 0:
         value |= ONE_ARM | (CHALLENGER_ARM if arm else 0) | slice_threshold << 8
-    if tenant:
+    if tenant >= 0:
         value |= ONE_TENANT | tenant << 32
     return value
 

@@ -180,7 +180,11 @@ class Evictor:
             if code == ADAPTIVE:
                 code = table.arbitrate()
             ab = self.server.learning.ab
-            if ab is None:
+            tenants = self.server.tenants
+            if ab is None and code == LEARNED and tenants is not None and \
+                    tenants.models_assigned:
+                slots = self._pick_by_tenant(table, volatile_only, samples, count, tenants)
+            elif ab is None:
                 slots = self._pick(table, code, restriction(volatile_only), samples, count,
                                    self._weights)
             else:  # each arm's model evicts from its own keys (server/ab_test.py)
@@ -198,6 +202,24 @@ class Evictor:
         keys = list(table.keys[slots])
         table.keys[slots] = None
         return keys
+
+    def _pick_by_tenant(self, table, volatile_only: bool, samples: int, count: int,
+                        tenants) -> np.ndarray:
+        """Learned eviction when tenants have their own models (PREDIS.MODEL ASSIGN): a group
+        (a tenant, or the keys of none) is drawn in proportion to its bytes, and its keys are
+        ranked by its own model (scores of different models are not on one scale)."""
+        groups = [(t.number, t.weights or self._weights, t.used) for t in tenants.tenants]
+        others = self.keyspace.used_bytes() - sum(t.used for t in tenants.tenants)
+        groups.append((0, self._weights, others))
+        while groups:
+            index = random.choices(range(len(groups)),
+                                   weights=[max(g[2], 1) for g in groups])[0]
+            number, weights, _ = groups.pop(index)
+            slots = self._pick(table, LEARNED, restriction(volatile_only, tenant=number),
+                               samples, count, weights)
+            if len(slots):
+                return slots
+        return np.empty(0, np.int64)
 
     def _pick(self, table, code: int, restrict: int, samples: int, count: int,
               weights: tuple) -> np.ndarray:

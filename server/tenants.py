@@ -10,7 +10,8 @@ in the same places it updates its own `memory`. A command that may grow memory (
 tenant, as Redis refuses one over maxmemory; deleting, expiring and reading go on. With
 `predis-tenant-quota-policy evict` the tenant's own keys are evicted first (only its keys:
 each access-table record carries its tenant's number), ranked by the tenant's own model when
-PREDIS.MODEL ASSIGN gave it one. With quotas whose sum fits in maxmemory, no tenant can make
+PREDIS.MODEL ASSIGN gave it one; that model also ranks the tenant's keys when maxmemory makes
+the learned policy evict (server/eviction.py, Evictor._pick_by_tenant). With quotas whose sum fits in maxmemory, no tenant can make
 the server evict another tenant's keys.
 """
 
@@ -75,6 +76,10 @@ class Tenants:
                 before = previous.by_prefix(tenant.prefix)
                 if before is not None:
                     tenant.model_version, tenant.weights = before.model_version, before.weights
+
+    @property
+    def models_assigned(self) -> bool:
+        return any(t.weights is not None for t in self.tenants)
 
     def by_prefix(self, prefix: bytes):
         return next((t for t in self.tenants if t.prefix == prefix), None)
