@@ -274,3 +274,40 @@ def test_the_ml_state_is_served_as_json_on_the_admin_port(tmp_path):
     finally:
         client.close()
         server.stop()
+
+
+def test_a_tenant_with_enough_traffic_gets_a_model_of_its_own(tmp_path):
+    """With tenants declared, PREDIS.RETRAIN also trains per namespace: the busy tenant gets a
+    model that beats the (hot-evicting) champion on its keys; the quiet one, with too few
+    sampled requests, stays on the global model."""
+    server = start_predis(("--dir", str(tmp_path), "--predis-sample-rate", "1",
+                           "--predis-tenants", "busy: 0 quiet: 0", "--predis-ab-auto", "no",
+                           "--maxmemory-policy", "allkeys-learned",
+                           "--predis-retrain-on-drift", "no"), sidecar=True)
+    client = redis.Redis(port=server.port, decode_responses=True)
+    try:
+        wait_until(lambda: ml_info(client)["sidecar_status"] == "running", what="the sidecar")
+        bad = tmp_path / "hot-evicting.npz"
+        hot_evicting_model().save(str(bad))
+        client.execute_command("PREDIS.MODEL", "LOAD", str(bad))  # the champion, version 1
+        client.config_set("maxmemory", client.info("memory")["used_memory"] + 400_000)
+        CacheAside(redis.Redis(port=server.port)).run("busy", 12_000)
+        CacheAside(redis.Redis(port=server.port), seed=1).run("quiet", 400)
+        sidecar_settled_ticks(server.port, pause=1.5)
+        assert client.execute_command("PREDIS.RETRAIN") == "OK"
+
+        def assigned():
+            figures = {f["prefix"]: f for f in client.info("tenants").values()}
+            return figures if figures["busy:"]["model"] != "" else None
+
+        figures = wait_until(assigned, timeout=180, what="a model for the busy tenant")
+        assert figures["quiet:"]["model"] == ""
+        history = [fields(h) for h in client.execute_command("PREDIS.RETRAIN", "HISTORY")]
+        busy = [h for h in history if h.get("namespace") == 1]
+        assert busy and busy[0]["accepted"] == 1
+        assert busy[0]["version"] == figures["busy:"]["model"]
+        events = [fields(e)["event"] for e in ml_info(client)["recent_events"]]
+        assert "tenant_model_assigned" in events
+    finally:
+        client.close()
+        server.stop()

@@ -16,8 +16,10 @@ HASH_MASK = (1 << HASH_BITS) - 1
 
 # seq: the access's position in the whole access stream (every key, sampled or not), the
 # virtual clock that reuse gaps and the sample's scale are measured on
+# ns: the key's namespace, its tenant's number (server/tenants.py; 0: none), for the
+# sidecar's per-namespace models
 RECORD = np.dtype([("hash", "<i8"), ("seq", "<i8"), ("time_ms", "<i8"), ("size", "<u4"),
-                   ("op", "u1"), ("db", "u1")])
+                   ("op", "u1"), ("db", "u1"), ("ns", "u1")])
 OP_ACCESS, OP_INSERT, OP_DELETE = 0, 1, 2
 
 
@@ -44,9 +46,10 @@ class AccessSampler:
         return self.written - self.taken
 
     def observe(self, hashes: np.ndarray, present: np.ndarray, added: np.ndarray, size_of,
-                db_index: int, now_ms: int) -> None:
+                db_index: int, now_ms: int, namespace_of=None) -> None:
         """One folded log: hashes[i] of the i-th logged key, whether it exists now and whether
-        the fold created its record; size_of(indices) gives the sizes of those entries."""
+        the fold created its record; size_of(indices) gives the sizes of those entries and
+        namespace_of(indices), when tenants are declared, their namespaces."""
         base = self.seen
         self.seen += len(hashes)
         picked = np.flatnonzero((hashes & HASH_MASK) < self.threshold)
@@ -57,6 +60,8 @@ class AccessSampler:
         records["seq"] = base + picked
         records["time_ms"] = now_ms
         records["db"] = db_index
+        if namespace_of is not None:
+            records["ns"] = namespace_of(picked)
         exists = present[picked]
         records["op"] = np.where(~exists, OP_DELETE,
                                  np.where(added[picked], OP_INSERT, OP_ACCESS))

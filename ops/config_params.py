@@ -165,6 +165,9 @@ PARAMS = [
     # Predis: what a command over its tenant's quota meets: reject (OOM) or evict (the tenant's
     # own keys, by maxmemory-policy's algorithm; OOM when none can go)
     _e("predis-tenant-quota-policy", "reject", "reject evict"),
+    # Predis: with tenants declared, each sidecar retrain also trains a model per tenant with
+    # enough sampled requests and gives it to the tenant when it beats the champion there
+    _b("predis-tenant-retrain", "yes"),
     # clients and limits
     _i("maxclients", "10000", 1, INT_MAX),
     _m("client-query-buffer-limit", "1073741824", 1024 * 1024),

@@ -257,6 +257,7 @@ class PredisServer:
                 db.table.tag_tenants(self.tenants.number_of)
         if self.tenants is not None:
             self.tenants.recount(self.keyspace.dbs)
+        self.learning.configure()  # the sidecar trains per namespace only with tenants
 
     def _set_model_file(self, path: str) -> None:
         """`learned-model-file`: that file; empty: the registry's champion if there is one,

@@ -23,7 +23,8 @@ from .ab_test import ABTest
 # the configuration parameters configure() applies
 LEARNING_PARAMS = ("predis-sample-rate", "predis-drift-window", "predis-drift-patience",
                    "predis-drift-psi-threshold", "predis-drift-ks-alpha",
-                   "predis-retrain-on-drift", "predis-retrain-interval", "predis-retrain-margin")
+                   "predis-retrain-on-drift", "predis-retrain-interval", "predis-retrain-margin",
+                   "predis-tenant-retrain")
 SEND_EVERY_S = 1.0
 KEEP_EVENTS = 50
 KEEP_LOADED = 4  # registered model versions kept loaded
@@ -88,7 +89,8 @@ class LearningLoop:
                 "ks_alpha": c["predis-drift-ks-alpha"],
                 "retrain_on_drift": c["predis-retrain-on-drift"],
                 "retrain_interval": c["predis-retrain-interval"],
-                "margin": c["predis-retrain-margin"]}
+                "margin": c["predis-retrain-margin"],
+                "namespaces": c["predis-tenant-retrain"] and self.server.tenants is not None}
 
     def _send_config(self) -> None:
         self.supervisor.send({"op": "config", "settings": self._settings()})
@@ -153,6 +155,8 @@ class LearningLoop:
                                                           if k not in ("op", "event")})
         elif op == "candidate":
             self._candidate(int(header["version"]), header.get("outcome", {}))
+        elif op == "namespace_candidate":
+            self._namespace_candidate(int(header["version"]), int(header["namespace"]))
 
     def _event(self, kind: str, **fields) -> None:
         self.events = (self.events + [{"time": time.time(), "event": kind, **fields}])[
@@ -175,6 +179,24 @@ class LearningLoop:
                 self.start_ab(version, server.config["predis-ab-slice"])
             except ModelSwapError as exc:
                 self._event("ab_not_started", version=version, error=str(exc))
+
+    def _namespace_candidate(self, version: int, number: int) -> None:
+        """A model retrained on one tenant's keys and better there than the champion: the
+        tenant ranks its keys by it from now on (as PREDIS.MODEL ASSIGN would)."""
+        tenants = self.server.tenants
+        tenant = next((t for t in tenants.tenants if t.number == number), None) \
+            if tenants is not None else None
+        if tenant is None:  # the tenants were declared again meanwhile
+            self._event("namespace_candidate_unused", version=version, namespace=number)
+            return
+        try:
+            model, _ = self.load_version(version)
+        except ModelSwapError as exc:
+            self._event("candidate_unusable", version=version, error=str(exc))
+            return
+        tenant.model_version, tenant.weights = version, model.arrays()
+        self._event("tenant_model_assigned", version=version, tenant=tenant.name,
+                    reason="sidecar retrain on the tenant's keys passed validation")
 
     def request(self, op: str, **fields) -> bool:
         """Send an operator request (retrain, mrc) to the sidecar; False if it is not up."""

@@ -4,7 +4,9 @@ The server starts it (ml/sidecar/supervisor.py) with one end of a socketpair and
 frames (ml/sidecar/wire.py): "config" (the predis-* settings), "champion" (the model in use),
 "batch" (sampled accesses plus the server's counters), "retrain" and "mrc" (operator
 requests), "stop". It answers with "state" (everything PREDIS.INFO/DRIFT/MRC show),
-"candidate" (a retrained model that passed validation, already in the registry) and "log".
+"candidate" (a retrained model that passed validation, already in the registry),
+"namespace_candidate" (the same for one tenant's keys: each retrain also trains a model per
+namespace with enough sampled requests, the rest stay on the global one) and "log".
 
 Per window of sampled requests it checks drift (ml/sidecar/drift.WorkloadDrift); a declared
 drift, the schedule or PREDIS.RETRAIN start a retrain in a thread, so batches keep being taken
@@ -44,7 +46,7 @@ KEEP_RETRAINS = 20
 
 DEFAULTS = {"rate": 0.01, "window": 2000, "patience": 2, "psi_threshold": 0.25,
             "ks_alpha": 0.001, "retrain_on_drift": True, "retrain_interval": 0,
-            "margin": 0.005, "horizon_windows": 8}
+            "margin": 0.005, "horizon_windows": 8, "namespaces": False}
 
 
 class Sidecar:
@@ -207,14 +209,45 @@ class Sidecar:
                 outcome["version"] = self._register(result["candidate"], reason)
         except Exception as exc:  # a failed retrain is reported, the sidecar lives on
             outcome.update(accepted=False, detail=f"failed: {exc!r}")
+        self._finish(outcome, "candidate")
+        if self.settings["namespaces"]:
+            for namespace in np.unique(records["ns"]):
+                if namespace:
+                    self._retrain_namespace(records, capacity, reason, int(namespace))
+        self.retraining = None
+        self.publish()
+
+    def _retrain_namespace(self, records, capacity: int, reason: str, namespace: int) -> None:
+        """A model for one tenant's keys, trained and validated on its share of the sample
+        against the global champion. With too few sampled requests it is not trained: the
+        namespace stays on the global model."""
+        mine = records[records["ns"] == namespace]
+        share = len(np.unique(mine["hash"])) / max(len(np.unique(records["hash"])), 1)
+        outcome = {"reason": reason, "namespace": namespace, "started": time.time(),
+                   "parent": self.champion_version}
+        try:
+            result = retrain(mine, self._champion_model(), max(10, int(capacity * share)),
+                             self.settings["margin"])
+            outcome.update(accepted=result["accepted"], detail=result["reason"],
+                           **{k: result[k] for k in ("champion_miss_ratio",
+                                                     "candidate_miss_ratio", "gain")
+                              if k in result})
+            if result["accepted"]:
+                outcome["version"] = self._register(result["candidate"],
+                                                    f"{reason}, namespace {namespace}")
+        except Exception as exc:
+            outcome.update(accepted=False, detail=f"failed: {exc!r}")
+        self._finish(outcome, "namespace_candidate")
+
+    def _finish(self, outcome: dict, op: str) -> None:
+        """Record a retrain's outcome; a registered version goes to the server as `op`."""
         outcome["finished"] = time.time()
         self.retrains = (self.retrains + [outcome])[-KEEP_RETRAINS:]
         self.retrain_count += 1
         self.retrain_accepted += bool(outcome.get("version") is not None)
-        self.retraining = None
         if outcome.get("version") is not None:
-            self.send({"op": "candidate", "version": outcome["version"], "outcome": outcome})
-        self.publish()
+            self.send({"op": op, "version": outcome["version"], "outcome": outcome,
+                       "namespace": outcome.get("namespace", 0)})
 
     def _register(self, candidate: EvictionModel, reason: str) -> int:
         candidate.meta["trigger"] = reason

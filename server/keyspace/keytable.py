@@ -109,7 +109,9 @@ class KeyTable:
             sampler.observe(hashes, present, out_added,
                             lambda picked: [entry_size(log[i], _stored(data, log[i]))
                                             for i in picked],
-                            db_index, int(time.time() * 1000))
+                            db_index, int(time.time() * 1000),
+                            None if tenant_of is None else
+                            lambda picked: [tenant_of(log[i]) for i in picked])
         log.clear()
 
     def _grow(self, records: int) -> None:

@@ -99,3 +99,28 @@ def test_a_new_window_size_restarts_the_detector_and_stop_ends_the_loop(sidecar)
     sidecar.handle({"op": "config", "settings": {**SETTINGS, "window": 500}}, b"")
     assert sidecar.windows.window == 500 and sidecar.windows.tick_ == 0
     assert sidecar.handle({"op": "stop"}, b"") is False
+
+
+def test_each_namespace_with_enough_requests_gets_its_own_candidate(sidecar):
+    """Namespace 1 holds most sampled requests, namespace 2 too few to train on: a retrain
+    trains and announces a model for 1 (beating the hot-evicting champion on 1's keys) and
+    leaves 2 on the global model."""
+    sidecar.handle({"op": "config", "settings": {**SETTINGS, "namespaces": True}}, b"")
+    payloads = []
+    for payload in batches(12_000, seed=3):
+        records = np.frombuffer(payload, RECORD).copy()
+        records["ns"] = np.where(records["hash"] % 50 == 0, 2, 1)  # 2: about 2% of the keys
+        payloads.append(records.tobytes())
+    feed(sidecar, payloads)
+    assert sidecar.start_retrain("PREDIS.RETRAIN")
+    wait_for_retrain(sidecar, timeout=120)
+    by_namespace = {o.get("namespace", 0): o for o in sidecar.retrains}
+    assert set(by_namespace) == {0, 1, 2}
+    assert by_namespace[1]["accepted"], by_namespace[1]["detail"]
+    assert not by_namespace[2]["accepted"]
+    assert "sampled requests" in by_namespace[2]["detail"]  # too few: the global model stays
+    announced = [m for m in sidecar.sent if m["op"] == "namespace_candidate"]
+    assert [(m["namespace"], m["version"]) for m in announced] == \
+        [(1, by_namespace[1]["version"])]
+    meta = sidecar.registry.describe(by_namespace[1]["version"])
+    assert meta["source"] == "sidecar retrain (PREDIS.RETRAIN, namespace 1)"
