@@ -82,7 +82,12 @@ def test_replica_is_read_only_and_promotion_keeps_the_data(redis_primary):
             replica.set("x", "1")
         with pytest.raises(redis.ReadOnlyError, match="read only replica"):
             replica.eval("return redis.call('set', 'x', '1')", 0)
-        assert replica.get("kept") == b"yes"
+        pipe = replica.pipeline(transaction=False)  # a run of SETs, sent in one write
+        for i in range(5):
+            pipe.set(f"x{i}", "1")
+        results = pipe.execute(raise_on_error=False)
+        assert [type(r) for r in results] == [redis.ReadOnlyError] * 5
+        assert replica.get("kept") == b"yes" and replica.exists("x0") == 0
         assert replica.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
         assert replica.set("x", "1") and replica.get("kept") == b"yes"
         assert replica.info("replication")["role"] == "master"

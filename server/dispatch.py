@@ -176,7 +176,9 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
         group = list(group)
         if len(group) > 1:
             spec = LOOKUP.get(name)
+            # the run path skips dispatch(): only where none of its checks could refuse
             if (spec is not None and spec.batch is not None and client.authenticated
+                    and client.acl_user.unrestricted and server.master_link is None
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
                     and client.multi is None and not client.subscribed and not server.maxmemory

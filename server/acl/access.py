@@ -13,14 +13,14 @@ READ, WRITE, BOTH, EITHER = (True, False), (False, True), (True, True), (False, 
 
 # Commands that only test existence, type or size.
 _EITHER = frozenset({"exists", "type", "touch", "hexists", "hstrlen", "sismember",
-                     "smismember", "strlen", "hlen", "llen", "scard", "zcard", "xlen",
+                     "strlen", "hlen", "llen", "scard", "zcard", "xlen",
                      "memory|usage", "object|encoding", "object|freq", "object|idletime",
                      "object|refcount"})
 # Writes that read the value they change (Redis's ACCESS flag on an updated key).
 _READ_WRITE = frozenset({"getset", "getdel", "getex", "incr", "incrby", "decr", "decrby",
                          "incrbyfloat", "hincrby", "hincrbyfloat", "zincrby", "lpop", "rpop",
                          "spop", "zpopmin", "zpopmax", "blpop", "brpop", "bzpopmin",
-                         "bzpopmax", "bitfield"})
+                         "bzpopmax", "setbit", "move"})
 
 
 def _numkeys(args, at: int, access):
@@ -64,6 +64,21 @@ def _destination_then_sources(first_source: int, destination: int = 1):
     return keys
 
 
+def _set(args, _):
+    """SET reads the old value only with GET (Redis's variable key-spec flags)."""
+    if len(args) < 3:
+        return []
+    return [(args[1], *(BOTH if any(lower(a) == b"get" for a in args[3:]) else WRITE))]
+
+
+def _bitfield(args, _):
+    """BITFIELD writes only with SET or INCRBY (Redis's variable key-spec flags)."""
+    if len(args) < 2:
+        return []
+    writes = any(lower(a) in (b"set", b"incrby") for a in args[2:])
+    return [(args[1], *(BOTH if writes else READ))]
+
+
 def _store_with_numkeys(args, _):
     return [(args[1], *WRITE)] + _numkeys(args, 2, READ) if len(args) > 2 else []
 
@@ -81,15 +96,16 @@ _MOVING = {
     "zunionstore": _store_with_numkeys, "zinterstore": _store_with_numkeys,
     "zdiffstore": _store_with_numkeys,
     "sort": _sort, "sort_ro": _sort,
-    "xread": _streams(READ), "xreadgroup": _streams(WRITE),
+    "xread": _streams(READ), "xreadgroup": _streams(READ),
     "copy": _source_destination(READ), "rename": _source_destination(BOTH),
     "renamenx": _source_destination(BOTH), "smove": _source_destination(BOTH),
     "lmove": _source_destination(BOTH), "blmove": _source_destination(BOTH),
     "rpoplpush": _source_destination(BOTH), "brpoplpush": _source_destination(BOTH),
-    "zrangestore": _source_destination(READ),
+    "zrangestore": lambda a, _: [(a[1], *WRITE), (a[2], *READ)] if len(a) > 2 else [],
     "sunionstore": _destination_then_sources(2), "sinterstore": _destination_then_sources(2),
     "sdiffstore": _destination_then_sources(2), "bitop": _destination_then_sources(3, 2),
     "pfmerge": lambda a, _: [(a[1], *BOTH)] + [(k, *READ) for k in a[2:]],
+    "set": _set, "bitfield": _bitfield,
 }
 _CHANNELS = {"publish": (1, 2), "spublish": (1, 2), "subscribe": (1, None),
              "ssubscribe": (1, None)}
