@@ -9,7 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from compat_tests.servers import start_predis, start_redis  # noqa: E402
 
-__all__ = ["start_predis", "start_redis", "rss_of", "alternate", "ratio_table"]
+__all__ = ["start_predis", "start_redis", "rss_of", "alternate", "ratio_table",
+           "load_arguments"]
 
 
 def rss_of(pid: int) -> int:
@@ -18,6 +19,15 @@ def rss_of(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def load_arguments(parser, runs: int = 5, requests: int = 200000) -> None:
+    """The redis-benchmark load options the side-by-side benchmarks share."""
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("-n", "--requests", type=int, default=requests)
+    parser.add_argument("-c", "--clients", type=int, default=50)
+    parser.add_argument("-r", "--keyspace", type=int, default=1_000_000)
+    parser.add_argument("-P", "--pipelines", default="1,16")
 
 
 def alternate(servers: dict, tests: str, runs: int, requests: int, pipelines: list,

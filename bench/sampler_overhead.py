@@ -19,7 +19,7 @@ import time
 
 import redis
 
-from bench.common import alternate, ratio_table, start_predis
+from bench.common import alternate, load_arguments, ratio_table, start_predis
 from compat_tests.servers import sidecar_settled_ticks
 
 TESTS = "get,set"
@@ -69,11 +69,7 @@ def fold_cost(rate: float, keys: int = 200_000, log: int = 100_000, rounds: int 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("-n", "--requests", type=int, default=200000)
-    parser.add_argument("-c", "--clients", type=int, default=50)
-    parser.add_argument("-r", "--keyspace", type=int, default=1_000_000)
-    parser.add_argument("-P", "--pipelines", default="1,16")
+    load_arguments(parser)
     parser.add_argument("--rates", default="0.01")
     args = parser.parse_args(argv)
 

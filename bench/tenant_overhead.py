@@ -9,7 +9,7 @@ own), the servers side by side and measured in alternation, medians of `--runs`.
 import argparse
 import platform
 
-from bench.common import alternate, ratio_table, start_predis
+from bench.common import alternate, load_arguments, ratio_table, start_predis
 
 TESTS = "get,set"
 CONFIGS = {"no tenants": (), "accounting": ("--predis-tenants", "key: 0"),
@@ -18,11 +18,7 @@ CONFIGS = {"no tenants": (), "accounting": ("--predis-tenants", "key: 0"),
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("-n", "--requests", type=int, default=200000)
-    parser.add_argument("-c", "--clients", type=int, default=50)
-    parser.add_argument("-r", "--keyspace", type=int, default=1_000_000)
-    parser.add_argument("-P", "--pipelines", default="1,16")
+    load_arguments(parser)
     args = parser.parse_args(argv)
     servers = {name: start_predis(options) for name, options in CONFIGS.items()}
     try:
