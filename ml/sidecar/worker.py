@@ -196,58 +196,49 @@ class Sidecar:
         return max(10, unique // 10)  # nothing evicts: judge at a tenth of the footprint
 
     def _retrain(self, records, capacity: int, reason: str) -> None:
-        outcome = {"reason": reason, "started": time.time(), "parent": self.champion_version}
-        try:
-            result = retrain(records, self._champion_model(), capacity,
-                             self.settings["margin"], self.retained)
-            self.retained = result["retained"]
-            outcome.update(accepted=result["accepted"], detail=result["reason"],
-                           **{k: result[k] for k in ("champion_miss_ratio",
-                                                     "candidate_miss_ratio", "gain")
-                              if k in result})
-            if result["accepted"]:
-                outcome["version"] = self._register(result["candidate"], reason)
-        except Exception as exc:  # a failed retrain is reported, the sidecar lives on
-            outcome.update(accepted=False, detail=f"failed: {exc!r}")
-        self._finish(outcome, "candidate")
+        self._attempt(records, capacity, reason)
         if self.settings["namespaces"]:
             for namespace in np.unique(records["ns"]):
                 if namespace:
-                    self._retrain_namespace(records, capacity, reason, int(namespace))
+                    self._attempt(records, capacity, reason, int(namespace))
         self.retraining = None
         self.publish()
 
-    def _retrain_namespace(self, records, capacity: int, reason: str, namespace: int) -> None:
-        """A model for one tenant's keys, trained and validated on its share of the sample
-        against the global champion. With too few sampled requests it is not trained: the
-        namespace stays on the global model."""
-        mine = records[records["ns"] == namespace]
-        share = len(np.unique(mine["hash"])) / max(len(np.unique(records["hash"])), 1)
-        outcome = {"reason": reason, "namespace": namespace, "started": time.time(),
-                   "parent": self.champion_version}
+    def _attempt(self, records, capacity: int, reason: str, namespace: int = 0) -> None:
+        """One retrain and its outcome: for the whole sample (namespace 0, with the rows
+        retained from earlier retrains), or for one tenant's keys, trained and validated on
+        its share of the sample against the global champion; with too few sampled requests
+        a namespace is not trained and stays on the global model. A registered candidate
+        goes to the server ("candidate" or "namespace_candidate")."""
+        outcome = {"reason": reason, "started": time.time(), "parent": self.champion_version}
+        if namespace:
+            mine = records[records["ns"] == namespace]
+            share = len(np.unique(mine["hash"])) / max(len(np.unique(records["hash"])), 1)
+            records, capacity = mine, max(10, int(capacity * share))
+            outcome["namespace"] = namespace
         try:
-            result = retrain(mine, self._champion_model(), max(10, int(capacity * share)),
-                             self.settings["margin"])
+            result = retrain(records, self._champion_model(), capacity,
+                             self.settings["margin"], None if namespace else self.retained)
+            if not namespace:
+                self.retained = result["retained"]
             outcome.update(accepted=result["accepted"], detail=result["reason"],
                            **{k: result[k] for k in ("champion_miss_ratio",
                                                      "candidate_miss_ratio", "gain")
                               if k in result})
             if result["accepted"]:
-                outcome["version"] = self._register(result["candidate"],
-                                                    f"{reason}, namespace {namespace}")
-        except Exception as exc:
+                outcome["version"] = self._register(
+                    result["candidate"], f"{reason}, namespace {namespace}" if namespace
+                    else reason)
+        except Exception as exc:  # a failed retrain is reported, the sidecar lives on
             outcome.update(accepted=False, detail=f"failed: {exc!r}")
-        self._finish(outcome, "namespace_candidate")
-
-    def _finish(self, outcome: dict, op: str) -> None:
-        """Record a retrain's outcome; a registered version goes to the server as `op`."""
         outcome["finished"] = time.time()
         self.retrains = (self.retrains + [outcome])[-KEEP_RETRAINS:]
         self.retrain_count += 1
         self.retrain_accepted += bool(outcome.get("version") is not None)
         if outcome.get("version") is not None:
-            self.send({"op": op, "version": outcome["version"], "outcome": outcome,
-                       "namespace": outcome.get("namespace", 0)})
+            self.send({"op": "namespace_candidate" if namespace else "candidate",
+                       "version": outcome["version"], "outcome": outcome,
+                       "namespace": namespace})
 
     def _register(self, candidate: EvictionModel, reason: str) -> int:
         candidate.meta["trigger"] = reason
