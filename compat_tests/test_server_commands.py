@@ -178,6 +178,12 @@ def test_command_introspection(diff23):
         e, a = expected[0], actual[0]
         assert a[:6] == e[:6], name  # name, arity, flags, first, last, step
     d.assert_same("COMMAND", "GETKEYS", "SET", "a", "b")
+    for movable in (["EVAL", "x", "3", "k1", "k2", "k3", "a"], ["EVAL", "x", "0"],
+                    ["ZUNIONSTORE", "d", "2", "a", "b"], ["SORT", "s", "STORE", "d"],
+                    ["XREAD", "STREAMS", "s", "t", "0", "0"], ["LMOVE", "a", "b", "LEFT", "LEFT"],
+                    ["ZUNION", "2", "a", "b"], ["SET", "a", "b", "GET"],
+                    ["BITOP", "AND", "d", "a", "b"]):
+        d.assert_same("COMMAND", "GETKEYS", *movable)
     d.assert_same("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")
     d.assert_same("COMMAND", "GETKEYS", "GET")
     d.assert_same("COMMAND", "GETKEYS", "PING")
@@ -337,3 +343,20 @@ def test_rename_command_and_disabled_commands():
     finally:
         for server in servers:
             server.stop()
+
+
+def test_help_texts_and_modules_as_redis_answers(diff):
+    diff.assert_same("ACL", "HELP")
+    diff.assert_same("MODULE", "HELP")
+    diff.assert_same("MODULE", "LIST")
+    diff.assert_same("MODULE", "NOSUCH")
+    for args in (["LOAD", "/nonexistent.so"], ["LOADEX", "/nonexistent.so"], ["UNLOAD", "x"]):
+        diff.assert_same("MODULE", *args)  # refused: enable-module-command is no
+
+
+def test_cluster_commands_on_a_standalone_server(diff):
+    for args in (["CLUSTER", "INFO"], ["CLUSTER", "HELP"], ["CLUSTER", "KEYSLOT", "a"],
+                 ["CLUSTER", "FOO"], ["CLUSTER"], ["CLUSTER", "INFO", "extra"], ["READONLY"],
+                 ["READWRITE"], ["ASKING"], ["ACL", "SETUSER", "ops", "+cluster", "+readonly"],
+                 ["ACL", "GETUSER", "ops"]):
+        diff.assert_same(*args)

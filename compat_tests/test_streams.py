@@ -68,6 +68,11 @@ def test_xdel_xtrim_xsetid(s):
     s.assert_same("XSETID", "s", "11-0", "ENTRIESADDED", "20", "MAXDELETEDID", "3-0")
     s.assert_same("XINFO", "STREAM", "s")
     s.assert_same("XADD", "s", "10-5", "f", "v")
+    s.assert_same("XADD", "t", "1-1", "f", "v")
+    s.assert_same("XADD", "t", "1-2", "f", "v")
+    s.assert_same("XTRIM", "t", "MAXLEN", "~", "1")  # the only node holds both: it stays
+    s.assert_same("XTRIM", "t", "MAXLEN", "~", "0")  # every entry may go: the node goes
+    s.assert_same("XINFO", "STREAM", "t")
 
 
 def test_approximate_maxlen_trims_whole_nodes(diff):

@@ -83,7 +83,7 @@ def _store_with_numkeys(args, _):
     return [(args[1], *WRITE)] + _numkeys(args, 2, READ) if len(args) > 2 else []
 
 
-_MOVING = {
+MOVING_KEYS = {
     "eval": lambda a, _: _numkeys(a, 2, BOTH), "evalsha": lambda a, _: _numkeys(a, 2, BOTH),
     "fcall": lambda a, _: _numkeys(a, 2, BOTH),
     "eval_ro": lambda a, _: _numkeys(a, 2, READ), "evalsha_ro": lambda a, _: _numkeys(a, 2, READ),
@@ -127,7 +127,7 @@ def _access_of(spec):
 def accesses(spec, args):
     """(keys as (key, needs read, needs write), channels, channel patterns)."""
     name = spec.fullname
-    moving = _MOVING.get(name)
+    moving = MOVING_KEYS.get(name)
     if moving is not None:
         keys = moving(args, None)
     elif spec.parent is not None and spec.parent.name in ("object", "memory"):

@@ -1,6 +1,7 @@
 """COMMAND and its subcommands, generated from the command table."""
 
 from .. import errors
+from ..acl.access import MOVING_KEYS, accesses
 from ..command_table import TABLE, acl_categories, all_commands, command, container
 from ..errors import CommandError
 from ..glob import compile_glob
@@ -130,6 +131,8 @@ def keys_of(args) -> list:
     argc = len(args)
     if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
         raise CommandError("ERR Invalid number of arguments specified for command")
+    if spec.fullname in MOVING_KEYS:  # numkeys, STORE, STREAMS ...: as ACL checks find them
+        return spec, [key for key, _, _ in accesses(spec, args)[0]]
     positions = spec.key_positions(args)
     if not positions:
         raise CommandError("ERR The command has no key arguments")

@@ -145,21 +145,23 @@ def config_help(client, args):
 
 
 # -- DEBUG --------------------------------------------------------------------------------------
-def _debug_allowed(client) -> bool:
-    setting = client.server.config["enable-debug-command"]
-    if setting == "yes":
-        return True
-    return setting == "local" and client.addr.split(":")[0] in ("127.0.0.1", "::1", "")
+def protected_command_allowed(client, name: str) -> None:
+    """DEBUG and MODULE as `enable-<name>-command` allows them (yes, local or no), with
+    Redis's refusal."""
+    setting = client.server.config[f"enable-{name}-command"]
+    if setting == "yes" or (setting == "local" and
+                            client.addr.split(":")[0] in ("127.0.0.1", "::1", "")):
+        return
+    raise CommandError(
+        f"ERR {name.upper()} command not allowed. If the enable-{name}-command option is set "
+        "to \"local\", you can run it from a local connection, otherwise you need to set this "
+        "option in the configuration file, and then restart the server.")
 
 
 @command("debug", -2, "admin noscript loading stale", (0, 0, 0), G, "A container for debugging "
          "commands.")
 def debug(client, args):
-    if not _debug_allowed(client):
-        raise CommandError(
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
-            "\"local\", you can run it from a local connection, otherwise you need to set this "
-            "option in the configuration file, and then restart the server.")
+    protected_command_allowed(client, "debug")
     sub = lower(args[1])
     if sub == b"sleep" and len(args) == 3:
         # Redis's DEBUG SLEEP blocks the whole server; so does this one, deliberately.

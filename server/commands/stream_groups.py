@@ -484,8 +484,8 @@ def xinfo_stream(client, args):
     stream = _stream(client, args[2])
     if stream is None:
         raise CommandError(errors.NO_SUCH_KEY)
-    info = {"length": stream.length, "radix-tree-keys": max(1, (stream.length + 99) // 100),
-            "radix-tree-nodes": max(1, (stream.length + 99) // 100) + 1,
+    nodes = (stream.length + 99) // 100  # an estimate of Redis's listpack nodes (none: empty)
+    info = {"length": stream.length, "radix-tree-keys": nodes, "radix-tree-nodes": nodes + 1,
             "last-generated-id": format_id(stream.last_id),
             "max-deleted-entry-id": format_id(stream.max_deleted),
             "entries-added": stream.entries_added,

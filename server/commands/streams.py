@@ -113,7 +113,10 @@ def trim(client, stream: Stream, spec) -> int:
         node = client.server.config["stream-node-max-entries"] or 100
         if limit is None:
             limit = node * 100
-        excess = min(excess, limit) // node * node
+        # whole nodes only; when every entry goes, so does the last, partly filled node
+        excess = min(excess, limit)
+        if excess < len(ids):
+            excess = excess // node * node
     elif limit is not None:
         excess = min(excess, limit)
     victims = ids.islice(0, excess)
