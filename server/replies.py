@@ -35,6 +35,11 @@ class Replies(list):
     commands resolves to (server/engine_batch.py)."""
 
 
+class DoubleText(bytes):
+    """A double already written out (e.g. Redis's 17-decimal "human" coordinates): a RESP3
+    double, or a bulk string in RESP2."""
+
+
 class Raw(bytes):
     """Bytes written as they are, not as a reply: a replication stream, an RDB transfer."""
 

@@ -79,6 +79,17 @@ def _bitfield(args, _):
     return [(args[1], *(BOTH if writes else READ))]
 
 
+def _georadius(key_at: int):
+    """GEORADIUS*: the key is read; a STORE/STOREDIST key is written."""
+    def keys(args, _):
+        found = [(args[1], *READ)] if len(args) > 1 else []
+        for index in range(key_at, len(args) - 1):
+            if lower(args[index]) in (b"store", b"storedist"):
+                found.append((args[index + 1], *WRITE))
+        return found
+    return keys
+
+
 def _store_with_numkeys(args, _):
     return [(args[1], *WRITE)] + _numkeys(args, 2, READ) if len(args) > 2 else []
 
@@ -106,6 +117,8 @@ MOVING_KEYS = {
     "sdiffstore": _destination_then_sources(2), "bitop": _destination_then_sources(3, 2),
     "pfmerge": lambda a, _: [(a[1], *BOTH)] + [(k, *READ) for k in a[2:]],
     "set": _set, "bitfield": _bitfield,
+    "georadius": _georadius(6), "georadiusbymember": _georadius(5),
+    "geosearchstore": lambda a, _: [(a[1], *WRITE), (a[2], *READ)] if len(a) > 2 else [],
 }
 _CHANNELS = {"publish": (1, 2), "spublish": (1, 2), "subscribe": (1, None),
              "ssubscribe": (1, None)}

@@ -1,6 +1,6 @@
 """Command families, one module each. Importing this package registers them all."""
 
-from . import (acl, bits, cluster, connection, dump, hashes, hyperloglog,  # noqa: F401
+from . import (acl, bits, cluster, connection, dump, geo, hashes, hyperloglog,  # noqa: F401
                introspection, keys, learning, lists, mlops, modules, pubsub, replication,
                scripting, server_admin, sets, sort, stream_groups, streams, strings,
                transactions, zsets)

@@ -6,7 +6,8 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 
 import math
 
-from ..replies import ErrorReply, NoReply, Push, Raw, SimpleString, Verbatim, _NullArray
+from ..replies import (DoubleText, ErrorReply, NoReply, Push, Raw, SimpleString, Verbatim,
+                       _NullArray)
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -57,6 +58,11 @@ def encode_into(out: list, value, resp3: bool) -> None:
             out.append(b"," + text + b"\r\n")
         else:
             out.append(b"$%d\r\n%b\r\n" % (len(text), text))
+    elif kind is DoubleText:
+        if resp3:
+            out.append(b"," + value + b"\r\n")
+        else:
+            out.append(b"$%d\r\n%b\r\n" % (len(value), value))
     elif kind is set or kind is frozenset:
         out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(value))
         for item in value:

@@ -1,0 +1,102 @@
+"""GEO commands against redis-server: positions, distances, geohashes, radius and box searches
+with every option, stores, and the errors (RESP2 and RESP3)."""
+
+import pytest
+
+PLACES = ["13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania",
+          "12.758489", "38.788135", "edge", "2.1909389952632", "41.433791470673", "place1",
+          "2.1873744593677", "41.406342043777", "place2", "-122.27652", "37.805186", "Oakland",
+          "0", "0", "origin", "179.9999", "85.05112", "corner", "-180", "-85.05112878", "far"]
+
+
+@pytest.fixture
+def g(diff23):
+    diff23.assert_same("GEOADD", "Sicily", *PLACES)
+    return diff23
+
+
+def test_add_positions_hashes_and_distances(g):
+    for args in (["GEOADD", "Sicily", "NX", "13", "38", "Palermo"],
+                 ["GEOADD", "Sicily", "XX", "CH", "13.5", "38.2", "Palermo", "1", "1", "new"],
+                 ["GEOADD", "Sicily", "NX", "XX", "1", "1", "x"],
+                 ["GEOADD", "Sicily", "200", "45", "bad"], ["GEOADD", "Sicily", "1", "86", "bad"],
+                 ["GEOADD", "Sicily", "1", "2"], ["GEOADD", "Sicily", "a", "2", "m"],
+                 ["GEOPOS", "Sicily", "Palermo", "Catania", "missing", "corner", "far", "origin"],
+                 ["GEOPOS", "missing", "a"],
+                 ["GEOHASH", "Sicily", "Palermo", "Catania", "missing", "corner", "far", "origin"],
+                 ["GEODIST", "Sicily", "Palermo", "Catania"],
+                 ["GEODIST", "Sicily", "Palermo", "Catania", "km"],
+                 ["GEODIST", "Sicily", "Palermo", "Catania", "MI"],
+                 ["GEODIST", "Sicily", "Palermo", "Catania", "ft"],
+                 ["GEODIST", "Sicily", "Palermo", "Oakland", "km"],
+                 ["GEODIST", "Sicily", "Palermo", "missing"],
+                 ["GEODIST", "Sicily", "Palermo", "Catania", "parsec"],
+                 ["GEODIST", "Sicily", "place1", "place2"], ["ZRANGE", "Sicily", "0", "-1",
+                                                             "WITHSCORES"]):
+        g.assert_same(*args)
+
+
+@pytest.mark.parametrize("options", [
+    [], ["ASC"], ["DESC"], ["WITHDIST", "ASC"], ["WITHCOORD", "WITHDIST", "WITHHASH", "ASC"],
+    ["COUNT", "1"], ["COUNT", "2", "DESC"], ["COUNT", "1", "ANY"], ["ANY"], ["COUNT", "0"],
+    ["COUNT", "-3"], ["WITHDIST", "COUNT", "3", "ASC"], ["FOO"],
+])
+def test_radius_searches(g, options):
+    g.assert_same("GEORADIUS", "Sicily", "15", "37", "200", "km", *options)
+    g.assert_same("GEORADIUS_RO", "Sicily", "15", "37", "200", "km", *options)
+    g.assert_same("GEORADIUSBYMEMBER", "Sicily", "Palermo", "300", "km", *options)
+    g.assert_same("GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km",
+                  *options)
+    g.assert_same("GEOSEARCH", "Sicily", "FROMMEMBER", "Catania", "BYBOX", "400", "400", "km",
+                  *options)
+
+
+def test_search_edges_and_errors(g):
+    for args in (["GEORADIUS", "Sicily", "15", "37", "-1", "km"],
+                 ["GEORADIUS", "Sicily", "15", "37", "1", "lightyear"],
+                 ["GEORADIUS", "Sicily", "15", "37", "x", "km"],
+                 ["GEORADIUS", "Sicily", "190", "37", "1", "km"],
+                 ["GEORADIUS", "missing", "15", "37", "100", "km"],
+                 ["GEORADIUSBYMEMBER", "Sicily", "nobody", "100", "km"],
+                 ["GEORADIUS", "Sicily", "2.19", "41.43", "1000", "m", "ASC"],
+                 ["GEORADIUS", "Sicily", "2.19", "41.43", "1", "km", "WITHDIST", "ASC"],
+                 ["GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "d", "WITHDIST"],
+                 ["GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "d"],
+                 ["GEOSEARCH", "Sicily", "BYRADIUS", "10", "km"],
+                 ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37"],
+                 ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "FROMMEMBER", "Palermo",
+                  "BYRADIUS", "1", "km"],
+                 ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "1", "km",
+                  "BYBOX", "1", "1", "km"],
+                 ["GEOSEARCH", "Sicily", "FROMMEMBER", "nobody", "BYRADIUS", "1", "km"],
+                 ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "-1", "1", "km"],
+                 ["GEOSEARCH", "Sicily", "FROMLONLAT", "0", "0", "BYBOX", "1", "1", "m",
+                  "WITHCOORD"],
+                 ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km",
+                  "STORE", "x"],
+                 ["SET", "str", "v"], ["GEOADD", "str", "1", "1", "m"], ["GEOPOS", "str", "m"],
+                 ["GEOSEARCH", "str", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km"]):
+        g.assert_same(*args)
+
+
+def test_stores(g):
+    for args in (["GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "near"],
+                 ["ZRANGE", "near", "0", "-1", "WITHSCORES"],
+                 ["GEORADIUS", "Sicily", "15", "37", "200", "km", "STOREDIST", "dist"],
+                 ["ZRANGE", "dist", "0", "-1"],  # (7.0 prints scores with %.17g, 7.2 not)
+                 ["ZRANGEBYSCORE", "dist", "56.44125787", "56.44125788"],
+                 ["GEORADIUSBYMEMBER", "Sicily", "Palermo", "200", "km", "COUNT", "1",
+                  "STORE", "one"],
+                 ["ZRANGE", "one", "0", "-1", "WITHSCORES"],
+                 ["GEOSEARCHSTORE", "box", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400",
+                  "400", "km", "ASC", "COUNT", "2"],
+                 ["ZRANGE", "box", "0", "-1", "WITHSCORES"],
+                 ["GEOSEARCHSTORE", "boxdist", "Sicily", "FROMLONLAT", "15", "37", "BYBOX",
+                  "400", "400", "km", "STOREDIST"],
+                 ["ZRANGE", "boxdist", "0", "-1"],
+                 ["GEOSEARCHSTORE", "box", "Sicily", "FROMLONLAT", "100", "10", "BYRADIUS", "1",
+                  "m"],
+                 ["EXISTS", "box"],
+                 ["GEOSEARCHSTORE", "x", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
+                  "km", "WITHDIST"]):
+        g.assert_same(*args)
