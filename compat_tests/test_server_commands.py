@@ -274,6 +274,23 @@ def test_monitor_streams_commands(servers):
     assert lines[1] == lines[0] == [b'"SET" "mon" "v a\\"l"', b'"GET" "mon"']
 
 
+def test_monitor_shows_what_scripts_run(servers):
+    """The EVAL line first, then its redis.call lines as `[0 lua] ...`."""
+    lines = []
+    for server in servers:
+        watcher = RawClient(server.port)
+        assert watcher.call("MONITOR") == b"OK"
+        other = RawClient(server.port)
+        other.call("EVAL", "redis.call('SET', 'k', 'v') return redis.call('GET', 'k')", "0")
+        got = [watcher.read_reply() for _ in range(3)]
+        lines.append([line.split(b" ", 1)[1] for line in got])  # without the timestamp
+        watcher.close()
+        other.close()
+    assert [line.split(b"] ", 1)[0] for line in lines[1][1:]] == [b"[0 lua"] * 2
+    assert [line.split(b"] ", 1)[1] for line in lines[1]] == \
+        [line.split(b"] ", 1)[1] for line in lines[0]]
+
+
 def test_client_pause_write_holds_writes_only(servers):
     for server in servers:
         admin = redis.Redis(port=server.port)

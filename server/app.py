@@ -370,12 +370,19 @@ class PredisServer:
         code = error_code(reply)
         stats.errors[code] = stats.errors.get(code, 0) + 1
 
-    def observe(self, client, spec, args, elapsed_ns: int) -> None:
+    def feed_monitors(self, client, spec, args, origin: str = None) -> None:
+        """MONITOR's line for a command (`origin` "lua" for a script's redis.call)."""
         if self.clients.monitors and not spec.flags & {"admin", "skip_monitor"}:
-            line = monitor_line(client, args)
-            for monitor in self.clients.monitors:
-                if monitor is not client:
-                    monitor.deliver(line)
+            self.show_monitors(client, args, origin)
+
+    def show_monitors(self, client, args, origin: str = None) -> None:
+        line = monitor_line(client, args, origin)
+        for monitor in self.clients.monitors:
+            if monitor is not client:
+                monitor.deliver(line)
+
+    def observe(self, client, spec, args, elapsed_ns: int) -> None:
+        self.feed_monitors(client, spec, args)
         if self.slow_ns is None or elapsed_ns < self.slow_ns:
             return
         slower = self.config["slowlog-log-slower-than"]

@@ -60,11 +60,12 @@ class LatencyMonitor:
         return sum(1 for name in names if self.events.pop(name, None) is not None)
 
 
-def monitor_line(client, args) -> SimpleString:
-    """`+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"` as Redis writes it."""
+def monitor_line(client, args, origin: str = None) -> SimpleString:
+    """`+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"` as Redis writes it (`[0 lua]` for
+    a command a script ran)."""
     now = time.time()
     quoted = " ".join(quote_arg(a) for a in args)
-    return SimpleString(f"{now:.6f} [{client.db.index} {client.addr}] {quoted}")
+    return SimpleString(f"{now:.6f} [{client.db.index} {origin or client.addr}] {quoted}")
 
 
 def quote_arg(arg: bytes) -> str:

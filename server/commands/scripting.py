@@ -28,9 +28,17 @@ def _load(client, body: bytes):
     return sha, function
 
 
+def _shown(client, args) -> None:
+    """Scripts skip MONITOR after they run (skip_monitor); Redis shows them before their
+    commands instead."""
+    if client.server.clients.monitors:
+        client.server.show_monitors(client, args)
+
+
 def _eval(client, args, read_only: bool):
     keys, argv = _keys_and_args(args, 2)
     sha, function = _load(client, bytes(args[1]))
+    _shown(client, args)
     return client.server.lua().run(client, function, keys, argv, read_only, sha)
 
 
@@ -40,6 +48,7 @@ def _evalsha(client, args, read_only: bool):
     function = client.server.scripts.get(sha)
     if function is None:
         raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
+    _shown(client, args)
     return client.server.lua().run(client, function, keys, argv, read_only, sha)
 
 
@@ -281,6 +290,7 @@ def _fcall(client, args, read_only: bool):
     callback, flags = library.functions[name]
     if read_only and "no-writes" not in flags:
         raise CommandError("ERR Can not execute a script with write flag using *_ro command.")
+    _shown(client, args)
     return client.server.lua().run(client, callback, keys, argv, read_only or "no-writes" in flags,
                                    name, call_as_function=True)
 

@@ -149,6 +149,7 @@ class LuaEngine:
             reply = ErrorReply(exc.message)
         if keyspace.dirty != dirty and self.server.propagation is not None:
             self.server.propagation.command(client.db, spec, argv, reply)  # the effect
+        self.server.feed_monitors(client, spec, argv, "lua")
         spec.calls += 1
         if type(reply) is ErrorReply:
             spec.failed_calls += 1
