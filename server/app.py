@@ -37,6 +37,7 @@ from .keyspace.expiry import ActiveExpiry
 from .keyspace.scan import Scanner
 from .observers import LatencyMonitor, SlowLog, monitor_line
 from .pause import PauseGate
+from .tracking import Tracking
 from .protocol.connection import Connection
 
 VERSION = "7.2.4"
@@ -153,6 +154,7 @@ class PredisServer:
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
         self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
+        self.tracking = Tracking(self)  # CLIENT TRACKING
         self.command_aliases = self._renamed_commands()
         self.acl = ACL(self)
         self._load_users()
@@ -404,6 +406,8 @@ class PredisServer:
         for index in indexes:
             self.scanners.pop(index, None)
             self.watches.touch_db(index, None if keys_before is None else keys_before.get(index))
+        if self.tracking.clients:
+            self.tracking.flush()
 
     def on_swapdb(self, first: int, second: int) -> None:
         for index in (first, second):
@@ -418,6 +422,8 @@ class PredisServer:
             self.propagation.deleted(db, key)
         if self.watches.watchers:
             self.watches.touch(db, key)
+        if self.tracking.clients:
+            self.tracking.invalidate(key)
         if self.notifier.flags:
             self.notifier.notify("x", "expired", key, db.index)
 
@@ -690,6 +696,7 @@ class PredisServer:
         self.pubsub.drop_client(client)
         self.blocking.forget(client)
         self.watches.unwatch_all(client)
+        self.tracking.disable(client)
         self._update_observers()
         self.pause.forget(client)
 
@@ -870,6 +877,8 @@ class PredisServer:
         self.evicted_keys += 1
         if self.watches.watchers:
             self.watches.touch(db, key)
+        if self.tracking.clients:
+            self.tracking.invalidate(key)
         if self.notifier.flags:
             self.notifier.notify("e", "evicted", key, db.index)
 

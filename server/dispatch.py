@@ -133,6 +133,11 @@ def dispatch(client, args):
         server.observe(client, spec, args, elapsed)
     if spec.audited:
         audit(client, spec, args, reply)
+    if client.tracking is not None:  # CLIENT TRACKING: remember what it read
+        if "readonly" in spec.flags and type(reply) is not ErrorReply:
+            server.tracking.remember(client, [args[i] for i in spec.key_positions(args)])
+        elif spec.fullname != "client|caching":
+            client.tracking.caching = None  # CLIENT CACHING counts for the next command only
     if client.reply_mode != "on":
         return _suppress(client, reply)
     return reply
@@ -179,6 +184,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             # the run path skips dispatch(): only where none of its checks could refuse
             if (spec is not None and spec.batch is not None and client.authenticated
                     and client.acl_user.unrestricted and server.master_link is None
+                    and client.tracking is None
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
                     and client.multi is None and not client.subscribed and not server.maxmemory

@@ -174,6 +174,8 @@ def modified(client, key, db=None, event=None) -> None:
         server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
         server.on_key_modified(db or client.db, key)
+    if server.tracking.clients:
+        server.tracking.invalidate(key, client)
     if server.notifier.flags:
         spec = client.last_command
         name = event or server.notifier.command_event(spec)
@@ -183,7 +185,8 @@ def modified(client, key, db=None, event=None) -> None:
 def modified_many(client, keys) -> None:
     """modified() for several keys written by one command (MSET, runs of SET)."""
     server = client.server
-    if server.on_key_modified is None and not server.blocking and not server.notifier.flags:
+    if server.on_key_modified is None and not server.blocking and not server.notifier.flags \
+            and not server.tracking.clients:
         server.keyspace.dirty += len(keys)
         return
     for key in keys:

@@ -428,13 +428,6 @@ def client_unblock(client, args):
     return 1 if client.server.blocking.unblock(target, reply) else 0
 
 
-@command("getredir", 2, "noscript loading stale", (0, 0, 0), G, "Returns the client ID to "
-         "which the connection's tracking notifications are redirected.", "6.0.0",
-         parent="client")
-def client_getredir(client, args):
-    return -1
-
-
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
          "subcommands.", "5.0.0", parent="client")
 def client_help(client, args):

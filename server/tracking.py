@@ -1,0 +1,135 @@
+"""Client-side caching support (CLIENT TRACKING), as Redis 7 does it.
+
+Default mode remembers which tracking clients read each key (commands flagged readonly; with
+OPTIN only after CLIENT CACHING yes, with OPTOUT unless CLIENT CACHING no) and, when the key
+is next modified, expired, evicted or flushed, sends those clients one invalidation and
+forgets them. BCAST mode needs no memory of reads: every modified key under one of the
+client's prefixes (none: every key) is announced, batched per event-loop turn. An
+invalidation goes to the client itself as a RESP3 push `["invalidate", [keys]]`, or to its
+REDIRECT client (a RESP3 push, or for a RESP2 client subscribed to `__redis__:invalidate` a
+pub/sub message); a flush sends a null key list. NOLOOP skips the client's own changes.
+"""
+
+from .replies import Push
+
+CHANNEL = b"__redis__:invalidate"
+
+
+class TrackingOptions:
+    __slots__ = ("redirect", "bcast", "optin", "optout", "noloop", "prefixes", "caching")
+
+    def __init__(self, redirect=0, bcast=False, optin=False, optout=False, noloop=False,
+                 prefixes=()):
+        self.redirect, self.bcast, self.optin, self.optout = redirect, bcast, optin, optout
+        self.noloop, self.prefixes = noloop, list(prefixes)
+        self.caching = None  # CLIENT CACHING yes/no: for the next command only
+
+
+class Tracking:
+    def __init__(self, server):
+        self.server = server
+        self.readers = {}  # key -> ids of the clients that read it (default mode)
+        self.prefixes = {}  # prefix -> ids of the BCAST clients listening to it
+        self.clients = 0  # clients with tracking on (a cheap "anything to do?" test)
+        self._pending = {}  # BCAST: client id -> keys to announce at the end of this turn
+        self._flush_scheduled = False
+
+    # -- clients ------------------------------------------------------------------------------
+    def enable(self, client, options: TrackingOptions) -> None:
+        if client.tracking is None:
+            self.clients += 1
+        else:
+            self._drop_prefixes(client)
+        client.tracking = options
+        for prefix in options.prefixes or ([b""] if options.bcast else []):
+            self.prefixes.setdefault(prefix, set()).add(client.id)
+
+    def disable(self, client) -> None:
+        """CLIENT TRACKING off, or the client is gone. Its default-mode entries go lazily."""
+        if client.tracking is None:
+            return
+        self._drop_prefixes(client)
+        client.tracking = None
+        self.clients -= 1
+
+    def _drop_prefixes(self, client) -> None:
+        for prefix in client.tracking.prefixes or ([b""] if client.tracking.bcast else []):
+            ids = self.prefixes.get(prefix)
+            if ids is not None:
+                ids.discard(client.id)
+                if not ids:
+                    del self.prefixes[prefix]
+
+    # -- reads --------------------------------------------------------------------------------
+    def remember(self, client, keys) -> None:
+        """Keys a tracking client just read (default mode)."""
+        options = client.tracking
+        caching, options.caching = options.caching, None
+        if options.bcast or (options.optin and caching is not True) or \
+                (options.optout and caching is False):
+            return
+        for key in keys:
+            self.readers.setdefault(bytes(key), set()).add(client.id)
+
+    # -- changes ------------------------------------------------------------------------------
+    def invalidate(self, key: bytes, by=None) -> None:
+        """A key changed (`by`: the client whose command changed it, None for expiry,
+        eviction ...)."""
+        key = bytes(key)
+        ids = self.readers.pop(key, None)
+        if ids:
+            for client_id in ids:
+                self._send(client_id, [key], by)
+        if self.prefixes:
+            for prefix, listeners in self.prefixes.items():
+                if key.startswith(prefix):
+                    for client_id in listeners:
+                        self._queue(client_id, key, by)
+
+    def flush(self) -> None:
+        """FLUSHDB / FLUSHALL: every tracking client is told to drop everything."""
+        self.readers.clear()
+        for client in list(self.server.clients):
+            if client.tracking is not None:
+                self._deliver(client, None)
+
+    def _queue(self, client_id: int, key: bytes, by) -> None:
+        client = self.server.clients.by_id.get(client_id)
+        if client is None or (by is client and client.tracking.noloop):
+            return
+        keys = self._pending.setdefault(client_id, [])
+        if key not in keys:
+            keys.append(key)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.server.loop.call_soon(self._announce)
+
+    def _announce(self) -> None:
+        pending, self._pending, self._flush_scheduled = self._pending, {}, False
+        for client_id, keys in pending.items():
+            self._send(client_id, keys, None)
+
+    def _send(self, client_id: int, keys, by) -> None:
+        client = self.server.clients.by_id.get(client_id)
+        if client is None or client.tracking is None or (by is client and
+                                                         client.tracking.noloop):
+            return
+        self._deliver(client, keys)
+
+    def _deliver(self, client, keys) -> None:
+        redirect = client.tracking.redirect
+        target = client if not redirect else self.server.clients.by_id.get(redirect)
+        if target is None:  # the redirect client went away
+            if client.resp3:
+                client.deliver(Push([b"tracking-redir-broken", redirect]))
+            return
+        if target.resp3:
+            target.deliver(Push([b"invalidate", keys]))
+        elif CHANNEL in target.subscriptions:
+            target.deliver(Push([b"message", CHANNEL, keys]))
+
+    # -- INFO -----------------------------------------------------------------------------------
+    def stats(self) -> dict:
+        return {"tracking_total_keys": len(self.readers),
+                "tracking_total_items": sum(len(ids) for ids in self.readers.values()),
+                "tracking_total_prefixes": len(self.prefixes)}
