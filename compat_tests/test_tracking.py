@@ -72,11 +72,14 @@ def same(pair, steps):
     assert actual == expected
 
 
+RESP3_STEPS = [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on"), ("a", "GET", "k"),
+               ("a", "MGET", "x", "y"), ("b", "SET", "k", "v"), ("b", "SET", "k", "w"),
+               ("b", "MSET", "x", "1", "y", "2"), ("a", "GET", "k"), ("b", "DEL", "k"),
+               ("a", "CLIENT", "TRACKINGINFO"), ("a", "CLIENT", "GETREDIR")]
+
+
 def test_resp3_clients_get_invalidation_pushes(pair):
-    same(pair, [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on"), ("a", "GET", "k"),
-                ("a", "MGET", "x", "y"), ("b", "SET", "k", "v"), ("b", "SET", "k", "w"),
-                ("b", "MSET", "x", "1", "y", "2"), ("a", "GET", "k"), ("b", "DEL", "k"),
-                ("a", "CLIENT", "TRACKINGINFO"), ("a", "CLIENT", "GETREDIR")])
+    same(pair, RESP3_STEPS)
 
 
 def test_redirect_to_a_resp2_subscriber(pair):
@@ -113,3 +116,14 @@ def test_errors(pair):
                 ("a", "CLIENT", "TRACKING", "on", "BCAST"),
                 ("a", "CLIENT", "TRACKING", "on"), ("a", "CLIENT", "TRACKING", "off"),
                 ("a", "CLIENT", "TRACKINGINFO")])
+
+
+def test_the_gpu_engine_remembers_what_tracking_clients_read(pair):
+    """GET/SET of the GPU engine go through its batcher; a tracking client's reads must not
+    (numba's CUDA simulator stands in for the GPU where there is none)."""
+    gpu = start_predis(("--engine", "gpu", "--gpu-arena-size", "16mb"))
+    try:
+        expected = scenario(pair[0], RESP3_STEPS)
+        assert scenario(gpu, RESP3_STEPS) == expected
+    finally:
+        gpu.stop()

@@ -92,7 +92,8 @@ def dispatch(client, args):
         if held is not None:
             return held
     batcher = server.batcher  # GPU engine: GET/SET/MGET of one loop turn share a device call
-    if batcher is not None and batcher.accepts(client, spec, (args,)):
+    if batcher is not None and client.tracking is None and \
+            batcher.accepts(client, spec, (args,)):  # (tracking clients' reads are remembered)
         return batcher.submit(client, spec, [args])
 
     client.last_command = spec
