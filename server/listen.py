@@ -99,7 +99,9 @@ class Listeners:
 
     async def _serve(self, sockets: list, tls=None) -> list:
         loop, factory = self.server.loop, self.server.protocol_factory
-        return [await loop.create_server(factory, sock=sock, ssl=tls) for sock in sockets]
+        backlog = self.server.config["tcp-backlog"]  # asyncio listens again: its default is 100
+        return [await loop.create_server(factory, sock=sock, ssl=tls, backlog=backlog)
+                for sock in sockets]
 
     async def open(self, port: int, tls_port: int, tls_context) -> None:
         if port or not tls_port:  # `port 0` with a tls-port: TLS connections only
