@@ -259,33 +259,30 @@ def test_latency(diff):
     diff.assert_same("CONFIG", "SET", "latency-monitor-threshold", "0")
 
 
+def monitor_lines(server, commands: list, count: int) -> list:
+    """The first `count` MONITOR lines while another client runs `commands`, without their
+    timestamps."""
+    watcher = RawClient(server.port)
+    assert watcher.call("MONITOR") == b"OK"
+    other = RawClient(server.port)
+    for args in commands:
+        other.call(*args)
+    got = [watcher.read_reply().split(b" ", 1)[1] for _ in range(count)]
+    watcher.close()
+    other.close()
+    return got
+
+
 def test_monitor_streams_commands(servers):
-    lines = []
-    for server in servers:
-        watcher = RawClient(server.port)
-        assert watcher.call("MONITOR") == b"OK"
-        other = RawClient(server.port)
-        other.call("SET", "mon", "v a\"l")
-        other.call("GET", "mon")
-        got = [watcher.read_reply(), watcher.read_reply()]
-        lines.append([line.split(b"] ", 1)[1] for line in got])
-        watcher.close()
-        other.close()
+    lines = [[line.split(b"] ", 1)[1] for line in monitor_lines(
+        server, [["SET", "mon", "v a\"l"], ["GET", "mon"]], 2)] for server in servers]
     assert lines[1] == lines[0] == [b'"SET" "mon" "v a\\"l"', b'"GET" "mon"']
 
 
 def test_monitor_shows_what_scripts_run(servers):
     """The EVAL line first, then its redis.call lines as `[0 lua] ...`."""
-    lines = []
-    for server in servers:
-        watcher = RawClient(server.port)
-        assert watcher.call("MONITOR") == b"OK"
-        other = RawClient(server.port)
-        other.call("EVAL", "redis.call('SET', 'k', 'v') return redis.call('GET', 'k')", "0")
-        got = [watcher.read_reply() for _ in range(3)]
-        lines.append([line.split(b" ", 1)[1] for line in got])  # without the timestamp
-        watcher.close()
-        other.close()
+    script = ["EVAL", "redis.call('SET', 'k', 'v') return redis.call('GET', 'k')", "0"]
+    lines = [monitor_lines(server, [script], 3) for server in servers]
     assert [line.split(b"] ", 1)[0] for line in lines[1][1:]] == [b"[0 lua"] * 2
     assert [line.split(b"] ", 1)[1] for line in lines[1]] == \
         [line.split(b"] ", 1)[1] for line in lines[0]]

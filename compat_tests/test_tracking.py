@@ -4,7 +4,7 @@ NOLOOP, flushes, TRACKINGINFO/GETREDIR and the errors."""
 
 import time
 
-from .rawclient import RawClient
+from .rawclient import Err, RawClient
 from .servers import start_predis, start_redis
 
 import pytest
@@ -67,9 +67,35 @@ def _named(reply, ids):
     return reply
 
 
-def same(pair, steps):
+def same(pair, steps) -> list:
+    """Predis answers and pushes exactly what redis-server does; returns Predis's log."""
     expected, actual = (scenario(server, steps) for server in pair)
     assert actual == expected
+    return actual
+
+
+def pending(log, name) -> list:
+    return next(entry[2] for entry in log if entry[:2] == (name, "pending"))
+
+
+def invalidations(log, name) -> list:
+    """The key lists of every invalidation client `name` received (a push can arrive in
+    place of a reply, so every value it read is searched)."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, list):
+            if value[:1] == [b"invalidate"] and len(value) == 2:
+                found.append(value[1])
+            elif value[:2] == [b"message", b"__redis__:invalidate"]:
+                found.append(value[2])
+            else:
+                for item in value:
+                    walk(item)
+    for entry in log:
+        if entry[0] == name:
+            walk([entry[2]])
+    return found
 
 
 RESP3_STEPS = [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on"), ("a", "GET", "k"),
@@ -79,35 +105,47 @@ RESP3_STEPS = [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on"), ("a", "GE
 
 
 def test_resp3_clients_get_invalidation_pushes(pair):
-    same(pair, RESP3_STEPS)
+    log = same(pair, RESP3_STEPS)
+    # k read, changed twice (one push: the read is forgotten), read again, deleted (a second);
+    # x and y read by MGET, changed by MSET
+    assert sorted(map(tuple, invalidations(log, "a"))) == [(b"k",), (b"k",), (b"x",), (b"y",)]
+    assert invalidations(log, "b") == []
 
 
 def test_redirect_to_a_resp2_subscriber(pair):
-    same(pair, [("r", "SUBSCRIBE", "__redis__:invalidate"),
-                ("a", "CLIENT", "TRACKING", "on", "REDIRECT", "@r"), ("a", "GET", "k"),
-                ("b", "SET", "k", "v"), ("a", "CLIENT", "TRACKINGINFO")])
+    log = same(pair, [("r", "SUBSCRIBE", "__redis__:invalidate"),
+                      ("a", "CLIENT", "TRACKING", "on", "REDIRECT", "@r"), ("a", "GET", "k"),
+                      ("b", "SET", "k", "v"), ("a", "CLIENT", "TRACKINGINFO")])
+    assert invalidations(log, "r") == [[b"k"]] and invalidations(log, "a") == []
+    info = next(e[2] for e in log if e[:2] == ("a", "CLIENT") and isinstance(e[2], list))
+    assert info == [b"flags", [b"on"], b"redirect", b"r", b"prefixes", []]
 
 
 def test_bcast_prefixes_noloop_and_flush(pair):
-    same(pair, [("a", "HELLO", "3"),
-                ("a", "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "NOLOOP"),
-                ("b", "SET", "user:1", "x"), ("b", "SET", "other", "y"),
-                ("a", "SET", "user:2", "own"), ("a", "CLIENT", "TRACKINGINFO"),
-                ("b", "FLUSHALL")])
+    log = same(pair, [("a", "HELLO", "3"),
+                      ("a", "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "NOLOOP"),
+                      ("b", "SET", "user:1", "x"), ("b", "SET", "other", "y"),
+                      ("a", "SET", "user:2", "own"), ("a", "CLIENT", "TRACKINGINFO"),
+                      ("b", "FLUSHALL")])
+    # user:1 under the prefix; not "other" (outside it), not user:2 (a's own: NOLOOP); then
+    # FLUSHALL's null
+    assert invalidations(log, "a") == [[b"user:1"], None]
 
 
 def test_optin_and_optout(pair):
-    same(pair, [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on", "OPTIN"),
+    log = same(pair, [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on", "OPTIN"),
                 ("a", "GET", "skipped"), ("a", "CLIENT", "CACHING", "yes"), ("a", "GET", "kept"),
                 ("b", "SET", "skipped", "1"), ("b", "SET", "kept", "1"),
                 ("c", "HELLO", "3"), ("c", "CLIENT", "TRACKING", "on", "OPTOUT"),
                 ("c", "CLIENT", "CACHING", "no"), ("c", "GET", "n1"), ("c", "GET", "n2"),
                 ("b", "SET", "n1", "1"), ("b", "SET", "n2", "1"),
                 ("c", "CLIENT", "TRACKINGINFO")])
+    assert invalidations(log, "a") == [[b"kept"]]  # OPTIN: only after CACHING yes
+    assert invalidations(log, "c") == [[b"n2"]]  # OPTOUT: not after CACHING no
 
 
 def test_errors(pair):
-    same(pair, [("a", "CLIENT", "TRACKING", "on", "PREFIX", "a"),
+    log = same(pair, [("a", "CLIENT", "TRACKING", "on", "PREFIX", "a"),
                 ("a", "CLIENT", "TRACKING", "on", "OPTIN", "OPTOUT"),
                 ("a", "CLIENT", "TRACKING", "on", "REDIRECT", "99999"),
                 ("a", "CLIENT", "TRACKING", "maybe"),
@@ -116,6 +154,10 @@ def test_errors(pair):
                 ("a", "CLIENT", "TRACKING", "on", "BCAST"),
                 ("a", "CLIENT", "TRACKING", "on"), ("a", "CLIENT", "TRACKING", "off"),
                 ("a", "CLIENT", "TRACKINGINFO")])
+    replies = [e[2] for e in log if e[0] == "a" and e[1] == "CLIENT"]
+    assert replies[0] == Err("ERR PREFIX option requires BCAST mode to be enabled")
+    assert str(replies[8]).startswith("ERR You can't switch BCAST mode")
+    assert replies[-1] == [b"flags", [b"off"], b"redirect", -1, b"prefixes", []]
 
 
 def test_the_gpu_engine_remembers_what_tracking_clients_read(pair):
@@ -124,6 +166,8 @@ def test_the_gpu_engine_remembers_what_tracking_clients_read(pair):
     gpu = start_predis(("--engine", "gpu", "--gpu-arena-size", "16mb"))
     try:
         expected = scenario(pair[0], RESP3_STEPS)
-        assert scenario(gpu, RESP3_STEPS) == expected
+        actual = scenario(gpu, RESP3_STEPS)
+        assert actual == expected
+        assert [b"invalidate", [b"k"]] in pending(actual, "a")
     finally:
         gpu.stop()

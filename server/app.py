@@ -17,7 +17,8 @@ from .client import Client
 from .notify import Notifier
 from .pubsub import PubSub
 from .watch import WatchRegistry
-from .command_table import all_commands, total_calls
+from .command_table import all_commands
+from .ops_meter import OpsMeter
 from .errors import error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
@@ -105,28 +106,6 @@ class Limits:
         # before_reply(connection) runs before any output leaves (the AOF writes its buffer);
         # True holds the output: the AOF flushes the connection after its next fsync
         self.before_reply = None
-
-
-class OpsMeter:
-    """instantaneous_ops_per_sec: commands per second over the last 16 cron samples."""
-
-    SAMPLES = 16
-
-    def __init__(self, stats):
-        self.stats = stats
-        self.samples = []
-        self.last = (time.monotonic(), 0)
-
-    def sample(self):
-        now, count = time.monotonic(), total_calls()
-        then, before = self.last
-        if now - then >= 0.1:
-            self.samples.append((count - before) / (now - then))
-            del self.samples[: -self.SAMPLES]
-            self.last = (now, count)
-
-    def per_second(self) -> int:
-        return int(sum(self.samples) / len(self.samples)) if self.samples else 0
 
 
 class PredisServer:
@@ -420,12 +399,22 @@ class PredisServer:
     def _key_expired(self, db, key) -> None:
         if self.propagation is not None:
             self.propagation.deleted(db, key)
+        if self.on_key_modified is not None:
+            self.on_key_modified(db, key)
+        if self.notifier.flags:
+            self.notifier.notify("x", "expired", key, db.index)
+
+    def refresh_key_hook(self) -> None:
+        """Every key change calls on_key_modified(db, key, by client or None) while a client
+        WATCHes something or has CLIENT TRACKING on; otherwise the write path skips it."""
+        wanted = self.watches.watchers or self.tracking.clients
+        self.on_key_modified = self._key_modified if wanted else None
+
+    def _key_modified(self, db, key, by=None) -> None:
         if self.watches.watchers:
             self.watches.touch(db, key)
         if self.tracking.clients:
-            self.tracking.invalidate(key)
-        if self.notifier.flags:
-            self.notifier.notify("x", "expired", key, db.index)
+            self.tracking.invalidate(key, by)
 
     def on_client_reset(self, client) -> None:
         self.watches.unwatch_all(client)
@@ -875,10 +864,8 @@ class PredisServer:
         if self.propagation is not None:
             self.propagation.deleted(db, key)
         self.evicted_keys += 1
-        if self.watches.watchers:
-            self.watches.touch(db, key)
-        if self.tracking.clients:
-            self.tracking.invalidate(key)
+        if self.on_key_modified is not None:
+            self.on_key_modified(db, key)
         if self.notifier.flags:
             self.notifier.notify("e", "evicted", key, db.index)
 

@@ -38,6 +38,7 @@ class Tracking:
     def enable(self, client, options: TrackingOptions) -> None:
         if client.tracking is None:
             self.clients += 1
+            self.server.refresh_key_hook()
         else:
             self._drop_prefixes(client)
         client.tracking = options
@@ -51,6 +52,7 @@ class Tracking:
         self._drop_prefixes(client)
         client.tracking = None
         self.clients -= 1
+        self.server.refresh_key_hook()
 
     def _drop_prefixes(self, client) -> None:
         for prefix in client.tracking.prefixes or ([b""] if client.tracking.bcast else []):

@@ -1,7 +1,7 @@
 """WATCH bookkeeping: which clients watch which keys, and whose transaction must fail.
 
 Every write reaches `touch()` through the server's on_key_modified hook, which is installed only
-while some client watches something, so the write path pays nothing otherwise.
+while some client watches something (or tracks keys), so the write path pays nothing otherwise.
 """
 
 from .keyspace import now_ms
@@ -20,7 +20,7 @@ class WatchRegistry:
         # Remember whether the key was alive: if it expires before EXEC, EXEC fails (Redis 7).
         client.watched[ident] = db.lookup(key) is not None
         self.watchers.setdefault(ident, set()).add(client)
-        self.server.on_key_modified = self.touch
+        self.server.refresh_key_hook()
 
     def unwatch_all(self, client) -> None:
         for ident in client.watched:
@@ -32,7 +32,7 @@ class WatchRegistry:
         client.watched = {}
         client.watch_dirty = False
         if not self.watchers:
-            self.server.on_key_modified = None
+            self.server.refresh_key_hook()
 
     def touch(self, db, key) -> None:
         clients = self.watchers.get((db.index, key))

@@ -166,16 +166,14 @@ def get_string(db, key, read: bool = True):
 
 def modified(client, key, db=None, event=None) -> None:
     """Every write to a key goes through here: dirty counter, blocked clients waiting on the
-    key, the on_key_modified hook (WATCH) and keyspace notifications (`event` defaults to what
-    Redis sends for the running command)."""
+    key, the on_key_modified hook (WATCH, CLIENT TRACKING) and keyspace notifications
+    (`event` defaults to what Redis sends for the running command)."""
     server = client.server
     server.keyspace.dirty += 1
     if server.blocking:
         server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
-        server.on_key_modified(db or client.db, key)
-    if server.tracking.clients:
-        server.tracking.invalidate(key, client)
+        server.on_key_modified(db or client.db, key, client)
     if server.notifier.flags:
         spec = client.last_command
         name = event or server.notifier.command_event(spec)
@@ -185,8 +183,7 @@ def modified(client, key, db=None, event=None) -> None:
 def modified_many(client, keys) -> None:
     """modified() for several keys written by one command (MSET, runs of SET)."""
     server = client.server
-    if server.on_key_modified is None and not server.blocking and not server.notifier.flags \
-            and not server.tracking.clients:
+    if server.on_key_modified is None and not server.blocking and not server.notifier.flags:
         server.keyspace.dirty += len(keys)
         return
     for key in keys:
