@@ -13,7 +13,9 @@ from .conftest import as_72
 from .rawclient import Err, RawClient, encode_command
 from .servers import start_predis, start_redis
 
-_COMMAND_70 = re.compile(r"NOPERM this user has no permissions to run the '(.+)' command")
+_COMMAND_70 = re.compile(
+    r"(EXECABORT Transaction discarded because of: )?NOPERM this user has no permissions to "
+    r"run the '(.+)' command")
 
 
 def as_72_noperm(reply, user: str):
@@ -22,7 +24,8 @@ def as_72_noperm(reply, user: str):
         text = str(reply)
         match = _COMMAND_70.fullmatch(text)
         if match:
-            return Err(f"NOPERM User {user} has no permissions to run the '{match[1]}' command")
+            return Err(f"{match[1] or ''}NOPERM User {user} has no permissions to run the "
+                       f"'{match[2]}' command")
         text = text.replace("NOPERM this user has no permissions to access one of the keys used "
                             "as arguments", "NOPERM No permissions to access a key")
         text = text.replace("NOPERM this user has no permissions to access one of the channels "
@@ -51,6 +54,17 @@ def both(clients, *args, user="default"):
     actual = clients[1].call(*args)
     assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
     return actual
+
+
+def test_a_refused_exec_ends_the_transaction(admin, pair):
+    """Redis answers an EXEC it refuses (here by ACL) with EXECABORT and leaves MULTI."""
+    both(admin, "ACL", "SETUSER", "noexec", "on", ">p", "+@all", "-exec", "~*")
+    clients = login(pair, "noexec", "p")
+    replies = [both(clients, *args, user="noexec") for args in (
+        ("MULTI",), ("SET", "a", "1"), ("EXEC",), ("EXEC",), ("DISCARD",), ("GET", "a"))]
+    assert replies[2] == Err("EXECABORT Transaction discarded because of: NOPERM User noexec "
+                             "has no permissions to run the 'exec' command")
+    assert replies[4] == Err("ERR DISCARD without MULTI") and replies[5] is None
 
 
 def login(pair, user, password):

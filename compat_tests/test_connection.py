@@ -138,7 +138,7 @@ def test_auth_required(auth_servers):
     for args in (["GET", "k"], ["PING"], ["AUTH", "wrong"], ["AUTH", "a", "b", "c"],
                  ["AUTH", "nouser", "s3cret"], ["HELLO", "3"], ["HELLO", "3", "AUTH", "default",
                                                                "bad"],
-                 ["CLIENT", "ID"], ["AUTH", "s3cret"], ["GET", "k"], ["AUTH", "default", "s3cret"],
+                 ["CLIENT", "ID"], ["EXEC"], ["MULTI"], ["AUTH", "s3cret"], ["GET", "k"], ["AUTH", "default", "s3cret"],
                  ["RESET"], ["GET", "k"]):
         assert predis.call(*args) == as_72(ref.call(*args)), args
     expected = ref.call("HELLO", "3", "AUTH", "default", "s3cret")

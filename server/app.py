@@ -154,6 +154,7 @@ class PredisServer:
         self._lua = None
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
+        self.busy_script = None  # scripting.busy.ScriptRun past busy-reply-threshold
         self.limits = Limits()
         self.ops_meter = OpsMeter(self.stats)
         self.scanners: dict = {}  # db index -> Scanner (SCAN cursors)

@@ -75,6 +75,12 @@ class Client:
     def select(self, index: int) -> None:
         self.db = self.server.keyspace[index]
 
+    def discard_transaction(self) -> None:
+        """DISCARD, or an EXEC refused before it ran: leave MULTI and forget watched keys."""
+        self.multi = None
+        self.multi_failed = False
+        self.server.watches.unwatch_all(self)
+
     def deliver(self, value) -> None:
         self.conn.deliver(value)
 

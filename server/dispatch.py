@@ -69,6 +69,8 @@ def dispatch(client, args):
     if (server.master_link is not None and "write" in spec.flags and not client.is_primary
             and server.config["replica-read-only"]):
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
+    if server.busy_script is not None and "allow_busy" not in spec.flags:
+        return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
     if server.maxmemory:
         if "denyoom" in spec.flags:
             if not server.make_room():
@@ -188,6 +190,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
                     and client.tracking is None
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
+                    and server.busy_script is None
                     and client.multi is None and not client.subscribed and not server.maxmemory
                     and (server.tenants is None or not server.tenants.has_quotas)
                     and not client.no_touch
@@ -292,6 +295,9 @@ def _reject(client, spec, message: str):
         client.multi_failed = True
     if spec is not None:
         spec.rejected_calls += 1
+        if spec.name == "exec":  # Redis ends the transaction and says why
+            client.discard_transaction()
+            message = "EXECABORT Transaction discarded because of: " + message
     reply = ErrorReply(message)
     client.server.count_error(reply)
     if client.reply_mode != "on":

@@ -3,6 +3,7 @@
 from ..command_table import command, container
 from ..errors import CommandError
 from ..replies import OK
+from ..scripting.busy import kill_running
 from ..scripting.engine import sha1hex
 from .common import lower, to_int
 
@@ -105,8 +106,7 @@ def script_flush(client, args):
 @command("kill", 2, "noscript allow_busy", (0, 0, 0), G, "Terminates a server-side Lua script "
          "during execution.", "2.6.0", parent="script")
 def script_kill(client, args):
-    # Scripts run to completion on the event loop, so none is ever seen in execution here.
-    raise CommandError("NOTBUSY No scripts in execution right now.")
+    return kill_running(client.server, is_eval=True)
 
 
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
@@ -271,14 +271,19 @@ def function_list(client, args):
          "function during execution.", "7.0.0", parent="function")
 def function_stats(client, args):
     server = client.server
-    return {"running_script": None, "engines": {"LUA": {
+    run = server.busy_script  # a script can only be seen running once it is past its time
+    if run is not None and run.is_eval:
+        raise CommandError(run.busy_error)
+    running = None if run is None else {
+        "name": run.name, "command": list(run.command), "duration_ms": run.duration_ms()}
+    return {"running_script": running, "engines": {"LUA": {
         "libraries_count": len(server.libraries), "functions_count": len(server.functions)}}}
 
 
 @command("kill", 2, "noscript allow_busy", (0, 0, 0), G, "Terminates a function during "
          "execution.", "7.0.0", parent="function")
 def function_kill(client, args):
-    raise CommandError("NOTBUSY No scripts in execution right now.")
+    return kill_running(client.server, is_eval=False)
 
 
 def _fcall(client, args, read_only: bool):

@@ -412,6 +412,10 @@ def shutdown(client, args):
             raise CommandError(errors.SYNTAX)
         raise CommandError("ERR No shutdown in progress.")
     server = client.server
+    if server.busy_script is not None:  # only NOSAVE may end a busy script's server
+        if b"nosave" not in options:
+            raise CommandError(server.busy_script.busy_error)
+        server.busy_script.stop_for_shutdown()
     wants_save = b"save" in options or (b"nosave" not in options and server.config["save"])
     if wants_save and not server.save_snapshot() and b"force" not in options:
         raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")

@@ -26,8 +26,7 @@ def multi(client, args):
 def discard(client, args):
     if client.multi is None:
         raise CommandError("ERR DISCARD without MULTI")
-    client.multi = None
-    client.server.watches.unwatch_all(client)
+    client.discard_transaction()
     return OK
 
 

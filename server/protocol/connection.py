@@ -54,9 +54,12 @@ class Connection(asyncio.Protocol):
 
     # -- asyncio callbacks --------------------------------------------------------------
     def connection_made(self, transport):
-        self.transport = transport
+        previous, self.transport = self.transport, transport
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_LOW_WATER)
-        self.session = self._session_factory(self)
+        if self.session is None:
+            self.session = self._session_factory(self)
+        else:  # accepted while a script was busy (server.busy_io): the loop takes it over
+            previous.hand_over(transport)
 
     def connection_lost(self, exc):
         self.closed = True
@@ -242,6 +245,10 @@ class Connection(asyncio.Protocol):
                 self.after_write(self)
             return
         out.clear()
+
+    @property
+    def reading_paused(self) -> bool:
+        return self._reading_paused
 
     def output_buffer_size(self) -> int:
         return self.transport.get_write_buffer_size() if self.transport else 0

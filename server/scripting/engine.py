@@ -1,10 +1,9 @@
 """The Lua engine: one sandboxed Lua 5.1 state per server, Redis's conversion rules between
 RESP replies and Lua values, and the redis.call bridge back into the command table.
 
-Scripts run synchronously on the event loop, which makes them atomic. The loop cannot read
-sockets while a script runs, so SCRIPT KILL can never find a script in execution (it answers
-NOTBUSY, as Redis does when none runs) and busy-reply-threshold has no effect; see
-docs/architecture.md.
+Scripts run synchronously on the event loop, which makes them atomic. One that runs past
+busy-reply-threshold serves the other clients from its Lua hook (busy.py), so they get BUSY
+and SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE can end it, as in Redis.
 """
 
 import hashlib
@@ -15,6 +14,7 @@ import os
 from lupa.lua51 import LuaRuntime
 
 from . import luastruct
+from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP
@@ -42,6 +42,7 @@ class LuaEngine:
         self.server = server
         self.lua = LuaRuntime(encoding=None, unpack_returned_tuples=False, register_eval=False)
         self.client = None  # the client whose script is running
+        self.running = None  # its busy.ScriptRun
         self.read_only = False
         self.resp = 2
         bridge = {
@@ -50,7 +51,7 @@ class LuaEngine:
             "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
             "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
             "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
-            "struct_size": self._struct_size,
+            "struct_size": self._struct_size, "interrupt": self._interrupt,
         }
         bridge.update(_bit_functions())
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
@@ -68,23 +69,29 @@ class LuaEngine:
         return result
 
     def run(self, client, function, keys, argv, read_only: bool, sha: str, call_as_function=False):
-        previous = (self.client, self.read_only, self.resp)
+        previous = (self.client, self.read_only, self.resp, self.running)
         self.client, self.read_only, self.resp = client, read_only, 2
+        self.running = ScriptRun(self.server, client, sha, is_eval=not call_as_function)
         saved_resp3, saved_mode = client.resp3, client.reply_mode
         client.deny_blocking += 1
         try:
             lua_keys = self.lua.table_from(list(keys))
             lua_argv = self.lua.table_from(list(argv))
             runner = self.api.call_function if call_as_function else self.api.run
-            outcome = runner(function, lua_keys, lua_argv)
+            hook_count = HOOK_INSTRUCTIONS if self.server.config["busy-reply-threshold"] else 0
+            outcome = runner(function, lua_keys, lua_argv, hook_count)
             ok, value, line = outcome[1], outcome[2], outcome[3]
             if not ok:
                 raise CommandError(self._failure_text(value, sha, line))
             return self._to_reply(value, saved_resp3)
         finally:
+            self.running.finish()
             client.deny_blocking -= 1
             client.resp3, client.reply_mode = saved_resp3, saved_mode
-            self.client, self.read_only, self.resp = previous
+            self.client, self.read_only, self.resp, self.running = previous
+
+    def _interrupt(self):
+        return self.running is not None and self.running.interrupt()
 
     def _failure_text(self, value, sha: str, line) -> str:
         if isinstance(value, CallError):
@@ -139,6 +146,8 @@ class LuaEngine:
                 and not client.is_primary and self.server.config["replica-read-only"]):
             return lua.table_from([True, self._error_table(
                 "READONLY You can't write against a read only replica.")])
+        if "write" in spec.flags:
+            self.running.wrote = True  # from now on SCRIPT KILL refuses (UNKILLABLE)
         client.resp3 = self.resp == 3
         client.reply_mode = "on"
         keyspace = self.server.keyspace

@@ -120,18 +120,40 @@ function __predis.compile(body)
   setfenv(f, sandbox)
   return {true, f}
 end
-function __predis.run(fn, keys, argv)
-  rawset(sandbox, 'KEYS', keys)
-  rawset(sandbox, 'ARGV', argv)
+-- The busy-script hook (server/scripting/busy.py): every 100,000 instructions the server may
+-- serve other clients. Once the script is killed the hook fires on every line, so a pcall in
+-- the script cannot swallow the kill for good (as in Redis). The error is raised in the
+-- script's own code only, never in this file's helpers or the error handler.
+local sethook = debug.sethook
+local killed = false
+local function in_user_code()
+  local info = getinfo(3, 'S')  -- 1: in_user_code, 2: the hook, 3: where the hook fired
+  return info ~= nil and (info.source == '@user_script' or info.source == '@user_function')
+end
+local function interrupt()
+  if not killed and py.interrupt() then
+    killed = true
+    sethook(interrupt, 'l')
+  end
+  if killed and in_user_code() then
+    error('Script killed by user with SCRIPT KILL...', 0)
+  end
+end
+local function guarded(body, hook_count)
   local line = -1
-  local ok, result = xpcall(fn, function(e) line = user_line(); return e end)
+  killed = false
+  if hook_count > 0 then sethook(interrupt, '', hook_count) end
+  local ok, result = xpcall(body, function(e) line = user_line(); return e end)
+  sethook()
   return {ok, result, line}
 end
-function __predis.call_function(fn, keys, argv)
-  local line = -1
-  local ok, result = xpcall(function() return fn(keys, argv) end,
-                            function(e) line = user_line(); return e end)
-  return {ok, result, line}
+function __predis.run(fn, keys, argv, hook_count)
+  rawset(sandbox, 'KEYS', keys)
+  rawset(sandbox, 'ARGV', argv)
+  return guarded(fn, hook_count)
+end
+function __predis.call_function(fn, keys, argv, hook_count)
+  return guarded(function() return fn(keys, argv) end, hook_count)
 end
 -- FUNCTION LOAD: run the library body with a `redis` that only registers functions (and logs);
 -- the registered callbacks later see the full API through the same table.
