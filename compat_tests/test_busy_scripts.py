@@ -177,3 +177,18 @@ def test_a_script_that_wrote_can_only_end_with_shutdown_nosave():
     finally:
         for server in servers:
             server.stop()
+
+
+def test_function_load_gives_up_after_500_ms(ports):
+    """A library body may run 500 ms, and nothing it registered before is kept."""
+    bodies = ["#!lua name=slow\nlocal i = 0 while true do i = i + 1 end",
+              "#!lua name=slow\nredis.register_function('f', function() return 1 end)\n"
+              "local i = 0 while true do i = i + 1 end"]
+
+    def scenario(port):
+        client = RawClient(port)
+        return [client.call("FUNCTION", "LOAD", body) for body in bodies] + [
+            client.call("FUNCTION", "LIST")]
+
+    assert same_transcript(ports, scenario) == [
+        Err("ERR Error registering functions: ERR FUNCTION LOAD timeout")] * 2 + [[]]

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+import time
 
 from lupa.lua51 import LuaRuntime
 
@@ -52,6 +53,7 @@ class LuaEngine:
             "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
             "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
             "struct_size": self._struct_size, "interrupt": self._interrupt,
+            "monotonic": time.monotonic,
         }
         bridge.update(_bit_functions())
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.

@@ -213,7 +213,17 @@ function __predis.load_library(body)
   local f, err = loadstring(body, '@user_function')
   if not f then return {false, err} end
   setfenv(f, env)
+  -- As Redis: a library body may run for 500 ms at most (the server serves no one meanwhile).
+  local deadline = py.monotonic() + 0.5
+  local function load_hook()
+    if py.monotonic() > deadline then
+      sethook(load_hook, 'l')  -- every line from now on, so a pcall cannot swallow it
+      if in_user_code() then error('FUNCTION LOAD timeout', 0) end
+    end
+  end
+  sethook(load_hook, '', 100000)
   local ok, failure = pcall(f)
+  sethook()
   loading = false
   if not ok then
     if type(failure) == 'table' then failure = failure.err end
