@@ -44,6 +44,29 @@ def as_72(reply):
     return reply
 
 
+_COMMAND_70 = re.compile(
+    r"(EXECABORT Transaction discarded because of: )?NOPERM this user has no permissions to "
+    r"run the '(.+)' command")
+
+
+def as_72_noperm(reply, user: str):
+    """Redis 7.0's NOPERM words as 7.2 writes them."""
+    if isinstance(reply, Err):
+        text = str(reply)
+        match = _COMMAND_70.fullmatch(text)
+        if match:
+            return Err(f"{match[1] or ''}NOPERM User {user} has no permissions to run the "
+                       f"'{match[2]}' command")
+        text = text.replace("NOPERM this user has no permissions to access one of the keys used "
+                            "as arguments", "NOPERM No permissions to access a key")
+        text = text.replace("NOPERM this user has no permissions to access one of the channels "
+                            "used as arguments", "NOPERM No permissions to access a channel")
+        return Err(text)
+    if isinstance(reply, list):
+        return [as_72_noperm(item, user) for item in reply]
+    return reply
+
+
 @pytest.fixture(scope="module")
 def pair():
     """A redis-server and a Predis for one test module, for tests that change server-wide

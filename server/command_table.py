@@ -10,6 +10,7 @@ arity and auth from it, so handlers never do.
 from array import array
 from dataclasses import dataclass, field
 
+from .command_specs_data import ACL_CATEGORIES
 from .latency_stats import new_histogram
 
 TABLE: dict = {}  # lowercase name (bytes) -> CommandSpec
@@ -77,8 +78,19 @@ class CommandSpec:
             sub.reset_stats()
 
 
+# The order Redis lists a command's categories in (its category table's).
+_CATEGORY_ORDER = {name: position for position, name in enumerate((
+    "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string", "@bitmap",
+    "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking",
+    "@dangerous", "@connection", "@transaction", "@scripting"))}
+
+
 def acl_categories(spec: CommandSpec) -> list:
-    """Redis's implicit categories from flags and group, then the explicit ones."""
+    """A command's ACL categories: Redis's own for its commands (command_specs_data, as the
+    reference server reports them), else derived from flags and group as Redis does."""
+    known = ACL_CATEGORIES.get(spec.fullname)
+    if known is not None:
+        return list(known)
     cats = []
     flags = spec.flags
     if "write" in flags:
@@ -101,7 +113,7 @@ def acl_categories(spec: CommandSpec) -> list:
     for cat in spec.categories:
         if cat not in cats:
             cats.append(cat)
-    return cats
+    return sorted(cats, key=lambda cat: _CATEGORY_ORDER.get(cat, len(_CATEGORY_ORDER)))
 
 
 # Admin commands (sub)named so only look: not logged as admin actions

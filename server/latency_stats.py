@@ -66,3 +66,20 @@ def info_fields(specs, wanted: list) -> dict:
                 out[f"latency_percentiles_usec_{item.fullname}"] = ",".join(
                     f"{_label(p)}={v / 1000:.3f}" for p, v in zip(wanted, values))
     return out
+
+
+def cumulative_usec(histogram: array) -> dict:
+    """LATENCY HISTOGRAM's `histogram_usec`: {upper bound (us): calls at or under it}, at
+    power-of-two steps from 1024 ns, listing only the steps where the count grows. The labels
+    are Redis's: each step's bound as its HDR histogram (2 significant digits) rounds it up,
+    e.g. 131072 ns -> 132 us. Counts are exact at 2**k ns; Redis's HDR buckets reach ~0.8%
+    past each step, so a call within that sliver may land one step later here."""
+    out, total, previous = {}, sum(histogram), 0
+    for bits in range(10, 64):
+        if previous >= total:
+            break
+        seen = sum(histogram[:(bits + 1) << SUB_BITS])  # durations under 2**bits ns
+        if seen > previous:
+            out[((1 << bits) + (1 << (bits - 7)) - 1) // 1000] = seen
+        previous = seen
+    return out

@@ -5,7 +5,8 @@ from server.command_table import TABLE, acl_categories
 
 KNOWN_FLAGS = {"write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking",
                "loading", "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth",
-               "may_replicate", "sentinel", "no_multi", "allow_busy", "no_async_loading"}
+               "may_replicate", "sentinel", "no_multi", "allow_busy", "no_async_loading",
+               "asking", "no_mandatory_keys"}
 
 
 def test_every_command_is_well_formed():
@@ -26,7 +27,8 @@ def test_key_positions():
     assert TABLE[b"ping"].key_positions([b"PING"]) == []
 
 
-def test_acl_categories_follow_flags():
-    assert acl_categories(TABLE[b"get"]) == ["@read", "@fast", "@string"]
+def test_acl_categories_are_redis_s_own_or_follow_flags():
+    assert acl_categories(TABLE[b"get"]) == ["@read", "@string", "@fast"]  # Redis's, its order
+    assert acl_categories(TABLE[b"predis.info"]) == ["@admin", "@slow", "@dangerous"]  # flags
     assert "@slow" in acl_categories(TABLE[b"keys"]) and "@dangerous" in acl_categories(
         TABLE[b"keys"])

@@ -25,6 +25,8 @@ def dump(client, args):
     return frame_payload(write_object(kind, contents, client.server.config["rdbcompression"]))
 
 
+@command("restore-asking", -4, "write denyoom asking", (1, 1, 1), G, "An internal command for "
+         "migrating keys in a cluster.", "3.0.0")
 @command("restore", -4, "write denyoom", (1, 1, 1), G, "Creates a key from the serialized "
          "representation of a value.", "2.6.0")
 def restore(client, args):

@@ -1,7 +1,7 @@
 """COMMAND and its subcommands, generated from the command table."""
 
 from .. import errors
-from ..acl.access import MOVING_KEYS, accesses
+from .. import key_specs
 from ..command_table import TABLE, acl_categories, all_commands, command, container
 from ..errors import CommandError
 from ..glob import compile_glob
@@ -14,41 +14,26 @@ container("command", -1, "loading stale", G, "Returns detailed information about
           "2.8.13")
 
 
-def _key_specs(spec) -> list:
-    if not spec.first_key:
-        return []
-    if "write" in spec.flags:
-        flags = ["RW", "update"] if "denyoom" not in spec.flags else ["RW", "update", "insert"]
-    else:
-        flags = ["RO", "access"]
-    last = spec.last_key
-    lastkey = last - spec.first_key if last >= 0 else last
-    return [{
-        "flags": [SimpleString(f) for f in flags],
-        "begin_search": {"type": "index", "spec": {"index": spec.first_key}},
-        "find_keys": {"type": "range",
-                      "spec": {"lastkey": lastkey, "keystep": spec.step or 1, "limit": 0}},
-    }]
-
-
 # The order Redis lists command flags in (COMMAND INFO).
 _FLAG_ORDER = ["write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
                "blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast",
-               "no_auth", "may_replicate", "sentinel", "only_sentinel", "no_mandatory_keys",
-               "no_async_loading", "no_multi", "movablekeys", "allow_busy"]
+               "no_auth", "no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys",
+               "allow_busy"]  # may_replicate, sentinel, only_sentinel: hidden, as in Redis
 
 
 def command_info(spec) -> list:
+    name = spec.fullname
+    flags = spec.flags | {"movablekeys"} if key_specs.has_movable_keys(name) else spec.flags
     return [
-        spec.fullname,
+        name,
         spec.arity,
-        [SimpleString(f) for f in _FLAG_ORDER if f in spec.flags],
+        [SimpleString(f) for f in _FLAG_ORDER if f in flags],
         spec.first_key,
         spec.last_key,
         spec.step,
         [SimpleString(c) for c in acl_categories(spec)],
-        [],
-        _key_specs(spec),
+        list(key_specs.tips_of(name)),
+        [key_spec.info() for key_spec in key_specs.specs_of(name)],
         [command_info(sub) for sub in spec.subcommands.values()],
     ]
 
@@ -123,34 +108,33 @@ def command_list(client, args):
 
 
 def keys_of(args) -> list:
+    """COMMAND GETKEYS[ANDFLAGS]: [(key, flags)] of a full command, with Redis's errors."""
     spec = TABLE.get(lower(args[0]))
     if spec is None:
         raise CommandError("ERR Invalid command specified")
     if spec.subcommands and len(args) > 1:
         spec = spec.subcommands.get(lower(args[1]), spec)
+    if not key_specs.specs_of(spec.fullname):
+        raise CommandError("ERR The command has no key arguments")
     argc = len(args)
     if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
         raise CommandError("ERR Invalid number of arguments specified for command")
-    if spec.fullname in MOVING_KEYS:  # numkeys, STORE, STREAMS ...: as ACL checks find them
-        return spec, [key for key, _, _ in accesses(spec, args)[0]]
-    positions = spec.key_positions(args)
-    if not positions:
-        raise CommandError("ERR The command has no key arguments")
-    return spec, [args[i] for i in positions]
+    found = key_specs.find_keys(spec, args)
+    if not found and "no_mandatory_keys" not in spec.flags:
+        raise CommandError("ERR Invalid arguments specified for command")
+    return [(args[index], flags) for index, flags in found]
 
 
 @command("getkeys", -4, "loading stale", (0, 0, 0), G, "Extracts the key names from an "
          "arbitrary command.", "2.8.13", parent="command")
 def command_getkeys(client, args):
-    return keys_of(args[2:])[1]
+    return [key for key, _ in keys_of(args[2:])]
 
 
 @command("getkeysandflags", -4, "loading stale", (0, 0, 0), G, "Extracts the key names and "
          "access flags for an arbitrary command.", "7.0.0", parent="command")
 def command_getkeysandflags(client, args):
-    spec, keys = keys_of(args[2:])
-    flags = [SimpleString(f) for f in _key_specs(spec)[0]["flags"]]
-    return [[key, flags] for key in keys]
+    return [[key, key_specs.flags_reply(flags)] for key, flags in keys_of(args[2:])]
 
 
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
@@ -172,4 +156,4 @@ def command_help(client, args):
             "    Return the keys from a full Redis command.",
             "GETKEYSANDFLAGS <full-command>",
             "    Return the keys and the access flags from a full Redis command.",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]

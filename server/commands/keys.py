@@ -440,7 +440,7 @@ def object_help(client, args):
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     ]
 
 

@@ -409,7 +409,7 @@ def brpoplpush(client, args):
     return _blocking_move(client, args[1], args[2], RIGHT, LEFT, timeout)
 
 
-@command("blmpop", -5, "write noscript blocking", (0, 0, 0), G, "Pops the first element from one of "
+@command("blmpop", -5, "write blocking", (0, 0, 0), G, "Pops the first element from one of "
          "multiple lists. Blocks until an element is available otherwise. Deletes the list if "
          "the last element was popped.", "7.0.0")
 def blmpop(client, args):

@@ -75,11 +75,12 @@ def predis_sample(client, args):
     if len(args) == 3 and bytes(args[1]).lower() == b"rate":
         from ops.config import ConfigError
 
+        rate = bytes(args[2]).decode(errors="replace")
         try:
-            server.config.set_many([("predis-sample-rate", bytes(args[2]).decode())])
+            server.config.set_many([("predis-sample-rate", rate)])
         except ConfigError as exc:
-            raise CommandError(f"ERR Invalid argument '{bytes(args[2]).decode()}' for "
-                               f"PREDIS.SAMPLE RATE - {exc.reason}") from None
+            raise CommandError(f"ERR Invalid argument '{rate}' for PREDIS.SAMPLE RATE - "
+                               f"{exc.reason}") from None
         return OK
     if len(args) != 1:
         raise CommandError("ERR syntax error")
@@ -200,7 +201,7 @@ def ab_stop(client, args):
     learning = client.server.learning
     if len(args) > 3:
         raise CommandError("ERR syntax error")
-    outcome = bytes(args[2]).lower().decode() if len(args) == 3 else "rollback"
+    outcome = bytes(args[2]).lower().decode(errors="replace") if len(args) == 3 else "rollback"
     if outcome not in ("promote", "rollback"):
         raise CommandError("ERR syntax error")
     if learning.ab is None:

@@ -142,6 +142,6 @@ def pubsub_help(client, args):
             "(default: '*').",
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]
 
 

@@ -53,26 +53,26 @@ def _evalsha(client, args, read_only: bool):
     return client.server.lua().run(client, function, keys, argv, read_only, sha)
 
 
-@command("eval", -3, "noscript stale skip_monitor may_replicate", (0, 0, 0), G, "Executes a "
-         "server-side Lua script.", "2.6.0")
+@command("eval", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys",
+         (0, 0, 0), G, "Executes a server-side Lua script.", "2.6.0")
 def eval_(client, args):
     return _eval(client, args, False)
 
 
-@command("eval_ro", -3, "readonly noscript stale skip_monitor", (0, 0, 0), G, "Executes a "
-         "read-only server-side Lua script.", "7.0.0")
+@command("eval_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+         (0, 0, 0), G, "Executes a read-only server-side Lua script.", "7.0.0")
 def eval_ro(client, args):
     return _eval(client, args, True)
 
 
-@command("evalsha", -3, "noscript stale skip_monitor may_replicate", (0, 0, 0), G, "Executes a "
-         "server-side Lua script by SHA1 digest.", "2.6.0")
+@command("evalsha", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys",
+         (0, 0, 0), G, "Executes a server-side Lua script by SHA1 digest.", "2.6.0")
 def evalsha(client, args):
     return _evalsha(client, args, False)
 
 
-@command("evalsha_ro", -3, "readonly noscript stale skip_monitor", (0, 0, 0), G, "Executes a "
-         "read-only server-side Lua script by SHA1 digest.", "7.0.0")
+@command("evalsha_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+         (0, 0, 0), G, "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0")
 def evalsha_ro(client, args):
     return _evalsha(client, args, True)
 
@@ -86,7 +86,7 @@ def script_load(client, args):
     return _load(client, bytes(args[2]))[0].encode()
 
 
-@command("exists", -3, "noscript stale", (0, 0, 0), G, "Determines whether server-side Lua "
+@command("exists", -3, "noscript", (0, 0, 0), G, "Determines whether server-side Lua "
          "scripts exist in the script cache.", "2.6.0", parent="script")
 def script_exists(client, args):
     scripts = client.server.scripts
@@ -123,7 +123,7 @@ def script_help(client, args):
             "    * SYNC: Synchronously flush the scripts cache.",
             "KILL", "    Kill the currently executing Lua script.",
             "LOAD <script>", "    Load a script into the scripts cache without executing it.",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]
 
 
 
@@ -286,6 +286,58 @@ def function_kill(client, args):
     return kill_running(client.server, is_eval=False)
 
 
+@command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
+         "subcommands.", "7.0.0", parent="function")
+def function_help(client, args):
+    return ["FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using "
+            "LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined "
+            "by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be "
+            "restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to "
+            "give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On "
+            "collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On "
+            "collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is "
+            "a chance of failure",
+            "      in case of functions name collision with another library).",
+            "HELP",
+            "    Prints this help."]
+
+
 def _fcall(client, args, read_only: bool):
     keys, argv = _keys_and_args(args, 2)
     name = bytes(args[1]).decode(errors="replace")
@@ -300,13 +352,13 @@ def _fcall(client, args, read_only: bool):
                                    name, call_as_function=True)
 
 
-@command("fcall", -3, "noscript stale skip_monitor may_replicate", (0, 0, 0), G, "Invokes a "
-         "function.", "7.0.0")
+@command("fcall", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys",
+         (0, 0, 0), G, "Invokes a function.", "7.0.0")
 def fcall(client, args):
     return _fcall(client, args, False)
 
 
-@command("fcall_ro", -3, "readonly noscript stale skip_monitor", (0, 0, 0), G, "Invokes a "
-         "read-only function.", "7.0.0")
+@command("fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+         (0, 0, 0), G, "Invokes a read-only function.", "7.0.0")
 def fcall_ro(client, args):
     return _fcall(client, args, True)

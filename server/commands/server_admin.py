@@ -140,7 +140,7 @@ def config_help(client, args):
         "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
         "RESETSTAT", "    Reset statistics reported by the INFO command.",
         "REWRITE", "    Rewrite the configuration file.",
-        "HELP", "    Print this help.",
+        "HELP", "    Prints this help.",
     ]
 
 
@@ -191,7 +191,7 @@ def debug(client, args):
                 "background when they are not accessed (otherwise the Redis behavior). Setting "
                 "it to 1 reenables back the default.",
                 "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
-                "HELP", "    Print this help."]
+                "HELP", "    Prints this help."]
     raise CommandError(
         f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
 
@@ -239,7 +239,7 @@ def memory_usage(client, args):
     return size
 
 
-@command("stats", 2, "loading stale", (0, 0, 0), G, "Returns details about memory usage.",
+@command("stats", 2, "", (0, 0, 0), G, "Returns details about memory usage.",
          "4.0.0", parent="memory")
 def memory_stats(client, args):
     server = client.server
@@ -310,7 +310,7 @@ def memory_help(client, args):
             "USAGE <key> [SAMPLES <count>]",
             "    Return memory in bytes used by <key> and its value. Nested values are",
             "    sampled up to <count> times (default: 5, 0 means sample all).",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]
 
 
 # -- SLOWLOG ------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def slowlog_help(client, args):
             "    client name",
             "LEN", "    Return the length of the slowlog.",
             "RESET", "    Reset the slowlog.",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]
 
 
 # -- MONITOR, WAIT, FUNCTION, SHUTDOWN --------------------------------------------------------
@@ -470,17 +470,77 @@ def latency_doctor(client, args):
     return Verbatim("\n".join(lines) + "\n")
 
 
+@command("graph", 3, "admin noscript loading stale", (0, 0, 0), G, "Returns a latency graph "
+         "for an event.", "2.8.13", parent="latency")
+def latency_graph(client, args):
+    from ..sparkline import render
+
+    event = args[2].decode(errors="replace")
+    record = client.server.latency.events.get(event)
+    if record is None:
+        raise CommandError(f"ERR No samples available for event '{event}'")
+    samples = record["samples"]
+    now = int(time.time())
+    values = [millis for _, millis in samples]
+    header = (f"{event} - high {max(values)} ms, low {min(values)} ms (all time high "
+              f"{record['max']} ms)\n" + "-" * 80 + "\n")
+    return Verbatim(header + render([(millis, _ago(now - when)) for when, millis in samples]))
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+@command("histogram", -2, "admin noscript loading stale", (0, 0, 0), G, "Returns the "
+         "cumulative distribution of latencies of a subset or all commands.", "7.0.0",
+         parent="latency")
+def latency_histogram(client, args):
+    """{command: {calls, histogram_usec}} for the named commands (a container names all its
+    subcommands; unknown names are skipped) or every command, those with calls only."""
+    from ..command_table import TABLE, all_commands
+    from ..latency_stats import cumulative_usec
+
+    if len(args) == 2:
+        specs = [item for spec in all_commands() for item in (spec, *spec.subcommands.values())]
+    else:
+        specs = []
+        for name in args[2:]:
+            parent, _, sub = lower(name).partition(b"|")
+            spec = TABLE.get(parent)
+            if spec is not None and sub:
+                spec = spec.subcommands.get(sub)
+            if spec is not None:
+                specs += [spec, *([] if sub else spec.subcommands.values())]
+    out = {}
+    for spec in specs:
+        calls = sum(spec.latency)
+        if calls:
+            out[spec.fullname] = {"calls": calls, "histogram_usec": cumulative_usec(spec.latency)}
+    return out
+
+
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
          "subcommands.", "2.8.13", parent="latency")
 def latency_help(client, args):
     return ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "DOCTOR", "    Return a human readable latency analysis report.",
+            "GRAPH <event>", "    Return an ASCII latency graph for the <event> class.",
             "HISTORY <event>",
             "    Return time-latency samples for the <event> class.",
             "LATEST", "    Return the latest latency samples for all events.",
             "RESET [<event> ...]",
             "    Reset latency data of one or more <event> classes.",
             "    (default: reset all data for all event classes)",
-            "HELP", "    Print this help."]
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram "
+            "for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+            "HELP", "    Prints this help."]
 
 

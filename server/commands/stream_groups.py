@@ -443,7 +443,7 @@ def xgroup_help(client, args):
             "DESTROY <key> <groupname>", "    Remove the specified group.",
             "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
             "    Set the current group ID and entries_read counter.",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]
 
 
 # -- XINFO ------------------------------------------------------------------------------------
@@ -553,4 +553,4 @@ def xinfo_help(client, args):
             "GROUPS <key>", "    Show the stream consumer groups.",
             "STREAM <key> [FULL [COUNT <count>]",
             "    Show information about the stream.",
-            "HELP", "    Print this help."]
+            "HELP", "    Prints this help."]

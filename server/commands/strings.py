@@ -238,7 +238,7 @@ def _check_size(client, size: int) -> None:
         raise CommandError(errors.STRING_TOO_LONG)
 
 
-@command("append", 3, "write denyoom", (1, 1, 1), G, "Appends a string to the value of a key. "
+@command("append", 3, "write denyoom fast", (1, 1, 1), G, "Appends a string to the value of a key. "
          "Creates the key if it doesn't exist.", "2.0.0")
 def append(client, args):
     db = client.db

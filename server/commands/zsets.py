@@ -567,7 +567,7 @@ def zmpop(client, args):
     return NULL_ARRAY if reply is None else reply
 
 
-@command("bzmpop", -5, "write noscript blocking", (0, 0, 0), G, "Removes and returns a member by score "
+@command("bzmpop", -5, "write blocking", (0, 0, 0), G, "Removes and returns a member by score "
          "from one or more sorted sets. Blocks until a member is available otherwise. Deletes "
          "the sorted set if the last element was popped.", "7.0.0")
 def bzmpop(client, args):
