@@ -12,6 +12,9 @@ from .servers import start_predis, start_redis
 # Replies whose wording changed between the reference redis-server installed here (Debian's
 # 7.0) and Redis 7.2, which Predis follows. Applied to the reference's reply only.
 REDIS_70_TO_72 = {
+    # XADD ms-* after ms-18446744073709551615: 7.0 reports a stale errno, 7.2 says why
+    "ERR Elements are too large to be stored":
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item",
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
     "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
     "protocol version at the same time":

@@ -40,6 +40,10 @@ def test_expire_errors_and_past(diff):
     diff.assert_same("EXPIRE", "k", "9223372036854775807")
     diff.assert_same("PEXPIRE", "k", "9223372036854775807")
     diff.assert_same("EXPIREAT", "k", "-9223372036854775808")
+    for ttl in ("-9223372036854776", "-9223372036854775", "9223372036854776"):  # C's LLONG/1000
+        diff.assert_same("EXPIRE", "k", ttl)
+        diff.assert_same("EXPIREAT", "k", ttl)
+        diff.assert_same("SET", "k", "v")
     diff.assert_same("EXPIRE", "k", "-1")
     diff.assert_same("EXISTS", "k")
     diff.assert_same("SET", "k", "v")

@@ -266,3 +266,28 @@ def test_blmove_waiter_gets_wrongtype_when_its_target_changed_type(servers):
         outcomes.append((results.get("w"), admin.call("PING")))
         admin.close()
     assert outcomes[1] == outcomes[0]
+
+
+def test_waiter_stays_blocked_while_its_key_holds_another_type(servers):
+    """LPUSH + DEL + SET in one transaction: the key is a string when the waiter is looked at,
+    so it keeps waiting (no WRONGTYPE) and gets the next push."""
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEL", "wl")
+        results = {}
+        thread = threading.Thread(target=_waiter, args=(server.port, results, "w", "BLPOP", "wl",
+                                                        "5"))
+        thread.start()
+        wait_until_blocked(admin, 1)
+        replies = [admin.call(*args) for args in (
+            ["MULTI"], ["LPUSH", "wl", "a"], ["DEL", "wl"], ["SET", "wl", "foo"], ["EXEC"],
+            ["CLIENT", "LIST", "TYPE", "normal"])]
+        blocked_after_exec = b"cmd=blpop" in replies[-1]
+        admin.call("DEL", "wl")
+        admin.call("LPUSH", "wl", "b")
+        thread.join(5)
+        outcomes.append((results.get("w"), replies[:5], blocked_after_exec))
+        admin.close()
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][0] == [b"wl", b"b"] and outcomes[0][2]

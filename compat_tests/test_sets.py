@@ -1,5 +1,7 @@
 """Differential tests: set commands (order-insensitive where Redis's order is unspecified)."""
 
+from .rawclient import RawClient
+
 
 def sorted_reply(reply):
     return sorted(reply) if isinstance(reply, (list, set)) else reply
@@ -102,3 +104,19 @@ def test_sscan(diff):
                 break
         results.append(seen)
     assert results[1] == results[0]
+
+
+def test_smove_of_a_member_the_target_has_leaves_its_watchers_alone(servers):
+    """The destination did not change, so a transaction watching it still runs."""
+    outcomes = []
+    for server in servers:
+        watcher, other = RawClient(server.port), RawClient(server.port)
+        watcher.call("DEL", "src", "dst")
+        watcher.call("SADD", "src", "a", "b")
+        watcher.call("SADD", "dst", "a")
+        watcher.call("WATCH", "dst")
+        watcher.call("MULTI")
+        watcher.call("SADD", "dst", "c")
+        outcomes.append([other.call("SMOVE", "src", "dst", "a"), watcher.call("EXEC"),
+                         watcher.call("SCARD", "dst"), watcher.call("SMEMBERS", "src")])
+    assert outcomes[1] == outcomes[0] == [1, [1], 2, [b"b"]]

@@ -190,3 +190,56 @@ def test_group_lag_and_entries_read(diff23):
     d.assert_same("XADD", "st", "4-0", "f", "v")
     d.assert_same("XGROUP", "SETID", "st", "g1", "$")
     d.assert_same("XINFO", "GROUPS", "st")
+
+
+def test_group_ids_and_sequence_overflow(diff):
+    """Found by Redis's own suite: XGROUP takes - and +; ms-* cannot overflow the sequence."""
+    for args in (["XADD", "ev", "1-0", "f", "v"], ["XGROUP", "CREATE", "ev", "g1", "$"],
+                 ["XGROUP", "SETID", "ev", "g1", "-"], ["XREADGROUP", "GROUP", "g1", "c", "STREAMS",
+                                                       "ev", ">"],
+                 ["XGROUP", "SETID", "ev", "g1", "+"], ["XGROUP", "CREATE", "ev", "g2", "-"],
+                 ["XINFO", "GROUPS", "ev"], ["XADD", "ev", "1-18446744073709551615", "a", "b"],
+                 ["XADD", "ev", "1-*", "c", "d"], ["XADD", "ev", "2-*", "c", "d"]):
+        diff.assert_same(*args)
+
+
+def _blocked_stream_reader(server, change, *command):
+    """What a blocked stream reader gets after `change` ran, then one more XADD."""
+    admin = RawClient(server.port)
+    admin.call("FLUSHALL")
+    admin.call("XADD", "bs", "666-0", "f", "v")
+    admin.call("XGROUP", "CREATE", "bs", "grp", "$")
+    results = {}
+
+    def wait():
+        results["w"] = RawClient(server.port).call(*command)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    deadline = time.time() + 5
+    while b"cmd=xread" not in admin.call("CLIENT", "LIST", "TYPE", "normal"):
+        assert time.time() < deadline
+        time.sleep(0.01)
+    replies = [admin.call(*args) for args in change]
+    admin.call("DEL", "bs")
+    admin.call("XADD", "bs", "667-0", "f", "v")
+    thread.join(5)
+    admin.close()
+    return results.get("w"), replies
+
+
+@pytest.mark.parametrize("change", [
+    [["DEL", "bs"]], [["SET", "bs", "x"]], [["MULTI"], ["DEL", "bs"], ["SADD", "bs", "e"], ["EXEC"]],
+    [["FLUSHALL"]],
+    [["MULTI"], ["XADD", "bs", "5000-0", "g", "h"], ["DEL", "bs"], ["LPUSH", "bs", "x"], ["EXEC"]],
+], ids=["del", "set", "exec", "flushall", "xadd-del-lpush"])
+@pytest.mark.parametrize("group", [False, True], ids=["xread", "xreadgroup"])
+def test_blocked_reader_when_the_stream_goes(servers, change, group):
+    """XREAD keeps waiting while the key is gone or not a stream; XREADGROUP is told its
+    stream no longer exists."""
+    command = (["XREADGROUP", "GROUP", "grp", "c", "BLOCK", "5000", "STREAMS", "bs", ">"]
+               if group else ["XREAD", "BLOCK", "5000", "STREAMS", "bs", "$"])
+    outcomes = [_blocked_stream_reader(server, change, *command) for server in servers]
+    assert outcomes[1] == outcomes[0]
+    if group:
+        assert outcomes[0][0] == "UNBLOCKED the stream key no longer exists"

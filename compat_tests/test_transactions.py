@@ -100,3 +100,25 @@ def test_redis_py_transaction_pipeline_and_watch(servers):
         outcomes.append((first, second, client.get("t")))
         client.close()
     assert outcomes[1] == outcomes[0]
+
+
+def test_transactions_and_a_primary_turned_replica(pair):
+    """Found by Redis's own suite: a REPLICAOF inside EXEC does not stop the writes queued after
+    it; an EXEC of writes on a server that became a replica meanwhile is aborted; a FLUSHALL
+    only touches watched keys that existed."""
+    transcripts = []
+    for server in pair:
+        a, b = RawClient(server.port), RawClient(server.port)
+        a.call("FLUSHALL")
+        seen = [a.call(*args) for args in (
+            ["SET", "foo", "bar"], ["MULTI"], ["SET", "foo2", "bar"],
+            ["REPLICAOF", "localhost", "9999"], ["SET", "foo3", "bar"], ["EXEC"],
+            ["SET", "foo4", "bar"], ["REPLICAOF", "NO", "ONE"], ["MULTI"], ["SET", "a", "1"])]
+        seen.append(b.call("REPLICAOF", "localhost", "9999"))
+        seen += [a.call("EXEC"), b.call("REPLICAOF", "NO", "ONE")]
+        seen += [a.call(*args) for args in (
+            ["DEL", "x"], ["WATCH", "x"], ["FLUSHALL"], ["MULTI"], ["PING"], ["EXEC"])]
+        transcripts.append(seen)
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[0][5] == [b"OK", b"OK", b"OK"] and transcripts[0][-1] == [b"PONG"]
+    assert transcripts[0][11].startswith("EXECABORT Transaction discarded because of: READONLY")

@@ -89,8 +89,25 @@ def test_legacy_range_commands(zdiff):
                                                        "LIMIT", "0", "3"],
                  ["ZRANGEBYLEX", "z", "-", "+"],
                  ["ZREVRANGEBYLEX", "z", "+", "-", "LIMIT", "1", "1"],
-                 ["ZRANGEBYLEX", "z", "-", "+", "WITHSCORES"], ["ZRANGEBYSCORE", "z", "1"]):
+                 ["ZRANGEBYLEX", "z", "-", "+", "WITHSCORES"], ["ZRANGEBYSCORE", "z", "1"],
+                 # words only ZRANGE takes are syntax errors here (found by Redis's suite)
+                 ["ZRANGEBYSCORE", "z", "0", "-1", "REV"], ["ZRANGEBYLEX", "z", "-", "+", "REV"],
+                 ["ZREVRANGEBYSCORE", "z", "0", "-1", "BYLEX"], ["ZREVRANGE", "z", "0", "-1",
+                                                                 "BYSCORE"],
+                 ["ZREVRANGE", "z", "0", "-1", "LIMIT", "0", "1"],
+                 ["ZREVRANGE", "z", "0", "-1", "WITHSCORES", "WITHSCORES"],
+                 ["ZRANGE", "z", "0", "1", "BYSCORE", "BYLEX"], ["ZRANGE", "z", "0", "1", "REV", "REV"],
+                 ["ZRANGEBYSCORE", "z", "0", "-1", "LIMIT", "0", "1", "REV"]):
         assert_same_numbers(d, *args)
+
+
+def test_numkeys_errors(diff):
+    for args in (["ZINTERCARD", "0", "x"], ["ZINTERCARD", "a", "x"], ["ZINTERCARD", "2", "x"],
+                 ["SINTERCARD", "a", "x"], ["SINTERCARD", "0", "x"], ["ZMPOP", "a", "x", "MIN"],
+                 ["LMPOP", "a", "x", "LEFT"], ["BLMPOP", "0", "a", "x", "LEFT"],
+                 ["BZMPOP", "0", "a", "x", "MIN"], ["ZINTER", "a", "x"], ["ZUNIONSTORE", "d", "0", "x"],
+                 ["LMPOP", "2", "x", "LEFT"], ["SINTERCARD", "2", "x"]):
+        diff.assert_same(*args)
 
 
 def test_removal_and_pops(zdiff):

@@ -386,6 +386,7 @@ class PredisServer:
         for index in indexes:
             self.scanners.pop(index, None)
             self.watches.touch_db(index, None if keys_before is None else keys_before.get(index))
+            self.blocking.signal_db(index)
         if self.tracking.clients:
             self.tracking.flush()
 
@@ -393,9 +394,7 @@ class PredisServer:
         for index in (first, second):
             self.scanners.pop(index, None)
             self.watches.touch_db(index)
-            for db_index, key in list(self.blocking.queues):
-                if db_index == index:
-                    self.blocking.ready.append((db_index, key))
+            self.blocking.signal_db(index)
 
     def _key_expired(self, db, key) -> None:
         if self.propagation is not None:
@@ -470,9 +469,9 @@ class PredisServer:
             self._add_sink(self.replication)
         return self.replication
 
-    def serve_replica(self, client, replid: str, offset: int) -> None:
+    def serve_replica(self, client, replid: str, offset: int, legacy: bool = False) -> None:
         """PSYNC/SYNC from a replica: full or partial resync, then the stream."""
-        self._replication_source().attach(client, replid, offset, client.replica_port)
+        self._replication_source().attach(client, replid, offset, client.replica_port, legacy)
 
     def replica_acknowledged(self, replica, offset: int) -> None:
         if not replica.acked:  # from its first ACK on (the snapshot is loaded: what is

@@ -15,10 +15,16 @@ from .replies import ErrorReply
 
 class Waiter:
     __slots__ = ("client", "db", "keys", "attempt", "future", "timer", "timeout_reply", "spec",
-                 "args")
+                 "args", "kind", "gone_reply")
 
-    def __init__(self, client, keys, attempt, timeout_reply):
+    def __init__(self, client, keys, attempt, timeout_reply, kind=None, gone_reply=None):
         self.client = client
+        # The value type it waits for (List, ZSet, Stream): a key of another type leaves it
+        # waiting, as in Redis, rather than answering WRONGTYPE. None: any change is tried.
+        self.kind = kind
+        # The error that ends the wait when the key is deleted or changes type (XREADGROUP:
+        # its group went with the key); None: keep waiting.
+        self.gone_reply = gone_reply
         self.db = client.db
         self.spec, self.args = client.last_command, client.last_args  # what to propagate
         self.keys = keys
@@ -37,9 +43,11 @@ class BlockingRegistry:
     def __bool__(self):
         return bool(self.queues)
 
-    def block(self, client, keys, attempt, timeout_s: float, timeout_reply) -> Deferred:
+    def block(self, client, keys, attempt, timeout_s: float, timeout_reply,
+              kind=None, gone_reply=None) -> Deferred:
         """Park `client` on `keys` until served or `timeout_s` (0 = forever) passes."""
-        waiter = Waiter(client, list(dict.fromkeys(keys)), attempt, timeout_reply)
+        waiter = Waiter(client, list(dict.fromkeys(keys)), attempt, timeout_reply, kind,
+                        gone_reply)
         loop = self.server.loop
         waiter.future = loop.create_future()
         for key in waiter.keys:
@@ -54,13 +62,22 @@ class BlockingRegistry:
         if ident in self.queues:
             self.ready.append(ident)
 
+    def signal_db(self, index: int) -> None:
+        """Every waited key of a database (FLUSHDB, FLUSHALL, SWAPDB changed them all)."""
+        self.ready += [ident for ident in self.queues if ident[0] == index]
+
     def serve(self) -> None:
         """Serve waiters on every key signalled so far (serving may signal more keys)."""
         while self.ready:
             ident = self.ready.pop(0)
-            queue = self.queues.get(ident)
-            while queue:
-                waiter = queue[0]
+            for waiter in list(self.queues.get(ident, ())):
+                if waiter.kind is not None:
+                    value = waiter.db.lookup(ident[1], touch=False)
+                    if waiter.gone_reply is not None and type(value) is not waiter.kind:
+                        self._finish(waiter, ErrorReply(waiter.gone_reply))
+                        continue
+                    if value is not None and type(value) is not waiter.kind:
+                        continue  # e.g. a list waiter on a key now holding a string
                 try:
                     reply = waiter.attempt(waiter.db, ident[1])
                 except CommandError as exc:  # e.g. BLMOVE whose target changed type meanwhile

@@ -66,8 +66,8 @@ def dispatch(client, args):
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-    if (server.master_link is not None and "write" in spec.flags and not client.is_primary
-            and server.config["replica-read-only"]):
+    if (server.master_link is not None and not client.is_primary and not client.in_exec
+            and server.config["replica-read-only"] and _writes(client, spec)):
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
@@ -286,6 +286,31 @@ def _internal_error(client, spec, exc) -> ErrorReply:
     client.server.log.error("command_failed", command=spec.fullname, client_id=client.id,
                             error=repr(exc), exc_info=exc)
     return ErrorReply(f"ERR internal error in '{spec.fullname}': {type(exc).__name__}")
+
+
+def _writes(client, spec) -> bool:
+    """A write command, or an EXEC whose transaction holds one (what a replica refuses).
+    Commands inside EXEC are not checked again: a REPLICAOF in the transaction does not
+    stop the writes queued after it, as in Redis."""
+    if "write" in spec.flags:
+        return True
+    if spec.name == "exec" and client.multi:
+        return any("write" in queued.flags for queued in map(_spec_of, client.multi))
+    return False
+
+
+def _spec_of(args):
+    spec = LOOKUP.get(args[0]) or LOOKUP.get(args[0].lower())
+    if spec is not None and spec.subcommands and len(args) > 1:
+        spec = spec.subcommands.get(args[1].lower(), spec)
+    return spec or _NO_SPEC
+
+
+class _NoSpec:
+    flags = frozenset()
+
+
+_NO_SPEC = _NoSpec()
 
 
 def _reject(client, spec, message: str):

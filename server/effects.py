@@ -6,8 +6,9 @@ arguments, their reply and the key's state right after they ran:
 - relative or conditional expiry (EXPIRE, SET EX, SETEX, GETEX ...) becomes an absolute
   deadline (PEXPIREAT, SET ... PXAT), or DEL when the key is gone;
 - INCRBYFLOAT and HINCRBYFLOAT store their result (float formatting must not differ on replay);
-- SPOP becomes SREM of the members it popped;
-- blocking pops become the non-blocking command that served them;
+- SPOP becomes SREM of the members it popped, GETDEL a DEL;
+- blocking pops become the non-blocking command that served them, LMPOP/ZMPOP a pop with
+  count on the key they popped from;
 - XADD with an automatic id is logged with the id it got;
 - RESTORE with a relative TTL is logged with ABSTTL.
 Each rule returns a list of commands (argument lists of bytes).
@@ -45,6 +46,10 @@ def _stored_string(value_index):
         command = [b"SET", key, args[value_index]]
         return [command + [b"PXAT", _num(deadline)] if deadline is not None else command]
     return rule
+
+
+def _getdel(args, reply, db):
+    return [[b"DEL", args[1]]]
 
 
 def _incrbyfloat(args, reply, db):
@@ -102,30 +107,27 @@ def _brpoplpush(args, reply, db):
     return [[b"RPOPLPUSH", args[1], args[2]]]
 
 
-def _blmpop(args, reply, db):
-    numkeys = int(args[2])
-    side = lower(args[3 + numkeys])
-    key, elements = reply
-    return [[b"LPOP" if side == b"left" else b"RPOP", key, _num(len(elements))]]
-
-
-def _bzmpop(args, reply, db):
-    numkeys = int(args[2])
-    side = lower(args[3 + numkeys])
-    key, members = reply
-    return [[b"ZMPOP", b"1", key, b"MIN" if side == b"min" else b"MAX", b"COUNT",
-             _num(len(members))]]
+def _multi_pop(left: bytes, right: bytes, numkeys_at: int):
+    """LMPOP/ZMPOP and their blocking forms: the single-key pop (with count) that served it."""
+    def rule(args, reply, db):
+        numkeys = int(args[numkeys_at])
+        side = lower(args[numkeys_at + 1 + numkeys])
+        key, popped = reply
+        return [[left if side in (b"left", b"min") else right, key, _num(len(popped))]]
+    return rule
 
 
 RULES = {
     "expire": _expiry, "pexpire": _expiry, "expireat": _expiry, "pexpireat": _expiry,
-    "getex": _expiry,
+    "getex": _expiry, "getdel": _getdel,
     "set": _stored_string(2), "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
     "spop": _spop, "restore": _restore, "xadd": _xadd,
     "blpop": _popped(b"LPOP"), "brpop": _popped(b"RPOP"), "blmove": _blmove,
-    "brpoplpush": _brpoplpush, "blmpop": _blmpop,
-    "bzpopmin": _popped(b"ZPOPMIN"), "bzpopmax": _popped(b"ZPOPMAX"), "bzmpop": _bzmpop,
+    "brpoplpush": _brpoplpush,
+    "lmpop": _multi_pop(b"LPOP", b"RPOP", 1), "blmpop": _multi_pop(b"LPOP", b"RPOP", 2),
+    "zmpop": _multi_pop(b"ZPOPMIN", b"ZPOPMAX", 1), "bzmpop": _multi_pop(b"ZPOPMIN", b"ZPOPMAX", 2),
+    "bzpopmin": _popped(b"ZPOPMIN"), "bzpopmax": _popped(b"ZPOPMAX"),
 }
 
 

@@ -77,10 +77,12 @@ class ReplicationSource:
             return False
         return self.backlog_start <= offset <= self.offset + 1
 
-    def attach(self, client, replid: str, offset: int, listening_port: int) -> None:
-        """PSYNC: continue from the backlog when possible, else a full resync."""
+    def attach(self, client, replid: str, offset: int, listening_port: int,
+               legacy: bool = False) -> None:
+        """PSYNC: continue from the backlog when possible, else a full resync. `legacy` (the
+        old SYNC command): always a full resync, the RDB sent without a +FULLRESYNC line."""
         conn = client.conn
-        if self.can_continue(replid, offset):
+        if not legacy and self.can_continue(replid, offset):
             self.partial_ok += 1
             conn.send_raw(b"+CONTINUE %s\r\n" % self.replid.encode())
             start = offset - self.backlog_start
@@ -92,7 +94,8 @@ class ReplicationSource:
             rdb = io.BytesIO()
             write_rdb(self.server, rdb, version=10)  # RDB 10: redis-server 7.0 replicas too
             payload = rdb.getvalue()
-            conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset))
+            if not legacy:
+                conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset))
             conn.send_raw(b"$%d\r\n" % len(payload) + payload)
             self.selected = -1  # the replica's stream needs a SELECT first
         state = ReplicaState(client, listening_port)

@@ -84,20 +84,22 @@ def first_served(client, keys, attempt):
     return None
 
 
-def block(client, keys, attempt, timeout: float, timeout_reply):
+def block(client, keys, attempt, timeout: float, timeout_reply, kind=None, gone_reply=None):
     """Wait on `keys` until attempt() succeeds for one of them, or the timeout answers.
-    Inside EXEC or a script a blocking command never blocks: it answers the timeout reply."""
+    Inside EXEC or a script a blocking command never blocks: it answers the timeout reply.
+    `kind`, `gone_reply`: the value type waited for, the error if the key goes (blocking.Waiter)."""
     if client.deny_blocking:
         return timeout_reply
-    return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply)
+    return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply, kind,
+                                        gone_reply)
 
 
-def serve_or_block(client, keys, attempt, timeout: float, timeout_reply):
+def serve_or_block(client, keys, attempt, timeout: float, timeout_reply, kind):
     """The blocking commands' shape: serve now from the first key that can, else wait."""
     reply = first_served(client, keys, attempt)
     if reply is not None:
         return reply
-    return block(client, keys, attempt, timeout, timeout_reply)
+    return block(client, keys, attempt, timeout, timeout_reply, kind)
 
 
 def take_flags(args, start: int, names: frozenset):

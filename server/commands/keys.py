@@ -79,7 +79,7 @@ def expire_generic(client, args, relative: bool, unit_ms: int, name: str):
     nx, xx, gt, lt = _expire_flags(args)
     when = to_int(args[2])
     if unit_ms == 1000:
-        if when > LLONG_MAX // 1000 or when < LLONG_MIN // 1000:
+        if when > LLONG_MAX // 1000 or when < -(-LLONG_MIN // 1000):  # C truncates
             raise CommandError(errors.invalid_expire(name))
         when *= 1000
     base = now_ms() if relative else 0
@@ -475,8 +475,8 @@ def flushdb(client, args):
 def flushall(client, args):
     _flush_mode(args)
     keyspace = client.server.keyspace
-    keys_before = {db.index: set(db.data) for db in keyspace.dbs if db.data} \
-        if client.server.watches.watchers else None
+    keys_before = {db.index: set(db.data) for db in keyspace.dbs} \
+        if client.server.watches.watchers else None  # only keys that existed are touched
     removed = keyspace.flushall()
     keyspace.dirty += removed + 1
     client.server.on_flush(None, keys_before if keys_before is not None else {})

@@ -368,7 +368,7 @@ def _pop_attempt(client, head: bool, count=None):
 def _blocking_pop(client, args, head: bool):
     timeout = to_timeout_seconds(args[-1])
     keys = args[1:-1]
-    return serve_or_block(client, keys, _pop_attempt(client, head), timeout, NULL_ARRAY)
+    return serve_or_block(client, keys, _pop_attempt(client, head), timeout, NULL_ARRAY, List)
 
 
 @command("blpop", -3, "write noscript blocking", (1, -2, 1), G, "Removes and returns the first element "
@@ -389,7 +389,7 @@ def _blocking_move(client, src, dst, wherefrom, whereto, timeout):
     def attempt(db, key):
         return move_one(client, db, src, dst, wherefrom, whereto)
 
-    return serve_or_block(client, [src], attempt, timeout, None)
+    return serve_or_block(client, [src], attempt, timeout, None, List)
 
 
 @command("blmove", 6, "write denyoom noscript blocking", (1, 2, 1), G, "Pops an element from a list, "
@@ -416,4 +416,4 @@ def blmpop(client, args):
     timeout = to_timeout_seconds(args[1])
     keys, side, count = parse_mpop(args, 2)
     return serve_or_block(client, keys, _pop_attempt(client, side == LEFT, count), timeout,
-                          NULL_ARRAY)
+                          NULL_ARRAY, List)

@@ -82,5 +82,5 @@ def psync(client, args):
 @command("sync", 1, "admin noscript no_async_loading no_multi", (0, 0, 0), G, "An internal "
          "command used in replication.", "1.0.0")
 def sync(client, args):
-    client.server.serve_replica(client, "?", -1)
+    client.server.serve_replica(client, "?", -1, legacy=True)
     return NO_REPLY

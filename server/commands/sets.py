@@ -117,8 +117,9 @@ def smove(client, args):
     src.discard(member)
     settle(client, src_key, src, before, event="srem")
     target, before = writable(db, dst_key, Set)
-    target.add(member)
-    settle(client, dst_key, target, before, event="sadd")
+    if member not in target:  # already there: the destination did not change (WATCH holds)
+        target.add(member)
+        settle(client, dst_key, target, before, event="sadd")
     return 1
 
 
@@ -197,7 +198,8 @@ def sdiffstore(client, args):
 
 
 def parse_numkeys(args, index: int) -> int:
-    numkeys = to_int(args[index])
+    """SINTERCARD, LMPOP, ZMPOP (and blocking forms): numkeys, with Redis's errors."""
+    numkeys = to_int(args[index], "ERR numkeys should be greater than 0")
     if numkeys <= 0:
         raise CommandError("ERR numkeys should be greater than 0")
     if numkeys > len(args) - index - 1:

@@ -128,7 +128,8 @@ def xreadgroup(client, args):
         found = collect(db)
         return _read_reply(client, found) if any(e for _, e in found) else None
 
-    return block(client, keys, attempt, block_ms / 1000, NULL_ARRAY)
+    return block(client, keys, attempt, block_ms / 1000, NULL_ARRAY, Stream,
+                 "UNBLOCKED the stream key no longer exists")
 
 
 @command("xack", -4, "write fast", (1, 1, 1), G, "Returns the number of messages that were "
@@ -324,8 +325,14 @@ def xautoclaim(client, args):
 container("xgroup", -2, "", G, "A container for consumer groups commands.", "5.0.0")
 
 
-def _group_start(stream: Stream, value):
-    return stream.last_id if value == b"$" else parse_id(value)
+def _group_start(stream: Stream, value, extremes: bool = False):
+    """XGROUP CREATE / SETID's id: `$` (the last entry) or an id; SETID also takes `-` and
+    `+` (Redis parses CREATE's strictly)."""
+    if value == b"$":
+        return stream.last_id
+    if extremes and value in (b"-", b"+"):
+        return MAX_ID if value == b"+" else (0, 0)
+    return parse_id(value)
 
 
 def _entries_read_option(args, i):
@@ -371,7 +378,7 @@ def xgroup_create(client, args):
 def xgroup_setid(client, args):
     entries_read = _entries_read_option(args, 5)
     stream, group = _xgroup_target(client, args)
-    group.last_id = _group_start(stream, args[4])
+    group.last_id = _group_start(stream, args[4], extremes=True)
     group.entries_read = -1 if entries_read is None else entries_read
     modified(client, args[2], event="xgroup-setid")
     return OK

@@ -126,7 +126,11 @@ def trim(client, stream: Stream, spec) -> int:
 
 
 def _next_auto_id(stream: Stream, ms=None):
+    """The id of `*` (ms None) or `ms-*`."""
     last_ms, last_seq = stream.last_id
+    if ms is not None and ms == last_ms and last_seq == U64:  # ms-* cannot move to ms+1
+        raise CommandError("ERR The ID specified in XADD is equal or smaller than the target "
+                           "stream top item")
     if ms is None:
         ms = max(now_ms(), last_ms)
     if ms == last_ms:
@@ -389,7 +393,7 @@ def xread(client, args):
         found = collect(db)
         return _read_reply(client, found) if found else None
 
-    return block(client, keys, attempt, block_ms / 1000, NULL_ARRAY)
+    return block(client, keys, attempt, block_ms / 1000, NULL_ARRAY, Stream)
 
 
 def _text(value) -> str:

@@ -296,8 +296,10 @@ def range_generic(client, key, low, high, by: str, reverse: bool, limit, write=F
     return z.order.islice(start, stop, reverse)
 
 
-def parse_range_args(args, index: int, by: str, reverse: bool, allow_withscores: bool):
-    """ZRANGE-style options after min/max -> (by, reverse, limit, withscores)."""
+def parse_range_args(args, index: int, by, reverse, allow_withscores: bool):
+    """ZRANGE-style options after min/max -> (by, reverse, limit, withscores). `by` / `reverse`
+    None (ZRANGE, ZRANGESTORE) accept BYSCORE/BYLEX and REV once; the legacy commands fix
+    them, so those words are syntax errors there, as in Redis."""
     limit = None
     withscores = False
     i = index
@@ -305,18 +307,17 @@ def parse_range_args(args, index: int, by: str, reverse: bool, allow_withscores:
         opt = lower(args[i])
         if opt == b"withscores" and allow_withscores:
             withscores = True
-        elif opt == b"byscore":
-            by = "score"
-        elif opt == b"bylex":
-            by = "lex"
-        elif opt == b"rev":
-            reverse = True
         elif opt == b"limit" and i + 2 < len(args):
             limit = (to_int(args[i + 1]), to_int(args[i + 2]))
             i += 2
+        elif opt == b"rev" and reverse is None:
+            reverse = True
+        elif opt in (b"byscore", b"bylex") and by is None:
+            by = "score" if opt == b"byscore" else "lex"
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
+    by, reverse = by or "rank", bool(reverse)
     if limit is not None and by == "rank":
         raise CommandError("ERR syntax error, LIMIT is only supported in combination with "
                            "either BYSCORE or BYLEX")
@@ -341,7 +342,7 @@ def _range_reply(client, pairs, withscores):
 @command("zrange", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within a range "
          "of indexes.", "1.2.0")
 def zrange(client, args):
-    by, reverse, limit, withscores = parse_range_args(args, 4, "rank", False, True)
+    by, reverse, limit, withscores = parse_range_args(args, 4, None, None, True)
     low, high = parse_bounds(by, args[2], args[3])
     return _range_reply(client, range_generic(client, args[1], low, high, by, reverse, limit),
                         withscores)
@@ -350,7 +351,7 @@ def zrange(client, args):
 @command("zrangestore", -5, "write denyoom", (1, 2, 1), G, "Stores a range of members from "
          "sorted set in a key.", "6.2.0")
 def zrangestore(client, args):
-    by, reverse, limit, _ = parse_range_args(args, 5, "rank", False, False)
+    by, reverse, limit, _ = parse_range_args(args, 5, None, None, False)
     low, high = parse_bounds(by, args[3], args[4])
     pairs = range_generic(client, args[2], low, high, by, reverse, limit, write=True)
     return store_pairs(client, args[1], pairs)
@@ -366,12 +367,7 @@ def _legacy_range(client, args, by: str, reverse: bool):
 @command("zrevrange", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within a "
          "range of indexes in reverse order.", "1.2.0")
 def zrevrange(client, args):
-    withscores = len(args) == 5 and lower(args[4]) == b"withscores"
-    if len(args) > 5 or (len(args) == 5 and not withscores):
-        raise CommandError(errors.SYNTAX)
-    low, high = to_int(args[2]), to_int(args[3])
-    return _range_reply(client, range_generic(client, args[1], low, high, "rank", True, None),
-                        withscores)
+    return _legacy_range(client, args, "rank", True)
 
 
 @command("zrangebyscore", -4, "readonly", (1, 1, 1), G, "Returns members in a sorted set within "
@@ -515,7 +511,7 @@ def _blocking_pop(client, args, maximum: bool):
         score, member = pairs[0]
         return [key, member, _score_reply(client, score)]
 
-    return serve_or_block(client, keys, attempt, timeout, NULL_ARRAY)
+    return serve_or_block(client, keys, attempt, timeout, NULL_ARRAY, ZSet)
 
 
 @command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), G, "Removes and returns the member "
@@ -574,7 +570,7 @@ def bzmpop(client, args):
     timeout = to_timeout_seconds(args[1])
     keys, maximum, count = _parse_zmpop(args, 2)
     return serve_or_block(client, keys, _zmpop_attempt(client, maximum, count), timeout,
-                          NULL_ARRAY)
+                          NULL_ARRAY, ZSet)
 
 
 # -- set operations ---------------------------------------------------------------------------
@@ -602,14 +598,21 @@ def _aggregate(values, how: bytes) -> float:
     return total
 
 
-def combine(client, op: str, args, index: int, name: str, write=False, allow_withscores=True):
-    """ZUNION/ZINTER/ZDIFF (and their STORE forms): (pairs in order, withscores)."""
+def _input_keys(args, index: int, name: str) -> list:
+    """The numkeys-counted keys of ZUNION/ZINTER/ZDIFF/ZINTERCARD, with their errors."""
     numkeys = to_int(args[index])
     if numkeys <= 0:
         raise CommandError(f"ERR at least 1 input key is needed for '{name}' command")
     keys = args[index + 1:index + 1 + numkeys]
     if len(keys) < numkeys:
         raise CommandError(errors.SYNTAX)
+    return keys
+
+
+def combine(client, op: str, args, index: int, name: str, write=False, allow_withscores=True):
+    """ZUNION/ZINTER/ZDIFF (and their STORE forms): (pairs in order, withscores)."""
+    keys = _input_keys(args, index, name)
+    numkeys = len(keys)
     weights = [1.0] * numkeys
     how = b"sum"
     withscores = False
@@ -720,7 +723,7 @@ def zdiffstore(client, args):
 @command("zintercard", -3, "readonly", (0, 0, 0), G, "Returns the number of members of the "
          "intersect of multiple sorted sets.", "7.0.0")
 def zintercard(client, args):
-    numkeys = parse_numkeys(args, 1)
+    numkeys = len(_input_keys(args, 1, "zintercard"))
     rest = args[2 + numkeys:]
     limit = 0
     if rest:

@@ -1,0 +1,70 @@
+"""Differential test: what a replica attached with the old SYNC command receives (no
++FULLRESYNC line, the RDB, then the command stream), and how commands are rewritten for it
+(GETDEL as DEL, LMPOP/ZMPOP and their blocking forms as single-key pops with a count)."""
+
+import hiredis
+
+from .rawclient import RawClient
+
+
+class StreamReader:
+    def __init__(self, port: int):
+        self.client = RawClient(port)
+        self.client.send_raw(b"SYNC\r\n")
+        self.first_line = self._rdb()
+        self.reader = hiredis.Reader()
+        self.reader.feed(self.rest)
+
+    def _rdb(self) -> bytes:
+        """Skip the RDB transfer ($<length> then the bytes); keep what follows it."""
+        data = b""
+        while b"\r\n" not in data.lstrip(b"\n"):
+            data += self.client.sock.recv(65536)
+        data = data.lstrip(b"\n")  # newlines are keep-alives while the RDB is produced
+        line, _, data = data.partition(b"\r\n")
+        length = int(line[1:])
+        while len(data) < length:
+            data += self.client.sock.recv(65536)
+        self.rest = data[length:]
+        return line[:1]
+
+    def commands_until(self, last: list) -> list:
+        seen = []
+        while True:
+            command = self.reader.gets()
+            if command is False:
+                self.reader.feed(self.client.sock.recv(65536))
+                continue
+            command = [part.decode().lower() for part in command]
+            if command[0] in ("ping", "select") or command[:2] == ["replconf", "getack"]:
+                continue
+            seen.append(command)
+            if command == last:
+                return seen
+
+
+COMMANDS = [
+    ["SET", "foo", "bar"], ["GETDEL", "foo"], ["GETDEL", "foo"],
+    ["RPUSH", "l", "a", "b", "c", "d"], ["LMPOP", "1", "l", "LEFT", "COUNT", "2"],
+    ["LMPOP", "2", "nolist", "l", "RIGHT"], ["BLMPOP", "0", "1", "l", "LEFT", "COUNT", "5"],
+    ["LMPOP", "1", "l", "LEFT"],
+    ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"], ["ZMPOP", "1", "z", "MAX", "COUNT", "2"],
+    ["ZMPOP", "1", "z", "MIN"], ["BZMPOP", "0", "2", "none", "z", "MIN", "COUNT", "9"],
+    ["SET", "done", "1"],
+]
+
+
+def test_a_sync_replica_gets_redis_s_stream(servers):
+    streams = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("FLUSHALL")
+        replica = StreamReader(server.port)
+        for command in COMMANDS:
+            admin.call(*command)
+        streams.append((replica.first_line, replica.commands_until(["set", "done", "1"])))
+        admin.close()
+    assert streams[1] == streams[0]
+    assert streams[0][0] == b"$"  # the RDB comes first, without +FULLRESYNC
+    assert ["del", "foo"] in streams[0][1] and ["lpop", "l", "2"] in streams[0][1]
+    assert ["zpopmax", "z", "2"] in streams[0][1] and ["zpopmin", "z", "1"] in streams[0][1]
