@@ -23,7 +23,14 @@ SCRIPT = [
     ("ZADD", "z", "1", "a", "2", "b", "3", "c"), ("ZINCRBY", "z", "1", "a"),
     ("ZADD", "z", "INCR", "1", "b"), ("ZREM", "z", "a"), ("ZPOPMIN", "z"),
     ("ZREMRANGEBYSCORE", "z", "-inf", "+inf"), ("ZADD", "z2", "1", "x"),
-    ("ZUNIONSTORE", "z3", "1", "z2"), ("SET", "gone", "v", "PX", "50"),
+    ("ZUNIONSTORE", "z3", "1", "z2"),
+    # streams: XREADGROUP, XCLAIM and XAUTOCLAIM announce only the consumers they create
+    ("XGROUP", "CREATE", "xs", "grp", "$", "MKSTREAM"), ("XGROUP", "CREATECONSUMER", "xs", "grp", "Bob"),
+    ("XADD", "xs", "1-0", "f", "v"), ("XREADGROUP", "GROUP", "grp", "Alice", "STREAMS", "xs", ">"),
+    ("XCLAIM", "xs", "grp", "Mike", "0", "1-0", "FORCE"), ("XGROUP", "DELCONSUMER", "xs", "grp", "Mike"),
+    ("XGROUP", "DELCONSUMER", "xs", "grp", "Lee"), ("XAUTOCLAIM", "xs", "grp", "Bob", "0", "1-0"),
+    ("XAUTOCLAIM", "xs", "grp", "Ann", "0", "1-0"), ("XGROUP", "DELCONSUMER", "xs", "grp", "Bob"),
+    ("SET", "gone", "v", "PX", "50"),
 ]
 
 

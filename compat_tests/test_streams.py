@@ -243,3 +243,19 @@ def test_blocked_reader_when_the_stream_goes(servers, change, group):
     assert outcomes[1] == outcomes[0]
     if group:
         assert outcomes[0][0] == "UNBLOCKED the stream key no longer exists"
+
+
+def test_claims_create_consumers_only_when_they_claim(diff):
+    """XCLAIM/XAUTOCLAIM create their consumer with the first entry they take; XINFO lists
+    consumers in name order."""
+    for args in (["XGROUP", "CREATE", "xs", "grp", "$", "MKSTREAM"], ["XADD", "xs", "1-0", "f", "v"],
+                 ["XREADGROUP", "GROUP", "grp", "Zoe", "STREAMS", "xs", ">"],
+                 ["XAUTOCLAIM", "xs", "grp", "Bob", "0", "1-0"],
+                 ["XAUTOCLAIM", "xs", "grp", "Ann", "3600000", "1-0"],
+                 ["XCLAIM", "xs", "grp", "Max", "3600000", "1-0"],
+                 ["XCLAIM", "xs", "grp", "Kim", "3600000", "1-0", "FORCE"],
+                 ["XCLAIM", "xs", "grp", "Eve", "0", "9-0", "FORCE"]):
+        diff.assert_same(*args)
+    expected, actual = diff.both("XINFO", "CONSUMERS", "xs", "grp")
+    names = [[row[1], row[3]] for row in expected]
+    assert [[row[1], row[3]] for row in actual] == names == [[b"Bob", 1], [b"Zoe", 0]]

@@ -166,17 +166,18 @@ def get_string(db, key, read: bool = True):
     raise CommandError(errors.WRONGTYPE)
 
 
-def modified(client, key, db=None, event=None) -> None:
+def modified(client, key, db=None, event=None, notify=True) -> None:
     """Every write to a key goes through here: dirty counter, blocked clients waiting on the
     key, the on_key_modified hook (WATCH, CLIENT TRACKING) and keyspace notifications
-    (`event` defaults to what Redis sends for the running command)."""
+    (`event` defaults to what Redis sends for the running command; notify=False for the
+    writes Redis announces no event for, e.g. XCLAIM)."""
     server = client.server
     server.keyspace.dirty += 1
     if server.blocking:
         server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
         server.on_key_modified(db or client.db, key, client)
-    if server.notifier.flags:
+    if notify and server.notifier.flags:
         spec = client.last_command
         name = event or server.notifier.command_event(spec)
         server.notifier.notify(event_class(name, spec.group), name, key, (db or client.db).index)

@@ -163,17 +163,17 @@ def function_load(client, args):
     for fname, (_, flags) in functions.items():
         if any(flag not in KNOWN_FLAGS for flag in flags):
             raise CommandError("ERR Error registering functions: ERR unknown flag given")
-        owner = server.functions.get(fname)
+        owner = server.functions.get(fname.lower())  # function names ignore case
         if owner is not None and owner.name != name:
             raise CommandError(f"ERR Function {fname} already exists")
     old = server.libraries.pop(name, None)
     if old is not None:
         for fname in old.functions:
-            server.functions.pop(fname, None)
+            server.functions.pop(fname.lower(), None)
     library = Library(name, code, functions)
     server.libraries[name] = library
     for fname in functions:
-        server.functions[fname] = library
+        server.functions[fname.lower()] = library
     return name.encode()
 
 
@@ -232,7 +232,7 @@ def function_delete(client, args):
     if library is None:
         raise CommandError("ERR Library not found")
     for fname in library.functions:
-        server.functions.pop(fname, None)
+        server.functions.pop(fname.lower(), None)
     return OK
 
 
@@ -341,10 +341,10 @@ def function_help(client, args):
 def _fcall(client, args, read_only: bool):
     keys, argv = _keys_and_args(args, 2)
     name = bytes(args[1]).decode(errors="replace")
-    library = client.server.functions.get(name)
+    library = client.server.functions.get(name.lower())
     if library is None:
         raise CommandError("ERR Function not found")
-    callback, flags = library.functions[name]
+    name, callback, flags = library.function(name)
     if read_only and "no-writes" not in flags:
         raise CommandError("ERR Can not execute a script with write flag using *_ro command.")
     _shown(client, args)

@@ -107,7 +107,7 @@ def xreadgroup(client, args):
             group = None if stream is None else stream.groups.get(group_name)
             if group is None:
                 continue
-            consumer = group.consumer(consumer_name)
+            consumer = _consumer(client, db, key, group, consumer_name)
             consumer.seen_time = now
             if start is None:
                 entries = _deliver_new(stream, group, consumer, count, noack, now)
@@ -244,20 +244,22 @@ def xclaim(client, args):
         delivery_time = options["time"]
     if options["lastid"] is not None and options["lastid"] > group.last_id:
         group.last_id = options["lastid"]
-    consumer = group.consumer(args[3])
+    consumer = None  # created with the first claim, as in Redis
     claimed = []
     for stream_id in ids:
         entry = group.pel.get(stream_id)
         exists = stream_id in stream.entries
-        if entry is None:
-            if not options["force"] or not exists:
-                continue
-            entry = group.pel[stream_id] = PendingEntry(consumer, now, 0)
-        elif not exists:
+        if entry is not None and not exists:
             group.forget(stream_id)
             continue
-        if min_idle and now - entry.delivery_time < min_idle:
+        if entry is None and (not options["force"] or not exists):
             continue
+        if entry is not None and min_idle and now - entry.delivery_time < min_idle:
+            continue
+        if consumer is None:
+            consumer = _consumer(client, client.db, args[1], group, args[3])
+        if entry is None:
+            entry = group.pel[stream_id] = PendingEntry(consumer, now, 0)
         group.hand_over(stream_id, consumer, delivery_time)
         if options["retrycount"] is not None:
             entry.delivery_count = options["retrycount"]
@@ -265,7 +267,7 @@ def xclaim(client, args):
             entry.delivery_count += 1
         consumer.active_time = now
         claimed.append(stream_id)
-    modified(client, args[1])
+    modified(client, args[1], notify=False)  # Redis announces no XCLAIM event
     if options["justid"]:
         return [format_id(s) for s in claimed]
     return [entry_reply(s, stream.entries[s]) for s in claimed]
@@ -292,7 +294,7 @@ def xautoclaim(client, args):
         else:
             raise CommandError(errors.SYNTAX)
     stream, group = _group(client, args[1], args[2], "")
-    consumer = group.consumer(args[3])
+    consumer = None  # created with the first claim, as in Redis
     now = now_ms()
     claimed, deleted = [], []
     next_start = (0, 0)
@@ -310,15 +312,28 @@ def xautoclaim(client, args):
             continue
         if min_idle and now - entry.delivery_time < min_idle:
             continue
+        if consumer is None:
+            consumer = _consumer(client, client.db, args[1], group, args[3])
         group.hand_over(stream_id, consumer, now)
         if not justid:
             entry.delivery_count += 1
         claimed.append(stream_id)
-    consumer.active_time = now
-    modified(client, args[1])
+    if consumer is not None:
+        consumer.active_time = now
+    modified(client, args[1], notify=False)  # nor an XAUTOCLAIM one
     body = ([format_id(s) for s in claimed] if justid
             else [entry_reply(s, stream.entries[s]) for s in claimed])
     return [format_id(next_start), body, deleted]
+
+
+def _consumer(client, db, key, group, name):
+    """The group's consumer `name`, created if new: announced as Redis does for a consumer
+    XREADGROUP, XCLAIM or XAUTOCLAIM create (xgroup-createconsumer)."""
+    consumer = group.consumer(name, create=False)
+    if consumer is None:
+        consumer = group.consumer(bytes(name))
+        modified(client, key, db=db, event="xgroup-createconsumer")
+    return consumer
 
 
 # -- XGROUP -----------------------------------------------------------------------------------
@@ -521,10 +536,14 @@ def xinfo_stream(client, args):
                                 "pending": [[format_id(s), group.pel[s].delivery_time,
                                              group.pel[s].delivery_count]
                                             for s in sorted(c.pending)[:limit]]}
-                               for c in group.consumers.values()]}
+                               for c in sorted(group.consumers.values(), key=_by_name)]}
         groups.append(entry)
     info["groups"] = groups
     return info
+
+
+def _by_name(consumer):
+    return bytes(consumer.name)  # Redis lists consumers in name order (its radix tree's)
 
 
 @command("groups", 3, "readonly", (2, 2, 1), G, "Returns a list of the consumer groups of a "
@@ -549,7 +568,7 @@ def xinfo_consumers(client, args):
     now = now_ms()
     return [{"name": c.name, "pending": len(c.pending), "idle": now - c.seen_time,
              "inactive": now - c.active_time if c.active_time >= 0 else -1}
-            for c in group.consumers.values()]
+            for c in sorted(group.consumers.values(), key=_by_name)]
 
 
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "

@@ -61,6 +61,8 @@ class LuaEngine:
             {name.encode(): function for name, function in bridge.items()})
         self.lua.execute(_GLUE.encode())
         self.api = self.lua.eval(b"__predis")
+        # Replies read tables without their metamethods, as Redis does (lua_rawget)
+        self._raw = self.lua.eval(b"rawget")
 
     # -- compiling and running ----------------------------------------------------------
     def compile(self, body: bytes):
@@ -237,10 +239,11 @@ class LuaEngine:
         if isinstance(value, bytes):
             return value
         if _is_table(value):
-            err = value[b"err"]
+            raw = self._raw
+            err = raw(value, b"err")
             if err is not None:
                 return ErrorReply(_text(err))
-            ok = value[b"ok"]
+            ok = raw(value, b"ok")
             if ok is not None:
                 return SimpleString(_text(ok))
             if self.resp == 3:
@@ -250,7 +253,7 @@ class LuaEngine:
             out = []
             index = 1
             while True:
-                item = value[index]
+                item = raw(value, index)
                 if item is None:
                     break
                 out.append(self._to_reply(item, resp3_caller))
@@ -259,14 +262,15 @@ class LuaEngine:
         return None
 
     def _resp3_table(self, value, resp3_caller):
-        mapping = value[b"map"]
+        raw = self._raw
+        mapping = raw(value, b"map")
         if mapping is not None:
             return {self._to_reply(k, resp3_caller): self._to_reply(v, resp3_caller)
                     for k, v in mapping.items()}
-        members = value[b"set"]
+        members = raw(value, b"set")
         if members is not None:
             return {self._to_reply(k, resp3_caller) for k in members.keys()}
-        double = value[b"double"]
+        double = raw(value, b"double")
         if double is not None:
             return float(double)
         return _NONE
@@ -352,6 +356,8 @@ class LuaEngine:
         outcome = self.api.load_library(body)
         if not outcome[1]:
             text = _text(outcome[2])
+            if outcome[3] == b"compile":
+                raise CommandError("ERR Error compiling function: " + text)
             if text.startswith("ERR ERR "):  # an error table's text already has its code
                 text = text[4:]
             raise CommandError("ERR Error registering functions: " + text)

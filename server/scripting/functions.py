@@ -13,6 +13,12 @@ class Library:
         self.name = name
         self.code = code
         self.functions = functions  # function name -> (Lua callback, [flags])
+        self._names = {fname.lower(): fname for fname in functions}
+
+    def function(self, name: str):
+        """(registered name, callback, flags) of a function, named in any case."""
+        fname = self._names[name.lower()]
+        return (fname, *self.functions[fname])
 
 
 def parse_metadata(code: bytes):
@@ -29,6 +35,9 @@ def parse_metadata(code: bytes):
     name = None
     for param in params:
         if param.startswith("name="):
+            if name is not None:
+                raise CommandError("ERR Invalid metadata value, name argument was given "
+                                   "multiple times")
             name = param[5:]
         else:
             raise CommandError(f"ERR Invalid metadata value given: {param}")

@@ -178,7 +178,12 @@ function __predis.load_library(body)
     if type(callback) ~= 'function' then
       error({err = 'ERR second argument to redis.register_function must be a function'})
     end
-    if registered[name] then error({err = 'ERR Function already exists in the library'}) end
+    -- function names are case-insensitive, as Redis's function dictionary is
+    for known in pairs(registered) do
+      if known:lower() == name:lower() then
+        error({err = 'ERR Function already exists in the library'})
+      end
+    end
     registered[name] = {callback, flags or {}}
     count = count + 1
   end
@@ -211,7 +216,7 @@ function __predis.load_library(body)
     __metatable = false,
   })
   local f, err = loadstring(body, '@user_function')
-  if not f then return {false, err} end
+  if not f then return {false, err, 'compile'} end
   setfenv(f, env)
   -- As Redis: a library body may run for 500 ms at most (the server serves no one meanwhile).
   local deadline = py.monotonic() + 0.5
