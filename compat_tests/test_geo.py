@@ -100,3 +100,39 @@ def test_stores(g):
                  ["GEOSEARCHSTORE", "x", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
                   "km", "WITHDIST"]):
         g.assert_same(*args)
+
+
+def test_unsorted_results_come_in_redis_s_box_order(diff):
+    """Without ASC/DESC Redis answers in the order it scans geohash boxes (the centre cell,
+    then N, S, E, W, NE, NW, SE, SW, each in score order); COUNT ANY stops early there too.
+    Random points around the world, near the poles and the antimeridian, random shapes."""
+    import random
+
+    rng = random.Random(7)
+    centres = [(0.0, 0.0), (13.36, 38.11), (-179.9, 10.0), (179.95, -45.0), (2.35, 84.9),
+               (-70.0, -84.0), (151.2, -33.86)]
+    for index in range(600):
+        lon0, lat0 = centres[index % len(centres)]
+        lon = max(-180.0, min(180.0, lon0 + rng.uniform(-3, 3)))
+        lat = max(-85.0, min(85.0, lat0 + rng.uniform(-3, 3)))
+        diff.assert_same("GEOADD", "pts", f"{lon:.6f}", f"{lat:.6f}", f"m{index}")
+    for lon0, lat0 in centres:
+        for radius in ("1", "50", "200", "800", "5000"):
+            diff.assert_same("GEORADIUS", "pts", str(lon0), str(lat0), radius, "km")
+            diff.assert_same("GEOSEARCH", "pts", "FROMLONLAT", str(lon0), str(lat0), "BYBOX",
+                             radius, str(float(radius) / 2), "km")
+            diff.assert_same("GEORADIUS", "pts", str(lon0), str(lat0), radius, "km", "COUNT",
+                             "3", "ANY")
+    for member in ("m0", "m5", "m13", "m600"):
+        diff.assert_same("GEORADIUSBYMEMBER", "pts", member, "300", "km")
+        diff.assert_same("GEOSEARCH", "pts", "FROMMEMBER", member, "BYRADIUS", "2000", "km",
+                         "COUNT", "5", "ANY")
+
+
+def test_searches_from_a_member_of_a_missing_key(diff):
+    diff.assert_same("SET", "dest", "x")
+    for args in (["GEORADIUSBYMEMBER", "nokey", "m", "1", "km"],
+                 ["GEORADIUSBYMEMBER", "nokey", "m", "1", "km", "STORE", "dest"],
+                 ["EXISTS", "dest"], ["GEOSEARCH", "nokey", "FROMMEMBER", "m", "BYBOX", "1", "1", "km"],
+                 ["GEOSEARCHSTORE", "dest", "nokey", "FROMMEMBER", "m", "BYBOX", "1", "1", "m"]):
+        diff.assert_same(*args)

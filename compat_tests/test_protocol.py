@@ -41,6 +41,7 @@ def exchange(port: int, payload: bytes, settle: float = 0.3) -> bytes:
     b"*1\r\n$4\r\nPING\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n",
     b"*0\r\n*1\r\n$4\r\nPING\r\n",
     b"*-1\r\n*1\r\n$4\r\nPING\r\n",
+    b"*-10\r\nPING\r\n*-3\r\nECHO x\r\n*-99999999999999999999\r\nPING\r\n",  # counts < 1: skipped
     b"*1\r\n$4\r\nPING\r\n" * 50,
     b"*2\r\n$3\r\nGET\r\n:1\r\n",
     b"*abc\r\n",

@@ -1,7 +1,7 @@
 """GEO commands: positions kept as sorted-set scores (server/geohash.py). GEOADD writes through
-ZADD; searches (GEORADIUS*, GEOSEARCH*) test every member against the shape with Redis's
-predicates, so they find what Redis's geohash-box scan finds. Without ASC/DESC the results
-come in score order (Redis's order then depends on its box scan)."""
+ZADD; searches (GEORADIUS*, GEOSEARCH*) scan the geohash boxes Redis scans, in its order
+(geohash.search_ranges), and test their members with Redis's predicates: the same members,
+in Redis's order when no ASC/DESC is asked, and COUNT ANY stops where Redis stops."""
 
 from .. import errors, geohash
 from ..command_table import command
@@ -190,28 +190,32 @@ def _parse_shape_option(search: Search, args, i: int, word: bytes) -> int:
 def _run(client, key, search: Search):
     """(score, member, distance) of the members in the shape, in the requested order."""
     z = read_typed(client.db, key, ZSet)
+    if z is None:
+        return []
     if search.member is not None:
-        score = None if z is None else z.score(search.member)
+        score = z.score(search.member)
         if score is None:
             raise CommandError(NO_MEMBER)
         search.center = geohash.decode(int(score))
-    if z is None:
-        return []
     center = search.center
+    order = z.order
+    limit = search.count if search.any else 0
     found = []
-    for score, member in z.order:
-        point = geohash.decode(int(score))
-        if search.radius is not None:
-            dist = geohash.distance(center[0], center[1], point[0], point[1])
-            if dist > search.radius:
-                continue
-        else:
-            dist = geohash.within_box(center, point, *search.box)
-            if dist is None:
-                continue
-        found.append((score, member, dist))
-        if search.any and len(found) == search.count:
-            break
+    for low, high in geohash.search_ranges(center, search.radius, search.box):
+        for index in range(order.bisect_left((low,)), order.bisect_left((high,))):
+            if limit and len(found) >= limit:
+                break
+            score, member = order[index]
+            point = geohash.decode(int(score))
+            if search.radius is not None:
+                dist = geohash.distance(center[0], center[1], point[0], point[1])
+                if dist > search.radius:
+                    continue
+            else:
+                dist = geohash.within_box(center, point, *search.box)
+                if dist is None:
+                    continue
+            found.append((score, member, dist))
     sort = search.sort or ("asc" if search.count and not search.any else None)
     if sort is not None:
         found.sort(key=lambda item: item[2], reverse=sort == "desc")

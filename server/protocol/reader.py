@@ -6,11 +6,13 @@ way Redis's processInlineBuffer does, whenever the parser sits at a command boun
 byte is not '*'.
 """
 
+import re
 from itertools import chain
 
 import hiredis
 
 INLINE_MAX = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE
+_NEGATIVE_COUNT = re.compile(rb"\*-[0-9]+\r\n")
 
 
 class ProtocolError(Exception):
@@ -81,7 +83,7 @@ class RequestParser:
             except hiredis.ProtocolError as exc:
                 self._parsed += batch
                 _accept(batch, out)  # what came before the error is executed, as in Redis
-                if not self._resume_inline(str(exc)):
+                if not (self._resume_inline(str(exc)) or self._skip_negative_count(str(exc))):
                     raise ProtocolError(_redis_wording(str(exc))) from None
                 continue
             if batch:
@@ -146,6 +148,27 @@ class RequestParser:
         self._history_bytes = len(rest)
         self._parsed = []
 
+    def _skip_negative_count(self, message: str) -> bool:
+        """`*-10\r\n`: hiredis only knows `*-1`, Redis skips any count below 1."""
+        if "multi-bulk length out of range" not in message.lower():
+            return False
+        remainder = self._unconsumed()
+        header = _NEGATIVE_COUNT.match(remainder)
+        if header is None:
+            return False
+        self._restart(b"")
+        self.feed(remainder[header.end():])
+        return True
+
+    def _restart(self, inline: bytes) -> None:
+        """A fresh hiredis reader; `inline` is what to parse inline first."""
+        self._reader = hiredis.Reader()
+        self._multibulk = False
+        self._history = []
+        self._history_bytes = 0
+        self._parsed = []
+        self._inline = inline
+
     def _resume_inline(self, message: str) -> bool:
         """hiredis stopped at a non-'*' byte: if that is a command boundary, go inline."""
         if "reply type byte" not in message:
@@ -157,12 +180,7 @@ class RequestParser:
             bad = b""
         if not remainder or remainder[0] == 42 or not remainder.startswith(bad):
             return False  # the bad byte is inside a multibulk command: a real error
-        self._reader = hiredis.Reader()
-        self._multibulk = False
-        self._history = []
-        self._history_bytes = 0
-        self._parsed = []
-        self._inline = remainder
+        self._restart(remainder)
         return True
 
     def _take_inline(self, out: list) -> bool:
