@@ -374,3 +374,41 @@ def test_cluster_commands_on_a_standalone_server(diff):
                  ["READWRITE"], ["ASKING"], ["ACL", "SETUSER", "ops", "+cluster"],
                  ["ACL", "GETUSER", "ops"]):
         diff.assert_same(*args)
+
+
+def test_secrets_are_redacted_in_slowlog_and_monitor(servers):
+    """AUTH, HELLO AUTH, MIGRATE AUTH/AUTH2, ACL SETUSER and sensitive CONFIG SET values show
+    as (redacted), as in Redis."""
+    transcripts = []
+    for server in servers:
+        admin, monitor = RawClient(server.port), RawClient(server.port)
+        monitor.call("MONITOR")
+        admin.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        admin.call("SLOWLOG", "RESET")
+        port = str(server.port)
+        for args in (["ACL", "SETUSER", "bad user", "+get"], ["CONFIG", "SET", "masterauth", ""],
+                     ["ACL", "SETUSER", "slow-user", "+get", "+set"],
+                     ["MIGRATE", "127.0.0.1", port, "key", "9", "5000"],
+                     ["MIGRATE", "127.0.0.1", port, "key", "9", "5000", "AUTH", "user"],
+                     ["MIGRATE", "127.0.0.1", port, "key", "9", "5000", "AUTH2", "u", "p"],
+                     ["AUTH", "not-real"], ["AUTH", "not-real", "not-a-password"],
+                     ["HELLO", "2", "AUTH", "not-real", "not-a-password"],
+                     ["CONFIG", "SET", "maxmemory", "0", "requirepass", ""],
+                     ["ACL", "DELUSER", "slow-user"]):
+            admin.call(*args)
+        admin.call("CONFIG", "SET", "slowlog-log-slower-than", "-1")
+        logged = [[arg.replace(port.encode(), b"PORT") for arg in entry[3]]
+                  for entry in admin.call("SLOWLOG", "GET", "20")]
+        admin.call("ECHO", "end")
+        shown = []
+        while True:
+            line = monitor.read_reply().split(b"] ", 1)[1].replace(port.encode(), b"PORT")
+            if line == b'"ECHO" "end"':
+                break
+            shown.append(line)
+        transcripts.append((logged, shown))
+        admin.close()
+        monitor.close()
+    assert transcripts[1] == transcripts[0]
+    assert [b"AUTH", b"(redacted)", b"(redacted)"] in transcripts[0][0]
+    assert b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"' in transcripts[0][1]

@@ -13,6 +13,7 @@ import structlog
 
 from . import commands  # noqa: F401  (registers every command family in the table)
 from .blocking import BlockingRegistry
+from .redaction import redacted
 from .client import Client
 from .notify import Notifier
 from .pubsub import PubSub
@@ -155,6 +156,7 @@ class PredisServer:
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.busy_script = None  # scripting.busy.ScriptRun past busy-reply-threshold
+        self.migrate_links: dict = {}  # MIGRATE's cached connections (commands/migrate.py)
         self.limits = Limits()
         self.ops_meter = OpsMeter(self.stats)
         self.scanners: dict = {}  # db index -> Scanner (SCAN cursors)
@@ -358,7 +360,7 @@ class PredisServer:
             self.show_monitors(client, args, origin)
 
     def show_monitors(self, client, args, origin: str = None) -> None:
-        line = monitor_line(client, args, origin)
+        line = monitor_line(client, redacted(args), origin)
         for monitor in self.clients.monitors:
             if monitor is not client:
                 monitor.deliver(line)
@@ -369,7 +371,8 @@ class PredisServer:
             return
         slower = self.config["slowlog-log-slower-than"]
         if slower >= 0 and elapsed_ns >= slower * 1000 and "skip_slowlog" not in spec.flags:
-            self.slowlog.add(client, args, elapsed_ns // 1000, self.config["slowlog-max-len"])
+            self.slowlog.add(client, redacted(args), elapsed_ns // 1000,
+                             self.config["slowlog-max-len"])
         threshold = self.config["latency-monitor-threshold"]
         if threshold > 0 and elapsed_ns >= threshold * 1_000_000:
             event = "fast-command" if "fast" in spec.flags else "command"

@@ -6,7 +6,7 @@ arguments, their reply and the key's state right after they ran:
 - relative or conditional expiry (EXPIRE, SET EX, SETEX, GETEX ...) becomes an absolute
   deadline (PEXPIREAT, SET ... PXAT), or DEL when the key is gone;
 - INCRBYFLOAT and HINCRBYFLOAT store their result (float formatting must not differ on replay);
-- SPOP becomes SREM of the members it popped, GETDEL a DEL;
+- SPOP becomes SREM of the members it popped, GETDEL and MIGRATE a DEL;
 - blocking pops become the non-blocking command that served them, LMPOP/ZMPOP a pop with
   count on the key they popped from;
 - XADD with an automatic id is logged with the id it got;
@@ -50,6 +50,13 @@ def _stored_string(value_index):
 
 def _getdel(args, reply, db):
     return [[b"DEL", args[1]]]
+
+
+def _migrate(args, reply, db):
+    from .commands.migrate import keys_of
+
+    gone = [key for key in keys_of(args) if key not in db.data]
+    return [[b"DEL", *gone]] if gone else []
 
 
 def _incrbyfloat(args, reply, db):
@@ -119,7 +126,7 @@ def _multi_pop(left: bytes, right: bytes, numkeys_at: int):
 
 RULES = {
     "expire": _expiry, "pexpire": _expiry, "expireat": _expiry, "pexpireat": _expiry,
-    "getex": _expiry, "getdel": _getdel,
+    "getex": _expiry, "getdel": _getdel, "migrate": _migrate,
     "set": _stored_string(2), "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
     "spop": _spop, "restore": _restore, "xadd": _xadd,

@@ -4,7 +4,8 @@ Default mode remembers which tracking clients read each key (commands flagged re
 OPTIN only after CLIENT CACHING yes, with OPTOUT unless CLIENT CACHING no) and, when the key
 is next modified, expired, evicted or flushed, sends those clients one invalidation and
 forgets them. BCAST mode needs no memory of reads: every modified key under one of the
-client's prefixes (none: every key) is announced, batched per event-loop turn. An
+client's prefixes (none: every key) is announced at the end of the event-loop turn, one
+message per prefix with its keys in order, as Redis's broadcast does. An
 invalidation goes to the client itself as a RESP3 push `["invalidate", [keys]]`, or to its
 REDIRECT client (a RESP3 push, or for a RESP2 client subscribed to `__redis__:invalidate` a
 pub/sub message); a flush sends a null key list. NOLOOP skips the client's own changes.
@@ -31,7 +32,8 @@ class Tracking:
         self.readers = {}  # key -> ids of the clients that read it (default mode)
         self.prefixes = {}  # prefix -> ids of the BCAST clients listening to it
         self.clients = 0  # clients with tracking on (a cheap "anything to do?" test)
-        self._pending = {}  # BCAST: client id -> keys to announce at the end of this turn
+        # BCAST: prefix -> {key: id of the first client that changed it (NOLOOP), or None}
+        self._pending = {}
         self._flush_scheduled = False
 
     # -- clients ------------------------------------------------------------------------------
@@ -83,10 +85,9 @@ class Tracking:
             for client_id in ids:
                 self._send(client_id, [key], by)
         if self.prefixes:
-            for prefix, listeners in self.prefixes.items():
+            for prefix in self.prefixes:
                 if key.startswith(prefix):
-                    for client_id in listeners:
-                        self._queue(client_id, key, by)
+                    self._queue(prefix, key, by)
 
     def flush(self) -> None:
         """FLUSHDB / FLUSHALL: every tracking client is told to drop everything."""
@@ -95,27 +96,34 @@ class Tracking:
             if client.tracking is not None:
                 self._deliver(client, None)
 
-    def _queue(self, client_id: int, key: bytes, by) -> None:
-        client = self.server.clients.by_id.get(client_id)
-        if client is None or (by is client and client.tracking.noloop):
-            return
-        keys = self._pending.setdefault(client_id, [])
+    def _queue(self, prefix: bytes, key: bytes, by) -> None:
+        keys = self._pending.setdefault(prefix, {})
         if key not in keys:
-            keys.append(key)
+            keys[key] = by.id if by is not None else None
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.server.loop.call_soon(self._announce)
 
     def _announce(self) -> None:
         pending, self._pending, self._flush_scheduled = self._pending, {}, False
-        for client_id, keys in pending.items():
-            self._send(client_id, keys, None)
+        for prefix in sorted(pending):
+            changed = pending[prefix]
+            keys = sorted(changed)
+            for client_id in sorted(self.prefixes.get(prefix, ())):
+                client = self.server.clients.by_id.get(client_id)
+                if client is None or client.tracking is None:
+                    continue
+                mine = keys
+                if client.tracking.noloop:  # not the keys this client changed itself
+                    mine = [key for key in keys if changed[key] != client_id]
+                if mine:
+                    self._deliver(client, mine)
 
     def _send(self, client_id: int, keys, by) -> None:
         client = self.server.clients.by_id.get(client_id)
-        if client is None or client.tracking is None or (by is client and
-                                                         client.tracking.noloop):
-            return
+        if client is None or client.tracking is None or client.tracking.bcast or (
+                by is client and client.tracking.noloop):
+            return  # (keys read before switching to BCAST are not announced, as in Redis)
         self._deliver(client, keys)
 
     def _deliver(self, client, keys) -> None:

@@ -1,9 +1,9 @@
 """Command families, one module each. Importing this package registers them all."""
 
 from . import (acl, bits, client_tracking, cluster, connection, dump, geo,  # noqa: F401
-               hashes, hyperloglog, introspection, keys, learning, lists, lolwut, mlops, modules,
-               pubsub, replication, scripting, server_admin, sets, sort, stream_groups,
-               streams, strings, transactions, zsets)
+               hashes, hyperloglog, introspection, keys, learning, lists, lolwut, migrate,
+               mlops, modules, pubsub, replication, scripting, server_admin, sets, sort,
+               stream_groups, streams, strings, transactions, zsets)
 from ..command_table import loop_runs
 
 # The data-type commands redis-benchmark and queue workloads pipeline most.

@@ -21,8 +21,13 @@ def dump(client, args):
     value = client.db.lookup_read(args[1])
     if value is None:
         return None
+    return dump_payload(client.server, value)
+
+
+def dump_payload(server, value) -> bytes:
+    """A value as DUMP serializes it (MIGRATE sends the same payloads)."""
     kind, contents = describe(value)
-    return frame_payload(write_object(kind, contents, client.server.config["rdbcompression"]))
+    return frame_payload(write_object(kind, contents, server.config["rdbcompression"]))
 
 
 @command("restore-asking", -4, "write denyoom asking", (1, 1, 1), G, "An internal command for "
