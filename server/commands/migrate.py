@@ -11,6 +11,8 @@ import random
 import socket
 import time
 
+from ops.commandstream import encode
+
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
@@ -69,11 +71,8 @@ def _forget(server, host: bytes, port: bytes) -> None:
 
 
 def _bulk(*parts) -> bytes:
-    out = [b"*%d\r\n" % len(parts)]
-    for part in parts:
-        part = part if isinstance(part, bytes) else str(part).encode()
-        out.append(b"$%d\r\n%b\r\n" % (len(part), part))
-    return b"".join(out)
+    """A command as a client sends it (an array of bulk strings)."""
+    return encode([part if isinstance(part, bytes) else str(part).encode() for part in parts])
 
 
 def _read_line(sock, pending: bytearray) -> bytes:
