@@ -87,3 +87,29 @@ def test_bitfield_ro(diff):
     diff.assert_same("BITFIELD_RO", "bf", "INCRBY", "u4", 0, 1)
     diff.assert_same("BITFIELD_RO", "missing", "GET", "u8", 0)
     diff.assert_same("BITFIELD_RO", "bf")
+
+
+def test_setbit_and_bitfield_change_only_what_they_change(diff):
+    """Found by Redis's own suite: writing the bits a key already has is no change (the
+    dirty counter, hence saves and WATCH, do not move)."""
+    def dirty(client):
+        info = client.call("INFO", "persistence").decode()
+        return int(info.split("rdb_changes_since_last_save:")[1].split()[0])
+
+    counts = []
+    for client in (diff.ref, diff.predis):
+        client.call("DEL", "foo", "foo2")
+        start = dirty(client)
+        client.call("SETBIT", "foo", "0", "0")  # created: a change
+        client.call("BITFIELD", "foo2", "SET", "i5", "0", "0")
+        created = dirty(client)
+        client.call("SETBIT", "foo", "0", "0")  # the same again: none
+        client.call("BITFIELD", "foo2", "SET", "i5", "0", "0")
+        same = dirty(client)
+        client.call("SETBIT", "foo", "0", "1")
+        client.call("SETBIT", "foo", "0", "1")
+        client.call("BITFIELD", "foo2", "SET", "i5", "0", "1")
+        client.call("BITFIELD", "foo2", "SET", "i5", "0", "1")
+        client.call("SETBIT", "foo", "100", "0")  # grows the string: a change
+        counts.append([created - start, same - created, dirty(client) - same])
+    assert counts[1] == counts[0] == [2, 0, 3]

@@ -150,3 +150,13 @@ def test_auth_without_password(diff):
     diff.assert_same("AUTH", "whatever")
     diff.assert_same("AUTH", "default", "whatever")
     diff.assert_same("AUTH", "other", "whatever")
+
+
+def test_client_kill_of_an_unknown_user_and_qbuf(diff):
+    diff.assert_same("CLIENT", "KILL", "USER", "wrong_user")
+    diff.assert_same("CLIENT", "KILL", "USER", "default", "SKIPME", "yes")
+    for client in (diff.ref, diff.predis):  # the command being run counts in its own qbuf
+        client.send_raw(b"CLIENT INFO\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n*1\r\n$4\r\nPING\r\n")
+    replies = [[client.read_reply() for _ in range(3)] for client in (diff.ref, diff.predis)]
+    qbufs = [[line.split(b"qbuf=")[1].split()[0] for line in pair[:2]] for pair in replies]
+    assert qbufs[1] == qbufs[0] == [b"53", b"53"]

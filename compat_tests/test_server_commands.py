@@ -412,3 +412,23 @@ def test_secrets_are_redacted_in_slowlog_and_monitor(servers):
     assert transcripts[1] == transcripts[0]
     assert [b"AUTH", b"(redacted)", b"(redacted)"] in transcripts[0][0]
     assert b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"' in transcripts[0][1]
+
+
+def test_a_slow_active_expire_cycle_is_a_latency_event(pair):
+    """LATENCY LATEST shows expire-cycle when the active expiry of a big key took longer
+    than latency-monitor-threshold."""
+    events = []
+    for server in pair:
+        client = RawClient(server.port)
+        client.call("LATENCY", "RESET")
+        client.call("CONFIG", "SET", "latency-monitor-threshold", "5")
+        client.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        for start in range(0, 300_000, 50_000):
+            client.call("SADD", "big", *range(start, start + 50_000))
+        client.call("PEXPIRE", "big", "50")
+        deadline = time.time() + 10
+        while client.call("DBSIZE") and time.time() < deadline:
+            time.sleep(0.05)
+        events.append({entry[0] for entry in client.call("LATENCY", "LATEST")})
+        client.call("CONFIG", "SET", "latency-monitor-threshold", "0")
+    assert b"expire-cycle" in events[0] and b"expire-cycle" in events[1]

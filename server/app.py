@@ -373,10 +373,8 @@ class PredisServer:
         if slower >= 0 and elapsed_ns >= slower * 1000 and "skip_slowlog" not in spec.flags:
             self.slowlog.add(client, redacted(args), elapsed_ns // 1000,
                              self.config["slowlog-max-len"])
-        threshold = self.config["latency-monitor-threshold"]
-        if threshold > 0 and elapsed_ns >= threshold * 1_000_000:
-            event = "fast-command" if "fast" in spec.flags else "command"
-            self.latency.add(event, elapsed_ns // 1_000_000)
+        self.latency.add_if_slow("fast-command" if "fast" in spec.flags else "command",
+                                 elapsed_ns, self.config["latency-monitor-threshold"])
 
     def add_monitor(self, client) -> None:
         client.monitor = True
@@ -753,7 +751,10 @@ class PredisServer:
             hz = max(1, min(500, self.config["hz"]))
             self.ops_meter.sample()
             if self.master_link is None:  # a replica's keys expire by its primary's DELs
+                started = time.perf_counter_ns()
                 self.expiry.run(hz, self.config["active-expire-effort"])
+                self.latency.add_if_slow("expire-cycle", time.perf_counter_ns() - started,
+                                         self.config["latency-monitor-threshold"])
             self._tend_access_tables()
             self._close_idle_clients()
             self.pause.check_deadline()

@@ -52,6 +52,11 @@ class LatencyMonitor:
             samples.append((now, millis))
         record["max"] = max(record["max"], millis)
 
+    def add_if_slow(self, event: str, elapsed_ns: int, threshold_ms: int) -> None:
+        """latency-monitor-threshold: only spikes at or over it are kept (0: off)."""
+        if threshold_ms > 0 and elapsed_ns >= threshold_ms * 1_000_000:
+            self.add(event, elapsed_ns // 1_000_000)
+
     def reset(self, names=None) -> int:
         if not names:
             count = len(self.events)

@@ -30,20 +30,22 @@ def bit_offset(client, value, hash_allowed: bool = False, bits: int = 1) -> int:
 
 
 def _writable_string(client, key, min_bytes: int):
-    """The string at key as a bytearray at least min_bytes long (created if missing)."""
+    """(the string at key as a bytearray at least min_bytes long, whether it was created or
+    grown: a change even if no bit moves, as Redis counts it)."""
     db = client.db
     value = get_string(db, key, read=False)
     if value is None:
         grown = bytearray(min_bytes)
         db.add(key, grown)
-        return grown
+        return grown, True
     old_size = string_size(value)
     grown = value if type(value) is bytearray else bytearray(value)
-    if len(grown) < min_bytes:
+    extended = len(grown) < min_bytes
+    if extended:
         grown += bytes(min_bytes - len(grown))
     db.resized(key, string_size(grown) - old_size)
     db.data[key] = grown
-    return grown
+    return grown, extended
 
 
 @command("setbit", 4, "write denyoom", (1, 1, 1), G, "Sets or clears the bit at offset of the "
@@ -53,14 +55,15 @@ def setbit(client, args):
     bit = args[3]
     if bit not in (b"0", b"1"):
         raise CommandError(errors.BIT_VALUE)
-    value = _writable_string(client, args[1], (offset >> 3) + 1)
+    value, created = _writable_string(client, args[1], (offset >> 3) + 1)
     byte, mask = offset >> 3, 0x80 >> (offset & 7)
     old = 1 if value[byte] & mask else 0
     if bit == b"1":
         value[byte] |= mask
     else:
         value[byte] &= ~mask & 0xFF
-    modified(client, args[1])
+    if created or old != (bit == b"1"):  # the same bit again changes nothing (dirty, WATCH)
+        modified(client, args[1])
     return old
 
 
@@ -325,9 +328,8 @@ def _bitfield(client, args, read_only: bool):
         value = get_string(client.db, key) or b""
         return [_read_field(value, op.offset, op.bits, op.signed) for op in ops]
     needed = max((op.offset + op.bits - 1) >> 3 for op in writes) + 1
-    value = _writable_string(client, key, needed)
+    value, changed = _writable_string(client, key, needed)
     replies = []
-    changed = False
     for op in ops:
         old = _read_field(value, op.offset, op.bits, op.signed)
         if op.op == b"get":
@@ -345,8 +347,9 @@ def _bitfield(client, args, read_only: bool):
         if new is None:
             replies.append(None)
             continue
-        _write_field(value, op.offset, op.bits, new)
-        changed = True
+        if new != old:
+            _write_field(value, op.offset, op.bits, new)
+            changed = True
         replies.append(reply)
     if changed:
         modified(client, key)

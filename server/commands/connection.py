@@ -306,6 +306,8 @@ def client_kill(client, args):
             filters["laddr"] = value.decode(errors="replace")
         elif opt == b"user":
             filters["user"] = value.decode(errors="replace")
+            if filters["user"] not in client.server.acl.users:
+                raise CommandError(f"ERR No such user '{filters['user']}'")
         elif opt == b"skipme":
             choice = lower(value)
             if choice not in (b"yes", b"no"):

@@ -92,7 +92,11 @@ def _sort(client, args, allow_store: bool):
     elements = _elements(value)
     dont_sort = by is not None and b"*" not in by  # BY nosort (or any constant pattern)
     if dont_sort and type(value) is Set:
-        dont_sort = False  # a set has no order to keep: Redis sorts it anyway
+        # A set has no order to keep. Stored (or inside a script or transaction) the result
+        # must not depend on it: sorted as ALPHA, as Redis forces it.
+        dont_sort = False
+        if store is not None or client.deny_blocking:
+            alpha, by = True, None
     if not dont_sort:
         elements = _ordered(db, elements, by, alpha, descending)
     elif descending and type(value) is ZSet:

@@ -45,6 +45,7 @@ class Connection(asyncio.Protocol):
         self._out: list = []
         self._replies: list = []  # replies (and pushes) of the batch being executed
         self._in_batch = False
+        self._read_bytes = 0  # size of the read being executed (CLIENT LIST's qbuf)
         self._backlog: list = []  # commands waiting behind a Deferred reply
         self._waiting = None
         self._reading_paused = False
@@ -79,6 +80,7 @@ class Connection(asyncio.Protocol):
             self._resume_reading()
 
     def data_received(self, data: bytes):
+        self._read_bytes = len(data)
         self._limits.net_input_bytes += len(data)
         self.session.last_interaction = _now()
         parser = self._parser
@@ -254,7 +256,9 @@ class Connection(asyncio.Protocol):
         return self.transport.get_write_buffer_size() if self.transport else 0
 
     def query_buffer_size(self) -> int:
-        return self._parser.buffered()
+        """Redis's qbuf: while this connection runs commands, the read they came in (Redis
+        trims its query buffer after the whole read is processed), else the input waiting."""
+        return self._read_bytes if self._in_batch else self._parser.pending()
 
     def _protocol_error(self, message: str):
         encode_into(self._out, ErrorReply("ERR Protocol error: " + message), self.session.resp3)

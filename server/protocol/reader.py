@@ -62,8 +62,13 @@ class RequestParser:
             self._inline = data
 
     def buffered(self) -> int:
-        """Bytes received but not yet returned as commands (approximate for hiredis's part)."""
+        """Bytes received but not yet returned as commands (approximate for hiredis's part:
+        it keeps up to a few KB it has already parsed; cheap enough for every read)."""
         return len(self._inline) + (self._reader.len() if self._multibulk else 0)
+
+    def pending(self) -> int:
+        """Exactly the bytes received that no returned command used (CLIENT LIST's qbuf)."""
+        return len(self._inline) + (len(self._unconsumed()) if self._history else 0)
 
     def parse(self, out: list) -> None:
         """Append every complete command to `out`; raise ProtocolError on a malformed stream."""
@@ -139,7 +144,7 @@ class RequestParser:
                 and tail.endswith(b"$%d\r\n" % len(arg), 0, end - len(arg)))
 
     def _unconsumed(self) -> bytes:
-        consumed = sum(_encoded_size(command) for command in self._parsed)
+        consumed = sum(encoded_size(command) for command in self._parsed)
         return b"".join(self._history)[consumed:]
 
     def _trim_history(self) -> None:
@@ -232,7 +237,7 @@ _LIST = {list}
 _BYTES = {bytes}
 
 
-def _encoded_size(command) -> int:
+def encoded_size(command) -> int:
     """Bytes a multibulk command occupied on the wire (as hiredis parsed it)."""
     if command is None:
         return 5  # *-1\r\n
