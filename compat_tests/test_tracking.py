@@ -171,3 +171,26 @@ def test_the_gpu_engine_remembers_what_tracking_clients_read(pair):
         assert [b"invalidate", [b"k"]] in pending(actual, "a")
     finally:
         gpu.stop()
+
+
+def test_a_script_that_reads_tracks_the_keys_it_declared(servers):
+    """Found by Redis's own suite: EVAL/EVAL_RO whose script runs a read command count as
+    reading their declared keys; one that only writes or pings tracks nothing."""
+    transcripts = []
+    for server in servers:
+        r, other = RawClient(server.port), RawClient(server.port)
+        r.call("FLUSHALL")
+        r.call("HELLO", "3")
+        seen = [r.call("CLIENT", "TRACKING", "on")]
+        for script, command in (("redis.call('set', 'key3', 'bar')", "EVAL"),
+                                ("redis.call('get', 'key3')", "EVAL"),
+                                ("redis.call('ping')", "EVAL_RO"),
+                                ("redis.call('get', 'key1')", "EVAL_RO")):
+            seen.append(r.call(command, script, "2", "key1", "key2"))
+            other.call("MSET", "key2", "x", "key1", "y")
+            seen.append(r.call("PING"))  # invalidations, if any, arrive before this reply
+            while seen[-1] != b"PONG":
+                seen.append(r.read_reply())
+        transcripts.append(seen)
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[0].count([b"invalidate", [b"key1"]]) == 2

@@ -65,10 +65,13 @@ class Tracking:
                     del self.prefixes[prefix]
 
     # -- reads --------------------------------------------------------------------------------
-    def remember(self, client, keys) -> None:
-        """Keys a tracking client just read (default mode)."""
+    def remember(self, client, keys, consume: bool = True) -> None:
+        """Keys a tracking client just read (default mode). `consume`: this read uses up a
+        CLIENT CACHING answer (a script's reads leave it to the script's end)."""
         options = client.tracking
-        caching, options.caching = options.caching, None
+        caching = options.caching
+        if consume:
+            options.caching = None
         if options.bcast or (options.optin and caching is not True) or \
                 (options.optout and caching is False):
             return

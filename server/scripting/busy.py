@@ -42,6 +42,7 @@ class ScriptRun:
         self.killed = False
         self.timed_out = False
         self.io = None  # server.busy_io.WhileBusy once timed out
+        self.keys = ()  # the keys the script declared (CLIENT TRACKING remembers them)
 
     @property
     def busy_error(self) -> str:

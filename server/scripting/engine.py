@@ -76,6 +76,7 @@ class LuaEngine:
         previous = (self.client, self.read_only, self.resp, self.running)
         self.client, self.read_only, self.resp = client, read_only, 2
         self.running = ScriptRun(self.server, client, sha, is_eval=not call_as_function)
+        self.running.keys = keys
         saved_resp3, saved_mode = client.resp3, client.reply_mode
         client.deny_blocking += 1
         try:
@@ -163,6 +164,9 @@ class LuaEngine:
         if keyspace.dirty != dirty and self.server.propagation is not None:
             self.server.propagation.command(client.db, spec, argv, reply)  # the effect
         self.server.feed_monitors(client, spec, argv, "lua")
+        if client.tracking is not None and "readonly" in spec.flags:
+            # a script that reads is taken to read the keys it declared (as Redis does)
+            self.server.tracking.remember(client, self.running.keys, consume=False)
         spec.calls += 1
         if type(reply) is ErrorReply:
             spec.failed_calls += 1
