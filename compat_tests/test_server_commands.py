@@ -432,3 +432,34 @@ def test_a_slow_active_expire_cycle_is_a_latency_event(pair):
         events.append({entry[0] for entry in client.call("LATENCY", "LATEST")})
         client.call("CONFIG", "SET", "latency-monitor-threshold", "0")
     assert b"expire-cycle" in events[0] and b"expire-cycle" in events[1]
+
+
+# Redis's own immutable (or environment-bound) parameters, as its test suite skips them.
+_NOT_WRITTEN_BACK = set("""rdbchecksum daemonize io-threads-do-reads tcp-backlog always-show-logo
+    syslog-enabled cluster-enabled disable-thp aclfile unixsocket pidfile syslog-ident
+    appendfilename appenddirname supervised syslog-facility databases io-threads logfile
+    unixsocketperm replicaof slaveof requirepass server_cpulist bio_cpulist aof_rewrite_cpulist
+    bgsave_cpulist set-proc-title cluster-config-file cluster-port oom-score-adj
+    oom-score-adj-values enable-protected-configs enable-debug-command enable-module-command
+    dbfilename dir socket-mark-id tls-prefer-server-ciphers tls-session-cache-timeout
+    tls-session-cache-size tls-session-caching tls-cert-file tls-key-file tls-client-cert-file
+    tls-client-key-file tls-dh-params-file tls-ca-cert-file tls-ca-cert-dir tls-protocols
+    tls-ciphers tls-ciphersuites tls-port""".split())
+
+
+def test_every_parameter_can_be_written_back_as_read(pair):
+    """Redis's own suite sets every parameter CONFIG GET * lists (its immutable ones aside)
+    to the value it has, then reads them all again: Predis's own startup settings accept it
+    too, and nothing changes."""
+    for server in pair:
+        client = RawClient(server.port)
+        listed = client.call("CONFIG", "GET", "*")
+        values = {key.decode(): value for key, value in zip(listed[::2], listed[1::2])
+                  if key.decode() not in _NOT_WRITTEN_BACK}
+        refused = {key: client.call("CONFIG", "SET", key, value)
+                   for key, value in values.items()}
+        assert {key: reply for key, reply in refused.items() if reply != b"OK"} == {}
+        listed = client.call("CONFIG", "GET", "*")
+        again = {key.decode(): value for key, value in zip(listed[::2], listed[1::2])}
+        assert {key: value for key, value in values.items() if again[key] != value} == {}
+        assert client.call("CONFIG", "SET", "databases", "16").startswith("ERR CONFIG SET failed")

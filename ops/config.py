@@ -181,6 +181,12 @@ class Config:
             return [(pattern, self.render(pattern))]
         return [(name, self.render(name)) for name in BY_NAME if fnmatch.fnmatchcase(name, pattern)]
 
+    def _same(self, param, text) -> bool:
+        try:
+            return self._convert(param, text) == self.values[param.name]
+        except ConfigError:
+            return False
+
     def set_many(self, pairs: list, at_start: bool = False) -> None:
         """Apply name/value pairs atomically: all are validated before any takes effect."""
         staged = []
@@ -193,7 +199,8 @@ class Config:
                 raise ConfigError("duplicate parameter", name)
             seen.add(param.name)
             if not at_start:
-                if param.immutable:
+                if param.immutable and not (
+                        param.same_value_ok and self._same(param, text)):
                     raise ConfigError("can't set immutable config", name)
                 if param.name in PROTECTED and self.values["enable-protected-configs"] == "no":
                     raise ConfigError("can't set protected config", name)

@@ -25,6 +25,10 @@ class Param:
     choices: tuple = ()
     aliases: tuple = ()
     immutable: bool = False
+    # Predis's own startup settings: CONFIG SET to the value they already have is accepted,
+    # so tools that write back what CONFIG GET * returned keep working (Redis's immutable
+    # parameters refuse even that, and such tools know to skip them).
+    same_value_ok: bool = False
     sensitive: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -222,24 +226,24 @@ PARAMS = [
     Param("latency-tracking-info-percentiles", "percentiles", "50 99 99.9"),
     Param("notify-keyspace-events", "notify", ""),
     # Predis: start from this RDB file (an ElastiCache backup) instead of dir/dbfilename
-    _s("import-rdb", immutable=True),
+    _s("import-rdb", immutable=True, same_value_ok=True),
     # Predis: load an RDB that holds module data (RedisJSON, RediSearch ...) by skipping those
     # values, with a warning naming the modules; without it such a file stops the start
     _b("rdb-skip-module-data", "no"),
     # Predis: the admin HTTP port (/metrics, /healthz, /readyz, /api/info); 0 = off. Off
     # loopback it needs admin-token (sent as "Authorization: Bearer <token>")
-    _i("admin-port", "9121", 0, 65535, immutable=True),
+    _i("admin-port", "9121", 0, 65535, immutable=True, same_value_ok=True),
     # Predis: SO_REUSEPORT on the listening sockets (client and admin ports) opened from now
     # on, so a new Predis run by the same user can bind the same ports: `predis upgrade` hands
     # the port over without a moment where connections are refused. Off by default: with it, a
     # second server started on a busy port shares it instead of failing
     _b("predis-reuseport", "no"),
-    _s("admin-bind", "127.0.0.1", immutable=True),
-    _s("admin-token", sensitive=True, immutable=True),
+    _s("admin-bind", "127.0.0.1", immutable=True, same_value_ok=True),
+    _s("admin-token", sensitive=True, immutable=True, same_value_ok=True),
     # Predis: where string values live: auto (GPU when CUDA is usable), gpu or cpu; and the
     # GPU engine's value arena per database (values beyond it spill to host memory)
-    _e("engine", "auto", "auto gpu cpu", immutable=True),
-    _m("gpu-arena-size", "1gb", low=1 << 20, immutable=True),
+    _e("engine", "auto", "auto gpu cpu", immutable=True, same_value_ok=True),
+    _m("gpu-arena-size", "1gb", low=1 << 20, immutable=True, same_value_ok=True),
     # Predis: the learned eviction policy's model (.npz from `predis train`); "" = the model
     # registry's champion (PREDIS.MODEL, under dir/predis-models) or else the shipped model
     _s("learned-model-file"),
@@ -247,7 +251,7 @@ PARAMS = [
     # sidecar process (supervised, restarted with back-off) keeps the miss-ratio curve, checks
     # drift per window of sampled accesses, retrains and runs A/B tests of new models
     _fl("predis-sample-rate", "0.01", 0, 1),
-    _b("predis-sidecar", "yes", immutable=True),
+    _b("predis-sidecar", "yes", immutable=True, same_value_ok=True),
     _i("predis-drift-window", "2000", 100, INT_MAX),
     _i("predis-drift-patience", "2", 1, 1000),
     _fl("predis-drift-psi-threshold", "0.25", 0, 100),
