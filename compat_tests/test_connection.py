@@ -1,5 +1,7 @@
 """Differential tests: connection commands, auth, HELLO, CLIENT."""
 
+import time
+
 import pytest
 
 from .conftest import as_72
@@ -160,3 +162,18 @@ def test_client_kill_of_an_unknown_user_and_qbuf(diff):
     replies = [[client.read_reply() for _ in range(3)] for client in (diff.ref, diff.predis)]
     qbufs = [[line.split(b"qbuf=")[1].split()[0] for line in pair[:2]] for pair in replies]
     assert qbufs[1] == qbufs[0] == [b"53", b"53"]
+
+
+def test_clients_held_by_client_pause_count_as_blocked(servers):
+    outcomes = []
+    for server in servers:
+        admin, writer = RawClient(server.port), RawClient(server.port)
+        admin.call("CLIENT", "PAUSE", "60000", "WRITE")
+        writer.send_raw(b"SET FOO BAR\r\n")
+        deadline = time.time() + 5
+        while b"blocked_clients:1" not in admin.call("INFO", "clients") and time.time() < deadline:
+            time.sleep(0.01)
+        blocked = b"blocked_clients:1" in admin.call("INFO", "clients")
+        admin.call("CLIENT", "UNPAUSE")
+        outcomes.append((blocked, writer.read_reply()))
+    assert outcomes[1] == outcomes[0] == (True, b"OK")

@@ -75,7 +75,9 @@ def _clients(s):
         "maxclients": s.config["maxclients"],
         "client_recent_max_input_buffer": 0,
         "client_recent_max_output_buffer": 0,
-        "blocked_clients": sum(1 for c in s.clients if c.blocked is not None),
+        # waiting on keys (or WAIT), and held by CLIENT PAUSE: Redis counts both as blocked
+        "blocked_clients": sum(1 for c in s.clients if c.blocked is not None)
+        + len({id(client) for _, client, _ in s.pause.held}),
         "tracking_clients": s.tracking.clients,
         "clients_in_timeout_table": 0,
         "total_blocking_keys": 0,
