@@ -37,27 +37,25 @@ def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+# The fields each kind of begin_search / find_keys spec has, in the data file's order.
+_SPEC_FIELDS = {"index": ("index",), "keyword": ("keyword", "startfrom"),
+                "range": ("lastkey", "keystep", "limit"),
+                "keynum": ("keynumidx", "firstkey", "keystep")}
+
+
+def _part(section) -> str:
+    """`index 1`, `keyword STORE 6`, `range 0 1 0`, `unknown`..."""
+    fields = _pairs(section)
+    kind, spec = _text(fields[b"type"]), _pairs(fields[b"spec"])
+    return " ".join([kind] + [_text(spec[name.encode()]) for name in _SPEC_FIELDS.get(kind, ())])
+
+
 def describe(key_spec) -> tuple:
     fields = _pairs(key_spec)
     flags = " ".join(_text(f) for f in fields[b"flags"])
-    begin = _pairs(fields[b"begin_search"])
-    kind, spec = _text(begin[b"type"]), _pairs(begin[b"spec"])
-    if kind == "index":
-        begin_text = f"index {spec[b'index']}"
-    elif kind == "keyword":
-        begin_text = f"keyword {_text(spec[b'keyword'])} {spec[b'startfrom']}"
-    else:
-        begin_text = kind
-    find = _pairs(fields[b"find_keys"])
-    kind, spec = _text(find[b"type"]), _pairs(find[b"spec"])
-    if kind == "range":
-        find_text = f"range {spec[b'lastkey']} {spec[b'keystep']} {spec[b'limit']}"
-    elif kind == "keynum":
-        find_text = f"keynum {spec[b'keynumidx']} {spec[b'firstkey']} {spec[b'keystep']}"
-    else:
-        find_text = kind
     note = _text(fields[b"notes"]) if b"notes" in fields else None
-    return f"{flags} | {begin_text} | {find_text}", note
+    return (f"{flags} | {_part(fields[b'begin_search'])} | {_part(fields[b'find_keys'])}",
+            note)
 
 
 def collect(entries, key_specs: dict, notes: dict, tips: dict, categories: dict) -> None:

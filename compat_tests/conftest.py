@@ -123,7 +123,7 @@ class Differ:
         self.predis.close()
 
 
-def _flush(servers):
+def flush_and_reset(servers):
     for server in servers:
         client = RawClient(server.port)
         client.call("FLUSHALL")
@@ -133,7 +133,7 @@ def _flush(servers):
 
 @pytest.fixture
 def diff(servers):
-    _flush(servers)
+    flush_and_reset(servers)
     differ = Differ(servers[0].port, servers[1].port)
     yield differ
     differ.close()
@@ -141,7 +141,7 @@ def diff(servers):
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
 def diff23(servers, request):
-    _flush(servers)
+    flush_and_reset(servers)
     differ = Differ(servers[0].port, servers[1].port, protocol=request.param)
     yield differ
     differ.close()
@@ -150,7 +150,7 @@ def diff23(servers, request):
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
 def redis_pair(servers, request):
     """Two redis-py clients (reference, predis) speaking the same protocol version."""
-    _flush(servers)
+    flush_and_reset(servers)
     clients = [redis.Redis(port=s.port, protocol=request.param) for s in servers]
     yield clients
     for client in clients:

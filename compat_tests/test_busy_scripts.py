@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from .conftest import flush_and_reset
 from .rawclient import Err, RawClient, encode_command
 from .servers import start_predis, start_redis
 
@@ -35,11 +36,9 @@ def busy(port: int, *call, pipelined_after=()):
 
 @pytest.fixture
 def ports(pair):
+    flush_and_reset(pair)
     for server in pair:
-        client = RawClient(server.port)
-        client.call("FLUSHALL")
-        client.call("FUNCTION", "FLUSH")
-        client.close()
+        RawClient(server.port).call("FUNCTION", "FLUSH")
     return [server.port for server in pair]
 
 

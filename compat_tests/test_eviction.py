@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from .conftest import Differ, _flush
+from .conftest import Differ, flush_and_reset
 
 REDIS_POLICIES = ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
                   "volatile-lfu", "volatile-random", "volatile-ttl"]
@@ -15,7 +15,7 @@ PREDIS_POLICIES = ["allkeys-learned", "volatile-learned", "allkeys-s3fifo"]
 
 @pytest.fixture
 def diff(pair):
-    _flush(pair)
+    flush_and_reset(pair)
     differ = Differ(pair[0].port, pair[1].port)
     yield differ
     for args in (("maxmemory", "0"), ("maxmemory-policy", "noeviction"),

@@ -119,6 +119,15 @@ def _waiter(port, results, name, *command):
     client.close()
 
 
+def blocked_waiter(server, admin, results, *command) -> threading.Thread:
+    """A client running a blocking `command` (its reply lands in results["w"]), started
+    and seen blocked by the server."""
+    thread = threading.Thread(target=_waiter, args=(server.port, results, "w", *command))
+    thread.start()
+    wait_until_blocked(admin, 1)
+    return thread
+
+
 @pytest.mark.parametrize("command,push", [
     (("BLPOP", "q1", "q2", "5"), ("RPUSH", "q2", "v1", "v2")),
     (("BRPOP", "q1", "5"), ("LPUSH", "q1", "v1")),
@@ -238,10 +247,7 @@ def test_pipelined_pushes_serve_the_waiter_after_each_push(servers):
         admin = RawClient(server.port)
         admin.call("DEL", "pq")
         results = {}
-        thread = threading.Thread(target=_waiter, args=(server.port, results, "w", "BLPOP", "pq",
-                                                        "5"))
-        thread.start()
-        wait_until_blocked(admin, 1)
+        thread = blocked_waiter(server, admin, results, "BLPOP", "pq", "5")
         admin.send_raw(b"LPUSH pq a\r\nLPUSH pq b\r\nLPUSH pq c\r\nLRANGE pq 0 -1\r\n")
         replies = [admin.read_reply() for _ in range(4)]
         thread.join(5)
@@ -256,10 +262,8 @@ def test_blmove_waiter_gets_wrongtype_when_its_target_changed_type(servers):
         admin = RawClient(server.port)
         admin.call("DEL", "bsrc", "bdst")
         results = {}
-        thread = threading.Thread(target=_waiter, args=(
-            server.port, results, "w", "BLMOVE", "bsrc", "bdst", "LEFT", "LEFT", "5"))
-        thread.start()
-        wait_until_blocked(admin, 1)
+        thread = blocked_waiter(server, admin, results, "BLMOVE", "bsrc", "bdst", "LEFT", "LEFT",
+                                "5")
         admin.call("SET", "bdst", "now a string")
         admin.call("RPUSH", "bsrc", "x")
         thread.join(5)
@@ -276,10 +280,7 @@ def test_waiter_stays_blocked_while_its_key_holds_another_type(servers):
         admin = RawClient(server.port)
         admin.call("DEL", "wl")
         results = {}
-        thread = threading.Thread(target=_waiter, args=(server.port, results, "w", "BLPOP", "wl",
-                                                        "5"))
-        thread.start()
-        wait_until_blocked(admin, 1)
+        thread = blocked_waiter(server, admin, results, "BLPOP", "wl", "5")
         replies = [admin.call(*args) for args in (
             ["MULTI"], ["LPUSH", "wl", "a"], ["DEL", "wl"], ["SET", "wl", "foo"], ["EXEC"],
             ["CLIENT", "LIST", "TYPE", "normal"])]
