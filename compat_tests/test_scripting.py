@@ -209,3 +209,41 @@ def test_function_names_ignore_case_and_load_errors(diff):
                              "'f', function() return 2 end)\nredis.register_function('F', "
                              "function() return 3 end)")
     assert reply == "ERR Error registering functions: ERR Function already exists in the library"
+
+
+def _library(body: str) -> list:
+    return ["FUNCTION", "LOAD", "REPLACE", "#!lua name=lib2\n" + body]
+
+
+def test_library_load_environment_and_register_function_arguments(diff):
+    """Found by Redis's own suite: a library body sees only redis.register_function, log,
+    the LOG_* levels and the version; register_function checks its arguments with Redis's
+    words; callbacks see the full API, without register_function."""
+    diff.assert_same("FUNCTION", "FLUSH")
+    for args in (
+            _library("redis.register_function()"), _library("redis.register_function('f1')"),
+            _library("redis.register_function('f1', function() return 1 end, {}, 'd', 'x')"),
+            _library("redis.register_function(nil, function() return 1 end)"),
+            _library("redis.register_function('', function() return 1 end)"),
+            _library("return math.random()"), _library("return redis.call('ping')"),
+            _library("return redis.setresp(3)"), _library("return string.len('x')"),
+            _library("redis.log(redis.LOG_NOTICE, 'x') redis.register_function('v', "
+                     "function() return redis.REDIS_VERSION_NUM > 0 end)"),
+            ["FCALL", "v", "0"],
+            _library("redis.register_function{function_name='f1', callback=function() "
+                     "return 'hello' end, description='some desc'}"),
+            ["FUNCTION", "LIST"], ["FCALL", "f1", "bad_arg"], ["FCALL", "f1", "10", "key1"],
+            _library("redis.register_function{function_name='f1', callback=function() "
+                     "return 1 end, flags={'no-writes'}, unknown='x'}"),
+            _library("redis.register_function{function_name=1, callback=function() end}"),
+            _library("redis.register_function{callback=function() return 1 end}"),
+            _library("redis.register_function{function_name='x'}"),
+            _library("redis.register_function{function_name='x', callback='y'}"),
+            _library("redis.register_function{function_name='x', callback=function() end, "
+                     "flags='y'}"),
+            _library("redis.register_function{'x'}"),
+            _library("redis.register_function('f1', function(keys, args) "
+                     "redis.register_function('f2', function() return 2 end) return 1 end)"),
+            ["FCALL", "f1", "0"], ["FUNCTION", "RESTORE", "a", "b", "c"],
+            ["FUNCTION", "FLUSH", "sync", "extra"], ["FUNCTION", "FLUSH", "bad"]):
+        diff.assert_same(*args)

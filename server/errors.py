@@ -62,6 +62,12 @@ def unknown_command(name, args) -> str:
     return f"ERR unknown command '{_printable(name)}', with args beginning with: {shown}"
 
 
+def subcommand_syntax(sub: str, container: str) -> str:
+    """Redis's addReplySubcommandSyntaxError: a subcommand given too many arguments."""
+    return (f"ERR unknown subcommand or wrong number of arguments for '{_printable(sub)}'. "
+            f"Try {container.upper()} HELP.")
+
+
 def unknown_subcommand(sub: str, container: str) -> str:
     return f"ERR unknown subcommand '{_printable(sub)}'. Try {container.upper()} HELP."
 

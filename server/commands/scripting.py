@@ -1,5 +1,6 @@
 """EVAL / EVALSHA / EVAL_RO / EVALSHA_RO and SCRIPT."""
 
+from .. import errors
 from ..command_table import command, container
 from ..errors import CommandError
 from ..replies import OK
@@ -10,8 +11,8 @@ from .common import lower, to_int
 G = "scripting"
 
 
-def _keys_and_args(args, index: int):
-    numkeys = to_int(args[index])
+def _keys_and_args(args, index: int, not_a_number: str = errors.NOT_INTEGER):
+    numkeys = to_int(args[index], not_a_number)
     if numkeys < 0:
         raise CommandError("ERR Number of keys can't be negative")
     if numkeys > len(args) - index - 1:
@@ -135,7 +136,9 @@ container("function", -2, "", "scripting", "A container for function commands.",
 @command("flush", -2, "write noscript", (0, 0, 0), "scripting", "Deletes all libraries and "
          "functions.", "7.0.0", parent="function")
 def function_flush(client, args):
-    if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
+    if len(args) > 3:
+        raise CommandError(errors.subcommand_syntax(args[1].decode(errors="replace"), "function"))
+    if len(args) == 3 and lower(args[2]) not in (b"async", b"sync"):
         raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
     client.server.flush_functions()
     return OK
@@ -160,7 +163,7 @@ def function_load(client, args):
     functions = server.lua().load_library(body)
     if not functions:
         raise CommandError("ERR No functions registered")
-    for fname, (_, flags) in functions.items():
+    for fname, (_, flags, _) in functions.items():
         if any(flag not in KNOWN_FLAGS for flag in flags):
             raise CommandError("ERR Error registering functions: ERR unknown flag given")
         owner = server.functions.get(fname.lower())  # function names ignore case
@@ -193,8 +196,10 @@ def function_dump(client, args):
 def function_restore(client, args):
     from ops.rdb.codec import OPCODE_FUNCTION2, RDBError, Reader, unframe_payload
 
+    if len(args) > 4:
+        raise CommandError(errors.subcommand_syntax(args[1].decode(errors="replace"), "function"))
     policy = lower(args[3]) if len(args) > 3 else b"append"
-    if len(args) > 4 or policy not in (b"append", b"replace", b"flush"):
+    if policy not in (b"append", b"replace", b"flush"):
         raise CommandError("ERR Wrong restore policy given, value should be either FLUSH, "
                            "APPEND or REPLACE.")
     try:
@@ -259,8 +264,8 @@ def function_list(client, args):
         if pattern is not None and not pattern.fullmatch(library.name.encode()):
             continue
         entry = {"library_name": library.name, "engine": "LUA", "functions": [
-            {"name": fname, "description": None, "flags": set(flags)}
-            for fname, (_, flags) in sorted(library.functions.items())]}
+            {"name": fname, "description": description, "flags": set(flags)}
+            for fname, (_, flags, description) in sorted(library.functions.items())]}
         if with_code:
             entry["library_code"] = library.code
         out.append(entry)
@@ -339,7 +344,7 @@ def function_help(client, args):
 
 
 def _fcall(client, args, read_only: bool):
-    keys, argv = _keys_and_args(args, 2)
+    keys, argv = _keys_and_args(args, 2, "ERR Bad number of keys provided")
     name = bytes(args[1]).decode(errors="replace")
     library = client.server.functions.get(name.lower())
     if library is None:

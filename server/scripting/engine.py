@@ -53,7 +53,7 @@ class LuaEngine:
             "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
             "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
             "struct_size": self._struct_size, "interrupt": self._interrupt,
-            "monotonic": time.monotonic,
+            "monotonic": time.monotonic, "version": self._version,
         }
         bridge.update(_bit_functions())
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
@@ -94,6 +94,13 @@ class LuaEngine:
             client.deny_blocking -= 1
             client.resp3, client.reply_mode = saved_resp3, saved_mode
             self.client, self.read_only, self.resp, self.running = previous
+
+    def _version(self):
+        """{REDIS_VERSION, REDIS_VERSION_NUM (0x00MMmmpp)} for the redis table."""
+        from ..app import VERSION
+
+        major, minor, patch = (int(part) for part in VERSION.split("."))
+        return self.lua.table_from([VERSION.encode(), (major << 16) | (minor << 8) | patch])
 
     def _interrupt(self):
         return self.running is not None and self.running.interrupt()
@@ -356,7 +363,7 @@ class LuaEngine:
         return _json_to_lua(self.lua, json.loads(_text(text)))
 
     def load_library(self, body: bytes):
-        """Run a FUNCTION LOAD body; returns {function name: (callback, flags)}."""
+        """Run a FUNCTION LOAD body; returns {function name: (callback, flags, description)}."""
         outcome = self.api.load_library(body)
         if not outcome[1]:
             text = _text(outcome[2])
@@ -367,8 +374,9 @@ class LuaEngine:
             raise CommandError("ERR Error registering functions: " + text)
         functions = {}
         for name, entry in outcome[2].items():
-            flags = entry[2]
-            functions[_text(name)] = (entry[1], [_text(f) for f in flags.values()])
+            flags, description = entry[2], entry[3]
+            functions[_text(name)] = (entry[1], [_text(f) for f in flags.values()],
+                                      None if description is None else bytes(description))
         return functions
 
 

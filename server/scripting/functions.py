@@ -12,13 +12,14 @@ class Library:
     def __init__(self, name: str, code: bytes, functions: dict):
         self.name = name
         self.code = code
-        self.functions = functions  # function name -> (Lua callback, [flags])
+        self.functions = functions  # function name -> (Lua callback, [flags], description)
         self._names = {fname.lower(): fname for fname in functions}
 
     def function(self, name: str):
         """(registered name, callback, flags) of a function, named in any case."""
         fname = self._names[name.lower()]
-        return (fname, *self.functions[fname])
+        callback, flags, _ = self.functions[fname]
+        return fname, callback, flags
 
 
 def parse_metadata(code: bytes):

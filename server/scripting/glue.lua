@@ -16,6 +16,8 @@ end
 
 redis = {}
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+local version = py.version()
+redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version[1], version[2]
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 
 -- redis.call is the Python function itself (a C function to Lua), so the calling script's frame
@@ -155,64 +157,116 @@ end
 function __predis.call_function(fn, keys, argv, hook_count)
   return guarded(function() return fn(keys, argv) end, hook_count)
 end
--- FUNCTION LOAD: run the library body with a `redis` that only registers functions (and logs);
--- the registered callbacks later see the full API through the same table.
+-- FUNCTION LOAD: the library body runs with Redis's load-time globals: nothing but a `redis`
+-- holding register_function, log, the LOG_* levels and the version; anything else is a
+-- nonexistent global. The registered callbacks later see the full sandbox, where `redis` has
+-- no register_function.
 local function valid_name(name)
   return type(name) == 'string' and name:match('^[%w_]+$') ~= nil
 end
+local function fail(message) error({err = 'ERR ' .. message}) end
+local function stringish(value)
+  if type(value) == 'number' then return tostring(value) end
+  if type(value) == 'string' then return value end
+end
+-- redis.register_function's two forms: (name, callback) or {function_name=, callback=,
+-- flags=, description=}; Redis's checks and words.
+local function register_arguments(...)
+  local argc = select('#', ...)
+  if argc < 1 or argc > 2 then fail('wrong number of arguments to redis.register_function') end
+  if argc == 2 then
+    local name, callback = ...
+    name = stringish(name)
+    if not name then fail('first argument to redis.register_function must be a string') end
+    if type(callback) ~= 'function' then
+      fail('second argument to redis.register_function must be a function')
+    end
+    return name, callback, {}
+  end
+  local named = ...
+  if type(named) ~= 'table' then
+    fail('calling redis.register_function with a single argument is only applicable to Lua '
+         .. 'table (representing named arguments).')
+  end
+  local name, callback, flags, description
+  for key, value in pairs(named) do
+    key = stringish(key)  -- Lua's C API takes numbers for strings too, as Redis does here
+    if not key then
+      fail('named argument key given to redis.register_function is not a string')
+    end
+    local option = key:lower()
+    if option == 'function_name' then
+      name = stringish(value)
+      if not name then
+        fail('function_name argument given to redis.register_function must be a string')
+      end
+    elseif option == 'description' then
+      description = stringish(value)
+      if not description then
+        fail('description argument given to redis.register_function must be a string')
+      end
+    elseif option == 'callback' then
+      if type(value) ~= 'function' then
+        fail('callback argument given to redis.register_function must be a function')
+      end
+      callback = value
+    elseif option == 'flags' then
+      if type(value) ~= 'table' then
+        fail('flags argument to redis.register_function must be a table representing '
+             .. 'function flags')
+      end
+      flags = value
+    else
+      fail('unknown argument given to redis.register_function')
+    end
+  end
+  if not name then fail('redis.register_function must get a function name argument') end
+  if not callback then fail('redis.register_function must get a callback argument') end
+  return name, callback, flags or {}, description
+end
+local function nonexistent(_, key, level)
+  error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'",
+        level or 2)
+end
+local readonly_error = function() error('Attempt to modify a readonly table', 2) end
 function __predis.load_library(body)
   local registered, count = {}, 0
   local loading = true
-  local allowed_while_loading = {register_function = true, log = true, setresp = true,
-                                 LOG_DEBUG = true, LOG_VERBOSE = true, LOG_NOTICE = true,
-                                 LOG_WARNING = true}
-  local function register(name, callback, flags)
-    if type(name) == 'table' then
-      name, callback, flags = name.function_name, name.callback, name.flags
-    end
+  local function register(...)
+    local name, callback, flags, description = register_arguments(...)
     if not valid_name(name) then
       -- Redis reports bad function names with its library-name message.
-      error({err = 'ERR Library names can only contain letters, numbers, or underscores(_) '
-                   .. 'and must be at least one character long'})
-    end
-    if type(callback) ~= 'function' then
-      error({err = 'ERR second argument to redis.register_function must be a function'})
+      fail('Library names can only contain letters, numbers, or underscores(_) and must be at '
+           .. 'least one character long')
     end
     -- function names are case-insensitive, as Redis's function dictionary is
     for known in pairs(registered) do
-      if known:lower() == name:lower() then
-        error({err = 'ERR Function already exists in the library'})
-      end
+      if known:lower() == name:lower() then fail('Function already exists in the library') end
     end
-    registered[name] = {callback, flags or {}}
+    registered[name] = {callback, flags, description}
     count = count + 1
   end
-  local api = setmetatable({}, {
-    __index = function(_, key)
-      if key == 'register_function' then
-        if loading then return register end
-        error({err = 'ERR redis.register_function can only be called on FUNCTION LOAD command'})
-      end
-      if loading and not allowed_while_loading[key] then
-        error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'", 2)
-      end
-      return redis[key]
-    end,
-    __newindex = function() error('Attempt to modify a readonly table', 2) end,
-    __metatable = false,
-  })
+  local load_api = setmetatable({
+    register_function = register, log = redis.log, REDIS_VERSION = redis.REDIS_VERSION,
+    REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM, LOG_DEBUG = redis.LOG_DEBUG,
+    LOG_VERBOSE = redis.LOG_VERBOSE, LOG_NOTICE = redis.LOG_NOTICE,
+    LOG_WARNING = redis.LOG_WARNING,
+  }, {__index = nonexistent, __newindex = readonly_error, __metatable = false})
+  local load_globals = {redis = load_api}
   local env = setmetatable({}, {
     __index = function(_, key)
-      if key == 'redis' then return api end
-      if key == '_G' then return sandbox end
-      local value = rawget(sandbox, key)
-      if value == nil then
-        error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'",
-              2)
+      local value
+      if loading then
+        value = load_globals[key]
+      elseif key == '_G' then
+        value = sandbox
+      else
+        value = rawget(sandbox, key)
       end
+      if value == nil then nonexistent(nil, key, 3) end  -- 3: the line that named it
       return value
     end,
-    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __newindex = readonly_error,
     __metatable = false,
   })
   local f, err = loadstring(body, '@user_function')
