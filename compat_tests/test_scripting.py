@@ -247,3 +247,43 @@ def test_library_load_environment_and_register_function_arguments(diff):
             ["FCALL", "f1", "0"], ["FUNCTION", "RESTORE", "a", "b", "c"],
             ["FUNCTION", "FLUSH", "sync", "extra"], ["FUNCTION", "FLUSH", "bad"]):
         diff.assert_same(*args)
+
+
+CJSON_SCRIPTS = [
+    "return cjson.encode({1, 2, {a=1}})", "return cjson.encode({s='a/b\"c\\n'})",
+    "return cjson.encode(3.14159265358979)", "return cjson.encode({[1]='a', [3]='c'})",
+    "local s = cjson.encode({[1]='a', [30]='c'}) return s", "return cjson.encode({})",
+    "local s = cjson.encode({[true]=1}) return s", "local s = cjson.encode(0/0) return s",
+    "return cjson.encode({one='one', [1]='one'})", "return cjson.encode_max_depth()",
+    "cjson.encode_max_depth(1) local ok, e = pcall(cjson.encode, {a={1}}) "
+    "cjson.encode_max_depth(1000) return {ok, e}",
+    "cjson.decode_max_depth(1) local ok, e = pcall(cjson.decode, '{\"obj\": {\"array\": [1,2]}}') "
+    "cjson.decode_max_depth(1000) return {ok, e}",
+    "cjson.encode_invalid_numbers(true) local s = cjson.encode({n=0/0}) "
+    "cjson.encode_invalid_numbers(false) return s",
+    "return {cjson.encode_keep_buffer(false)}", "return cjson.decode('[1,2,{\"a\":3}]')[3].a",
+    "return cjson.encode(cjson.decode('{\"x\":[1,2.5,\"s\",true]}'))",
+    "return {cjson.encode_sparse_array()}", "return cjson.encode(1e300)",
+    "return cjson.encode(100)",
+]
+
+
+def test_cjson_follows_lua_cjson(diff):
+    """Found by Redis's own suite: lua-cjson's number format, escapes, sparse arrays, key
+    types, nesting limits, invalid numbers and its configuration calls."""
+    for script in CJSON_SCRIPTS:
+        diff.assert_same("EVAL", script, "0")
+
+
+def test_select_in_a_script_stays_in_it_and_xread_block_is_refused(diff):
+    """Found by Redis's own suite."""
+    for args in (["SET", "mykey", "original value"], ["SELECT", "10"], ["SET", "mykey", "ten"],
+                 ["EVAL", "return redis.pcall('select', '0')", "0"], ["GET", "mykey"],
+                 ["EVAL", "redis.call('select', '0') return redis.call('get', 'mykey')", "0"],
+                 ["GET", "mykey"], ["SELECT", "0"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"],
+                 ["EVAL", "return redis.pcall('xread', 'STREAMS', 's', '$')", "1", "s"],
+                 ["EVAL", "return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', 's', '$')", "1", "s"],
+                 ["EVAL", "return redis.pcall('xreadgroup', 'group', 'g', 'c', 'BLOCK', 0, "
+                  "'STREAMS', 's', '>')", "1", "s"],
+                 ["MULTI"], ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], ["EXEC"]):
+        diff.assert_same(*args)

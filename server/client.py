@@ -37,6 +37,7 @@ class Client:
         self.multi_failed = False  # a queue-time error: EXEC answers EXECABORT
         self.in_exec = False
         self.deny_blocking = 0  # > 0 inside EXEC or a script: blocking commands do not block
+        self.in_script = False  # running a script's redis.call
         self.watched: dict = {}  # (db index, key) -> was the key alive when watched
         self.watch_dirty = False
         self.subscriptions: dict = {}  # channel -> None (pub/sub), in subscription order

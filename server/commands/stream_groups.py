@@ -85,7 +85,8 @@ def _history(stream, group, consumer, start, count):
          "from a stream for a consumer in a group. Blocks until a message is available "
          "otherwise.", "5.0.0")
 def xreadgroup(client, args):
-    count, block_ms, noack, group_name, consumer_name, keys, ids = _parse_read(args, True)
+    count, block_ms, noack, group_name, consumer_name, keys, ids = _parse_read(
+        args, True, client.in_script)
     if group_name is None:
         raise CommandError("ERR Missing GROUP option for XREADGROUP")
     for id_arg in ids:

@@ -314,7 +314,7 @@ def xsetid(client, args):
 
 
 # -- XREAD / XREADGROUP -------------------------------------------------------------------------
-def _parse_read(args, group_mode: bool):
+def _parse_read(args, group_mode: bool, in_script: bool = False):
     count = None
     block = None
     noack = False
@@ -326,6 +326,9 @@ def _parse_read(args, group_mode: bool):
             count = max(to_int(args[i + 1]), 0) or None
             i += 2
         elif opt == b"block" and i + 1 < len(args):
+            if in_script:  # Redis refuses it outright there, rather than not blocking
+                raise CommandError(f"ERR {'xreadgroup' if group_mode else 'xread'} command is "
+                                   "not allowed with BLOCK option from scripts")
             block = to_int(args[i + 1], "ERR timeout is not an integer or out of range")
             if block < 0:
                 raise CommandError("ERR timeout is negative")
@@ -364,7 +367,7 @@ def _read_reply(client, results):
          "with IDs greater than the ones requested. Blocks until a message is available "
          "otherwise.", "5.0.0")
 def xread(client, args):
-    count, block_ms, _, _, _, keys, ids = _parse_read(args, False)
+    count, block_ms, _, _, _, keys, ids = _parse_read(args, False, client.in_script)
     db = client.db
     starts = []
     for key, id_arg in zip(keys, ids):

@@ -7,7 +7,6 @@ and SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE can end it, as in Redis.
 """
 
 import hashlib
-import json
 import math
 import os
 import time
@@ -15,6 +14,7 @@ import time
 from lupa.lua51 import LuaRuntime
 
 from . import luastruct
+from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
 
@@ -50,6 +50,7 @@ class LuaEngine:
             "call": self._call, "call_raise": self._call_raise, "error_text": self._error_text, "sha1hex": self._sha1hex,
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
             "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
+            "cjson_config": self._cjson_config,
             "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
             "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
             "struct_size": self._struct_size, "interrupt": self._interrupt,
@@ -63,6 +64,7 @@ class LuaEngine:
         self.api = self.lua.eval(b"__predis")
         # Replies read tables without their metamethods, as Redis does (lua_rawget)
         self._raw = self.lua.eval(b"rawget")
+        self.json = LuaJSON(self.lua, _is_table)
 
     # -- compiling and running ----------------------------------------------------------
     def compile(self, body: bytes):
@@ -77,7 +79,8 @@ class LuaEngine:
         self.client, self.read_only, self.resp = client, read_only, 2
         self.running = ScriptRun(self.server, client, sha, is_eval=not call_as_function)
         self.running.keys = keys
-        saved_resp3, saved_mode = client.resp3, client.reply_mode
+        saved_resp3, saved_mode, saved_db = client.resp3, client.reply_mode, client.db
+        saved_in_script, client.in_script = client.in_script, True
         client.deny_blocking += 1
         try:
             lua_keys = self.lua.table_from(list(keys))
@@ -93,6 +96,7 @@ class LuaEngine:
             self.running.finish()
             client.deny_blocking -= 1
             client.resp3, client.reply_mode = saved_resp3, saved_mode
+            client.db, client.in_script = saved_db, saved_in_script  # a SELECT stays inside
             self.client, self.read_only, self.resp, self.running = previous
 
     def _version(self):
@@ -314,7 +318,15 @@ class LuaEngine:
         return True
 
     def _cjson_encode(self, value):
-        return json.dumps(_lua_to_json(value), separators=(",", ":")).encode()
+        return self._checked(lambda: self.json.encode(value))
+
+    def _cjson_config(self, name, count, *args):
+        def answer():
+            values = self.json.configure(bytes(name), list(args[:count]))
+            table = self.lua.table_from(values)
+            table[b"n"] = len(values)
+            return table
+        return self._checked(answer)
 
     def _msgpack_pack(self, *values):
         if not values:
@@ -360,7 +372,7 @@ class LuaEngine:
         return self._checked(lambda: luastruct.size(bytes(fmt)))
 
     def _cjson_decode(self, text):
-        return _json_to_lua(self.lua, json.loads(_text(text)))
+        return self._checked(lambda: self.json.decode(bytes(text)))
 
     def load_library(self, body: bytes):
         """Run a FUNCTION LOAD body; returns {function name: (callback, flags, description)}."""
@@ -407,31 +419,6 @@ def _to_bytes(value) -> bytes:
     if isinstance(value, int):
         return b"%d" % value
     raise TypeError
-
-
-def _lua_to_json(value):
-    if _is_table(value):
-        keys = list(value.keys())
-        if keys and all(isinstance(k, (int, float)) for k in keys):
-            return [_lua_to_json(value[i]) for i in range(1, len(keys) + 1)]
-        if not keys:
-            return {}
-        return {_text(k): _lua_to_json(v) for k, v in value.items()}
-    if isinstance(value, bytes):
-        return _text(value)
-    if isinstance(value, float) and value == int(value):
-        return int(value)
-    return value
-
-
-def _json_to_lua(lua, value):
-    if isinstance(value, list):
-        return lua.table_from([_json_to_lua(lua, v) for v in value])
-    if isinstance(value, dict):
-        return lua.table_from({k.encode(): _json_to_lua(lua, v) for k, v in value.items()})
-    if isinstance(value, str):
-        return value.encode()
-    return value
 
 
 def _bit_functions() -> dict:

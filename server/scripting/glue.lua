@@ -43,11 +43,6 @@ function redis.breakpoint() return false end
 function redis.debug() end
 function redis.acl_check_cmd(...) return py.acl_check_cmd(...) end
 
-cjson = {
-  encode = function(value) return py.cjson_encode(value) end,
-  decode = function(text) return py.cjson_decode(text) end,
-}
-
 cmsgpack = {
   pack = function(...) return py.msgpack_pack(...) end,
   unpack = function(data)
@@ -69,6 +64,19 @@ local function checked(r)
   if r[1] then return r[2] end
   error(r[2], 3)
 end
+cjson = {
+  encode = function(value) return checked(py.cjson_encode(value)) end,
+  decode = function(text) return checked(py.cjson_decode(text)) end,
+}
+for _, name in ipairs({'encode_max_depth', 'decode_max_depth', 'encode_invalid_numbers',
+                       'decode_invalid_numbers', 'encode_number_precision',
+                       'encode_keep_buffer', 'encode_sparse_array'}) do
+  cjson[name] = function(...)
+    local t = checked(py.cjson_config(name, select('#', ...), ...))
+    return unpack(t, 1, t.n)
+  end
+end
+
 struct = {
   pack = function(...) return checked(py.struct_pack(...)) end,
   unpack = function(...) local t = checked(py.struct_unpack(...)) return unpack(t, 1, t.n) end,
