@@ -194,3 +194,64 @@ def test_a_script_that_reads_tracks_the_keys_it_declared(servers):
         transcripts.append(seen)
     assert transcripts[1] == transcripts[0]
     assert transcripts[0].count([b"invalidate", [b"key1"]]) == 2
+
+
+def test_invalidation_order_around_replies(servers):
+    """Found by Redis's own suite: a client is told of its own changes (and of keys its own
+    command expired) after that command's reply, EXEC's included; of evictions made before
+    its command runs, before the reply; a served BLMOVE's reply comes first too."""
+    transcripts = []
+    for server in servers:
+        r = RawClient(server.port)
+        r.call("FLUSHALL")
+        r.call("HELLO", "3")
+        r.call("CLIENT", "TRACKING", "on")
+        seen = [r.call("HSET", "myhash", "f", "1"), r.call("HGET", "myhash", "f"),
+                r.call("HDEL", "myhash", "f"), r.read_reply()]
+        r.call("MSET", "a", "1", "b", "2")
+        r.call("GET", "a")
+        seen += [r.call("MULTI"), r.call("INCR", "a"), r.call("GET", "b"), r.call("EXEC"),
+                 r.read_reply()]
+        r.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        seen += [r.call(*args) for args in (["MULTI"], ["MSET", "x", "1", "y", "2"],
+                                            ["PEXPIRE", "y", "100"], ["GET", "y"], ["EXEC"])]
+        time.sleep(0.15)
+        seen += [r.call("MGET", "x", "y"), r.read_reply()]
+        r.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        # eviction of a tracked key, made before the next command runs
+        info = r.call("INFO", "memory")
+        info = info if isinstance(info, bytes) else info.encode()
+        used = int(info.split(b"used_memory:")[1].split(b"\r\n")[0])
+        r.call("CONFIG", "SET", "maxmemory", str(used + 100 * 1024))
+        r.call("CONFIG", "SET", "maxmemory-policy", "volatile-random")
+        r.call("SETEX", "volatile-key", "10000", "x")
+        r.call("GET", "volatile-key")
+        r.call("SETBIT", "big-key", "1600000", "0")
+        seen += [r.call("GETBIT", "big-key", "0"), r.read_reply()]
+        r.call("CONFIG", "SET", "maxmemory", "0")
+        r.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        # a served BLMOVE: its reply, then the invalidation of the list it pushed to
+        other = RawClient(server.port)
+        r.call("RPUSH", "list2", "a")
+        r.call("LRANGE", "list2", "0", "-1")
+        r.send_raw(b"BLMOVE list1 list2 LEFT LEFT 0\r\n")
+        deadline = time.time() + 5
+        while b"blocked_clients:1" not in other.call("INFO", "clients"):
+            assert time.time() < deadline
+            time.sleep(0.01)
+        other.call("RPUSH", "list1", "foo")
+        seen += [r.read_reply(), r.read_reply()]
+        transcripts.append(seen)
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[0][-2:] == [b"foo", [b"invalidate", [b"list2"]]]
+
+
+def test_bcast_prefixes_must_not_overlap(diff):
+    for args in (["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "FOO", "PREFIX", "BAR"],
+                 ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "FOO"],
+                 ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "FO"],
+                 ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "BARB", "PREFIX", "BA"],
+                 ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "X", "PREFIX", "XY"],
+                 ["CLIENT", "TRACKING", "ON", "BCAST"], ["CLIENT", "TRACKINGINFO"],
+                 ["CLIENT", "TRACKING", "OFF"]):
+        diff.assert_same(*args)

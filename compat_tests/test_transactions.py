@@ -122,3 +122,19 @@ def test_transactions_and_a_primary_turned_replica(pair):
     assert transcripts[1] == transcripts[0]
     assert transcripts[0][5] == [b"OK", b"OK", b"OK"] and transcripts[0][-1] == [b"PONG"]
     assert transcripts[0][11].startswith("EXECABORT Transaction discarded because of: READONLY")
+
+
+def test_out_of_memory_inside_multi(pair):
+    """Found by Redis's own suite: when nothing more can be evicted, anything queued in MULTI
+    is refused, and DISCARD still works."""
+    transcripts = []
+    for server in pair:
+        r, admin = RawClient(server.port), RawClient(server.port)
+        r.call("FLUSHALL")
+        transcripts.append([admin.call("CONFIG", "SET", "maxmemory", "1")] + [
+            r.call(*args) for args in (["MULTI"], ["SET", "x", "1"], ["GET", "x"], ["DISCARD"],
+                                       ["MULTI"], ["PING"], ["EXEC"], ["GET", "x"],
+                                       ["SET", "x", "1"], ["EVAL", "return 1", "0"])
+        ] + [admin.call("CONFIG", "SET", "maxmemory", "0")])
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[0][5] == b"OK"

@@ -411,11 +411,11 @@ class PredisServer:
         wanted = self.watches.watchers or self.tracking.clients
         self.on_key_modified = self._key_modified if wanted else None
 
-    def _key_modified(self, db, key, by=None) -> None:
+    def _key_modified(self, db, key, by=None, evicted=False) -> None:
         if self.watches.watchers:
             self.watches.touch(db, key)
         if self.tracking.clients:
-            self.tracking.invalidate(key, by)
+            self.tracking.invalidate(key, by, evicted)
 
     def on_client_reset(self, client) -> None:
         self.watches.unwatch_all(client)
@@ -869,7 +869,7 @@ class PredisServer:
             self.propagation.deleted(db, key)
         self.evicted_keys += 1
         if self.on_key_modified is not None:
-            self.on_key_modified(db, key)
+            self.on_key_modified(db, key, None, True)
         if self.notifier.flags:
             self.notifier.notify("e", "evicted", key, db.index)
 

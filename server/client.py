@@ -82,8 +82,8 @@ class Client:
         self.multi_failed = False
         self.server.watches.unwatch_all(self)
 
-    def deliver(self, value) -> None:
-        self.conn.deliver(value)
+    def deliver(self, value, after_reply: bool = False) -> None:
+        self.conn.deliver(value, after_reply)
 
     def kill(self, abort: bool = False) -> None:
         if abort:

@@ -21,9 +21,6 @@ _perf_ns = time.perf_counter_ns
 _name = itemgetter(0)
 # Commands that run immediately even between MULTI and EXEC.
 _RUN_INSIDE_MULTI = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
-# Commands without the denyoom flag that write through the commands they run: scripts see the
-# memory state at their start (no eviction inside), so eviction happens before them.
-_WRITES_THROUGH_OTHERS = frozenset({"exec", "eval", "evalsha", "fcall"})
 # What a RESP2 client may send while subscribed.
 _RUN_WHEN_SUBSCRIBED = frozenset({"subscribe", "psubscribe", "ssubscribe", "unsubscribe",
                                   "punsubscribe", "sunsubscribe", "ping", "quit", "reset"})
@@ -71,12 +68,12 @@ def dispatch(client, args):
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
-    if server.maxmemory:
-        if "denyoom" in spec.flags:
-            if not server.make_room():
-                return _reject(client, spec, errors.OOM)
-        elif spec.name in _WRITES_THROUGH_OTHERS:  # as Redis, evict before they run
-            server.make_room()
+    if server.maxmemory and server.busy_script is None:
+        # Redis evicts before every command once over the limit (reads too, so a client
+        # tracking a key hears of its eviction before its next reply); only commands that
+        # may grow memory are refused when nothing more can go.
+        if not server.make_room() and _refused_when_full(client, spec):
+            return _reject(client, spec, errors.OOM)
     if server.tenants is not None and server.tenants.has_quotas and "denyoom" in spec.flags:
         refusal = server.tenants.refusal(
             spec, args, server.evictor.evict_tenant
@@ -286,6 +283,19 @@ def _internal_error(client, spec, exc) -> ErrorReply:
     client.server.log.error("command_failed", command=spec.fullname, client_id=client.id,
                             error=repr(exc), exc_info=exc)
     return ErrorReply(f"ERR internal error in '{spec.fullname}': {type(exc).__name__}")
+
+
+def _refused_when_full(client, spec) -> bool:
+    """What Redis refuses with OOM when nothing more can be evicted: commands that may grow
+    memory (an EXEC holding one), and anything queued inside MULTI but the commands that end
+    it."""
+    if "denyoom" in spec.flags:
+        return True
+    if client.multi is None:
+        return False
+    if spec.name == "exec":
+        return any("denyoom" in queued.flags for queued in map(_spec_of, client.multi))
+    return spec.name not in ("discard", "quit", "reset")
 
 
 def _writes(client, spec) -> bool:

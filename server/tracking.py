@@ -79,14 +79,15 @@ class Tracking:
             self.readers.setdefault(bytes(key), set()).add(client.id)
 
     # -- changes ------------------------------------------------------------------------------
-    def invalidate(self, key: bytes, by=None) -> None:
+    def invalidate(self, key: bytes, by=None, evicted: bool = False) -> None:
         """A key changed (`by`: the client whose command changed it, None for expiry,
-        eviction ...)."""
+        eviction ...). A client is told after the reply of its own command that caused it;
+        an eviction (before any command runs) is told at once, as Redis orders them."""
         key = bytes(key)
         ids = self.readers.pop(key, None)
         if ids:
             for client_id in ids:
-                self._send(client_id, [key], by)
+                self._send(client_id, [key], by, not evicted)
         if self.prefixes:
             for prefix in self.prefixes:
                 if key.startswith(prefix):
@@ -97,7 +98,7 @@ class Tracking:
         self.readers.clear()
         for client in list(self.server.clients):
             if client.tracking is not None:
-                self._deliver(client, None)
+                self._deliver(client, None, after_reply=True)
 
     def _queue(self, prefix: bytes, key: bytes, by) -> None:
         keys = self._pending.setdefault(prefix, {})
@@ -122,22 +123,23 @@ class Tracking:
                 if mine:
                     self._deliver(client, mine)
 
-    def _send(self, client_id: int, keys, by) -> None:
+    def _send(self, client_id: int, keys, by, may_wait: bool) -> None:
         client = self.server.clients.by_id.get(client_id)
         if client is None or client.tracking is None or client.tracking.bcast or (
                 by is client and client.tracking.noloop):
             return  # (keys read before switching to BCAST are not announced, as in Redis)
-        self._deliver(client, keys)
+        self._deliver(client, keys, may_wait and (by is None or by is client))
 
-    def _deliver(self, client, keys) -> None:
+    def _deliver(self, client, keys, after_reply: bool = False) -> None:
         redirect = client.tracking.redirect
         target = client if not redirect else self.server.clients.by_id.get(redirect)
         if target is None:  # the redirect client went away
             if client.resp3:
                 client.deliver(Push([b"tracking-redir-broken", redirect]))
             return
+        after_reply = after_reply and target is client
         if target.resp3:
-            target.deliver(Push([b"invalidate", keys]))
+            target.deliver(Push([b"invalidate", keys]), after_reply)
         elif CHANNEL in target.subscriptions:
             target.deliver(Push([b"message", CHANNEL, keys]))
 

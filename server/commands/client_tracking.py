@@ -41,14 +41,29 @@ def _options(client, args) -> TrackingOptions:
         raise CommandError("ERR You can't specify both OPTIN mode and OPTOUT mode")
     if (options.optin or options.optout) and options.bcast:
         raise CommandError("ERR OPTIN and OPTOUT are not compatible with BCAST")
-    for n, first in enumerate(options.prefixes):
-        for second in options.prefixes[n + 1:]:
-            if first.startswith(second) or second.startswith(first):
-                raise CommandError(
-                    f"ERR Prefix '{first.decode(errors='replace')}' overlaps with another "
-                    f"provided prefix '{second.decode(errors='replace')}'. Prefixes for a "
-                    "single client must not overlap.")
     return options
+
+
+def _check_prefixes(new: list, existing: list) -> None:
+    """No prefix may overlap (be a prefix of) another of the client's: each new one is
+    checked against those it has, then against the ones given after it, as Redis does."""
+    def overlap(a, b):
+        return a.startswith(b) or b.startswith(a)
+
+    def text(prefix):
+        return prefix.decode(errors="replace")
+
+    for n, prefix in enumerate(new):
+        for known in sorted(existing):
+            if overlap(known, prefix):
+                raise CommandError(f"ERR Prefix '{text(prefix)}' overlaps with an existing "
+                                   f"prefix '{text(known)}'. Prefixes for a single client must "
+                                   "not overlap.")
+        for later in new[n + 1:]:
+            if overlap(prefix, later):
+                raise CommandError(f"ERR Prefix '{text(prefix)}' overlaps with another provided "
+                                   f"prefix '{text(later)}'. Prefixes for a single client must "
+                                   "not overlap.")
 
 
 @command("tracking", -3, "noscript loading stale", (0, 0, 0), G, "Controls server-assisted "
@@ -64,14 +79,15 @@ def client_tracking(client, args):
         raise CommandError(errors.SYNTAX)
     options = _options(client, args)
     current = client.tracking
-    if current is not None:
-        if current.bcast != options.bcast:
-            raise CommandError(
-                "ERR You can't switch BCAST mode on/off before disabling tracking for this "
-                "client, and then re-enabling it with a different mode.")
-        if options.bcast:  # prefixes add up while BCAST stays on
-            options.prefixes = current.prefixes + [p for p in options.prefixes
-                                                   if p not in current.prefixes]
+    if current is not None and current.bcast != options.bcast:
+        raise CommandError(
+            "ERR You can't switch BCAST mode on/off before disabling tracking for this "
+            "client, and then re-enabling it with a different mode.")
+    existing = current.prefixes if current is not None else []
+    _check_prefixes(options.prefixes, existing)
+    if options.bcast:  # prefixes add up while BCAST stays on (none given: the empty one)
+        added = options.prefixes or [b""]
+        options.prefixes = existing + [p for p in added if p not in existing]
     client.server.tracking.enable(client, options)
     return OK
 
@@ -96,7 +112,7 @@ def client_trackinginfo(client, args):
     if options.redirect and options.redirect not in client.server.clients.by_id:
         flags.append("broken_redirect")
     return {"flags": flags, "redirect": options.redirect,
-            "prefixes": list(options.prefixes)}
+            "prefixes": sorted(options.prefixes)}
 
 
 @command("caching", 3, "noscript loading stale", (0, 0, 0), G, "Instructs the server whether "

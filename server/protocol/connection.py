@@ -44,6 +44,7 @@ class Connection(asyncio.Protocol):
         self._parser = RequestParser()
         self._out: list = []
         self._replies: list = []  # replies (and pushes) of the batch being executed
+        self._after: list = []  # pushes that follow the reply of the running command
         self._in_batch = False
         self._read_bytes = 0  # size of the read being executed (CLIENT LIST's qbuf)
         self._backlog: list = []  # commands waiting behind a Deferred reply
@@ -135,6 +136,9 @@ class Connection(asyncio.Protocol):
         else:
             encode_into(self._out, reply, session.resp3)
             self.flush()
+        if self._after:
+            self._encode_after()
+            self.flush()
         if session.close_after_reply:
             self.close()
 
@@ -161,6 +165,8 @@ class Connection(asyncio.Protocol):
             deferred = replies.pop() if replies and type(replies[-1]) is Deferred else None
             self._encode(replies, resp3, session.resp3)
             replies.clear()
+            if self._after and deferred is None:
+                self._encode_after()
             if deferred is not None:
                 self._wait_for(deferred, commands[index:])
                 break
@@ -210,6 +216,8 @@ class Connection(asyncio.Protocol):
             self._encode(reply, self.session.resp3, self.session.resp3)
         else:
             encode_into(self._out, reply, self.session.resp3)
+        if self._after:
+            self._encode_after()
         backlog, self._backlog = self._backlog, []
         if backlog:
             self._run(backlog)
@@ -223,15 +231,25 @@ class Connection(asyncio.Protocol):
         """Bytes that are not a reply (a replication stream, an RDB), in order with replies."""
         self.deliver(Raw(data))
 
-    def deliver(self, value):
-        """Send an out-of-band reply (push message, MONITOR line) after pending output."""
+    def deliver(self, value, after_reply: bool = False):
+        """Send an out-of-band reply (push message, MONITOR line) after pending output.
+        `after_reply`: if this connection's command is running (or waiting to be served),
+        the push follows that command's reply (Redis's rule for tracking invalidations)."""
         if self.closed:
+            return
+        if after_reply and (self._in_batch or self._waiting is not None):
+            self._after.append(value)
             return
         if self._in_batch:  # keep its place among the replies of the batch being executed
             self._replies.append(value)
             return
         encode_into(self._out, value, self.session.resp3)
         self.flush()
+
+    def _encode_after(self) -> None:
+        """The pushes held for after the reply just encoded."""
+        after, self._after = self._after, []
+        self._encode(after, self.session.resp3, self.session.resp3)
 
     def flush(self):
         out = self._out
