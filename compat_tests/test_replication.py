@@ -153,3 +153,9 @@ def test_predis_replicates_predis_and_wait_counts_acks():
     finally:
         replica_server.stop()
         primary_server.stop()
+
+
+def test_replicaof_port_checks(diff):
+    for port in ("99999", "-1", "abc", "0"):
+        diff.assert_same("REPLICAOF", "localhost", port)
+        diff.assert_same("REPLICAOF", "NO", "ONE")

@@ -17,8 +17,8 @@ def replicaof(client, args):
     if lower(args[1]) == b"no" and lower(args[2]) == b"one":
         server.stop_replicating()
         return OK
-    port = to_int(args[2])
-    if not 0 < port < 65536:
+    port = to_int(args[2], "ERR Invalid master port")
+    if not 0 <= port < 65536:
         raise CommandError("ERR Invalid master port")
     host = args[1].decode(errors="replace")
     link = server.master_link
