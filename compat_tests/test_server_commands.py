@@ -463,3 +463,19 @@ def test_every_parameter_can_be_written_back_as_read(pair):
         again = {key.decode(): value for key, value in zip(listed[::2], listed[1::2])}
         assert {key: value for key, value in values.items() if again[key] != value} == {}
         assert client.call("CONFIG", "SET", "databases", "16").startswith("ERR CONFIG SET failed")
+
+
+def test_hidden_parameters_and_client_memory_percent(diff):
+    """Found by Redis's own suite: testing knobs answer when named, not to patterns;
+    maxmemory-clients takes at most 100%."""
+    for args in (["CONFIG", "GET", "key-load-delay"], ["CONFIG", "GET", "rdb-key-save-delay"],
+                 ["CONFIG", "GET", "loading-process-events-interval-bytes"],
+                 ["CONFIG", "GET", "key-load-*"], ["CONFIG", "SET", "key-load-delay", "-5"],
+                 ["CONFIG", "GET", "key-load-delay"], ["CONFIG", "SET", "key-load-delay", "0"],
+                 ["CONFIG", "SET", "loading-process-events-interval-bytes", "100"],
+                 ["CONFIG", "SET", "maxmemory-clients", "200%"],
+                 ["CONFIG", "SET", "maxmemory", "10000001", "maxmemory-clients", "200%",
+                  "client-query-buffer-limit", "invalid"],
+                 ["CONFIG", "SET", "maxmemory-clients", "100%"],
+                 ["CONFIG", "GET", "maxmemory-clients"], ["CONFIG", "SET", "maxmemory-clients", "0"]):
+        diff.assert_same(*args)

@@ -90,6 +90,8 @@ class Config:
                 pct = _parse_int(text[:-1])
                 if pct is None or pct < 0:
                     raise ConfigError("argument must be a memory or percent value")
+                if pct > 100:
+                    raise ConfigError("percentage argument must be less or equal to 100")
                 return -pct  # Redis stores percentages as negative numbers
             value = parse_memory(text)
             if value is None or value < 0:
@@ -179,7 +181,8 @@ class Config:
         pattern = pattern.lower()
         if pattern in BY_NAME:
             return [(pattern, self.render(pattern))]
-        return [(name, self.render(name)) for name in BY_NAME if fnmatch.fnmatchcase(name, pattern)]
+        return [(name, self.render(name)) for name, param in BY_NAME.items()
+                if not param.hidden and fnmatch.fnmatchcase(name, pattern)]
 
     def _same(self, param, text) -> bool:
         try:

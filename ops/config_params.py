@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 LLONG_MAX = 2**63 - 1
 LONG_MAX = LLONG_MAX
+LLONG_MIN = -(2**63)
 INT_MAX = 2**31 - 1
 UINT_MAX = 2**32 - 1
 
@@ -29,6 +30,7 @@ class Param:
     # so tools that write back what CONFIG GET * returned keep working (Redis's immutable
     # parameters refuse even that, and such tools know to skip them).
     same_value_ok: bool = False
+    hidden: bool = False  # Redis's testing knobs: left out of CONFIG GET patterns
     sensitive: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -188,6 +190,10 @@ PARAMS = [
     _i("maxmemory-samples", "5", 1, INT_MAX),
     _i("maxmemory-eviction-tenacity", "10", 0, 100),
     _m("maxmemory-clients", "0"),
+    # Redis's hidden testing parameters (slow loading / saving on purpose): stored only.
+    _i("key-load-delay", "0", LLONG_MIN, LLONG_MAX, hidden=True),
+    _i("rdb-key-save-delay", "0", LLONG_MIN, LLONG_MAX, hidden=True),
+    _m("loading-process-events-interval-bytes", "2mb", low=1024, high=2**31 - 1, hidden=True),
     _i("lfu-log-factor", "10", 0, INT_MAX),
     _i("lfu-decay-time", "1", 0, INT_MAX),
     _b("lazyfree-lazy-eviction", "no"),
