@@ -89,8 +89,7 @@ class Connection(asyncio.Protocol):
         commands: list = []
         try:
             parser.parse(commands)
-            if not commands:
-                parser.check_partial(self._limits.proto_max_bulk_len)
+            parser.check_partial(self._limits.proto_max_bulk_len)  # a command left half-read
         except ProtocolError as exc:
             self._run(commands)
             self._protocol_error(str(exc))

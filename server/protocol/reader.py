@@ -12,6 +12,7 @@ from itertools import chain
 import hiredis
 
 INLINE_MAX = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE
+INT_MAX = 2**31 - 1
 _NEGATIVE_COUNT = re.compile(rb"\*-[0-9]+\r\n")
 
 
@@ -35,7 +36,7 @@ class RequestParser:
     """
 
     __slots__ = ("_reader", "_inline", "_multibulk", "_history", "_history_bytes", "_parsed",
-                 "_next_check")
+                 "_next_check", "_header_checked")
 
     def __init__(self):
         self._reader = hiredis.Reader()
@@ -45,6 +46,7 @@ class RequestParser:
         self._history_bytes = 0
         self._parsed: list = []  # commands returned from those chunks
         self._next_check = PARTIAL_CHECK_BYTES  # see check_partial()
+        self._header_checked = False  # the pending command's count was looked at
 
     def feed(self, data: bytes) -> None:
         if not data:  # asyncio never delivers an empty read, but a caller may pass one
@@ -95,6 +97,7 @@ class RequestParser:
                 self._parsed += batch
                 _accept(batch, out)
                 self._next_check = PARTIAL_CHECK_BYTES
+                self._header_checked = False
                 if self._ends_at(batch[-1]):
                     self._history = []
                     self._history_bytes = 0
@@ -107,18 +110,19 @@ class RequestParser:
         Redis refuses a bulk longer than proto-max-bulk-len as soon as it reads the header.
         hiredis would wait for the data, so once an unfinished command has buffered 64 KB (and
         again at each doubling: O(n log n) in all) its headers are read here."""
-        if not self._multibulk or self._history_bytes < self._next_check:
+        if not self._multibulk or not self._history:
+            return
+        if not self._header_checked and self._history_bytes < PARTIAL_CHECK_BYTES:
+            self._header_checked = True  # once per pending command, while it is small
+            _check_count(self._unconsumed())
+        if self._history_bytes < self._next_check:
             return
         self._next_check = self._history_bytes * 2
         pending = self._unconsumed()
-        header_end = pending.find(b"\r\n")
-        if pending[:1] != b"*" or header_end < 0:
+        count = _check_count(pending)
+        if count is None:
             return
-        position = header_end + 2
-        try:
-            count = int(pending[1:header_end])
-        except ValueError:
-            return  # hiredis reports malformed headers itself
+        position = pending.find(b"\r\n") + 2
         for _ in range(count):
             line_end = pending.find(b"\r\n", position)
             if line_end < 0 or pending[position:position + 1] != b"$":
@@ -211,6 +215,21 @@ class RequestParser:
             raise ProtocolError("too big inline request")
         self._inline = partial
         return False
+
+
+def _check_count(pending: bytes):
+    """The element count of the multibulk header `pending` starts with (None if there is no
+    complete header); Redis refuses counts over INT_MAX at once, hiredis would wait."""
+    header_end = pending.find(b"\r\n")
+    if pending[:1] != b"*" or header_end < 0:
+        return None
+    try:
+        count = int(pending[1:header_end])
+    except ValueError:
+        return None  # hiredis reports malformed headers itself
+    if count > INT_MAX:
+        raise ProtocolError("invalid multibulk length")
+    return count
 
 
 def _accept(batch: list, out: list) -> None:
