@@ -43,6 +43,7 @@ def exchange(port: int, payload: bytes, settle: float = 0.3) -> bytes:
     b"*-1\r\n*1\r\n$4\r\nPING\r\n",
     b"*-10\r\nPING\r\n*-3\r\nECHO x\r\n*-99999999999999999999\r\nPING\r\n",  # counts < 1: skipped
     b"*3000000000\r\n", b"PING\r\n*3000000000\r\n",  # over INT_MAX: refused at once
+    b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2000000000\r\n",  # over proto-max-bulk-len: at once
     b"*1\r\n$4\r\nPING\r\n" * 50,
     b"*2\r\n$3\r\nGET\r\n:1\r\n",
     b"*abc\r\n",

@@ -36,7 +36,7 @@ class RequestParser:
     """
 
     __slots__ = ("_reader", "_inline", "_multibulk", "_history", "_history_bytes", "_parsed",
-                 "_next_check", "_header_checked")
+                 "_next_check")
 
     def __init__(self):
         self._reader = hiredis.Reader()
@@ -46,7 +46,6 @@ class RequestParser:
         self._history_bytes = 0
         self._parsed: list = []  # commands returned from those chunks
         self._next_check = PARTIAL_CHECK_BYTES  # see check_partial()
-        self._header_checked = False  # the pending command's count was looked at
 
     def feed(self, data: bytes) -> None:
         if not data:  # asyncio never delivers an empty read, but a caller may pass one
@@ -97,7 +96,6 @@ class RequestParser:
                 self._parsed += batch
                 _accept(batch, out)
                 self._next_check = PARTIAL_CHECK_BYTES
-                self._header_checked = False
                 if self._ends_at(batch[-1]):
                     self._history = []
                     self._history_bytes = 0
@@ -107,35 +105,17 @@ class RequestParser:
     def check_partial(self, max_bulk_len: int) -> None:
         """Reject an incomplete command whose headers already break the limits.
 
-        Redis refuses a bulk longer than proto-max-bulk-len as soon as it reads the header.
-        hiredis would wait for the data, so once an unfinished command has buffered 64 KB (and
-        again at each doubling: O(n log n) in all) its headers are read here."""
+        Redis refuses a count over INT_MAX or a bulk longer than proto-max-bulk-len as soon as
+        it reads the header; hiredis would wait for the data. So the headers of a command left
+        half-read are checked here: on every read while it is under 64 KB, then at each
+        doubling of the buffered input (O(n log n) in all)."""
         if not self._multibulk or not self._history:
             return
-        if not self._header_checked and self._history_bytes < PARTIAL_CHECK_BYTES:
-            self._header_checked = True  # once per pending command, while it is small
-            _check_count(self._unconsumed())
-        if self._history_bytes < self._next_check:
-            return
-        self._next_check = self._history_bytes * 2
-        pending = self._unconsumed()
-        count = _check_count(pending)
-        if count is None:
-            return
-        position = pending.find(b"\r\n") + 2
-        for _ in range(count):
-            line_end = pending.find(b"\r\n", position)
-            if line_end < 0 or pending[position:position + 1] != b"$":
+        if self._history_bytes >= PARTIAL_CHECK_BYTES:
+            if self._history_bytes < self._next_check:
                 return
-            try:
-                length = int(pending[position + 1:line_end])
-            except ValueError:
-                return
-            if length > max_bulk_len:
-                raise ProtocolError("invalid bulk length")
-            position = line_end + 2 + length + 2
-            if position >= len(pending):
-                return
+            self._next_check = self._history_bytes * 2
+        _check_headers(self._unconsumed(), max_bulk_len)
 
     def _ends_at(self, command) -> bool:
         """Did the data fed so far end exactly with this command's last argument?"""
@@ -217,19 +197,32 @@ class RequestParser:
         return False
 
 
-def _check_count(pending: bytes):
-    """The element count of the multibulk header `pending` starts with (None if there is no
-    complete header); Redis refuses counts over INT_MAX at once, hiredis would wait."""
+def _check_headers(pending: bytes, max_bulk_len: int) -> None:
+    """Raise ProtocolError if the multibulk header `pending` starts with, or one of the bulk
+    headers received so far, is out of Redis's limits."""
     header_end = pending.find(b"\r\n")
     if pending[:1] != b"*" or header_end < 0:
-        return None
+        return
     try:
         count = int(pending[1:header_end])
     except ValueError:
-        return None  # hiredis reports malformed headers itself
+        return  # hiredis reports malformed headers itself
     if count > INT_MAX:
         raise ProtocolError("invalid multibulk length")
-    return count
+    position = header_end + 2
+    for _ in range(count):
+        line_end = pending.find(b"\r\n", position)
+        if line_end < 0 or pending[position:position + 1] != b"$":
+            return
+        try:
+            length = int(pending[position + 1:line_end])
+        except ValueError:
+            return
+        if length > max_bulk_len:
+            raise ProtocolError("invalid bulk length")
+        position = line_end + 2 + length + 2
+        if position >= len(pending):
+            return
 
 
 def _accept(batch: list, out: list) -> None:
