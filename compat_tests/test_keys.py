@@ -214,3 +214,22 @@ def test_object(diff23):
     d.assert_same("OBJECT", "FREQ", "emb")
     d.assert_same("OBJECT", "FOO", "emb")
     d.assert_same("OBJECT", "ENCODING")
+
+
+def test_glob_patterns_match_as_redis_and_never_backtrack_forever(diff):
+    """Found by Redis's own suite: a*a*...*b against a long run of a's made the old
+    regex-based matcher backtrack exponentially (the server hung). Random patterns with
+    stars, ?, sets, ranges and escapes must select the same keys as Redis's KEYS."""
+    import random
+
+    diff.assert_same("SET", "a" * 40, "1")
+    diff.assert_same("KEYS", "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+    rng = random.Random(5)
+    keys = {"".join(rng.choice("ab-x\\") for _ in range(rng.randint(0, 6))) for _ in range(300)}
+    for key in keys:
+        diff.assert_same("SET", key, "v")
+    for _ in range(400):
+        pattern = "".join(rng.choice(["a", "b", "*", "?", "[ab]", "[^a]", "[a-b]", "\\*", "x",
+                                      "-", "[]", "\\\\"]) for _ in range(rng.randint(1, 6)))
+        expected, actual = diff.both("KEYS", pattern)
+        assert sorted(actual) == sorted(expected), pattern

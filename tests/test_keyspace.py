@@ -86,7 +86,7 @@ def test_glob_patterns_follow_redis_rules():
     assert glob_match(b"h[b-a]llo", b"hallo")  # reversed range is swapped
     assert glob_match(b"a\\*b", b"a*b") and not glob_match(b"a\\*b", b"axb")
     assert not glob_match(b"h[]llo", b"hllo")
-    assert glob_match(b"*", b"")
+    assert not glob_match(b"*", b"") and glob_match(b"", b"")  # stringmatchlen: empty string
     assert glob_match(b"H*", b"hello", nocase=True)
 
 
