@@ -287,3 +287,63 @@ def test_select_in_a_script_stays_in_it_and_xread_block_is_refused(diff):
                   "'STREAMS', 's', '>')", "1", "s"],
                  ["MULTI"], ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], ["EXEC"]):
         diff.assert_same(*args)
+
+
+def test_eval_shebang_flags(diff):
+    """Redis 7's `#!lua flags=...` first line: no-writes makes a script read-only (and
+    allowed under EVAL_RO), unknown engines, options and flags are refused."""
+    for args in (["EVAL", "#!lua\nreturn redis.call('set','k','v')", "0"],
+                 ["EVAL", "#!lua flags=no-writes\nreturn redis.call('set','k','v')", "0"],
+                 ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get','k')", "0"],
+                 ["EVAL_RO", "#!lua\nreturn 1", "0"], ["EVAL_RO", "#!lua flags=no-writes\nreturn 2", "0"],
+                 ["EVAL", "#!lua flags=bad\nreturn 1", "0"], ["EVAL", "#!lua foo=bar\nreturn 1", "0"],
+                 ["EVAL", "#!python\nreturn 1", "0"], ["EVAL", "#!lua", "0"],
+                 ["EVAL", "#!lua flags=no-writes,allow-oom,allow-stale,no-cluster,"
+                  "allow-cross-slot-keys\nreturn 3", "0"], ["EVAL", "#!lua flags=\nreturn 4", "0"],
+                 ["EVAL", "#!lua\nreturn x +", "0"], ["EVAL", "#!lua\n\nerror('boom')", "0"],
+                 ["SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 5"]):
+        diff.assert_same(*args)
+    sha = diff.predis.call("SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 5").decode()
+    diff.assert_same("EVALSHA_RO", sha, "0")
+
+
+def test_client_pause_write_holds_only_what_may_write(servers):
+    """Found by Redis's own suite: WRITE pauses hold an EXEC with writes and scripts that did
+    not declare no-writes; no-writes scripts (a shebang, a function flag) and EVAL_RO run."""
+    import time
+
+    from .rawclient import RawClient, encode_command
+
+    def blocked(client):
+        return int(client.call("INFO", "clients").split(b"blocked_clients:")[1].split(b"\r\n")[0])
+
+    transcripts = []
+    for server in servers:
+        r = RawClient(server.port)
+        r.call("FUNCTION", "FLUSH")
+        r.call("SET", "x", "y")
+        r.call("FUNCTION", "LOAD", "#!lua name=f1\nredis.register_function{function_name='f1', "
+               "callback=function() return 'hello' end, flags={'no-writes'}}")
+        transaction = RawClient(server.port)
+        transaction.call("MULTI")
+        transaction.call("SET", "FOO", "BAR")
+        try:
+            r.call("CLIENT", "PAUSE", "60000", "WRITE")
+            transaction.send_raw(encode_command("EXEC"))
+            plain, shebang = RawClient(server.port), RawClient(server.port)
+            plain.send_raw(encode_command("EVAL", "return 1", "0"))
+            shebang.send_raw(encode_command("EVAL", "#!lua\nreturn 1", "0"))
+            deadline = time.time() + 5
+            while blocked(r) < 3 and time.time() < deadline:
+                time.sleep(0.01)
+            free = RawClient(server.port)
+            seen = [blocked(r), free.call("EVAL", "#!lua flags=no-writes\nreturn 'x'", "0"),
+                    free.call("FCALL", "f1", "0"), free.call("EVAL_RO", "return 2", "0"),
+                    free.call("GET", "x")]
+        finally:
+            r.call("CLIENT", "UNPAUSE")
+        seen += [transaction.read_reply(), plain.read_reply(), shebang.read_reply()]
+        r.call("FUNCTION", "FLUSH")
+        transcripts.append(seen)
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[0][0] == 3 and transcripts[0][-3:] == [[b"OK"], 1, 1]

@@ -149,7 +149,7 @@ class PredisServer:
         self.notifier = Notifier(self)
         self.persistence = PersistenceState()
         self._save_on_exit = False
-        self.scripts: dict = {}  # sha1 -> compiled Lua function
+        self.scripts: dict = {}  # sha1 -> (compiled Lua function, shebang flags or None)
         self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
         self.functions: dict = {}  # function name -> Library
         self._lua = None

@@ -7,6 +7,7 @@ may change data (write / may_replicate flags), as Redis does.
 
 import time
 
+from .errors import CommandError
 from .protocol.connection import Deferred
 
 # Commands never held in WRITE mode even though flagged (they are reads or control).
@@ -48,8 +49,35 @@ class PauseGate:
         self.held = [entry for entry in self.held if entry[1] is not client]
 
     def _hold(self, client, spec, args):
-        if self.mode == "write" and not (spec.flags & _WRITE_FLAGS):
+        if self.mode == "write" and not self._may_write(client, spec, args):
             return None
         future = self.server.loop.create_future()
         self.held.append((future, client, args))
         return Deferred(future)
+
+    def _may_write(self, client, spec, args) -> bool:
+        """What WRITE mode holds: write / may-replicate commands, an EXEC whose transaction
+        has one, and scripts unless they declared no-writes (a shebang, a function flag)."""
+        from .dispatch import _spec_of
+        from .scripting.shebang import script_flags
+
+        name = spec.name
+        if name == "exec":
+            return any(_spec_of(queued).flags & _WRITE_FLAGS for queued in client.multi or ())
+        if not spec.flags & _WRITE_FLAGS:
+            return False
+        server = self.server
+        if name == "eval":
+            try:
+                flags = script_flags(bytes(args[1]))[0]
+            except CommandError:
+                return True  # refused when it runs; holding it changes nothing
+            return flags is None or "no-writes" not in flags
+        if name == "evalsha":
+            script = server.scripts.get(bytes(args[1]).decode("utf-8", "replace").lower())
+            return script is None or script[1] is None or "no-writes" not in script[1]
+        if name == "fcall":
+            library = server.functions.get(bytes(args[1]).decode("utf-8", "replace").lower())
+            return library is None or "no-writes" not in library.function(
+                bytes(args[1]).decode("utf-8", "replace"))[2]
+        return True

@@ -6,6 +6,7 @@ from ..errors import CommandError
 from ..replies import OK
 from ..scripting.busy import kill_running
 from ..scripting.engine import sha1hex
+from ..scripting.shebang import script_flags
 from .common import lower, to_int
 
 G = "scripting"
@@ -21,13 +22,35 @@ def _keys_and_args(args, index: int, not_a_number: str = errors.NOT_INTEGER):
 
 
 def _load(client, body: bytes):
+    """(sha, (compiled function, shebang flags or None)), compiled once per body."""
     server = client.server
     sha = sha1hex(body)
-    function = server.scripts.get(sha)
-    if function is None:
-        function = server.lua().compile(body)
-        server.scripts[sha] = function
-    return sha, function
+    script = server.scripts.get(sha)
+    if script is None:
+        flags, code = script_flags(body)
+        script = server.scripts[sha] = (server.lua().compile(code), flags)
+    return sha, script
+
+
+def _run(client, args, sha: str, script, keys, argv, read_only: bool):
+    """Run an EVAL script with its shebang flags, as Redis checks them before it starts."""
+    function, flags = script
+    server = client.server
+    if flags is not None:  # declared flags: checked up front (none: command by command)
+        writes = "no-writes" not in flags
+        if writes and read_only:
+            raise CommandError("ERR Can not execute a script with write flag using *_ro "
+                               "command.")
+        if writes and server.master_link is not None and server.config["replica-read-only"] \
+                and not client.is_primary:
+            raise CommandError("ERR Can not run script with write flag on readonly replica")
+        if writes and "allow-oom" not in flags and server.maxmemory and \
+                server.over_maxmemory():
+            raise CommandError("OOM allow-oom flag is not set on the script, can not run it "
+                               "when used memory > 'maxmemory'")
+        read_only = read_only or not writes
+    _shown(client, args)
+    return server.lua().run(client, function, keys, argv, read_only, sha)
 
 
 def _shown(client, args) -> None:
@@ -39,19 +62,17 @@ def _shown(client, args) -> None:
 
 def _eval(client, args, read_only: bool):
     keys, argv = _keys_and_args(args, 2)
-    sha, function = _load(client, bytes(args[1]))
-    _shown(client, args)
-    return client.server.lua().run(client, function, keys, argv, read_only, sha)
+    sha, script = _load(client, bytes(args[1]))
+    return _run(client, args, sha, script, keys, argv, read_only)
 
 
 def _evalsha(client, args, read_only: bool):
     keys, argv = _keys_and_args(args, 2)
     sha = bytes(args[1]).decode("utf-8", "replace").lower()
-    function = client.server.scripts.get(sha)
-    if function is None:
+    script = client.server.scripts.get(sha)
+    if script is None:
         raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
-    _shown(client, args)
-    return client.server.lua().run(client, function, keys, argv, read_only, sha)
+    return _run(client, args, sha, script, keys, argv, read_only)
 
 
 @command("eval", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys",
@@ -251,9 +272,11 @@ def function_list(client, args):
     i = 2
     while i < len(args):
         opt = lower(args[i])
-        if opt == b"withcode":
+        if opt == b"withcode" and not with_code:  # each option once
             with_code = True
-        elif opt == b"libraryname" and i + 1 < len(args):
+        elif opt == b"libraryname" and pattern is None:
+            if i + 1 >= len(args):
+                raise CommandError("ERR library name argument was not given")
             pattern = compile_glob(bytes(args[i + 1]))
             i += 1
         else:

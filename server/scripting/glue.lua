@@ -241,6 +241,9 @@ function __predis.load_library(body)
   local registered, count = {}, 0
   local loading = true
   local function register(...)
+    if not loading then  -- a reference kept past FUNCTION LOAD (Redis guards this too)
+      fail('redis.register_function can only be called on FUNCTION LOAD command')
+    end
     local name, callback, flags, description = register_arguments(...)
     if not valid_name(name) then
       -- Redis reports bad function names with its library-name message.

@@ -7,6 +7,8 @@ are exactly 1..n, maps otherwise, in Lua's own iteration order).
 
 import struct
 
+MAX_NESTING = 16  # lua-cmsgpack: deeper tables (a circular one, say) are packed as nil
+
 
 def pack_values(values) -> bytes:
     out = bytearray()
@@ -15,7 +17,7 @@ def pack_values(values) -> bytes:
     return bytes(out)
 
 
-def _pack(out: bytearray, value) -> None:
+def _pack(out: bytearray, value, level: int = 0) -> None:
     if value is None:
         out.append(0xC0)
     elif value is True:
@@ -30,8 +32,8 @@ def _pack(out: bytearray, value) -> None:
             _pack_float(out, float(value))
     elif isinstance(value, (bytes, bytearray)):
         _pack_bytes(out, bytes(value))
-    elif type(value).__name__ == "_LuaTable":
-        _pack_table(out, value)
+    elif type(value).__name__ == "_LuaTable" and level < MAX_NESTING:
+        _pack_table(out, value, level + 1)
     else:
         out.append(0xC0)
 
@@ -81,7 +83,7 @@ def _pack_bytes(out: bytearray, data: bytes) -> None:
     out += data
 
 
-def _pack_table(out: bytearray, table) -> None:
+def _pack_table(out: bytearray, table, level: int) -> None:
     items = list(table.items())
     keys = [k for k, _ in items]
     is_array = all(isinstance(k, (int, float)) and k == int(k) and k >= 1 for k in keys) and (
@@ -95,7 +97,7 @@ def _pack_table(out: bytearray, table) -> None:
         else:
             out += b"\xdd" + struct.pack(">I", n)
         for index in range(1, n + 1):
-            _pack(out, table[index])
+            _pack(out, table[index], level)
         return
     if n < 16:
         out.append(0x80 | n)
@@ -104,8 +106,8 @@ def _pack_table(out: bytearray, table) -> None:
     else:
         out += b"\xdf" + struct.pack(">I", n)
     for key, value in items:
-        _pack(out, key)
-        _pack(out, value)
+        _pack(out, key, level)
+        _pack(out, value, level)
 
 
 class Unpacker:
