@@ -255,3 +255,25 @@ def test_bcast_prefixes_must_not_overlap(diff):
                  ["CLIENT", "TRACKING", "ON", "BCAST"], ["CLIENT", "TRACKINGINFO"],
                  ["CLIENT", "TRACKING", "OFF"]):
         diff.assert_same(*args)
+
+
+def test_tracking_table_max_keys_evicts_from_the_table(servers):
+    """Found by Redis's own suite: past tracking-table-max-keys, keys leave the table and
+    their readers are told (here through a redirect, with NOLOOP)."""
+    outcomes = []
+    for server in servers:
+        listener, r = RawClient(server.port), RawClient(server.port)
+        listener_id = listener.call("CLIENT", "ID")
+        listener.call("SUBSCRIBE", "__redis__:invalidate")
+        r.call("FLUSHALL")
+        r.call("CLIENT", "TRACKING", "on", "REDIRECT", str(listener_id), "NOLOOP")
+        r.call("MSET", "key1", "1", "key2", "2")
+        r.call("MGET", "key1", "key2")
+        try:
+            r.call("CONFIG", "SET", "tracking-table-max-keys", "1")
+            message = listener.read_reply()
+            keys = r.call("INFO", "all").split(b"tracking_total_keys:")[1].split(b"\r\n")[0]
+        finally:
+            r.call("CONFIG", "SET", "tracking-table-max-keys", "1000000")
+        outcomes.append((message, keys))
+    assert outcomes[1] == outcomes[0] == ([b"message", b"__redis__:invalidate", [b"key1"]], b"1")

@@ -195,6 +195,7 @@ class PredisServer:
             "requirepass": lambda v: self.acl.set_default_password(v),
             "maxmemory": lambda v: setattr(self, "maxmemory", v),
             "maxmemory-policy": lambda v: self.evictor.configure(v),
+            "tracking-table-max-keys": lambda v: self.tracking.enforce_limit(),
             "learned-model-file": self._set_model_file,
             "appendonly": self.set_appendonly,
             "predis-tenants": self._set_tenants,

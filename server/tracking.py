@@ -77,6 +77,16 @@ class Tracking:
             return
         for key in keys:
             self.readers.setdefault(bytes(key), set()).add(client.id)
+        self.enforce_limit()
+
+    def enforce_limit(self) -> None:
+        """tracking-table-max-keys: past it, keys leave the table (their readers are told,
+        as if the keys had changed), the oldest remembered first."""
+        limit = self.server.config["tracking-table-max-keys"]
+        while limit and len(self.readers) > limit:
+            key = next(iter(self.readers))
+            for client_id in self.readers.pop(key):
+                self._send(client_id, [key], None, False)
 
     # -- changes ------------------------------------------------------------------------------
     def invalidate(self, key: bytes, by=None, evicted: bool = False) -> None:
