@@ -275,5 +275,6 @@ def test_tracking_table_max_keys_evicts_from_the_table(servers):
             keys = r.call("INFO", "all").split(b"tracking_total_keys:")[1].split(b"\r\n")[0]
         finally:
             r.call("CONFIG", "SET", "tracking-table-max-keys", "1000000")
-        outcomes.append((message, keys))
-    assert outcomes[1] == outcomes[0] == ([b"message", b"__redis__:invalidate", [b"key1"]], b"1")
+        outcomes.append((message[:2], message[2] in ([b"key1"], [b"key2"]), keys))
+    # which of the two keys goes is Redis's random pick
+    assert outcomes[1] == outcomes[0] == ([b"message", b"__redis__:invalidate"], True, b"1")
