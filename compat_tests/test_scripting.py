@@ -3,6 +3,8 @@
 import pytest
 import redis
 
+from .rawclient import RawClient
+
 SCRIPTS = [
     ("return 1", []), ("return 'hello'", []), ("return 3.99", []), ("return true", []),
     ("return false", []), ("return nil", []), ("return {1, 2, {3, 'x'}, nil, 5}", []),
@@ -347,3 +349,20 @@ def test_client_pause_write_holds_only_what_may_write(servers):
         transcripts.append(seen)
     assert transcripts[1] == transcripts[0]
     assert transcripts[0][0] == 3 and transcripts[0][-3:] == [[b"OK"], 1, 1]
+
+
+def test_a_table_holding_itself_ends_in_the_stack_limit_error(servers):
+    """Found by Redis's own suite (the server used to fail with an internal error). Read raw:
+    hiredis refuses replies nested this deep."""
+    from .rawclient import encode_command
+
+    for server in servers:
+        client = RawClient(server.port)
+        client.send_raw(encode_command("EVAL", "local a = {}; local b = {a}; a[1] = b; return a",
+                                       "0") + encode_command("PING"))
+        data = b""
+        while not data.endswith(b"+PONG\r\n"):
+            data += client.sock.recv(65536)
+        nesting = data[:-len(b"+PONG\r\n")]
+        depth = len(nesting) - len(nesting.lstrip(b"*1\r\n"))
+        assert nesting.endswith(b"-ERR reached lua stack limit\r\n") and depth > 100 * 4

@@ -22,6 +22,7 @@ from ..command_table import LOOKUP
 from ..errors import CommandError
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
+REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
 _GLUE = open(os.path.join(os.path.dirname(__file__), "glue.lua"), encoding="utf-8").read()
 
 
@@ -241,8 +242,11 @@ class LuaEngine:
     def _key(value):
         return bytes(value) if isinstance(value, (bytes, bytearray)) else str(value).encode()
 
-    def _to_reply(self, value, resp3_caller: bool):
-        """A script's return value as Redis converts it to a reply."""
+    def _to_reply(self, value, resp3_caller: bool, depth: int = 0):
+        """A script's return value as Redis converts it to a reply; a table nested deeper
+        than REPLY_DEPTH (a table holding itself, say) ends in Redis's stack-limit error."""
+        if depth > REPLY_DEPTH:
+            return ErrorReply("ERR reached lua stack limit")
         if value is None or value is False:
             return None
         if value is True:
@@ -262,7 +266,7 @@ class LuaEngine:
             if ok is not None:
                 return SimpleString(_text(ok))
             if self.resp == 3:
-                special = self._resp3_table(value, resp3_caller)
+                special = self._resp3_table(value, resp3_caller, depth)
                 if special is not _NONE:
                     return special
             out = []
@@ -271,20 +275,21 @@ class LuaEngine:
                 item = raw(value, index)
                 if item is None:
                     break
-                out.append(self._to_reply(item, resp3_caller))
+                out.append(self._to_reply(item, resp3_caller, depth + 1))
                 index += 1
             return out
         return None
 
-    def _resp3_table(self, value, resp3_caller):
+    def _resp3_table(self, value, resp3_caller, depth):
         raw = self._raw
         mapping = raw(value, b"map")
         if mapping is not None:
-            return {self._to_reply(k, resp3_caller): self._to_reply(v, resp3_caller)
+            return {self._to_reply(k, resp3_caller, depth + 1):
+                    self._to_reply(v, resp3_caller, depth + 1)
                     for k, v in mapping.items()}
         members = raw(value, b"set")
         if members is not None:
-            return {self._to_reply(k, resp3_caller) for k in members.keys()}
+            return {self._to_reply(k, resp3_caller, depth + 1) for k in members.keys()}
         double = raw(value, b"double")
         if double is not None:
             return float(double)
