@@ -6,6 +6,7 @@ import time
 import pytest
 
 from .rawclient import RawClient
+from .servers import start_predis, start_redis
 
 
 def exchange(port: int, payload: bytes, settle: float = 0.3) -> bytes:
@@ -150,3 +151,55 @@ def test_bulk_longer_than_proto_max_bulk_len_is_refused(servers):
         admin.call("CONFIG", "SET", "proto-max-bulk-len", "512mb")
         admin.close()
     assert replies[1] == replies[0] == b"-ERR Protocol error: invalid bulk length\r\n"
+
+
+@pytest.fixture(scope="module")
+def password_servers():
+    servers = (start_redis(("--requirepass", "pw")), start_predis(("--requirepass", "pw")))
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.mark.parametrize("payload", [
+    b"*11\r\n" + b"$1\r\na\r\n" * 11,  # more than 10 arguments before AUTH
+    b"*11\r\n",  # refused at the header, before the arguments arrive
+    b"*2\r\n$4\r\nECHO\r\n$16385\r\n",  # an argument over 16 KB before AUTH
+    b"*2\r\n$4\r\nECHO\r\n$16384\r\n" + b"x" * 16384 + b"\r\n",  # 16 KB is allowed
+    b"PING\r\n*3\r\n$4\r\nECHO\r\n$1\r\na\r\n$20000\r\n",
+    b"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*12\r\n$4\r\nECHO\r\n" + b"$1\r\na\r\n" * 11,
+    b"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*2\r\n$4\r\nECHO\r\n$20000\r\n",  # AUTH lifts them
+    b"*2\r\n$4\r\nAUTH\r\n$2\r\nno\r\n*12\r\n",
+    b"*20000000\r\n",
+    b"ECHO " + b"a " * 12 + b"\r\n",  # inline commands are not limited
+    b"*3000000000\r\n",
+])
+def test_unauthenticated_limits_match(password_servers, payload):
+    """Redis's authRequired() limits: before AUTH a client cannot make the server buffer."""
+    ref, predis = password_servers
+    expected = exchange(ref.port, payload)
+    assert expected  # every case gets an answer
+    assert exchange(predis.port, payload) == expected
+
+
+def _virtual_memory_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmSize")
+
+
+def test_a_huge_count_reserves_no_memory(servers):
+    """hiredis allocated the whole argument list at the `*<count>` header (16 GB of zeroed
+    memory for this count), and freeing it stalled every client for seconds (found as a
+    flaky test). The count is accepted, as Redis does, and the server waits for arguments."""
+    _, predis = servers
+    before = _virtual_memory_kb(predis.proc.pid)
+    waiting = socket.create_connection(("127.0.0.1", predis.port))
+    waiting.sendall(b"*2147483647\r\n$3\r\nSET\r\n")
+    client = RawClient(predis.port)
+    assert client.call("PING") == b"PONG"  # the header has been read by now
+    assert _virtual_memory_kb(predis.proc.pid) - before < 1024 * 1024
+    waiting.close()
+    client.close()

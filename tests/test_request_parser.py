@@ -1,9 +1,13 @@
 """The request parser: multibulk via hiredis, inline lines, mixed streams, protocol errors."""
 
+import re
+import tracemalloc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server.protocol import big_command
 from server.protocol.reader import ProtocolError, RequestParser, split_inline
 
 
@@ -142,3 +146,64 @@ def test_large_but_allowed_bulk_passes_the_header_check():
 def test_an_empty_chunk_changes_nothing():
     """Found by the atheris RESP target: feeding b"" indexed its first byte."""
     assert parse_all(b"", b"PING\r\n", b"", b"*1\r\n$4\r\nPING\r\n") == [[b"PING"], [b"PING"]]
+
+
+# -- commands with a huge argument count (server/protocol/big_command.py) -------------------
+def test_a_huge_count_allocates_nothing_up_front():
+    """hiredis would allocate the whole argument list (16 GB for this count) at the header,
+    and freeing it later stalled the server for seconds."""
+    tracemalloc.start()
+    try:
+        out = parse_all(b"*2147483647\r\n", b"$1\r\na\r\n$2\r\nbc\r\n")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out == []
+    assert peak < 1024 * 1024
+
+
+@pytest.fixture
+def every_count_is_big(monkeypatch):
+    """Route every multibulk command through BigCommand (counts of 1+ digits)."""
+    monkeypatch.setattr(big_command, "BIG_COUNT_DIGITS", 1)
+    monkeypatch.setattr(big_command, "big_header", big_command.header_pattern(1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.lists(st.binary(max_size=20), min_size=1, max_size=5),
+    st.sampled_from([b"PING", b"ECHO x", b"", b"*0", b"*-1"])), min_size=1, max_size=10),
+    st.integers(min_value=1, max_value=17))
+def test_big_command_path_parses_like_hiredis(commands, chunk_size):
+    """The same random stream of multibulk and inline commands, chunked anyway, gives the
+    same commands whether the counts go through hiredis or through BigCommand."""
+    stream = b"".join(
+        c + b"\r\n" if isinstance(c, bytes) else
+        b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in c)
+        for c in commands)
+    chunks = [stream[i:i + chunk_size] for i in range(0, len(stream), chunk_size)]
+    expected = parse_all(*chunks)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(big_command, "BIG_COUNT_DIGITS", 1)
+        patch.setattr(big_command, "big_header", big_command.header_pattern(1))
+        assert parse_all(*chunks) == expected
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"*3000000000\r\n", "invalid multibulk length"),
+    (b"*2\r\n$1\r\na\r\n:1\r\n", "expected '$', got ':'"),
+    (b"*2\r\n$01\r\na\r\n", "invalid bulk length"),
+    (b"*2\r\n$-1\r\n", "invalid bulk length"),
+    (b"*2\r\n$2000\r\n", "invalid bulk length"),
+])
+def test_big_command_errors_use_redis_wording(every_count_is_big, data, message):
+    parser = RequestParser()
+    parser.check_partial(max_bulk_len=1024)
+    parser.feed(data)
+    with pytest.raises(ProtocolError, match=re.escape(message)):
+        parser.parse([])
+
+
+def test_commands_before_a_big_one_in_the_same_read_run_first():
+    out = parse_all(b"*1\r\n$4\r\nPING\r\n*20000000\r\n$4\r\nMSET\r\n")
+    assert out == [[b"PING"]]

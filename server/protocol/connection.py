@@ -14,7 +14,7 @@ from operator import is_
 _now = time.time
 
 from ..replies import OK, ErrorReply, Raw, Replies
-from .reader import ProtocolError, RequestParser
+from .reader import ProtocolError, RequestParser, unauthenticated_refusal
 from .writer import encode_into
 
 # Stop reading from a client while this much output waits in the socket buffer (flow control).
@@ -91,8 +91,12 @@ class Connection(asyncio.Protocol):
             parser.parse(commands)
             parser.check_partial(self._limits.proto_max_bulk_len)  # a command left half-read
         except ProtocolError as exc:
-            self._run(commands)
-            self._protocol_error(str(exc))
+            if self.session.authenticated:
+                self._run(commands)
+            else:
+                self._run_unauthenticated(commands, check_partial=False)
+            if not self.closed:
+                self._protocol_error(str(exc))
             return
         # Input can only pile up across reads that complete no command (a read that completes
         # one leaves at most its own length pending), so the limit is checked only then.
@@ -103,7 +107,9 @@ class Connection(asyncio.Protocol):
             self.session.log_event("client_query_buffer_limit", buffered=parser.buffered())
             self.close()
             return
-        if commands:
+        if not self.session.authenticated:
+            self._run_unauthenticated(commands)
+        elif commands:
             if self._waiting is not None:
                 self._backlog.extend(commands)
             elif len(commands) == 1:
@@ -140,6 +146,30 @@ class Connection(asyncio.Protocol):
             self.flush()
         if session.close_after_reply:
             self.close()
+
+    def _run_unauthenticated(self, commands, check_partial=True):
+        """Before AUTH, Redis refuses (as a protocol error) commands of more than 10 arguments
+        or with arguments over 16 KB (multibulk ones: inline commands are short anyway).
+        Commands run one by one, since an AUTH among them lifts the limits for those after it;
+        so does the check of a command left half-read."""
+        session = self.session
+        inline = self._parser.inline_indexes
+        for index, args in enumerate(commands):
+            if session.authenticated:
+                self._run(commands[index:])
+                return
+            refusal = None if index in inline else unauthenticated_refusal(args)
+            if refusal is not None:
+                self._protocol_error(refusal)
+                return
+            self._run([args])
+            if self.closed:
+                return
+        if check_partial and not session.authenticated:
+            try:
+                self._parser.check_partial(self._limits.proto_max_bulk_len, unauthenticated=True)
+            except ProtocolError as exc:
+                self._protocol_error(str(exc))
 
     def _write(self, data: bytes):
         if self._out:

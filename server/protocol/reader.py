@@ -11,6 +11,9 @@ from itertools import chain
 
 import hiredis
 
+from . import big_command
+from .big_command import BigCommand, BigCommandError
+
 INLINE_MAX = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE
 INT_MAX = 2**31 - 1
 _NEGATIVE_COUNT = re.compile(rb"\*-[0-9]+\r\n")
@@ -20,6 +23,7 @@ class ProtocolError(Exception):
     """The stream is not valid RESP; the message is Redis's text after 'Protocol error: '."""
 
 
+UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK = 10, 16384  # Redis's authRequired() limits
 HISTORY_TRIM_BYTES = 4 * 1024 * 1024
 PARTIAL_CHECK_BYTES = 64 * 1024
 
@@ -36,7 +40,7 @@ class RequestParser:
     """
 
     __slots__ = ("_reader", "_inline", "_multibulk", "_history", "_history_bytes", "_parsed",
-                 "_next_check")
+                 "_next_check", "_big", "_tail", "_max_bulk_len", "inline_indexes")
 
     def __init__(self):
         self._reader = hiredis.Reader()
@@ -46,33 +50,86 @@ class RequestParser:
         self._history_bytes = 0
         self._parsed: list = []  # commands returned from those chunks
         self._next_check = PARTIAL_CHECK_BYTES  # see check_partial()
+        self._big = None  # a BigCommand being received (see big_command.py)
+        self._tail = b""  # the last bytes fed to hiredis: a count header may span two reads
+        self._max_bulk_len = 512 * 1024 * 1024  # proto-max-bulk-len, as check_partial last saw
+        self.inline_indexes: list = []  # where the last parse() put inline commands in `out`
 
     def feed(self, data: bytes) -> None:
         if not data:  # asyncio never delivers an empty read, but a caller may pass one
             return
         if self._inline:
             self._inline += data
+        elif self._big is not None:
+            self._big.feed(data)
         elif self._multibulk or data[0] == 42:  # '*'
             self._multibulk = True
-            self._reader.feed(data)
-            self._history.append(data)
-            self._history_bytes += len(data)
-            if self._history_bytes > HISTORY_TRIM_BYTES:
-                self._trim_history()
+            digits = big_command.BIG_COUNT_DIGITS
+            found = big_command.big_header.search
+            if (found(data) or (self._tail and found(self._tail + data[:digits]))) \
+                    and self._divert_big(data):
+                return
+            if data[-1] == 10:  # ends a line: the next read cannot continue a count header
+                self._tail = b""
+            else:
+                self._tail = data[-digits:] if len(data) >= digits \
+                    else (self._tail + data)[-digits:]
+            self._feed_hiredis(data)
         else:
             self._inline = data
+
+    def _feed_hiredis(self, data: bytes) -> None:
+        self._reader.feed(data)
+        self._history.append(data)
+        self._history_bytes += len(data)
+        if self._history_bytes > HISTORY_TRIM_BYTES:
+            self._trim_history()
+
+    def _divert_big(self, data: bytes) -> bool:
+        """If a command with a huge count starts in the stream, keep its header from hiredis:
+        hiredis is restarted on the whole commands before it, the rest goes to BigCommand."""
+        stream = self._unconsumed() + data if self._history else data
+        offset = big_command.first_big_header(stream)
+        if offset < 0:
+            return False  # the digits were inside an argument
+        self._restart(b"")
+        self._multibulk = True
+        if offset:
+            self._feed_hiredis(stream[:offset])
+        self._big = BigCommand(stream[offset:])
+        return True
+
+    def _take_big(self, out: list) -> bool:
+        """Hand on the big command once complete and go on with the bytes after it."""
+        try:
+            taken = self._big.take(self._max_bulk_len)
+        except BigCommandError as exc:
+            raise ProtocolError(str(exc)) from None
+        if taken is None:
+            return False
+        command, rest = taken
+        self._restart(b"")
+        if command:  # '*0' is ignored, as Redis does
+            out.append(command)
+        if rest:
+            self.feed(rest)
+        return True
 
     def buffered(self) -> int:
         """Bytes received but not yet returned as commands (approximate for hiredis's part:
         it keeps up to a few KB it has already parsed; cheap enough for every read)."""
-        return len(self._inline) + (self._reader.len() if self._multibulk else 0)
+        return len(self._inline) + (self._reader.len() if self._multibulk else 0) + (
+            self._big.pending() if self._big is not None else 0)
 
     def pending(self) -> int:
         """Exactly the bytes received that no returned command used (CLIENT LIST's qbuf)."""
-        return len(self._inline) + (len(self._unconsumed()) if self._history else 0)
+        return len(self._inline) + (len(self._unconsumed()) if self._history else 0) + (
+            self._big.pending() if self._big is not None else 0)
 
     def parse(self, out: list) -> None:
         """Append every complete command to `out`; raise ProtocolError on a malformed stream."""
+        if self.inline_indexes:
+            self.inline_indexes = []
         while True:
             if self._inline:
                 if not self._take_inline(out):
@@ -100,22 +157,27 @@ class RequestParser:
                     self._history = []
                     self._history_bytes = 0
                     self._parsed = []
-            return
+            if self._big is None or not self._take_big(out):
+                return
 
-    def check_partial(self, max_bulk_len: int) -> None:
+    def check_partial(self, max_bulk_len: int, unauthenticated: bool = False) -> None:
         """Reject an incomplete command whose headers already break the limits.
 
         Redis refuses a count over INT_MAX or a bulk longer than proto-max-bulk-len as soon as
         it reads the header; hiredis would wait for the data. So the headers of a command left
         half-read are checked here: on every read while it is under 64 KB, then at each
-        doubling of the buffered input (O(n log n) in all)."""
+        doubling of the buffered input (O(n log n) in all). Before AUTH the limits are
+        Redis's unauthenticated ones, checked on every read (they keep the command small)."""
+        self._max_bulk_len = max_bulk_len
+        if unauthenticated and self._big is not None and self._big.count >= 0:
+            raise ProtocolError("unauthenticated multibulk length")
         if not self._multibulk or not self._history:
             return
-        if self._history_bytes >= PARTIAL_CHECK_BYTES:
+        if self._history_bytes >= PARTIAL_CHECK_BYTES and not unauthenticated:
             if self._history_bytes < self._next_check:
                 return
             self._next_check = self._history_bytes * 2
-        _check_headers(self._unconsumed(), max_bulk_len)
+        _check_headers(self._unconsumed(), max_bulk_len, unauthenticated)
 
     def _ends_at(self, command) -> bool:
         """Did the data fed so far end exactly with this command's last argument?"""
@@ -153,6 +215,8 @@ class RequestParser:
         """A fresh hiredis reader; `inline` is what to parse inline first."""
         self._reader = hiredis.Reader()
         self._multibulk = False
+        self._big = None
+        self._tail = b""
         self._history = []
         self._history_bytes = 0
         self._parsed = []
@@ -186,6 +250,7 @@ class RequestParser:
             if line:
                 args = split_inline(line)
                 if args:
+                    self.inline_indexes.append(len(out))
                     out.append(args)
         if partial[:1] == b"*":
             self._inline = b""
@@ -197,7 +262,7 @@ class RequestParser:
         return False
 
 
-def _check_headers(pending: bytes, max_bulk_len: int) -> None:
+def _check_headers(pending: bytes, max_bulk_len: int, unauthenticated: bool) -> None:
     """Raise ProtocolError if the multibulk header `pending` starts with, or one of the bulk
     headers received so far, is out of Redis's limits."""
     header_end = pending.find(b"\r\n")
@@ -209,6 +274,8 @@ def _check_headers(pending: bytes, max_bulk_len: int) -> None:
         return  # hiredis reports malformed headers itself
     if count > INT_MAX:
         raise ProtocolError("invalid multibulk length")
+    if unauthenticated and count > UNAUTHENTICATED_MAX_ARGS:
+        raise ProtocolError("unauthenticated multibulk length")
     position = header_end + 2
     for _ in range(count):
         line_end = pending.find(b"\r\n", position)
@@ -220,9 +287,21 @@ def _check_headers(pending: bytes, max_bulk_len: int) -> None:
             return
         if length > max_bulk_len:
             raise ProtocolError("invalid bulk length")
+        if unauthenticated and length > UNAUTHENTICATED_MAX_BULK:
+            raise ProtocolError("unauthenticated bulk length")
         position = line_end + 2 + length + 2
         if position >= len(pending):
             return
+
+
+def unauthenticated_refusal(command: list) -> str | None:
+    """Why Redis refuses this command from a client that must still authenticate (it cannot
+    make the server buffer much before AUTH), or None."""
+    if len(command) > UNAUTHENTICATED_MAX_ARGS:
+        return "unauthenticated multibulk length"
+    if any(len(arg) > UNAUTHENTICATED_MAX_BULK for arg in command):
+        return "unauthenticated bulk length"
+    return None
 
 
 def _accept(batch: list, out: list) -> None:
