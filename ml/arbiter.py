@@ -14,8 +14,8 @@ import numpy as np
 from numba import njit
 
 from . import eviction, tracking
-from .keymeta import (CAPACITY, GHOST, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS,
-                      USED, find, fix_hash, new_hist, new_state)
+from .keymeta import (CAPACITY, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS, USED,
+                      fix_hash, new_hist, new_state)
 
 EXPERTS = (eviction.S3FIFO, eviction.LEARNED, eviction.RECENCY)
 MIN_SHADOW_OBJECTS = 1024
@@ -32,7 +32,7 @@ def new_arbiter(cached_objects):
     while shift < MAX_SHIFT and (cached_objects >> (shift + 1)) >= MIN_SHADOW_OBJECTS:
         shift += 1
     shadow_cap = max(cached_objects >> shift, 2)
-    records = int(shadow_cap * 2.5) + 64  # keys, ghosts and headroom
+    records = int(shadow_cap * 2.5) + 16  # keys, ghosts and headroom (sparse tables sample slowly)
     size = int(records / tracking.MAX_LOAD) + 1
     a_state = new_state()
     a_state[POLICY] = HOOK_S3FIFO
@@ -73,9 +73,8 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, shift, s
     """One sampled request to one shadow: True on a hit. Returns (hit, objects held)."""
     if state[USED] + state[TOMBS] + 1 > tracking.MAX_LOAD * slots.size:
         _compact(slots, hist, state)
-    slot = find(slots, h)
-    hit = slot >= 0 and not slots[slot].flags & GHOST
     slot, added = tracking.access(slots, hist, state, h, now, MODE_LRU, 10, 1)
+    hit = not added  # a key back from a ghost record counts as added
     if added:
         tracking.set_size(hist, state, slot, 1)
         held += 1

@@ -15,12 +15,13 @@ from . import s3fifo
 from .features import N_FEATURES, key_features, scale_of
 from .keymeta import (BYTES, EMPTY, GHOST, Q_COUNT, RING, RING_BASE, TOMB, USED, VOLATILE, VT,
                       lfu_decayed, since)
-from .model import forward_one
+from .model import forward_columns
 
 LRU, LFU, RANDOM, TTL, LEARNED, S3FIFO = 1, 2, 3, 4, 5, 6
 ADAPTIVE = 7  # allkeys-learned: the expert ml/arbiter.py finds best now
 RECENCY = 8  # exact recency from the access history (virtual time), one of the arbiter's experts
 CHOSEN = 4  # flag bit: already picked in this call
+SCORED = 0x80  # flag bit: already among this round's learned candidates (a repeat draw)
 LEARNED_SAMPLES = 16  # random candidates per victim for the learned policy (plus recent inserts)
 
 
@@ -78,21 +79,39 @@ def slice_bytes(slots, hist, threshold):
     return total
 
 
+@njit(cache=True, inline="always")
+def _xorshift(x):
+    x ^= x << np.uint64(13)
+    x ^= x >> np.uint64(7)
+    x ^= x << np.uint64(17)
+    return x
+
+
+@njit(cache=True, inline="always")
+def _below(x, cap):
+    """A slot index under cap from the random word x (multiply-shift: no division)."""
+    return np.int64(((x >> np.uint64(32)) * np.uint64(cap)) >> np.uint64(32))
+
+
 @njit(cache=True)
 def sample(slots, restrict, n, out):
     """Up to n random eligible slots into out; returns how many. Random probes first, then (for
-    sparse tables, e.g. few keys with a TTL) a scan from a random point: bounded by capacity."""
+    sparse tables, e.g. few keys with a TTL) a scan from a random point: bounded by capacity.
+    The probes come from a xorshift generator seeded by one draw of numpy's (seeded replays
+    stay reproducible; numpy's randint per probe cost more than the probe itself)."""
     cap = slots.size
     found = 0
     tries = 0
+    x = np.uint64(np.random.randint(1, 2**62))
     while found < n and tries < 8 * n:
-        slot = np.random.randint(0, cap)
+        x = _xorshift(x)
+        slot = _below(x, cap)
         tries += 1
         if _eligible(slots, slot, restrict):
             out[found] = slot
             found += 1
     if found < n:
-        slot = np.random.randint(0, cap)
+        slot = _below(_xorshift(x), cap)
         for _ in range(cap):
             if _eligible(slots, slot, restrict):
                 out[found] = slot
@@ -117,12 +136,60 @@ def _classic_score(slots, slot, policy, now_sec, decay_time):
 
 
 @njit(cache=True)
-def _learned_score(hist, state, slot, log_n, log_avg, x, h1, shift, scale, w1, b1, w2, b2, w3,
-                   b3):
-    key_features(hist, slot, state[VT], log_n, log_avg, x)
-    size_term = x[7]  # forward_one normalises x in place
-    # value per byte: a key predicted to return at distance d and costing s bytes ranks by d*s
-    return forward_one(x, shift, scale, w1, b1, w2, b2, w3, b3, h1) + size_term
+def _best_scored(slots, hist, state, candidates, found, policy, now_sec, decay_time):
+    """The not-yet-chosen candidate with the highest classic or recency score, or -1."""
+    best = -1
+    best_score = -np.inf
+    for c in range(found):
+        slot = candidates[c]
+        if slots[slot].flags & CHOSEN:
+            continue
+        if policy == RECENCY:
+            score = float(since(state[VT], hist[slot].last_vt))
+        else:
+            score = _classic_score(slots, slot, policy, now_sec, decay_time)
+        if score > best_score:
+            best, best_score = slot, score
+    return best
+
+
+@njit(cache=True)
+def _best_learned(slots, hist, state, candidates, found, log_n, log_avg, x, scratch, kept, shift,
+                  scale, w1, b1, w2, b2, w3, b3):
+    """The candidate the model values least, or -1: all not-yet-chosen candidates scored in
+    one batch. Value per byte: a key predicted to return at distance d and costing s bytes
+    ranks by d*s (the model predicts log2 d; x[7] is log2 s)."""
+    width = candidates.size
+    xt = scratch[:N_FEATURES * width].reshape((N_FEATURES, width))
+    h1 = scratch[N_FEATURES * width:(N_FEATURES + w1.shape[0]) * width].reshape(
+        (w1.shape[0], width))
+    rest = scratch[(N_FEATURES + w1.shape[0]) * width:]
+    h2, scores, size_terms = rest[:width], rest[width:2 * width], rest[2 * width:3 * width]
+    vt = state[VT]
+    n = 0
+    for c in range(found):
+        slot = candidates[c]
+        if slots[slot].flags & (CHOSEN | SCORED):
+            continue
+        slots[slot].flags |= SCORED  # small caches draw the same key often: score it once
+        key_features(hist, slot, vt, log_n, log_avg, x)
+        for k in range(N_FEATURES):
+            xt[k, n] = x[k]
+        size_terms[n] = x[7]
+        kept[n] = slot
+        n += 1
+    for c in range(n):
+        slots[kept[c]].flags &= ~SCORED
+    if n == 0:
+        return -1
+    forward_columns(xt, n, shift, scale, w1, b1, w2, b2, w3, b3, h1, h2, scores)
+    best = -1
+    best_score = -np.inf
+    for c in range(n):
+        score = scores[c] + size_terms[c]
+        if score > best_score:
+            best, best_score = kept[c], score
+    return best
 
 
 @njit(cache=True)
@@ -142,8 +209,11 @@ def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, 
     learned = policy == LEARNED
     per_victim = max(samples, LEARNED_SAMPLES) if learned or policy == RECENCY else samples
     candidates = np.empty(per_victim + RING, np.int64)
+    # _best_learned's scratch: a feature row, columns of features, hidden layers and scores
     x = np.empty(N_FEATURES, np.float32)
-    h1 = np.empty(w1.shape[0], np.float32)
+    scratch = np.empty((N_FEATURES + w1.shape[0] + 3) * candidates.size if learned else 0,
+                       np.float32)
+    kept = np.empty(candidates.size if learned else 0, np.int64)
     n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
     log_n = scale_of(n_cached)
     log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
@@ -159,21 +229,12 @@ def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, 
                     found += 1
         if found == 0:
             break
-        best = -1
-        best_score = -np.inf
-        for c in range(found):
-            slot = candidates[c]
-            if slots[slot].flags & CHOSEN:
-                continue
-            if learned:
-                score = _learned_score(hist, state, slot, log_n, log_avg, x, h1, shift, scale,
-                                       w1, b1, w2, b2, w3, b3)
-            elif policy == RECENCY:
-                score = float(since(state[VT], hist[slot].last_vt))
-            else:
-                score = _classic_score(slots, slot, policy, now_sec, decay_time)
-            if score > best_score:
-                best, best_score = slot, score
+        if learned:
+            best = _best_learned(slots, hist, state, candidates, found, log_n, log_avg, x,
+                                 scratch, kept, shift, scale, w1, b1, w2, b2, w3, b3)
+        else:
+            best = _best_scored(slots, hist, state, candidates, found, policy, now_sec,
+                                decay_time)
         if best < 0:
             break
         slots[best].flags |= CHOSEN

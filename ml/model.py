@@ -13,6 +13,7 @@ from .features import N_FEATURES
 
 DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "models", "default.npz")
 LAYERS = ("w1", "b1", "w2", "b2", "w3", "b3")
+HIDDEN = (16, 8)  # hidden layer widths ml/train.py trains (other shapes load and run too)
 
 
 class EvictionModel:
@@ -72,6 +73,44 @@ def forward_one(x, shift, scale, w1, b1, w2, b2, w3, b3, h1):
         if acc > 0:
             out += w3[0, j] * acc
     return out
+
+
+@njit(cache=True, fastmath=True)
+def forward_columns(xt, n, shift, scale, w1, b1, w2, b2, w3, b3, h1, h2, out):
+    """forward_one for n feature rows at once, stored as columns (xt[k, c]: feature k of row
+    c), so each weight multiplies a contiguous run of rows (SIMD across rows). h1 and h2 are
+    scratch of shapes (w1 rows, >= n) and (>= n,); out[:n] receives the predictions; xt is
+    normalised in place."""
+    for k in range(N_FEATURES):
+        for c in range(n):
+            xt[k, c] = xt[k, c] * scale[k] + shift[k]
+    for j in range(w1.shape[0]):
+        # N_FEATURES is a compile-time constant: the sum over k unrolls, the loop over rows
+        # vectorises with the sum in registers
+        for c in range(n):
+            acc = b1[j]
+            for k in range(N_FEATURES):
+                acc += w1[j, k] * xt[k, c]
+            h1[j, c] = max(acc, 0.0)
+    for c in range(n):
+        out[c] = b3[0]
+    for j in range(w2.shape[0]):
+        if w2.shape[1] == HIDDEN[0]:  # the shipped shape: unrolled as above
+            for c in range(n):
+                acc = b2[j]
+                for k in range(HIDDEN[0]):
+                    acc += w2[j, k] * h1[k, c]
+                h2[c] = acc
+        else:
+            for c in range(n):
+                h2[c] = b2[j]
+            for k in range(w2.shape[1]):
+                weight = w2[j, k]
+                for c in range(n):
+                    h2[c] += weight * h1[k, c]
+        weight = w3[0, j]
+        for c in range(n):
+            out[c] += weight * max(h2[c], 0.0)
 
 
 @njit(cache=True)

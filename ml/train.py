@@ -10,10 +10,9 @@ is evaluated for every eviction candidate on the request path (ml/model.py, numb
 import numpy as np
 
 from .features import N_FEATURES
-from .model import EvictionModel
+from .model import HIDDEN, EvictionModel
 from .sim.simulate import run_policy
 
-HIDDEN = (16, 8)
 SIZES = (0.01, 0.1)  # fractions of the training window's footprint
 ROWS_PER_RUN = 40_000
 

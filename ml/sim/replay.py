@@ -44,7 +44,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
     """Returns (requests, misses, bytes requested, bytes missed, rows collected, evictions not
     made by S3-FIFO - by the model or recency under ADAPTIVE), counted from eval_from; sizes
     of 1 make an object-count cache. `seed` fixes the random sampling, so a replay is
-    reproducible; `expected_objects` sizes the arbiter's shadows (ADAPTIVE only). The model's
+    reproducible; `expected_objects` sizes the tables and the arbiter's shadows. The model's
     arrays arrive as (shift, scale, w1, ...): see EvictionModel.arrays()."""
     np.random.seed(seed)
     hook = HOOK_NONE
@@ -58,7 +58,10 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
     state = new_state()
     state[POLICY] = hook
     state[CAPACITY] = capacity
-    cap = 1024
+    # Tables sized to the cache (live keys and ghosts, at most ~2.5x expected_objects), not
+    # larger: random candidate draws in a sparse table mostly miss, and tiny caches paid more
+    # for the draws than for the scoring.
+    cap = int(2.5 * expected_objects / tracking.MAX_LOAD) + 64
     slots = np.zeros(cap, SLOT)
     hist = new_hist(cap if hook != HOOK_NONE else 0)
     slot_size = np.zeros(cap, np.int64)
@@ -71,7 +74,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
     evictions = collected = 0
     for i in range(ids.size):
         if state[USED] + state[TOMBS] + 1 > tracking.MAX_LOAD * cap:
-            cap = int((state[USED] + 1) * 2.0) + 1024
+            cap = int((state[USED] + 1) * 2.0) + 64
             slots, hist, slot_size, slot_next = _grow(slots, hist, state, slot_size, slot_next,
                                                       cap)
         h = ids[i]

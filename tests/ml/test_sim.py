@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from ml.model import DEFAULT_PATH, EvictionModel
+from ml.model import DEFAULT_PATH, HIDDEN, EvictionModel, forward_columns
 from ml.sim.references import run_reference
 from ml.sim.report import plot, scoreboard, table
 from ml.sim.run import capacity_of
@@ -123,6 +123,26 @@ def test_model_round_trip_and_forward(tmp_path):
     assert loaded.meta == {"note": "test"} and np.allclose(loaded.predict(x), expected, atol=1e-3)
     with pytest.raises(ValueError):
         EvictionModel({**weights, "w1": np.zeros((16, 3))})
+
+
+@pytest.mark.parametrize("hidden", [HIDDEN, (12, 6)])  # the unrolled shape and any other
+@pytest.mark.parametrize("rows", [1, 7, 32, 48])
+def test_batched_forward_matches_the_reference(hidden, rows):
+    """Eviction scores its candidates as columns (forward_columns): same predictions."""
+    rng = np.random.default_rng(rows)
+    weights = {"w1": rng.normal(size=(hidden[0], 8)), "b1": rng.normal(size=hidden[0]),
+               "w2": rng.normal(size=(hidden[1], hidden[0])), "b2": rng.normal(size=hidden[1]),
+               "w3": rng.normal(size=(1, hidden[1])), "b3": rng.normal(size=1),
+               "mean": rng.normal(size=8), "std": rng.uniform(0.5, 2, 8)}
+    model = EvictionModel(weights)
+    x = rng.normal(size=(rows, 8)).astype(np.float32)
+    width = 48
+    xt = np.zeros((8, width), np.float32)
+    xt[:, :rows] = x.T
+    out = np.zeros(width, np.float32)
+    forward_columns(xt, rows, *model.arrays(), np.zeros((hidden[0], width), np.float32),
+                    np.zeros(width, np.float32), out)
+    assert np.allclose(out[:rows], model.predict(x), atol=1e-4)
 
 
 def test_shipped_model_loads_and_says_how_it_was_made():
