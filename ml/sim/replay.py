@@ -80,8 +80,12 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
         h = ids[i]
         size = sizes[i]
         now = times[i]
-        slot = find(slots, h)
-        hit = slot >= 0 and not slots[slot].flags & GHOST
+        if size > capacity and not _cached(slots, h):
+            hit = added = False  # never fits: served from the backing store, not cached
+        else:
+            slot, added = tracking.access(slots, hist, state, h, now, mode, LFU_LOG_FACTOR,
+                                          LFU_DECAY_TIME)
+            hit = not added  # a key back from a ghost record counts as added
         if i >= eval_from:
             requests += 1
             bytes_requested += size
@@ -89,9 +93,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                 misses += 1
                 bytes_missed += size
         if not hit and size > capacity:
-            continue  # never fits: served from the backing store, not cached
-        slot, added = tracking.access(slots, hist, state, h, now, mode, LFU_LOG_FACTOR,
-                                      LFU_DECAY_TIME)
+            continue
         if policy == eviction.ADAPTIVE:
             observe(arbiter, h, now, shift, scale, w1, b1, w2, b2, w3, b3)
         slot_next[slot] = nexts[i]
@@ -117,6 +119,12 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                 if i >= eval_from:
                     learned_evictions += 1
     return requests, misses, bytes_requested, bytes_missed, collected, learned_evictions
+
+
+@njit(cache=True)
+def _cached(slots, h):
+    slot = find(slots, h)
+    return slot >= 0 and not slots[slot].flags & GHOST
 
 
 @njit(cache=True)
