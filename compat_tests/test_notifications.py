@@ -34,29 +34,62 @@ SCRIPT = [
 ]
 
 
+# 'n' (a key created) and 'm' (a read that missed): classes outside 'A'. Reads of absent keys,
+# keys created by every family (MSET interleaves each key's 'new' with its 'set'), an expired
+# key read after its deadline, and a blocking pop that times out.
+NEW_AND_MISS_SCRIPT = [
+    ("SET", "a", "1"), ("SET", "a", "2"), ("GET", "a"), ("GET", "nokey"), ("MGET", "a", "x", "y"),
+    ("EXISTS", "zz"), ("TYPE", "zz"), ("TTL", "zz"), ("LPUSH", "l", "1"), ("LPUSH", "l", "2"),
+    ("LRANGE", "nol", "0", "-1"), ("HSET", "h", "f", "v"), ("HGET", "h", "nof"),
+    ("HGET", "noh", "f"), ("SADD", "s", "m"), ("ZADD", "z", "1", "m"), ("INCR", "cnt"),
+    ("APPEND", "ap", "x"), ("SETBIT", "bt", "3", "1"), ("MSET", "m1", "1", "m2", "2", "a", "3"),
+    ("MSETNX", "n1", "1", "n2", "2"), ("RENAME", "a", "renamed"), ("COPY", "renamed", "copied"),
+    ("SETRANGE", "sr", "2", "x"), ("PFADD", "hll", "a"), ("XADD", "st", "*", "f", "v"),
+    ("GETDEL", "nope"), ("STRLEN", "nope"), ("GETEX", "nope"), ("SORT", "nope"), ("DUMP", "nope"),
+    ("XRANGE", "nost", "-", "+"), ("SMEMBERS", "nos"), ("ZSCORE", "noz", "m"),
+    ("GETRANGE", "nope", "0", "1"), ("LMOVE", "l", "l2", "LEFT", "RIGHT"),
+    ("BLPOP", "nolist", "0.01"), ("HINCRBY", "h2", "f", "1"), ("EXPIRE", "nope", "10"),
+    ("SET", "gone", "v", "PX", "50"),
+]
+
+
+@pytest.mark.parametrize("flags", ["KEmn", "Em", "Kn", "KEA"])
+def test_new_key_and_keymiss_events_match(servers, flags):
+    outcomes = [_events(server, flags, NEW_AND_MISS_SCRIPT) for server in servers]
+    assert outcomes[1] == outcomes[0]
+    if "m" in flags:
+        assert [b"__keyevent@0__:keymiss", b"nokey"] in outcomes[0] or \
+            [b"__keyspace@0__:nokey", b"keymiss"] in outcomes[0]
+    if "n" in flags:
+        assert [b"__keyspace@0__:m2", b"new"] in outcomes[0]
+
+
 @pytest.mark.parametrize("flags", ["KEA", "El", "Kg$", "Ex"])
 def test_keyspace_notifications_match(servers, flags):
-    outcomes = []
-    for server in servers:
-        admin, listener = RawClient(server.port), RawClient(server.port)
-        admin.call("FLUSHALL")
-        admin.call("CONFIG", "SET", "notify-keyspace-events", flags)
-        listener.call("PSUBSCRIBE", "__key*__:*")
-        for command in SCRIPT:
-            admin.call(*command)
-        time.sleep(0.3)
-        admin.call("GET", "gone")  # expired by now: an 'expired' event
-        admin.call("PUBLISH", "end", "x")
-        listener.send_raw(b"*2\r\n$9\r\nSUBSCRIBE\r\n$3\r\nend\r\n")  # marks the end
-        messages = []
-        while True:
-            message = listener.read_reply()
-            if message[0] == b"subscribe":
-                break
-            messages.append(message[2:])
-        admin.call("CONFIG", "SET", "notify-keyspace-events", "")
-        admin.close()
-        listener.close()
-        outcomes.append(messages)
+    outcomes = [_events(server, flags, SCRIPT) for server in servers]
     assert outcomes[1] == outcomes[0]
     assert outcomes[0]
+
+
+def _events(server, flags, script) -> list:
+    """The (channel, message) pairs a pattern subscriber hears while `script` runs."""
+    admin, listener = RawClient(server.port), RawClient(server.port)
+    admin.call("FLUSHALL")
+    admin.call("CONFIG", "SET", "notify-keyspace-events", flags)
+    listener.call("PSUBSCRIBE", "__key*__:*")
+    for command in script:
+        admin.call(*command)
+    time.sleep(0.3)
+    admin.call("GET", "gone")  # expired by now: an 'expired' event
+    admin.call("PUBLISH", "end", "x")
+    listener.send_raw(b"*2\r\n$9\r\nSUBSCRIBE\r\n$3\r\nend\r\n")  # marks the end
+    messages = []
+    while True:
+        message = listener.read_reply()
+        if message[0] == b"subscribe":
+            break
+        messages.append(message[2:])
+    admin.call("CONFIG", "SET", "notify-keyspace-events", "")
+    admin.close()
+    listener.close()
+    return messages

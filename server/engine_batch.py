@@ -17,7 +17,7 @@ import asyncio
 import time
 from itertools import groupby
 
-from .commands.common import modified_many
+from .commands.common import modified_many, store_strings
 from .commands.strings import get_replies, mget_reply
 from .protocol.connection import Deferred
 from .replies import OK, ErrorReply, Replies
@@ -57,11 +57,16 @@ def _mgets(items):
 
 
 def _sets(items):
-    for db, (keys, spans) in _by_database(items, lambda item: [a[1] for a in item.run]).items():
-        values = [args[2] for index, _, _ in spans for args in items[index].run]
-        db.set_strings(keys, values)
+    if items[0].db.stats.on_key_added is not None:  # 'new' events on: key by key, in order
+        for item in items:
+            store_strings(item.client, item.db, [a[1] for a in item.run], [a[2] for a in item.run])
+    else:
+        for db, (keys, spans) in _by_database(items, lambda item: [a[1] for a in item.run]).items():
+            values = [args[2] for index, _, _ in spans for args in items[index].run]
+            db.set_strings(keys, values)
+        for item in items:
+            modified_many(item.client, [args[1] for args in item.run])
     for item in items:
-        modified_many(item.client, [args[1] for args in item.run])
         propagation = item.client.server.propagation
         if propagation is not None:
             for args in item.run:

@@ -40,6 +40,17 @@ class Notifier:
         if "A" in expanded:
             expanded |= set("g$lshzxetd")
         self.flags = "".join(sorted(expanded)) if expanded & set("KE") else ""
+        # 'm' and 'n' fire from the keyspace itself (a read that misses, a key created), so
+        # their hooks are installed only while someone asked for them
+        stats = self.server.keyspace.stats
+        stats.on_key_missed = self._key_missed if "m" in self.flags else None
+        stats.on_key_added = self._key_added if "n" in self.flags else None
+
+    def _key_missed(self, db, key) -> None:
+        self.notify("m", "keymiss", key, db.index)
+
+    def _key_added(self, db, key) -> None:
+        self.notify("n", "new", key, db.index)
 
     def command_event(self, spec) -> str:
         return EVENTS.get(spec.name, spec.name)

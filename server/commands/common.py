@@ -193,6 +193,18 @@ def modified_many(client, keys) -> None:
         modified(client, key)
 
 
+def store_strings(client, db, keys: list, values: list) -> None:
+    """MSET's stores and their events. While 'new' events are on, key by key, so that each
+    created key's 'new' comes just before its 'set', as Redis sends them."""
+    if db.stats.on_key_added is None:
+        db.set_strings(keys, values)
+        modified_many(client, keys)
+        return
+    for key, value in zip(keys, values):
+        db.set(key, value)
+        modified(client, key, db)
+
+
 def check_db_index(client, value) -> int:
     index = to_int(value)
     if not 0 <= index < len(client.server.keyspace):

@@ -7,7 +7,7 @@ from ..keyspace import now_ms
 from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
-                     modified_many, notify_generic, to_int, to_long_double)
+                     notify_generic, store_strings, to_int, to_long_double)
 
 G = "string"
 
@@ -110,9 +110,7 @@ def set_(client, args):
 @batched("set", 3)
 def set_run(client, run):
     """A run of plain `SET key value`: one store loop."""
-    keys = [args[1] for args in run]
-    client.db.set_strings(keys, [args[2] for args in run])
-    modified_many(client, keys)
+    store_strings(client, client.db, [args[1] for args in run], [args[2] for args in run])
     return [OK] * len(run), 0
 
 
@@ -212,9 +210,7 @@ def mget(client, args):
 def mset(client, args):
     if len(args) % 2 == 0:
         raise CommandError(errors.wrong_arity("mset"))
-    keys = args[1::2]
-    client.db.set_strings(keys, args[2::2])
-    modified_many(client, keys)
+    store_strings(client, client.db, args[1::2], args[2::2])
     return OK
 
 
@@ -227,8 +223,7 @@ def msetnx(client, args):
     keys = args[1::2]
     if any(db.lookup(key) is not None for key in keys):
         return 0
-    db.set_strings(keys, args[2::2])
-    modified_many(client, keys)
+    store_strings(client, db, keys, args[2::2])
     return 1
 
 

@@ -78,6 +78,8 @@ class Database:
                 value = None
         if value is None:
             self.misses += 1
+            if self.stats.on_key_missed is not None:
+                self.stats.on_key_missed(self, key)
         else:
             self.hits += 1
             if touch:
@@ -120,6 +122,9 @@ class Database:
         self.misses += misses
         self.hits += len(values) - misses
         self.touch_many(keys)
+        if misses and self.stats.on_key_missed is not None:
+            for key in compress(keys, map(is_, values, repeat(None))):
+                self.stats.on_key_missed(self, key)
         if self.read_tap is not None:
             for key, value in zip(keys, values):
                 self.read_tap(key, value is not None)
@@ -135,6 +140,8 @@ class Database:
             self.memory += entry_size(key, value)
             if self.tenants is not None:
                 self.tenants.charge(key, entry_size(key, value), 1)
+            if self.stats.on_key_added is not None:
+                self.stats.on_key_added(self, key)
             return
         self.resized(key, value_size(value) - value_size(old))
         if not keep_ttl and self.expires:
@@ -155,8 +162,11 @@ class Database:
         self.table.log.extend(final)
         memory = costs_of(map(len, final.values()))
         if None in olds:
-            created = compress(final, map(is_, olds, repeat(None)))
-            memory += costs_of(map(len, created)) + DICT_SLOT * olds.count(None)
+            created = list(compress(final, map(is_, olds, repeat(None))))
+            memory += costs_of(map(len, created)) + DICT_SLOT * len(created)
+            if self.stats.on_key_added is not None:
+                for key in created:
+                    self.stats.on_key_added(self, key)
         replaced = list(compress(olds, map(is_not, olds, repeat(None))))
         if replaced:
             if set(map(type, replaced)) == _BYTES_ONLY:
@@ -184,6 +194,8 @@ class Database:
         self.memory += entry_size(key, value)
         if self.tenants is not None:
             self.tenants.charge(key, entry_size(key, value), 1)
+        if self.stats.on_key_added is not None:
+            self.stats.on_key_added(self, key)
 
     def entry_cost(self, key: bytes, value) -> int:
         """What a present key counts for in `memory` (a stored value, see set())."""

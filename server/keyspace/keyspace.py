@@ -9,13 +9,17 @@ from .database import Database
 
 
 class KeyspaceStats:
-    __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "on_expired")
+    __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "on_expired",
+                 "on_key_missed", "on_key_added")
 
     def __init__(self):
         self.expired = 0
         self.expired_stale_perc = 0.0
         self.expire_cycle_cpu_ms = 0
         self.on_expired = None  # callback(db, key): notifications, WATCH invalidation
+        # callback(db, key) or None: the 'keymiss' and 'new' keyspace events, while enabled
+        self.on_key_missed = None
+        self.on_key_added = None
 
     def reset(self):
         self.expired = 0
