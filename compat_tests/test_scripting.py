@@ -4,6 +4,7 @@ import pytest
 import redis
 
 from .rawclient import RawClient
+from .servers import start_predis, start_redis
 
 SCRIPTS = [
     ("return 1", []), ("return 'hello'", []), ("return 3.99", []), ("return true", []),
@@ -366,3 +367,24 @@ def test_a_table_holding_itself_ends_in_the_stack_limit_error(servers):
         nesting = data[:-len(b"+PONG\r\n")]
         depth = len(nesting) - len(nesting.lstrip(b"*1\r\n"))
         assert nesting.endswith(b"-ERR reached lua stack limit\r\n") and depth > 100 * 4
+
+
+def test_declared_flags_decide_the_dispatchers_refusals():
+    """A script that declared flags is a write (and may grow memory) unless it declared
+    no-writes (allow-oom): out of memory it is refused before it starts, with SET's words,
+    also when queued in MULTI (scripting/declared.py)."""
+    steps = [("SET", "big", "x" * 100000), ("CONFIG", "SET", "maxmemory", "1"),
+             ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=allow-oom\nreturn 1", "0"),
+             ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"), ("EVAL", "return 1", "0"),
+             ("EVAL", "return redis.call('set','a','b')", "0"),
+             ("MULTI",), ("EVAL", "#!lua\nreturn 1", "0"), ("EXEC",)]
+    outcomes = []
+    for start in (start_redis, start_predis):
+        server = start(("--maxmemory-policy", "noeviction"))
+        try:
+            client = RawClient(server.port)
+            outcomes.append([client.call(*step) for step in steps])
+        finally:
+            server.stop()
+    assert outcomes[1] == outcomes[0]
+    assert str(outcomes[0][2]).startswith("OOM command not allowed")

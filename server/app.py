@@ -16,6 +16,7 @@ from .blocking import BlockingRegistry
 from .redaction import redacted
 from .client import Client
 from .notify import Notifier
+from .min_replicas import MinReplicas
 from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands
@@ -147,6 +148,7 @@ class PredisServer:
         self.watches = WatchRegistry(self)
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self)
+        self.min_replicas = MinReplicas(self)
         self.persistence = PersistenceState()
         self._save_on_exit = False
         self.scripts: dict = {}  # sha1 -> (compiled Lua function, shebang flags or None)
@@ -202,6 +204,8 @@ class PredisServer:
             "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
             "notify-keyspace-events": lambda v: self.notifier.configure(v),
+            "min-replicas-to-write": lambda v: self.min_replicas.configure(),
+            "min-replicas-max-lag": lambda v: self.min_replicas.configure(),
             "latency-tracking": lambda v: setattr(self, "latency_tracking", v),
             "client-output-buffer-limit": lambda v: [output_limits.watch(self, c)
                                                      for c in self.clients],
@@ -213,6 +217,7 @@ class PredisServer:
             LIMITS[name] = cfg[name]
         cfg.on_change.update(hooks)
         self.notifier.configure(cfg["notify-keyspace-events"])
+        self.min_replicas.configure()
         self.maxmemory = cfg["maxmemory"]
         self.latency_tracking = cfg["latency-tracking"]
         self.keyspace.access.lfu_log_factor = cfg["lfu-log-factor"]

@@ -16,6 +16,7 @@ from .latency_stats import bucket
 from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
+from .scripting.declared import command_flags
 
 _perf_ns = time.perf_counter_ns
 _name = itemgetter(0)
@@ -64,7 +65,7 @@ def dispatch(client, args):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
     if (server.master_link is not None and not client.is_primary and not client.in_exec
-            and server.config["replica-read-only"] and _writes(client, spec)):
+            and server.config["replica-read-only"] and _writes(client, spec, args)):
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
@@ -72,8 +73,11 @@ def dispatch(client, args):
         # Redis evicts before every command once over the limit (reads too, so a client
         # tracking a key hears of its eviction before its next reply); only commands that
         # may grow memory are refused when nothing more can go.
-        if not server.make_room() and _refused_when_full(client, spec):
+        if not server.make_room() and _refused_when_full(client, spec, args):
             return _reject(client, spec, errors.OOM)
+    if server.min_replicas_enforced and not client.in_exec and _writes(client, spec, args) \
+            and not server.min_replicas.allow_writes():
+        return _reject(client, spec, errors.NOREPLICAS)
     if server.tenants is not None and server.tenants.has_quotas and "denyoom" in spec.flags:
         refusal = server.tenants.refusal(
             spec, args, server.evictor.evict_tenant
@@ -184,6 +188,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             # the run path skips dispatch(): only where none of its checks could refuse
             if (spec is not None and spec.batch is not None and client.authenticated
                     and client.acl_user.unrestricted and server.master_link is None
+                    and not server.min_replicas_enforced
                     and client.tracking is None
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
@@ -285,27 +290,29 @@ def _internal_error(client, spec, exc) -> ErrorReply:
     return ErrorReply(f"ERR internal error in '{spec.fullname}': {type(exc).__name__}")
 
 
-def _refused_when_full(client, spec) -> bool:
+def _refused_when_full(client, spec, args) -> bool:
     """What Redis refuses with OOM when nothing more can be evicted: commands that may grow
     memory (an EXEC holding one), and anything queued inside MULTI but the commands that end
     it."""
-    if "denyoom" in spec.flags:
+    if "denyoom" in command_flags(client.server, spec, args):
         return True
     if client.multi is None:
         return False
     if spec.name == "exec":
-        return any("denyoom" in queued.flags for queued in map(_spec_of, client.multi))
+        return any("denyoom" in command_flags(client.server, _spec_of(queued), queued)
+                   for queued in client.multi)
     return spec.name not in ("discard", "quit", "reset")
 
 
-def _writes(client, spec) -> bool:
-    """A write command, or an EXEC whose transaction holds one (what a replica refuses).
-    Commands inside EXEC are not checked again: a REPLICAOF in the transaction does not
-    stop the writes queued after it, as in Redis."""
-    if "write" in spec.flags:
+def _writes(client, spec, args) -> bool:
+    """A write command (a script that declared it may write), or an EXEC whose transaction
+    holds one (what a replica refuses). Commands inside EXEC are not checked again: a
+    REPLICAOF in the transaction does not stop the writes queued after it, as in Redis."""
+    if "write" in command_flags(client.server, spec, args):
         return True
     if spec.name == "exec" and client.multi:
-        return any("write" in queued.flags for queued in map(_spec_of, client.multi))
+        return any("write" in command_flags(client.server, _spec_of(queued), queued)
+                   for queued in client.multi)
     return False
 
 

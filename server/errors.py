@@ -41,6 +41,7 @@ EXPIRE_OPTIONS_GT_LT = "ERR GT and LT options at the same time are not compatibl
 PROTO_PREFIX = "ERR Protocol error: "
 CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
+NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
 _POLICY_SWITCH = ("Please note that when switching between policies at runtime LRU and LFU data "
                   "will take some time to adjust.")
 LFU_NOT_SELECTED = ("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "

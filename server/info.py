@@ -281,6 +281,8 @@ def _replication(s):
         })
     replicas = [] if source is None else source.replicas
     out["connected_slaves"] = len(replicas)
+    if s.min_replicas_enforced:
+        out["min_slaves_good_slaves"] = s.min_replicas.good()
     now = time.time()
     for number, replica in enumerate(replicas):
         ip = replica.client.addr.rsplit(":", 1)[0]

@@ -37,20 +37,29 @@ def _run(client, args, sha: str, script, keys, argv, read_only: bool):
     function, flags = script
     server = client.server
     if flags is not None:  # declared flags: checked up front (none: command by command)
-        writes = "no-writes" not in flags
-        if writes and read_only:
-            raise CommandError("ERR Can not execute a script with write flag using *_ro "
-                               "command.")
-        if writes and server.master_link is not None and server.config["replica-read-only"] \
-                and not client.is_primary:
-            raise CommandError("ERR Can not run script with write flag on readonly replica")
-        if writes and "allow-oom" not in flags and server.maxmemory and \
-                server.over_maxmemory():
-            raise CommandError("OOM allow-oom flag is not set on the script, can not run it "
-                               "when used memory > 'maxmemory'")
-        read_only = read_only or not writes
+        check_declared_flags(client, flags, read_only)
+        read_only = read_only or "no-writes" in flags
     _shown(client, args)
     return server.lua().run(client, function, keys, argv, read_only, sha)
+
+
+def check_declared_flags(client, flags, read_only: bool) -> None:
+    """Before a script that declared flags starts (Redis's scriptPrepareForRun; a top-level
+    call was refused earlier by the dispatcher with the generic words, see
+    scripting/declared.py, so these are reached inside EXEC)."""
+    server = client.server
+    if "no-writes" not in flags:
+        if server.master_link is not None and server.config["replica-read-only"] \
+                and not client.is_primary:
+            raise CommandError("READONLY Can not run script with write flag on readonly replica")
+        if read_only:
+            raise CommandError("ERR Can not execute a script with write flag using *_ro "
+                               "command.")
+        if not server.min_replicas.allow_writes():
+            raise CommandError(errors.NOREPLICAS)
+        if "allow-oom" not in flags and server.maxmemory and server.over_maxmemory():
+            raise CommandError("OOM allow-oom flag is not set on the script, can not run it "
+                               "when used memory > 'maxmemory'")
 
 
 def _shown(client, args) -> None:
@@ -373,8 +382,7 @@ def _fcall(client, args, read_only: bool):
     if library is None:
         raise CommandError("ERR Function not found")
     name, callback, flags = library.function(name)
-    if read_only and "no-writes" not in flags:
-        raise CommandError("ERR Can not execute a script with write flag using *_ro command.")
+    check_declared_flags(client, flags, read_only)
     _shown(client, args)
     return client.server.lua().run(client, callback, keys, argv, read_only or "no-writes" in flags,
                                    name, call_as_function=True)

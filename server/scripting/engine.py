@@ -19,7 +19,7 @@ from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP
-from ..errors import CommandError
+from ..errors import NOREPLICAS, CommandError
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
 REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
@@ -163,6 +163,8 @@ class LuaEngine:
                 and not client.is_primary and self.server.config["replica-read-only"]):
             return lua.table_from([True, self._error_table(
                 "READONLY You can't write against a read only replica.")])
+        if "write" in spec.flags and not self.server.min_replicas.allow_writes():
+            return lua.table_from([True, self._error_table(NOREPLICAS)])
         if "write" in spec.flags:
             self.running.wrote = True  # from now on SCRIPT KILL refuses (UNKILLABLE)
         client.resp3 = self.resp == 3
