@@ -186,8 +186,10 @@ class RequestParser:
         tail = self._history[-1]
         arg = command[-1]
         end = len(tail) - 2
+        size = len(arg)
         return (tail.endswith(b"\r\n") and tail.endswith(arg, 0, end)
-                and tail.endswith(b"$%d\r\n" % len(arg), 0, end - len(arg)))
+                and tail.endswith(_BULK_HEADERS[size] if size < len(_BULK_HEADERS)
+                                  else b"$%d\r\n" % size, 0, end - size))
 
     def _unconsumed(self) -> bytes:
         consumed = sum(encoded_size(command) for command in self._parsed)
@@ -309,7 +311,12 @@ def _accept(batch: list, out: list) -> None:
 
     The type checks run in C over the whole batch; only a batch with something unusual (a
     '*0'/'*-1' to skip, a non-bulk element to reject) takes the per-command path."""
-    if (set(map(type, batch)) == _LIST and all(batch)
+    if len(batch) == 1:  # one command per read (no pipelining): the cheapest check
+        command = batch[0]
+        if type(command) is list and command and set(map(type, command)) == _BYTES:
+            out.append(command)
+            return
+    elif (set(map(type, batch)) == _LIST and all(batch)
             and set(map(type, chain.from_iterable(batch))) == _BYTES):
         out += batch
         return
@@ -326,6 +333,7 @@ def _accept(batch: list, out: list) -> None:
 
 _LIST = {list}
 _BYTES = {bytes}
+_BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]  # `$<size>\r\n`, preformatted
 
 
 def encoded_size(command) -> int:
