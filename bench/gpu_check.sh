@@ -19,7 +19,8 @@ export NUMBA_ENABLE_CUDASIM=0 PYTHONUNBUFFERED=1
     python3 -c "import numba_cuda; print('numba-cuda', numba_cuda.__version__)" 2>/dev/null || true
 } 2>&1 | tee "$out/environment.txt"
 status=0
-timeout 150 python3 -m pytest -q -p no:cacheprovider tests/gpu 2>&1 | tee "$out/engine_tests.txt" || status=1
+timeout 200 python3 -m pytest -q -p no:cacheprovider tests/gpu tests/test_engine_batch.py \
+    tests/ml/test_device_scoring.py 2>&1 | tee "$out/engine_tests.txt" || status=1
 timeout 180 python3 -m bench.gpu_kernels --out "$out" ${GPU_BENCH_ARGS:-} 2>&1 | tee "$out/gpu_kernels.txt" || status=1
 if command -v redis-benchmark >/dev/null && python3 -c "import hiredis, structlog, redis" 2>/dev/null; then
     timeout 150 python3 -m bench.engines_e2e ${E2E_ARGS:-} 2>&1 | tee "$out/engines_e2e.txt" || status=1

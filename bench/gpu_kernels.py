@@ -1,5 +1,6 @@
 """GPU engine benchmarks: table kernels by batch size and load factor, host<->device transfers,
-and the string engines' MGET/MSET per batch size (GPU engine against CPU engine).
+the string engines' MGET/MSET per batch size (CPU engine, GPU engine through its kernels, GPU
+engine's direct reads) and the learned model's scoring on the CPU and on the GPU.
 
     NUMBA_ENABLE_CUDASIM=0 python -m bench.gpu_kernels --out results/   (on a GPU machine)
 
@@ -109,22 +110,35 @@ def transfer_rows(repeat: int):
     return rows
 
 
-def engine_rows(resident: int, repeat: int, value_bytes: int = 16):
+ENGINE_BATCHES = (1, 4, 16, 64, 256, 1_000, 10_000, 100_000, 1_000_000)
+DIRECT_BATCHES_MAX = 1_000  # direct reads cost a memcpy per key: pointless beyond this
+
+
+def _engines():
+    """(name, engine, ops): the CPU engine, the GPU engine with every read through the lookup
+    kernel, and the GPU engine with every read direct (host index + memcpy per value)."""
+    return (("cpu", CpuEngine(), ("mget", "mset")),
+            ("gpu", GpuEngine(arena_bytes=1 << 30, direct_read_max=0), ("mget", "mset")),
+            ("gpu-direct", GpuEngine(arena_bytes=1 << 30, direct_read_max=1 << 62), ("mget",)))
+
+
+def engine_rows(resident: int, repeat: int, value_bytes: int = 16, batches=ENGINE_BATCHES):
     """MGET and MSET per batch size on each engine holding `resident` keys."""
     keys = [b"key:%012d" % i for i in range(resident)]
     value = b"v" * value_bytes
     rng = np.random.default_rng(3)
     rows = []
-    for name, engine in (("cpu", CpuEngine()), ("gpu", GpuEngine(arena_bytes=1 << 30))):
+    for name, engine, ops in _engines():
         for begin in range(0, resident, 1 << 18):
             engine.mset(keys[begin:begin + (1 << 18)], [value] * min(1 << 18, resident - begin))
-        for batch in (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000):
-            if batch > resident:
+        for batch in batches:
+            if batch > resident or (name == "gpu-direct" and batch > DIRECT_BATCHES_MAX):
                 continue
             probe = [keys[i] for i in rng.integers(0, resident, batch)]
             values = [value] * batch
-            for op, call in (("mget", lambda: engine.mget(probe)),
-                             ("mset", lambda: engine.mset(probe, values))):
+            calls = {"mget": lambda: engine.mget(probe), "mset": lambda: engine.mset(probe, values)}
+            for op in ops:
+                call = calls[op]
                 call()
                 spent = []
                 for _ in range(repeat if batch < 100_000 else 3):
@@ -140,13 +154,50 @@ def engine_rows(resident: int, repeat: int, value_bytes: int = 16):
     return rows
 
 
+SCORING_BATCHES = (256, 1_024, 4_096, 16_384, 65_536, 262_144)
+
+
+def scoring_rows(repeat: int, batches=SCORING_BATCHES):
+    """The learned model's scoring of n candidates: the CPU kernel (forward_columns) against
+    the GPU (ml/device_scoring.py, transfers included), to place gpu-scoring-min-rows."""
+    from ml.device_scoring import DeviceScorer
+    from ml.features import N_FEATURES
+    from ml.model import DEFAULT_PATH, EvictionModel, forward_columns
+
+    weights = EvictionModel.load(DEFAULT_PATH).arrays()
+    scorer = DeviceScorer()
+    rng = np.random.default_rng(9)
+    rows = []
+    for n in batches:
+        xt = rng.normal(0, 2, (N_FEATURES, n)).astype(np.float32)
+        h1 = np.empty((weights[2].shape[0], n), np.float32)
+        h2, out = np.empty(n, np.float32), np.empty(n, np.float32)
+        timings = {}
+        for where, call in (("cpu", lambda: forward_columns(xt.copy(), n, *weights, h1, h2, out)),
+                            ("gpu", lambda: scorer.score(xt, n, weights))):
+            call()
+            spent = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                call()
+                spent.append(time.perf_counter() - began)
+            timings[where] = statistics.median(spent) * 1e6
+        forward_columns(xt.copy(), n, *weights, h1, h2, out)
+        agree = bool(np.allclose(scorer.score(xt, n, weights), out, rtol=1e-3, atol=1e-3))
+        rows.append({"rows": n, "cpu_us": timings["cpu"], "gpu_us": timings["gpu"],
+                     "agree": agree})
+        print(f"scoring {n:>7} rows: cpu {timings['cpu']:9.1f} us, gpu {timings['gpu']:9.1f} us"
+              f" (scores agree: {agree})", flush=True)
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=".")
     parser.add_argument("--slots-log2", type=int, default=27)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--resident", type=int, default=1_000_000)
-    parser.add_argument("--parts", default="kernels,transfers,engines")
+    parser.add_argument("--parts", default="kernels,transfers,engines,scoring")
     args = parser.parse_args(argv)
     parts = args.parts.split(",")
     report = {"device": device_name(cuda.current_context()),
@@ -158,6 +209,8 @@ def main(argv=None) -> None:
         report["transfers"] = transfer_rows(args.repeat)
     if "engines" in parts:
         report["engines"] = engine_rows(args.resident, args.repeat)
+    if "scoring" in parts:
+        report["scoring"] = scoring_rows(args.repeat)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "gpu_kernels.json"), "w") as handle:
         json.dump(report, handle, indent=1)

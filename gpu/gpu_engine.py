@@ -14,6 +14,12 @@ Where data goes:
   write to one removes the key from the other. Nothing acknowledged is dropped.
 
 One call = a few transfers through pinned staging buffers and one kernel launch per operation.
+
+Reads of up to `direct_read_max` keys take a host-side path instead (a kernel launch and its
+copies cost ~50-200 us whatever the batch): the host's index (key -> entry, kept beside the
+mirror) finds each entry, and each value is copied out of the arena with one driver memcpy
+(gpu/transfer.RangeReader). The same entries, deadlines and bytes as the kernel path, so the
+results are identical; the threshold comes from measurements (docs/benchmarks.md).
 """
 
 import numpy as np
@@ -25,7 +31,7 @@ from .cpu_engine import CpuEngine
 from .engine import Engine, now_ms
 from .kernels import LOOKUP_HEADER, NO_ENTRY, launch
 from .slab import NO_ROOM, PAGE, SlabAllocator
-from .transfer import Staging
+from .transfer import RangeReader, Staging
 
 try:
     from numba.cuda.cudadrv.driver import CudaAPIError
@@ -38,6 +44,8 @@ MAX_LOAD = 0.75  # table slots in use (live + tombstones) before the table doubl
 ENTRY_BYTES = 8 + 4 + 4  # device entry arrays per entry
 MIRROR_BYTES = 4 * 8 + 1  # host mirror per entry
 SLOT_BYTES = 8 + 4  # a table slot
+INDEX_BYTES = 3 * 8 * 3 // 2 + 8  # the host index's dict slot per key, plus the entry's key
+DIRECT_READ_MAX = 32  # reads of at most this many keys skip the kernel (measured: benchmarks.md)
 
 
 def device_name(context) -> str:
@@ -58,10 +66,11 @@ class GpuEngine(Engine):
     name = "gpu"
 
     def __init__(self, arena_bytes: int = 256 << 20, table_slots: int = 1 << 12,
-                 entries: int = 1 << 12):
+                 entries: int = 1 << 12, direct_read_max: int = DIRECT_READ_MAX):
         if arena_bytes < PAGE:
             raise ValueError(f"the arena needs at least {PAGE} bytes")
         self._sizes = (arena_bytes, table_slots, entries)
+        self.direct_read_max = direct_read_max
         self.keys_in = Staging(np.uint8)  # key bytes, or staged records
         self.ints = Staging(np.int64)  # a call's integers, in and out
         self.bytes_out = Staging(np.uint8, 1 << 20)  # values and records coming back
@@ -72,6 +81,10 @@ class GpuEngine(Engine):
         arena_bytes, table_slots, entries = self._sizes
         self.slab = SlabAllocator(arena_bytes)
         self.arena = cuda.device_array(self.slab.capacity, np.uint8)
+        reader = RangeReader(self.arena)
+        self.direct = reader if reader.usable else None  # None: every read takes the kernels
+        self.index: dict = {}  # key -> entry, for every key on the device
+        self.entry_key: list = []  # entry -> its key (None when free)
         self._new_table(table_slots)
         self.entry_capacity = 0
         self.e_off = self.e_klen = self.e_vlen = None
@@ -120,6 +133,7 @@ class GpuEngine(Engine):
         self.h_vlen = np.concatenate([self.h_vlen, np.zeros(extra, np.int64)])
         self.h_deadline = np.concatenate([self.h_deadline, np.full(extra, NO_DEADLINE)])
         self.h_live = np.concatenate([self.h_live, np.zeros(extra, bool)])
+        self.entry_key.extend([None] * extra)
         self.entry_capacity = capacity
 
     def _take_entries(self, count: int) -> np.ndarray:
@@ -137,6 +151,12 @@ class GpuEngine(Engine):
         self.slab.release(self.h_off[entries], self.h_klen[entries] + self.h_vlen[entries])
         self.h_live[entries] = False
         self.h_deadline[entries] = NO_DEADLINE
+        index, entry_key = self.index, self.entry_key
+        for entry in entries.tolist():
+            key = entry_key[entry]
+            entry_key[entry] = None
+            if index.get(key) == entry:  # not already pointing at the key's new entry
+                del index[key]
         if self.host_values:
             for entry in entries.tolist():
                 self.host_values.pop(entry, None)
@@ -154,24 +174,24 @@ class GpuEngine(Engine):
         ints[results + 2 * count:] = klen
         return ints
 
-    def _lookup(self, keys: list, want_values: bool):
-        """Each key's entry (-1: not on the device) and, if wanted, the bytes of the found values
-        with each one's position in them."""
+    def _lookup(self, keys: list):
+        """Each key's entry (-1: not on the device), and the bytes of the found values with each
+        one's position in them."""
         count = len(keys)
         ints = self._key_ints(keys, LOOKUP_HEADER + 2 * count)
         d_keys = self.keys_in.upload(pack(keys))
         while True:
             d_ints = self.ints.upload(ints)  # also zeroes the cursor
-            room = self.bytes_out.capacity if want_values else 0
+            room = self.bytes_out.capacity
             launch(kernels.lookup_gather, count)(
                 self.t_fp, self.t_ent, self.arena, self.e_off, self.e_klen, self.e_vlen, d_keys,
                 d_ints, count, self.bytes_out.device, room)
             found = self.ints.download(LOOKUP_HEADER + 2 * count).copy()
             total = int(found[0])
-            if not want_values or total <= room:
+            if total <= room:
                 break
             self.bytes_out.reserve(total)  # rare: values larger than the buffer; ask again
-        data = bytes(self.bytes_out.download(total)) if want_values else b""
+        data = bytes(self.bytes_out.download(total))
         return found[1:count + 1], found[count + 1:], data
 
     def _remove_from_device(self, keys: list) -> np.ndarray:
@@ -189,7 +209,9 @@ class GpuEngine(Engine):
         if not keys:
             return []
         now = now_ms() if now is None else now
-        entries, positions, data = self._lookup(keys, want_values=True)
+        if len(keys) <= self.direct_read_max and self.direct is not None:
+            return self._mget_direct(keys, now)
+        entries, positions, data = self._lookup(keys)
         values = [None] * len(keys)
         hits = np.flatnonzero(entries >= 0)
         if len(hits):
@@ -205,16 +227,49 @@ class GpuEngine(Engine):
                     if entry in self.host_values:
                         values[index] = self.host_values[entry]
             if due.any():
-                expired = hits[due].tolist()
-                for index in expired:
-                    values[index] = None
-                self._release_entries(self._remove_from_device([keys[i] for i in expired]))
+                self._expire_read(keys, values, hits[due].tolist())
         if len(self.spill):
-            missing = np.flatnonzero(entries < 0).tolist()
-            spilled = self.spill.mget([keys[i] for i in missing], now)
-            for index, value in zip(missing, spilled):
-                values[index] = value
+            self._read_spilled(keys, values, np.flatnonzero(entries < 0).tolist(), now)
         return values
+
+    def _mget_direct(self, keys, now):
+        """mget without a kernel: entries from the host index, values by memcpy."""
+        entries = list(map(self.index.get, keys))
+        values = [None] * len(keys)
+        wanted, starts, sizes, expired, missing = [], [], [], [], []
+        h_off, h_klen, h_vlen, h_deadline = self.h_off, self.h_klen, self.h_vlen, self.h_deadline
+        for position, entry in enumerate(entries):
+            if entry is None:
+                missing.append(position)
+                continue
+            deadline = h_deadline[entry]
+            if deadline != NO_DEADLINE and deadline <= now:
+                expired.append(position)
+            elif entry in self.host_values:
+                values[position] = self.host_values[entry]
+            else:
+                wanted.append(position)
+                starts.append(int(h_off[entry] + h_klen[entry]))
+                sizes.append(int(h_vlen[entry]))
+        for position, value in zip(wanted, self.direct.read(starts, sizes)):
+            values[position] = value
+        if expired:
+            self._expire_read(keys, values, expired)
+        if missing and len(self.spill):
+            self._read_spilled(keys, values, missing, now)
+        return values
+
+    def _expire_read(self, keys, values, positions) -> None:
+        """Keys a read found past their deadline read as absent and leave the device."""
+        for position in positions:
+            values[position] = None
+        expired = list(dict.fromkeys(keys[i] for i in positions))  # MGET k k: remove k once
+        self._release_entries(self._remove_from_device(expired))
+
+    def _read_spilled(self, keys, values, positions, now) -> None:
+        spilled = self.spill.mget([keys[i] for i in positions], now)
+        for position, value in zip(positions, spilled):
+            values[position] = value
 
     def mset(self, keys, values, deadline=None):
         final = dict(zip(keys, values))
@@ -263,6 +318,11 @@ class GpuEngine(Engine):
         self.h_vlen[entries] = dev_vlen
         self.h_deadline[entries] = NO_DEADLINE if deadline is None else deadline
         self.h_live[entries] = True
+        listed = entries.tolist()
+        self.index.update(zip(keys, listed))
+        entry_key = self.entry_key
+        for key, entry in zip(keys, listed):
+            entry_key[entry] = key
         for index in np.flatnonzero(~in_arena).tolist():
             self.host_values[int(entries[index])] = values[index]
         added = int((old < 0).sum())
@@ -289,7 +349,8 @@ class GpuEngine(Engine):
         return removed
 
     def _entries_of(self, keys: list) -> np.ndarray:
-        return self._lookup(keys, want_values=False)[0]
+        """Each key's entry, -1 when not on the device (the host index: no device call)."""
+        return np.fromiter(map(self.index.get, keys, [-1] * len(keys)), np.int64, len(keys))
 
     def deadlines(self, keys):
         if not keys:
@@ -315,7 +376,7 @@ class GpuEngine(Engine):
         record = self.h_klen[entry:entry + 1] + self.h_vlen[entry:entry + 1]
         host = len(self.host_values.get(entry, b""))
         slot_share = SLOT_BYTES * self.t_fp.size // max(self.count, 1)
-        return (int(self.slab.slot_bytes(record)[0]) + ENTRY_BYTES + MIRROR_BYTES
+        return (int(self.slab.slot_bytes(record)[0]) + ENTRY_BYTES + MIRROR_BYTES + INDEX_BYTES
                 + slot_share + host)
 
     def _records(self, entries: np.ndarray):

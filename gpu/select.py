@@ -48,8 +48,8 @@ def choose(requested: str, log) -> str:
     return "cpu"
 
 
-def gpu_engine_factory(arena_bytes: int):
+def gpu_engine_factory(arena_bytes: int, direct_read_max: int):
     """Makes one GPU engine (per database, on its first string write)."""
     from .gpu_engine import GpuEngine
 
-    return lambda: GpuEngine(arena_bytes=arena_bytes)
+    return lambda: GpuEngine(arena_bytes=arena_bytes, direct_read_max=direct_read_max)

@@ -7,6 +7,8 @@ each view, which cost more than the copy itself for small batches). Under the CU
 where those driver calls do not exist, the same copies go through slices.
 """
 
+import ctypes
+
 import numpy as np
 from numba import cuda
 
@@ -79,3 +81,73 @@ class Staging:
             _, copy_out, in_bytes = _copy_functions()
             copy_out(self.host, self.device, self._size(count, in_bytes))
         return self.host[:count]
+
+
+def _raw_copy_out():
+    """(the driver's cuMemcpyDtoH, a maker of its source-pointer argument), or None where the
+    driver module lacks them (the simulator)."""
+    if simulated():
+        return None
+    try:
+        from numba.cuda.cudadrv.driver import driver
+        return driver.cuMemcpyDtoH
+    except (ImportError, AttributeError):  # pragma: no cover - another numba build
+        return None
+
+
+class RangeReader:
+    """Copies byte ranges of one device array to the host with one driver memcpy each, no
+    kernel: what a small read costs without a launch (gpu_engine's direct reads).
+
+    The copies go into a pinned buffer at the array's address plus the range's start. The
+    first reader checks the driver call against a copy numba makes itself (a pattern written
+    and read back); if the call fails or disagrees, `usable` is False and the engine keeps to
+    its kernels. In the simulator the ranges are plain slices."""
+
+    def __init__(self, device_array):
+        self.device = device_array
+        self.host = cuda.pinned_array(1 << 16, np.uint8)
+        self._copy = _raw_copy_out()
+        self.usable = True
+        if self._copy is not None:
+            pointer = device_array.device_ctypes_pointer
+            if isinstance(pointer, ctypes.c_void_p):  # numba's ctypes binding: plain ints
+                self._base, self._pointer = pointer.value, int
+            else:  # NVIDIA's binding: a CUdeviceptr
+                self._base, self._pointer = int(pointer), type(pointer)
+            self.usable = self._self_check()
+
+    def _self_check(self) -> bool:
+        if self.device.size < 16:
+            return False
+        pattern = np.frombuffer(b"predis-range-ok!", np.uint8)
+        self.device[:16].copy_to_device(pattern)
+        try:
+            return self.read([0], [16]) == [pattern.tobytes()]
+        except Exception:  # the driver binding is not what this code expects
+            return False
+
+    def read(self, starts, sizes) -> list:
+        """bytes of device_array[start:start + size] for each pair."""
+        if self._copy is None:
+            device = self.device
+            return [device[start:start + size].copy_to_host().tobytes()
+                    for start, size in zip(starts, sizes)]
+        total = sum(sizes)
+        if total > self.host.size:
+            self.host = cuda.pinned_array(max(total, 2 * self.host.size), np.uint8)
+        host = self.host
+        address = host.ctypes.data
+        copy, pointer, base = self._copy, self._pointer, self._base
+        position = 0
+        for start, size in zip(starts, sizes):
+            if size:
+                copy(address + position, pointer(base + start), size)
+            position += size
+        data = host[:position].tobytes()
+        values = []
+        position = 0
+        for size in sizes:
+            values.append(data[position:position + size])
+            position += size
+        return values

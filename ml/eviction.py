@@ -154,6 +154,29 @@ def _best_scored(slots, hist, state, candidates, found, policy, now_sec, decay_t
 
 
 @njit(cache=True)
+def _gather_features(slots, hist, vt, candidates, found, log_n, log_avg, x, xt, size_terms, kept,
+                     n):
+    """Feature columns (from column n on) of the candidates not yet chosen, each key once
+    (small caches draw the same key often); returns the new column count. The caller clears
+    the SCORED marks of the columns it added."""
+    first = n
+    for c in range(found):
+        slot = candidates[c]
+        if slots[slot].flags & (CHOSEN | SCORED):
+            continue
+        slots[slot].flags |= SCORED
+        key_features(hist, slot, vt, log_n, log_avg, x)
+        for k in range(N_FEATURES):
+            xt[k, n] = x[k]
+        size_terms[n] = x[7]
+        kept[n] = slot
+        n += 1
+    for c in range(first, n):
+        slots[kept[c]].flags &= ~SCORED
+    return n
+
+
+@njit(cache=True)
 def _best_learned(slots, hist, state, candidates, found, log_n, log_avg, x, scratch, kept, shift,
                   scale, w1, b1, w2, b2, w3, b3):
     """The candidate the model values least, or -1: all not-yet-chosen candidates scored in
@@ -165,21 +188,8 @@ def _best_learned(slots, hist, state, candidates, found, log_n, log_avg, x, scra
         (w1.shape[0], width))
     rest = scratch[(N_FEATURES + w1.shape[0]) * width:]
     h2, scores, size_terms = rest[:width], rest[width:2 * width], rest[2 * width:3 * width]
-    vt = state[VT]
-    n = 0
-    for c in range(found):
-        slot = candidates[c]
-        if slots[slot].flags & (CHOSEN | SCORED):
-            continue
-        slots[slot].flags |= SCORED  # small caches draw the same key often: score it once
-        key_features(hist, slot, vt, log_n, log_avg, x)
-        for k in range(N_FEATURES):
-            xt[k, n] = x[k]
-        size_terms[n] = x[7]
-        kept[n] = slot
-        n += 1
-    for c in range(n):
-        slots[kept[c]].flags &= ~SCORED
+    n = _gather_features(slots, hist, state[VT], candidates, found, log_n, log_avg, x, xt,
+                         size_terms, kept, 0)
     if n == 0:
         return -1
     forward_columns(xt, n, shift, scale, w1, b1, w2, b2, w3, b3, h1, h2, scores)
@@ -190,6 +200,84 @@ def _best_learned(slots, hist, state, candidates, found, log_n, log_avg, x, scra
         if score > best_score:
             best, best_score = kept[c], score
     return best
+
+
+@njit(cache=True, inline="always")
+def _add_recent_inserts(slots, state, restrict, candidates, found):
+    """The learned policy's extra candidates: the recent insertions still present (scans and
+    one-off keys leave early); returns the new candidate count."""
+    for r in range(RING):
+        slot = state[RING_BASE + 2 * r]
+        if slot >= 0 and slots[slot].hash == state[RING_BASE + 2 * r + 1] \
+                and _eligible(slots, slot, restrict):
+            candidates[found] = slot
+            found += 1
+    return found
+
+
+@njit(cache=True)
+def _cache_scales(state):
+    """(log2 of the cached key count, log2 of the average cached size): the features' scale."""
+    n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
+    return scale_of(n_cached), math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
+
+
+def learned_width(samples: int, count: int) -> int:
+    """Feature columns collect_learned may fill for `count` victims."""
+    return count * (max(samples, LEARNED_SAMPLES) + RING)
+
+
+@njit(cache=True)
+def collect_learned(slots, hist, state, restrict, samples, count, xt, size_terms, kept,
+                    group_end):
+    """The learned policy's candidates for `count` victims in one go, to be scored elsewhere
+    (the GPU: ml/device_scoring.py): per victim, a group of random eligible keys plus the
+    recent insertions, as pick_victims draws them, each group's keys once. xt (N_FEATURES x
+    learned_width) receives the feature columns, kept their slots, group_end[g] where group
+    g's columns end. Returns the number of groups (fewer when nothing is left to draw)."""
+    per_victim = max(samples, LEARNED_SAMPLES)
+    candidates = np.empty(per_victim + RING, np.int64)
+    x = np.empty(N_FEATURES, np.float32)
+    log_n, log_avg = _cache_scales(state)
+    vt = state[VT]
+    n = 0
+    groups = 0
+    while groups < count:
+        found = sample(slots, restrict, per_victim, candidates)
+        found = _add_recent_inserts(slots, state, restrict, candidates, found)
+        if found == 0:
+            break
+        n = _gather_features(slots, hist, vt, candidates, found, log_n, log_avg, x, xt,
+                             size_terms, kept, n)
+        group_end[groups] = n
+        groups += 1
+    return groups
+
+
+@njit(cache=True)
+def choose_scored(slots, kept, scores, size_terms, group_end, groups, out):
+    """Victims from collect_learned's groups and their scores: per group, the candidate not
+    yet chosen that the model values least per byte (as _best_learned). Returns how many."""
+    chosen = 0
+    begin = 0
+    for g in range(groups):
+        best = -1
+        best_score = -np.inf
+        for c in range(begin, group_end[g]):
+            slot = kept[c]
+            if slots[slot].flags & CHOSEN:
+                continue
+            score = scores[c] + size_terms[c]
+            if score > best_score:
+                best, best_score = slot, score
+        begin = group_end[g]
+        if best >= 0:
+            slots[best].flags |= CHOSEN
+            out[chosen] = best
+            chosen += 1
+    for c in range(chosen):
+        slots[out[c]].flags &= ~CHOSEN
+    return chosen
 
 
 @njit(cache=True)
@@ -214,19 +302,12 @@ def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, 
     scratch = np.empty((N_FEATURES + w1.shape[0] + 3) * candidates.size if learned else 0,
                        np.float32)
     kept = np.empty(candidates.size if learned else 0, np.int64)
-    n_cached = state[USED] - state[Q_COUNT + s3fifo.GHOSTQ]
-    log_n = scale_of(n_cached)
-    log_avg = math.log2(state[BYTES] / max(n_cached, 1) + 1.0)
+    log_n, log_avg = _cache_scales(state)
     chosen = 0
     while chosen < count:
         found = sample(slots, restrict, per_victim, candidates)
-        if learned:  # recent insertions are candidates too: scans and one-off keys leave early
-            for r in range(RING):
-                slot = state[RING_BASE + 2 * r]
-                if slot >= 0 and slots[slot].hash == state[RING_BASE + 2 * r + 1] \
-                        and _eligible(slots, slot, restrict):
-                    candidates[found] = slot
-                    found += 1
+        if learned:
+            found = _add_recent_inserts(slots, state, restrict, candidates, found)
         if found == 0:
             break
         if learned:

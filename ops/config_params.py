@@ -250,6 +250,12 @@ PARAMS = [
     # GPU engine's value arena per database (values beyond it spill to host memory)
     _e("engine", "auto", "auto gpu cpu", immutable=True, same_value_ok=True),
     _m("gpu-arena-size", "1gb", low=1 << 20, immutable=True, same_value_ok=True),
+    # Predis: reads (GET runs, MGET) of at most this many keys skip the GPU engine's lookup
+    # kernel: host index plus one memcpy per value, served at once instead of coalesced
+    _i("gpu-direct-read-keys", "32", 0, INT_MAX, immutable=True, same_value_ok=True),
+    # Predis: with the GPU engine, learned-eviction batches of at least this many candidates
+    # are scored on the GPU (ml/device_scoring.py), smaller ones by the CPU kernel
+    _i("gpu-scoring-min-rows", "8192", 1, INT_MAX),
     # Predis: the learned eviction policy's model (.npz from `predis train`); "" = the model
     # registry's champion (PREDIS.MODEL, under dir/predis-models) or else the shipped model
     _s("learned-model-file"),

@@ -116,7 +116,8 @@ class PredisServer:
         whose strings go to a GPU engine of its own."""
         if self.engine == "cpu":
             return dict
-        make_engine = engine_select.gpu_engine_factory(self.config["gpu-arena-size"])
+        make_engine = engine_select.gpu_engine_factory(self.config["gpu-arena-size"],
+                                                       self.config["gpu-direct-read-keys"])
         return lambda: EngineDict(make_engine)
 
     def __init__(self, config, log=None):

@@ -13,8 +13,9 @@ import time
 import numpy as np
 
 from ml import tracking
-from ml.eviction import (ADAPTIVE, LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, pick_victims,
-                         restriction, sample)
+from ml.eviction import (ADAPTIVE, LEARNED, LFU, LRU, RANDOM, S3FIFO, TTL, choose_scored,
+                         collect_learned, learned_width, pick_victims, restriction, sample)
+from ml.features import N_FEATURES
 from ml.keymeta import (BYTES, CAPACITY, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
                         MODE_LRU)
 from ml.model import DEFAULT_PATH, EvictionModel
@@ -34,6 +35,7 @@ POLICIES = {
     "allkeys-s3fifo": (S3FIFO, False, HOOK_S3FIFO, MODE_LRU),
 }
 MAX_BATCH = 64
+MAX_DEVICE_BATCH = 1024  # victims per batch when the GPU scores them (one call for them all)
 
 
 def time_limit_us(tenacity: int) -> float:
@@ -54,6 +56,10 @@ class Evictor:
         self.model_path = DEFAULT_PATH
         self._weights = self.model.arrays()
         self.keyspace.access.weights = self._weights
+        self.scorer = None  # the GPU's scorer (ml/device_scoring.py) when the GPU engine runs
+        if server.engine == "gpu":
+            from ml.device_scoring import DeviceScorer
+            self.scorer = DeviceScorer()
 
     # -- configuration -------------------------------------------------------------------------
     def configure(self, policy_name: str) -> None:
@@ -109,7 +115,8 @@ class Evictor:
             if db is None:
                 break
             over = server.used_memory() - (limit - slack)
-            count = max(1, min(MAX_BATCH, over // max(db.memory // max(len(db.data), 1), 1) + 1))
+            most = MAX_DEVICE_BATCH if self.scorer is not None else MAX_BATCH
+            count = max(1, min(most, over // max(db.memory // max(len(db.data), 1), 1) + 1))
             keys = self._victims(db, int(count), config["maxmemory-samples"])
             if not keys:
                 exhausted.add(db.index)
@@ -224,10 +231,33 @@ class Evictor:
     def _pick(self, table, code: int, restrict: int, samples: int, count: int,
               weights: tuple) -> np.ndarray:
         out = np.empty(count, np.int64)
-        found = pick_victims(table.slots, table.hist, table.state, code, restrict, samples,
-                             count, int(time.time()), self.keyspace.access.lfu_decay_time,
-                             *weights, out)
+        if code == LEARNED and self._scores_on_device(samples, count, weights):
+            found = self._pick_scored_on_device(table, restrict, samples, count, weights, out)
+        else:
+            count = min(count, MAX_BATCH)
+            found = pick_victims(table.slots, table.hist, table.state, code, restrict, samples,
+                                 count, int(time.time()), self.keyspace.access.lfu_decay_time,
+                                 *weights, out)
         return out[:found]
+
+    def _scores_on_device(self, samples: int, count: int, weights: tuple) -> bool:
+        """The GPU scores a learned batch of at least `gpu-scoring-min-rows` candidates (below
+        that, its fixed cost per call exceeds the CPU kernel's whole work)."""
+        return (self.scorer is not None and self.scorer.fits(weights)
+                and learned_width(samples, count) >= self.server.config["gpu-scoring-min-rows"])
+
+    def _pick_scored_on_device(self, table, restrict: int, samples: int, count: int,
+                               weights: tuple, out: np.ndarray) -> int:
+        width = learned_width(samples, count)
+        xt = np.empty((N_FEATURES, width), np.float32)
+        size_terms = np.empty(width, np.float32)
+        kept = np.empty(width, np.int64)
+        group_end = np.empty(count, np.int64)
+        groups = collect_learned(table.slots, table.hist, table.state, restrict, samples, count,
+                                 xt, size_terms, kept, group_end)
+        columns = int(group_end[groups - 1]) if groups else 0
+        scores = self.scorer.score(xt, columns, weights)
+        return choose_scored(table.slots, kept, scores, size_terms, group_end, groups, out)
 
     def _soonest_to_expire(self, db, count: int, samples: int, restrict: int) -> np.ndarray:
         """volatile-ttl: of each `samples` random keys with a TTL, the one expiring first."""

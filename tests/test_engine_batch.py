@@ -14,8 +14,14 @@ def resp(*args) -> bytes:
     return out
 
 
+def coalescing_server():
+    """Every read coalesced (the default serves reads of up to 32 keys at once)."""
+    return make_server("--engine", "gpu", "--gpu-arena-size", "8mb",
+                       "--gpu-direct-read-keys", "0")
+
+
 async def test_one_engine_call_per_kind_for_all_connections():
-    server = make_server("--engine", "gpu", "--gpu-arena-size", "8mb")
+    server = coalescing_server()
     connections = [connect(server) for _ in range(8)]
     engine_calls = []
     for i, (connection, _) in enumerate(connections):
@@ -38,7 +44,7 @@ async def test_one_engine_call_per_kind_for_all_connections():
 
 
 async def test_a_connection_keeps_its_order_across_kinds():
-    server = make_server("--engine", "gpu", "--gpu-arena-size", "8mb")
+    server = coalescing_server()
     connection, transport = connect(server)
     connection.data_received(resp(b"SET", b"a", b"1") + resp(b"GET", b"a")
                              + resp(b"SET", b"a", b"2") + resp(b"MGET", b"a", b"b")
@@ -59,6 +65,27 @@ async def test_transactions_are_not_deferred():
                              + resp(b"EXEC"))
     assert transport.output == b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n$1\r\n1\r\n"
     assert server.batcher.calls == 0
+
+
+async def test_small_reads_are_served_at_once_and_large_ones_coalesced():
+    server = make_server("--engine", "gpu", "--gpu-arena-size", "8mb",
+                         "--gpu-direct-read-keys", "2")
+    connection, transport = connect(server)
+    connection.data_received(resp(b"SET", b"a", b"1") + resp(b"SET", b"b", b"2"))
+    for _ in range(4):
+        await asyncio.sleep(0)
+    calls = server.batcher.calls
+    connection.data_received(resp(b"GET", b"a") + resp(b"MGET", b"a", b"b")
+                             + resp(b"GET", b"b") + resp(b"GET", b"a"))  # a run of 2 GETs
+    assert server.batcher.calls == calls and server.batcher.queue == []
+    assert transport.output.endswith(b"$1\r\n1\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
+                                     b"$1\r\n2\r\n$1\r\n1\r\n")
+    connection.data_received(resp(b"MGET", b"a", b"b", b"c"))  # 3 keys: the kernel, coalesced
+    assert len(server.batcher.queue) == 1
+    for _ in range(4):
+        await asyncio.sleep(0)
+    assert server.batcher.calls == calls + 1
+    assert transport.output.endswith(b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n")
 
 
 def test_cpu_engine_has_no_batcher():

@@ -11,8 +11,14 @@ def test_kernel_rows_find_every_probed_key():
     assert all(row["hits"] == row["batch"] for row in rows)
 
 
-def test_engine_rows_cover_both_engines():
-    rows = gpu_kernels.engine_rows(resident=30, repeat=1)
+def test_engine_rows_cover_both_engines_and_both_read_paths():
+    rows = gpu_kernels.engine_rows(resident=30, repeat=1, batches=(1, 16))
     assert {(row["engine"], row["op"], row["batch"]) for row in rows} == {
         (engine, op, batch) for engine in ("cpu", "gpu") for op in ("mget", "mset")
-        for batch in (1, 10)}
+        for batch in (1, 16)} | {("gpu-direct", "mget", 1), ("gpu-direct", "mget", 16)}
+
+
+def test_scoring_rows_compare_the_two_scorers():
+    rows = gpu_kernels.scoring_rows(repeat=1, batches=(16, 200))
+    assert [row["rows"] for row in rows] == [16, 200]
+    assert all(row["agree"] for row in rows)

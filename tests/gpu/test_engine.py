@@ -10,8 +10,16 @@ from gpu.engine import now_ms
 from gpu.gpu_engine import GpuEngine
 from gpu.slab import PAGE
 
-ENGINES = {"cpu": CpuEngine, "gpu": lambda: GpuEngine(arena_bytes=4 * PAGE, table_slots=16,
-                                                      entries=4)}
+def small_gpu_engine(direct_read_max):
+    return GpuEngine(arena_bytes=4 * PAGE, table_slots=16, entries=4,
+                     direct_read_max=direct_read_max)
+
+
+# The GPU engine three ways: its default (small reads direct, large ones through the lookup
+# kernel), every read through the kernel, every read direct (host index and memcpy)
+ENGINES = {"cpu": CpuEngine, "gpu": lambda: small_gpu_engine(8),
+           "gpu-kernel-reads": lambda: small_gpu_engine(0),
+           "gpu-direct-reads": lambda: small_gpu_engine(1 << 30)}
 
 
 @pytest.fixture(params=sorted(ENGINES))

@@ -9,7 +9,9 @@ from gpu.slab import PAGE
 
 
 def small_engine(**sizes):
-    return GpuEngine(**{"arena_bytes": 2 * PAGE, "table_slots": 16, "entries": 4, **sizes})
+    """A tiny engine whose reads all go through the lookup kernel (what these tests are about)."""
+    return GpuEngine(**{"arena_bytes": 2 * PAGE, "table_slots": 16, "entries": 4,
+                        "direct_read_max": 0, **sizes})
 
 
 def test_fingerprint_collisions_compare_full_keys(monkeypatch):
@@ -88,3 +90,39 @@ def test_device_out_of_memory_while_growing_spills_the_batch(monkeypatch):
     assert engine.describe()["host_spilled_keys"] == 40
     assert engine.mget(first + more) == first + more
     assert len(engine) == 48
+
+
+def test_small_reads_launch_no_kernel_and_large_ones_do(monkeypatch):
+    engine = small_engine(direct_read_max=4)
+    keys = [b"k%d" % i for i in range(10)]
+    engine.mset(keys, [b"v%d" % i for i in range(10)])
+    launched = []
+    real_launch = gpu_engine.launch
+    monkeypatch.setattr(gpu_engine, "launch",
+                        lambda kernel, count: launched.append(count) or real_launch(kernel, count))
+    assert engine.mget(keys[:4]) == [b"v0", b"v1", b"v2", b"v3"]
+    assert engine.mget([b"k9", b"nope"]) == [b"v9", None]
+    assert launched == []
+    assert engine.mget(keys) == [b"v%d" % i for i in range(10)]
+    assert launched == [10]
+
+
+def test_host_index_follows_every_change():
+    """The index the direct reads use must name exactly the keys the device table holds, with
+    their current entries, after replacements, deletes, spills and expiry."""
+    engine = small_engine()  # two arena pages: the third size class spills
+    keys = [b"k%d" % i for i in range(30)]
+    engine.mset(keys, [b"a" * 10] * 30)
+    engine.mset(keys[:10], [b"b" * 3000] * 10)  # replaced: new entries, another class
+    engine.mset(keys[10:15], [b"c" * 30000] * 5)  # a third class: spilled to the host
+    engine.delete(keys[20:25])
+    engine.mset(keys[25:], [b"d"] * 5, deadline=1)  # already due
+    assert engine.mget(keys[25:]) == [None] * 5  # expired by the read
+    on_device = keys[:10] + keys[15:20]
+    assert sorted(engine.index) == sorted(on_device)
+    entries, _, _ = engine._lookup(on_device)
+    assert [engine.index[key] for key in on_device] == entries.tolist()
+    through_kernel = engine.mget(keys)
+    engine.direct_read_max = 1 << 30
+    assert engine.mget(keys) == through_kernel
+    assert through_kernel[:20] == [b"b" * 3000] * 10 + [b"c" * 30000] * 5 + [b"a" * 10] * 5
