@@ -21,9 +21,9 @@ export NUMBA_ENABLE_CUDASIM=0 PYTHONUNBUFFERED=1
 status=0
 timeout 200 python3 -m pytest -q -p no:cacheprovider tests/gpu tests/test_engine_batch.py \
     tests/ml/test_device_scoring.py 2>&1 | tee "$out/engine_tests.txt" || status=1
-timeout 180 python3 -m bench.gpu_kernels --out "$out" ${GPU_BENCH_ARGS:-} 2>&1 | tee "$out/gpu_kernels.txt" || status=1
+timeout 240 python3 -m bench.gpu_kernels --out "$out" ${GPU_BENCH_ARGS:-} 2>&1 | tee "$out/gpu_kernels.txt" || status=1
 if command -v redis-benchmark >/dev/null && python3 -c "import hiredis, structlog, redis" 2>/dev/null; then
-    timeout 150 python3 -m bench.engines_e2e ${E2E_ARGS:-} 2>&1 | tee "$out/engines_e2e.txt" || status=1
+    timeout 240 python3 -m bench.engines_e2e ${E2E_ARGS:-} 2>&1 | tee "$out/engines_e2e.txt" || status=1
 else
     echo "end-to-end step skipped: redis-benchmark or Predis's Python dependencies missing" | tee "$out/engines_e2e.txt"
 fi
