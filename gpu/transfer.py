@@ -111,11 +111,15 @@ class RangeReader:
         self.usable = True
         if self._copy is not None:
             pointer = device_array.device_ctypes_pointer
-            if isinstance(pointer, ctypes.c_void_p):  # numba's ctypes binding: plain ints
-                self._base, self._pointer = pointer.value, int
-            else:  # NVIDIA's binding: a CUdeviceptr
-                self._base, self._pointer = int(pointer), type(pointer)
-            self.usable = self._self_check()
+            try:
+                if isinstance(pointer, ctypes._SimpleCData):  # the ctypes binding: plain ints
+                    self._base, self._pointer = pointer.value, int
+                else:  # NVIDIA's binding: a CUdeviceptr
+                    self._base, self._pointer = int(pointer), type(pointer)
+            except (TypeError, ValueError):  # a pointer type this code does not know
+                self.usable = False
+            else:
+                self.usable = self._self_check()
 
     def _self_check(self) -> bool:
         if self.device.size < 16:
