@@ -250,8 +250,8 @@ PARAMS = [
     # GPU engine's value arena per database (values beyond it spill to host memory)
     _e("engine", "auto", "auto gpu cpu", immutable=True, same_value_ok=True),
     _m("gpu-arena-size", "1gb", low=1 << 20, immutable=True, same_value_ok=True),
-    # Predis: reads (GET runs, MGET) of at most this many keys skip the GPU engine's lookup
-    # kernel: host index plus one memcpy per value, served at once instead of coalesced
+    # Predis: a coalesced read of at most this many keys skips the GPU engine's lookup
+    # kernel (host index plus one memcpy per value; measured crossover ~32 keys)
     _i("gpu-direct-read-keys", "32", 0, INT_MAX, immutable=True, same_value_ok=True),
     # Predis: with the GPU engine, learned-eviction batches of at least this many candidates
     # are scored on the GPU (ml/device_scoring.py), smaller ones by the CPU kernel

@@ -10,9 +10,10 @@ behind its Deferred (server/protocol/connection.py), so its own order holds, and
 SET in one pipeline sees the SET. Statistics are kept as for run batches (dispatch.py).
 
 Only the top level is coalesced: inside MULTI/EXEC, scripts, CLIENT NO-TOUCH or CLIENT REPLY
-OFF/SKIP commands run at once, as everywhere else. So do reads of at most `gpu-direct-read-keys`
-keys: the engine serves those without a kernel (host index and a memcpy per value), so waiting
-for the flush would only add a loop turn.
+OFF/SKIP commands run at once, as everywhere else.
+A flush's read of at most `gpu-direct-read-keys` keys in all is served by the engine without a
+kernel (gpu/gpu_engine.py): one client alone pays a memcpy per key instead of a launch, while
+many clients' reads still share one launch (measured: docs/benchmarks.md).
 """
 
 import asyncio
@@ -80,15 +81,6 @@ def _sets(items):
 _KINDS = {"get": (2, _gets), "mget": (0, _mgets), "set": (3, _sets)}
 
 
-def _keys_read(name, run) -> int:
-    """How many keys a GET run or an MGET reads; 0 for writes."""
-    if name == "get":
-        return len(run)
-    if name == "mget":
-        return len(run[0]) - 1
-    return 0
-
-
 class _Pending:
     __slots__ = ("client", "db", "spec", "run", "future")
 
@@ -101,7 +93,6 @@ class EngineBatcher:
     def __init__(self, server):
         self.server = server
         self.queue: list = []
-        self.direct_read_max = server.config["gpu-direct-read-keys"]
         self.calls = 0  # engine batches flushed (INFO engine_coalesced_batches)
         self.commands = 0
 
@@ -110,8 +101,6 @@ class EngineBatcher:
         if kind is None or spec.parent is not None or client.in_exec or client.no_touch:
             return False
         if client.reply_mode != "on" or client.multi is not None:
-            return False
-        if 0 < _keys_read(spec.name, run) <= self.direct_read_max:
             return False
         return kind[0] == 0 or all(len(args) == kind[0] for args in run)
 

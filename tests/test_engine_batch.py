@@ -67,25 +67,31 @@ async def test_transactions_are_not_deferred():
     assert server.batcher.calls == 0
 
 
-async def test_small_reads_are_served_at_once_and_large_ones_coalesced():
+async def test_a_flush_of_few_keys_reads_directly_and_a_larger_one_by_kernel(monkeypatch):
+    from gpu import gpu_engine
+
     server = make_server("--engine", "gpu", "--gpu-arena-size", "8mb",
                          "--gpu-direct-read-keys", "2")
-    connection, transport = connect(server)
-    connection.data_received(resp(b"SET", b"a", b"1") + resp(b"SET", b"b", b"2"))
+    connections = [connect(server) for _ in range(3)]
+    connections[0][0].data_received(resp(b"SET", b"a", b"1") + resp(b"SET", b"b", b"2"))
     for _ in range(4):
         await asyncio.sleep(0)
-    calls = server.batcher.calls
-    connection.data_received(resp(b"GET", b"a") + resp(b"MGET", b"a", b"b")
-                             + resp(b"GET", b"b") + resp(b"GET", b"a"))  # a run of 2 GETs
-    assert server.batcher.calls == calls and server.batcher.queue == []
-    assert transport.output.endswith(b"$1\r\n1\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
-                                     b"$1\r\n2\r\n$1\r\n1\r\n")
-    connection.data_received(resp(b"MGET", b"a", b"b", b"c"))  # 3 keys: the kernel, coalesced
-    assert len(server.batcher.queue) == 1
+    launched = []
+    real_launch = gpu_engine.launch
+    monkeypatch.setattr(gpu_engine, "launch",
+                        lambda kernel, count: launched.append(count) or real_launch(kernel, count))
+    connections[0][0].data_received(resp(b"GET", b"a"))
+    connections[1][0].data_received(resp(b"GET", b"b"))
     for _ in range(4):
         await asyncio.sleep(0)
-    assert server.batcher.calls == calls + 1
-    assert transport.output.endswith(b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n")
+    assert launched == []  # one flush of two keys: memcpys
+    for connection, _ in connections:
+        connection.data_received(resp(b"MGET", b"a", b"b"))
+    for _ in range(4):
+        await asyncio.sleep(0)
+    assert launched == [6]  # one flush of six keys: one lookup launch
+    assert connections[0][1].output.endswith(b"$1\r\n1\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n")
+    assert connections[1][1].output == b"$1\r\n2\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
 
 
 def test_cpu_engine_has_no_batcher():
