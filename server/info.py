@@ -344,6 +344,9 @@ def _engine(s):
             [described["device_memory_free"] for described in engines] or [0])
         out["engine_coalesced_calls"] = s.batcher.calls
         out["engine_coalesced_commands"] = s.batcher.commands
+        scorer = s.evictor.scorer  # the learned policy's scoring on the GPU
+        out["engine_scoring_calls"] = scorer.calls
+        out["engine_scored_rows"] = scorer.rows_scored
     return out
 
 

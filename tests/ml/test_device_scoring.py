@@ -97,6 +97,8 @@ async def test_server_on_the_gpu_engine_scores_large_learned_batches_on_the_devi
             await asyncio.sleep(0)
     assert transport.output.endswith(b"+OK\r\n+OK\r\n")
     assert scorer.calls >= 1 and scorer.rows_scored >= 64
+    conn.data_received(b"*2\r\n$4\r\nINFO\r\n$6\r\nengine\r\n")
+    assert b"engine_scoring_calls:%d\r\n" % scorer.calls in transport.output
     assert 10 <= server.evicted_keys < 40
     assert server.used_memory() <= limit
     assert make_server("--engine", "cpu").evictor.scorer is None
