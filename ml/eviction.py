@@ -272,12 +272,23 @@ def choose_scored(slots, kept, scores, size_terms, group_end, groups, out):
                 best, best_score = slot, score
         begin = group_end[g]
         if best >= 0:
-            slots[best].flags |= CHOSEN
-            out[chosen] = best
-            chosen += 1
+            chosen = _take(slots, best, out, chosen)
+    _unmark_chosen(slots, out, chosen)
+    return chosen
+
+
+@njit(cache=True, inline="always")
+def _take(slots, slot, out, chosen):
+    """Record a victim (marked CHOSEN so later picks of this call skip it); the new count."""
+    slots[slot].flags |= CHOSEN
+    out[chosen] = slot
+    return chosen + 1
+
+
+@njit(cache=True, inline="always")
+def _unmark_chosen(slots, out, chosen):
     for c in range(chosen):
         slots[out[c]].flags &= ~CHOSEN
-    return chosen
 
 
 @njit(cache=True)
@@ -318,9 +329,6 @@ def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, 
                                 decay_time)
         if best < 0:
             break
-        slots[best].flags |= CHOSEN
-        out[chosen] = best
-        chosen += 1
-    for c in range(chosen):
-        slots[out[c]].flags &= ~CHOSEN
+        chosen = _take(slots, best, out, chosen)
+    _unmark_chosen(slots, out, chosen)
     return chosen
