@@ -112,7 +112,9 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
           f"{result['challenger_hit_ratio']} (calibration "
           f"{result['calibration_champion_hit_ratio']} / "
           f"{result['calibration_challenger_hit_ratio']}; effect {result['effect']}, "
-          f"z {result['z']}); whole cache before the "
+          f"z {result['z']}; epochs {result['calibration_epochs']} + {result['test_epochs']}, "
+          f"settled {result['calibration_settled']}/{result['test_settled']}); whole cache "
+          f"before the "
           f"promotion {bad_phase:.3f}, after {app.run('b', 6000):.3f}")
 
 

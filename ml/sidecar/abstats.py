@@ -44,6 +44,15 @@ def z_score(hits_a: int, reads_a: int, hits_b: int, reads_b: int) -> float:
     return (hits_b / reads_b - hits_a / reads_a) / error
 
 
+SETTLED_Z = 3.0  # two calibration epochs agree when neither arm moved by more (two-sided)
+
+
+def settled(hits_1: list, reads_1: list, hits_2: list, reads_2: list) -> bool:
+    """Whether two calibration epochs' hit ratios agree on both arms (`hits[arm]`)."""
+    return all(abs(z_score(hits_1[arm], reads_1[arm], hits_2[arm], reads_2[arm])) < SETTLED_Z
+               for arm in (0, 1))
+
+
 def decide(hits_a: int, reads_a: int, hits_b: int, reads_b: int,
            alpha: float = ALPHA) -> tuple:
     """('promote' or 'rollback', z)."""

@@ -49,3 +49,11 @@ def test_the_difference_in_differences_cancels_what_the_slices_bring():
     assert decide_did([[500, 700], [300, 600]], [[1000, 1000], [1000, 1000]])[0] == "promote"
     assert decide_did([[500, 700], [500, 600]], [[1000, 1000], [1000, 1000]])[0] == "rollback"
     assert did_effect([[5, 7], [0, 0]], [[10, 10], [0, 10]]) == (0.0, 0.0)  # a group empty
+
+
+def test_settled_epochs_agree_on_both_arms():
+    from ml.sidecar.abstats import settled
+
+    assert settled([500, 800], [1000, 1000], [520, 790], [1000, 1000])
+    assert not settled([200, 800], [1000, 1000], [500, 800], [1000, 1000])  # arm A moved
+    assert not settled([500, 800], [1000, 1000], [500, 600], [1000, 1000])  # arm B moved
