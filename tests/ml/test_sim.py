@@ -210,3 +210,12 @@ def test_arbiter_follows_the_model_where_it_predicts_better():
     s3 = run_policy(trace, capacity, "allkeys-s3fifo", start)["miss_ratio"]
     adaptive = run_policy(trace, capacity, "allkeys-learned", start)
     assert adaptive["miss_ratio"] < s3 - 0.02 and adaptive["learned_evictions"] > 0
+
+
+def test_arbiter_cost_times_each_shadow():
+    from bench.arbiter_cost import NAMES, main, shadow_costs
+
+    trace = read_trace(MULTI3).head(3000)
+    costs = shadow_costs(trace, 20)
+    assert list(costs) == list(NAMES) and all(ns > 0 for ns in costs.values())
+    main([MULTI3, "--objects", "20"])  # the command line runs too
