@@ -26,6 +26,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -216,6 +217,7 @@ def run_autonomy(days: int, requests_per_day: int, out: str, rate: float = 0.25,
                     versions.append(info["model_version"] or 0)
                     drift_scores.append(_largest_psi(admin))
         sidecar_settled_ticks(autonomous.port, at_least=0)
+        _wait_for_retrains(admin)
         summary = _summarise(admin, phases, boundaries, auto_hours, oracle_hours, versions,
                              window, tolerance)
         _report(out, summary, auto_hours, oracle_hours, versions, drift_scores, boundaries)
@@ -224,6 +226,15 @@ def run_autonomy(days: int, requests_per_day: int, out: str, rate: float = 0.25,
         admin.close()
         autonomous.stop()
         oracle.stop()
+
+
+def _wait_for_retrains(admin, timeout: float = 120.0) -> None:
+    """A retrain started by the last shift (or queued behind one) counts once it ends: on a
+    loaded machine the replay can finish first."""
+    deadline = time.monotonic() + timeout
+    while fields(admin.execute_command("PREDIS.INFO"))["retraining"] and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _summarise(admin, phases, boundaries, auto_hours, oracle_hours, versions, window,

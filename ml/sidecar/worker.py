@@ -59,6 +59,7 @@ class Sidecar:
         self.champion_path, self.champion_version = DEFAULT_PATH, None
         self.retained = None
         self.retraining = None  # the reason of the retrain running now
+        self.retrain_next = None  # a drift declared meanwhile: retrained once this one ends
         self.retrains = []  # the last KEEP_RETRAINS outcomes
         self.retrain_count = self.retrain_accepted = 0
         self.last_retrain = time.time()
@@ -176,6 +177,8 @@ class Sidecar:
     # -- retraining ------------------------------------------------------------------------------
     def start_retrain(self, reason: str) -> bool:
         if self.retraining is not None:
+            if reason == "drift":  # the new workload must not wait for the next declaration
+                self.retrain_next = reason
             return False
         self.retraining = reason
         self.last_retrain = time.time()
@@ -202,7 +205,9 @@ class Sidecar:
                 if namespace:
                     self._attempt(records, capacity, reason, int(namespace))
         self.retraining = None
-        self.publish()
+        following, self.retrain_next = self.retrain_next, None
+        if following is None or not self.start_retrain(following):
+            self.publish()
 
     def _attempt(self, records, capacity: int, reason: str, namespace: int = 0) -> None:
         """One retrain and its outcome: for the whole sample (namespace 0, with the rows

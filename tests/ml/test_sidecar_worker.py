@@ -93,6 +93,21 @@ def test_a_retrain_request_while_one_runs_is_not_started_twice(sidecar):
     assert sidecar.retrain_count == 1 and sidecar.retrains[0]["reason"] == "PREDIS.RETRAIN"
 
 
+def test_a_drift_declared_during_a_retrain_is_retrained_after_it(sidecar):
+    """The workload moved again while the model was training on the old data: one more
+    retrain follows (a second request meanwhile does not queue a third)."""
+    feed(sidecar, batches(10_000))
+    assert sidecar.start_retrain("PREDIS.RETRAIN")
+    assert not sidecar.start_retrain("drift")
+    assert not sidecar.start_retrain("drift")
+    assert not sidecar.start_retrain("PREDIS.RETRAIN")  # an operator's request is not queued
+    wait_for_retrain(sidecar)
+    time.sleep(0.2)  # the follow-up starts as the first ends
+    wait_for_retrain(sidecar)
+    assert sidecar.retrain_count == 2
+    assert [o["reason"] for o in sidecar.retrains] == ["PREDIS.RETRAIN", "drift"]
+
+
 def test_a_new_window_size_restarts_the_detector_and_stop_ends_the_loop(sidecar):
     feed(sidecar, batches(8000))
     assert sidecar.windows.window == 1000 and sidecar.windows.tick_ == 8000
