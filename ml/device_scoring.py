@@ -55,20 +55,20 @@ class DeviceScorer:
     def __init__(self):
         self.rows = Staging(np.float32, 1 << 14)
         self.scores = Staging(np.float32, 1 << 11)
-        self._weights_key = None
+        self._host_weights = ()  # the arrays uploaded last (held, so their identity is theirs)
         self._device_weights = ()
         self.calls = 0  # device scoring calls (INFO engine_scoring_calls)
         self.rows_scored = 0
 
     def _weights_on_device(self, weights: tuple) -> tuple:
-        key = tuple(id(array) for array in weights)
-        if key != self._weights_key:
+        held = self._host_weights
+        if len(held) != len(weights) or any(a is not b for a, b in zip(held, weights)):
             w1, w2 = weights[2], weights[4]
             if w1.shape[0] > MAX_HIDDEN or w2.shape[0] > MAX_HIDDEN:
                 raise ValueError(f"hidden layers wider than {MAX_HIDDEN} are scored on the CPU")
             self._device_weights = tuple(cuda.to_device(np.ascontiguousarray(array, np.float32))
                                          for array in weights)
-            self._weights_key = key
+            self._host_weights = tuple(weights)
         return self._device_weights
 
     def fits(self, weights: tuple) -> bool:

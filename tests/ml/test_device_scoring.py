@@ -102,3 +102,20 @@ async def test_server_on_the_gpu_engine_scores_large_learned_batches_on_the_devi
     assert 10 <= server.evicted_keys < 40
     assert server.used_memory() <= limit
     assert make_server("--engine", "cpu").evictor.scorer is None
+
+
+def test_new_weights_are_uploaded_and_the_same_ones_reused():
+    model = EvictionModel.load(DEFAULT_PATH)
+    xt = np.random.default_rng(2).normal(0, 2, (N_FEATURES, 40)).astype(np.float32)
+    scorer = DeviceScorer()
+    first = scorer.score(xt, 40, model.arrays())
+    uploaded = scorer._device_weights
+    weights = model.arrays()
+    scorer.score(xt, 40, weights)
+    assert scorer._device_weights is not uploaded  # new arrays (a hot swap): uploaded again
+    uploaded = scorer._device_weights
+    scorer.score(xt, 40, weights)
+    assert scorer._device_weights is uploaded  # the same arrays: kept on the device
+    shifted = list(weights)
+    shifted[7] = weights[7] + 1.0  # b3: every prediction moves up by one
+    assert np.allclose(scorer.score(xt, 40, tuple(shifted)), first + 1.0, atol=1e-4)
