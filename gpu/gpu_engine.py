@@ -16,9 +16,9 @@ Where data goes:
 One call = a few transfers through pinned staging buffers and one kernel launch per operation.
 
 Reads of up to `direct_read_max` keys take a host-side path instead (a kernel launch and its
-copies cost ~50-200 us whatever the batch): the host's index (key -> entry, kept beside the
-mirror) finds each entry, and each value is copied out of the arena with one driver memcpy
-(gpu/transfer.RangeReader). The same entries, deadlines and bytes as the kernel path, so the
+copies cost ~150-300 us on an H200 whatever the batch): the host's index (key -> entry, kept
+beside the mirror) finds each entry, and each value is copied out of the arena with one driver
+memcpy (gpu/transfer.RangeReader). The same entries, deadlines and bytes as the kernel path, so the
 results are identical; the threshold comes from measurements (docs/benchmarks.md).
 """
 
