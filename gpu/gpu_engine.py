@@ -45,7 +45,6 @@ ENTRY_BYTES = 8 + 4 + 4  # device entry arrays per entry
 MIRROR_BYTES = 4 * 8 + 1  # host mirror per entry
 SLOT_BYTES = 8 + 4  # a table slot
 INDEX_BYTES = 3 * 8 * 3 // 2 + 8  # the host index's dict slot per key, plus the entry's key
-DIRECT_READ_MAX = 32  # reads of at most this many keys skip the kernel (measured: benchmarks.md)
 
 
 def device_name(context) -> str:
@@ -66,10 +65,12 @@ class GpuEngine(Engine):
     name = "gpu"
 
     def __init__(self, arena_bytes: int = 256 << 20, table_slots: int = 1 << 12,
-                 entries: int = 1 << 12, direct_read_max: int = DIRECT_READ_MAX):
+                 entries: int = 1 << 12, direct_read_max: int = 0):
         if arena_bytes < PAGE:
             raise ValueError(f"the arena needs at least {PAGE} bytes")
         self._sizes = (arena_bytes, table_slots, entries)
+        # reads of at most this many keys skip the kernel; the server passes its
+        # gpu-direct-read-keys, whose default is the measured crossover (benchmarks.md)
         self.direct_read_max = direct_read_max
         self.keys_in = Staging(np.uint8)  # key bytes, or staged records
         self.ints = Staging(np.int64)  # a call's integers, in and out

@@ -84,8 +84,7 @@ class Staging:
 
 
 def _raw_copy_out():
-    """(the driver's cuMemcpyDtoH, a maker of its source-pointer argument), or None where the
-    driver module lacks them (the simulator)."""
+    """The driver's cuMemcpyDtoH, or None where there is none (the simulator)."""
     if simulated():
         return None
     try:

@@ -3,9 +3,10 @@
 When the server runs the GPU engine, large eviction batches are scored here instead of by the
 numba CPU kernel (ml/model.forward_columns): the Evictor hands over the feature rows of every
 candidate of a batch (ml/eviction.collect_learned) and picks victims from the scores
-(ml/eviction.choose_scored). A device call costs a launch and two copies (tens of us) whatever
-its size, while the CPU kernel scores a row in a few nanoseconds, so only batches of at least
-`learned-gpu-scoring-rows` rows come here (measured crossover: docs/benchmarks.md).
+(ml/eviction.choose_scored). A device call costs a launch and two copies (~160 us on an H200)
+whatever its size, while the CPU kernel scores a candidate in tens of nanoseconds, so only
+batches of at least `gpu-scoring-min-rows` candidates come here (measured crossover:
+docs/benchmarks.md).
 
 The weights go to the device once per model (hot swaps and A/B arms bring new weight tuples);
 the feature rows and scores travel through pinned staging buffers. Plain loads, stores and
@@ -63,8 +64,7 @@ class DeviceScorer:
     def _weights_on_device(self, weights: tuple) -> tuple:
         held = self._host_weights
         if len(held) != len(weights) or any(a is not b for a, b in zip(held, weights)):
-            w1, w2 = weights[2], weights[4]
-            if w1.shape[0] > MAX_HIDDEN or w2.shape[0] > MAX_HIDDEN:
+            if not self.fits(weights):
                 raise ValueError(f"hidden layers wider than {MAX_HIDDEN} are scored on the CPU")
             self._device_weights = tuple(cuda.to_device(np.ascontiguousarray(array, np.float32))
                                          for array in weights)

@@ -11,6 +11,7 @@ SET in one pipeline sees the SET. Statistics are kept as for run batches (dispat
 
 Only the top level is coalesced: inside MULTI/EXEC, scripts, CLIENT NO-TOUCH or CLIENT REPLY
 OFF/SKIP commands run at once, as everywhere else.
+
 A flush's read of at most `gpu-direct-read-keys` keys in all is served by the engine without a
 kernel (gpu/gpu_engine.py): one client alone pays a memcpy per key instead of a launch, while
 many clients' reads still share one launch (measured: docs/benchmarks.md).
