@@ -153,6 +153,40 @@ def test_bulk_longer_than_proto_max_bulk_len_is_refused(servers):
     assert replies[1] == replies[0] == b"-ERR Protocol error: invalid bulk length\r\n"
 
 
+def _stream_until_closed(port: int, prefix: bytes, chunk: bytes, limit: int) -> bytes:
+    """Send `prefix`, then `chunk` again and again (no newline ever) until the server closes
+    the connection or `limit` bytes went out; what it answered."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(prefix)
+        sent = 0
+        try:
+            while sent < limit:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        sock.settimeout(2)
+        data = b""
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except (socket.timeout, TimeoutError, ConnectionResetError):
+            pass
+    return data
+
+
+@pytest.mark.parametrize("prefix, words", [
+    (b"*\x00", b"too big mbulk count string"),
+    (b"*1\r\n$", b"too big bulk count string"),
+])
+def test_a_count_line_that_never_ends_is_a_protocol_error(servers, prefix, words):
+    """Redis's protocol desync regression test: a header line still without its CR past
+    64 KB gets a protocol error and the connection is closed (no unbounded buffering)."""
+    replies = [_stream_until_closed(server.port, prefix, b"payload" * 512, 8 << 20)
+               for server in servers]
+    assert replies[1] == replies[0] == b"-ERR Protocol error: " + words + b"\r\n"
+
+
 @pytest.fixture(scope="module")
 def password_servers():
     servers = (start_redis(("--requirepass", "pw")), start_predis(("--requirepass", "pw")))

@@ -21,7 +21,10 @@ SCRIPTS = [
     ("return redis.call('nosuch')", []), ("return redis.pcall('nosuch')", []),
     ("return redis.call('get')", []), ("return redis.call('blpop', 'q', 0)", []),
     ("x = 5", []), ("return y", []), ("error('boom')", []), ("return error({err='E3 x'})", []),
-    ("return x +", []), ("return redis.sha1hex('abc')", []),
+    ("return x +", []), ("return redis.sha1hex('abc')", []), ("redis.sha1hex()", []),
+    ("return redis.sha1hex('a', 'b')", []), ("return redis.sha1hex(1.5)", []),
+    ("return redis.sha1hex({})", []), ("return redis.sha1hex(nil)", []),
+    ("return redis.pcall('publish', 'ch', 'm')", []),
     ("return cjson.encode({1, 2, {a=1}})", []), ("return cjson.decode('[1,2,{\"a\":3}]')[3].a", []),
     ("return bit.band(7, 3)", []), ("return bit.tohex(255)", []), ("return bit.bxor(5, 3, 1)", []),
     ("redis.call('rpush', 'l', 'a', 'b'); return redis.call('lrange', 'l', 0, -1)", []),
@@ -75,6 +78,7 @@ def test_eval_errors_and_script_cache(diff):
     diff.assert_same("SCRIPT", "KILL")
     diff.assert_same("EVAL_RO", "return redis.call('set', 'a', 'b')", "0")
     diff.assert_same("EVAL_RO", "return redis.call('get', 'a')", "0")
+    diff.assert_same("EVAL_RO", "return redis.call('publish', 'ch', 'm')", "0")
     diff.assert_same("EVAL", "return redis.call('eval', 'return 1', 0)", "0")
 
 
@@ -388,3 +392,31 @@ def test_declared_flags_decide_the_dispatchers_refusals():
             server.stop()
     assert outcomes[1] == outcomes[0]
     assert str(outcomes[0][2]).startswith("OOM command not allowed")
+
+
+def test_out_of_memory_inside_a_script_follows_its_start_and_its_writes():
+    """Inside a script, a command that may grow memory is refused only when the server was out
+    of memory as the script started, the script declared no allow-oom, and it has not written
+    yet (Redis's scriptVerifyOOM: a script is never stopped half-way through its effects)."""
+    steps = [("SET", "big", "x" * 100000), ("CONFIG", "SET", "maxmemory", "1"),
+             ("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','a','1')", "0"),
+             ("GET", "a"),
+             ("EVAL", "return redis.pcall('set','b','1')", "0"),
+             ("EVAL", "redis.call('del','nothing'); return redis.pcall('set','c','1')", "0"),
+             ("EVAL", "return redis.pcall('get','a')", "0"),
+             ("FUNCTION", "LOAD", "#!lua name=oomlib\nredis.register_function{function_name="
+              "'f1', callback=function() return redis.call('set','x','1') end, "
+              "flags={'allow-oom'}}\nredis.register_function('f2', function() "
+              "return redis.pcall('set','y','1') end)"),
+             ("FCALL", "f1", "1", "x"), ("GET", "x"), ("FCALL", "f2", "1", "y"),
+             ("CONFIG", "SET", "maxmemory", "0"), ("MGET", "a", "b", "c", "x", "y")]
+    outcomes = []
+    for start in (start_redis, start_predis):
+        server = start(("--maxmemory-policy", "noeviction"))
+        try:
+            client = RawClient(server.port)
+            outcomes.append([client.call(*step) for step in steps])
+        finally:
+            server.stop()
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][3] == b"1" and str(outcomes[0][4]).startswith("OOM")

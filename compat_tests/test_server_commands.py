@@ -304,6 +304,31 @@ def test_client_pause_write_holds_writes_only(servers):
         writer.close()
 
 
+def test_nothing_expires_or_is_evicted_during_client_pause(servers):
+    """While clients are paused, keys past their deadline read as missing but are not
+    removed (expired_keys stands still; Redis leaves that to after the pause) and eviction
+    waits; once unpaused, the next access removes them."""
+    seen = []
+    for server in servers:
+        client = redis.Redis(port=server.port)
+        client.flushall()
+        before = client.info("stats")["expired_keys"]
+        pipe = client.pipeline(transaction=True)
+        pipe.set("foo{t}", "bar", px=10).set("bar{t}", "foo", px=10)
+        pipe.execute_command("CLIENT", "PAUSE", "50000", "WRITE")
+        pipe.execute()
+        time.sleep(0.25)  # past the deadlines, and past a few active expiry cycles
+        during = (client.get("foo{t}"), client.mget("foo{t}", "bar{t}"),
+                  client.exists("foo{t}", "bar{t}"), client.keys("*"),
+                  client.info("stats")["expired_keys"] - before)
+        client.execute_command("CLIENT", "UNPAUSE")
+        client.get("foo{t}")
+        client.get("bar{t}")
+        seen.append((during, client.info("stats")["expired_keys"] - before))
+        client.close()
+    assert seen[1] == seen[0] == ((None, [None, None], 0, [], 0), 2)
+
+
 def test_client_unpause_releases_in_order(servers):
     for server in servers:
         admin = redis.Redis(port=server.port)

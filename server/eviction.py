@@ -104,6 +104,8 @@ class Evictor:
             return True
         if self.policy is None:
             return False
+        if self.keyspace.stats.expire_paused:
+            return True  # Redis evicts nothing during CLIENT PAUSE (as if memory fitted)
         keyspace = self.keyspace
         keyspace.fold_all()
         config = server.config

@@ -29,11 +29,13 @@ class PauseGate:
         self.mode = mode
         self.until = max(self.until, until) if self.mode else until
         self.server.gate = self._hold
+        self.server.keyspace.stats.expire_paused = True  # nothing expires or is evicted
 
     def unpause(self) -> None:
         self.mode = None
         self.until = 0.0
         self.server.gate = None
+        self.server.keyspace.stats.expire_paused = False
         held, self.held = self.held, []
         from .dispatch import dispatch
 

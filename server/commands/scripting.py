@@ -40,7 +40,8 @@ def _run(client, args, sha: str, script, keys, argv, read_only: bool):
         check_declared_flags(client, flags, read_only)
         read_only = read_only or "no-writes" in flags
     _shown(client, args)
-    return server.lua().run(client, function, keys, argv, read_only, sha)
+    return server.lua().run(client, function, keys, argv, read_only, sha,
+                            allow_oom=flags is not None and "allow-oom" in flags)
 
 
 def check_declared_flags(client, flags, read_only: bool) -> None:
@@ -385,7 +386,7 @@ def _fcall(client, args, read_only: bool):
     check_declared_flags(client, flags, read_only)
     _shown(client, args)
     return client.server.lua().run(client, callback, keys, argv, read_only or "no-writes" in flags,
-                                   name, call_as_function=True)
+                                   name, call_as_function=True, allow_oom="allow-oom" in flags)
 
 
 @command("fcall", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys",

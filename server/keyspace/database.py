@@ -112,12 +112,16 @@ class Database:
         fetched at once; the same replies, statistics and access log as one key at a time
         (the access table ignores logged keys that do not exist)."""
         expires = self.expires
+        due = ()
         if expires and not expires.keys().isdisjoint(keys):
             now = now_ms()
-            for key in expires.keys() & set(keys):
-                if key in expires and expires[key] <= now:
-                    self._expire(key)
+            due = [key for key in expires.keys() & set(keys) if expires[key] <= now]
+            for key in due:
+                self._expire(key)
         values = self.values_of(keys)
+        if due and self.stats.expire_paused:  # due keys stayed: they still read as missing
+            due = set(due)
+            values = [None if key in due else value for key, value in zip(keys, values)]
         misses = values.count(None)
         self.misses += misses
         self.hits += len(values) - misses
@@ -253,6 +257,9 @@ class Database:
             self.resized(key, -EXPIRE_SLOT)
 
     def _expire(self, key: bytes) -> None:
+        """Remove a key past its deadline (the caller treats it as missing either way)."""
+        if self.stats.expire_paused:
+            return
         self.delete(key)
         self.stats.expired += 1
         hook = self.stats.on_expired
@@ -262,7 +269,7 @@ class Database:
     def expire_if_due(self, key: bytes, now: int) -> bool:
         """Remove `key` if its deadline has passed (active expiry); True if it was removed."""
         when = self.expires.get(key)
-        if when is not None and when <= now:
+        if when is not None and when <= now and not self.stats.expire_paused:
             self._expire(key)
             return True
         return False

@@ -10,7 +10,7 @@ from .database import Database
 
 class KeyspaceStats:
     __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "on_expired",
-                 "on_key_missed", "on_key_added")
+                 "on_key_missed", "on_key_added", "expire_paused")
 
     def __init__(self):
         self.expired = 0
@@ -20,6 +20,9 @@ class KeyspaceStats:
         # callback(db, key) or None: the 'keymiss' and 'new' keyspace events, while enabled
         self.on_key_missed = None
         self.on_key_added = None
+        # CLIENT PAUSE in force: due keys read as missing but stay (Redis expires nothing
+        # while clients are paused, so a failover during the pause loses no DEL)
+        self.expire_paused = False
 
     def reset(self):
         self.expired = 0

@@ -268,7 +268,12 @@ def _check_headers(pending: bytes, max_bulk_len: int, unauthenticated: bool) -> 
     """Raise ProtocolError if the multibulk header `pending` starts with, or one of the bulk
     headers received so far, is out of Redis's limits."""
     header_end = pending.find(b"\r\n")
-    if pending[:1] != b"*" or header_end < 0:
+    if pending[:1] != b"*":
+        return
+    if header_end < 0:
+        # Redis gives up on a count line still without its '\r' past 64 KB
+        if len(pending) > INLINE_MAX and pending.find(b"\r") < 0:
+            raise ProtocolError("too big mbulk count string")
         return
     try:
         count = int(pending[1:header_end])
@@ -281,6 +286,9 @@ def _check_headers(pending: bytes, max_bulk_len: int, unauthenticated: bool) -> 
     position = header_end + 2
     for _ in range(count):
         line_end = pending.find(b"\r\n", position)
+        if line_end < 0 and pending[position:position + 1] == b"$" and \
+                len(pending) - position > INLINE_MAX and pending.find(b"\r", position) < 0:
+            raise ProtocolError("too big bulk count string")
         if line_end < 0 or pending[position:position + 1] != b"$":
             return
         try:

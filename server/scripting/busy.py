@@ -43,6 +43,7 @@ class ScriptRun:
         self.timed_out = False
         self.io = None  # server.busy_io.WhileBusy once timed out
         self.keys = ()  # the keys the script declared (CLIENT TRACKING remembers them)
+        self.oom = False  # over maxmemory when it started, without allow-oom (set by the engine)
 
     @property
     def busy_error(self) -> str:

@@ -22,6 +22,8 @@ from ..command_table import LOOKUP
 from ..errors import NOREPLICAS, CommandError
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
+# What a read-only script may not call: writes, and commands that may replicate (PUBLISH...)
+_WRITES = frozenset({"write", "may_replicate"})
 REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
 _GLUE = open(os.path.join(os.path.dirname(__file__), "glue.lua"), encoding="utf-8").read()
 
@@ -75,11 +77,16 @@ class LuaEngine:
                 "ERR Error compiling script (new function): " + _text(result))
         return result
 
-    def run(self, client, function, keys, argv, read_only: bool, sha: str, call_as_function=False):
+    def run(self, client, function, keys, argv, read_only: bool, sha: str, call_as_function=False,
+            allow_oom: bool = False):
+        """`allow_oom`: the script declared `allow-oom`, so its commands skip the OOM check."""
         previous = (self.client, self.read_only, self.resp, self.running)
         self.client, self.read_only, self.resp = client, read_only, 2
         self.running = ScriptRun(self.server, client, sha, is_eval=not call_as_function)
         self.running.keys = keys
+        # Redis's pre_command_oom_state: judged once, when the script starts
+        self.running.oom = not allow_oom and not client.is_primary and \
+            bool(self.server.maxmemory) and self.server.over_maxmemory()
         saved_resp3, saved_mode, saved_db = client.resp3, client.reply_mode, client.db
         saved_in_script, client.in_script = client.in_script, True
         client.deny_blocking += 1
@@ -123,6 +130,28 @@ class LuaEngine:
         return f"{message} script: {sha}, on {where}."
 
     # -- redis.call ------------------------------------------------------------------------
+    def _refusal(self, client, spec, argv):
+        """Why a script may not run this command now, in Redis's order (scriptCall: ACL, then
+        the write checks, then OOM); None when it may. Once the script has written, the
+        server-state checks pass: Redis cannot stop a script half-way through its effects."""
+        user = client.acl_user
+        if not user.unrestricted:
+            refusal = self.server.acl.refuse(client, user, spec, argv, "lua")
+            if refusal is not None:
+                return refusal
+        wrote = self.running.wrote
+        if self.read_only and not spec.flags.isdisjoint(_WRITES):
+            return "ERR Write commands are not allowed from read-only scripts."
+        if "write" in spec.flags:
+            if not wrote and self.server.master_link is not None and not client.is_primary \
+                    and self.server.config["replica-read-only"]:
+                return "READONLY You can't write against a read only replica."
+            if not wrote and not self.server.min_replicas.allow_writes():
+                return NOREPLICAS
+        if self.running.oom and not wrote and "denyoom" in spec.flags:
+            return "OOM command not allowed when used memory > 'maxmemory'."
+        return None
+
     def _call(self, *args):
         """Run a command for the script; returns the Lua table {is_error, value}."""
         lua = self.lua
@@ -147,24 +176,9 @@ class LuaEngine:
         if "noscript" in spec.flags:
             return lua.table_from([True, self._error_table(
                 "ERR This Redis command is not allowed from script")])
-        if (self.server.maxmemory and "denyoom" in spec.flags
-                and self.server.over_maxmemory()):
-            return lua.table_from([True, self._error_table(
-                "OOM command not allowed when used memory > 'maxmemory'.")])
-        if self.read_only and "write" in spec.flags:
-            return lua.table_from([True, self._error_table(
-                "ERR Write commands are not allowed from read-only scripts.")])
-        user = client.acl_user
-        if not user.unrestricted:
-            refusal = self.server.acl.refuse(client, user, spec, argv, "lua")
-            if refusal is not None:
-                return lua.table_from([True, self._error_table(refusal)])
-        if ("write" in spec.flags and self.server.master_link is not None
-                and not client.is_primary and self.server.config["replica-read-only"]):
-            return lua.table_from([True, self._error_table(
-                "READONLY You can't write against a read only replica.")])
-        if "write" in spec.flags and not self.server.min_replicas.allow_writes():
-            return lua.table_from([True, self._error_table(NOREPLICAS)])
+        refusal = self._refusal(client, spec, argv)
+        if refusal is not None:
+            return lua.table_from([True, self._error_table(refusal)])
         if "write" in spec.flags:
             self.running.wrote = True  # from now on SCRIPT KILL refuses (UNKILLABLE)
         client.resp3 = self.resp == 3
@@ -308,9 +322,17 @@ class LuaEngine:
             text = "ERR " + text
         return text.encode()
 
-    @staticmethod
-    def _sha1hex(data):
-        return sha1hex(_to_bytes(data)).encode()
+    def _sha1hex(self, *args):
+        """redis.sha1hex (a C function to Lua, like redis.call, so an error names the script's
+        line): what lua_tolstring makes of its one argument - numbers as text, anything but
+        a string or number as no bytes at all."""
+        if len(args) != 1:
+            raise CallError("ERR wrong number of arguments", self.api.where())
+        try:
+            data = _to_bytes(args[0])
+        except TypeError:
+            data = b""
+        return sha1hex(data).encode()
 
     def _log(self, level, *parts):
         message = " ".join(_text(p) for p in parts)
