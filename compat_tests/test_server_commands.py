@@ -505,3 +505,54 @@ def test_hidden_parameters_and_client_memory_percent(diff):
                  ["CONFIG", "SET", "maxmemory-clients", "100%"],
                  ["CONFIG", "GET", "maxmemory-clients"], ["CONFIG", "SET", "maxmemory-clients", "0"]):
         diff.assert_same(*args)
+
+
+def _blocked_clients(client) -> int:
+    return client.call("INFO", "clients").decode().split("blocked_clients:")[1].split()[0]
+
+
+def test_a_blocked_command_is_counted_and_slow_logged_when_it_ends(servers):
+    """A command that blocks on keys counts as a call when it blocks; its run time, its
+    error (error stats, failed_calls) and its SLOWLOG entry come when it is served or fails
+    (Redis's updateStatsOnUnblock)."""
+    from .rawclient import encode_command
+
+    seen = []
+    for server in servers:
+        admin, waiter = RawClient(server.port), RawClient(server.port)
+        admin.call("FLUSHALL")
+        admin.call("CONFIG", "RESETSTAT")
+        admin.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        admin.call("XGROUP", "CREATE", "mystream", "mygroup", "$", "MKSTREAM")
+        waiter.send_raw(encode_command("XREADGROUP", "GROUP", "mygroup", "Alice", "BLOCK", "0",
+                                       "STREAMS", "mystream", ">"))
+        waiter.send_raw(encode_command("BLPOP", "l", "0"))
+        deadline = time.time() + 5
+        while _blocked_clients(admin) != "1" and time.time() < deadline:
+            time.sleep(0.01)
+        stats_while_blocked = admin.call("INFO", "commandstats")
+        admin.call("XGROUP", "DESTROY", "mystream", "mygroup")
+        nogroup = waiter.read_reply()
+        while _blocked_clients(admin) != "1" and time.time() < deadline:
+            time.sleep(0.01)  # now on BLPOP
+        admin.call("MULTI")
+        admin.call("LPUSH", "l", "foo")
+        admin.call("SLOWLOG", "RESET")
+        admin.call("EXEC")
+        served = waiter.read_reply()
+        newest = admin.call("SLOWLOG", "GET")[0][3]
+        stats = admin.call("INFO", "stats").decode()
+        errors = admin.call("INFO", "errorstats")
+        commands = admin.call("INFO", "commandstats").decode()
+        seen.append((b"cmdstat_xreadgroup:calls=1," in stats_while_blocked, str(nogroup), served,
+                     newest,
+                     stats.split("total_error_replies:")[1].split()[0], errors,
+                     sorted(line.split(":")[0] + line.split(",rejected")[1]
+                            for line in commands.split()
+                            if line.startswith(("cmdstat_xreadgroup", "cmdstat_blpop")))))
+        admin.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        admin.close()
+        waiter.close()
+    assert seen[1] == seen[0]
+    assert seen[0][:4] == (True, "NOGROUP the consumer group this client was blocked on no "
+                           "longer exists", [b"l", b"foo"], [b"BLPOP", b"l", b"0"])

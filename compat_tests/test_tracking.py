@@ -4,6 +4,8 @@ NOLOOP, flushes, TRACKINGINFO/GETREDIR and the errors."""
 
 import time
 
+import redis
+
 from .rawclient import Err, RawClient
 from .servers import start_predis, start_redis
 
@@ -278,3 +280,30 @@ def test_tracking_table_max_keys_evicts_from_the_table(servers):
         outcomes.append((message[:2], message[2] in ([b"key1"], [b"key2"]), keys))
     # which of the two keys goes is Redis's random pick
     assert outcomes[1] == outcomes[0] == ([b"message", b"__redis__:invalidate"], True, b"1")
+
+
+def test_a_flush_empties_the_tracking_table_even_with_no_tracking_client_left(pair):
+    """Keys remembered for clients that turned tracking off or left stay counted until a
+    FLUSHALL / FLUSHDB, which empties the table (Redis's trackingInvalidateKeysOnFlush)."""
+    fields = ("tracking_total_items", "tracking_total_keys", "tracking_total_prefixes",
+              "tracking_clients")
+    seen = []
+    for server in pair:
+        admin = redis.Redis(port=server.port, single_connection_client=True)
+        admin.flushall()
+        tracker = redis.Redis(port=server.port, single_connection_client=True, protocol=3)
+        tracker.execute_command("CLIENT", "TRACKING", "ON")
+        tracker.set("x", 1)
+        tracker.get("x")
+        tracker.get("y")
+        tracker.close()
+        counts = []
+        for step in ("left", "flushdb"):
+            if step == "flushdb":
+                admin.execute_command("SELECT", "3")
+                admin.flushdb()
+            info = admin.info()
+            counts.append([info[field] for field in fields])
+        seen.append(counts)
+        admin.close()
+    assert seen[1] == seen[0] == [[2, 2, 0, 0], [0, 0, 0, 0]]

@@ -374,6 +374,10 @@ class PredisServer:
 
     def observe(self, client, spec, args, elapsed_ns: int) -> None:
         self.feed_monitors(client, spec, args)
+        self.log_if_slow(client, spec, args, elapsed_ns)
+
+    def log_if_slow(self, client, spec, args, elapsed_ns: int) -> None:
+        """SLOWLOG and the latency monitor's command events."""
         if self.slow_ns is None or elapsed_ns < self.slow_ns:
             return
         slower = self.config["slowlog-log-slower-than"]
@@ -395,8 +399,7 @@ class PredisServer:
             self.scanners.pop(index, None)
             self.watches.touch_db(index, None if keys_before is None else keys_before.get(index))
             self.blocking.signal_db(index)
-        if self.tracking.clients:
-            self.tracking.flush()
+        self.tracking.flush()  # Redis empties its tracking table even with no client left
 
     def on_swapdb(self, first: int, second: int) -> None:
         for index in (first, second):

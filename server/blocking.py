@@ -9,13 +9,14 @@ it is served, times out, is unblocked (CLIENT UNBLOCK) or disconnects.
 from collections import deque
 
 from .errors import CommandError
+from .latency_stats import bucket
 from .protocol.connection import Deferred
 from .replies import ErrorReply
 
 
 class Waiter:
     __slots__ = ("client", "db", "keys", "attempt", "future", "timer", "timeout_reply", "spec",
-                 "args", "kind", "gone_reply")
+                 "args", "kind", "gone_reply", "duration_ns")
 
     def __init__(self, client, keys, attempt, timeout_reply, kind=None, gone_reply=None):
         self.client = client
@@ -32,6 +33,7 @@ class Waiter:
         self.timeout_reply = timeout_reply
         self.future = None
         self.timer = None
+        self.duration_ns = 0  # the blocking call's own run time (the dispatcher sets it)
 
 
 class BlockingRegistry:
@@ -109,7 +111,23 @@ class BlockingRegistry:
     def _finish(self, waiter, reply) -> None:
         self._remove(waiter)
         if not waiter.future.done():
+            self._count(waiter, reply)
             waiter.future.set_result(reply)
+
+    def _count(self, waiter, reply) -> None:
+        """The statistics the dispatcher left for now (Redis's updateStatsOnUnblock): the
+        call's run time, an error if it ends in one, a SLOWLOG entry if slow."""
+        server, spec = self.server, waiter.spec
+        if spec is None:
+            return
+        elapsed = waiter.duration_ns
+        spec.nanoseconds += elapsed
+        if server.latency_tracking:
+            spec.latency[bucket(elapsed)] += 1
+        if type(reply) is ErrorReply:
+            spec.failed_calls += 1
+            server.count_error(reply)
+        server.log_if_slow(waiter.client, spec, waiter.args, elapsed)
 
     def _remove(self, waiter) -> None:
         if waiter.timer is not None:

@@ -10,6 +10,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from . import errors
+from .blocking import Waiter
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
 from .latency_stats import bucket
@@ -124,17 +125,23 @@ def dispatch(client, args):
         _propagate(server, propagation, client, spec, args, reply, dirty)
 
     spec.calls += 1
-    spec.nanoseconds += elapsed
-    if server.latency_tracking:  # latency_stats.bucket(), inline: this is every command
-        bits = elapsed.bit_length()
-        spec.latency[(bits << 2) | ((elapsed >> (bits - 3)) & 3) if bits > 2 else bits << 2] += 1
+    if type(reply) is Deferred and type(client.blocked) is Waiter:
+        # blocked on keys: timed and slow-logged when it ends (blocking.py), as Redis does
+        client.blocked.duration_ns = elapsed
+        server.feed_monitors(client, spec, args)
+    else:
+        spec.nanoseconds += elapsed
+        if server.latency_tracking:  # latency_stats.bucket(), inline: this is every command
+            bits = elapsed.bit_length()
+            spec.latency[(bits << 2) | ((elapsed >> (bits - 3)) & 3) if bits > 2
+                         else bits << 2] += 1
+        if type(reply) is ErrorReply:
+            spec.failed_calls += 1
+            server.count_error(reply)
+        if elapsed >= server.observe_ns:  # slowlog, latency monitor, MONITOR clients
+            server.observe(client, spec, args, elapsed)
     if server.blocking.ready and not client.in_exec:  # keys made ready for blocked clients
         server.blocking.serve()
-    if type(reply) is ErrorReply:
-        spec.failed_calls += 1
-        server.count_error(reply)
-    if elapsed >= server.observe_ns:  # slowlog, latency monitor, MONITOR clients
-        server.observe(client, spec, args, elapsed)
     if spec.audited:
         audit(client, spec, args, reply)
     if client.tracking is not None:  # CLIENT TRACKING: remember what it read

@@ -106,6 +106,8 @@ class Tracking:
     def flush(self) -> None:
         """FLUSHDB / FLUSHALL: every tracking client is told to drop everything."""
         self.readers.clear()
+        if not self.clients:
+            return
         for client in list(self.server.clients):
             if client.tracking is not None:
                 self._deliver(client, None, after_reply=True)

@@ -126,6 +126,10 @@ def xreadgroup(client, args):
         return _read_reply(client, results)
 
     def attempt(db, key):
+        stream = write_typed(db, key, Stream)
+        if stream is not None and group_name not in stream.groups:  # XGROUP DESTROY
+            raise CommandError("NOGROUP the consumer group this client was blocked on no "
+                               "longer exists")
         found = collect(db)
         return _read_reply(client, found) if any(e for _, e in found) else None
 
