@@ -138,3 +138,29 @@ def test_out_of_memory_inside_multi(pair):
         ] + [admin.call("CONFIG", "SET", "maxmemory", "0")])
     assert transcripts[1] == transcripts[0]
     assert transcripts[0][5] == b"OK"
+
+
+def test_a_replica_cut_off_from_its_primary_refuses_what_needs_fresh_data(servers):
+    """replica-serve-stale-data no: while the link to the primary is down, commands without
+    the `stale` flag get MASTERDOWN, also queued ones at EXEC (EXECABORT), even when the link
+    went down after they were queued; `stale` commands (INFO, MULTI, CONFIG) still run."""
+    from .servers import free_port
+
+    nowhere = str(free_port())  # nothing listens there: the link never comes up
+    steps = [("SET", "xx", "1"), ("CONFIG", "SET", "replica-serve-stale-data", "no"),
+             ("MULTI",), ("GET", "xx"), ("REPLICAOF", "127.0.0.1", nowhere), ("EXEC",),
+             ("GET", "xx"), ("PING",), ("MULTI",), ("PING",), ("EXEC",),
+             ("REPLICAOF", "NO", "ONE"), ("MULTI",), ("GET", "xx"), ("EXEC",),
+             ("CONFIG", "SET", "replica-serve-stale-data", "yes")]
+    outcomes = []
+    for server in servers:
+        client, admin = RawClient(server.port), RawClient(server.port)
+        replies = []
+        for step in steps:
+            target = admin if step[0] == "REPLICAOF" else client
+            replies.append(target.call(*step))
+        outcomes.append([str(reply) for reply in replies])
+        client.close()
+        admin.close()
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][5].startswith("EXECABORT") and "MASTERDOWN" in outcomes[0][5]
