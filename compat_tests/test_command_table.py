@@ -13,7 +13,7 @@ REDIS_72_INFO = {
     "zrank": {1: -3}, "zrevrank": {1: -3},  # 7.2 added WITHSCORE: arity -3
 }
 # Reference commands Predis does not offer (docs/architecture.md, "Known deviations").
-NOT_OFFERED = {"failover", "pfdebug", "pfselftest", "script|debug"}
+NOT_OFFERED = {"failover", "script|debug"}
 
 
 def test_command_info_matches_redis_for_every_command(diff23):

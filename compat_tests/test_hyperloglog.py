@@ -44,3 +44,50 @@ def test_hll_from_redis_loads_here(servers):
     assert predis.call("PFCOUNT", "copied") == ref.call("PFCOUNT", "copied")
     ref.close()
     predis.close()
+
+
+def test_hll_strings_are_redis_bytes_sparse_then_dense(diff):
+    """GET of an HLL gives Redis's very bytes: a new one is sparse, single elements split and
+    merge its opcodes as Redis edits them, PFCOUNT caches the count in the header, and it goes
+    dense once the sparse form passes hll-sparse-max-bytes (here lowered to reach it fast)."""
+    import random
+
+    rng = random.Random(7)
+    diff.assert_same("PFADD", "fresh")
+    diff.assert_same("GET", "fresh")
+    for step in range(300):
+        diff.assert_same("PFADD", "grow", *[f"e{rng.randrange(5000)}"
+                                            for _ in range(rng.choice((1, 1, 2, 5)))])
+        if step % 25 == 0:
+            diff.assert_same("GET", "grow")
+            diff.assert_same("PFCOUNT", "grow")
+            diff.assert_same("GET", "grow")
+    diff.assert_same("STRLEN", "grow")
+    diff.assert_same("CONFIG", "SET", "hll-sparse-max-bytes", "200")
+    for batch in range(10):
+        diff.assert_same("PFADD", "small", *[f"s{batch}:{i}" for i in range(8)])
+        diff.assert_same("GET", "small")
+    diff.assert_same("CONFIG", "SET", "hll-sparse-max-bytes", "3000")
+    diff.assert_same("PFADD", "few", "a", "b", "c")
+    diff.assert_same("PFMERGE", "sparse_merge", "few", "grow")
+    diff.assert_same("GET", "sparse_merge")
+    diff.assert_same("PFMERGE", "dense_merge", "few", "small")
+    diff.assert_same("GET", "dense_merge")
+    diff.assert_same("PFMERGE", "few", "missing")
+    diff.assert_same("GET", "few")
+
+
+def test_pfdebug_and_pfselftest(diff):
+    diff.assert_same("PFADD", "s", "a", "b")
+    for sub in ("DECODE", "ENCODING", "GETREG", "ENCODING", "TODENSE", "DECODE", "BOGUS"):
+        diff.assert_same("PFDEBUG", sub, "s")
+    diff.assert_same("PFADD", "t", "a")
+    diff.assert_same("PFDEBUG", "TODENSE", "t")
+    diff.assert_same("GET", "t")
+    diff.assert_same("PFDEBUG", "TODENSE", "t")
+    diff.assert_same("PFDEBUG", "ENCODING", "missing")
+    diff.assert_same("SET", "str", "x")
+    diff.assert_same("PFDEBUG", "ENCODING", "str")
+    diff.assert_same("PFDEBUG", "ENCODING")
+    diff.assert_same("PFSELFTEST")
+    diff.assert_same("PFSELFTEST", "x")

@@ -1,7 +1,7 @@
 """Command families, one module each. Importing this package registers them all."""
 
 from . import (acl, bits, client_tracking, cluster, connection, dump, geo,  # noqa: F401
-               hashes, hyperloglog, introspection, keys, learning, lists, lolwut, migrate,
+               hashes, hll_debug, hyperloglog, introspection, keys, learning, lists, lolwut, migrate,
                mlops, modules, pubsub, replication, scripting, server_admin, sets, sort,
                stream_groups, streams, strings, transactions, zsets)
 from ..command_table import loop_runs

@@ -1,13 +1,15 @@
 """HyperLogLog: PFADD PFCOUNT PFMERGE, with Redis's hash, registers and estimator.
 
 Values are Redis-format HLL strings ('HYLL' header): PFCOUNT gives the same numbers as Redis for
-the same elements (same MurmurHash64A seed, 16384 6-bit registers, Ertl's estimator), and HLLs
-copied from Redis load here. Predis writes the dense encoding; it reads sparse ones too.
+the same elements (same MurmurHash64A seed, 16384 6-bit registers, Ertl's estimator), and the
+strings are Redis's bytes: sparse while small (server/hll_sparse.py), dense (12 KB) once a
+register passes 32 or the sparse form outgrows `hll-sparse-max-bytes`, with the cached
+cardinality in the header.
 """
 
 import math
 
-from .. import errors
+from .. import errors, hll_sparse
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.memory import string_size
@@ -76,47 +78,88 @@ def _set(regs: bytearray, i: int, value: int) -> None:
         regs[byte + 1] = (regs[byte + 1] & ~(63 >> (8 - shift)) & 0xFF) | (value >> (8 - shift))
 
 
+CORRUPT_HLL = "INVALIDOBJ Corrupted HLL object detected"
+
+
+def validated(value):
+    """`value` if it is an HLL string as Redis checks one (header, magic, encoding, a dense
+    body's exact length); WRONGTYPE otherwise."""
+    if type(value) not in (bytes, bytearray):
+        raise CommandError(errors.WRONGTYPE)
+    if len(value) < HEADER or value[:4] != MAGIC or value[4] > SPARSE or (
+            value[4] == DENSE and len(value) != HEADER + DENSE_BYTES):
+        raise CommandError(INVALID_HLL)
+    return value
+
+
+def _sparse_ops(value) -> list:
+    try:
+        return hll_sparse.decode(value[HEADER:])
+    except ValueError:
+        raise CommandError(CORRUPT_HLL) from None
+
+
 def registers_of(value) -> list:
     """All 16384 register values of a Redis HLL string (dense or sparse)."""
-    if len(value) < HEADER or value[:4] != MAGIC:
-        raise CommandError(INVALID_HLL)
-    encoding = value[4]
-    body = value[HEADER:]
-    if encoding == DENSE:
-        if len(body) != DENSE_BYTES:
-            raise CommandError(INVALID_HLL)
-        regs = bytearray(body) + b"\x00"
+    validated(value)
+    if value[4] == DENSE:
+        regs = bytearray(value[HEADER:]) + b"\x00"
         return [_get(regs, i) for i in range(M)]
-    if encoding != SPARSE:
-        raise CommandError(INVALID_HLL)
-    out = []
-    i = 0
-    while i < len(body):
-        op = body[i]
-        if op & 0xC0 == 0:  # ZERO: 1..64 empty registers
-            out += [0] * ((op & 0x3F) + 1)
-            i += 1
-        elif op & 0xC0 == 0x40:  # XZERO: 1..16384 empty registers
-            if i + 1 >= len(body):
-                raise CommandError("INVALIDOBJ Corrupted HLL object detected")
-            out += [0] * ((((op & 0x3F) << 8) | body[i + 1]) + 1)
-            i += 2
-        else:  # VAL: value 1..32 repeated 1..4 times
-            out += [((op >> 2) & 0x1F) + 1] * ((op & 0x03) + 1)
-            i += 1
-    if len(out) != M:
-        raise CommandError("INVALIDOBJ Corrupted HLL object detected")
-    return out
+    return hll_sparse.registers(_sparse_ops(value))
 
 
-def dense_value(registers: list, cached=None) -> bytearray:
-    regs = bytearray(DENSE_BYTES + 1)
-    for i, value in enumerate(registers):
-        if value:
-            _set(regs, i, value)
-    header = bytearray(MAGIC + bytes([DENSE, 0, 0, 0]))
-    header += (cached if cached is not None else 1 << 63).to_bytes(8, "little")
-    return header + regs[:DENSE_BYTES]
+def new_hll() -> bytearray:
+    """An empty HLL as Redis creates one: sparse, all registers in XZERO opcodes."""
+    return bytearray(MAGIC + bytes([SPARSE]) + bytes(11)) + hll_sparse.empty_body()
+
+
+class HllEditor:
+    """An HLL string being changed register by register, sparse until it must go dense."""
+
+    def __init__(self, value, max_bytes: int):
+        validated(value)
+        self.header = bytearray(value[:HEADER])
+        self.max_bytes = max_bytes
+        self.ops = _sparse_ops(value) if value[4] == SPARSE else None
+        self.size = len(value)  # the string's length as the sparse opcodes now stand
+        self.dense = None if self.ops is not None else bytearray(value[HEADER:]) + b"\x00"
+
+    @property
+    def is_sparse(self) -> bool:
+        return self.ops is not None
+
+    def set(self, index: int, count: int) -> bool:
+        """Raise a register to `count`; True if it changed."""
+        if self.ops is not None:
+            outcome = hll_sparse.set_register(self.ops, self.size, index, count,
+                                              self.max_bytes)
+            if outcome is not None:
+                changed, self.size = outcome
+                return changed
+            self.to_dense()
+        if _get(self.dense, index) >= count:
+            return False
+        _set(self.dense, index, count)
+        return True
+
+    def to_dense(self) -> bool:
+        """Switch to the dense encoding (the header, cached count included, carries over)."""
+        if self.ops is None:
+            return False
+        self.dense = bytearray(DENSE_BYTES + 1)
+        for i, value in enumerate(hll_sparse.registers(self.ops)):
+            if value:
+                _set(self.dense, i, value)
+        self.ops = None
+        self.header[4] = DENSE
+        return True
+
+    def value(self, invalidate: bool = True) -> bytearray:
+        header = bytearray(self.header)
+        if invalidate:
+            header[15] |= 0x80  # the cached cardinality no longer holds
+        body = hll_sparse.encode(self.ops) if self.ops is not None else self.dense[:DENSE_BYTES]
+        return header + body
 
 
 def estimate(registers: list) -> int:
@@ -157,9 +200,12 @@ def _tau(x: float) -> float:
             return z / 3
 
 
-def _store(client, key, registers, cached=None) -> None:
-    db = client.db
-    db.set(key, dense_value(registers, cached), keep_ttl=True)
+def _store(client, key, value) -> None:
+    client.db.set(key, value, keep_ttl=True)
+
+
+def _editor_for(client, value) -> HllEditor:
+    return HllEditor(value, client.server.config["hll-sparse-max-bytes"])
 
 
 @command("pfadd", -2, "write denyoom fast", (1, 1, 1), G, "Adds elements to a HyperLogLog key. "
@@ -167,15 +213,13 @@ def _store(client, key, registers, cached=None) -> None:
 def pfadd(client, args):
     key = args[1]
     value = write_typed_string(client.db, key)
-    registers = registers_of(value) if value is not None else [0] * M
-    changed = value is None
+    changed = value is None  # a new key counts as an update even with no element
+    editor = _editor_for(client, new_hll() if value is None else value)
     for element in args[2:]:
-        index, count = pattern(bytes(element))
-        if count > registers[index]:
-            registers[index] = count
+        if editor.set(*pattern(bytes(element))):
             changed = True
     if changed:
-        _store(client, key, registers)
+        _store(client, key, editor.value())
         modified(client, key)
         return 1
     return 0
@@ -189,27 +233,22 @@ def pfcount(client, args):
         value = db.lookup_read(args[1])
         if value is None:
             return 0
-        if type(value) not in (bytes, bytearray):
-            raise CommandError(errors.WRONGTYPE)
-        registers = registers_of(value)
+        validated(value)
         cached = int.from_bytes(bytes(value[8:16]), "little")
         if not cached >> 63:  # valid cache, as Redis keeps it in the header
             return cached
-        count = estimate(registers)
-        if value[4] == DENSE:
-            refreshed = bytearray(value)
-            refreshed[8:16] = count.to_bytes(8, "little")
-            db.resized(args[1], string_size(refreshed) - string_size(value))
-            db.data[args[1]] = refreshed
+        count = estimate(registers_of(value))
+        refreshed = bytearray(value)  # Redis writes the count back: a change of the key
+        refreshed[8:16] = count.to_bytes(8, "little")
+        db.resized(args[1], string_size(refreshed) - string_size(value))
+        db.data[args[1]] = refreshed
+        modified(client, args[1], notify=False)
         return count
     merged = [0] * M
     for key in args[1:]:
         value = db.lookup_read(key)
-        if value is None:
-            continue
-        if type(value) not in (bytes, bytearray):
-            raise CommandError(errors.WRONGTYPE)
-        merged = list(map(max, merged, registers_of(value)))
+        if value is not None:
+            merged = list(map(max, merged, registers_of(value)))
     return estimate(merged)
 
 
@@ -218,11 +257,19 @@ def pfcount(client, args):
 def pfmerge(client, args):
     db = client.db
     merged = [0] * M
+    any_dense = False
     for key in args[1:]:
-        value = write_typed_string(db, key)
+        value = db.lookup_read(key)
         if value is not None:
             merged = list(map(max, merged, registers_of(value)))
-    _store(client, args[1], merged)
-    modified(client, args[1])
+            any_dense = any_dense or value[4] == DENSE
+    target = write_typed_string(db, args[1])
+    editor = _editor_for(client, new_hll() if target is None else target)
+    if any_dense:  # as Redis: a dense source makes the target dense at once
+        editor.to_dense()
+    for index, count in enumerate(merged):
+        if count:
+            editor.set(index, count)
+    _store(client, args[1], editor.value())
+    modified(client, args[1], event="pfadd")
     return OK
-
