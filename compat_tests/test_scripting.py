@@ -373,6 +373,19 @@ def test_a_table_holding_itself_ends_in_the_stack_limit_error(servers):
         assert nesting.endswith(b"-ERR reached lua stack limit\r\n") and depth > 100 * 4
 
 
+def _replies_without_eviction(steps) -> list:
+    """Each step's reply from a fresh redis-server, then a fresh Predis (noeviction)."""
+    outcomes = []
+    for start in (start_redis, start_predis):
+        server = start(("--maxmemory-policy", "noeviction"))
+        try:
+            client = RawClient(server.port)
+            outcomes.append([client.call(*step) for step in steps])
+        finally:
+            server.stop()
+    return outcomes
+
+
 def test_declared_flags_decide_the_dispatchers_refusals():
     """A script that declared flags is a write (and may grow memory) unless it declared
     no-writes (allow-oom): out of memory it is refused before it starts, with SET's words,
@@ -382,14 +395,7 @@ def test_declared_flags_decide_the_dispatchers_refusals():
              ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"), ("EVAL", "return 1", "0"),
              ("EVAL", "return redis.call('set','a','b')", "0"),
              ("MULTI",), ("EVAL", "#!lua\nreturn 1", "0"), ("EXEC",)]
-    outcomes = []
-    for start in (start_redis, start_predis):
-        server = start(("--maxmemory-policy", "noeviction"))
-        try:
-            client = RawClient(server.port)
-            outcomes.append([client.call(*step) for step in steps])
-        finally:
-            server.stop()
+    outcomes = _replies_without_eviction(steps)
     assert outcomes[1] == outcomes[0]
     assert str(outcomes[0][2]).startswith("OOM command not allowed")
 
@@ -410,13 +416,6 @@ def test_out_of_memory_inside_a_script_follows_its_start_and_its_writes():
               "return redis.pcall('set','y','1') end)"),
              ("FCALL", "f1", "1", "x"), ("GET", "x"), ("FCALL", "f2", "1", "y"),
              ("CONFIG", "SET", "maxmemory", "0"), ("MGET", "a", "b", "c", "x", "y")]
-    outcomes = []
-    for start in (start_redis, start_predis):
-        server = start(("--maxmemory-policy", "noeviction"))
-        try:
-            client = RawClient(server.port)
-            outcomes.append([client.call(*step) for step in steps])
-        finally:
-            server.stop()
+    outcomes = _replies_without_eviction(steps)
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][3] == b"1" and str(outcomes[0][4]).startswith("OOM")

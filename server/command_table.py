@@ -162,6 +162,9 @@ def batched(name, argc):
     return register
 
 
+# Flags of commands that may change data or reach replicas: what CLIENT PAUSE WRITE holds and
+# what a read-only script may not call
+MAY_WRITE_FLAGS = frozenset({"write", "may_replicate"})
 LOOP_RUN = "loop"  # CommandSpec.batch value: run the ordinary handler in a tight loop
 
 

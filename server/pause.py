@@ -7,11 +7,9 @@ may change data (write / may_replicate flags), as Redis does.
 
 import time
 
+from .command_table import MAY_WRITE_FLAGS
 from .errors import CommandError
 from .protocol.connection import Deferred
-
-# Commands never held in WRITE mode even though flagged (they are reads or control).
-_WRITE_FLAGS = frozenset({"write", "may_replicate"})
 
 
 class PauseGate:
@@ -65,8 +63,8 @@ class PauseGate:
 
         name = spec.name
         if name == "exec":
-            return any(_spec_of(queued).flags & _WRITE_FLAGS for queued in client.multi or ())
-        if not spec.flags & _WRITE_FLAGS:
+            return any(_spec_of(queued).flags & MAY_WRITE_FLAGS for queued in client.multi or ())
+        if not spec.flags & MAY_WRITE_FLAGS:
             return False
         server = self.server
         if name == "eval":

@@ -26,8 +26,7 @@ def pfdebug(client, args):
     if sub == b"getreg":
         if editor.to_dense():  # Redis answers from the dense registers, converting first
             _store_dense(client, key, editor)
-        regs = editor.dense
-        return [_get(regs, i) for i in range(M)]
+        return editor.registers()
     if sub == b"decode":
         if not editor.is_sparse:
             raise CommandError("ERR HLL encoding is not sparse")
@@ -70,9 +69,7 @@ def pfselftest(client, args):
         editor.set(*pattern(b"%d:%d" % (seed, n)))
         if n == checkpoint or n == 20000:
             checkpoint *= 2
-            registers = hll_sparse.registers(editor.ops) if editor.is_sparse else \
-                [_get(editor.dense, i) for i in range(M)]
-            found = estimate(registers)
+            found = estimate(editor.registers())
             if abs(found - n) > max(bound * n, 1):
                 raise CommandError(f"ERR TESTFAILED Too big error. card:{n} abserr:"
                                    f"{abs(found - n)}")

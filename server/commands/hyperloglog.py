@@ -99,13 +99,6 @@ def _sparse_ops(value) -> list:
         raise CommandError(CORRUPT_HLL) from None
 
 
-def registers_of(value) -> list:
-    """All 16384 register values of a Redis HLL string (dense or sparse)."""
-    validated(value)
-    if value[4] == DENSE:
-        regs = bytearray(value[HEADER:]) + b"\x00"
-        return [_get(regs, i) for i in range(M)]
-    return hll_sparse.registers(_sparse_ops(value))
 
 
 def new_hll() -> bytearray:
@@ -154,12 +147,22 @@ class HllEditor:
         self.header[4] = DENSE
         return True
 
+    def registers(self) -> list:
+        if self.ops is not None:
+            return hll_sparse.registers(self.ops)
+        return [_get(self.dense, i) for i in range(M)]
+
     def value(self, invalidate: bool = True) -> bytearray:
         header = bytearray(self.header)
         if invalidate:
             header[15] |= 0x80  # the cached cardinality no longer holds
         body = hll_sparse.encode(self.ops) if self.ops is not None else self.dense[:DENSE_BYTES]
         return header + body
+
+
+def registers_of(value) -> list:
+    """All 16384 register values of a Redis HLL string (dense or sparse)."""
+    return HllEditor(value, max_bytes=0).registers()  # only read: no limit applies
 
 
 def estimate(registers: list) -> int:

@@ -18,12 +18,10 @@ from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
 
-from ..command_table import LOOKUP
+from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
-# What a read-only script may not call: writes, and commands that may replicate (PUBLISH...)
-_WRITES = frozenset({"write", "may_replicate"})
 REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
 _GLUE = open(os.path.join(os.path.dirname(__file__), "glue.lua"), encoding="utf-8").read()
 
@@ -140,7 +138,7 @@ class LuaEngine:
             if refusal is not None:
                 return refusal
         wrote = self.running.wrote
-        if self.read_only and not spec.flags.isdisjoint(_WRITES):
+        if self.read_only and not spec.flags.isdisjoint(MAY_WRITE_FLAGS):
             return "ERR Write commands are not allowed from read-only scripts."
         if "write" in spec.flags:
             if not wrote and self.server.master_link is not None and not client.is_primary \
