@@ -13,6 +13,8 @@ that GET, DUMP and STRLEN of a small HLL give Redis's bytes. A value over 32, or
 `hll-sparse-max-bytes`, means the caller must switch to the dense encoding.
 """
 
+import numpy as np
+
 ZERO, XZERO, VAL = 0, 1, 2
 REGISTERS = 16384
 ZERO_MAX, VAL_MAX_LEN, VAL_MAX_VALUE = 64, 4, 32
@@ -57,11 +59,9 @@ def empty_body() -> bytes:
     return encode([[XZERO, REGISTERS, 0]])
 
 
-def registers(ops: list) -> list:
-    out = []
-    for kind, length, value in ops:
-        out += [value] * length
-    return out
+def registers(ops: list) -> np.ndarray:
+    """The 16384 register values (uint8) the opcodes stand for."""
+    return np.repeat(np.array([op[2] for op in ops], np.uint8), [op[1] for op in ops])
 
 
 def _size(op) -> int:

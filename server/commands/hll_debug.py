@@ -7,8 +7,8 @@ from ..command_table import command
 from ..errors import CommandError
 from ..replies import OK, SimpleString
 from .common import modified
-from .hyperloglog import (DENSE_BYTES, M, HllEditor, _get, _set, estimate, new_hll, pattern,
-                          validated)
+from .hyperloglog import (DENSE_BYTES, M, HllEditor, _get, _set, dense_registers, estimate,
+                          new_hll, pattern, validated)
 
 G = "hyperloglog"
 _DECODED = {hll_sparse.ZERO: "z:%d", hll_sparse.XZERO: "Z:%d"}
@@ -26,7 +26,7 @@ def pfdebug(client, args):
     if sub == b"getreg":
         if editor.to_dense():  # Redis answers from the dense registers, converting first
             _store_dense(client, key, editor)
-        return editor.registers()
+        return editor.registers().tolist()
     if sub == b"decode":
         if not editor.is_sparse:
             raise CommandError("ERR HLL encoding is not sparse")
@@ -59,7 +59,7 @@ def pfselftest(client, args):
         values = [rng.randrange(64) for _ in range(M)]
         for i, value in enumerate(values):
             _set(regs, i, value)
-        if [_get(regs, i) for i in range(M)] != values:
+        if [_get(regs, i) for i in range(M)] != values or dense_registers(regs).tolist() != values:
             raise CommandError("ERR TESTFAILED Register error at some index")
     editor = HllEditor(new_hll(), client.server.config["hll-sparse-max-bytes"])
     bound = 5 * 1.04 / M ** 0.5

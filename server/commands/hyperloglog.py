@@ -9,6 +9,8 @@ cardinality in the header.
 
 import math
 
+import numpy as np
+
 from .. import errors, hll_sparse
 from ..command_table import command
 from ..errors import CommandError
@@ -140,17 +142,18 @@ class HllEditor:
         if self.ops is None:
             return False
         self.dense = bytearray(DENSE_BYTES + 1)
-        for i, value in enumerate(hll_sparse.registers(self.ops)):
-            if value:
-                _set(self.dense, i, value)
+        registers = hll_sparse.registers(self.ops)
+        for i in np.flatnonzero(registers).tolist():
+            _set(self.dense, i, int(registers[i]))
         self.ops = None
         self.header[4] = DENSE
         return True
 
-    def registers(self) -> list:
+    def registers(self) -> np.ndarray:
+        """All 16384 register values (uint8)."""
         if self.ops is not None:
             return hll_sparse.registers(self.ops)
-        return [_get(self.dense, i) for i in range(M)]
+        return dense_registers(self.dense)
 
     def value(self, invalidate: bool = True) -> bytearray:
         header = bytearray(self.header)
@@ -160,15 +163,24 @@ class HllEditor:
         return header + body
 
 
-def registers_of(value) -> list:
+_SHIFTS = np.array([0, 6, 12, 18], np.uint32)
+
+
+def dense_registers(body) -> np.ndarray:
+    """Unpack the dense body's 6-bit registers (packed from each byte's low bits up): every
+    3 bytes hold 4 registers."""
+    packed = np.frombuffer(bytes(body[:DENSE_BYTES]), np.uint8).reshape(-1, 3).astype(np.uint32)
+    words = packed[:, 0] | (packed[:, 1] << 8) | (packed[:, 2] << 16)
+    return ((words[:, None] >> _SHIFTS) & 63).astype(np.uint8).ravel()
+
+
+def registers_of(value) -> np.ndarray:
     """All 16384 register values of a Redis HLL string (dense or sparse)."""
     return HllEditor(value, max_bytes=0).registers()  # only read: no limit applies
 
 
-def estimate(registers: list) -> int:
-    histogram = [0] * 64
-    for value in registers:
-        histogram[value] += 1
+def estimate(registers: np.ndarray) -> int:
+    histogram = np.bincount(registers, minlength=64).tolist()
     z = M * _tau((M - histogram[Q + 1]) / M)
     for j in range(Q, 0, -1):
         z += histogram[j]
@@ -247,11 +259,11 @@ def pfcount(client, args):
         db.data[args[1]] = refreshed
         modified(client, args[1], notify=False)
         return count
-    merged = [0] * M
+    merged = np.zeros(M, np.uint8)
     for key in args[1:]:
         value = db.lookup_read(key)
         if value is not None:
-            merged = list(map(max, merged, registers_of(value)))
+            np.maximum(merged, registers_of(value), out=merged)
     return estimate(merged)
 
 
@@ -259,20 +271,19 @@ def pfcount(client, args):
          "into a single key.", "2.8.9")
 def pfmerge(client, args):
     db = client.db
-    merged = [0] * M
+    merged = np.zeros(M, np.uint8)
     any_dense = False
     for key in args[1:]:
         value = db.lookup_read(key)
         if value is not None:
-            merged = list(map(max, merged, registers_of(value)))
+            np.maximum(merged, registers_of(value), out=merged)
             any_dense = any_dense or value[4] == DENSE
     target = write_typed_string(db, args[1])
     editor = _editor_for(client, new_hll() if target is None else target)
     if any_dense:  # as Redis: a dense source makes the target dense at once
         editor.to_dense()
-    for index, count in enumerate(merged):
-        if count:
-            editor.set(index, count)
+    for index in np.flatnonzero(merged).tolist():
+        editor.set(index, int(merged[index]))
     _store(client, args[1], editor.value())
     modified(client, args[1], event="pfadd")
     return OK
