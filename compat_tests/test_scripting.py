@@ -188,6 +188,19 @@ def test_function_dump_and_restore(servers):
     predis.close()
 
 
+@pytest.mark.parametrize("first_line", [
+    "#! name=test", "#!lua name=foo name=bar", '#!lua name="quoted"', "#!lua NAME=upper",
+    '#!lua name="unbalanced', "#!LUA name=shouting", "#!js name=x", "#!lua name=bad-name",
+    "#!js name=bad-name", "#!lua name=ok extra", "#!lua", "lua name=x"])
+def test_function_library_metadata_is_split_as_redis_splits_it(diff, first_line):
+    """The first line goes through sdssplitargs (quotes allowed); `name=` in any case; the
+    name is checked before the engine; a body with no newline is invalid metadata."""
+    diff.assert_same("FUNCTION", "FLUSH")
+    diff.assert_same("FUNCTION", "LOAD", first_line + "\nredis.register_function('f', "
+                     "function() return 1 end)")
+    diff.assert_same("FUNCTION", "LOAD", first_line)
+
+
 def test_function_names_ignore_case_and_load_errors(diff):
     """Found by Redis's own suite: function names are case-insensitive (library names are
     not), compile errors and repeated metadata have their own words, and replies read tables
