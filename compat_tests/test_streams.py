@@ -259,3 +259,18 @@ def test_claims_create_consumers_only_when_they_claim(diff):
     expected, actual = diff.both("XINFO", "CONSUMERS", "xs", "grp")
     names = [[row[1], row[3]] for row in expected]
     assert [[row[1], row[3]] for row in actual] == names == [[b"Bob", 1], [b"Zoe", 0]]
+
+
+def test_xautoclaim_count_includes_deleted_entries(diff):
+    """COUNT bounds the reply: entries found deleted (and dropped from the PEL) use it up as
+    claimed ones do, and the cursor names the next pending entry (Redis's unit suite)."""
+    d = diff
+    for entry_id in ("1-0", "2-0", "3-0", "4-0"):
+        d.assert_same("XADD", "x", entry_id, "f", "v")
+    d.assert_same("XGROUP", "CREATE", "x", "grp", "0")
+    d.assert_same("XREADGROUP", "GROUP", "grp", "Alice", "STREAMS", "x", ">")
+    d.assert_same("XDEL", "x", "1-0", "3-0")
+    d.assert_same("XAUTOCLAIM", "x", "grp", "Bob", "0", "0-0", "COUNT", "1")
+    d.assert_same("XAUTOCLAIM", "x", "grp", "Bob", "0", "2-0", "COUNT", "2")
+    d.assert_same("XAUTOCLAIM", "x", "grp", "Bob", "0", "4-0", "COUNT", "1")
+    d.assert_same("XPENDING", "x", "grp", "-", "+", "10")

@@ -305,8 +305,9 @@ def xautoclaim(client, args):
     next_start = (0, 0)
     candidates = [s for s in group.pel_ids() if s >= start]
     attempts = count * 10
+    room = count  # entries the reply may still hold: claimed and deleted ones both count
     for stream_id in candidates:
-        if len(claimed) >= count or attempts <= 0:
+        if room <= 0 or attempts <= 0:
             next_start = stream_id
             break
         attempts -= 1
@@ -314,6 +315,7 @@ def xautoclaim(client, args):
         if stream_id not in stream.entries:
             group.forget(stream_id)
             deleted.append(format_id(stream_id))
+            room -= 1
             continue
         if min_idle and now - entry.delivery_time < min_idle:
             continue
@@ -323,6 +325,7 @@ def xautoclaim(client, args):
         if not justid:
             entry.delivery_count += 1
         claimed.append(stream_id)
+        room -= 1
     if consumer is not None:
         consumer.active_time = now
     modified(client, args[1], notify=False)  # nor an XAUTOCLAIM one
