@@ -21,6 +21,15 @@ SCRIPTS = [
     ("return redis.call('nosuch')", []), ("return redis.pcall('nosuch')", []),
     ("return redis.call('get')", []), ("return redis.call('blpop', 'q', 0)", []),
     ("x = 5", []), ("return y", []), ("error('boom')", []), ("return error({err='E3 x'})", []),
+    ("setmetatable(_G, {})", []), ("local g = getmetatable(_G); g.__index = {}", []),
+    ("redis = function() return 1 end", []), ("redis.call = function() return 1 end", []),
+    ("cjson.encode = 1", []), ("bit.band = 1", []), ("cmsgpack.pack = 1", []),
+    ("string.foo = 1", []), ("rawset(_G, 'x', 1)", []), ("rawset(redis, 'call', 1)", []),
+    ("setmetatable(redis, {})", []), ("return type(getmetatable(_G))", []),
+    ("return ('abc'):upper() .. string.rep('a', 2) .. math.floor(2.5)", []),
+    ("return loadstring(string.dump(function() return 1 end))()", []),
+    ("return redis.acl_check_cmd('get', 'k')", []), ("return redis.acl_check_cmd()", []),
+    ("return redis.acl_check_cmd('nosuch')", []), ("return redis.acl_check_cmd('get', {})", []),
     ("return x +", []), ("return redis.sha1hex('abc')", []), ("redis.sha1hex()", []),
     ("return redis.sha1hex('a', 'b')", []), ("return redis.sha1hex(1.5)", []),
     ("return redis.sha1hex({})", []), ("return redis.sha1hex(nil)", []),
@@ -432,3 +441,19 @@ def test_out_of_memory_inside_a_script_follows_its_start_and_its_writes():
     outcomes = _replies_without_eviction(steps)
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][3] == b"1" and str(outcomes[0][4]).startswith("OOM")
+
+
+def test_acl_check_cmd_answers_for_the_scripts_user(servers):
+    """redis.acl_check_cmd checks the command, and its keys, against the calling user."""
+    seen = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*")
+        bob = RawClient(server.port)
+        bob.call("AUTH", "bob", "123")
+        seen.append([bob.call("EVAL", "return redis.acl_check_cmd(" + args + ")", "0")
+                     for args in ("'set','xx',1", "'hset','xx','f',1", "'set','yy',1")])
+        admin.call("ACL", "DELUSER", "bob")
+        bob.close()
+        admin.close()
+    assert seen[1] == seen[0] == [1, None, None]

@@ -162,12 +162,10 @@ class LuaEngine:
         except TypeError:
             return lua.table_from([True, self._error_table(
                 "ERR Lua redis lib command arguments must be strings or integers")])
-        spec = LOOKUP.get(argv[0]) or LOOKUP.get(argv[0].lower())
+        spec = _command_of(argv)
         if spec is None:
             return lua.table_from([True, self._error_table(
                 "ERR Unknown Redis command called from script")])
-        if spec.subcommands and len(argv) > 1:
-            spec = spec.subcommands.get(argv[1].lower(), spec)
         if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
             return lua.table_from([True, self._error_table(
                 "ERR Wrong number of args calling Redis command from script")])
@@ -342,7 +340,23 @@ class LuaEngine:
         self.resp = int(version)
 
     def _acl_check(self, *args):
-        return True
+        """redis.acl_check_cmd(command, args...): may the script's user run it, keys included
+        (a C function to Lua, like redis.call)."""
+        if not args:
+            raise CallError("ERR Please specify at least one argument for this redis lib call",
+                            self.api.where())
+        try:
+            argv = [_to_bytes(a) for a in args]
+        except TypeError:
+            raise CallError("ERR Lua redis lib command arguments must be strings or integers",
+                            self.api.where()) from None
+        spec = _command_of(argv)
+        if spec is None:
+            raise CallError("ERR Invalid command passed to redis.acl_check_cmd()",
+                            self.api.where())
+        user = self.client.acl_user
+        return user.unrestricted or \
+            self.server.acl.refuse(self.client, user, spec, argv, "lua") is None
 
     def _cjson_encode(self, value):
         return self._checked(lambda: self.json.encode(value))
@@ -434,6 +448,14 @@ def _text(value) -> str:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     return str(value)
+
+
+def _command_of(argv: list):
+    """The command table entry (a subcommand's when it has one) for argv, or None."""
+    spec = LOOKUP.get(argv[0]) or LOOKUP.get(argv[0].lower())
+    if spec is not None and spec.subcommands and len(argv) > 1:
+        spec = spec.subcommands.get(argv[1].lower(), spec)
+    return spec
 
 
 def _to_bytes(value) -> bytes:

@@ -41,7 +41,7 @@ function redis.set_repl(mode) end
 function redis.replicate_commands() return true end
 function redis.breakpoint() return false end
 function redis.debug() end
-function redis.acl_check_cmd(...) return py.acl_check_cmd(...) end
+redis.acl_check_cmd = py.acl_check_cmd
 
 cmsgpack = {
   pack = function(...) return py.msgpack_pack(...) end,
@@ -90,35 +90,60 @@ for _, name in ipairs({'tobit', 'tohex', 'bnot', 'band', 'bor', 'bxor', 'lshift'
   bit[name] = function(...) return f(...) end
 end
 
+-- Redis makes its libraries and the globals table read-only (a patch to its Lua). Stock Lua 5.1
+-- cannot refuse writes to a table's existing keys, so scripts see read-only views instead:
+-- empty tables that read through to the real one and refuse every write, rawset and
+-- setmetatable included. (Iterating a view with pairs finds nothing.)
+local READONLY = 'Attempt to modify a readonly table'
+local function refuse() error(READONLY, 2) end
+local views = setmetatable({}, {__mode = 'k'})
+local function readonly_view(real, index)
+  local meta = {__index = index or real, __newindex = refuse}
+  local view = setmetatable({}, meta)
+  meta.__metatable = setmetatable({}, {__index = meta, __newindex = refuse})
+  views[view], views[meta.__metatable] = true, true
+  return view
+end
+
 -- Scripts run with their own environment table (setfenv), never the real _G, which lupa
 -- itself relies on: the sandbox holds only what Redis offers, and refuses new globals.
-local sandbox = {}
+local globals = {}
 for _, name in ipairs({'assert', 'error', 'getmetatable', 'ipairs', 'next', 'pairs', 'pcall',
-                       'rawequal', 'rawget', 'rawset', 'select', 'setmetatable', 'tonumber',
-                       'tostring', 'type', 'unpack', 'xpcall', 'gcinfo', 'collectgarbage',
-                       '_VERSION', 'string', 'table', 'math'}) do
-  sandbox[name] = _G[name]
+                       'rawequal', 'rawget', 'select', 'tonumber', 'tostring', 'type',
+                       'unpack', 'xpcall', 'gcinfo', 'collectgarbage', '_VERSION'}) do
+  globals[name] = _G[name]
 end
-sandbox.redis, sandbox.cjson, sandbox.bit = redis, cjson, bit
-sandbox.cmsgpack, sandbox.struct = cmsgpack, struct
-sandbox._G = sandbox
-sandbox.loadstring = function(code, name)
+for name, lib in pairs({redis = redis, cjson = cjson, bit = bit, cmsgpack = cmsgpack,
+                        struct = struct, string = string, table = table, math = math}) do
+  globals[name] = readonly_view(lib)
+end
+-- (as Redis's C checks word it: without the script's position)
+globals.rawset = function(t, k, v)
+  if views[t] then error(READONLY, 0) end
+  return rawset(t, k, v)
+end
+globals.setmetatable = function(t, meta)
+  if views[t] then error(READONLY, 0) end
+  return setmetatable(t, meta)
+end
+local sandbox
+globals.loadstring = function(code, name)
+  if type(code) == 'string' and code:byte(1) == 27 then
+    return nil  -- precompiled bytecode is refused, as Redis does (it can break the VM)
+  end
   local f, err = loadstring(code, name)
   if f then setfenv(f, sandbox) end
   return f, err
 end
-local readonly = {__newindex = function() error('Attempt to modify a readonly table', 2) end,
-                  __metatable = false}
-for _, lib in ipairs({redis, cjson, bit, cmsgpack, struct, string, table, math}) do
-  setmetatable(lib, readonly)
-end
-setmetatable(sandbox, {
-  __index = function(_, key)
-    error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'", 2)
-  end,
-  __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __metatable = false,
-})
+sandbox = readonly_view(globals, function(_, key)
+  local value = globals[key]
+  if value == nil then
+    error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'",
+          2)
+  end
+  return value
+end)
+globals._G = sandbox
 
 __predis = {}
 function __predis.where()
@@ -272,7 +297,7 @@ function __predis.load_library(body)
       elseif key == '_G' then
         value = sandbox
       else
-        value = rawget(sandbox, key)
+        value = globals[key]
       end
       if value == nil then nonexistent(nil, key, 3) end  -- 3: the line that named it
       return value
