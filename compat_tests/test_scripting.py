@@ -457,3 +457,31 @@ def test_acl_check_cmd_answers_for_the_scripts_user(servers):
         bob.close()
         admin.close()
     assert seen[1] == seen[0] == [1, None, None]
+
+
+def test_an_error_is_counted_once_where_it_happens(servers):
+    """errorstats count a failed or refused command inside a script once, when it fails;
+    the script's error reply made of it is not counted again, but its own errors are."""
+    seen = []
+    scripts = ["return redis.call('incr','s')", "return redis.pcall('incr','s')",
+               "local t = redis.pcall('incr','s') return 1", "return redis.error_reply('MY e')",
+               "error('boom')", "return redis.call('set','x','y')",
+               "return redis.pcall('set','x','y')"]
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("CONFIG", "RESETSTAT")
+        client.call("SET", "s", "abc")
+        for index, script in enumerate(scripts):
+            if index == 5:
+                client.call("CONFIG", "SET", "maxmemory", "1")
+            client.call("EVAL", script, "1", "x")
+        client.call("CONFIG", "SET", "maxmemory", "0")
+        errors = client.call("INFO", "errorstats").decode().split()
+        commands = [line.split(":")[0] + line.split("usec_per_call")[1].split(",", 1)[1]
+                    for line in client.call("INFO", "commandstats").decode().split()
+                    if line.startswith(("cmdstat_eval", "cmdstat_incr", "cmdstat_set:"))]
+        total = client.call("INFO", "stats").decode().split("total_error_replies:")[1].split()[0]
+        seen.append((sorted(errors), sorted(commands), total))
+        client.close()
+    assert seen[1] == seen[0]
+    assert seen[0][2] == "7"

@@ -141,6 +141,7 @@ class PredisServer:
         self.acl = ACL(self)
         self._load_users()
         self.stats = ServerStats()
+        self.counted_error = None  # see count_error
         self.slowlog = SlowLog()
         self.latency = LatencyMonitor()
         self.expiry = ActiveExpiry(self.keyspace)
@@ -356,6 +357,9 @@ class PredisServer:
 
     # -- per-command hooks used by the dispatcher ---------------------------------------
     def count_error(self, reply) -> None:
+        if reply is self.counted_error:  # a script's error its failed command counted already
+            self.counted_error = None
+            return
         stats = self.stats
         stats.error_replies += 1
         code = error_code(reply)
@@ -376,8 +380,7 @@ class PredisServer:
         self.feed_monitors(client, spec, args)
         self.log_if_slow(client, spec, args, elapsed_ns)
 
-    def log_if_slow(self, client, spec, args, elapsed_ns: int) -> None:
-        """SLOWLOG and the latency monitor's command events."""
+    def log_if_slow(self, client, spec, args, elapsed_ns: int) -> None:  # SLOWLOG, LATENCY
         if self.slow_ns is None or elapsed_ns < self.slow_ns:
             return
         slower = self.config["slowlog-log-slower-than"]

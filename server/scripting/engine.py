@@ -22,6 +22,7 @@ from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
+_COUNTED = b"ignore_error_stats_update"
 REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
 _GLUE = open(os.path.join(os.path.dirname(__file__), "glue.lua"), encoding="utf-8").read()
 
@@ -33,10 +34,11 @@ def sha1hex(data: bytes) -> str:
 class CallError(Exception):
     """redis.call hit an error reply: unwinds the script; carries the text and the line."""
 
-    def __init__(self, message: str, line: int):
+    def __init__(self, message: str, line: int, counted: bool = False):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.counted = counted  # the failed command counted it in errorstats already
 
 
 class LuaEngine:
@@ -95,9 +97,12 @@ class LuaEngine:
             hook_count = HOOK_INSTRUCTIONS if self.server.config["busy-reply-threshold"] else 0
             outcome = runner(function, lua_keys, lua_argv, hook_count)
             ok, value, line = outcome[1], outcome[2], outcome[3]
-            if not ok:
-                raise CommandError(self._failure_text(value, sha, line))
-            return self._to_reply(value, saved_resp3)
+            reply = self._to_reply(value, saved_resp3) if ok else \
+                ErrorReply(self._failure_text(value, sha, line))
+            if type(reply) is ErrorReply and self._counted(value):
+                # the command whose error this is counted it already (Redis counts it once)
+                self.server.counted_error = reply
+            return reply
         finally:
             self.running.finish()
             client.deny_blocking -= 1
@@ -126,6 +131,12 @@ class LuaEngine:
         chunk = "@user_script" if len(sha) == 40 else "@user_function"
         where = f"{chunk}:{line}" if line and line > 0 else f"{chunk}:?"
         return f"{message} script: {sha}, on {where}."
+
+    def _counted(self, value) -> bool:
+        """Does this script outcome carry an error the failed command counted already?"""
+        if isinstance(value, CallError):
+            return value.counted
+        return _is_table(value) and bool(self._raw(value, _COUNTED))
 
     # -- redis.call ------------------------------------------------------------------------
     def _refusal(self, client, spec, argv):
@@ -174,7 +185,9 @@ class LuaEngine:
                 "ERR This Redis command is not allowed from script")])
         refusal = self._refusal(client, spec, argv)
         if refusal is not None:
-            return lua.table_from([True, self._error_table(refusal)])
+            spec.rejected_calls += 1
+            self.server.count_error(refusal)
+            return lua.table_from([True, self._error_table(refusal, counted=True)])
         if "write" in spec.flags:
             self.running.wrote = True  # from now on SCRIPT KILL refuses (UNKILLABLE)
         client.resp3 = self.resp == 3
@@ -194,18 +207,25 @@ class LuaEngine:
         spec.calls += 1
         if type(reply) is ErrorReply:
             spec.failed_calls += 1
-            return lua.table_from([True, self._error_table(str(reply))])
+            self.server.count_error(reply)
+            return lua.table_from([True, self._error_table(str(reply), counted=True)])
         return lua.table_from([False, self._to_lua(reply)])
 
     def _call_raise(self, *args):
         """redis.call: the reply, or a Lua error carrying Redis's message and the line."""
         outcome = self._call(*args)
         if outcome[1]:
-            raise CallError(_text(outcome[2][b"err"]), self.api.where())
+            raise CallError(_text(outcome[2][b"err"]), self.api.where(),
+                            bool(outcome[2][_COUNTED]))
         return outcome[2]
 
-    def _error_table(self, message: str):
-        return self.lua.table_from({b"err": message.encode()})
+    def _error_table(self, message: str, counted: bool = False):
+        """{err = message}; `counted`: Redis's ignore_error_stats_update mark, for an error a
+        command counted already (the script's own reply then does not count it again)."""
+        table = {b"err": message.encode()}
+        if counted:
+            table[_COUNTED] = True
+        return self.lua.table_from(table)
 
     # -- conversions ----------------------------------------------------------------------
     def _to_lua(self, reply):
