@@ -49,9 +49,9 @@ def shadow_costs(trace, objects: int) -> dict:
     weights = model_arrays(None)
     costs = {}
     for expert, name in enumerate(NAMES):
-        feed_one_shadow(arbiter.new_arbiter(objects), expert, trace.ids[:100],
+        feed_one_shadow(arbiter.new_arbiter(objects, 0), expert, trace.ids[:100],
                         trace.times[:100], *weights)  # compile
-        shadows = arbiter.new_arbiter(objects)
+        shadows = arbiter.new_arbiter(objects, 0)
         began = time.perf_counter()
         feed_one_shadow(shadows, expert, trace.ids, trace.times, *weights)
         costs[name] = (time.perf_counter() - began) / len(trace) * 1e9

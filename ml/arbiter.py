@@ -14,11 +14,18 @@ import numpy as np
 from numba import njit
 
 from . import eviction, tracking
-from .keymeta import (CAPACITY, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS, USED,
-                      fix_hash, new_hist, new_state)
+from .keymeta import (CAPACITY, HIST, HOOK_HISTORY, HOOK_S3FIFO, MODE_LRU, POLICY, SLOT, TOMBS,
+                      USED, fix_hash, new_hist, new_state)
 
 EXPERTS = (eviction.S3FIFO, eviction.LEARNED, eviction.RECENCY)
 MIN_SHADOW_OBJECTS = 1024
+# In the server the shadows' records count in used_memory like the keys'. A small cache of
+# small values would otherwise spend a third of its memory on them and hold that many fewer
+# keys, so there they take at most this share of the cache's bytes, sampling further (down to
+# MIN_SAMPLED_OBJECTS keys a shadow, below which the choice of expert gets too noisy).
+SHADOW_MEMORY_SHARE = 0.125
+MIN_SAMPLED_OBJECTS = 64
+RECORD_BYTES = SLOT.itemsize + HIST.itemsize
 MARGIN = 0.01
 MAX_SHIFT = 6
 # stats: decayed misses of each expert, objects each shadow holds, then shift and capacity
@@ -26,14 +33,39 @@ MISSES, HELD, SHIFT, SHADOW_CAP = 0, 3, 6, 7
 
 
 @njit(cache=True)
-def new_arbiter(cached_objects):
-    """Shadows sized for a cache of `cached_objects` keys."""
+def _shadow_slots(shadow_cap):
+    records = int(shadow_cap * 2.5) + 16  # keys, ghosts and headroom (sparse tables sample slowly)
+    return int(records / tracking.MAX_LOAD) + 1
+
+
+@njit(cache=True)
+def shadow_bytes(shadow_cap):
+    """Bytes of the three shadows' tables for shadows of `shadow_cap` keys."""
+    return 3 * _shadow_slots(shadow_cap) * RECORD_BYTES
+
+
+@njit(cache=True)
+def sample_shift(cached_objects, cached_bytes):
+    """log2 of the sampling rate's inverse: shadows of at least MIN_SHADOW_OBJECTS keys, and,
+    given the cache's bytes, shadows within SHADOW_MEMORY_SHARE of them."""
     shift = 0
     while shift < MAX_SHIFT and (cached_objects >> (shift + 1)) >= MIN_SHADOW_OBJECTS:
         shift += 1
+    budget = SHADOW_MEMORY_SHARE * cached_bytes
+    while cached_bytes and shift < MAX_SHIFT and \
+            shadow_bytes(cached_objects >> shift) > budget and \
+            (cached_objects >> (shift + 1)) >= MIN_SAMPLED_OBJECTS:
+        shift += 1
+    return shift
+
+
+@njit(cache=True)
+def new_arbiter(cached_objects, cached_bytes):
+    """Shadows sized for a cache of `cached_objects` keys holding `cached_bytes` (0: unknown,
+    as in the simulator's object-count caches, whose memory is not the shadows')."""
+    shift = sample_shift(cached_objects, cached_bytes)
     shadow_cap = max(cached_objects >> shift, 2)
-    records = int(shadow_cap * 2.5) + 16  # keys, ghosts and headroom (sparse tables sample slowly)
-    size = int(records / tracking.MAX_LOAD) + 1
+    size = _shadow_slots(shadow_cap)
     a_state = new_state()
     a_state[POLICY] = HOOK_S3FIFO
     a_state[CAPACITY] = shadow_cap

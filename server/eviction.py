@@ -85,7 +85,7 @@ class Evictor:
         for hook, code in ((HOOK_NONE, LRU), (HOOK_HISTORY, LEARNED), (HOOK_S3FIFO, S3FIFO)):
             table = KeyTable(hook)
             if hook == HOOK_S3FIFO:
-                table.arbitrate()
+                table.arbitrate(0)
             table.log.append(b"warm-up")
             table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1, self._weights)
             out = np.empty(1, np.int64)
@@ -187,7 +187,7 @@ class Evictor:
             if table.hook == HOOK_S3FIFO:  # a full cache's bytes are its capacity (S3-FIFO's
                 table.state[CAPACITY] = table.state[BYTES]  # queue shares, ghost budget)
             if code == ADAPTIVE:
-                code = table.arbitrate()
+                code = table.arbitrate(db.memory)
             ab = self.server.learning.ab
             tenants = self.server.tenants
             if ab is None and code == LEARNED and tenants is not None and \

@@ -82,7 +82,7 @@ def test_learned_evictions_keep_ghost_history_whichever_expert_evicts():
     server = make_server("--dir", tempfile.mkdtemp(), "--maxmemory-policy", "allkeys-learned",
                          "--maxmemory", "3mb")
     conn, transport = connect(server)
-    with patch.object(KeyTable, "arbitrate", lambda self: LEARNED):  # the model evicts
+    with patch.object(KeyTable, "arbitrate", lambda self, held_bytes: LEARNED):  # the model evicts
         for i in range(20_000):
             run(conn, transport, f"SET key:{i} {'v' * 50}")
     table = server.keyspace[0].table

@@ -52,7 +52,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
         hook = HOOK_HISTORY
     elif policy == eviction.S3FIFO or policy == eviction.ADAPTIVE:
         hook = HOOK_S3FIFO
-    arbiter = new_arbiter(expected_objects)
+    arbiter = new_arbiter(expected_objects, 0)
     learned_evictions = 0
     mode = MODE_LFU if policy == eviction.LFU else MODE_LRU
     state = new_state()

@@ -54,12 +54,12 @@ class KeyTable:
         shadows = sum(a.nbytes for a in self.arbiter) if self.arbiter is not None else 0
         self.nbytes = self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + shadows
 
-    def arbitrate(self) -> int:
-        """The expert allkeys-learned evicts with now; shadows sized to the keys held (made
-        again when that count has moved by more than 2x)."""
+    def arbitrate(self, held_bytes: int) -> int:
+        """The expert allkeys-learned evicts with now; shadows sized to the keys held and their
+        `held_bytes` (made again when the key count has moved by more than 2x)."""
         held = max(len(self), 1)
         if self.arbiter is None or not self.arbiter_basis / 2 <= held <= self.arbiter_basis * 2:
-            self.arbiter = arbiter.new_arbiter(held)
+            self.arbiter = arbiter.new_arbiter(held, held_bytes)
             self.arbiter_basis = held
             self._measure()
         return arbiter.expert(self.arbiter)

@@ -91,7 +91,7 @@ async def test_server_on_the_gpu_engine_scores_large_learned_batches_on_the_devi
     conn.data_received(b"*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$9\r\nmaxmemory\r\n"
                        b"$%d\r\n%d\r\n" % (len(str(limit)), limit))
     scorer = server.evictor.scorer
-    with patch.object(KeyTable, "arbitrate", lambda self: LEARNED):  # the model evicts
+    with patch.object(KeyTable, "arbitrate", lambda self, held_bytes: LEARNED):  # the model evicts
         conn.data_received(b"*3\r\n$3\r\nSET\r\n$3\r\nnew\r\n$1\r\nx\r\n")
         for _ in range(4):  # the GPU engine's SET is coalesced: its flush
             await asyncio.sleep(0)
