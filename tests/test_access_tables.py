@@ -90,6 +90,25 @@ def test_learned_evictions_keep_ghost_history_whichever_expert_evicts():
     assert table.state[Q_COUNT + GHOSTQ] > 0
 
 
+def test_allkeys_learned_shadows_stay_within_their_share_of_used_memory():
+    """Under eviction pressure with small values the arbiter's shadows are sampled so that
+    they cost at most SHADOW_MEMORY_SHARE of the keys' bytes; used_memory counts them."""
+    from ml import arbiter
+
+    server = make_server("--dir", tempfile.mkdtemp(), "--maxmemory-policy", "allkeys-learned",
+                         "--maxmemory", "2mb")
+    conn, transport = connect(server)
+    for i in range(20_000):
+        run(conn, transport, f"SET key:{i} {'v' * 50}")
+    db = server.keyspace[0]
+    table = db.table
+    assert server.evicted_keys > 0 and table.arbiter is not None
+    shadows = sum(a.nbytes for a in table.arbiter)
+    assert shadows <= arbiter.SHADOW_MEMORY_SHARE * db.memory * 2  # the keys held may halve
+    assert table.arbiter[9][arbiter.SHIFT] > 0
+    assert table.nbytes >= shadows + table.slots.nbytes
+
+
 def test_a_long_log_of_hot_keys_does_not_grow_the_table_and_an_emptied_table_shrinks():
     """Between two folds a busy server logs the same hot keys thousands of times: the table
     (counted in used_memory) must be sized by the keys, not the log, or a tight maxmemory

@@ -219,3 +219,24 @@ def test_arbiter_cost_times_each_shadow():
     costs = shadow_costs(trace, 20)
     assert list(costs) == list(NAMES) and all(ns > 0 for ns in costs.values())
     main([MULTI3, "--objects", "20"])  # the command line runs too
+
+
+def test_arbiter_shadows_take_a_bounded_share_of_the_servers_memory():
+    from ml import arbiter
+
+    # object-count caches (the simulator): full-size shadows up to 2 x MIN_SHADOW_OBJECTS keys
+    assert arbiter.sample_shift(100, 0) == 0
+    assert arbiter.sample_shift(2047, 0) == 0 and arbiter.sample_shift(2048, 0) == 1
+    for keys, value_bytes in ((800, 1100), (5000, 200), (300, 1100), (100_000, 150)):
+        held = keys * value_bytes
+        shift = arbiter.sample_shift(keys, held)
+        shadow_keys = keys >> shift
+        assert shift >= arbiter.sample_shift(keys, 0)
+        within = arbiter.shadow_bytes(shadow_keys) <= arbiter.SHADOW_MEMORY_SHARE * held
+        at_floor = keys >> (shift + 1) < arbiter.MIN_SAMPLED_OBJECTS
+        assert within or at_floor or shift == arbiter.MAX_SHIFT, (keys, value_bytes, shift)
+        stats = arbiter.new_arbiter(keys, held)[9]
+        assert stats[arbiter.SHIFT] == shift and stats[arbiter.SHADOW_CAP] == shadow_keys
+    # a 100-key cache is not sampled below MIN_SAMPLED_OBJECTS keys a shadow, whatever it costs
+    assert arbiter.sample_shift(100, 100 * 100) == 0
+    assert arbiter.sample_shift(800, 800 * 1100) == 2  # 800-key shadows would cost 32%
