@@ -12,7 +12,6 @@ import os
 import sys
 import time
 
-import numpy as np
 from numba import njit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,18 +29,21 @@ def feed_one_shadow(shadows, expert, ids, times, shift, scale, w1, b1, w2, b2, w
     only, hence the branches)."""
     stats = shadows[9]
     capacity = int(stats[arbiter.SHADOW_CAP])
-    victims = np.empty(1, np.int64)
+    workspace, victims = arbiter.new_work(w1)
     decay = 1.0 - 1.0 / (16.0 * capacity)
     for i in range(ids.size):
         if expert == 0:
             arbiter._feed(shadows[0], shadows[1], shadows[2], stats, 0, ids[i], times[i],
-                          capacity, decay, shift, scale, w1, b1, w2, b2, w3, b3, victims)
+                          capacity, decay, shift, scale, w1, b1, w2, b2, w3, b3, workspace,
+                          victims)
         elif expert == 1:
             arbiter._feed(shadows[3], shadows[4], shadows[5], stats, 1, ids[i], times[i],
-                          capacity, decay, shift, scale, w1, b1, w2, b2, w3, b3, victims)
+                          capacity, decay, shift, scale, w1, b1, w2, b2, w3, b3, workspace,
+                          victims)
         else:
             arbiter._feed(shadows[6], shadows[7], shadows[8], stats, 2, ids[i], times[i],
-                          capacity, decay, shift, scale, w1, b1, w2, b2, w3, b3, victims)
+                          capacity, decay, shift, scale, w1, b1, w2, b2, w3, b3, workspace,
+                          victims)
 
 
 def shadow_costs(trace, objects: int) -> dict:

@@ -2,6 +2,11 @@
 maxmemory, for Predis's policies (the learned one against allkeys-lru, the issue's <= 10% cost
 target) and redis-server's allkeys-lru, measured in alternation, medians of --runs.
 
+Each policy has a server of its own, started with it and filled under it: switching one
+server's policy between runs would bill the switch (a learned policy's history records and
+shadows claim memory, so its first seconds evict in bulk; going back to LRU frees that memory
+and its first seconds evict nothing) to the runs that follow.
+
     python -m bench.eviction --runs 3 -n 200000
 """
 
@@ -19,10 +24,7 @@ from bench.vs_redis import run_benchmark
 PREDIS_POLICIES = ("allkeys-lru", "allkeys-learned", "allkeys-s3fifo")
 
 
-def measure(port: int, policy: str, args, pipeline: int) -> float:
-    client = redis.Redis(port=port)
-    client.config_set("maxmemory-policy", policy)
-    client.close()
+def measure(port: int, args, pipeline: int) -> float:
     command = ["redis-benchmark", "-p", str(port), "-c", str(args.clients), "-n",
                str(args.requests), "-P", str(pipeline), "-r", "10000000", "-d",
                str(args.value_size), "-q", "-t", "set"]
@@ -31,20 +33,33 @@ def measure(port: int, policy: str, args, pipeline: int) -> float:
     return float(rates[-1][1])
 
 
-def fill(port: int, args) -> dict:
-    """Fill to maxmemory first, so every measured SET runs with eviction."""
+def fill(port: int, policy: str, args) -> dict:
+    """Fill to maxmemory first, so every measured SET runs with eviction, and on by a quarter
+    of what it holds, so that what the first evictions set up (allkeys-learned's shadows) is
+    in place before measuring."""
     client = redis.Redis(port=port)
     client.flushall()
     client.config_set("maxmemory", args.maxmemory)
-    client.config_set("maxmemory-policy", "allkeys-lru")
+    client.config_set("maxmemory-policy", policy)
     value = b"x" * args.value_size
-    i = 0
-    while client.info("stats")["evicted_keys"] == 0:
+    written = 0
+
+    def evicted() -> int:
+        return client.info("stats")["evicted_keys"]
+
+    def write_batch() -> None:
+        nonlocal written
         pipe = client.pipeline(transaction=False)
-        for _ in range(1000):
+        for i in range(written, written + 1000):
             pipe.set(f"fill:{i}", value)
-            i += 1
         pipe.execute()
+        written += 1000
+
+    while not evicted():
+        write_batch()
+    target = client.dbsize() // 4
+    while evicted() < target:
+        write_batch()
     info = client.info()
     client.close()
     return {"keys": info["db0"]["keys"], "used_memory": info["used_memory"]}
@@ -60,31 +75,31 @@ def main(argv=None) -> None:
     parser.add_argument("-P", "--pipelines", default="1,16")
     args = parser.parse_args(argv)
 
-    redis_server, predis = start_redis(), start_predis()
+    servers = {("redis", "allkeys-lru"): start_redis()}
     rows, held = [], {}
     try:
-        held["redis"] = fill(redis_server.port, args)
-        held["predis"] = fill(predis.port, args)
+        for policy in PREDIS_POLICIES:
+            servers[("predis", policy)] = start_predis()
+        for (name, policy), server in servers.items():
+            held[(name, policy)] = fill(server.port, policy, args)
         for pipeline in [int(p) for p in args.pipelines.split(",")]:
-            samples = {("redis", "allkeys-lru"): []}
-            samples.update({("predis", p): [] for p in PREDIS_POLICIES})
+            samples = {key: [] for key in servers}
             for _ in range(args.runs):
-                for (name, policy), values in samples.items():
-                    port = redis_server.port if name == "redis" else predis.port
-                    values.append(measure(port, policy, args, pipeline))
+                for key, values in samples.items():
+                    values.append(measure(servers[key].port, args, pipeline))
                     time.sleep(0.3)
             lru = samples[("predis", "allkeys-lru")]
             for (name, policy), values in samples.items():
                 ratio = statistics.median(v / base for v, base in zip(values, lru))
                 rows.append((name, policy, pipeline, statistics.median(values), ratio))
     finally:
-        redis_server.stop()
-        predis.stop()
+        for server in servers.values():
+            server.stop()
+    keys = ", ".join(f"{name} {policy} {info['keys']}" for (name, policy), info in held.items())
     print(f"machine: {platform.machine()}; redis-benchmark -t set -r 10000000 -d "
           f"{args.value_size} -c {args.clients} -n {args.requests}; maxmemory {args.maxmemory};"
-          f" full before measuring (redis held {held['redis']['keys']} keys, Predis "
-          f"{held['predis']['keys']} under allkeys-lru); medians of {args.runs} alternating "
-          f"runs\n")
+          f" one server per policy, full before measuring (keys held: {keys}); medians of "
+          f"{args.runs} alternating runs\n")
     print("| server | policy | -P | SET ops/s | / Predis allkeys-lru |")
     print("|---|---|---|---|---|")
     for name, policy, pipeline, rate, ratio in rows:

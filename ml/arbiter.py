@@ -101,7 +101,7 @@ def _compact(slots, hist, state):
 
 @njit(cache=True)
 def _shadow_request(slots, hist, state, policy, h, now, capacity, held, shift, scale, w1, b1, w2,
-                    b2, w3, b3, victims):
+                    b2, w3, b3, work, victims):
     """One sampled request to one shadow: True on a hit. Returns (hit, objects held)."""
     if state[USED] + state[TOMBS] + 1 > tracking.MAX_LOAD * slots.size:
         _compact(slots, hist, state)
@@ -111,8 +111,8 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, shift, s
         tracking.set_size(hist, state, slot, 1)
         held += 1
     while held > capacity:
-        if eviction.pick_victims(slots, hist, state, policy, 0, 5, 1, now, 1, shift, scale,
-                                 w1, b1, w2, b2, w3, b3, victims) == 0:
+        if eviction.pick_victims_in(work, slots, hist, state, policy, 0, 5, 1, now, 1, shift,
+                                    scale, w1, b1, w2, b2, w3, b3, victims) == 0:
             break
         if policy != eviction.S3FIFO:
             tracking.retire(slots, hist, state, victims[0])
@@ -122,35 +122,45 @@ def _shadow_request(slots, hist, state, policy, h, now, capacity, held, shift, s
 
 @njit(cache=True)
 def _feed(slots, hist, state, stats, e, h, now, capacity, decay, shift, scale, w1, b1, w2, b2, w3,
-          b3, victims):
+          b3, work, victims):
     hit, held = _shadow_request(slots, hist, state, EXPERTS[e], h, now, capacity,
-                                int(stats[HELD + e]), shift, scale, w1, b1, w2, b2, w3, b3, victims)
+                                int(stats[HELD + e]), shift, scale, w1, b1, w2, b2, w3, b3, work,
+                                victims)
     stats[HELD + e] = held
     stats[MISSES + e] = stats[MISSES + e] * decay + (0.0 if hit else 1.0)
 
 
 @njit(cache=True)
-def observe(arbiter, h, now, shift, scale, w1, b1, w2, b2, w3, b3):
-    """Feed one request (hash h) to the shadows if it is in the sample."""
+def new_work(w1):
+    """Scratch for observe(): eviction's workspace for this model's shape, and a victim."""
+    return eviction.new_workspace(5, w1.shape[0]), np.empty(1, np.int64)
+
+
+@njit(cache=True)
+def observe(arbiter, work, h, now, shift, scale, w1, b1, w2, b2, w3, b3):
+    """Feed one request (hash h) to the shadows if it is in the sample; `work` from new_work
+    for these weights."""
     stats = arbiter[9]
     if not sampled(h, int(stats[SHIFT])):
         return
     capacity = int(stats[SHADOW_CAP])
-    victims = np.empty(1, np.int64)
+    workspace, victims = work
     decay = 1.0 - 1.0 / (16.0 * capacity)  # remembers about 16 cache-fulls of sampled requests
     _feed(arbiter[0], arbiter[1], arbiter[2], stats, 0, h, now, capacity, decay, shift, scale, w1,
-          b1, w2, b2, w3, b3, victims)
+          b1, w2, b2, w3, b3, workspace, victims)
     _feed(arbiter[3], arbiter[4], arbiter[5], stats, 1, h, now, capacity, decay, shift, scale, w1,
-          b1, w2, b2, w3, b3, victims)
+          b1, w2, b2, w3, b3, workspace, victims)
     _feed(arbiter[6], arbiter[7], arbiter[8], stats, 2, h, now, capacity, decay, shift, scale, w1,
-          b1, w2, b2, w3, b3, victims)
+          b1, w2, b2, w3, b3, workspace, victims)
 
 
 @njit(cache=True)
 def observe_all(arbiter, hashes, present, now, shift, scale, w1, b1, w2, b2, w3, b3):
+    work = new_work(w1)
     for i in range(hashes.size):
         if present[i]:
-            observe(arbiter, fix_hash(hashes[i]), now, shift, scale, w1, b1, w2, b2, w3, b3)
+            observe(arbiter, work, fix_hash(hashes[i]), now, shift, scale, w1, b1, w2, b2, w3,
+                    b3)
 
 
 @njit(cache=True)

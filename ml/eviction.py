@@ -292,10 +292,30 @@ def _unmark_chosen(slots, out, chosen):
 
 
 @njit(cache=True)
+def new_workspace(samples, hidden):
+    """Scratch arrays for pick_victims_in: candidates, a feature row, _best_learned's columns
+    (features, `hidden` first-layer units, second layer, scores, size terms) and their slots.
+    Callers that evict often (the simulator, the arbiter's shadows) keep one; allocating them
+    per call cost a tenth of a small cache's eviction."""
+    width = max(samples, LEARNED_SAMPLES) + RING
+    return (np.empty(width, np.int64), np.empty(N_FEATURES, np.float32),
+            np.empty((N_FEATURES + hidden + 3) * width, np.float32), np.empty(width, np.int64))
+
+
+@njit(cache=True)
 def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, decay_time,
                  shift, scale, w1, b1, w2, b2, w3, b3, out):
     """Choose up to `count` victims into out; returns how many. Records of S3-FIFO victims are
     already gone (or ghosts); for the sampling policies the caller drops them (drop())."""
+    work = new_workspace(samples, w1.shape[0] if policy == LEARNED else 0)
+    return pick_victims_in(work, slots, hist, state, policy, restrict, samples, count, now_sec,
+                           decay_time, shift, scale, w1, b1, w2, b2, w3, b3, out)
+
+
+@njit(cache=True)
+def pick_victims_in(work, slots, hist, state, policy, restrict, samples, count, now_sec,
+                    decay_time, shift, scale, w1, b1, w2, b2, w3, b3, out):
+    """pick_victims with scratch arrays from new_workspace (made for at least `samples`)."""
     if policy == S3FIFO:
         n = 0
         while n < count:
@@ -307,12 +327,7 @@ def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, 
         return n
     learned = policy == LEARNED
     per_victim = max(samples, LEARNED_SAMPLES) if learned or policy == RECENCY else samples
-    candidates = np.empty(per_victim + RING, np.int64)
-    # _best_learned's scratch: a feature row, columns of features, hidden layers and scores
-    x = np.empty(N_FEATURES, np.float32)
-    scratch = np.empty((N_FEATURES + w1.shape[0] + 3) * candidates.size if learned else 0,
-                       np.float32)
-    kept = np.empty(candidates.size if learned else 0, np.int64)
+    candidates, x, scratch, kept = work
     log_n, log_avg = _cache_scales(state)
     chosen = 0
     while chosen < count:

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .. import eviction, tracking
-from ..arbiter import expert, new_arbiter, observe
+from ..arbiter import expert, new_arbiter, new_work, observe
 from ..features import N_FEATURES, key_features, label_of, scale_of
 from ..keymeta import (BYTES, CAPACITY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
                        MODE_LRU, POLICY, Q_COUNT, SLOT, TOMBS, USED, VT, find, new_hist,
@@ -67,6 +67,8 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
     slot_size = np.zeros(cap, np.int64)
     slot_next = np.zeros(cap, np.int64)
     victims = np.empty(1, np.int64)
+    workspace = eviction.new_workspace(samples, w1.shape[0])
+    work = new_work(w1)
     x = np.empty(N_FEATURES, np.float32)
     used = 0
     requests = misses = 0
@@ -95,7 +97,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
         if not hit and size > capacity:
             continue
         if policy == eviction.ADAPTIVE:
-            observe(arbiter, h, now, shift, scale, w1, b1, w2, b2, w3, b3)
+            observe(arbiter, work, h, now, shift, scale, w1, b1, w2, b2, w3, b3)
         slot_next[slot] = nexts[i]
         if added:
             slot_size[slot] = size
@@ -108,8 +110,9 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                                      labels_out, collected)
             evictions += 1
             code = expert(arbiter) if policy == eviction.ADAPTIVE else policy
-            n = eviction.pick_victims(slots, hist, state, code, 0, samples, 1, now,
-                                      LFU_DECAY_TIME, shift, scale, w1, b1, w2, b2, w3, b3, victims)
+            n = eviction.pick_victims_in(workspace, slots, hist, state, code, 0, samples, 1, now,
+                                         LFU_DECAY_TIME, shift, scale, w1, b1, w2, b2, w3, b3,
+                                         victims)
             if n == 0:
                 break
             victim = victims[0]
