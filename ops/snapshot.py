@@ -13,6 +13,20 @@ from server.keyspace.serialize import build, describe
 PREDIS_AUX = b"predis-ver"
 
 
+class PersistenceState:
+    """What INFO persistence reports about snapshots."""
+
+    def __init__(self):
+        self.child_pid = 0
+        self.child_started = 0.0
+        self.dirty_at_fork = 0
+        self.last_status = "ok"
+        self.saves = 0
+        self.last_duration = -1
+        self.loaded = {"keys_loaded": 0, "keys_expired": 0}
+        self.scheduled = False  # BGSAVE SCHEDULE while a child runs
+
+
 def snapshot_path(config) -> str:
     return os.path.join(config["dir"], config["dbfilename"])
 

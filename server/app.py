@@ -31,6 +31,7 @@ from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
+from ops.snapshot import PersistenceState
 
 from . import output_limits, tenants
 from .eviction import Evictor
@@ -38,6 +39,7 @@ from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry
 from .keyspace.scan import Scanner
+from .lazyfree import LazyFree
 from .observers import LatencyMonitor, SlowLog, monitor_line
 from .pause import PauseGate
 from .tracking import Tracking
@@ -56,20 +58,6 @@ class ServerStats:
 
     def reset(self):
         self.__init__()
-
-
-class PersistenceState:
-    """What INFO persistence reports about snapshots."""
-
-    def __init__(self):
-        self.child_pid = 0
-        self.child_started = 0.0
-        self.dirty_at_fork = 0
-        self.last_status = "ok"
-        self.saves = 0
-        self.last_duration = -1
-        self.loaded = {"keys_loaded": 0, "keys_expired": 0}
-        self.scheduled = False  # BGSAVE SCHEDULE while a child runs
 
 
 class ClientRegistry:
@@ -168,6 +156,7 @@ class PredisServer:
         self.version = VERSION
         self.predis_version = PREDIS_VERSION
         self.evicted_keys = 0
+        self.lazyfree = LazyFree(config)
         self.evictor = Evictor(self)
         self.learning = LearningLoop(self)
         self.acl_denied_auth = 0
@@ -410,7 +399,9 @@ class PredisServer:
             self.watches.touch_db(index)
             self.blocking.signal_db(index)
 
-    def _key_expired(self, db, key) -> None:
+    def _key_expired(self, db, key, value) -> None:
+        if self.config["lazyfree-lazy-expire"]:
+            self.lazyfree.released(value)
         if self.propagation is not None:
             self.propagation.deleted(db, key)
         if self.on_key_modified is not None:
@@ -877,6 +868,8 @@ class PredisServer:
 
     def evict_key(self, db, key: bytes) -> None:
         """Remove `key` for memory, telling WATCH and keyspace notifications, as Redis does."""
+        if self.config["lazyfree-lazy-eviction"]:
+            self.lazyfree.released(dict.get(db.data, key))
         db.delete(key)
         if self.propagation is not None:
             self.propagation.deleted(db, key)
@@ -893,6 +886,7 @@ class PredisServer:
     def reset_stats(self):
         self.stats.reset()
         self.evicted_keys = 0
+        self.lazyfree.reset()
         self.limits.net_input_bytes = self.limits.net_output_bytes = 0
         self.keyspace.reset_stats()
         for spec in all_commands():

@@ -146,7 +146,7 @@ def _memory(s):
         "mem_allocator": "pymalloc",
         "active_defrag_running": 0,
         "lazyfree_pending_objects": 0,
-        "lazyfreed_objects": 0,
+        "lazyfreed_objects": s.lazyfree.freed,
     }
 
 

@@ -13,6 +13,7 @@ from ..glob import compile_glob
 from ..keyspace import now_ms
 from ..keyspace.database import type_name
 from ..keyspace.scan import Scanner
+from ..lazyfree import flush_is_async
 from ..replies import OK, SimpleString
 from .common import LLONG_MAX, LLONG_MIN, check_db_index, lower, modified, take_flags, to_int
 from .scanning import parse_cursor, parse_scan_options
@@ -20,21 +21,29 @@ from .scanning import parse_cursor, parse_scan_options
 G = "generic"
 
 
-@command("del", -2, "write", (1, -1, 1), "generic", "Deletes one or more keys.")
-def del_(client, args):
+def _delete_keys(client, keys, lazily: bool) -> int:
     db = client.db
+    lazyfree = client.server.lazyfree
     removed = 0
-    for key in args[1:]:
-        if db.lookup(key) is not None and db.delete(key):
+    for key in keys:
+        value = db.lookup(key)
+        if value is not None and db.delete(key):
             removed += 1
+            if lazily:
+                lazyfree.released(value)
             modified(client, key)
     return removed
+
+
+@command("del", -2, "write", (1, -1, 1), "generic", "Deletes one or more keys.")
+def del_(client, args):
+    return _delete_keys(client, args[1:], client.server.config["lazyfree-lazy-user-del"])
 
 
 @command("unlink", -2, "write fast", (1, -1, 1), G, "Asynchronously deletes one or more keys.",
          "4.0.0")
 def unlink(client, args):
-    return del_(client, args)
+    return _delete_keys(client, args[1:], True)
 
 
 @command("exists", -2, "readonly fast", (1, -1, 1), G, "Determines whether one or more keys "
@@ -445,11 +454,12 @@ def object_help(client, args):
 
 
 # -- databases ------------------------------------------------------------------------------
-def _flush_mode(args):
+def _flush_is_async(client, args) -> bool:
     if len(args) > 2:
         raise CommandError(errors.SYNTAX)
     if len(args) == 2 and lower(args[1]) not in (b"async", b"sync"):
         raise CommandError(errors.SYNTAX)
+    return flush_is_async(client.server.config, lower(args[1]) if len(args) == 2 else None)
 
 
 @command("dbsize", 1, "readonly fast", (0, 0, 0), "server", "Returns the number of keys in the "
@@ -461,10 +471,12 @@ def dbsize(client, args):
 @command("flushdb", -1, "write", (0, 0, 0), "server", "Remove all keys from the current "
          "database.", categories="@keyspace @dangerous")
 def flushdb(client, args):
-    _flush_mode(args)
+    lazily = _flush_is_async(client, args)
     keys_before = {client.db.index: set(client.db.data)} if client.server.watches.watchers \
         else None
     removed = client.db.clear()
+    if lazily:
+        client.server.lazyfree.released_many(removed, always=True)
     client.server.keyspace.dirty += removed + 1
     client.server.on_flush(client.db, keys_before)
     return OK
@@ -473,11 +485,13 @@ def flushdb(client, args):
 @command("flushall", -1, "write", (0, 0, 0), "server", "Removes all keys from all databases.",
          categories="@keyspace @dangerous")
 def flushall(client, args):
-    _flush_mode(args)
+    lazily = _flush_is_async(client, args)
     keyspace = client.server.keyspace
     keys_before = {db.index: set(db.data) for db in keyspace.dbs} \
         if client.server.watches.watchers else None  # only keys that existed are touched
     removed = keyspace.flushall()
+    if lazily:
+        client.server.lazyfree.released_many(removed, always=True)
     keyspace.dirty += removed + 1
     client.server.on_flush(None, keys_before if keys_before is not None else {})
     return OK

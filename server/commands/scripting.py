@@ -6,6 +6,7 @@ from ..errors import CommandError
 from ..replies import OK
 from ..scripting.busy import kill_running
 from ..scripting.engine import sha1hex
+from ..lazyfree import flush_is_async
 from ..scripting.shebang import script_flags
 from .common import lower, to_int
 
@@ -131,7 +132,10 @@ def script_exists(client, args):
 def script_flush(client, args):
     if len(args) > 3 or (len(args) == 3 and lower(args[2]) not in (b"async", b"sync")):
         raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
-    client.server.flush_scripts()
+    server = client.server
+    if flush_is_async(server.config, lower(args[2]) if len(args) == 3 else None):
+        server.lazyfree.released_many(len(server.scripts))
+    server.flush_scripts()
     return OK
 
 
@@ -171,7 +175,10 @@ def function_flush(client, args):
         raise CommandError(errors.subcommand_syntax(args[1].decode(errors="replace"), "function"))
     if len(args) == 3 and lower(args[2]) not in (b"async", b"sync"):
         raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-    client.server.flush_functions()
+    server = client.server
+    if flush_is_async(server.config, lower(args[2]) if len(args) == 3 else None):
+        server.lazyfree.released_many(len(server.functions))
+    server.flush_functions()
     return OK
 
 

@@ -260,11 +260,12 @@ class Database:
         """Remove a key past its deadline (the caller treats it as missing either way)."""
         if self.stats.expire_paused:
             return
+        value = dict.get(self.data, key)  # as stored (a GPU-held string: its length)
         self.delete(key)
         self.stats.expired += 1
         hook = self.stats.on_expired
         if hook is not None:
-            hook(self, key)
+            hook(self, key, value)
 
     def expire_if_due(self, key: bytes, now: int) -> bool:
         """Remove `key` if its deadline has passed (active expiry); True if it was removed."""

@@ -16,7 +16,7 @@ class KeyspaceStats:
         self.expired = 0
         self.expired_stale_perc = 0.0
         self.expire_cycle_cpu_ms = 0
-        self.on_expired = None  # callback(db, key): notifications, WATCH invalidation
+        self.on_expired = None  # callback(db, key, value): notifications, WATCH, lazyfree
         # callback(db, key) or None: the 'keymiss' and 'new' keyspace events, while enabled
         self.on_key_missed = None
         self.on_key_added = None
