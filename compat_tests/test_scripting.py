@@ -485,3 +485,41 @@ def test_an_error_is_counted_once_where_it_happens(servers):
         client.close()
     assert seen[1] == seen[0]
     assert seen[0][2] == "7"
+
+
+def test_info_memory_counts_cached_scripts_functions_and_libraries(servers):
+    """INFO memory's script figures follow the caches (Redis's unit/scripting checks
+    number_of_cached_scripts across SCRIPT FLUSH ASYNC)."""
+    clients = [redis.Redis(port=s.port) for s in servers]
+    fields = ("number_of_cached_scripts", "number_of_functions", "number_of_libraries")
+
+    def counts():
+        found = [tuple(c.info("memory")[f] for f in fields) for c in clients]
+        assert found[0] == found[1], found
+        return found[0]
+
+    for client in clients:
+        client.script_flush()
+        client.function_flush()
+    assert counts() == (0, 0, 0)
+    code = "#!lua name=mylib\n" + "".join(
+        f"redis.register_function('f{i}', function() return {i} end)\n" for i in range(3))
+    for client in clients:
+        for j in range(100):
+            client.script_load(f"return {j}")
+        client.function_load(code)
+    assert counts() == (100, 3, 1)
+    sizes = [c.info("memory") for c in clients]
+    for info in sizes:  # bodies and names are counted, Lua's state is measured
+        assert info["used_memory_scripts_eval"] > 100 * 40 and info["used_memory_vm_eval"] > 0
+        assert info["used_memory_scripts"] == \
+            info["used_memory_scripts_eval"] + info["used_memory_functions"]
+    for client in clients:
+        client.script_flush("ASYNC")
+    assert counts() == (0, 3, 1)
+    assert all(c.info("memory")["used_memory_scripts_eval"] == 0 for c in clients)
+    for client in clients:
+        client.function_flush()
+    assert counts() == (0, 0, 0)
+    for client in clients:
+        client.close()

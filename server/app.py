@@ -142,6 +142,7 @@ class PredisServer:
         self.persistence = PersistenceState()
         self._save_on_exit = False
         self.scripts: dict = {}  # sha1 -> (compiled Lua function, shebang flags or None)
+        self.scripts_bytes = 0  # the cached scripts' sha1s and bodies (INFO memory)
         self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
         self.functions: dict = {}  # function name -> Library
         self._lua = None
@@ -486,6 +487,9 @@ class PredisServer:
         replica.last_ack = time.time()
         self.replication.acks_changed()
 
+    def lua_memory(self) -> int:
+        return self._lua.memory_bytes() if self._lua is not None else 0
+
     def lua(self):
         """The Lua engine, created on first use (it costs a Lua state)."""
         if self._lua is None:
@@ -497,6 +501,7 @@ class PredisServer:
     def flush_scripts(self) -> None:
         """SCRIPT FLUSH: forget compiled scripts (Lua's collector frees them)."""
         self.scripts.clear()
+        self.scripts_bytes = 0
 
     def flush_functions(self) -> None:
         self.libraries.clear()

@@ -12,6 +12,7 @@ from .latency_stats import info_fields as latency_info_fields
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                     "modules", "errorstats", "cluster", "keyspace", "engine", "ml", "tenants"]
 ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats", "latencystats"]
+FUNCTION_ENTRY = 96  # a registered function in Redis: its record, name and dict entry
 
 
 def human_bytes(n: int) -> str:
@@ -85,6 +86,22 @@ def _clients(s):
     }
 
 
+def _scripting_memory(s) -> dict:
+    """Lua's figures: one Lua state runs EVAL scripts and FUNCTION libraries (Redis has a state
+    for each), so its memory is reported as the eval state's and the functions' state as 0."""
+    vm = s.lua_memory()
+    functions = sum(FUNCTION_ENTRY * len(lib.functions) + len(lib.code) + len(lib.name)
+                    for lib in s.libraries.values())
+    caches = s.scripts_bytes + functions
+    return {"used_memory_lua": vm, "used_memory_vm_eval": vm, "used_memory_lua_human":
+            human_bytes(vm), "used_memory_scripts_eval": s.scripts_bytes,
+            "number_of_cached_scripts": len(s.scripts), "number_of_functions": len(s.functions),
+            "number_of_libraries": len(s.libraries), "used_memory_vm_functions": 0,
+            "used_memory_vm_total": vm, "used_memory_vm_total_human": human_bytes(vm),
+            "used_memory_functions": functions, "used_memory_scripts": caches,
+            "used_memory_scripts_human": human_bytes(caches)}
+
+
 def _memory(s):
     used = s.used_memory()
     rss = rss_bytes()
@@ -107,19 +124,7 @@ def _memory(s):
         "used_memory_dataset_perc": f"{dataset * 100 / max(used, 1):.2f}%",
         "total_system_memory": total,
         "total_system_memory_human": human_bytes(total),
-        "used_memory_lua": 31744,
-        "used_memory_vm_eval": 31744,
-        "used_memory_lua_human": "31.00K",
-        "used_memory_scripts_eval": 0,
-        "number_of_cached_scripts": 0,
-        "number_of_functions": 0,
-        "number_of_libraries": 0,
-        "used_memory_vm_functions": 32768,
-        "used_memory_vm_total": 64512,
-        "used_memory_vm_total_human": "63.00K",
-        "used_memory_functions": 184,
-        "used_memory_scripts": 184,
-        "used_memory_scripts_human": "184B",
+        **_scripting_memory(s),
         "maxmemory": maxmemory,
         "maxmemory_human": human_bytes(maxmemory),
         "maxmemory_policy": s.config["maxmemory-policy"],

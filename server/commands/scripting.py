@@ -22,6 +22,9 @@ def _keys_and_args(args, index: int, not_a_number: str = errors.NOT_INTEGER):
     return args[index + 1:index + 1 + numkeys], args[index + 1 + numkeys:]
 
 
+SCRIPT_ENTRY = 48 + 64  # Redis's sha1 string and the body string's header, per cached script
+
+
 def _load(client, body: bytes):
     """(sha, (compiled function, shebang flags or None)), compiled once per body."""
     server = client.server
@@ -30,6 +33,7 @@ def _load(client, body: bytes):
     if script is None:
         flags, code = script_flags(body)
         script = server.scripts[sha] = (server.lua().compile(code), flags)
+        server.scripts_bytes += SCRIPT_ENTRY + len(body)
     return sha, script
 
 

@@ -67,7 +67,13 @@ class LuaEngine:
         self.api = self.lua.eval(b"__predis")
         # Replies read tables without their metamethods, as Redis does (lua_rawget)
         self._raw = self.lua.eval(b"rawget")
+        self._collectgarbage = self.lua.eval(b"collectgarbage")
         self.json = LuaJSON(self.lua, _is_table)
+
+    def memory_bytes(self) -> int:
+        """What the Lua state holds (INFO's used_memory_vm_eval: one state runs EVAL scripts
+        and FUNCTION libraries alike)."""
+        return int(self._collectgarbage(b"count") * 1024)
 
     # -- compiling and running ----------------------------------------------------------
     def compile(self, body: bytes):
