@@ -142,6 +142,9 @@ def test_predis_replicates_predis_and_wait_counts_acks():
             primary.set(f"k{i}", i)
         assert primary.execute_command("WAIT", 1, 2000) == 1
         assert replica.get("k99") == b"99"
+        backlog = primary.info("replication")["repl_backlog_histlen"]
+        memory = primary.info("memory")  # the backlog is memory INFO shows
+        assert backlog > 100 * 10 and memory["mem_replication_backlog"] == backlog
         info = primary.info("replication")
         assert info["connected_slaves"] == 1 and info["slave0"]["state"] == "online"
         assert primary.client_kill_filter(_type="replica") == 1

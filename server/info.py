@@ -86,6 +86,23 @@ def _clients(s):
     }
 
 
+def _buffer_memory(s) -> dict:
+    """The replication backlog, client output buffers (replicas apart, as Redis splits them)
+    and the AOF's commands not yet written."""
+    backlog = len(s.replication.backlog) if s.replication is not None else 0
+    replicas = normal = 0
+    for client in s.clients:
+        if client.conn:
+            size = client.conn.output_buffer_size()
+            if client.replica is not None:
+                replicas += size
+            else:
+                normal += size
+    aof = sum(map(len, s.aof.pending)) if s.aof is not None else 0
+    return {"mem_replication_backlog": backlog, "mem_total_replication_buffers": backlog,
+            "mem_clients_slaves": replicas, "mem_clients_normal": normal, "mem_aof_buffer": aof}
+
+
 def _scripting_memory(s) -> dict:
     """Lua's figures: one Lua state runs EVAL scripts and FUNCTION libraries (Redis has a state
     for each), so its memory is reported as the eval state's and the functions' state as 0."""
@@ -142,12 +159,8 @@ def _memory(s):
         "mem_fragmentation_ratio": f"{rss / max(used, 1):.2f}",
         "mem_fragmentation_bytes": rss - used,
         "mem_not_counted_for_evict": 0,
-        "mem_replication_backlog": 0,
-        "mem_total_replication_buffers": 0,
-        "mem_clients_slaves": 0,
-        "mem_clients_normal": sum(c.conn.output_buffer_size() for c in s.clients if c.conn),
+        **_buffer_memory(s),
         "mem_cluster_links": 0,
-        "mem_aof_buffer": 0,
         "mem_allocator": "pymalloc",
         "active_defrag_running": 0,
         "lazyfree_pending_objects": 0,
