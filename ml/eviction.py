@@ -103,13 +103,25 @@ def sample(slots, restrict, n, out):
     found = 0
     tries = 0
     x = np.uint64(np.random.randint(1, 2**62))
-    while found < n and tries < 8 * n:
-        x = _xorshift(x)
-        slot = _below(x, cap)
-        tries += 1
-        if _eligible(slots, slot, restrict):
+    if restrict == 0:
+        # any live key: tested without a branch (a probe hits a key about a third of the time
+        # in these tables, and the mispredicted branch cost more than the probe itself)
+        while found < n and tries < 8 * n:
+            x = _xorshift(x)
+            slot = _below(x, cap)
+            tries += 1
+            rec = slots[slot]
             out[found] = slot
-            found += 1
+            found += np.int64((rec.hash != EMPTY) & (rec.hash != TOMB)
+                              & ((rec.flags & (GHOST | CHOSEN)) == 0))
+    else:
+        while found < n and tries < 8 * n:
+            x = _xorshift(x)
+            slot = _below(x, cap)
+            tries += 1
+            if _eligible(slots, slot, restrict):
+                out[found] = slot
+                found += 1
     if found < n:
         slot = _below(_xorshift(x), cap)
         for _ in range(cap):
