@@ -6,6 +6,7 @@ keys, in log2: a model trained on one trace and cache size then reads another's 
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .keymeta import NO_GAP, gap_log2, since
@@ -28,15 +29,35 @@ def _gap_features(code, scale, out, at):
     out[at + 1] = gap_log2(code) - scale if known else 0.0
 
 
+@njit(cache=True)
+def _log2_table(n):
+    table = np.empty(n, np.float64)
+    for i in range(n):
+        table[i] = math.log2(i + 1.0)
+    return table
+
+
+# log2(i + 1) for small i, computed by the same log2 as the fallback: the features come out
+# bit for bit the same, at a third of the cost (scoring a candidate took 4 log2 calls)
+SMALL_LOG2 = 4096
+LOG2_1P = _log2_table(SMALL_LOG2)
+
+
+@njit(cache=True, inline="always")
+def _log2_1p(v):
+    """log2(v + 1) of an integer v >= 0."""
+    return LOG2_1P[v] if v < SMALL_LOG2 else math.log2(v + 1.0)
+
+
 @njit(cache=True, fastmath=True)
 def key_features(hist, slot, vt, scale, log_avg_size, out):
     rec = hist[slot]
-    out[0] = math.log2(since(vt, rec.last_vt) + 1.0) - scale
+    out[0] = _log2_1p(since(vt, rec.last_vt)) - scale
     _gap_features(rec.gap1, scale, out, 1)
     _gap_features(rec.gap2, scale, out, 3)
-    out[5] = math.log2(rec.count + 0.0)
-    out[6] = math.log2(since(vt, rec.first_vt) + 1.0) - scale
-    out[7] = math.log2(rec.size + 1.0) - log_avg_size
+    out[5] = _log2_1p(rec.count - 1) if rec.count else -math.inf
+    out[6] = _log2_1p(since(vt, rec.first_vt)) - scale
+    out[7] = _log2_1p(rec.size) - log_avg_size
 
 
 @njit(cache=True)
