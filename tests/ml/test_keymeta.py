@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numba import njit
 
 from ml import s3fifo, tracking
 from ml.keymeta import (BYTES, CAPACITY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
@@ -163,3 +164,60 @@ def test_a_key_coming_back_from_ghost_is_added_again(hook):
     assert again == slot and added and not slots[slot]["flags"] & GHOST
     if hook == HOOK_HISTORY:
         assert hist[slot]["count"] == 2  # the history went on
+
+
+@njit
+def _seed(seed):
+    np.random.seed(seed)  # numba's generator, apart from numpy's
+
+
+def test_sampling_draws_only_live_keys_and_is_reproducible():
+    """sample() tests 'any live key' without a branch: tombstones, ghosts and keys already
+    chosen are never drawn, a seed repeats its draws, and a restriction (volatile keys only)
+    still goes through the full check."""
+    from ml.eviction import CHOSEN, VOLATILE_ONLY, sample
+    from ml.keymeta import VOLATILE
+
+    table = make_table(HOOK_HISTORY, capacity=256)
+    slots = table[0]
+    placed = [access(table, 1000 + i)[0] for i in range(120)]
+    for h in range(1000, 1030):
+        tracking.remove(*table, h)  # tombstones
+    for slot in placed[30:40]:
+        slots[slot]["flags"] |= GHOST
+    for slot in placed[40:50]:
+        slots[slot]["flags"] |= CHOSEN
+    for slot in placed[50:60]:
+        slots[slot]["flags"] |= VOLATILE
+    live = set(placed[50:])
+    out, again = np.empty(64, np.int64), np.empty(64, np.int64)
+    for seed in range(50):
+        _seed(seed)
+        found = sample(slots, 0, 16, out)
+        _seed(seed)
+        assert sample(slots, 0, 16, again) == found == 16
+        assert set(out[:found].tolist()) <= live, set(out[:found].tolist()) - live
+        assert list(out[:found]) == list(again[:found])
+        found = sample(slots, VOLATILE_ONLY, 16, out)  # probes, then a scan: every one of the 10
+        assert found >= 10 and set(out[:found].tolist()) <= set(placed[50:60])
+
+
+def test_features_read_small_and_large_times_alike():
+    """key_features takes log2(v + 1) from a table below SMALL_LOG2 and computes it above:
+    both give what math.log2 gives."""
+    import math
+
+    from ml.features import N_FEATURES, SMALL_LOG2, key_features
+
+    hist = new_hist(4)
+    for vt, last, first, count, size in ((5000, 4990, 100, 3, 1000),
+                                         (10 ** 6, 10, 5, 255, 1),
+                                         (SMALL_LOG2, 1, 0, 1, SMALL_LOG2 - 1)):
+        hist[0]["last_vt"], hist[0]["first_vt"] = last, first
+        hist[0]["count"], hist[0]["size"] = count, size
+        hist[0]["gap1"] = hist[0]["gap2"] = NO_GAP
+        out = np.empty(N_FEATURES, np.float32)
+        key_features(hist, 0, vt, 3.0, 2.0, out)
+        expected = [math.log2(vt - last + 1.0) - 3.0, 0, 0, 0, 0, math.log2(count),
+                    math.log2(vt - first + 1.0) - 3.0, math.log2(size + 1.0) - 2.0]
+        assert list(out) == list(np.array(expected, np.float32))
