@@ -1,6 +1,7 @@
 """Differential test: what a replica attached with the old SYNC command receives (no
 +FULLRESYNC line, the RDB, then the command stream), and how commands are rewritten for it
-(GETDEL as DEL, LMPOP/ZMPOP and their blocking forms as single-key pops with a count)."""
+(GETDEL as DEL, LMPOP/ZMPOP and their blocking forms as single-key pops with a count, SET
+without GET, INCRBYFLOAT as SET ... KEEPTTL)."""
 
 import hiredis
 
@@ -50,6 +51,10 @@ COMMANDS = [
     ["LMPOP", "1", "l", "LEFT"],
     ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"], ["ZMPOP", "1", "z", "MAX", "COUNT", "2"],
     ["ZMPOP", "1", "z", "MIN"], ["BZMPOP", "0", "2", "none", "z", "MIN", "COUNT", "9"],
+    ["SET", "a", "b", "XX", "GET"], ["SET", "a", "b", "NX", "GET", "KEEPTTL"],
+    ["SET", "c", "d", "GET"], ["SET", "c", "e", "keepttl"], ["INCRBYFLOAT", "n", "1.5"],
+    ["EVAL", "redis.call('incrbyfloat', KEYS[1], 1)", "1", "key"],
+    ["EVAL", "redis.call('set', KEYS[1], '1', 'KEEPTTL')", "1", "key"],
     ["SET", "done", "1"],
 ]
 
@@ -68,3 +73,5 @@ def test_a_sync_replica_gets_redis_s_stream(servers):
     assert streams[0][0] == b"$"  # the RDB comes first, without +FULLRESYNC
     assert ["del", "foo"] in streams[0][1] and ["lpop", "l", "2"] in streams[0][1]
     assert ["zpopmax", "z", "2"] in streams[0][1] and ["zpopmin", "z", "1"] in streams[0][1]
+    assert ["set", "a", "b", "nx", "keepttl"] in streams[0][1]
+    assert ["set", "key", "1", "keepttl"] in streams[0][1]

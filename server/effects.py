@@ -48,6 +48,15 @@ def _stored_string(value_index):
     return rule
 
 
+def _set(args, reply, db):
+    """Redis's SET propagation: with an expiry, SET key value PXAT ms (its other options
+    dropped); without, the command as given less GET (NX, XX, KEEPTTL travel)."""
+    options = [lower(arg) for arg in args[3:]]
+    if any(option in (b"ex", b"px", b"exat", b"pxat") for option in options):
+        return _stored_string(2)(args, reply, db)
+    return [[arg for arg, option in zip(args, [b""] * 3 + options) if option != b"get"]]
+
+
 def _getdel(args, reply, db):
     return [[b"DEL", args[1]]]
 
@@ -127,7 +136,7 @@ def _multi_pop(left: bytes, right: bytes, numkeys_at: int):
 RULES = {
     "expire": _expiry, "pexpire": _expiry, "expireat": _expiry, "pexpireat": _expiry,
     "getex": _expiry, "getdel": _getdel, "migrate": _migrate,
-    "set": _stored_string(2), "setex": _stored_string(3), "psetex": _stored_string(3),
+    "set": _set, "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
     "spop": _spop, "restore": _restore, "xadd": _xadd,
     "blpop": _popped(b"LPOP"), "brpop": _popped(b"RPOP"), "blmove": _blmove,
