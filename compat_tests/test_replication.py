@@ -147,6 +147,18 @@ def test_predis_replicates_predis_and_wait_counts_acks():
         assert backlog > 100 * 10 and memory["mem_replication_backlog"] == backlog
         info = primary.info("replication")
         assert info["connected_slaves"] == 1 and info["slave0"]["state"] == "online"
+        for i in range(5):
+            primary.xadd("jobs", {"n": i}, id=f"{i + 1}-0")
+        primary.xgroup_create("jobs", "workers", "0")
+        primary.xreadgroup("workers", "alice", {"jobs": ">"}, count=3)
+        primary.xreadgroup("workers", "bob", {"jobs": ">"}, noack=True)
+        primary.xack("jobs", "workers", "2-0")
+        assert primary.execute_command("WAIT", 1, 2000) == 1
+
+        def groups(client):
+            return (client.xinfo_groups("jobs"), client.xpending_range("jobs", "workers", "-",
+                                                                       "+", 10))
+        assert groups(replica) == groups(primary)  # XREADGROUP went as XCLAIMs and SETID
         assert primary.client_kill_filter(_type="replica") == 1
         primary.set("after", "drop")
         wait_until(lambda: replica.get("after") == b"drop")

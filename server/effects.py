@@ -109,6 +109,40 @@ def _xadd(args, reply, db):
     return [logged]
 
 
+def _xreadgroup(args, reply, db):
+    """XREADGROUP as Redis propagates it: each entry newly delivered (">") as an XCLAIM that
+    recreates its pending entry as it stands (FORCE, JUSTID, LASTID moving the group on); with
+    NOACK, the group's new last id as XGROUP SETID. A read of a consumer's own history
+    propagates nothing."""
+    from .commands.streams import _parse_read, parse_id
+    from .keyspace.stream import format_id
+
+    _, _, noack, group_name, consumer, keys, ids = _parse_read(args, True)
+    delivered = dict(reply) if isinstance(reply, (list, dict)) else {}
+    commands = []
+    for key, id_arg in zip(keys, ids):
+        entries = delivered.get(key)
+        stream = db.data.get(key)
+        group = None if stream is None else stream.groups.get(group_name)
+        if id_arg != b">" or not entries or group is None:
+            continue
+        if noack:
+            reader = group.consumers.get(consumer)
+            if reader is not None and reader.unannounced:
+                reader.unannounced = False
+                commands.append([b"XGROUP", b"CREATECONSUMER", key, group_name, consumer])
+            commands.append([b"XGROUP", b"SETID", key, group_name, format_id(group.last_id),
+                             b"ENTRIESREAD", _num(group.entries_read)])
+            continue
+        for stream_id, _ in entries:
+            pending = group.pel[parse_id(stream_id)]
+            commands.append([b"XCLAIM", key, group_name, consumer, b"0", stream_id, b"TIME",
+                             _num(pending.delivery_time), b"RETRYCOUNT",
+                             _num(pending.delivery_count), b"FORCE", b"JUSTID", b"LASTID",
+                             stream_id])
+    return commands
+
+
 def _popped(command):
     def rule(args, reply, db):
         return [[command, reply[0]]]
@@ -138,7 +172,7 @@ RULES = {
     "getex": _expiry, "getdel": _getdel, "migrate": _migrate,
     "set": _set, "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
-    "spop": _spop, "restore": _restore, "xadd": _xadd,
+    "spop": _spop, "restore": _restore, "xadd": _xadd, "xreadgroup": _xreadgroup,
     "blpop": _popped(b"LPOP"), "brpop": _popped(b"RPOP"), "blmove": _blmove,
     "brpoplpush": _brpoplpush,
     "lmpop": _multi_pop(b"LPOP", b"RPOP", 1), "blmpop": _multi_pop(b"LPOP", b"RPOP", 2),

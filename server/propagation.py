@@ -54,6 +54,8 @@ class Propagation:
             return
         if self._depth:
             self._pending.append((index, commands))
+        elif len(commands) > 1:  # one command's effects apply together, as Redis wraps them
+            self._send(index, [[b"MULTI"], *commands, [b"EXEC"]])
         else:
             self._send(index, commands)
 

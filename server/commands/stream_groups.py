@@ -108,16 +108,21 @@ def xreadgroup(client, args):
             group = None if stream is None else stream.groups.get(group_name)
             if group is None:
                 continue
+            created = group.consumer(consumer_name, create=False) is None
             consumer = _consumer(client, db, key, group, consumer_name)
+            consumer.unannounced = noack and created
             consumer.seen_time = now
             if start is None:
-                entries = _deliver_new(stream, group, consumer, count, noack, now)
-                if entries:
+                served = _deliver_new(stream, group, consumer, count, noack, now)
+                if served:
                     consumer.active_time = now
-                    results.append([key, [entry_reply(i, f) for i, f in entries]])
             else:
-                history = _history(stream, group, consumer, start, count)
-                results.append([key, [entry_reply(i, f) for i, f in history]])
+                served = _history(stream, group, consumer, start, count)
+            if served or start is not None:
+                results.append([key, [entry_reply(i, f) for i, f in served]])
+                # a served stream is a change (Redis's dirty++, with no key signal): it
+                # propagates as server/effects.py's XCLAIMs or XGROUP SETID
+                client.server.keyspace.dirty += 1
         return results
 
     results = collect(client.db)
@@ -151,6 +156,7 @@ def xack(client, args):
         if entry is not None:
             entry.consumer.pending.pop(stream_id, None)
             acked += 1
+    client.server.keyspace.dirty += acked  # as Redis: no key signal, but it propagates
     return acked
 
 

@@ -18,13 +18,16 @@ def format_id(stream_id) -> bytes:
 
 
 class Consumer:
-    __slots__ = ("name", "seen_time", "active_time", "pending")
+    __slots__ = ("name", "seen_time", "active_time", "pending", "unannounced")
 
     def __init__(self, name: bytes):
         self.name = name
         self.seen_time = now_ms()
         self.active_time = -1
         self.pending: dict = {}  # id -> None, in delivery order
+        # made by an XREADGROUP NOACK, whose propagation (server/effects.py) must create it
+        # on replicas with XGROUP CREATECONSUMER (no XCLAIM does)
+        self.unannounced = False
 
 
 class PendingEntry:
