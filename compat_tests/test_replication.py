@@ -155,10 +155,18 @@ def test_predis_replicates_predis_and_wait_counts_acks():
         primary.xack("jobs", "workers", "2-0")
         assert primary.execute_command("WAIT", 1, 2000) == 1
 
-        def groups(client):
-            return (client.xinfo_groups("jobs"), client.xpending_range("jobs", "workers", "-",
-                                                                       "+", 10))
+        def groups(client):  # (idle times move between the two calls)
+            pending = client.xpending_range("jobs", "workers", "-", "+", 10)
+            return client.xinfo_groups("jobs"), [(p["message_id"], p["consumer"],
+                                                  p["times_delivered"]) for p in pending]
         assert groups(replica) == groups(primary)  # XREADGROUP went as XCLAIMs and SETID
+        listener = replica.pubsub()
+        listener.subscribe("news")
+        assert listener.get_message(timeout=2)["type"] == "subscribe"
+        assert primary.publish("news", "from the primary") == 0  # no subscriber there
+        message = listener.get_message(timeout=5)
+        assert message and message["data"] == b"from the primary"  # PUBLISH reaches replicas
+        listener.close()
         assert primary.client_kill_filter(_type="replica") == 1
         primary.set("after", "drop")
         wait_until(lambda: replica.get("after") == b"drop")

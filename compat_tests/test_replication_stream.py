@@ -1,7 +1,7 @@
 """Differential test: what a replica attached with the old SYNC command receives (no
 +FULLRESYNC line, the RDB, then the command stream), and how commands are rewritten for it
 (GETDEL as DEL, LMPOP/ZMPOP and their blocking forms as single-key pops with a count, SET
-without GET, INCRBYFLOAT as SET ... KEEPTTL)."""
+without GET, INCRBYFLOAT as SET ... KEEPTTL, XREADGROUP as XCLAIMs, PUBLISH passed on)."""
 
 import hiredis
 
@@ -66,6 +66,8 @@ COMMANDS = [
     ["XREADGROUP", "GROUP", "g", "alice", "NOACK", "STREAMS", "st", ">"],
     ["XADD", "st", "6-1", "f", "v"], ["XREADGROUP", "GROUP", "g", "carol", "NOACK", "STREAMS", "st", ">"],
     ["XACK", "st", "g", "1-1", "9-9"], ["XACK", "st", "g", "9-9"],
+    ["PUBLISH", "news", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"],
+    ["EVAL", "redis.call('publish', 'ch', 'from lua')", "0"], ["SPUBLISH", "shard", "x"],
     ["SET", "done", "1"],
 ]
 
@@ -91,3 +93,4 @@ def test_a_sync_replica_gets_redis_s_stream(servers):
     assert ["xgroup", "setid", "st", "g", "5-1", "entriesread", "5"] in streams[0][1]
     assert ["xgroup", "createconsumer", "st", "g", "carol"] in streams[0][1]
     assert ["xack", "st", "g", "1-1", "9-9"] in streams[0][1]
+    assert ["publish", "bla", "bla"] in streams[0][1]  # replicas' subscribers hear it too

@@ -14,7 +14,7 @@ from .blocking import Waiter
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
 from .latency_stats import bucket
-from .propagation import KEYLESS_WRITES, WRAPPERS
+from .propagation import KEYLESS_WRITES, REPLICA_ONLY, WRAPPERS
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
 from .scripting.declared import command_flags
@@ -231,6 +231,8 @@ def _propagate(server, propagation, client, spec, args, reply, dirty) -> None:
             server.keyspace.dirty != dirty
             or (spec.fullname in KEYLESS_WRITES and type(reply) is not ErrorReply)):
         propagation.command(client.db, spec, args, reply)
+    elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
+        propagation.to_replicas(client.db, args)
 
 
 def _run_batch(client, spec, run: list, replies: list) -> None:

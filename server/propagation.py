@@ -12,6 +12,8 @@ from .effects import effects
 
 # Commands that run others and propagate those instead of themselves.
 WRAPPERS = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"})
+# Commands replicas get although they change no data (Redis's forceCommandPropagation).
+REPLICA_ONLY = frozenset({"publish", "spublish"})
 # Changes that touch no key (so the dirty counter does not see them).
 KEYLESS_WRITES = frozenset({"function|load", "function|delete", "function|flush",
                             "function|restore"})
@@ -29,6 +31,10 @@ class Propagation:
     def command(self, db, spec, args, reply) -> None:
         self._emit(db.index, effects(spec.name, args, reply, db))
 
+    def to_replicas(self, db, args) -> None:
+        """A command only replicas get (PUBLISH, SPUBLISH: their subscribers hear it too)."""
+        self._emit(db.index, [list(args)], replicas_only=True)
+
     def deleted(self, db, key: bytes) -> None:
         """A key expired or was evicted."""
         self._emit(db.index, [[b"DEL", key]])
@@ -41,24 +47,28 @@ class Propagation:
         if self._depth or not self._pending:
             return
         pending, self._pending = self._pending, []
-        if len(pending) == 1 and len(pending[0][1]) == 1:  # one command needs no wrapping
-            self._send(*pending[0])
-            return
-        self._send(pending[0][0], [[b"MULTI"]])
-        for index, commands in pending:
-            self._send(index, commands)
-        self._send(pending[-1][0], [[b"EXEC"]])
+        self._deliver(pending)
 
-    def _emit(self, index: int, commands: list) -> None:
+    def _emit(self, index: int, commands: list, replicas_only: bool = False) -> None:
         if not commands:
             return
         if self._depth:
-            self._pending.append((index, commands))
-        elif len(commands) > 1:  # one command's effects apply together, as Redis wraps them
-            self._send(index, [[b"MULTI"], *commands, [b"EXEC"]])
+            self._pending.append((index, commands, replicas_only))
         else:
-            self._send(index, commands)
+            self._deliver([(index, commands, replicas_only)])
 
-    def _send(self, index: int, commands: list) -> None:
+    def _deliver(self, parts: list) -> None:
+        """Each sink gets the parts meant for it; more than one command in all (a transaction,
+        a script, one command's several effects) goes in MULTI/EXEC, as Redis wraps them."""
         for sink in self.sinks:
-            sink.feed(index, commands)
+            taken = [(index, commands) for index, commands, replicas_only in parts
+                     if not replicas_only or getattr(sink, "takes_replica_only", False)]
+            if not taken:
+                continue
+            if len(taken) == 1 and len(taken[0][1]) == 1:
+                sink.feed(*taken[0])
+                continue
+            sink.feed(taken[0][0], [[b"MULTI"]])
+            for index, commands in taken:
+                sink.feed(index, commands)
+            sink.feed(taken[-1][0], [[b"EXEC"]])

@@ -28,6 +28,8 @@ class ReplicaState:
 
 
 class ReplicationSource:
+    takes_replica_only = True  # PUBLISH reaches replicas' subscribers (not the AOF)
+
     def __init__(self, server):
         self.server = server
         self.replid = server.run_id

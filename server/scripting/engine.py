@@ -20,6 +20,7 @@ from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
+from ..propagation import REPLICA_ONLY
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
 _COUNTED = b"ignore_error_stats_update"
@@ -204,8 +205,12 @@ class LuaEngine:
             reply = spec.handler(client, argv)
         except CommandError as exc:
             reply = ErrorReply(exc.message)
-        if keyspace.dirty != dirty and self.server.propagation is not None:
-            self.server.propagation.command(client.db, spec, argv, reply)  # the effect
+        propagation = self.server.propagation
+        if propagation is not None:
+            if keyspace.dirty != dirty:
+                propagation.command(client.db, spec, argv, reply)  # the effect
+            elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
+                propagation.to_replicas(client.db, argv)
         self.server.feed_monitors(client, spec, argv, "lua")
         if client.tracking is not None and "readonly" in spec.flags:
             # a script that reads is taken to read the keys it declared (as Redis does)
