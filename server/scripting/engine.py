@@ -42,6 +42,9 @@ class CallError(Exception):
         self.counted = counted  # the failed command counted it in errorstats already
 
 
+GC_PERIOD = 50  # Redis's LUA_GC_CYCLE_PERIOD
+
+
 class LuaEngine:
     def __init__(self, server):
         self.server = server
@@ -69,7 +72,16 @@ class LuaEngine:
         # Replies read tables without their metamethods, as Redis does (lua_rawget)
         self._raw = self.lua.eval(b"rawget")
         self._collectgarbage = self.lua.eval(b"collectgarbage")
+        self._calls = 0  # scripts run since the last collector steps
         self.json = LuaJSON(self.lua, _is_table)
+
+    def _collect_now_and_then(self) -> None:
+        """Redis's luaCallFunction: every GC_PERIOD scripts, GC_PERIOD steps of Lua's
+        collector, so garbage stays bounded without a full cycle's latency."""
+        self._calls += 1
+        if self._calls >= GC_PERIOD:
+            self._calls = 0
+            self._collectgarbage(b"step", GC_PERIOD)
 
     def memory_bytes(self) -> int:
         """What the Lua state holds (INFO's used_memory_vm_eval: one state runs EVAL scripts
@@ -112,6 +124,7 @@ class LuaEngine:
             return reply
         finally:
             self.running.finish()
+            self._collect_now_and_then()
             client.deny_blocking -= 1
             client.resp3, client.reply_mode = saved_resp3, saved_mode
             client.db, client.in_script = saved_db, saved_in_script  # a SELECT stays inside
