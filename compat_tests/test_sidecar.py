@@ -102,10 +102,13 @@ def test_the_loop_runs_unattended_from_shift_to_promotion(loop_server, tmp_path)
     assert result["outcome"] == "promote" and result["challenger"] == 2, result
     assert float(result["effect"]) > 0  # the challenger's arm gained against the A/A phase
     info = ml_info(client)
-    assert info["model_version"] == 2 and info["model_swaps"] == 2 and info["ab_running"] == 0
+    assert info["model_version"] == 2 and info["model_swaps"] == 2
     assert fields(client.execute_command("PREDIS.MODEL", "INFO"))["version"] == "2"
+    if info["ab_running"]:  # the loop goes on: a later retrain may already test its own model
+        assert int(fields(client.execute_command("PREDIS.AB", "STATUS"))["challenger"]) > 2
     events = [fields(e)["event"] for e in info["recent_events"]]
-    assert events[-2:] == ["champion_changed", "ab_finished"], events  # promotion, then the end
+    ended = len(events) - 1 - events[::-1].index("ab_finished")
+    assert events[ended - 1] == "champion_changed", events  # the promotion, then the end
     print(f"retrain: holdout miss ratio {accepted[0]['candidate_miss_ratio']} against the "
           f"champion's {accepted[0]['champion_miss_ratio']}")
     print(f"A/B: champion hit ratio {result['champion_hit_ratio']}, challenger "
