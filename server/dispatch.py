@@ -14,7 +14,7 @@ from .blocking import Waiter
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
 from .latency_stats import bucket
-from .propagation import KEYLESS_WRITES, REPLICA_ONLY, WRAPPERS
+from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
 from .scripting.declared import command_flags
@@ -227,12 +227,9 @@ def _propagate(server, propagation, client, spec, args, reply, dirty) -> None:
     """Hand a command that changed the data to the AOF (as the commands that redo it)."""
     if spec.name in WRAPPERS:
         propagation.end()
-    elif type(reply) is not Deferred and (
-            server.keyspace.dirty != dirty
-            or (spec.fullname in KEYLESS_WRITES and type(reply) is not ErrorReply)):
-        propagation.command(client.db, spec, args, reply)
-    elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
-        propagation.to_replicas(client.db, args)
+    elif type(reply) is not Deferred:
+        propagation.ran(client.db, spec, args, reply, server.keyspace.dirty != dirty or (
+            spec.fullname in KEYLESS_WRITES and type(reply) is not ErrorReply))
 
 
 def _run_batch(client, spec, run: list, replies: list) -> None:

@@ -78,9 +78,5 @@ class LazyFree:
         if always or count > LAZYFREE_THRESHOLD:
             self.freed += count
 
-    def lazy(self, setting: str) -> bool:
-        """Whether the lazyfree-lazy-* `setting` makes its deletions asynchronous."""
-        return bool(self.config[setting])
-
     def reset(self) -> None:
         self.freed = 0

@@ -9,6 +9,7 @@ scripts wrap what they propagate in MULTI/EXEC, so a replay applies them atomica
 """
 
 from .effects import effects
+from .replies import ErrorReply
 
 # Commands that run others and propagate those instead of themselves.
 WRAPPERS = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"})
@@ -27,6 +28,14 @@ class Propagation:
 
     def __bool__(self):
         return bool(self.sinks)
+
+    def ran(self, db, spec, args, reply, changed: bool) -> None:
+        """After a command (from a client or a script): its effects when it changed the data;
+        else PUBLISH/SPUBLISH itself, to replicas only."""
+        if changed:
+            self.command(db, spec, args, reply)
+        elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
+            self.to_replicas(db, args)
 
     def command(self, db, spec, args, reply) -> None:
         self._emit(db.index, effects(spec.name, args, reply, db))

@@ -20,7 +20,6 @@ from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
-from ..propagation import REPLICA_ONLY
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
 _COUNTED = b"ignore_error_stats_update"
@@ -218,12 +217,8 @@ class LuaEngine:
             reply = spec.handler(client, argv)
         except CommandError as exc:
             reply = ErrorReply(exc.message)
-        propagation = self.server.propagation
-        if propagation is not None:
-            if keyspace.dirty != dirty:
-                propagation.command(client.db, spec, argv, reply)  # the effect
-            elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
-                propagation.to_replicas(client.db, argv)
+        if self.server.propagation is not None:  # the effect, never the script
+            self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty != dirty)
         self.server.feed_monitors(client, spec, argv, "lua")
         if client.tracking is not None and "readonly" in spec.flags:
             # a script that reads is taken to read the keys it declared (as Redis does)
