@@ -75,12 +75,26 @@ def forward_one(x, shift, scale, w1, b1, w2, b2, w3, b3, h1):
     return out
 
 
+@njit(cache=True, inline="always")
+def _padded(xt, n, h1, h2, out):
+    """n rounded up to a multiple of 8 within every array's width, the added columns of xt
+    zeroed."""
+    padded = min((n + 7) & ~7, xt.shape[1], h1.shape[1], h2.size, out.size)
+    for k in range(N_FEATURES):
+        for c in range(n, padded):
+            xt[k, c] = 0.0
+    return padded
+
+
 @njit(cache=True, fastmath=True)
 def forward_columns(xt, n, shift, scale, w1, b1, w2, b2, w3, b3, h1, h2, out):
     """forward_one for n feature rows at once, stored as columns (xt[k, c]: feature k of row
     c), so each weight multiplies a contiguous run of rows (SIMD across rows). h1 and h2 are
     scratch of shapes (w1 rows, >= n) and (>= n,); out[:n] receives the predictions; xt is
-    normalised in place."""
+    normalised in place. Where the arrays have room, zero rows pad n to a multiple of 8: the
+    vectorised loops then leave no scalar remainder, which cost ~40 ns a row (27 rows took
+    longer than 32)."""
+    n = _padded(xt, n, h1, h2, out)
     for k in range(N_FEATURES):
         for c in range(n):
             xt[k, c] = xt[k, c] * scale[k] + shift[k]

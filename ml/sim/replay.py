@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .. import eviction, tracking
-from ..arbiter import expert, new_arbiter, new_work, observe
+from ..arbiter import SHIFT, expert, new_arbiter, new_work, observe, sampled
 from ..features import N_FEATURES, key_features, label_of, scale_of
 from ..keymeta import (BYTES, CAPACITY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
                        MODE_LRU, POLICY, Q_COUNT, SLOT, TOMBS, USED, VT, find, new_hist,
@@ -53,6 +53,8 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
     elif policy == eviction.S3FIFO or policy == eviction.ADAPTIVE:
         hook = HOOK_S3FIFO
     arbiter = new_arbiter(expected_objects, 0)
+    shadow_shift = int(arbiter[9][SHIFT])
+    code = expert(arbiter) if policy == eviction.ADAPTIVE else policy  # changes with observe()
     learned_evictions = 0
     mode = MODE_LFU if policy == eviction.LFU else MODE_LRU
     state = new_state()
@@ -96,8 +98,9 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                 bytes_missed += size
         if not hit and size > capacity:
             continue
-        if policy == eviction.ADAPTIVE:
+        if policy == eviction.ADAPTIVE and sampled(h, shadow_shift):  # (see observe_all)
             observe(arbiter, work, h, now, shift, scale, w1, b1, w2, b2, w3, b3)
+            code = expert(arbiter)
         slot_next[slot] = nexts[i]
         if added:
             slot_size[slot] = size
@@ -109,7 +112,6 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                 collected = _collect(slots, hist, state, slot_next, i, x, features_out,
                                      labels_out, collected)
             evictions += 1
-            code = expert(arbiter) if policy == eviction.ADAPTIVE else policy
             n = eviction.pick_victims_in(workspace, slots, hist, state, code, 0, samples, 1, now,
                                          LFU_DECAY_TIME, shift, scale, w1, b1, w2, b2, w3, b3,
                                          victims)

@@ -126,9 +126,11 @@ def test_model_round_trip_and_forward(tmp_path):
 
 
 @pytest.mark.parametrize("hidden", [HIDDEN, (12, 6)])  # the unrolled shape and any other
-@pytest.mark.parametrize("rows", [1, 7, 32, 48])
-def test_batched_forward_matches_the_reference(hidden, rows):
-    """Eviction scores its candidates as columns (forward_columns): same predictions."""
+@pytest.mark.parametrize("rows, width", [(1, 48), (7, 48), (27, 48), (27, 30), (32, 48),
+                                         (48, 48)])
+def test_batched_forward_matches_the_reference(hidden, rows, width):
+    """Eviction scores its candidates as columns (forward_columns): same predictions, whatever
+    the columns past `rows` held (they pad the batch to a multiple of 8 within `width`)."""
     rng = np.random.default_rng(rows)
     weights = {"w1": rng.normal(size=(hidden[0], 8)), "b1": rng.normal(size=hidden[0]),
                "w2": rng.normal(size=(hidden[1], hidden[0])), "b2": rng.normal(size=hidden[1]),
@@ -136,8 +138,7 @@ def test_batched_forward_matches_the_reference(hidden, rows):
                "mean": rng.normal(size=8), "std": rng.uniform(0.5, 2, 8)}
     model = EvictionModel(weights)
     x = rng.normal(size=(rows, 8)).astype(np.float32)
-    width = 48
-    xt = np.zeros((8, width), np.float32)
+    xt = np.full((8, width), np.nan, np.float32)
     xt[:, :rows] = x.T
     out = np.zeros(width, np.float32)
     forward_columns(xt, rows, *model.arrays(), np.zeros((hidden[0], width), np.float32),
