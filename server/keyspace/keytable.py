@@ -26,7 +26,7 @@ _stored = dict.__getitem__
 
 class KeyTable:
     __slots__ = ("slots", "hist", "state", "keys", "log", "arbiter", "arbiter_basis",
-                 "arbiter_mask", "expert", "nbytes")
+                 "expert", "nbytes")
 
     def __init__(self, hook: int = HOOK_NONE, capacity: int = 16):
         self.state = new_state()
@@ -37,7 +37,6 @@ class KeyTable:
         self.log: list = []
         self.arbiter = None  # allkeys-learned's shadows (ml/arbiter.py), made at first eviction
         self.arbiter_basis = 0
-        self.arbiter_mask = 0  # hash bits that must be 0 for a key to be in the shadows' sample
         self.expert = None  # the arbiter's choice, kept until its shadows see more accesses
         self.nbytes = 0  # bytes of every array here (used_memory reads it per command)
         self._measure()
@@ -64,7 +63,6 @@ class KeyTable:
         if self.arbiter is None or not self.arbiter_basis / 2 <= held <= self.arbiter_basis * 2:
             self.arbiter = arbiter.new_arbiter(held, held_bytes)
             self.arbiter_basis = held
-            self.arbiter_mask = (1 << int(self.arbiter[9][arbiter.SHIFT])) - 1
             self.expert = None
             self._measure()
         if self.expert is None:
@@ -110,8 +108,8 @@ class KeyTable:
                 sizes = np.fromiter((entry_size(k, _stored(data, k)) for k in new_keys),
                                     np.int64, len(new_keys))
                 tracking.set_sizes(self.hist, self.state, slots, sizes)
-        if self.arbiter is not None and weights and self._any_sampled(hashes):
-            arbiter.observe_all(self.arbiter, hashes, present, now_sec, *weights)
+        if self.arbiter is not None and weights and \
+                arbiter.observe_all(self.arbiter, hashes, present, now_sec, *weights):
             self.expert = None
         if sampler is not None and sampler.threshold:
             sampler.observe(hashes, present, out_added,
@@ -121,15 +119,6 @@ class KeyTable:
                             None if tenant_of is None else
                             lambda picked: [tenant_of(log[i]) for i in picked])
         log.clear()
-
-    def _any_sampled(self, hashes: np.ndarray) -> bool:
-        """Whether the shadows see any of these accesses (ml/arbiter.sampled). Most logs
-        folded under eviction pressure hold a key or two, and the kernel call alone (its
-        arrays unpacked) cost about 3 us: a short log is checked here."""
-        mask = self.arbiter_mask
-        if len(hashes) <= 8:
-            return any(not (h >> 20) & mask for h in hashes.tolist())
-        return bool(np.any(((hashes >> 20) & mask) == 0))
 
     def _grow(self, records: int) -> None:
         """Rebuild for `records` records (larger or smaller than now), dropping tombstones."""
