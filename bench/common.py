@@ -9,8 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from compat_tests.servers import start_predis, start_redis  # noqa: E402
 
-__all__ = ["start_predis", "start_redis", "rss_of", "alternate", "ratio_table",
-           "load_arguments"]
+__all__ = ["start_predis", "start_redis", "rss_of", "cpu_seconds_of", "alternate",
+           "ratio_table", "load_arguments"]
 
 
 def rss_of(pid: int) -> int:
@@ -19,6 +19,13 @@ def rss_of(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """User plus system CPU time the process has used, all its threads (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load_arguments(parser, runs: int = 5, requests: int = 200000) -> None:

@@ -7,6 +7,11 @@ server's policy between runs would bill the switch (a learned policy's history r
 shadows claim memory, so its first seconds evict in bulk; going back to LRU frees that memory
 and its first seconds evict nothing) to the runs that follow.
 
+Besides ops/s, each row gives the server's CPU time per SET (its process's user + system time
+over the run, /proc). On this 2-core machine the load generator and four servers share the
+cores, and ops/s moves with the scheduler by +-10% from run to run; CPU time per SET is the
+cost itself. The servers' order rotates from round to round, so none always follows another.
+
     python -m bench.eviction --runs 3 -n 200000
 """
 
@@ -18,19 +23,22 @@ import time
 
 import redis
 
-from bench.common import start_predis, start_redis
+from bench.common import cpu_seconds_of, start_predis, start_redis
 from bench.vs_redis import run_benchmark
 
 PREDIS_POLICIES = ("allkeys-lru", "allkeys-learned", "allkeys-s3fifo")
 
 
-def measure(port: int, args, pipeline: int) -> float:
-    command = ["redis-benchmark", "-p", str(port), "-c", str(args.clients), "-n",
+def measure(server, args, pipeline: int) -> tuple:
+    """(SET ops/s, the server's CPU microseconds per SET) of one redis-benchmark run."""
+    command = ["redis-benchmark", "-p", str(server.port), "-c", str(args.clients), "-n",
                str(args.requests), "-P", str(pipeline), "-r", "10000000", "-d",
                str(args.value_size), "-q", "-t", "set"]
+    cpu_before = cpu_seconds_of(server.proc.pid)
     out = subprocess.run(command, capture_output=True, timeout=900, check=True).stdout
+    cpu_us = (cpu_seconds_of(server.proc.pid) - cpu_before) / args.requests * 1e6
     rates = run_benchmark.__globals__["_LINE"].findall(out.decode().replace("\r", "\n"))
-    return float(rates[-1][1])
+    return float(rates[-1][1]), cpu_us
 
 
 def fill(port: int, policy: str, args) -> dict:
@@ -82,16 +90,20 @@ def main(argv=None) -> None:
             servers[("predis", policy)] = start_predis()
         for (name, policy), server in servers.items():
             held[(name, policy)] = fill(server.port, policy, args)
+        keys = list(servers)
         for pipeline in [int(p) for p in args.pipelines.split(",")]:
             samples = {key: [] for key in servers}
-            for _ in range(args.runs):
-                for key, values in samples.items():
-                    values.append(measure(servers[key].port, args, pipeline))
+            for run in range(args.runs):
+                for key in keys[run % len(keys):] + keys[:run % len(keys)]:
+                    samples[key].append(measure(servers[key], args, pipeline))
                     time.sleep(0.3)
             lru = samples[("predis", "allkeys-lru")]
             for (name, policy), values in samples.items():
-                ratio = statistics.median(v / base for v, base in zip(values, lru))
-                rows.append((name, policy, pipeline, statistics.median(values), ratio))
+                rates, cpu = [v[0] for v in values], [v[1] for v in values]
+                rate_ratio = statistics.median(v[0] / base[0] for v, base in zip(values, lru))
+                cpu_ratio = statistics.median(base[1] / v[1] for v, base in zip(values, lru))
+                rows.append((name, policy, pipeline, statistics.median(rates), rate_ratio,
+                             statistics.median(cpu), cpu_ratio))
     finally:
         for server in servers.values():
             server.stop()
@@ -100,10 +112,12 @@ def main(argv=None) -> None:
           f"{args.value_size} -c {args.clients} -n {args.requests}; maxmemory {args.maxmemory};"
           f" one server per policy, full before measuring (keys held: {keys}); medians of "
           f"{args.runs} alternating runs\n")
-    print("| server | policy | -P | SET ops/s | / Predis allkeys-lru |")
-    print("|---|---|---|---|---|")
-    for name, policy, pipeline, rate, ratio in rows:
-        print(f"| {name} | {policy} | {pipeline} | {rate:,.0f} | {ratio:.2f}x |")
+    print("| server | policy | -P | SET ops/s | / Predis allkeys-lru | server CPU us/SET | "
+          "allkeys-lru's CPU / this |")
+    print("|---|---|---|---|---|---|---|")
+    for name, policy, pipeline, rate, ratio, cpu, cpu_ratio in rows:
+        print(f"| {name} | {policy} | {pipeline} | {rate:,.0f} | {ratio:.2f}x | {cpu:.2f} | "
+              f"{cpu_ratio:.2f}x |")
 
 
 if __name__ == "__main__":
