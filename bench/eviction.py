@@ -12,7 +12,7 @@ over the run, /proc). On this 2-core machine the load generator and four servers
 cores, and ops/s moves with the scheduler by +-10% from run to run; CPU time per SET is the
 cost itself. The servers' order rotates from round to round, so none always follows another.
 
-    python -m bench.eviction --runs 3 -n 200000
+    python -m bench.eviction --runs 5 -n 200000
 """
 
 import argparse
@@ -75,7 +75,7 @@ def fill(port: int, policy: str, args) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("-n", "--requests", type=int, default=200000)
     parser.add_argument("-c", "--clients", type=int, default=50)
     parser.add_argument("-d", "--value-size", type=int, default=100)
