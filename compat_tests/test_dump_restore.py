@@ -99,3 +99,23 @@ def test_stream_with_groups_restores_from_redis(servers):
             assert actual[actual.index(field) + 1] == expected[expected.index(field) + 1], field
     ref.close()
     predis.close()
+
+
+def test_stream_nodes_survive_dump_and_restore(servers):
+    """A stream restored from Redis's payload (or from Predis's own) keeps its node boundaries:
+    approximate trimming afterwards removes what it removes in Redis."""
+    ref, predis = (RawClient(s.port) for s in servers)
+    for client in (ref, predis):
+        client.call("FLUSHALL")
+    for i in range(1, 401):
+        ref.call("XADD", "k", f"{i}-0", "f", "v" * (i % 150))
+    ref.call("XTRIM", "k", "MAXLEN", "333")  # inside a node: boundaries stay where they were
+    payload = ref.call("DUMP", "k")
+    predis.call("RESTORE", "k", "0", payload)
+    predis.call("RESTORE", "copy", "0", predis.call("DUMP", "k"))
+    for maxlen in ("300", "200", "150"):
+        expected = ref.call("XTRIM", "k", "MAXLEN", "~", maxlen)
+        for key in ("k", "copy"):
+            assert predis.call("XTRIM", key, "MAXLEN", "~", maxlen) == expected, (key, maxlen)
+    ref.close()
+    predis.close()

@@ -1,7 +1,8 @@
 """Differential test: what a replica attached with the old SYNC command receives (no
 +FULLRESYNC line, the RDB, then the command stream), and how commands are rewritten for it
 (GETDEL as DEL, LMPOP/ZMPOP and their blocking forms as single-key pops with a count, SET
-without GET, INCRBYFLOAT as SET ... KEEPTTL, XREADGROUP as XCLAIMs, PUBLISH passed on)."""
+without GET, INCRBYFLOAT as SET ... KEEPTTL, XREADGROUP as XCLAIMs, approximate stream trims
+as exact ones, PUBLISH passed on)."""
 
 import hiredis
 
@@ -68,6 +69,11 @@ COMMANDS = [
     ["XACK", "st", "g", "1-1", "9-9"], ["XACK", "st", "g", "9-9"],
     ["PUBLISH", "news", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"],
     ["EVAL", "redis.call('publish', 'ch', 'from lua')", "0"], ["SPUBLISH", "shard", "x"],
+    *[["XADD", "tr", f"{i}-0", "f", "v"] for i in range(1, 251)],
+    ["XTRIM", "tr", "MAXLEN", "~", "120"], ["XTRIM", "tr", "MAXLEN", "~", "110"],
+    ["XADD", "tr", "MAXLEN", "~", "10", "LIMIT", "50", "300-0", "f", "v"],
+    ["XTRIM", "tr", "MINID", "~", "280"], ["XADD", "tr2", "1-0", "f", "v"],
+    ["XTRIM", "tr2", "MINID", "~", "5"], ["XADD", "tr2", "MINID", "~", "0", "2-0", "f", "v"],
     ["SET", "done", "1"],
 ]
 
@@ -94,3 +100,5 @@ def test_a_sync_replica_gets_redis_s_stream(servers):
     assert ["xgroup", "createconsumer", "st", "g", "carol"] in streams[0][1]
     assert ["xack", "st", "g", "1-1", "9-9"] in streams[0][1]
     assert ["publish", "bla", "bla"] in streams[0][1]  # replicas' subscribers hear it too
+    assert ["xtrim", "tr", "maxlen", "=", "150"] in streams[0][1]  # what `~ 120` came to
+    assert ["xtrim", "tr2", "minid", "=", f"{2**64 - 1}-{2**64 - 1}"] in streams[0][1]

@@ -84,6 +84,52 @@ def test_approximate_maxlen_trims_whole_nodes(diff):
     diff.assert_same("XLEN", "big")
 
 
+def test_trimming_follows_redis_node_boundaries(diff):
+    """Nodes close at stream-node-max-entries entries (deleted ones too) or at
+    stream-node-max-bytes of listpack; exact trims and XDEL leave boundaries where they were,
+    so what `~` removes afterwards depends on them (Redis's own XTRIM test does this)."""
+    d = diff
+    for i in range(1, 1001):
+        d.assert_same("XADD", "s", f"{i}-0", "xitem" if i % 10 else "yitem", str(i))
+    for spec in (["MAXLEN", "666"], ["MAXLEN", "=", "555"], ["MAXLEN", "~", "444"],
+                 ["MAXLEN", "~", "400"], ["MINID", "~", "700"], ["MINID", "650"]):
+        d.assert_same("XTRIM", "s", *spec)
+        d.assert_same("XLEN", "s")
+    for i in range(701, 760):  # empties a node: XDEL drops it
+        d.assert_same("XDEL", "s", f"{i}-0")
+    d.assert_same("XTRIM", "s", "MAXLEN", "~", "100", "LIMIT", "150")
+    d.assert_same("XLEN", "s")
+    d.assert_same("XADD", "s", "MAXLEN", "~", "10", "2000-0", "f", "v")
+    d.assert_same("XLEN", "s")
+    # values of 100 bytes: 4096-byte listpacks hold 33 of them
+    for i in range(1, 301):
+        d.assert_same("XADD", "big", f"{i}-{i % 7}", "field", "v" * 100, "n", str(i * 1000))
+    for maxlen in ("250", "200", "100", "1"):
+        d.assert_same("XTRIM", "big", "MAXLEN", "~", maxlen)
+        d.assert_same("XLEN", "big")
+
+
+def test_node_limits_follow_config(diff):
+    d = diff
+    try:
+        d.assert_same("CONFIG", "SET", "stream-node-max-entries", "7")
+        d.assert_same("CONFIG", "SET", "stream-node-max-bytes", "300")
+        for i in range(1, 101):
+            d.assert_same("XADD", "s", f"{i * 37}-{i % 3}", "k", "x" * (i % 40))
+        for maxlen in ("90", "50", "20"):
+            d.assert_same("XTRIM", "s", "MAXLEN", "~", maxlen)
+            d.assert_same("XLEN", "s")
+        d.assert_same("CONFIG", "SET", "stream-node-max-entries", "0")
+        d.assert_same("CONFIG", "SET", "stream-node-max-bytes", "0")
+        for i in range(1, 101):
+            d.assert_same("XADD", "t", f"{i}-1", "k", "v")
+        d.assert_same("XTRIM", "t", "MAXLEN", "~", "50")  # a single node: nothing goes
+        d.assert_same("XLEN", "t")
+    finally:
+        d.both("CONFIG", "SET", "stream-node-max-entries", "100")
+        d.both("CONFIG", "SET", "stream-node-max-bytes", "4096")
+
+
 def test_xread(s):
     s.assert_same("XREAD", "STREAMS", "s", "0")
     s.assert_same("XREAD", "COUNT", "2", "STREAMS", "s", "2-0")

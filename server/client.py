@@ -65,6 +65,12 @@ class Client:
     def on_disconnect(self):
         self.server.clients.unregister(self)
 
+    @property
+    def obeys_unconditionally(self) -> bool:
+        """Redis's mustObeyClient: the primary's link and the AOF loader (internal clients, id
+        0) replay what was already accepted, so limits meant for users do not apply."""
+        return self.is_primary or self.id == 0
+
     def log_event(self, event: str, **fields):
         self.server.log.warning(event, client_id=self.id, addr=self.addr, **fields)
 

@@ -9,12 +9,16 @@ arguments, their reply and the key's state right after they ran:
 - SPOP becomes SREM of the members it popped, GETDEL and MIGRATE a DEL;
 - blocking pops become the non-blocking command that served them, LMPOP/ZMPOP a pop with
   count on the key they popped from;
-- XADD with an automatic id is logged with the id it got;
+- XADD with an automatic id is logged with the id it got, and XADD or XTRIM trimming with `~`
+  with the exact threshold the trim came to;
 - RESTORE with a relative TTL is logged with ABSTTL.
 Each rule returns a list of commands (argument lists of bytes).
 """
 
 from .commands.common import lower
+
+
+U64 = 2**64 - 1
 
 
 def _num(value: int) -> bytes:
@@ -91,21 +95,44 @@ def _restore(args, reply, db):
     return [[b"RESTORE", args[1], _num(deadline or 0), *args[3:], b"ABSTTL"]]
 
 
+def _exact_trim(logged: list, at: int, db) -> None:
+    """An approximate trim (`MAXLEN|MINID ~ threshold` at `at`) as the exact one it turned
+    out to be, as Redis logs it: `=` and the stream's length, or for MINID its first node's
+    first ID (the highest possible ID when no node is left). The trim depended on where the
+    stream's nodes split, and on LIMIT, which replay must not redo differently."""
+    stream = db.data.get(logged[1])
+    logged[at + 1] = b"="
+    if lower(logged[at]) == b"maxlen":
+        logged[at + 2] = _num(stream.length)
+    else:
+        nodes = stream.nodes
+        logged[at + 2] = b"%d-%d" % (nodes.head().master_id if len(nodes) else (U64, U64))
+
+
 def _xadd(args, reply, db):
     index = 2
+    logged = list(args)
     while index < len(args):
         option = lower(args[index])
         if option == b"nomkstream":
             index += 1
         elif option in (b"maxlen", b"minid"):
+            if args[index + 1] == b"~" and reply is not None:
+                _exact_trim(logged, index, db)
             index += 3 if args[index + 1] in (b"=", b"~") else 2
         elif option == b"limit":
             index += 2
         else:
             break
-    logged = list(args)
     if reply is not None and index < len(logged):
         logged[index] = reply
+    return [logged]
+
+
+def _xtrim(args, reply, db):
+    logged = list(args)
+    if args[3] == b"~" and reply:
+        _exact_trim(logged, 2, db)
     return [logged]
 
 
@@ -172,7 +199,8 @@ RULES = {
     "getex": _expiry, "getdel": _getdel, "migrate": _migrate,
     "set": _set, "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
-    "spop": _spop, "restore": _restore, "xadd": _xadd, "xreadgroup": _xreadgroup,
+    "spop": _spop, "restore": _restore, "xadd": _xadd, "xtrim": _xtrim,
+    "xreadgroup": _xreadgroup,
     "blpop": _popped(b"LPOP"), "brpop": _popped(b"RPOP"), "blmove": _blmove,
     "brpoplpush": _brpoplpush,
     "lmpop": _multi_pop(b"LPOP", b"RPOP", 1), "blmpop": _multi_pop(b"LPOP", b"RPOP", 2),

@@ -3,7 +3,10 @@
 Integers use the smallest integer encoding; everything else is a string. Each entry is followed
 by its back-length, as the format requires for reverse iteration."""
 
+import re
 import struct
+
+_INT_TEXT = re.compile(rb"-?[1-9][0-9]{0,19}|0")
 
 
 def _backlen(size: int) -> bytes:
@@ -39,6 +42,33 @@ def _encode_string(data: bytes) -> bytes:
     if n < 4096:
         return bytes([0xE0 | (n >> 8), n & 0xFF]) + data
     return b"\xf0" + struct.pack("<I", n) + data
+
+
+def _as_int64(data: bytes):
+    """The integer a string is the canonical form of (as lpStringToInt64 accepts), or None:
+    Redis stores such strings with an integer encoding."""
+    if _INT_TEXT.fullmatch(data):
+        value = int(data)
+        if -(1 << 63) <= value < 1 << 63:
+            return value
+    return None
+
+
+def _string_bytes(n: int) -> int:
+    return 1 + n if n < 64 else 2 + n if n < 4096 else 5 + n
+
+
+def element_size(element) -> int:
+    """Bytes an element takes in a listpack as Redis appends it (lpAppend turns a string that
+    is a canonical int64 into an integer): encoding, data and back-length."""
+    if not isinstance(element, int):
+        as_int = _as_int64(element)
+        if as_int is None:
+            size = _string_bytes(len(element))
+            return size + len(_backlen(size))
+        element = as_int
+    size = len(_encode_int(element))
+    return size + len(_backlen(size))
 
 
 def build_listpack(elements) -> bytes:

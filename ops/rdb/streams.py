@@ -29,12 +29,14 @@ def _to_int(value: bytes) -> int:
 
 def read_stream(kind: int, reader: Reader) -> dict:
     """A plain description: entries, ids and counters, groups (see write_stream)."""
-    entries = []
+    entries, nodes = [], []
     for _ in range(reader.length()[0]):
         master = _raw_id(reader.string())
         items = read_listpack(reader.string())
-        entries += _node_entries(master, items)
-    description = {"entries": entries, "length": reader.length()[0]}
+        live, deleted = _node_entries(master, items)
+        entries += live
+        nodes.append((len(live), deleted))
+    description = {"entries": entries, "nodes": nodes, "length": reader.length()[0]}
     description["last_id"] = (reader.length()[0], reader.length()[0])
     if kind >= STREAM_LISTPACKS_2:
         description["first_id"] = (reader.length()[0], reader.length()[0])
@@ -67,7 +69,8 @@ def read_stream(kind: int, reader: Reader) -> dict:
     return description
 
 
-def _node_entries(master, items: list) -> list:
+def _node_entries(master, items: list) -> tuple:
+    """(the node's live entries, its count of deleted ones)."""
     ints = iter(items)
 
     def take():
@@ -91,7 +94,7 @@ def _node_entries(master, items: list) -> list:
         take()  # lp-count
         if not flags & FLAG_DELETED:
             out.append((stream_id, fields))
-    return out
+    return out, deleted
 
 
 def write_stream(description: dict, compression: bool = True, version: int = 11) -> bytes:
@@ -100,7 +103,12 @@ def write_stream(description: dict, compression: bool = True, version: int = 11)
     v3 = version >= 11
     out = bytearray([STREAM_LISTPACKS_3 if v3 else STREAM_LISTPACKS_2])
     entries = description["entries"]
-    nodes = [entries[i:i + NODE_ENTRIES] for i in range(0, len(entries), NODE_ENTRIES)]
+    sizes = [live for live, _ in description["nodes"]] if "nodes" in description else \
+        [NODE_ENTRIES] * ((len(entries) + NODE_ENTRIES - 1) // NODE_ENTRIES)
+    nodes, start = [], 0
+    for size in sizes:
+        nodes.append(entries[start:start + size])
+        start += size
     out += encode_length(len(nodes))
     for node in nodes:
         master_id = node[0][0]

@@ -99,30 +99,24 @@ def _parse_trim(args, i: int, allow_limit: bool = True):
 
 
 def trim(client, stream: Stream, spec) -> int:
-    """Remove the oldest entries; approximate trimming removes whole nodes only, like Redis's
-    radix tree (nodes of stream-node-max-entries entries)."""
+    """Trim as Redis does (Stream.trim). With `~` and no LIMIT, the work is capped at 100
+    nodes' worth of entries; no cap for the primary's link or the AOF loader, which replay
+    what was already trimmed, nor for exact trimming."""
     strategy, approx, threshold, limit = spec
-    ids = stream.ids
+    if client.obeys_unconditionally or not approx:
+        limit = 0
+    elif limit is None:
+        limit = 100 * client.server.config["stream-node-max-entries"]
+        limit = 10000 if limit <= 0 else min(limit, 1000000)
     if strategy == b"maxlen":
-        excess = len(ids) - threshold
-    else:
-        excess = ids.bisect_left(threshold)
-    if excess <= 0:
-        return 0
-    if approx:
-        node = client.server.config["stream-node-max-entries"] or 100
-        if limit is None:
-            limit = node * 100
-        # whole nodes only; when every entry goes, so does the last, partly filled node
-        excess = min(excess, limit)
-        if excess < len(ids):
-            excess = excess // node * node
-    elif limit is not None:
-        excess = min(excess, limit)
-    victims = ids.islice(0, excess)
-    for stream_id in victims:
-        stream.delete(stream_id)
-    return len(victims)
+        return stream.trim(maxlen=threshold, approx=approx, limit=limit)
+    return stream.trim(minid=threshold, approx=approx, limit=limit)
+
+
+def node_limits(client) -> tuple:
+    """(stream-node-max-entries, stream-node-max-bytes): where a stream's nodes split."""
+    config = client.server.config
+    return config["stream-node-max-entries"], config["stream-node-max-bytes"]
 
 
 def _next_auto_id(stream: Stream, ms=None):
@@ -191,7 +185,7 @@ def xadd(client, args):
             raise CommandError("ERR The ID specified in XADD is equal or smaller than the "
                                "target stream top item")
         new_id = explicit
-    stream.add(new_id, [bytes(f) for f in fields])
+    stream.add(new_id, [bytes(f) for f in fields], node_limits(client))
     if trim_spec is not None:
         trim(client, stream, trim_spec)
     db.resized(args[1], stream.nbytes - before)

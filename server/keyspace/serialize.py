@@ -35,6 +35,9 @@ def _stream_description(stream) -> dict:
                            "pending": sorted(c.pending)} for c in group.consumers.values()],
         })
     return {"entries": [(i, stream.entries[i]) for i in stream.ids],
+            # live entries per node: the file keeps Redis's node boundaries (its deleted
+            # entries are gone from memory, so a node is written with its live ones only)
+            "nodes": [(node.live, 0) for node in stream.nodes.nodes if node.live],
             "length": stream.length, "last_id": stream.last_id, "first_id": stream.first_id,
             "max_deleted": stream.max_deleted, "entries_added": stream.entries_added,
             "groups": groups}
@@ -42,8 +45,16 @@ def _stream_description(stream) -> dict:
 
 def _stream_from(description: dict):
     stream = Stream()
-    for stream_id, fields in description["entries"]:
-        stream.add(stream_id, [bytes(f) for f in fields])
+    entries = iter(description["entries"])
+    if "nodes" not in description:  # placed as XADD places entries, with the default limits
+        for stream_id, fields in entries:
+            stream.add(stream_id, [bytes(f) for f in fields])
+    for live, deleted in description.get("nodes", ()):  # the file's nodes, as they were
+        for index in range(live):
+            stream_id, fields = next(entries)
+            stream.add(stream_id, [bytes(f) for f in fields], (0, 0), new_node=index == 0)
+        if live:
+            stream.nodes.nodes[-1].deleted = deleted
     stream.last_id = description["last_id"]
     stream.first_id = description.get("first_id", stream.first_id)
     stream.max_deleted = description.get("max_deleted", (0, 0))

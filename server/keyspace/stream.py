@@ -4,6 +4,7 @@ import time
 
 from .memory import string_size
 from .sortedlist import SortedList
+from .stream_nodes import StreamNodes
 
 MAX_ID = (2**64 - 1, 2**64 - 1)
 ENTRY_OVERHEAD = 48 + 56 + 8 + 64  # dict slot, id tuple, sorted-list pointer, fields list
@@ -76,7 +77,7 @@ class Group:
 class Stream:
     type_name = "stream"
     __slots__ = ("ids", "entries", "last_id", "max_deleted", "entries_added", "first_id",
-                 "groups", "nbytes")
+                 "groups", "nbytes", "nodes")
 
     def __init__(self):
         self.ids = SortedList()
@@ -87,12 +88,15 @@ class Stream:
         self.first_id = (0, 0)  # recorded-first-entry-id
         self.groups: dict = {}
         self.nbytes = 256
+        self.nodes = StreamNodes()  # where Redis's listpack nodes would split the entries
 
     @property
     def length(self) -> int:
         return len(self.entries)
 
-    def add(self, stream_id, fields: list) -> None:
+    def add(self, stream_id, fields: list, node_limits=(100, 4096), new_node=False) -> None:
+        """Append an entry; node_limits: (stream-node-max-entries, stream-node-max-bytes)."""
+        self.nodes.append(stream_id, fields, *node_limits, new_node)
         self.ids.add(stream_id)
         self.entries[stream_id] = fields
         self.last_id = stream_id
@@ -101,14 +105,54 @@ class Stream:
             self.first_id = stream_id
         self.nbytes += ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
 
-    def delete(self, stream_id) -> bool:
-        fields = self.entries.pop(stream_id, None)
-        if fields is None:
+    def delete(self, stream_id, drop_empty_node: bool = True) -> bool:
+        """XDEL's deletion: a node left with no live entry goes (trimming keeps it)."""
+        if stream_id not in self.entries:
             return False
-        self.ids.remove(stream_id)
-        self.nbytes -= ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
+        self._forget(stream_id)
+        self.nodes.mark_deleted(stream_id, drop_empty_node)
         self.first_id = self.ids[0] if len(self.ids) else (0, 0)
         return True
+
+    def trim(self, maxlen=None, minid=None, approx=False, limit=0) -> int:
+        """Remove the oldest entries down to `maxlen` entries, or those before `minid`, as
+        t_stream.c's streamTrim: whole nodes while a whole node can go (and, with a `limit`,
+        while the entries removed stay within it); then, unless `approx`, single entries of
+        the first node. Returns how many went."""
+        nodes = self.nodes
+        removed = 0
+        while len(nodes):
+            if maxlen is not None and self.length <= maxlen:
+                break
+            head = nodes.head()
+            entries = head.live
+            if limit and removed + entries > limit:
+                break
+            if maxlen is not None:
+                whole = self.length - entries >= maxlen
+            else:
+                whole = head.last_id < minid
+            if whole:
+                for stream_id in self.ids.islice(0, entries):
+                    self._forget(stream_id)
+                nodes.drop_head()
+                removed += entries
+                continue
+            if approx:
+                break
+            while self.length and (self.length > maxlen if maxlen is not None
+                                   else self.ids[0] < minid):
+                self.delete(self.ids[0], drop_empty_node=False)
+                removed += 1
+            break
+        self.first_id = self.ids[0] if len(self.ids) else (0, 0)
+        return removed
+
+    def _forget(self, stream_id) -> None:
+        """Drop an entry whose node goes with it."""
+        fields = self.entries.pop(stream_id)
+        self.ids.remove(stream_id)
+        self.nbytes -= ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
 
     def range(self, start, end, count=None, reverse=False) -> list:
         """[(id, fields)] with start <= id <= end, oldest first (newest first if reverse)."""
