@@ -1,6 +1,7 @@
 """Writing listpacks (Redis's compact list encoding), for stream nodes in DUMP payloads.
 
-Integers use the smallest integer encoding; everything else is a string. Each entry is followed
+Integers, and strings that are an integer's canonical form, use the smallest integer encoding,
+as Redis's lpAppend does; everything else is a string. Each entry is followed
 by its back-length, as the format requires for reverse iteration."""
 
 import re
@@ -59,23 +60,30 @@ def _string_bytes(n: int) -> int:
 
 
 def element_size(element) -> int:
-    """Bytes an element takes in a listpack as Redis appends it (lpAppend turns a string that
-    is a canonical int64 into an integer): encoding, data and back-length."""
+    """Bytes an element takes in a listpack as Redis appends it (build_listpack writes the
+    same): encoding, data and back-length."""
+    if not isinstance(element, int) and _as_int64(element) is None:
+        size = _string_bytes(len(element))
+    else:
+        size = len(_encode(element))
+    return size + len(_backlen(size))
+
+
+def _encode(element) -> bytes:
+    """As lpAppend stores it: integers, and strings that are canonical int64s, as integers."""
     if not isinstance(element, int):
         as_int = _as_int64(element)
         if as_int is None:
-            size = _string_bytes(len(element))
-            return size + len(_backlen(size))
+            return _encode_string(element)
         element = as_int
-    size = len(_encode_int(element))
-    return size + len(_backlen(size))
+    return _encode_int(element)
 
 
 def build_listpack(elements) -> bytes:
     body = bytearray()
     count = 0
     for element in elements:
-        encoded = _encode_int(element) if isinstance(element, int) else _encode_string(element)
+        encoded = _encode(element)
         body += encoded + _backlen(len(encoded))
         count += 1
     total = 6 + len(body) + 1

@@ -15,6 +15,7 @@ from .objects import read_listpack
 STREAM_LISTPACKS, STREAM_LISTPACKS_2, STREAM_LISTPACKS_3 = 15, 19, 21
 FLAG_DELETED, FLAG_SAMEFIELDS = 1, 2
 NODE_ENTRIES = 100
+U64 = (1 << 64) - 1
 
 
 def _raw_id(data: bytes):
@@ -27,15 +28,20 @@ def _to_int(value: bytes) -> int:
     return int(value)
 
 
+def id_delta(part: int, master_part: int) -> int:
+    """An ID part relative to the node's master ID, as Redis stores it: int64, wrapping."""
+    return ((part - master_part + (1 << 63)) & U64) - (1 << 63)
+
+
 def read_stream(kind: int, reader: Reader) -> dict:
     """A plain description: entries, ids and counters, groups (see write_stream)."""
     entries, nodes = [], []
     for _ in range(reader.length()[0]):
         master = _raw_id(reader.string())
-        items = read_listpack(reader.string())
-        live, deleted = _node_entries(master, items)
+        blob = reader.string()
+        live, deleted, fields = _node_entries(master, read_listpack(blob))
         entries += live
-        nodes.append((len(live), deleted))
+        nodes.append((master, fields, len(live), deleted, len(blob)))
     description = {"entries": entries, "nodes": nodes, "length": reader.length()[0]}
     description["last_id"] = (reader.length()[0], reader.length()[0])
     if kind >= STREAM_LISTPACKS_2:
@@ -45,8 +51,9 @@ def read_stream(kind: int, reader: Reader) -> dict:
     groups = []
     for _ in range(reader.length()[0]):
         group = {"name": reader.string(), "last_id": (reader.length()[0], reader.length()[0])}
-        entries_read = reader.length()[0] if kind >= STREAM_LISTPACKS_2 else -1
-        if entries_read >= 1 << 63:  # saved from a signed counter: -1 means unknown
+        # None: a file older than the counter (the stream estimates it once loaded)
+        entries_read = reader.length()[0] if kind >= STREAM_LISTPACKS_2 else None
+        if entries_read is not None and entries_read >= 1 << 63:  # saved signed: -1 unknown
             entries_read -= 1 << 64
         group["entries_read"] = entries_read
         pel = []
@@ -70,7 +77,7 @@ def read_stream(kind: int, reader: Reader) -> dict:
 
 
 def _node_entries(master, items: list) -> tuple:
-    """(the node's live entries, its count of deleted ones)."""
+    """(the node's live entries, its count of deleted ones, its master field names)."""
     ints = iter(items)
 
     def take():
@@ -82,7 +89,7 @@ def _node_entries(master, items: list) -> tuple:
     out = []
     for _ in range(count + deleted):
         flags = _to_int(take())
-        stream_id = (master[0] + _to_int(take()), master[1] + _to_int(take()))
+        stream_id = ((master[0] + _to_int(take())) & U64, (master[1] + _to_int(take())) & U64)
         if flags & FLAG_SAMEFIELDS:
             fields = []
             for name in master_fields:
@@ -94,7 +101,19 @@ def _node_entries(master, items: list) -> tuple:
         take()  # lp-count
         if not flags & FLAG_DELETED:
             out.append((stream_id, fields))
-    return out, deleted
+    return out, deleted, master_fields
+
+
+def entry_elements(stream_id, fields: list, master_id, master_fields) -> list:
+    """An entry's listpack elements in a node: flags, the ID relative to the master ID, the
+    values alone when the field names are the master entry's (else their count, then names
+    and values), and the count of those (lp-count)."""
+    names = fields[0::2]
+    same = tuple(names) == tuple(master_fields)
+    entry = [FLAG_SAMEFIELDS if same else 0, id_delta(stream_id[0], master_id[0]),
+             id_delta(stream_id[1], master_id[1])]
+    entry += fields[1::2] if same else [len(names), *fields]
+    return entry + [len(entry)]
 
 
 def write_stream(description: dict, compression: bool = True, version: int = 11) -> bytes:
@@ -103,27 +122,17 @@ def write_stream(description: dict, compression: bool = True, version: int = 11)
     v3 = version >= 11
     out = bytearray([STREAM_LISTPACKS_3 if v3 else STREAM_LISTPACKS_2])
     entries = description["entries"]
-    sizes = [live for live, _ in description["nodes"]] if "nodes" in description else \
-        [NODE_ENTRIES] * ((len(entries) + NODE_ENTRIES - 1) // NODE_ENTRIES)
-    nodes, start = [], 0
-    for size in sizes:
-        nodes.append(entries[start:start + size])
-        start += size
+    nodes = description.get("nodes") or [
+        (chunk[0][0], chunk[0][1][0::2], len(chunk))
+        for chunk in (entries[i:i + NODE_ENTRIES] for i in range(0, len(entries), NODE_ENTRIES))]
     out += encode_length(len(nodes))
-    for node in nodes:
-        master_id = node[0][0]
-        master_fields = node[0][1][0::2]
+    start = 0
+    for master_id, master_fields, live, *_ in nodes:
+        node = entries[start:start + live]
+        start += live
         elements = [len(node), 0, len(master_fields), *master_fields, 0]
         for stream_id, fields in node:
-            names = fields[0::2]
-            same = names == master_fields
-            entry = [FLAG_SAMEFIELDS if same else 0, stream_id[0] - master_id[0],
-                     stream_id[1] - master_id[1]]
-            if same:
-                entry += fields[1::2]
-            else:
-                entry += [len(names), *fields]
-            elements += entry + [len(entry)]
+            elements += entry_elements(stream_id, fields, master_id, master_fields)
         out += encode_string(struct.pack(">QQ", *master_id), False)
         out += encode_string(build_listpack(elements), compression)
     out += encode_length(description["length"])

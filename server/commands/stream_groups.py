@@ -39,7 +39,7 @@ def _advance(stream, group, stream_id) -> None:
         if group.entries_read != -1 and not _has_tombstones(stream, stream_id):
             group.entries_read += 1
         elif stream.entries_added:
-            group.entries_read = _estimate_read_counter(stream, stream_id)
+            group.entries_read = stream.estimate_entries_read(stream_id)
         group.last_id = stream_id
 
 
@@ -48,24 +48,6 @@ def _has_tombstones(stream, start) -> bool:
     if not stream.length or stream.max_deleted == (0, 0):
         return False
     return start <= stream.max_deleted
-
-
-def _estimate_read_counter(stream, stream_id) -> int:
-    """Redis's streamEstimateDistanceFromFirstEverEntry: -1 when it cannot be known."""
-    if not stream.entries_added:
-        return 0
-    if not stream.length and stream_id <= stream.last_id:
-        return stream.entries_added
-    if stream_id == stream.last_id:
-        return stream.entries_added
-    if stream_id > stream.last_id:
-        return -1
-    if stream.max_deleted == (0, 0) or stream.max_deleted < stream.first_id:
-        if stream_id < stream.first_id:
-            return stream.entries_added - stream.length
-        if stream_id == stream.first_id:
-            return stream.entries_added - stream.length + 1
-    return -1
 
 
 def _history(stream, group, consumer, start, count):
@@ -492,7 +474,7 @@ def _lag(stream: Stream, group: Group):
         return 0
     if group.entries_read != -1 and not _has_tombstones(stream, group.last_id):
         return stream.entries_added - group.entries_read
-    estimate = _estimate_read_counter(stream, group.last_id)
+    estimate = stream.estimate_entries_read(group.last_id)
     return None if estimate == -1 else stream.entries_added - estimate
 
 

@@ -35,9 +35,10 @@ def _stream_description(stream) -> dict:
                            "pending": sorted(c.pending)} for c in group.consumers.values()],
         })
     return {"entries": [(i, stream.entries[i]) for i in stream.ids],
-            # live entries per node: the file keeps Redis's node boundaries (its deleted
-            # entries are gone from memory, so a node is written with its live ones only)
-            "nodes": [(node.live, 0) for node in stream.nodes.nodes if node.live],
+            # the file keeps Redis's node boundaries: (master id, master fields, live
+            # entries) per node (deleted entries are gone from memory: not written)
+            "nodes": [(node.master_id, node.fields, node.live)
+                      for node in stream.nodes.nodes if node.live],
             "length": stream.length, "last_id": stream.last_id, "first_id": stream.first_id,
             "max_deleted": stream.max_deleted, "entries_added": stream.entries_added,
             "groups": groups}
@@ -49,18 +50,17 @@ def _stream_from(description: dict):
     if "nodes" not in description:  # placed as XADD places entries, with the default limits
         for stream_id, fields in entries:
             stream.add(stream_id, [bytes(f) for f in fields])
-    for live, deleted in description.get("nodes", ()):  # the file's nodes, as they were
-        for index in range(live):
-            stream_id, fields = next(entries)
-            stream.add(stream_id, [bytes(f) for f in fields], (0, 0), new_node=index == 0)
-        if live:
-            stream.nodes.nodes[-1].deleted = deleted
+    for node in description.get("nodes", ()):  # the file's nodes, as they were
+        _restore_node(stream, entries, *node)
     stream.last_id = description["last_id"]
     stream.first_id = description.get("first_id", stream.first_id)
     stream.max_deleted = description.get("max_deleted", (0, 0))
     stream.entries_added = description.get("entries_added", stream.length)
     for spec in description["groups"]:
-        group = Group(spec["name"], spec["last_id"], spec["entries_read"])
+        entries_read = spec["entries_read"]
+        if entries_read is None:  # a legacy file's group: estimated as Redis loads it
+            entries_read = stream.estimate_entries_read(spec["last_id"])
+        group = Group(spec["name"], spec["last_id"], entries_read)
         for consumer_spec in spec["consumers"]:
             consumer = group.consumer(consumer_spec["name"])
             consumer.seen_time, consumer.active_time = consumer_spec["seen"], consumer_spec["active"]
@@ -74,6 +74,20 @@ def _stream_from(description: dict):
             group.pel[stream_id] = PendingEntry(owner, delivery_time, delivery_count)
         stream.groups[group.name] = group
     return stream
+
+
+def _restore_node(stream, entries, master_id, fields, live, deleted=0, size=0) -> None:
+    """One node of a snapshot: its live entries (taken from `entries`), and where the file
+    says so its deleted ones and its listpack's size, which decide when it is full."""
+    if not live:
+        return  # Redis keeps a node of deleted entries only after some trims: nothing to read
+    node = stream.nodes.open(master_id, tuple(bytes(f) for f in fields))
+    for _ in range(live):
+        stream_id, values = next(entries)
+        stream.add(stream_id, [bytes(f) for f in values], (0, 0))
+    node.deleted = deleted
+    if size:
+        node.body = size - node.listpack_bytes() + node.body
 
 
 def build(kind: str, contents):

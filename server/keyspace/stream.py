@@ -94,9 +94,9 @@ class Stream:
     def length(self) -> int:
         return len(self.entries)
 
-    def add(self, stream_id, fields: list, node_limits=(100, 4096), new_node=False) -> None:
+    def add(self, stream_id, fields: list, node_limits=(100, 4096)) -> None:
         """Append an entry; node_limits: (stream-node-max-entries, stream-node-max-bytes)."""
-        self.nodes.append(stream_id, fields, *node_limits, new_node)
+        self.nodes.append(stream_id, fields, *node_limits)
         self.ids.add(stream_id)
         self.entries[stream_id] = fields
         self.last_id = stream_id
@@ -153,6 +153,24 @@ class Stream:
         fields = self.entries.pop(stream_id)
         self.ids.remove(stream_id)
         self.nbytes -= ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
+
+    def estimate_entries_read(self, stream_id) -> int:
+        """How many entries a group whose last ID is `stream_id` has read, where that can be
+        known (Redis's streamEstimateDistanceFromFirstEverEntry); -1 where it cannot."""
+        if not self.entries_added:
+            return 0
+        if not self.length and stream_id <= self.last_id:
+            return self.entries_added
+        if stream_id == self.last_id:
+            return self.entries_added
+        if stream_id > self.last_id:
+            return -1
+        if self.max_deleted == (0, 0) or self.max_deleted < self.first_id:
+            if stream_id < self.first_id:
+                return self.entries_added - self.length
+            if stream_id == self.first_id:
+                return self.entries_added - self.length + 1
+        return -1
 
     def range(self, start, end, count=None, reverse=False) -> list:
         """[(id, fields)] with start <= id <= end, oldest first (newest first if reverse)."""

@@ -13,15 +13,10 @@ size and its last ID. The entries themselves live in server/keyspace/stream.py.
 from bisect import bisect_right
 
 from ops.rdb.listpack import element_size
+from ops.rdb.streams import entry_elements
 
 LISTPACK_MAX = 1 << 30  # STREAM_LISTPACK_MAX_SIZE: the cap on stream-node-max-bytes
-SAMEFIELDS = 2  # an entry flag: its field names are the node's master fields
 _HEADER = 7  # a listpack's total-bytes and count header (6) and its end byte (1)
-
-
-def _signed64(n: int) -> int:
-    """An ID difference as Redis stores it (int64, wrapping)."""
-    return ((n + (1 << 63)) & ((1 << 64) - 1)) - (1 << 63)
 
 
 class Node:
@@ -51,31 +46,28 @@ class StreamNodes:
     def __len__(self):
         return len(self.nodes)
 
-    def append(self, stream_id, fields: list, max_entries: int, max_bytes: int,
-               new_node: bool = False) -> None:
-        """Place a new entry (fields: name, value, ...) as streamAppendItem does; `new_node`
-        starts a node whatever the limits (loading a snapshot's nodes as they were)."""
+    def append(self, stream_id, fields: list, max_entries: int, max_bytes: int) -> None:
+        """Place a new entry (fields: name, value, ...) as streamAppendItem does."""
         tail = self.nodes[-1] if self.nodes else None
-        if tail is not None and not new_node:
+        if tail is not None:
             limit = max_bytes if 0 < max_bytes <= LISTPACK_MAX else LISTPACK_MAX
             if tail.listpack_bytes() + sum(map(len, fields)) >= limit or (
                     max_entries and tail.live + tail.deleted >= max_entries):
                 tail = None
-        names = tuple(fields[0::2])
-        if tail is None or new_node:
-            tail = Node(stream_id, names)
-            self.nodes.append(tail)
-            self.starts.append(stream_id)
-        master = tail.master_id
-        entry = [SAMEFIELDS if names == tail.fields else 0,
-                 _signed64(stream_id[0] - master[0]), _signed64(stream_id[1] - master[1])]
-        if entry[0]:
-            entry += fields[1::2]
-        else:
-            entry += [len(names), *fields]
-        tail.body += sum(map(element_size, entry)) + element_size(len(entry))  # + lp-count
+        if tail is None:
+            tail = self.open(stream_id, tuple(fields[0::2]))
+        tail.body += sum(map(element_size,
+                             entry_elements(stream_id, fields, tail.master_id, tail.fields)))
         tail.live += 1
         tail.last_id = stream_id
+
+    def open(self, master_id, fields: tuple) -> Node:
+        """Start a node (a snapshot's nodes are opened as they were, then filled without
+        limits)."""
+        node = Node(master_id, fields)
+        self.nodes.append(node)
+        self.starts.append(master_id)
+        return node
 
     def head(self) -> Node:
         return self.nodes[0]
