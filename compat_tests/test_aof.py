@@ -93,6 +93,11 @@ def write_every_family(client, other):
     client.zpopmin("zset")
     client.xadd("stream", {"f": "v"})
     client.xadd("stream", {"f": "w"}, maxlen=10, approximate=False)
+    for i in range(1, 251):  # approximate trims are logged as the exact ones they came to
+        client.xadd("trimmed", {"f": i}, id=f"{i}-0")
+    client.execute_command("XADD", "trimmed", "MAXLEN", "~", "10", "LIMIT", "100", "300-0",
+                           "f", "v")  # LIMIT: one node of two goes
+    client.execute_command("XTRIM", "trimmed", "MINID", "~", "240")
     client.expire("plain", 1000)
     client.persist("plain")
     client.set("gone", "v")
@@ -131,6 +136,7 @@ def test_every_family_survives_sigkill_and_restart(tmp_path):
     write_every_family(client, other)
     before = contents(server.port)
     assert before[(0, b"scripted")][1] == b"s" and (5, b"counter") in before
+    assert [i for i, _ in before[(0, b"trimmed")][1]][:1] == [b"201-0"]
     killed(server)
     server = restarted(tmp_path)
     try:

@@ -69,8 +69,10 @@ def _stream(client, key, write=False):
 
 
 # -- XADD / trimming ------------------------------------------------------------------------
-def _parse_trim(args, i: int, allow_limit: bool = True):
-    """MAXLEN|MINID [=|~] threshold [LIMIT n] starting at args[i]; returns (spec, next index)."""
+def _parse_trim(client, args, i: int, allow_limit: bool = True):
+    """MAXLEN|MINID [=|~] threshold [LIMIT n] starting at args[i]; returns (spec, next index).
+    The primary's link and the AOF loader may send LIMIT with `=`: approximate trims are
+    logged as the exact ones they came to, LIMIT and all."""
     strategy = lower(args[i])
     i += 1
     approx = False
@@ -92,7 +94,7 @@ def _parse_trim(args, i: int, allow_limit: bool = True):
         if limit < 0:
             raise CommandError("ERR The LIMIT argument must be >= 0.")
         i += 2
-        if not approx:
+        if not approx and not client.obeys_unconditionally:
             raise CommandError(
                 "ERR syntax error, LIMIT cannot be used without the special ~ option")
     return (strategy, approx, threshold, limit), i
@@ -152,7 +154,7 @@ def xadd(client, args):
             nomkstream = True
             i += 1
         elif opt in (b"maxlen", b"minid"):
-            trim_spec, i = _parse_trim(args, i)
+            trim_spec, i = _parse_trim(client, args, i)
         else:
             break
     if i >= len(args):
@@ -255,7 +257,7 @@ def xdel(client, args):
 def xtrim(client, args):
     if lower(args[2]) not in (b"maxlen", b"minid"):
         raise CommandError(errors.SYNTAX)
-    spec, i = _parse_trim(args, 2)
+    spec, i = _parse_trim(client, args, 2)
     if i != len(args):
         raise CommandError(errors.SYNTAX)
     stream = _stream(client, args[1], write=True)
