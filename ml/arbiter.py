@@ -161,7 +161,7 @@ def observe_all(arbiter, hashes, present, now, shift, scale, w1, b1, w2, b2, w3,
     sample_shift = int(arbiter[9][SHIFT])
     fed = 0
     # tested here, not only in observe(): observe() costs ~100 ns even when it returns at
-    # once, inlined or not (the reference counts of the arrays it is passed)
+    # once, inlined or not (it is passed ~20 arrays; their reference counting, likely)
     for i in range(hashes.size):
         h = fix_hash(hashes[i])
         if present[i] and sampled(h, sample_shift):

@@ -325,7 +325,7 @@ def pick_victims(slots, hist, state, policy, restrict, samples, count, now_sec, 
 
 
 # inlined into its callers: called once per victim in the simulator and the arbiter's shadows,
-# a real call cost ~7% of a small cache's replay (the reference counts of its ~20 arrays)
+# a real call cost ~7% of a small cache's replay (it is passed ~20 arrays)
 @njit(cache=True, inline="always")
 def pick_victims_in(work, slots, hist, state, policy, restrict, samples, count, now_sec,
                     decay_time, shift, scale, w1, b1, w2, b2, w3, b3, out):
