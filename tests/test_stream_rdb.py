@@ -66,3 +66,29 @@ def test_a_saved_stream_keeps_its_node_boundaries():
         [(n.master_id, n.live) for n in stream.nodes.nodes] == [((101, 0), 90), ((201, 0), 50)]
     assert again.trim(maxlen=100, approx=True) == 0  # neither node can go whole
     assert again.trim(maxlen=50, approx=True) == 90
+
+
+def test_node_sizes_are_the_written_listpack_sizes():
+    """The node model sizes an entry without building it (entry_bytes); the listpack writer
+    builds it (entry_elements, build_listpack): the two agree, whatever the fields, values and
+    IDs (negative and wrapping deltas included)."""
+    import random
+
+    from ops.rdb.listpack import element_size
+    from ops.rdb.streams import entry_bytes, entry_elements
+
+    rng = random.Random(7)
+    values = [b"a", b"bb", b"0", b"-0", b"007", b"123", b"-7", b"9223372036854775808",
+              b"-9223372036854775808"]
+    for _ in range(3000):
+        count = rng.randint(1, 3)
+        fields = [rng.choice(values + [b"x" * rng.randint(0, 5000),
+                                       str(rng.randint(-10**15, 10**15)).encode()])
+                  for _ in range(2 * count)]
+        master = tuple(rng.choice([fields[0::2], [b"a"] * count, [b"zz"]]))
+        stream_id = (rng.randint(0, 2**64 - 1), rng.randint(0, 2**64 - 1))
+        master_id = (rng.randint(0, 2**64 - 1), rng.randint(0, 9))
+        elements = entry_elements(stream_id, fields, master_id, master)
+        assert entry_bytes(stream_id, fields, master_id, master) == \
+            sum(map(element_size, elements))
+        assert len(build_listpack(elements)) == 7 + sum(map(element_size, elements))

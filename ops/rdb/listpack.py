@@ -8,6 +8,7 @@ import re
 import struct
 
 _INT_TEXT = re.compile(rb"-?[1-9][0-9]{0,19}|0")
+_INT_START = frozenset(b"-0123456789")
 
 
 def _backlen(size: int) -> bytes:
@@ -55,18 +56,34 @@ def _as_int64(data: bytes):
     return None
 
 
-def _string_bytes(n: int) -> int:
-    return 1 + n if n < 64 else 2 + n if n < 4096 else 5 + n
+def int_size(n: int) -> int:
+    """element_size of an integer: len(_encode_int(n)) without building it, plus its
+    back-length (1 byte: an integer's encoding is at most 9 bytes)."""
+    if 0 <= n <= 127:
+        return 2
+    if -4096 <= n <= 4095:
+        return 3
+    return 4 if -32768 <= n <= 32767 else 5 if -(1 << 23) <= n < 1 << 23 else \
+        6 if -(1 << 31) <= n < 1 << 31 else 10
+
+
+def _backlen_bytes(size: int) -> int:
+    """len(_backlen(size)), without building it."""
+    return 1 if size <= 127 else 2 if size < 16383 else 3 if size < 2097151 else \
+        4 if size < 268435455 else 5
 
 
 def element_size(element) -> int:
     """Bytes an element takes in a listpack as Redis appends it (build_listpack writes the
-    same): encoding, data and back-length."""
-    if not isinstance(element, int) and _as_int64(element) is None:
-        size = _string_bytes(len(element))
-    else:
-        size = len(_encode(element))
-    return size + len(_backlen(size))
+    same): encoding, data and back-length. Stream nodes size every entry with it, so it
+    builds nothing: a string only goes to the integer check when it could be one."""
+    if type(element) is not int:
+        n = len(element)
+        if n > 20 or not n or element[0] not in _INT_START or \
+                (element := _as_int64(element)) is None:
+            size = 1 + n if n < 64 else 2 + n if n < 4096 else 5 + n
+            return size + _backlen_bytes(size)
+    return int_size(element)
 
 
 def _encode(element) -> bytes:

@@ -12,8 +12,8 @@ size and its last ID. The entries themselves live in server/keyspace/stream.py.
 
 from bisect import bisect_right
 
-from ops.rdb.listpack import element_size
-from ops.rdb.streams import entry_elements
+from ops.rdb.listpack import element_size, int_size
+from ops.rdb.streams import entry_bytes
 
 LISTPACK_MAX = 1 << 30  # STREAM_LISTPACK_MAX_SIZE: the cap on stream-node-max-bytes
 _HEADER = 7  # a listpack's total-bytes and count header (6) and its end byte (1)
@@ -33,7 +33,7 @@ class Node:
         self.last_id = master_id
 
     def listpack_bytes(self) -> int:
-        return _HEADER + element_size(self.live) + element_size(self.deleted) + self.body
+        return _HEADER + int_size(self.live) + int_size(self.deleted) + self.body
 
 
 class StreamNodes:
@@ -56,8 +56,7 @@ class StreamNodes:
                 tail = None
         if tail is None:
             tail = self.open(stream_id, tuple(fields[0::2]))
-        tail.body += sum(map(element_size,
-                             entry_elements(stream_id, fields, tail.master_id, tail.fields)))
+        tail.body += entry_bytes(stream_id, fields, tail.master_id, tail.fields)
         tail.live += 1
         tail.last_id = stream_id
 
