@@ -4,7 +4,7 @@ import re
 import tracemalloc
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from server.protocol import big_command
@@ -174,6 +174,7 @@ def every_count_is_big(monkeypatch):
     st.lists(st.binary(max_size=20), min_size=1, max_size=5),
     st.sampled_from([b"PING", b"ECHO x", b"", b"*0", b"*-1"])), min_size=1, max_size=10),
     st.integers(min_value=1, max_value=17))
+@example([[b"", b""], [b"", b""], b"PING"], 13)  # a read ending inside an equal command
 def test_big_command_path_parses_like_hiredis(commands, chunk_size):
     """The same random stream of multibulk and inline commands, chunked anyway, gives the
     same commands whether the counts go through hiredis or through BigCommand."""
@@ -207,3 +208,18 @@ def test_big_command_errors_use_redis_wording(every_count_is_big, data, message)
 def test_commands_before_a_big_one_in_the_same_read_run_first():
     out = parse_all(b"*1\r\n$4\r\nPING\r\n*20000000\r\n$4\r\nMSET\r\n")
     assert out == [[b"PING"]]
+
+
+@pytest.mark.parametrize("big", [10, 2000])  # encodings built and compared, or walked in place
+def test_a_read_ending_inside_an_equal_command_is_not_a_boundary(big):
+    """Commands whose arguments are all alike, the stream cut in two anywhere (among others
+    right after the second command's first argument, which ends the way the first command
+    does), then an inline command: the parser knows where the multibulk commands end."""
+    command = [b"v" * big, b"v" * big]
+    encoded = b"*2\r\n" + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in command)
+    stream = encoded * 3 + b"PING\r\n"
+    tricky = len(encoded) + len(encoded) // 2 + 2  # after the second command's first argument
+    assert stream[:tricky].endswith(encoded[len(encoded) // 2 + 2:])
+    cuts = range(1, len(stream)) if big < 100 else range(tricky - 3, tricky + 4)
+    for cut in cuts:
+        assert parse_all(stream[:cut], stream[cut:]) == [command] * 3 + [[b"PING"]], cut

@@ -180,16 +180,32 @@ class RequestParser:
         _check_headers(self._unconsumed(), max_bulk_len, unauthenticated)
 
     def _ends_at(self, command) -> bool:
-        """Did the data fed so far end exactly with this command's last argument?"""
+        """Did the data fed so far end exactly with this command? Its whole encoding is
+        compared: its last argument alone also ends a read that stops inside the next command
+        after an equal argument (hypothesis found `*2 $0 $0` twice, cut after the second one's
+        first argument). A command that spans several reads answers no: the history then
+        stays until a read ends one."""
         if not command or not self._history:
             return False
         tail = self._history[-1]
-        arg = command[-1]
-        end = len(tail) - 2
-        size = len(arg)
-        return (tail.endswith(b"\r\n") and tail.endswith(arg, 0, end)
-                and tail.endswith(_BULK_HEADERS[size] if size < len(_BULK_HEADERS)
-                                  else b"$%d\r\n" % size, 0, end - size))
+        try:  # arguments under 1 KB: the encoding built and compared at once (~0.6 us a SET)
+            parts = [_COUNT_HEADERS[len(command)]]
+            for arg in command:
+                parts += (_BULK_HEADERS[len(arg)], arg, b"\r\n")
+            return tail.endswith(b"".join(parts))
+        except IndexError:
+            pass
+        end = len(tail)  # big arguments: compared in place (no copy), from the last one back
+        for arg in reversed(command):
+            size = len(arg)
+            header = _bulk_header(size)
+            if end < 2 + size + len(header):  # (endswith reads a negative end from the back)
+                return False
+            if not (tail.endswith(b"\r\n", 0, end) and tail.endswith(arg, 0, end - 2)
+                    and tail.endswith(header, 0, end - 2 - size)):
+                return False
+            end -= 2 + size + len(header)
+        return tail.endswith(b"*%d\r\n" % len(command), 0, end)
 
     def _unconsumed(self) -> bytes:
         consumed = sum(encoded_size(command) for command in self._parsed)
@@ -342,6 +358,11 @@ def _accept(batch: list, out: list) -> None:
 _LIST = {list}
 _BYTES = {bytes}
 _BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]  # `$<size>\r\n`, preformatted
+_COUNT_HEADERS = [b"*%d\r\n" % count for count in range(64)]
+
+
+def _bulk_header(size: int) -> bytes:
+    return _BULK_HEADERS[size] if size < len(_BULK_HEADERS) else b"$%d\r\n" % size
 
 
 def encoded_size(command) -> int:
