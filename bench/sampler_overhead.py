@@ -12,24 +12,16 @@ another server.
 """
 
 import argparse
-import os
 import platform
 import statistics
 import time
 
 import redis
 
-from bench.common import alternate, load_arguments, ratio_table, start_predis
+from bench.common import alternate, cpu_seconds_of, load_arguments, ratio_table, start_predis
 from compat_tests.servers import sidecar_settled_ticks
 
 TESTS = "get,set"
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far."""
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ml_info(port: int) -> dict:
@@ -87,12 +79,12 @@ def main(argv=None) -> None:
         results = alternate(servers, TESTS, args.runs, args.requests, pipelines, args.clients,
                             extra=["-r", str(args.keyspace)], after_each=settle)
         for name, server in servers.items():
-            cpu = cpu_seconds(server.proc.pid)
+            cpu = cpu_seconds_of(server.proc.pid)
             line = f"server '{name}': {cpu:.1f} s CPU"
             if name != "off":
                 info = ml_info(server.port)
                 pid = info[b"sidecar_pid"]
-                line += (f"; its sidecar {cpu_seconds(pid):.1f} s ({cpu_seconds(pid) / cpu:.1%}),"
+                line += (f"; its sidecar {cpu_seconds_of(pid):.1f} s ({cpu_seconds_of(pid) / cpu:.1%}),"
                          f" {info[b'drift_detections']} drifts declared, {info[b'retrains']} "
                          f"retrains")
             print(line)

@@ -81,6 +81,12 @@ def new_arbiter(cached_objects, cached_bytes):
 
 
 @njit(cache=True, inline="always")
+def sample_shift_of(arbiter):
+    """The shadows see the keys whose hash passes sampled(h, this)."""
+    return int(arbiter[9][SHIFT])
+
+
+@njit(cache=True, inline="always")
 def sampled(h, shift):
     return ((h >> 20) & ((1 << shift) - 1)) == 0
 
@@ -138,11 +144,11 @@ def new_work(w1):
 
 @njit(cache=True, inline="always")
 def observe(arbiter, work, h, now, shift, scale, w1, b1, w2, b2, w3, b3):
-    """Feed one request (hash h) to the shadows if it is in the sample; `work` from new_work
-    for these weights."""
+    """Feed one request in the sample (hash h: callers test sampled(h, sample_shift_of(
+    arbiter)) first, since a call costs ~100 ns even when it does nothing, inlined or not:
+    it is passed ~20 arrays, whose reference counting is the likely cost) to the shadows;
+    `work` from new_work for these weights."""
     stats = arbiter[9]
-    if not sampled(h, int(stats[SHIFT])):
-        return
     capacity = int(stats[SHADOW_CAP])
     workspace, victims = work
     decay = 1.0 - 1.0 / (16.0 * capacity)  # remembers about 16 cache-fulls of sampled requests
@@ -158,10 +164,8 @@ def observe(arbiter, work, h, now, shift, scale, w1, b1, w2, b2, w3, b3):
 def observe_all(arbiter, hashes, present, now, shift, scale, w1, b1, w2, b2, w3, b3):
     """observe() each present request of a batch; returns how many were in the sample (the
     server's fold hands over every logged access, and most batches hold none of them)."""
-    sample_shift = int(arbiter[9][SHIFT])
+    sample_shift = sample_shift_of(arbiter)
     fed = 0
-    # tested here, not only in observe(): observe() costs ~100 ns even when it returns at
-    # once, inlined or not (it is passed ~20 arrays; their reference counting, likely)
     for i in range(hashes.size):
         h = fix_hash(hashes[i])
         if present[i] and sampled(h, sample_shift):

@@ -16,9 +16,7 @@ Each rule returns a list of commands (argument lists of bytes).
 """
 
 from .commands.common import lower
-
-
-U64 = 2**64 - 1
+from .keyspace.stream import MAX_ID, format_id
 
 
 def _num(value: int) -> bytes:
@@ -106,7 +104,7 @@ def _exact_trim(logged: list, at: int, db) -> None:
         logged[at + 2] = _num(stream.length)
     else:
         nodes = stream.nodes
-        logged[at + 2] = b"%d-%d" % (nodes.head().master_id if len(nodes) else (U64, U64))
+        logged[at + 2] = format_id(nodes.head().master_id if len(nodes) else MAX_ID)
 
 
 def _xadd(args, reply, db):

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .. import eviction, tracking
-from ..arbiter import SHIFT, expert, new_arbiter, new_work, observe, sampled
+from ..arbiter import expert, new_arbiter, new_work, observe, sample_shift_of, sampled
 from ..features import N_FEATURES, key_features, label_of, scale_of
 from ..keymeta import (BYTES, CAPACITY, GHOST, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, MODE_LFU,
                        MODE_LRU, POLICY, Q_COUNT, SLOT, TOMBS, USED, VT, find, new_hist,
@@ -53,7 +53,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
     elif policy == eviction.S3FIFO or policy == eviction.ADAPTIVE:
         hook = HOOK_S3FIFO
     arbiter = new_arbiter(expected_objects, 0)
-    shadow_shift = int(arbiter[9][SHIFT])
+    shadow_shift = sample_shift_of(arbiter)
     code = expert(arbiter) if policy == eviction.ADAPTIVE else policy  # changes with observe()
     learned_evictions = 0
     mode = MODE_LFU if policy == eviction.LFU else MODE_LRU
@@ -98,7 +98,7 @@ def replay(ids, sizes, times, nexts, capacity, policy, samples, eval_from,
                 bytes_missed += size
         if not hit and size > capacity:
             continue
-        if policy == eviction.ADAPTIVE and sampled(h, shadow_shift):  # (see observe_all)
+        if policy == eviction.ADAPTIVE and sampled(h, shadow_shift):
             observe(arbiter, work, h, now, shift, scale, w1, b1, w2, b2, w3, b3)
             code = expert(arbiter)
         slot_next[slot] = nexts[i]

@@ -11,54 +11,22 @@ _INT_TEXT = re.compile(rb"-?[1-9][0-9]{0,19}|0")
 _INT_START = frozenset(b"-0123456789")
 
 
+def _backlen_bytes(size: int) -> int:
+    """How many bytes the back-length of an element of `size` bytes takes."""
+    return 1 if size <= 127 else 2 if size < 16383 else 3 if size < 2097151 else \
+        4 if size < 268435455 else 5
+
+
 def _backlen(size: int) -> bytes:
-    if size <= 127:
-        return bytes([size])
-    if size < 16383:
-        return bytes([size >> 7, (size & 127) | 128])
-    if size < 2097151:
-        return bytes([size >> 14, ((size >> 7) & 127) | 128, (size & 127) | 128])
-    if size < 268435455:
-        return bytes([size >> 21, ((size >> 14) & 127) | 128, ((size >> 7) & 127) | 128,
-                      (size & 127) | 128])
-    return bytes([size >> 28, ((size >> 21) & 127) | 128, ((size >> 14) & 127) | 128,
-                  ((size >> 7) & 127) | 128, (size & 127) | 128])
-
-
-def _encode_int(n: int) -> bytes:
-    if 0 <= n <= 127:
-        return bytes([n])
-    if -4096 <= n <= 4095:
-        raw = n & 0x1FFF
-        return bytes([0xC0 | (raw >> 8), raw & 0xFF])
-    for code, width in ((0xF1, 2), (0xF2, 3), (0xF3, 4), (0xF4, 8)):
-        if -(1 << (8 * width - 1)) <= n < 1 << (8 * width - 1):
-            return bytes([code]) + n.to_bytes(width, "little", signed=True)
-    raise OverflowError(n)
-
-
-def _encode_string(data: bytes) -> bytes:
-    n = len(data)
-    if n < 64:
-        return bytes([0x80 | n]) + data
-    if n < 4096:
-        return bytes([0xE0 | (n >> 8), n & 0xFF]) + data
-    return b"\xf0" + struct.pack("<I", n) + data
-
-
-def _as_int64(data: bytes):
-    """The integer a string is the canonical form of (as lpStringToInt64 accepts), or None:
-    Redis stores such strings with an integer encoding."""
-    if _INT_TEXT.fullmatch(data):
-        value = int(data)
-        if -(1 << 63) <= value < 1 << 63:
-            return value
-    return None
+    """7 bits a byte, most significant first; every byte but the first has its high bit set."""
+    count = _backlen_bytes(size)
+    return bytes(((size >> (7 * (count - 1 - i))) & 127) | (128 if i else 0)
+                 for i in range(count))
 
 
 def int_size(n: int) -> int:
-    """element_size of an integer: len(_encode_int(n)) without building it, plus its
-    back-length (1 byte: an integer's encoding is at most 9 bytes)."""
+    """element_size of an integer: its encoding (1, 2, 3, 4, 5 or 9 bytes) plus its
+    back-length (1 byte)."""
     if 0 <= n <= 127:
         return 2
     if -4096 <= n <= 4095:
@@ -67,22 +35,52 @@ def int_size(n: int) -> int:
         6 if -(1 << 31) <= n < 1 << 31 else 10
 
 
-def _backlen_bytes(size: int) -> int:
-    """len(_backlen(size)), without building it."""
-    return 1 if size <= 127 else 2 if size < 16383 else 3 if size < 2097151 else \
-        4 if size < 268435455 else 5
+_INT_CODES = {2: 0xF1, 3: 0xF2, 4: 0xF3, 8: 0xF4}  # integer widths in bytes -> encoding byte
+
+
+def _encode_int(n: int) -> bytes:
+    encoded = int_size(n) - 1
+    if encoded == 1:
+        return bytes([n])
+    if encoded == 2:
+        raw = n & 0x1FFF
+        return bytes([0xC0 | (raw >> 8), raw & 0xFF])
+    width = encoded - 1  # OverflowError past 64 bits
+    return bytes([_INT_CODES[width]]) + n.to_bytes(width, "little", signed=True)
+
+
+def _string_header(n: int) -> bytes:
+    if n < 64:
+        return bytes([0x80 | n])
+    if n < 4096:
+        return bytes([0xE0 | (n >> 8), n & 0xFF])
+    return b"\xf0" + struct.pack("<I", n)
+
+
+def _encode_string(data: bytes) -> bytes:
+    return _string_header(len(data)) + data
+
+
+def _as_int64(data: bytes):
+    """The integer a string is the canonical form of (as lpStringToInt64 accepts), or None:
+    Redis stores such strings with an integer encoding. Most strings fail the first test."""
+    if 0 < len(data) <= 20 and data[0] in _INT_START and _INT_TEXT.fullmatch(data):
+        value = int(data)
+        if -(1 << 63) <= value < 1 << 63:
+            return value
+    return None
 
 
 def element_size(element) -> int:
     """Bytes an element takes in a listpack as Redis appends it (build_listpack writes the
     same): encoding, data and back-length. Stream nodes size every entry with it, so it
-    builds nothing: a string only goes to the integer check when it could be one."""
+    builds nothing."""
     if type(element) is not int:
-        n = len(element)
-        if n > 20 or not n or element[0] not in _INT_START or \
-                (element := _as_int64(element)) is None:
-            size = 1 + n if n < 64 else 2 + n if n < 4096 else 5 + n
+        as_int = _as_int64(element)
+        if as_int is None:
+            size = len(_string_header(len(element))) + len(element)
             return size + _backlen_bytes(size)
+        element = as_int
     return int_size(element)
 
 

@@ -14,7 +14,6 @@ from .objects import read_listpack
 
 STREAM_LISTPACKS, STREAM_LISTPACKS_2, STREAM_LISTPACKS_3 = 15, 19, 21
 FLAG_DELETED, FLAG_SAMEFIELDS = 1, 2
-NODE_ENTRIES = 100
 U64 = (1 << 64) - 1
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -139,10 +138,7 @@ def write_stream(description: dict, compression: bool = True, version: int = 11)
     STREAM_LISTPACKS_2 (no consumer active-time) for RDB 10 readers."""
     v3 = version >= 11
     out = bytearray([STREAM_LISTPACKS_3 if v3 else STREAM_LISTPACKS_2])
-    entries = description["entries"]
-    nodes = description.get("nodes") or [
-        (chunk[0][0], chunk[0][1][0::2], len(chunk))
-        for chunk in (entries[i:i + NODE_ENTRIES] for i in range(0, len(entries), NODE_ENTRIES))]
+    entries, nodes = description["entries"], description["nodes"]
     out += encode_length(len(nodes))
     start = 0
     for master_id, master_fields, live, *_ in nodes:

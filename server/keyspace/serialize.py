@@ -47,10 +47,7 @@ def _stream_description(stream) -> dict:
 def _stream_from(description: dict):
     stream = Stream()
     entries = iter(description["entries"])
-    if "nodes" not in description:  # placed as XADD places entries, with the default limits
-        for stream_id, fields in entries:
-            stream.add(stream_id, [bytes(f) for f in fields])
-    for node in description.get("nodes", ()):  # the file's nodes, as they were
+    for node in description["nodes"]:  # the file's nodes, as they were
         _restore_node(stream, entries, *node)
     stream.last_id = description["last_id"]
     stream.first_id = description.get("first_id", stream.first_id)
