@@ -15,6 +15,7 @@ from . import commands  # noqa: F401  (registers every command family in the tab
 from .blocking import BlockingRegistry
 from .redaction import redacted
 from .client import Client
+from .clients import ClientRegistry
 from .notify import Notifier
 from .min_replicas import MinReplicas
 from .pubsub import PubSub
@@ -58,28 +59,6 @@ class ServerStats:
 
     def reset(self):
         self.__init__()
-
-
-class ClientRegistry:
-    def __init__(self):
-        self.by_id: dict = {}
-        self.next_id = 1
-        self.monitors: list = []
-
-    def register(self, client) -> None:
-        self.by_id[client.id] = client
-
-    def unregister(self, client) -> None:
-        self.by_id.pop(client.id, None)
-        if client in self.monitors:
-            self.monitors.remove(client)
-        client.server.on_client_gone(client)
-
-    def __iter__(self):
-        return iter(list(self.by_id.values()))
-
-    def __len__(self):
-        return len(self.by_id)
 
 
 class Limits:
@@ -145,7 +124,8 @@ class PredisServer:
         self.scripts_bytes = 0  # the cached scripts' sha1s and bodies (INFO memory)
         self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
         self.functions: dict = {}  # function name -> Library
-        self._lua = None
+        self._lua = None  # EVAL's Lua engine (made on first use)
+        self._function_lua = None  # the FUNCTION libraries' engine
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.busy_script = None  # scripting.busy.ScriptRun past busy-reply-threshold
@@ -487,21 +467,31 @@ class PredisServer:
         replica.last_ack = time.time()
         self.replication.acks_changed()
 
-    def lua_memory(self) -> int:
-        return self._lua.memory_bytes() if self._lua is not None else 0
+    def lua_memory(self) -> tuple:
+        """Bytes held by EVAL's Lua state and by the FUNCTION libraries' one."""
+        return tuple(engine.memory_bytes() if engine is not None else 0
+                     for engine in (self._lua, self._function_lua))
 
-    def lua(self):
-        """The Lua engine, created on first use (it costs a Lua state)."""
-        if self._lua is None:
+    def lua(self, functions: bool = False):
+        """EVAL's Lua engine, or the FUNCTION libraries' (Redis keeps them apart too), created
+        on first use: each costs a Lua state."""
+        engine = self._function_lua if functions else self._lua
+        if engine is None:
             from .scripting.engine import LuaEngine
 
-            self._lua = LuaEngine(self)
-        return self._lua
+            engine = LuaEngine(self)
+            if functions:
+                self._function_lua = engine
+            else:
+                self._lua = engine
+        return engine
 
     def flush_scripts(self) -> None:
-        """SCRIPT FLUSH: forget compiled scripts (Lua's collector frees them)."""
+        """SCRIPT FLUSH: forget compiled scripts and EVAL's Lua state with them; the next
+        script gets a fresh state, as in Redis (the old one goes with its garbage)."""
         self.scripts.clear()
         self.scripts_bytes = 0
+        self._lua = None
 
     def flush_functions(self) -> None:
         self.libraries.clear()
@@ -765,7 +755,7 @@ class PredisServer:
                 self.latency.add_if_slow("expire-cycle", time.perf_counter_ns() - started,
                                          self.config["latency-monitor-threshold"])
             self._tend_access_tables()
-            self._close_idle_clients()
+            self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
             self._check_background_save()
             self._maybe_save_on_schedule()
@@ -788,16 +778,6 @@ class PredisServer:
             self.log.warning("access_table_repaired", dbs=repaired)
         if self.maxmemory and self.evictor.policy is not None:
             self.evictor.perform()
-
-    def _close_idle_clients(self):
-        timeout = self.config["timeout"]
-        if not timeout:
-            return
-        now = time.time()
-        for client in self.clients:
-            if client.blocked is None and not client.monitor and (
-                    now - client.last_interaction > timeout):
-                client.kill()
 
     async def serve_until_shutdown(self):
         await self.shutdown_event.wait()

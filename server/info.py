@@ -104,17 +104,18 @@ def _buffer_memory(s) -> dict:
 
 
 def _scripting_memory(s) -> dict:
-    """Lua's figures: one Lua state runs EVAL scripts and FUNCTION libraries (Redis has a state
-    for each), so its memory is reported as the eval state's and the functions' state as 0."""
-    vm = s.lua_memory()
+    """Lua's figures: EVAL scripts and FUNCTION libraries run in two Lua states, as in Redis."""
+    vm_eval, vm_functions = s.lua_memory()
     functions = sum(FUNCTION_ENTRY * len(lib.functions) + len(lib.code) + len(lib.name)
                     for lib in s.libraries.values())
     caches = s.scripts_bytes + functions
-    return {"used_memory_lua": vm, "used_memory_vm_eval": vm, "used_memory_lua_human":
-            human_bytes(vm), "used_memory_scripts_eval": s.scripts_bytes,
+    return {"used_memory_lua": vm_eval, "used_memory_vm_eval": vm_eval,
+            "used_memory_lua_human": human_bytes(vm_eval),
+            "used_memory_scripts_eval": s.scripts_bytes,
             "number_of_cached_scripts": len(s.scripts), "number_of_functions": len(s.functions),
-            "number_of_libraries": len(s.libraries), "used_memory_vm_functions": 0,
-            "used_memory_vm_total": vm, "used_memory_vm_total_human": human_bytes(vm),
+            "number_of_libraries": len(s.libraries), "used_memory_vm_functions": vm_functions,
+            "used_memory_vm_total": vm_eval + vm_functions,
+            "used_memory_vm_total_human": human_bytes(vm_eval + vm_functions),
             "used_memory_functions": functions, "used_memory_scripts": caches,
             "used_memory_scripts_human": human_bytes(caches)}
 

@@ -197,11 +197,16 @@ def client_flags(client) -> str:
     return flags or "N"
 
 
+# tot-mem besides the query and output buffers (the client struct and its reply buffer)
+CLIENT_BASE_MEMORY = 1526
+
+
 def client_line(client) -> str:
     now = time.time()
     subs = client.server.client_subscriptions(client)
     conn = client.conn
     qbuf = conn.query_buffer_size() if conn is not None else 0
+    room = conn.query_buffer_room() if conn is not None else 0
     omem = conn.output_buffer_size() if conn is not None else 0
     return (
         f"id={client.id} addr={client.addr} laddr={client.laddr} fd={client.fd} "
@@ -209,8 +214,8 @@ def client_line(client) -> str:
         f"idle={int(now - client.last_interaction)} flags={client_flags(client)} "
         f"db={client.db.index} sub={subs[0]} psub={subs[1]} ssub={subs[2]} "
         f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
-        f"qbuf-free={max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 "
-        f"omem={omem} tot-mem={22000 + qbuf + omem} events=r "
+        f"qbuf-free={room - qbuf} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 "
+        f"omem={omem} tot-mem={CLIENT_BASE_MEMORY + room + omem} events=r "
         f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )

@@ -202,7 +202,7 @@ def function_load(client, args):
     server = client.server
     if name in server.libraries and not replace:
         raise CommandError(f"ERR Library '{name}' already exists")
-    functions = server.lua().load_library(body)
+    functions = server.lua(functions=True).load_library(body)
     if not functions:
         raise CommandError("ERR No functions registered")
     for fname, (_, flags, _) in functions.items():
@@ -396,7 +396,7 @@ def _fcall(client, args, read_only: bool):
     name, callback, flags = library.function(name)
     check_declared_flags(client, flags, read_only)
     _shown(client, args)
-    return client.server.lua().run(client, callback, keys, argv, read_only or "no-writes" in flags,
+    return client.server.lua(functions=True).run(client, callback, keys, argv, read_only or "no-writes" in flags,
                                    name, call_as_function=True, allow_oom="allow-oom" in flags)
 
 

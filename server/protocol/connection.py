@@ -14,6 +14,7 @@ from operator import is_
 _now = time.time
 
 from ..replies import OK, ErrorReply, Raw, Replies
+from .query_buffer import QueryBuffer
 from .reader import ProtocolError, RequestParser, unauthenticated_refusal
 from .writer import encode_into
 
@@ -47,6 +48,8 @@ class Connection(asyncio.Protocol):
         self._after: list = []  # pushes that follow the reply of the running command
         self._in_batch = False
         self._read_bytes = 0  # size of the read being executed (CLIENT LIST's qbuf)
+        self.query_buffer = QueryBuffer()  # the room Redis's buffer would take (qbuf-free)
+        self.query_peak = 0  # the most input buffered after a read since the client cron
         self._backlog: list = []  # commands waiting behind a Deferred reply
         self._waiting = None
         self._reading_paused = False
@@ -81,8 +84,10 @@ class Connection(asyncio.Protocol):
             self._resume_reading()
 
     def data_received(self, data: bytes):
-        self._read_bytes = len(data)
-        self._limits.net_input_bytes += len(data)
+        self._read_bytes = size = len(data)
+        if size > self.query_peak:
+            self.query_peak = size
+        self._limits.net_input_bytes += size
         self.session.last_interaction = _now()
         parser = self._parser
         parser.feed(data)
@@ -100,13 +105,16 @@ class Connection(asyncio.Protocol):
             return
         # Input can only pile up across reads that complete no command (a read that completes
         # one leaves at most its own length pending), so the limit is checked only then.
-        if (not commands or len(data) > self._limits.query_buffer_limit) and (
-                parser.buffered() > self._limits.query_buffer_limit):
-            # Redis closes such a client without a reply ("closing client that reached max
-            # query buffer length") and keeps serving everyone else.
-            self.session.log_event("client_query_buffer_limit", buffered=parser.buffered())
-            self.close()
-            return
+        if not commands or size > self._limits.query_buffer_limit:
+            buffered = parser.buffered()
+            if buffered > self.query_peak:
+                self.query_peak = buffered
+            if buffered > self._limits.query_buffer_limit:
+                # Redis closes such a client without a reply ("closing client that reached
+                # max query buffer length") and keeps serving everyone else.
+                self.session.log_event("client_query_buffer_limit", buffered=buffered)
+                self.close()
+                return
         if not self.session.authenticated:
             self._run_unauthenticated(commands)
         elif commands:
@@ -301,6 +309,16 @@ class Connection(asyncio.Protocol):
 
     def output_buffer_size(self) -> int:
         return self.transport.get_write_buffer_size() if self.transport else 0
+
+    def query_buffer_room(self) -> int:
+        """Redis's query buffer allocation (qbuf + qbuf-free), see query_buffer.py."""
+        return max(self.query_buffer.room(self.query_peak), self.query_buffer_size())
+
+    def resize_query_buffer(self, idle_seconds: float) -> None:
+        """The client cron's turn: Redis gives unused query buffer room back."""
+        buffered = self.query_buffer_size()
+        self.query_buffer.cron(buffered, self.query_peak, idle_seconds)
+        self.query_peak = buffered
 
     def query_buffer_size(self) -> int:
         """Redis's qbuf: while this connection runs commands, the read they came in (Redis

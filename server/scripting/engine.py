@@ -83,8 +83,7 @@ class LuaEngine:
             self._collectgarbage(b"step", GC_PERIOD)
 
     def memory_bytes(self) -> int:
-        """What the Lua state holds (INFO's used_memory_vm_eval: one state runs EVAL scripts
-        and FUNCTION libraries alike)."""
+        """What the Lua state holds (INFO's used_memory_vm_eval or _vm_functions)."""
         return int(self._collectgarbage(b"count") * 1024)
 
     # -- compiling and running ----------------------------------------------------------
