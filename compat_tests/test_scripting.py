@@ -523,3 +523,36 @@ def test_info_memory_counts_cached_scripts_functions_and_libraries(servers):
     assert counts() == (0, 0, 0)
     for client in clients:
         client.close()
+
+
+def _info_field(client: RawClient, name: str) -> int:
+    for line in client.call("INFO", "memory").decode().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split(":")[1])
+    raise AssertionError(f"no {name} in INFO memory")
+
+
+def test_script_flush_gives_evals_lua_memory_back_and_functions_count_apart(servers):
+    """Redis runs EVAL and FUNCTION in two Lua states and SCRIPT FLUSH starts EVAL's afresh
+    (Redis's unit/scripting "EVAL does not leak in the Lua stack" reads used_memory_lua)."""
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("SCRIPT", "FLUSH")
+        client.call("FUNCTION", "FLUSH")
+        client.call("EVAL", "local t = {} for i = 1, 100000 do t[i] = tostring(i) end "
+                    "return #t", "0")
+        assert client.call("FUNCTION", "LOAD", "#!lua name=cronlib\nredis.register_function("
+                           "'noop', function() return 1 end)") == b"cronlib"
+        assert _info_field(client, "used_memory_vm_functions") > 0
+        assert client.call("SCRIPT", "FLUSH") == b"OK"
+        client.call("SET", "leak_counter", "0")
+        client.send_raw(b"".join(
+            b"*4\r\n$4\r\nEVAL\r\n$33\r\nreturn redis.call('incr',KEYS[1])\r\n$1\r\n1\r\n"
+            b"$12\r\nleak_counter\r\n" for _ in range(3000)))
+        for _ in range(3000):
+            client.read_reply()
+        assert client.call("GET", "leak_counter") == b"3000"
+        assert _info_field(client, "used_memory_lua") < 100 * 1024
+        assert client.call("FCALL", "noop", "0") == 1  # the libraries stay loaded
+        client.call("FUNCTION", "FLUSH")
+        client.call("DEL", "leak_counter")
