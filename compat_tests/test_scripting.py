@@ -556,3 +556,35 @@ def test_script_flush_gives_evals_lua_memory_back_and_functions_count_apart(serv
         assert client.call("FCALL", "noop", "0") == 1  # the libraries stay loaded
         client.call("FUNCTION", "FLUSH")
         client.call("DEL", "leak_counter")
+
+
+MASSIVE = ("local a = {} for i = 1, 7999 do a[i] = 1 end "
+           "return redis.{call}('lpush', KEYS[1], unpack(a))")
+
+
+@pytest.mark.parametrize("call", ["call", "pcall"])
+def test_redis_call_takes_8001_arguments_from_unpack(diff, call):
+    """Redis's unit/scripting "unpack with massive arguments": more than lupa's bridge passes
+    to Python, so such scripts get Lua wrappers that hand the call over as one table."""
+    script = MASSIVE.replace("{call}", call)
+    diff.assert_same("EVAL", script, "1", "massive")
+    diff.assert_same("LLEN", "massive")
+    body = "#!lua name=massive\n" + script.replace("KEYS", "keys").replace(
+        "local a", "local function f(keys) local a") + " end\nredis.register_function('f', f)"
+    diff.assert_same("FUNCTION", "LOAD", "REPLACE", body)
+    diff.assert_same("FCALL", "f", "1", "massive")
+    # errors name the script's line as Redis does (such scripts are compiled without the tail
+    # call of `return redis.call(...)`)
+    diff.assert_same("EVAL", "local t = {unpack({1, 2})} return redis.call('nosuch')", "0")
+    diff.assert_same("EVAL", "\n\nreturn redis.call('incr', unpack({'a', 'b'}))", "0")
+    diff.assert_same("EVAL", "return redis.pcall('incr', unpack({'a', 'b'}))", "0")
+    for script in (  # what is read without the tail call is code, never strings or comments
+            "local s = 'return redis.call(1)' return {s, #{unpack({1, 2})}}",
+            'local s = "return redis.call(\')\'" return {s, #{unpack({1})}}',
+            "--[==[ unpack return redis.call( ]==] return redis.call('set', 'x', ')(')",
+            "-- unpack\nreturn redis.call('get', [[x]]) .. [=[return redis.call(]=]",
+            "return redis.call('incr',\n  unpack({'a', 'b'}))",
+            "local t = {unpack({1})} return redis.call('hset', 'x', 'f', 'v').x"):
+        diff.assert_same("EVAL", script, "0")
+    diff.assert_same("EVAL", "local t = {unpack({1, 2})}\nredis.call('nosuch')", "0")
+    diff.assert_same("FUNCTION", "DELETE", "massive")

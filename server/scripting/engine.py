@@ -54,6 +54,7 @@ class LuaEngine:
         self.resp = 2
         bridge = {
             "call": self._call, "call_raise": self._call_raise, "error_text": self._error_text, "sha1hex": self._sha1hex,
+            "call_packed": self._call_packed, "call_raise_packed": self._call_raise_packed,
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
             "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
             "cjson_config": self._cjson_config,
@@ -236,6 +237,13 @@ class LuaEngine:
             raise CallError(_text(outcome[2][b"err"]), self.api.where(),
                             bool(outcome[2][_COUNTED]))
         return outcome[2]
+
+    # A call with more arguments than lupa's bridge passes, packed in a table by the glue
+    def _call_packed(self, args, count: int):
+        return self._call(*[args[i] for i in range(1, count + 1)])
+
+    def _call_raise_packed(self, args, count: int):
+        return self._call_raise(*[args[i] for i in range(1, count + 1)])
 
     def _error_table(self, message: str, counted: bool = False):
         """{err = message}; `counted`: Redis's ignore_error_stats_update mark, for an error a

@@ -126,33 +126,108 @@ globals.setmetatable = function(t, meta)
   if views[t] then error(READONLY, 0) end
   return setmetatable(t, meta)
 end
-local sandbox
-globals.loadstring = function(code, name)
-  if type(code) == 'string' and code:byte(1) == 27 then
-    return nil  -- precompiled bytecode is refused, as Redis does (it can break the VM)
+-- The environment over a table of globals: the view scripts see as _G, whose loadstring gives
+-- the chunks it makes the same environment.
+local function sandbox_over(names)
+  local box
+  names.loadstring = function(code, name)
+    if type(code) == 'string' and code:byte(1) == 27 then
+      return nil  -- precompiled bytecode is refused, as Redis does (it can break the VM)
+    end
+    local f, err = loadstring(code, name)
+    if f then setfenv(f, box) end
+    return f, err
   end
-  local f, err = loadstring(code, name)
-  if f then setfenv(f, sandbox) end
-  return f, err
+  box = readonly_view(names, function(_, key)
+    local value = names[key]
+    if value == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'",
+            2)
+    end
+    return value
+  end)
+  names._G = box
+  return box
 end
-sandbox = readonly_view(globals, function(_, key)
-  local value = globals[key]
-  if value == nil then
-    error("Script attempted to access nonexistent global variable '" .. tostring(key) .. "'",
-          2)
+local sandbox = sandbox_over(globals)
+
+-- lupa's bridge hands a Python function at most 7,997 arguments, and `redis.call(name, key,
+-- unpack(t))` may pass 8,001 (Redis's own limit, Lua's C stack). A script or library that
+-- mentions unpack gets redis.call and redis.pcall as Lua functions that pass a call that
+-- large as one table. Only those: `return f(...)` of a Lua function is a tail call, which
+-- drops the script's frame and with it the line an error reply names. So these scripts are
+-- compiled with `return redis.call(...)` read as `return (redis.call(...))`: the same single
+-- value, not a tail call. (An alias of redis.call, `return call(...)`, still loses the line.)
+local BRIDGE_MAX_ARGS = 7990
+local redis_many = setmetatable({}, {__index = redis})
+function redis_many.call(...)
+  local n = select('#', ...)
+  if n <= BRIDGE_MAX_ARGS then return py.call_raise(...) end
+  return py.call_raise_packed({...}, n)
+end
+function redis_many.pcall(...)
+  local n = select('#', ...)
+  if n <= BRIDGE_MAX_ARGS then return py.call(...)[2] end
+  return py.call_packed({...}, n)[2]
+end
+local globals_many = {}
+for name, value in pairs(globals) do globals_many[name] = value end
+globals_many.redis = readonly_view(redis_many)
+local sandbox_many = sandbox_over(globals_many)
+local function unpacks(body)
+  return type(body) == 'string' and body:find('unpack', 1, true) ~= nil
+end
+-- The source with every string literal and comment overwritten by x's (same length), so that
+-- what is found in it, parentheses included, is code.
+local function code_only(body)
+  local parts, from, i, n = {}, 1, 1, #body
+  while i <= n do
+    local c, stop = body:sub(i, i), nil
+    local long = body:match('^%[(=*)%[', i) or body:match('^%-%-%[(=*)%[', i)
+    if long then
+      local close = body:find(']' .. long .. ']', i, true)
+      stop = close and close + #long + 1 or n
+    elseif c == '-' and body:sub(i + 1, i + 1) == '-' then
+      stop = (body:find('\n', i, true) or n + 1) - 1
+    elseif c == '"' or c == "'" then
+      stop = i + 1
+      while stop <= n and body:sub(stop, stop) ~= c and body:sub(stop, stop) ~= '\n' do
+        stop = stop + (body:sub(stop, stop) == '\\' and 2 or 1)
+      end
+    end
+    if stop then
+      parts[#parts + 1] = body:sub(from, i - 1) .. string.rep('x', stop - i + 1)
+      i, from = stop + 1, stop + 1
+    else
+      i = i + 1
+    end
   end
-  return value
-end)
-globals._G = sandbox
+  parts[#parts + 1] = body:sub(from)
+  return table.concat(parts)
+end
+local function untailed(body)
+  local code, parts, from = code_only(body), {}, 1
+  local pattern = '%f[%w_]return%s+()redis%s*%.%s*p?call%s*%b()()'
+  local _, _, call_start, call_end = code:find(pattern)
+  while call_start do
+    parts[#parts + 1] = body:sub(from, call_start - 1) .. '(' ..
+                        body:sub(call_start, call_end - 1) .. ')'
+    from = call_end
+    _, _, call_start, call_end = code:find(pattern, call_end)
+  end
+  parts[#parts + 1] = body:sub(from)
+  return table.concat(parts)
+end
 
 __predis = {}
 function __predis.where()
   return user_line()
 end
 function __predis.compile(body)
-  local f, err = loadstring(body, '@user_script')
+  local many = unpacks(body)
+  local f, err = loadstring(many and untailed(body) or body, '@user_script')
   if not f then return {false, err} end
-  setfenv(f, sandbox)
+  setfenv(f, many and sandbox_many or sandbox)
   return {true, f}
 end
 -- The busy-script hook (server/scripting/busy.py): every 100,000 instructions the server may
@@ -183,8 +258,9 @@ local function guarded(body, hook_count)
   return {ok, result, line}
 end
 function __predis.run(fn, keys, argv, hook_count)
-  rawset(sandbox, 'KEYS', keys)
-  rawset(sandbox, 'ARGV', argv)
+  local env = getfenv(fn)
+  rawset(env, 'KEYS', keys)
+  rawset(env, 'ARGV', argv)
   return guarded(fn, hook_count)
 end
 function __predis.call_function(fn, keys, argv, hook_count)
@@ -289,15 +365,17 @@ function __predis.load_library(body)
     LOG_WARNING = redis.LOG_WARNING,
   }, {__index = nonexistent, __newindex = readonly_error, __metatable = false})
   local load_globals = {redis = load_api}
+  local names, box, code = globals, sandbox, body
+  if unpacks(body) then names, box, code = globals_many, sandbox_many, untailed(body) end
   local env = setmetatable({}, {
     __index = function(_, key)
       local value
       if loading then
         value = load_globals[key]
       elseif key == '_G' then
-        value = sandbox
+        value = box
       else
-        value = globals[key]
+        value = names[key]
       end
       if value == nil then nonexistent(nil, key, 3) end  -- 3: the line that named it
       return value
@@ -305,7 +383,7 @@ function __predis.load_library(body)
     __newindex = readonly_error,
     __metatable = false,
   })
-  local f, err = loadstring(body, '@user_function')
+  local f, err = loadstring(code, '@user_function')
   if not f then return {false, err, 'compile'} end
   setfenv(f, env)
   -- As Redis: a library body may run for 500 ms at most (the server serves no one meanwhile).
