@@ -120,6 +120,17 @@ def test_sort_by_and_get_patterns_need_access_to_every_key(pair, admin):
         both(max_, *args, user="max")
     both(sel, "SORT", "app:list", "BY", "app:w_*", user="sel")  # root: keys restricted
     both(sel, "SORT_RO", "app:list", "GET", "#", user="sel")  # the selector has every key
+    # Redis's unit/acl-v2 "Test sort with ACL permissions": reading every key is what counts
+    for rules in (["~app:list", "~app:w_*"], ["~app:list", "%W~*"], ["~app:list", "%R~*"],
+                  ["%R~*"], ["~app:*", "%R~*"]):
+        both(admin, "ACL", "SETUSER", "sortacl", "reset", "on", "nopass",
+             "(+sort " + " ".join(rules) + ")")
+        clients = login(pair, "sortacl", "x")
+        for args in (["SORT", "app:list", "BY", "app:w_*"], ["SORT", "app:list", "GET", "#"],
+                     ["SORT", "app:list", "GET", "#", "STORE", "app:out"]):
+            both(clients, *args, user="sortacl")
+        for client in clients:
+            client.close()
     for client in (*kim, *max_, *sel):
         client.close()
 
@@ -308,3 +319,25 @@ def test_key_access_of_every_kind_matches_redis(pair, admin, user, rule):
     both(admin, "ACL", "SETUSER", user, "on", "nopass", rule, "+@all")
     for args in DRYRUN_COMMANDS:
         both(admin, "ACL", "DRYRUN", user, *args, user=user)
+
+
+def test_a_container_commands_rule_covers_its_subcommands(admin, pair):
+    """`+acl` allows every ACL subcommand (Redis's unit/acl "Enabling the user allows the
+    login"), `-client` takes them all away again, `+client|id` one of them."""
+    both(admin, "ACL", "SETUSER", "sub", "on", ">p", "+config", "-config|set", "+acl",
+         "+client", "-client", "+client|id", "~*")
+    clients = login(pair, "sub", "p")
+    for args in (("ACL", "WHOAMI"), ("ACL", "USERS"), ("CONFIG", "GET", "maxmemory"),
+                 ("CONFIG", "SET", "maxmemory", "0"), ("CLIENT", "ID"), ("CLIENT", "GETNAME"),
+                 ("CLIENT", "SETNAME", "x")):
+        expected, actual = (as_72_noperm(as_72(clients[0].call(*args)), "sub"),
+                            clients[1].call(*args))
+        if args == ("CLIENT", "ID"):
+            assert type(actual) is type(expected) is int
+        else:
+            assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
+    # (the rules as 7.2 keeps them: a later rule for a command replaces the earlier one)
+    assert admin[1].call("ACL", "GETUSER", "sub")[5] == \
+        b"-@all +config -config|set +acl -client +client|id"
+    admin[1].call("ACL", "SETUSER", "sub", "+config")  # drops -config|set with the old +config
+    assert admin[1].call("ACL", "GETUSER", "sub")[5] == b"-@all +acl -client +client|id +config"

@@ -1,7 +1,8 @@
 """CONFIG REWRITE: update the config file in place, as Redis does.
 
 Lines for parameters that exist in the file are rewritten with the current value; parameters
-changed from their default but absent from the file are appended after Redis's marker line;
+changed from their default (or all, when forced) but absent from the file are appended after
+Redis's marker line;
 comments and unrelated lines are kept.
 """
 
@@ -19,7 +20,8 @@ def config_line(config, name: str) -> str:
     return f"{name} {value}"
 
 
-def rewrite_config(config) -> None:
+def rewrite_config(config, force_all: bool = False) -> None:
+    """`force_all` (DEBUG CONFIG-REWRITE-FORCE-ALL): every parameter is written, defaults too."""
     path = config.config_file
     with open(path, encoding="utf-8", errors="replace") as handle:
         lines = handle.read().splitlines()
@@ -41,7 +43,7 @@ def rewrite_config(config) -> None:
     for param in PARAMS:
         if param.name in written:
             continue
-        if config.render(param.name) != default_rendered(config, param):
+        if force_all or config.render(param.name) != default_rendered(config, param):
             appended.append(config_line(config, param.name))
     if appended:
         out.append(MARKER)

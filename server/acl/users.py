@@ -100,19 +100,25 @@ class Selector:
             known = command_names()
             if name not in known:
                 raise ACLError("Unknown command or category name in ACL")
-            affected = {name} | {f"{name}|{sub}" for sub in
-                                 (TABLE[name.encode()].subcommands if "|" not in name else ())}
+            affected = {name} | ({sub.fullname for sub in
+                                  TABLE[name.encode()].subcommands.values()}
+                                 if "|" not in name else set())
         if sign == "+":
             self.allowed |= affected
         else:
             self.allowed -= affected
         self.all_commands = False
-        self.rules = [r for r in self.rules if r[1] != name]  # a later rule replaces it
+        # a later rule replaces the command's (and a whole command's, its subcommands')
+        self.rules = [r for r in self.rules if r[1] != name and not r[1].startswith(name + "|")]
         self.rules.append((sign, name))
 
     # -- checks ----------------------------------------------------------------------------------
     def allows_command(self, fullname: str) -> bool:
         return self.all_commands or fullname in self.allowed
+
+    def reads_every_key(self) -> bool:
+        """allkeys, or a `*` pattern that grants reads (`~*`, `%R~*`)."""
+        return self.all_keys or any(pattern == b"*" and read for pattern, read, _ in self.keys)
 
     def key_denied(self, keys) -> bytes | None:
         """The first key this selector does not allow with the access it needs, or None."""
@@ -255,27 +261,35 @@ class User:
 
     # -- checks ------------------------------------------------------------------------------------
     def denial(self, spec, keys, channels, patterns):
-        """None if allowed, else (reason, object): the first selector's refusal, as Redis
-        reports the root selector's reason when no selector allows the command."""
-        first = None
+        """None if allowed, else (reason, object): when no selector allows the call, the most
+        relevant refusal, as Redis picks it: a channel over a key over the command, and
+        between two of a kind the one further into the arguments (the first on a tie)."""
+        relevant, rank = None, None
         for selector in [self.root, *self.selectors]:
             if not selector.allows_command(spec.fullname):
-                found = ("command", spec.fullname)
+                found, order = ("command", spec.fullname), (1, 0)
             else:
                 key = selector.key_denied(keys)
                 channel = None if key is not None else selector.channel_denied(channels,
                                                                                 patterns)
                 if key is None and channel is None:
                     return None
-                found = ("key", key) if key is not None else ("channel", channel)
-            first = first or found
-        return first
+                if key is not None:
+                    found = ("key", key)
+                    order = (2, next(i for i, access in enumerate(keys) if access[0] == key))
+                else:
+                    found, order = ("channel", channel), (4, 0)
+            if rank is None or order > rank:
+                relevant, rank = found, order
+        return relevant
 
-    def full_key_access(self, fullname: str) -> bool:
-        """Some selector allows the command on every key (Redis's
+    def full_key_access(self, spec, keys, channels, patterns) -> bool:
+        """Some selector allows this call and reading every key (Redis's
         ACLUserCheckCmdWithUnrestrictedKeyAccess: what SORT's BY and GET need)."""
         return self.unrestricted or any(
-            selector.all_keys and selector.allows_command(fullname)
+            selector.reads_every_key() and selector.allows_command(spec.fullname)
+            and selector.key_denied(keys) is None
+            and selector.channel_denied(channels, patterns) is None
             for selector in [self.root, *self.selectors])
 
     def sees_key(self, key: bytes) -> bool:

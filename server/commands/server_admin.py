@@ -119,13 +119,16 @@ def config_resetstat(client, args):
 @command("rewrite", 2, "admin noscript loading stale", (0, 0, 0), G, "Persists the effective "
          "configuration to file.", "2.8.0", parent="config")
 def config_rewrite(client, args):
+    return _rewrite_config_file(client.server.config)
+
+
+def _rewrite_config_file(config, force_all: bool = False):
     from ops.config_rewrite import rewrite_config
 
-    config = client.server.config
     if not config.config_file:
         raise CommandError("ERR The server is running without a config file")
     try:
-        rewrite_config(config)
+        rewrite_config(config, force_all)
     except OSError as exc:
         raise CommandError(f"ERR Rewriting config file: {exc.strerror}") from None
     return OK
@@ -169,6 +172,8 @@ def debug(client, args):
         return OK
     if sub == b"reload" and len(args) <= 4:
         return _debug_reload(client, args[2:])
+    if sub == b"config-rewrite-force-all" and len(args) == 2:
+        return _rewrite_config_file(client.server.config, force_all=True)
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
@@ -187,6 +192,9 @@ def debug(client, args):
     if sub == b"help":
         return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "OBJECT <key>", "    Show low level info about the key and associated value.",
+                "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
+                "options, including keywords not listed in original configuration file or "
+                "default values.",
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
                 "background when they are not accessed (otherwise the Redis behavior). Setting "
                 "it to 1 reenables back the default.",

@@ -3,7 +3,8 @@
 import functools
 
 from .. import errors
-from ..command_table import command
+from ..acl.access import accesses
+from ..command_table import LOOKUP, command
 from ..errors import CommandError
 from ..keyspace.containers import Hash, List, Set, ZSet
 from .common import lower, modified, to_float, to_int
@@ -48,7 +49,8 @@ def _elements(value):
 def _need_full_key_access(client, args, option: str) -> None:
     """BY and GET patterns name keys no ACL check saw: Redis allows them only to users with
     access to every key (its error ends with a period, unlike most)."""
-    if not client.acl_user.full_key_access(bytes(args[0]).decode().lower()):
+    spec = LOOKUP[bytes(args[0]).lower()]
+    if not client.acl_user.full_key_access(spec, *accesses(spec, args)):
         raise CommandError(f"ERR {option} option of SORT denied due to insufficient ACL "
                            "permissions.")
 
