@@ -341,3 +341,16 @@ def test_a_container_commands_rule_covers_its_subcommands(admin, pair):
         b"-@all +config -config|set +acl -client +client|id"
     admin[1].call("ACL", "SETUSER", "sub", "+config")  # drops -config|set with the old +config
     assert admin[1].call("ACL", "GETUSER", "sub")[5] == b"-@all +acl -client +client|id +config"
+
+
+def test_shard_channels_are_checked_as_channels_not_keys(admin, pair):
+    """SPUBLISH/SSUBSCRIBE name their channel where a key would be (a not_key key spec, for
+    cluster slots): ACL checks it against the channel rules only (Redis's unit/acl)."""
+    both(admin, "ACL", "SETUSER", "shard", "on", ">p", "resetkeys", "resetchannels", "&foo:1",
+         "&bar:*", "+spublish", "+ssubscribe", "+publish")
+    clients = login(pair, "shard", "p")
+    for args in (("SPUBLISH", "foo:1", "m"), ("SPUBLISH", "bar:2", "m"),
+                 ("SPUBLISH", "zap:3", "m"), ("PUBLISH", "zap:3", "m"),
+                 ("SSUBSCRIBE", "zap:3")):
+        both(clients, *args, user="shard")
+    both(clients, "SSUBSCRIBE", "foo:1", user="shard")

@@ -7,6 +7,7 @@ Keys come from the command table's positions, or from the rules below for comman
 keys move (numkeys, STORE, STREAMS, source and destination).
 """
 
+from ..command_specs_data import KEY_SPECS
 from ..commands.common import lower
 
 READ, WRITE, BOTH, EITHER = (True, False), (False, True), (True, True), (False, False)
@@ -122,6 +123,10 @@ MOVING_KEYS = {
 }
 _CHANNELS = {"publish": (1, 2), "spublish": (1, 2), "subscribe": (1, None),
              "ssubscribe": (1, None)}
+# Commands whose key positions name shard channels (key specs flagged not_key: they place the
+# command in a cluster slot, and ACL checks them as channels, not keys)
+_NO_KEYS = frozenset(name for name, specs in KEY_SPECS.items()
+                     if all(spec.startswith("not_key ") for spec in specs))
 
 
 def _access_of(spec):
@@ -141,7 +146,9 @@ def accesses(spec, args):
     """(keys as (key, needs read, needs write), channels, channel patterns)."""
     name = spec.fullname
     moving = MOVING_KEYS.get(name)
-    if moving is not None:
+    if name in _NO_KEYS:
+        keys = []
+    elif moving is not None:
         keys = moving(args, None)
     elif spec.parent is not None and spec.parent.name in ("object", "memory"):
         keys = [(args[2], *EITHER)] if len(args) > 2 else []

@@ -3,7 +3,6 @@
 import functools
 
 from .. import errors
-from ..acl.access import accesses
 from ..command_table import LOOKUP, command
 from ..errors import CommandError
 from ..keyspace.containers import Hash, List, Set, ZSet
@@ -49,6 +48,8 @@ def _elements(value):
 def _need_full_key_access(client, args, option: str) -> None:
     """BY and GET patterns name keys no ACL check saw: Redis allows them only to users with
     access to every key (its error ends with a period, unlike most)."""
+    from ..acl.access import accesses  # (the ACL package imports the command modules)
+
     spec = LOOKUP[bytes(args[0]).lower()]
     if not client.acl_user.full_key_access(spec, *accesses(spec, args)):
         raise CommandError(f"ERR {option} option of SORT denied due to insufficient ACL "
