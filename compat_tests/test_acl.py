@@ -354,3 +354,34 @@ def test_shard_channels_are_checked_as_channels_not_keys(admin, pair):
                  ("SSUBSCRIBE", "zap:3")):
         both(clients, *args, user="shard")
     both(clients, "SSUBSCRIBE", "foo:1", user="shard")
+
+
+def test_first_argument_rules_for_commands_without_subcommands(admin, pair):
+    """`+select|0`, `+debug|object` (deprecated in Redis, still honoured; Redis's unit/acl):
+    the command runs only with that first argument; a rule for the whole command ends them."""
+    both(admin, "ACL", "SETUSER", "fa", "on", ">p", "-@all", "+incr", "+select|0", "+select|2",
+         "+debug|object", "+acl", "~*")
+    # (7.0 orders the rules its own way; 7.2 keeps the order given)
+    assert admin[1].call("ACL", "GETUSER", "fa")[5] == \
+        b"-@all +incr +select|0 +select|2 +debug|object +acl"
+    for rule in ("-select|0", "+select|", "+nosuch|x", "+config|nosuch", "+config|get|x",
+                 "-config|get|x"):
+        both(admin, "ACL", "SETUSER", "fa", rule)
+    clients = login(pair, "fa", "p")
+    for args in (("SELECT", "0"), ("SELECT", "1"), ("SELECT", "2"), ("INCR", "fa_key"),
+                 ("DEBUG", "OBJECT", "fa_key"), ("DEBUG", "SLEEP", "0"),
+                 ("ACL", "DRYRUN", "fa", "SELECT", "2"), ("ACL", "DRYRUN", "fa", "SELECT", "3")):
+        expected, actual = (as_72_noperm(as_72(clients[0].call(*args)), "fa"),
+                            clients[1].call(*args))
+        if args[0] == "DEBUG" and args[1] == "OBJECT":  # (addresses and sizes differ)
+            assert type(actual) is type(expected) is bytes
+        else:
+            assert actual == expected, f"{args!r}: redis={expected!r} predis={actual!r}"
+    both(admin, "ACL", "SETUSER", "fa", "+select")
+    assert admin[1].call("ACL", "GETUSER", "fa")[5] == \
+        b"-@all +incr +debug|object +acl +select"
+    both(admin, "ACL", "SETUSER", "fa", "-select", "+select|5")
+    assert admin[1].call("ACL", "GETUSER", "fa")[5] == \
+        b"-@all +incr +debug|object +acl -select +select|5"
+    both(clients, "SELECT", "0", user="fa")
+    both(clients, "SELECT", "5", user="fa")

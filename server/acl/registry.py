@@ -79,7 +79,7 @@ class ACL:
     # -- permission checks -----------------------------------------------------------------------
     def denial(self, user, spec, args):
         keys, channels, patterns = accesses(spec, args)
-        return user.denial(spec, keys, channels, patterns)
+        return user.denial(spec, keys, channels, patterns, args)
 
     def refuse(self, client, user, spec, args, context: str):
         """None if allowed, else the NOPERM error (the denial is logged)."""

@@ -44,6 +44,8 @@ class Selector:
         self.allowed: set = set()  # fullnames of allowed commands and subcommands
         self.all_commands = False
         self.rules: list = []  # ('+', 'get') ... in the order given, for the description
+        # `+select|0`: a command with no subcommands allowed for these first arguments only
+        self.first_args: dict = {}  # fullname -> {lowercased first argument}
         self.keys: list = []  # (pattern, read, write)
         self.all_keys = False
         self.channels: list = []
@@ -54,8 +56,10 @@ class Selector:
         lowered = rule.lower()
         if lowered in ("allcommands", "+@all"):
             self.allowed, self.all_commands, self.rules = set(command_names()), True, []
+            self.first_args = {}
         elif lowered in ("nocommands", "-@all"):
             self.allowed, self.all_commands, self.rules = set(), False, []
+            self.first_args = {}
         elif lowered in ("allkeys", "~*"):
             self.keys, self.all_keys = [(b"*", True, True)], True
         elif lowered == "resetkeys":
@@ -97,24 +101,51 @@ class Selector:
                 raise ACLError("Unknown command or category name in ACL")
             affected = commands_in(category)
         else:
-            known = command_names()
-            if name not in known:
+            parent, _, first_arg = name.rpartition("|")  # (Redis splits at the last bar)
+            if sign == "-" and name not in command_names():
                 raise ACLError("Unknown command or category name in ACL")
-            affected = {name} | ({sub.fullname for sub in
-                                  TABLE[name.encode()].subcommands.values()}
-                                 if "|" not in name else set())
+            if not _:
+                parent, first_arg = name, ""
+            elif "|" in parent and parent in command_names():
+                raise ACLError("Allowing first-arg of a subcommand is not supported")
+            elif not first_arg:
+                raise ACLError("Syntax error")  # `debug|`
+            spec = TABLE.get(parent.encode())
+            if first_arg and spec is not None and not spec.subcommands:
+                self._first_arg_rule(parent, first_arg)
+                self._record(sign, name)
+                return
+            if name not in command_names():
+                raise ACLError("Unknown command or category name in ACL")
+            affected = {name} | ({sub.fullname for sub in spec.subcommands.values()}
+                                 if not first_arg else set())
+        for command in affected:  # a rule for the whole command ends its first-arg rules
+            self.first_args.pop(command, None)
         if sign == "+":
             self.allowed |= affected
         else:
             self.allowed -= affected
         self.all_commands = False
+        self._record(sign, name)
+
+    def _first_arg_rule(self, command: str, first_arg: str) -> None:
+        """`+select|0` (Redis keeps these, deprecated, for commands without subcommands): the
+        command is allowed when its first argument is one of these."""
+        self.first_args.setdefault(command, set()).add(first_arg.lower())
+
+    def _record(self, sign: str, name: str) -> None:
         # a later rule replaces the command's (and a whole command's, its subcommands')
         self.rules = [r for r in self.rules if r[1] != name and not r[1].startswith(name + "|")]
         self.rules.append((sign, name))
 
     # -- checks ----------------------------------------------------------------------------------
-    def allows_command(self, fullname: str) -> bool:
-        return self.all_commands or fullname in self.allowed
+    def allows_command(self, fullname: str, args=()) -> bool:
+        """`args`: the call's, for first-arg rules (only top-level commands have them)."""
+        if self.all_commands or fullname in self.allowed:
+            return True
+        allowed_first = self.first_args.get(fullname)
+        return allowed_first is not None and len(args) > 1 and \
+            bytes(args[1]).lower().decode(errors="replace") in allowed_first
 
     def reads_every_key(self) -> bool:
         """allkeys, or a `*` pattern that grants reads (`~*`, `%R~*`)."""
@@ -260,13 +291,13 @@ class User:
         return clone
 
     # -- checks ------------------------------------------------------------------------------------
-    def denial(self, spec, keys, channels, patterns):
+    def denial(self, spec, keys, channels, patterns, args=()):
         """None if allowed, else (reason, object): when no selector allows the call, the most
         relevant refusal, as Redis picks it: a channel over a key over the command, and
         between two of a kind the one further into the arguments (the first on a tie)."""
         relevant, rank = None, None
         for selector in [self.root, *self.selectors]:
-            if not selector.allows_command(spec.fullname):
+            if not selector.allows_command(spec.fullname, args):
                 found, order = ("command", spec.fullname), (1, 0)
             else:
                 key = selector.key_denied(keys)
@@ -283,11 +314,11 @@ class User:
                 relevant, rank = found, order
         return relevant
 
-    def full_key_access(self, spec, keys, channels, patterns) -> bool:
+    def full_key_access(self, spec, args, keys, channels, patterns) -> bool:
         """Some selector allows this call and reading every key (Redis's
         ACLUserCheckCmdWithUnrestrictedKeyAccess: what SORT's BY and GET need)."""
         return self.unrestricted or any(
-            selector.reads_every_key() and selector.allows_command(spec.fullname)
+            selector.reads_every_key() and selector.allows_command(spec.fullname, args)
             and selector.key_denied(keys) is None
             and selector.channel_denied(channels, patterns) is None
             for selector in [self.root, *self.selectors])
@@ -327,6 +358,7 @@ def _copy_selector(selector: Selector) -> Selector:
     clone = Selector()
     clone.allowed = set(selector.allowed)
     clone.all_commands, clone.rules = selector.all_commands, list(selector.rules)
+    clone.first_args = {name: set(args) for name, args in selector.first_args.items()}
     clone.keys, clone.all_keys = list(selector.keys), selector.all_keys
     clone.channels, clone.all_channels = list(selector.channels), selector.all_channels
     return clone

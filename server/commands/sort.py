@@ -51,7 +51,7 @@ def _need_full_key_access(client, args, option: str) -> None:
     from ..acl.access import accesses  # (the ACL package imports the command modules)
 
     spec = LOOKUP[bytes(args[0]).lower()]
-    if not client.acl_user.full_key_access(spec, *accesses(spec, args)):
+    if not client.acl_user.full_key_access(spec, args, *accesses(spec, args)):
         raise CommandError(f"ERR {option} option of SORT denied due to insufficient ACL "
                            "permissions.")
 
