@@ -224,6 +224,25 @@ def test_debug_and_memory(diff):
     diff.assert_same("MEMORY", "PURGE")
 
 
+def test_debug_populate(diff):
+    diff.assert_same("SET", "key:3", "kept")
+    diff.assert_same("DEBUG", "POPULATE", "10")
+    diff.assert_same("DEBUG", "POPULATE", "3", "p")
+    diff.assert_same("DEBUG", "POPULATE", "12", "short", "3")
+    diff.assert_same("DEBUG", "POPULATE", "2", "long", "12")
+    for key in ("key:0", "key:3", "key:9", "key:10", "p:2", "short:11", "long:1"):
+        diff.assert_same("GET", key)
+    diff.assert_same("DBSIZE")
+    for args in (["-1"], ["x"], ["1", "p", "-5"], ["1", "p", "y"]):
+        diff.assert_same("DEBUG", "POPULATE", *args)
+    expected, actual = diff.both("DEBUG", "POPULATE", "1", "p", "2", "extra")
+    assert expected.startswith("ERR unknown subcommand or wrong number of arguments for "
+                               "'POPULATE'")  # 7.2 words it without "or wrong number ..."
+    assert actual == "ERR unknown subcommand 'POPULATE'. Try DEBUG HELP."
+    diff.assert_same("DEBUG", "POPULATE", "0")
+    diff.assert_same("DBSIZE")
+
+
 def test_slowlog(diff):
     diff.assert_same("CONFIG", "SET", "slowlog-log-slower-than", "0")
     diff.assert_same("SLOWLOG", "RESET")

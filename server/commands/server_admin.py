@@ -172,6 +172,8 @@ def debug(client, args):
         return OK
     if sub == b"reload" and len(args) <= 4:
         return _debug_reload(client, args[2:])
+    if sub == b"populate" and 3 <= len(args) <= 5:
+        return _debug_populate(client, args)
     if sub == b"config-rewrite-force-all" and len(args) == 2:
         return _rewrite_config_file(client.server.config, force_all=True)
     if sub == b"set-active-expire" and len(args) == 3:
@@ -192,6 +194,9 @@ def debug(client, args):
     if sub == b"help":
         return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "OBJECT <key>", "    Show low level info about the key and associated value.",
+                "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named "
+                "key:<num>. If <prefix> is specified then it is used instead of the 'key' "
+                "prefix. These are not propagated to replicas. Cache master will be used.",
                 "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
                 "options, including keywords not listed in original configuration file or "
                 "default values.",
@@ -202,6 +207,35 @@ def debug(client, args):
                 "HELP", "    Prints this help."]
     raise CommandError(
         f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+
+
+def _positive(arg) -> int:
+    """Redis's getPositiveLongFromObjectOrReply: one error for both kinds of bad value."""
+    number = to_int(arg, "ERR value is out of range, must be positive")
+    if number < 0:
+        raise CommandError("ERR value is out of range, must be positive")
+    return number
+
+
+def _debug_populate(client, args):
+    """DEBUG POPULATE count [prefix] [size]: keys prefix:0.. (default `key`) holding
+    value:N, padded with zero bytes or cut to `size`; keys that exist are left alone. As in
+    Redis: no events, no dirty count, not propagated; WATCH sees the keys change."""
+    count = _positive(args[2])
+    prefix = bytes(args[3]) if len(args) > 3 else b"key"
+    size = _positive(args[4]) if len(args) > 4 else 0
+    db, server = client.db, client.server
+    for index in range(count):
+        key = b"%b:%d" % (prefix, index)
+        if db.lookup(key, False) is not None:
+            continue
+        value = b"value:%d" % index
+        if size:
+            value = value[:size].ljust(size, b"\0")
+        db.add(key, value)
+        if server.on_key_modified is not None:
+            server.on_key_modified(db, key, client)
+    return OK
 
 
 def _debug_reload(client, options):
