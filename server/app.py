@@ -534,6 +534,13 @@ class PredisServer:
         self.log.info("bgsave_started", pid=pid)
         return True
 
+    def kill_background_save(self) -> None:
+        """End a BGSAVE child whose snapshot is no longer wanted (shutdown, FLUSHALL)."""
+        if self.persistence.child_pid:
+            os.kill(self.persistence.child_pid, 9)
+            os.waitpid(self.persistence.child_pid, 0)
+            self.persistence.child_pid = 0
+
     def _check_background_save(self) -> None:
         state = self.persistence
         if not state.child_pid:
@@ -821,9 +828,7 @@ class PredisServer:
         await self.learning.close()
         if self._save_on_exit:
             self.save_snapshot()
-        if self.persistence.child_pid:  # do not leave a half-written temp file behind
-            os.kill(self.persistence.child_pid, 9)
-            os.waitpid(self.persistence.child_pid, 0)
+        self.kill_background_save()  # do not leave a half-written temp file behind
         if self.aof is not None:
             self.aof.close()
         for client in self.clients:

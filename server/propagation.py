@@ -15,9 +15,10 @@ from .replies import ErrorReply
 WRAPPERS = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"})
 # Commands replicas get although they change no data (Redis's forceCommandPropagation).
 REPLICA_ONLY = frozenset({"publish", "spublish"})
-# Changes that touch no key (so the dirty counter does not see them).
+# Changes the dirty counter may not show: they touch no key, or (FLUSHALL, which saves
+# when save points are set) reset it.
 KEYLESS_WRITES = frozenset({"function|load", "function|delete", "function|flush",
-                            "function|restore"})
+                            "function|restore", "flushall"})
 
 
 class Propagation:
