@@ -63,3 +63,66 @@ def test_a_client_that_does_not_read_is_closed_at_its_class_limit(pair, limit, c
         admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
         admin.close()
     assert outcomes == [True, True], outcomes
+
+
+def _connected(admin: RawClient, name: str) -> bool:
+    return f"name={name} ".encode() in admin.call("CLIENT", "LIST")
+
+
+def test_a_reply_over_the_hard_limit_is_never_sent(pair):
+    """Redis counts a reply against the limit as it is queued: one LRANGE of 150 KB closes a
+    normal client limited to 100 KB before any of it is sent (unit/obuf-limits)."""
+    for server in pair:
+        admin = RawClient(server.port)
+        admin.call("DEL", "obuf_list")
+        admin.call("RPUSH", "obuf_list", *["x" * 1000] * 150)
+        admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 100000 0 0")
+        try:
+            client = RawClient(server.port)
+            client.call("CLIENT", "SETNAME", "obuf_big")
+            client.send_raw(b"*4\r\n$6\r\nLRANGE\r\n$9\r\nobuf_list\r\n$1\r\n0\r\n$2\r\n-1\r\n")
+            time.sleep(0.2)
+            assert not _connected(admin, "obuf_big")
+            assert client.read_all_until_close() == b""
+            small = RawClient(server.port)  # a reply under the limit is served
+            assert len(small.call("LRANGE", "obuf_list", "0", "49")) == 50
+        finally:
+            admin.call("CONFIG", "SET", "client-output-buffer-limit",
+                       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+            admin.call("DEL", "obuf_list")
+
+
+def test_a_soft_limit_runs_out_while_no_new_output_comes(pair):
+    """A subscriber over the pubsub soft limit is closed once the soft seconds pass, even when
+    nothing more is published meanwhile (Redis's client cron checks it)."""
+    for server in pair:
+        admin = RawClient(server.port)
+        admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 100000 1")
+        try:
+            subscriber = socket.socket()
+            subscriber.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            subscriber.connect(("127.0.0.1", server.port))
+            subscriber.sendall(b"CLIENT SETNAME obuf_soft\r\nSUBSCRIBE obuf\r\n")
+            time.sleep(0.1)
+            deadline = time.time() + 10
+            while b"name=obuf_soft " in admin.call("CLIENT", "LIST") and time.time() < deadline:
+                line = [entry for entry in admin.call("CLIENT", "LIST").split(b"\n")
+                        if b"name=obuf_soft " in entry]
+                if line and int(line[0].split(b"omem=")[1].split()[0]) > 100000:
+                    break  # over the soft limit: stop publishing
+                admin.call("PUBLISH", "obuf", "x" * 1000)
+            assert _connected(admin, "obuf_soft")
+            assert _wait(lambda: not _connected(admin, "obuf_soft"), 3.5)
+            subscriber.close()
+        finally:
+            admin.call("CONFIG", "SET", "client-output-buffer-limit",
+                       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+
+
+def _wait(condition, seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

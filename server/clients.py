@@ -3,6 +3,8 @@
 import time
 from collections import deque
 
+from . import output_limits
+
 CRON_MIN_ITERATIONS = 5  # Redis's CLIENTS_CRON_MIN_ITERATIONS
 
 
@@ -30,8 +32,9 @@ class ClientRegistry:
 
     def cron(self, hz: int, timeout: int) -> None:
         """One tick of Redis's clientsCron: a share of the clients (at least 5, so each comes
-        round about once a second) is closed past `timeout` seconds idle, or has its query
-        buffer's room resized."""
+        round about once a second) is closed past `timeout` seconds idle or past its output
+        buffer limit (a soft limit runs out with no new output), or has its query buffer's
+        room resized."""
         count = len(self.by_id)
         iterations = max(count // hz, min(count, CRON_MIN_ITERATIONS))
         turns = self._cron_turns
@@ -45,7 +48,7 @@ class ClientRegistry:
             idle = now - client.last_interaction
             if timeout and idle > timeout and _may_time_out(client):
                 client.kill()
-            elif client.conn is not None:
+            elif client.conn is not None and not output_limits.check(client.server, client):
                 client.conn.resize_query_buffer(idle)
 
 

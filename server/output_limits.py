@@ -4,12 +4,16 @@ discarded, as Redis's checkClientOutputBufferLimits does.
 
 Classes, as Redis's getClientType: a replica (its replication stream), a subscribed client
 (pubsub), everyone else (normal); the link to our own primary has no limit. Pub/sub checks at
-each delivery (server/pubsub.py); a normal or replica client's connection is checked after each
+each delivery (server/pubsub.py); a normal or replica client's connection is checked before each
 write while its class has a limit (by default only replicas: a normal client's write then pays
-one attribute test).
+one attribute test), counting the output about to be queued as Redis counts its reply list
+(what does not fit its 16 KB reply buffer), so a reply over the hard limit is never sent; the
+client cron checks every class too (a soft limit ends while no new output comes).
 """
 
 import time
+
+REPLY_BUFFER = 16 * 1024  # Redis's per-client reply buffer, outside the limits' count
 
 
 def output_class(client) -> str | None:
@@ -36,12 +40,14 @@ def limit_reached(client, limit: tuple, pending: int) -> bool:
                 (over_soft and time.monotonic() - client.soft_limit_since >= seconds))
 
 
-def close_if_over(server, client, cls: str, limit: tuple) -> bool:
-    """Close `client` (discarding its output) when over `limit`; True if it was closed."""
+def close_if_over(server, client, cls: str, limit: tuple, incoming: int = 0) -> bool:
+    """Close `client` (discarding its output) when over `limit` with `incoming` bytes more to
+    queue; True if it was closed."""
     conn = client.conn
     if conn is None or conn.closed:
         return False
     pending = conn.output_buffer_size()
+    pending += max(incoming - (0 if pending else REPLY_BUFFER), 0)
     if not limit_reached(client, limit, pending):
         return False
     server.log.warning("client_output_buffer_limit", client_id=client.id, addr=client.addr,
@@ -53,7 +59,7 @@ def close_if_over(server, client, cls: str, limit: tuple) -> bool:
 
 
 def watch(server, client) -> None:
-    """Arm (or disarm) the after-write check of a client's connection: armed while its class,
+    """Arm (or disarm) the before-write check of a client's connection: armed while its class,
     normal or replica, has a limit (at a new connection, when it becomes a replica, and when
     the configuration changes; the check looks the class up again, as it can change)."""
     conn = client.conn
@@ -63,14 +69,17 @@ def watch(server, client) -> None:
     limit = server.config["client-output-buffer-limit"].get(cls, (0, 0, 0)) \
         if cls in ("normal", "slave") else (0, 0, 0)
     if limit[0] or limit[1]:
-        conn.after_write = lambda _conn: _check(server, client)
+        conn.output_check = lambda _conn, size: check(server, client, size)
     else:
-        conn.after_write = None
+        conn.output_check = None
 
 
-def _check(server, client) -> None:
+def check(server, client, incoming: int = 0) -> bool:
+    """Close `client` if its class's limit is passed (with `incoming` bytes about to be
+    queued); True if it was closed."""
     cls = output_class(client)
     if cls is not None:
         limit = server.config["client-output-buffer-limit"].get(cls)
         if limit is not None and (limit[0] or limit[1]):
-            close_if_over(server, client, cls, limit)
+            return close_if_over(server, client, cls, limit, incoming)
+    return False

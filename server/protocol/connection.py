@@ -55,7 +55,9 @@ class Connection(asyncio.Protocol):
         self._reading_paused = False
         self._write_paused = False
         self.closed = False
-        self.after_write = None  # fn(connection) after each write: an output limit's check
+        # fn(connection, size) before each write of `size` bytes: an output limit's check;
+        # True when it closed the connection (the output is then dropped, as Redis drops it)
+        self.output_check = None
 
     # -- asyncio callbacks --------------------------------------------------------------
     def connection_made(self, transport):
@@ -188,6 +190,8 @@ class Connection(asyncio.Protocol):
             if limits.before_reply is not None and limits.before_reply(self):
                 self._out.append(data)  # held until what it acknowledges is durable
                 return
+            if self.output_check is not None and self.output_check(self, len(data)):
+                return
             limits.net_output_bytes += len(data)
             self.transport.write(data)
 
@@ -295,11 +299,11 @@ class Connection(asyncio.Protocol):
             if limits.before_reply is not None and limits.before_reply(self):
                 return  # held: the gate flushes this connection once the data is durable
             data = out[0] if len(out) == 1 else b"".join(out)
+            out.clear()
+            if self.output_check is not None and self.output_check(self, len(data)):
+                return
             limits.net_output_bytes += len(data)
             self.transport.write(data)
-            out.clear()
-            if self.after_write is not None:  # an output limit's check (may close us)
-                self.after_write(self)
             return
         out.clear()
 
