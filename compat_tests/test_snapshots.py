@@ -172,3 +172,18 @@ def test_flushall_saves_when_save_points_are_set(servers):
             assert _changes_since_save(client) > 0
         finally:
             client.call("CONFIG", "SET", "save", saves)
+
+
+def test_total_forks_counts_background_saves(servers):
+    for server in servers:
+        client = RawClient(server.port)
+        forks = lambda: int(client.call("INFO", "stats").decode()  # noqa: E731
+                            .split("total_forks:")[1].split()[0])
+        before = forks()
+        client.call("SET", "forked", "v")
+        assert client.call("BGSAVE") == b"Background saving started"
+        assert forks() == before + 1
+        deadline = time.time() + 10
+        while b"rdb_bgsave_in_progress:1" in client.call("INFO", "persistence") \
+                and time.time() < deadline:
+            time.sleep(0.05)

@@ -25,6 +25,7 @@ class PersistenceState:
         self.last_duration = -1
         self.loaded = {"keys_loaded": 0, "keys_expired": 0}
         self.scheduled = False  # BGSAVE SCHEDULE while a child runs
+        self.forks = 0  # children started, BGSAVE's and AOF rewrites' (INFO total_forks)
 
 
 def snapshot_path(config) -> str:

@@ -529,6 +529,7 @@ class PredisServer:
             finally:
                 os._exit(status)
         self.persistence.child_pid = pid
+        self.persistence.forks += 1
         self.persistence.child_started = time.monotonic()
         self.persistence.dirty_at_fork = dirty_at_fork
         self.log.info("bgsave_started", pid=pid)

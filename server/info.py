@@ -7,6 +7,7 @@ import sys
 import time
 
 from .command_table import all_commands, total_calls
+from .commands.migrate import cached_links
 from .latency_stats import info_fields as latency_info_fields
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
@@ -258,8 +259,8 @@ def _stats(s):
         "pubsub_patterns": len(s.pubsub.patterns),
         "pubsubshard_channels": len(s.pubsub.shard_channels),
         "latest_fork_usec": 0,
-        "total_forks": 0,
-        "migrate_cached_sockets": 0,
+        "total_forks": s.persistence.forks,
+        "migrate_cached_sockets": cached_links(s),
         "slave_expires_tracked_keys": 0,
         "active_defrag_hits": 0,
         "active_defrag_misses": 0,

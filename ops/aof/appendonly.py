@@ -207,6 +207,7 @@ class AppendOnlyFile:
                 status = 0
             finally:
                 os._exit(status)
+        self.server.persistence.forks += 1
         self.child = (pid, (name, seq), first_new, time.monotonic())
         self.server.log.info("aof_rewrite_started", pid=pid)
         return True

@@ -41,12 +41,21 @@ class _SocketError(Exception):
         self.final = False  # some keys already moved: report, never retry
 
 
-def _link(server, host: bytes, port: bytes, timeout_ms: int) -> Link:
-    name = bytes(host) + b":" + bytes(port)
+def cached_links(server) -> int:
+    """Close the connections unused for CACHE_SECONDS; how many stay (INFO's
+    migrate_cached_sockets)."""
     links = server.migrate_links
     now = time.monotonic()
     for stale in [n for n, link in links.items() if now - link.last_use > CACHE_SECONDS]:
         links.pop(stale).sock.close()
+    return len(links)
+
+
+def _link(server, host: bytes, port: bytes, timeout_ms: int) -> Link:
+    name = bytes(host) + b":" + bytes(port)
+    links = server.migrate_links
+    now = time.monotonic()
+    cached_links(server)
     link = links.get(name)
     if link is None:
         if len(links) >= MAX_CACHED:  # make room, as Redis does: any one of them
