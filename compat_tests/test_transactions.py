@@ -164,3 +164,26 @@ def test_a_replica_cut_off_from_its_primary_refuses_what_needs_fresh_data(server
         admin.close()
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][5].startswith("EXECABORT") and "MASTERDOWN" in outcomes[0][5]
+
+
+def test_a_limit_set_inside_multi_does_not_refuse_the_rest_of_it(pair):
+    """EXEC is judged against maxmemory once, before it runs: a CONFIG SET maxmemory inside
+    the transaction neither refuses nor evicts before the commands after it; the eviction
+    comes after EXEC (Redis's unit/maxmemory "propagation with eviction in MULTI")."""
+    transcripts = []
+    for server in pair:
+        r, admin = RawClient(server.port), RawClient(server.port)
+        r.call("FLUSHALL")
+        try:
+            replies = [r.call(*args) for args in (
+                ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"], ["MULTI"],
+                ["INCR", "x"], ["CONFIG", "SET", "maxmemory", "1"], ["INCR", "x"], ["EXEC"])]
+            deadline = time.time() + 5
+            while admin.call("DBSIZE") != 0 and time.time() < deadline:
+                time.sleep(0.02)
+            transcripts.append(replies + [admin.call("DBSIZE")])
+        finally:
+            admin.call("CONFIG", "SET", "maxmemory", "0")
+            admin.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[0][5] == [1, b"OK", 2] and transcripts[0][6] == 0

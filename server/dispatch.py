@@ -73,10 +73,11 @@ def dispatch(client, args):
         return _reject(client, spec, errors.MASTERDOWN)
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
-    if server.maxmemory and server.busy_script is None:
+    if server.maxmemory and server.busy_script is None and not client.in_exec:
         # Redis evicts before every command once over the limit (reads too, so a client
         # tracking a key hears of its eviction before its next reply); only commands that
-        # may grow memory are refused when nothing more can go.
+        # may grow memory are refused when nothing more can go. (EXEC was judged as a whole:
+        # what it runs is neither refused nor preceded by evictions.)
         if not server.make_room() and _refused_when_full(client, spec, args):
             return _reject(client, spec, errors.OOM)
     if server.min_replicas_enforced and not client.in_exec and _writes(client, spec, args) \
