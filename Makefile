@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy fuzz model sim sim-live lint clean
+.PHONY: redis-suite run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy fuzz model sim sim-live lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Redis's own test suite (its 7.0.15 source, fetched once) with Predis as every server it
+# starts: `make redis-suite UNITS="unit/acl unit/type/list"` (no UNITS: every unit file)
+redis-suite: $(STAMP)
+	compat_tests/redis_suite/run.sh $(UNITS)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Redis's own test suite (tests/unit of Redis 7.0.15's source) against Predis:
+#
+#   compat_tests/redis_suite/run.sh unit/acl unit/type/list ...   (or no unit: every one)
+#
+# Each unit runs with Predis as every server the suite starts (src/redis-server is this
+# directory's launcher), so the tests marked external:skip run too. The source comes from
+# Debian's package pool (checked against its sha256) into .cache/redis-suite the first time.
+# Options after `--` go to Redis's test_helper.tcl, e.g. `-- --ignore-encoding`. Summary lines
+# "unit ok=N err=N exception=N" go to stdout, each unit's full output to .cache/redis-suite/logs.
+# Needs tclsh (apt-get install tcl) and redis-cli / redis-benchmark on the PATH.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+CACHE="$ROOT/.cache/redis-suite"
+SOURCE="$CACHE/redis-7.0.15"
+TARBALL_URL="http://deb.debian.org/debian/pool/main/r/redis/redis_7.0.15.orig.tar.gz"
+TARBALL_SHA256="4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+
+units=() extra=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--" ]; then shift; extra=("$@"); break; fi
+  units+=("$1"); shift
+done
+
+if [ ! -d "$SOURCE" ]; then
+  mkdir -p "$CACHE"
+  curl -fsSL -o "$CACHE/redis.tar.gz" "$TARBALL_URL"
+  echo "$TARBALL_SHA256  $CACHE/redis.tar.gz" | sha256sum -c - >/dev/null
+  tar -xzf "$CACHE/redis.tar.gz" -C "$CACHE"
+fi
+mkdir -p "$SOURCE/src" "$CACHE/logs"
+cat > "$SOURCE/src/redis-server" <<LAUNCH
+#!/usr/bin/env bash
+# --version is asked of the real server (the suite reads the version it tests)
+if [ "\${1:-}" = "--version" ] || [ "\${1:-}" = "-v" ]; then exec redis-server "\$@"; fi
+exec "$PYTHON" "$HERE/predis_as_redis.py" "\$@"
+LAUNCH
+chmod +x "$SOURCE/src/redis-server"
+for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
+  ln -sf "$(command -v "$tool" || echo /usr/bin/$tool)" "$SOURCE/src/$tool"
+done
+
+if [ ${#units[@]} -eq 0 ]; then
+  units=($(cd "$SOURCE/tests" && ls unit/*.tcl unit/type/*.tcl | sed 's/\.tcl$//'))
+fi
+cd "$SOURCE"
+for unit in "${units[@]}"; do
+  log="$CACHE/logs/$(echo "$unit" | tr / _).log"
+  timeout "${UNIT_TIMEOUT:-900}" tclsh tests/test_helper.tcl --single "$unit" --clients 1 \
+    --timeout 120 --tags -needs:debug "${extra[@]}" > "$log" 2>&1 || true
+  plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"  # without the colours
+  echo "$unit ok=$(grep -ac '^\[ok\]' <<<"$plain" || true)" \
+       "err=$(grep -ac '^\[err\]' <<<"$plain" || true)" \
+       "exception=$(grep -ac '^\[exception\]' <<<"$plain" || true)"
+done
