@@ -385,3 +385,14 @@ def test_first_argument_rules_for_commands_without_subcommands(admin, pair):
         b"-@all +incr +debug|object +acl -select +select|5"
     both(clients, "SELECT", "0", user="fa")
     both(clients, "SELECT", "5", user="fa")
+
+
+def test_deleting_the_callers_own_user_answers_then_closes(admin, pair):
+    """ACL DELUSER of the user the caller is logged in as: the reply comes, then the
+    connection closes (Redis's unit/acl); other clients of that user are closed at once."""
+    both(admin, "ACL", "SETUSER", "using", "on", "+acl", "+ping", ">p")
+    callers, others = login(pair, "using", "p"), login(pair, "using", "p")
+    both(callers, "ACL", "DELUSER", "using", user="using")
+    for client in (*callers, *others):
+        client.sock.settimeout(5)
+        assert client.read_all_until_close() == b""

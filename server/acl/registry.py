@@ -122,7 +122,7 @@ class ACL:
         else:
             self.users[name] = user
 
-    def deluser(self, names: list) -> int:
+    def deluser(self, names: list, caller=None) -> int:
         removed = 0
         for name in names:
             if name == "default":
@@ -131,10 +131,18 @@ class ACL:
             user = self.users.pop(name, None)
             if user is not None:
                 removed += 1
-                for client in list(self.server.clients):
-                    if client.acl_user is user:
-                        client.kill()
+                self._disconnect(lambda client: client.acl_user is user, caller)
         return removed
+
+    def _disconnect(self, gone, caller) -> None:
+        """Close the connections whose user `gone` says was removed; the caller's after its
+        reply (Redis's CLIENT_CLOSE_AFTER_COMMAND)."""
+        for client in list(self.server.clients):
+            if client.acl_user is not None and gone(client):
+                if client is caller:
+                    client.close_after_reply = True
+                else:
+                    client.kill()
 
     # -- the aclfile -----------------------------------------------------------------------------
     def _path(self) -> str:
@@ -154,7 +162,7 @@ class ACL:
                 handle.write(self.users[name].describe() + "\n")
         os.replace(temporary, path)
 
-    def load(self) -> None:
+    def load(self, caller=None) -> None:
         """Replace every user with the file's (the default user too, if it names it); an error
         anywhere leaves the current users untouched."""
         path = self._path()
@@ -183,6 +191,5 @@ class ACL:
                 self.users[name] = old[name]
             else:
                 self.users[name] = user
-        for client in list(self.server.clients):  # users that are gone lose their connections
-            if client.acl_user is not None and client.acl_user.name not in self.users:
-                client.kill()
+        # users that are gone lose their connections
+        self._disconnect(lambda client: client.acl_user.name not in self.users, caller)

@@ -45,7 +45,7 @@ def acl_getuser(client, args):
          "connections.", "6.0.0", parent="acl")
 def acl_deluser(client, args):
     try:
-        return _acl(client).deluser([_text(a) for a in args[2:]])
+        return _acl(client).deluser([_text(a) for a in args[2:]], caller=client)
     except ACLError as exc:
         raise CommandError(f"ERR {exc}") from None
 
@@ -150,7 +150,7 @@ def acl_save(client, args):
          "6.0.0", parent="acl")
 def acl_load(client, args):
     try:
-        _acl(client).load()
+        _acl(client).load(caller=client)
     except ACLError as exc:
         raise CommandError(f"ERR {exc}") from None
     return OK
