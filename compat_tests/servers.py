@@ -113,3 +113,14 @@ def sidecar_settled_ticks(port: int, at_least: int = 1, pause: float = 1.0,
     finally:
         client.close()
     raise TimeoutError(f"the sidecar on port {port} did not settle (ticks {last})")
+
+
+def eventually(condition, seconds: float, step: float = 0.05) -> bool:
+    """Whether `condition()` comes true within `seconds` (asked every `step`, and once more
+    at the end)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()

@@ -2,9 +2,9 @@
 query buffer's room (CLIENT LIST's qbuf-free) and the idle `timeout`."""
 
 import socket
-import time
 
 from .rawclient import RawClient
+from .servers import eventually
 
 
 def _query_buffer_room(admin: RawClient, name: str) -> int:
@@ -14,15 +14,6 @@ def _query_buffer_room(admin: RawClient, name: str) -> int:
         if fields["name"] == name:
             return int(fields["qbuf"]) + int(fields["qbuf-free"])
     raise AssertionError(f"no client named {name}")
-
-
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_query_buffer_grows_for_big_requests_and_is_given_back(servers):
@@ -43,17 +34,17 @@ def test_query_buffer_grows_for_big_requests_and_is_given_back(servers):
         def shrank():
             client.call("SET", "qbuf_key", "A" * 100)
             return _query_buffer_room(admin, "qbuf_client") < before
-        assert _wait_for(shrank, 2)  # the cron trims it to the small requests' peak
+        assert eventually(shrank, 2)  # the cron trims it to the small requests' peak
         assert 0 < _query_buffer_room(admin, "qbuf_client") < before
 
         def back_to_16k():  # once trimmed to a small request's peak, a read takes 16 KB again
             client.call("SET", "qbuf_key", "A" * 100)
             return 16384 <= _query_buffer_room(admin, "qbuf_client") < 32768
-        assert _wait_for(back_to_16k, 3)
+        assert eventually(back_to_16k, 3)
     # idle for over 2 seconds, the room is freed (a buffer trimmed to a small peak would keep
     # it: the idle rule frees more than 4 KB only)
     for admin in admins:
-        assert _wait_for(lambda: _query_buffer_room(admin, "qbuf_client") == 0, 6), \
+        assert eventually(lambda: _query_buffer_room(admin, "qbuf_client") == 0, 6), \
             [line for line in admin.call("CLIENT", "LIST").split(b"\n") if b"qbuf_client" in line]
     for client in clients:
         client.call("DEL", "qbuf_key")
@@ -84,7 +75,7 @@ def test_timeout_closes_idle_clients_but_not_subscribers(servers):
         def all_idle_closed():  # the admins stay active meanwhile
             assert all(admin.call("PING") == b"PONG" for admin in admins)
             return all(_closed(client) for client in idle)
-        assert _wait_for(all_idle_closed, 6)
+        assert eventually(all_idle_closed, 6)
         for subscriber in subscribers:  # still served: a subscriber has no timeout
             subscriber.sock.settimeout(5)
             assert subscriber.call("PING") == [b"pong", b""]

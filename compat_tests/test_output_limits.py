@@ -8,6 +8,7 @@ import time
 import pytest
 
 from .rawclient import RawClient
+from .servers import eventually
 
 VALUE = 64 * 1024
 GETS = 400  # 25 MB of replies: far past any socket buffer
@@ -112,17 +113,8 @@ def test_a_soft_limit_runs_out_while_no_new_output_comes(pair):
                     break  # over the soft limit: stop publishing
                 admin.call("PUBLISH", "obuf", "x" * 1000)
             assert _connected(admin, "obuf_soft")
-            assert _wait(lambda: not _connected(admin, "obuf_soft"), 3.5)
+            assert eventually(lambda: not _connected(admin, "obuf_soft"), 3.5)
             subscriber.close()
         finally:
             admin.call("CONFIG", "SET", "client-output-buffer-limit",
                        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
-
-
-def _wait(condition, seconds: float) -> bool:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
