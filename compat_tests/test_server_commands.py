@@ -575,3 +575,22 @@ def test_a_blocked_command_is_counted_and_slow_logged_when_it_ends(servers):
     assert seen[1] == seen[0]
     assert seen[0][:4] == (True, "NOGROUP the consumer group this client was blocked on no "
                            "longer exists", [b"l", b"foo"], [b"BLPOP", b"l", b"0"])
+
+
+def test_config_set_bind_moves_the_listeners(servers):
+    """CONFIG SET bind listens on the new addresses at once; addresses that cannot be bound
+    are refused and the old ones kept (Redis's unit/networking)."""
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        replies = [admin.call("CONFIG", "SET", "bind", "999.999.999.999"),
+                   RawClient(server.port).call("PING"),
+                   admin.call("CONFIG", "SET", "bind", "127.0.0.1 -::1"),
+                   RawClient(server.port).call("PING"), admin.call("CONFIG", "GET", "bind"),
+                   admin.call("CONFIG", "SET", "bind", "127.0.0.1"),
+                   RawClient(server.port).call("PING")]
+        outcomes.append(replies)
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][0].startswith("ERR CONFIG SET failed (possibly related to argument "
+                                     "'bind') - Failed to bind to specified addresses")
+    assert outcomes[0][3] == b"PONG" and outcomes[0][4] == [b"bind", b"127.0.0.1 -::1"]

@@ -734,6 +734,7 @@ class PredisServer:
         self.listen = Listeners(self, [host] if host else bind_hosts(self.config["bind"]))
         await self.listen.open(port, tls_port, tls_context)
         self.config.on_change["port"] = self.listen.rebind
+        self.config.on_change["bind"] = self.listen.readdress
         self._schedule_cron()
         self.learning.start()
         if self.config["admin-port"]:

@@ -69,7 +69,8 @@ def bound_sockets(host: str, port: int, backlog: int, reuse_port: bool) -> list:
 
 class Listeners:
     """The server's listening sockets: plain TCP on `port` (re-bound by CONFIG SET port, closed
-    by `port 0`, as Redis does) and TLS on `tls-port`."""
+    by `port 0`, as Redis does) and TLS on `tls-port`, on the `bind` addresses (CONFIG SET
+    bind moves both)."""
 
     def __init__(self, server, hosts: list):
         self.server = server
@@ -78,6 +79,8 @@ class Listeners:
         self.tls = []
         self.port = 0  # the plain port actually bound (INFO tcp_port)
         self._pending = []  # sockets bound by CONFIG SET port, not yet served
+        self._tls = (0, None)  # tls-port and its context, for CONFIG SET bind
+        self._pending_tls = []
 
     def _bind(self, port: int) -> list:
         """Sockets on every bind address; '-' prefixed addresses may fail (as in Redis)."""
@@ -110,6 +113,40 @@ class Listeners:
             self.plain = await self._serve(sockets)
         if tls_port:
             self.tls = await self._serve(self._bind(tls_port), tls_context)
+        self._tls = (tls_port, tls_context)
+
+    def readdress(self, binds: list) -> None:
+        """CONFIG SET bind: listen on these addresses instead, as Redis's changeBindAddr does:
+        the listeners close, and reopen on the old addresses if the new ones cannot be bound."""
+        from ops.config import ConfigError
+
+        old = self.hosts
+        self.close()
+        try:
+            self._listen_on(bind_hosts(binds))
+        except OSError:
+            self._listen_on(old)
+            raise ConfigError("Failed to bind to specified addresses.") from None
+
+    def _listen_on(self, hosts: list) -> None:
+        self.hosts = hosts
+        port, (tls_port, _) = self.server.config["port"], self._tls
+        plain = self._bind(port) if port else []
+        try:
+            tls = self._bind(tls_port) if tls_port else []
+        except OSError:
+            for sock in plain:
+                sock.close()
+            raise
+        self._pending, self._pending_tls = plain, tls
+        self.port = plain[0].getsockname()[1] if plain else 0
+        asyncio.ensure_future(self._adopt_both(plain, tls))
+
+    async def _adopt_both(self, plain: list, tls: list) -> None:
+        if self._pending is plain and self._pending_tls is tls:
+            self._pending, self._pending_tls = [], []
+            self.plain = await self._serve(plain)
+            self.tls = await self._serve(tls, self._tls[1])
 
     def rebind(self, port: int) -> None:
         """CONFIG SET port: listen on the new port first, then close the old listeners, so a
@@ -146,7 +183,7 @@ class Listeners:
         servers = self.servers
         for srv in servers:
             srv.close()
-        for sock in self._pending:
+        for sock in self._pending + self._pending_tls:
             sock.close()
-        self.plain, self.tls, self._pending = [], [], []
+        self.plain, self.tls, self._pending, self._pending_tls = [], [], [], []
         return servers
