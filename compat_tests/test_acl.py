@@ -396,3 +396,24 @@ def test_deleting_the_callers_own_user_answers_then_closes(admin, pair):
     for client in (*callers, *others):
         client.sock.settimeout(5)
         assert client.read_all_until_close() == b""
+
+
+def test_rules_after_all_commands_keep_it_in_the_description(admin, pair):
+    """`+@all -@dangerous` is described (ACL GETUSER, LIST, SAVE) from +@all, not -@all: the
+    description is what ACL SAVE writes, and -@all read back would allow nothing."""
+    for rules in (["+@all", "-@dangerous"], ["+@all", "-flushall"], ["allcommands", "-@all",
+                  "+get"], ["+@all", "-client", "+client|id"], ["+@all", "-@keyspace"]):
+        both(admin, "ACL", "SETUSER", "desc", "reset", "on", ">p", "~*", *rules)
+        described = admin[1].call("ACL", "GETUSER", "desc")[5]
+        assert described.split()[0] == (b"-@all" if "-@all" in rules else b"+@all"), described
+        clients = login(pair, "desc", "p")
+        for args in (("GET", "k"), ("FLUSHALL",), ("CLIENT", "ID"), ("DEBUG", "SLEEP", "0"),
+                     ("DEL", "k")):
+            reply = [as_72_noperm(as_72(clients[0].call(*args)), "desc"),
+                     clients[1].call(*args)]
+            if args[0] == "CLIENT" and type(reply[0]) is int:
+                assert type(reply[1]) is int
+            else:
+                assert reply[1] == reply[0], (rules, args, reply)
+    both(admin, "ACL", "SETUSER", "a a")
+    both(admin, "ACL", "SETUSER", "a\0a")

@@ -109,6 +109,8 @@ class ACL:
     # -- users -------------------------------------------------------------------------------------
     def setuser(self, name: str, rules: list) -> None:
         """Apply ACL SETUSER's modifiers to a copy, then install it (all or nothing)."""
+        if " " in name or "\0" in name:
+            raise ACLError("Usernames can't contain spaces or null characters")
         existing = self.users.get(name)
         if existing is not None:
             user = existing.copy()

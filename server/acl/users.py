@@ -43,6 +43,9 @@ class Selector:
     def __init__(self):
         self.allowed: set = set()  # fullnames of allowed commands and subcommands
         self.all_commands = False
+        # Redis's reserved "future commands" bit: set by +@all, cleared by -@all and kept
+        # through later rules; the description starts from whichever it says
+        self.future_commands = False
         self.rules: list = []  # ('+', 'get') ... in the order given, for the description
         # `+select|0`: a command with no subcommands allowed for these first arguments only
         self.first_args: dict = {}  # fullname -> {lowercased first argument}
@@ -56,10 +59,10 @@ class Selector:
         lowered = rule.lower()
         if lowered in ("allcommands", "+@all"):
             self.allowed, self.all_commands, self.rules = set(command_names()), True, []
-            self.first_args = {}
+            self.first_args, self.future_commands = {}, True
         elif lowered in ("nocommands", "-@all"):
             self.allowed, self.all_commands, self.rules = set(), False, []
-            self.first_args = {}
+            self.first_args, self.future_commands = {}, False
         elif lowered in ("allkeys", "~*"):
             self.keys, self.all_keys = [(b"*", True, True)], True
         elif lowered == "resetkeys":
@@ -174,7 +177,7 @@ class Selector:
 
     # -- description -----------------------------------------------------------------------------
     def describe_commands(self) -> str:
-        base = "+@all" if self.all_commands else "-@all"
+        base = "+@all" if self.future_commands else "-@all"
         return " ".join([base] + [sign + name for sign, name in self.rules])
 
     def describe_keys(self) -> str:
@@ -358,6 +361,7 @@ def _copy_selector(selector: Selector) -> Selector:
     clone = Selector()
     clone.allowed = set(selector.allowed)
     clone.all_commands, clone.rules = selector.all_commands, list(selector.rules)
+    clone.future_commands = selector.future_commands
     clone.first_args = {name: set(args) for name, args in selector.first_args.items()}
     clone.keys, clone.all_keys = list(selector.keys), selector.all_keys
     clone.channels, clone.all_channels = list(selector.channels), selector.all_channels
