@@ -417,3 +417,25 @@ def test_rules_after_all_commands_keep_it_in_the_description(admin, pair):
                 assert reply[1] == reply[0], (rules, args, reply)
     both(admin, "ACL", "SETUSER", "a a")
     both(admin, "ACL", "SETUSER", "a\0a")
+
+
+@pytest.mark.parametrize("subscribe,kept,revoked", [
+    (("SUBSCRIBE", "foo:1"), ["&foo:*"], ["resetchannels", "&bar"]),
+    (("SSUBSCRIBE", "foo:1"), ["&foo:1"], ["resetchannels"]),
+    (("PSUBSCRIBE", "foo:*"), ["&foo:*"], ["resetchannels", "&foo:1"]),
+    (("SUBSCRIBE", "foo:1"), ["allchannels"], ["resetchannels"])])
+def test_subscribers_are_closed_when_their_channels_are_revoked(admin, pair, subscribe, kept,
+                                                                revoked):
+    """ACL SETUSER that takes a subscribed channel (or pattern) away from a user closes its
+    subscribed clients; one that keeps it leaves them (Redis's unit/acl)."""
+    both(admin, "ACL", "SETUSER", "psuser", "on", ">p", "+@all", "resetchannels", "&foo:1",
+         "&foo:*")
+    subscribers = login(pair, "psuser", "p")
+    for client in subscribers:
+        client.call("CLIENT", "SETNAME", "deathrow")
+        client.call(*subscribe)
+    named = lambda client: b"name=deathrow " in client.call("CLIENT", "LIST")  # noqa: E731
+    both(admin, "ACL", "SETUSER", "psuser", "resetchannels", *kept)
+    assert [named(client) for client in admin] == [True, True]
+    both(admin, "ACL", "SETUSER", "psuser", *revoked)
+    assert [named(client) for client in admin] == [False, False]

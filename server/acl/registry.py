@@ -121,8 +121,17 @@ class ACL:
         user.apply(rules)
         if existing is not None:  # connected clients hold the object: update it in place
             existing.__dict__.update(user.__dict__)
+            self._drop_forbidden_subscribers(existing)
         else:
             self.users[name] = user
+
+    def _drop_forbidden_subscribers(self, user) -> None:
+        """Close the clients of `user` subscribed to a channel or pattern it may no longer
+        use (Redis's ACLKillPubsubClientsIfNeeded)."""
+        for client in list(self.server.clients):
+            if client.acl_user is user and client.subscribed and not user.may_subscribe(
+                    client.subscriptions | client.ssubscriptions, client.psubscriptions):
+                client.kill()
 
     def deluser(self, names: list, caller=None) -> int:
         removed = 0
@@ -191,6 +200,7 @@ class ACL:
             if name in old:  # connected clients hold the object: update it in place
                 old[name].__dict__.update(user.__dict__)
                 self.users[name] = old[name]
+                self._drop_forbidden_subscribers(old[name])
             else:
                 self.users[name] = user
         # users that are gone lose their connections

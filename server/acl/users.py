@@ -326,6 +326,14 @@ class User:
             and selector.channel_denied(channels, patterns) is None
             for selector in [self.root, *self.selectors])
 
+    def may_subscribe(self, channels, patterns) -> bool:
+        """Every one of these channels and patterns is allowed by some selector."""
+        selectors = [self.root, *self.selectors]
+        return all(any(s.channel_denied([channel], []) is None for s in selectors)
+                   for channel in channels) and \
+            all(any(s.channel_denied([], [pattern]) is None for s in selectors)
+                for pattern in patterns)
+
     def sees_key(self, key: bytes) -> bool:
         """Tenant isolation: a key name this user's key patterns cover (any selector)."""
         return any(selector.key_denied([(key, False, False)]) is None
