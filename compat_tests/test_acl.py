@@ -439,3 +439,20 @@ def test_subscribers_are_closed_when_their_channels_are_revoked(admin, pair, sub
     assert [named(client) for client in admin] == [True, True]
     both(admin, "ACL", "SETUSER", "psuser", *revoked)
     assert [named(client) for client in admin] == [False, False]
+
+
+def test_rules_changed_between_queueing_and_exec(admin, pair):
+    """A command queued in MULTI that the user's rules no longer allow at EXEC gets Redis's
+    EXEC-time NOPERM, and ACL LOG records it in the multi context (unit/acl)."""
+    both(admin, "ACL", "SETUSER", "antirez", "on", ">foo", "~*", "+incr", "+multi", "+exec")
+    clients = login(pair, "antirez", "foo")
+    for client in clients:
+        client.call("MULTI")
+        client.call("INCR", "object:1234")
+    both(admin, "ACL", "SETUSER", "antirez", "-incr")
+    both(clients, "EXEC", user="antirez")
+    logs = [dict(zip(entry[::2], entry[1::2])) for entry in
+            (client.call("ACL", "LOG", "1")[0] for client in admin)]
+    for log in logs:
+        assert (log[b"context"], log[b"object"], log[b"reason"]) == (b"multi", b"incr",
+                                                                      b"command")

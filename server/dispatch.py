@@ -57,8 +57,8 @@ def dispatch(client, args):
         return _reject(client, spec, errors.NOAUTH)
     user = client.acl_user
     if not user.unrestricted and "no_auth" not in spec.flags:
-        refusal = server.acl.refuse(client, user, spec, args,
-                                    "toplevel" if client.multi is None else "multi")
+        refusal = server.acl.refuse(client, user, spec, args, "toplevel" if (
+            client.multi is None and not client.in_exec) else "multi")
         if refusal is not None:
             return _reject(client, spec, refusal)
     if client.subscribed and not client.resp3 and (spec.parent is not None

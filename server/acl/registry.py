@@ -28,6 +28,11 @@ def denial_message(user, reason: str, denied, verbose: bool = False) -> str:
         "No permissions to access a channel"
 
 
+_AT_EXEC = {"command": "no permission to execute the command or subcommand",
+            "key": "no permission to touch the specified keys",
+            "channel": "no permission to access one of the channels used as arguments"}
+
+
 class LogEntry:
     def __init__(self, entry_id, reason, context, obj, username, client_info):
         self.entry_id, self.reason, self.context = entry_id, reason, context
@@ -82,13 +87,18 @@ class ACL:
         return user.denial(spec, keys, channels, patterns, args)
 
     def refuse(self, client, user, spec, args, context: str):
-        """None if allowed, else the NOPERM error (the denial is logged)."""
+        """None if allowed, else the NOPERM error (the denial is logged). Inside EXEC (the
+        rules changed since the command was queued) the error says so, as Redis's does."""
         found = self.denial(user, spec, args)
         if found is None:
             return None
         reason, denied = found
         obj = denied if reason == "command" else bytes(denied).decode(errors="replace")
         self.record(reason, context, obj, user.name, client)
+        if client.in_exec and context == "multi":
+            return ("NOPERM ACLs rules changed between the moment the transaction was "
+                    "accumulated and the EXEC call. This command is no longer allowed for the "
+                    "following reason: " + _AT_EXEC[reason])
         return "NOPERM " + denial_message(user, reason, denied)
 
     def record(self, reason, context, obj, username, client) -> None:
