@@ -160,6 +160,14 @@ def test_predis_replicates_predis_and_wait_counts_acks():
             return client.xinfo_groups("jobs"), [(p["message_id"], p["consumer"],
                                                   p["times_delivered"]) for p in pending]
         assert groups(replica) == groups(primary)  # XREADGROUP went as XCLAIMs and SETID
+        primary.function_load("#!lua name=replicated\nredis.register_function{function_name="
+                              "'hi', callback=function() return 'hello' end, "
+                              "flags={'no-writes'}}")
+        dump = primary.function_dump()
+        primary.function_delete("replicated")
+        assert primary.function_restore(dump)  # (FUNCTION RESTORE is not RESTORE)
+        assert primary.execute_command("WAIT", 1, 2000) == 1
+        assert replica.fcall("hi", 0) == b"hello"
         listener = replica.pubsub()
         listener.subscribe("news")
         assert listener.get_message(timeout=2)["type"] == "subscribe"

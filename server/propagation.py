@@ -39,7 +39,8 @@ class Propagation:
             self.to_replicas(db, args)
 
     def command(self, db, spec, args, reply) -> None:
-        self._emit(db.index, effects(spec.name, args, reply, db))
+        # (by full name: FUNCTION RESTORE is not RESTORE)
+        self._emit(db.index, effects(spec.fullname, args, reply, db))
 
     def to_replicas(self, db, args) -> None:
         """A command only replicas get (PUBLISH, SPUBLISH: their subscribers hear it too)."""
