@@ -284,3 +284,22 @@ def test_random_sequences_replay_to_the_same_data(tmp_path_factory, sequence):
         client.call(*command)
     client.close()
     assert_survives_restart(server, data_dir)
+
+
+def test_a_scripts_set_repl_decides_what_the_aof_gets(tmp_path):
+    """redis.set_repl(redis.REPL_NONE) keeps the next writes out of the AOF, REPL_AOF keeps
+    them out of replicas only (Redis's unit/scripting; the replica side is in
+    test_replication_stream)."""
+    from .test_replication_stream import SELECTIVE
+
+    server = start_predis(("--dir", str(tmp_path), *AOF))
+    client = RawClient(server.port)
+    assert client.call("EVAL", SELECTIVE, "0") is None
+    assert client.call("MGET", "sa", "sb", "sc", "sd") == [b"1", b"2", b"3", b"4"]
+    killed(server)
+    server = restarted(tmp_path)
+    try:
+        assert RawClient(server.port).call("MGET", "sa", "sb", "sc", "sd") == \
+            [b"1", None, b"3", b"4"]
+    finally:
+        server.stop()

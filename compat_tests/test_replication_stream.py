@@ -47,6 +47,11 @@ class StreamReader:
                 return seen
 
 
+# redis.set_repl: `sb` goes nowhere, `sc` to the AOF only
+SELECTIVE = ("redis.call('set', 'sa', '1') redis.set_repl(redis.REPL_NONE) "
+             "redis.call('set', 'sb', '2') redis.set_repl(redis.REPL_AOF) "
+             "redis.call('set', 'sc', '3') redis.set_repl(redis.REPL_ALL) "
+             "redis.call('set', 'sd', '4')")
 COMMANDS = [
     ["SET", "foo", "bar"], ["GETDEL", "foo"], ["GETDEL", "foo"],
     ["RPUSH", "l", "a", "b", "c", "d"], ["LMPOP", "1", "l", "LEFT", "COUNT", "2"],
@@ -69,6 +74,7 @@ COMMANDS = [
     ["XACK", "st", "g", "1-1", "9-9"], ["XACK", "st", "g", "9-9"],
     ["PUBLISH", "news", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"],
     ["EVAL", "redis.call('publish', 'ch', 'from lua')", "0"], ["SPUBLISH", "shard", "x"],
+    ["EVAL", SELECTIVE, "0"],
     *[["XADD", "tr", f"{i}-0", "f", "v"] for i in range(1, 251)],
     ["XTRIM", "tr", "MAXLEN", "~", "120"], ["XTRIM", "tr", "MAXLEN", "~", "110"],
     ["XADD", "tr", "MAXLEN", "~", "10", "LIMIT", "50", "300-0", "f", "v"],
@@ -100,5 +106,7 @@ def test_a_sync_replica_gets_redis_s_stream(servers):
     assert ["xgroup", "createconsumer", "st", "g", "carol"] in streams[0][1]
     assert ["xack", "st", "g", "1-1", "9-9"] in streams[0][1]
     assert ["publish", "bla", "bla"] in streams[0][1]  # replicas' subscribers hear it too
+    assert ["set", "sd", "4"] in streams[0][1] and ["set", "sb", "2"] not in streams[0][1]
+    assert ["set", "sc", "3"] not in streams[0][1]
     assert ["xtrim", "tr", "maxlen", "=", "150"] in streams[0][1]  # what `~ 120` came to
     assert ["xtrim", "tr2", "minid", "=", f"{2**64 - 1}-{2**64 - 1}"] in streams[0][1]

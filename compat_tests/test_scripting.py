@@ -588,3 +588,10 @@ def test_redis_call_takes_8001_arguments_from_unpack(diff, call):
         diff.assert_same("EVAL", script, "0")
     diff.assert_same("EVAL", "local t = {unpack({1, 2})}\nredis.call('nosuch')", "0")
     diff.assert_same("FUNCTION", "DELETE", "massive")
+
+
+def test_set_repl_checks_its_argument(diff):
+    for script in ("redis.set_repl(12345)", "redis.set_repl()", "redis.set_repl(1, 2)",
+                   "redis.set_repl(-1)", "redis.set_repl(redis.REPL_NONE) return 1",
+                   "redis.set_repl('3') return 1", "redis.set_repl('x') return 1"):
+        diff.assert_same("EVAL", script, "0")

@@ -21,22 +21,28 @@ KEYLESS_WRITES = frozenset({"function|load", "function|delete", "function|flush"
                             "function|restore", "flushall"})
 
 
+# Where a change goes (Redis's PROPAGATE_AOF / PROPAGATE_REPL); a sink names its own in
+# `target` (the AOF by default). Scripts choose with redis.set_repl.
+TO_AOF, TO_REPLICAS = 1, 2
+TO_ALL = TO_AOF | TO_REPLICAS
+
+
 class Propagation:
     def __init__(self):
         self.sinks: list = []  # each has feed(db_index, commands)
         self._depth = 0  # nesting of EXEC / scripts
-        self._pending: list = []  # (db index, commands) inside the outermost wrapper
+        self._pending: list = []  # (db index, commands, targets) inside the outermost wrapper
 
     def __bool__(self):
         return bool(self.sinks)
 
-    def ran(self, db, spec, args, reply, changed: bool) -> None:
+    def ran(self, db, spec, args, reply, changed: bool, targets: int = TO_ALL) -> None:
         """After a command (from a client or a script): its effects when it changed the data;
-        else PUBLISH/SPUBLISH itself, to replicas only."""
+        else PUBLISH/SPUBLISH itself, to replicas only. `targets`: a script's redis.set_repl."""
         if changed:
-            self.command(db, spec, args, reply)
+            self._emit(db.index, effects(spec.fullname, args, reply, db), targets)
         elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
-            self.to_replicas(db, args)
+            self._emit(db.index, [list(args)], targets & TO_REPLICAS)
 
     def command(self, db, spec, args, reply) -> None:
         # (by full name: FUNCTION RESTORE is not RESTORE)
@@ -44,7 +50,7 @@ class Propagation:
 
     def to_replicas(self, db, args) -> None:
         """A command only replicas get (PUBLISH, SPUBLISH: their subscribers hear it too)."""
-        self._emit(db.index, [list(args)], replicas_only=True)
+        self._emit(db.index, [list(args)], TO_REPLICAS)
 
     def deleted(self, db, key: bytes) -> None:
         """A key expired or was evicted."""
@@ -60,20 +66,21 @@ class Propagation:
         pending, self._pending = self._pending, []
         self._deliver(pending)
 
-    def _emit(self, index: int, commands: list, replicas_only: bool = False) -> None:
-        if not commands:
+    def _emit(self, index: int, commands: list, targets: int = TO_ALL) -> None:
+        if not commands or not targets:
             return
         if self._depth:
-            self._pending.append((index, commands, replicas_only))
+            self._pending.append((index, commands, targets))
         else:
-            self._deliver([(index, commands, replicas_only)])
+            self._deliver([(index, commands, targets)])
 
     def _deliver(self, parts: list) -> None:
         """Each sink gets the parts meant for it; more than one command in all (a transaction,
         a script, one command's several effects) goes in MULTI/EXEC, as Redis wraps them."""
         for sink in self.sinks:
-            taken = [(index, commands) for index, commands, replicas_only in parts
-                     if not replicas_only or getattr(sink, "takes_replica_only", False)]
+            target = getattr(sink, "target", TO_AOF)
+            taken = [(index, commands) for index, commands, targets in parts
+                     if targets & target]
             if not taken:
                 continue
             if len(taken) == 1 and len(taken[0][1]) == 1:

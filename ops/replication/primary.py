@@ -14,6 +14,7 @@ import time
 
 from ops.commandstream import encode
 from ops.snapshot import write_rdb
+from server.propagation import TO_REPLICAS
 
 
 class ReplicaState:
@@ -28,7 +29,7 @@ class ReplicaState:
 
 
 class ReplicationSource:
-    takes_replica_only = True  # PUBLISH reaches replicas' subscribers (not the AOF)
+    target = TO_REPLICAS  # what Propagation sends here (PUBLISH too, not the AOF's)
 
     def __init__(self, server):
         self.server = server

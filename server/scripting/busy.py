@@ -11,6 +11,7 @@ processEventsWhileBlocked) and tells the hook whether to raise the kill error.
 import time
 
 from ..errors import CommandError
+from ..propagation import TO_ALL
 from ..replies import OK
 
 HOOK_INSTRUCTIONS = 100_000  # Redis's count hook interval
@@ -39,6 +40,7 @@ class ScriptRun:
         self.is_eval = is_eval
         self.started = time.monotonic()
         self.wrote = False  # a write command ran: Redis refuses to kill it from then on
+        self.repl = TO_ALL  # where its writes propagate (redis.set_repl)
         self.killed = False
         self.timed_out = False
         self.io = None  # server.busy_io.WhileBusy once timed out

@@ -20,6 +20,7 @@ from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
+from ..propagation import TO_ALL
 from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
 
 _COUNTED = b"ignore_error_stats_update"
@@ -56,6 +57,7 @@ class LuaEngine:
             "call": self._call, "call_raise": self._call_raise, "error_text": self._error_text, "sha1hex": self._sha1hex,
             "call_packed": self._call_packed, "call_raise_packed": self._call_raise_packed,
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
+            "set_repl": self._set_repl,
             "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
             "cjson_config": self._cjson_config,
             "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
@@ -218,7 +220,8 @@ class LuaEngine:
         except CommandError as exc:
             reply = ErrorReply(exc.message)
         if self.server.propagation is not None:  # the effect, never the script
-            self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty != dirty)
+            self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty != dirty,
+                                        self.running.repl)
         self.server.feed_monitors(client, spec, argv, "lua")
         if client.tracking is not None and "readonly" in spec.flags:
             # a script that reads is taken to read the keys it declared (as Redis does)
@@ -384,6 +387,20 @@ class LuaEngine:
         if version not in (2, 3):
             raise CommandError("RESP version must be 2 or 3.")
         self.resp = int(version)
+
+    def _set_repl(self, count, flags=None, *_):
+        """redis.set_repl(flags): where the script's next writes propagate to (REPL_AOF=1,
+        REPL_REPLICA=2, both, or none). A non-number reads as 0, as lua_tonumber gives."""
+        if count != 1:
+            raise CommandError("redis.set_repl() requires two arguments.")  # (sic, Redis)
+        try:
+            flags = int(float(flags))
+        except (TypeError, ValueError):
+            flags = 0
+        if flags & ~TO_ALL:
+            raise CommandError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, "
+                               "REPL_ALL or REPL_NONE.")
+        self.running.repl = flags
 
     def _acl_check(self, *args):
         """redis.acl_check_cmd(command, args...): may the script's user run it, keys included

@@ -37,7 +37,7 @@ end
 redis.sha1hex = py.sha1hex  -- a C function too, for the same reason
 function redis.log(level, ...) py.log(level, ...) end
 function redis.setresp(n) py.setresp(n) end
-function redis.set_repl(mode) end
+function redis.set_repl(...) py.set_repl(select('#', ...), ...) end
 function redis.replicate_commands() return true end
 function redis.breakpoint() return false end
 function redis.debug() end
