@@ -595,3 +595,35 @@ def test_set_repl_checks_its_argument(diff):
                    "redis.set_repl(-1)", "redis.set_repl(redis.REPL_NONE) return 1",
                    "redis.set_repl('3') return 1", "redis.set_repl('x') return 1"):
         diff.assert_same("EVAL", script, "0")
+
+
+def test_functions_on_a_stale_replica_follow_allow_stale(servers):
+    """replica-serve-stale-data no, link down: a function without allow-stale gets
+    MASTERDOWN; one with it runs, but a command without the stale flag inside it fails
+    (Redis's unit/functions "allow stale")."""
+    from .servers import free_port
+
+    library = ("#!lua name=stale\n"
+               "redis.register_function{function_name='f1', callback=function() return 'hi' "
+               "end, flags={'no-writes'}}\n"
+               "redis.register_function{function_name='f2', callback=function() return 'hi' "
+               "end, flags={'allow-stale', 'no-writes'}}\n"
+               "redis.register_function{function_name='f3', callback=function() return "
+               "redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}\n"
+               "redis.register_function{function_name='f4', callback=function() return "
+               "redis.call('ping') end, flags={'allow-stale', 'no-writes'}}")
+    outcomes = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("FUNCTION", "LOAD", "REPLACE", library)
+        client.call("CONFIG", "SET", "replica-serve-stale-data", "no")
+        client.call("REPLICAOF", "127.0.0.1", str(free_port()))
+        try:
+            outcomes.append([client.call("FCALL", name, "0") for name in ("f1", "f2", "f3",
+                                                                          "f4")])
+        finally:
+            client.call("REPLICAOF", "NO", "ONE")
+            client.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+            client.call("FUNCTION", "DELETE", "stale")
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][0].startswith("MASTERDOWN") and outcomes[0][1] == b"hi"

@@ -69,7 +69,8 @@ def dispatch(client, args):
             and server.config["replica-read-only"] and _writes(client, spec, args)):
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
     if (server.master_link is not None and not server.master_link.link_up
-            and not server.config["replica-serve-stale-data"] and _needs_fresh_data(client, spec)):
+            and not server.config["replica-serve-stale-data"]
+            and _needs_fresh_data(client, spec, args)):
         return _reject(client, spec, errors.MASTERDOWN)
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
@@ -314,12 +315,14 @@ def _refused_when_full(client, spec, args) -> bool:
     return spec.name not in ("discard", "quit", "reset")
 
 
-def _needs_fresh_data(client, spec) -> bool:
+def _needs_fresh_data(client, spec, args) -> bool:
     """What a replica cut off from its primary refuses under replica-serve-stale-data no:
-    commands without the `stale` flag, and an EXEC that queued one."""
+    commands without the `stale` flag (a script or function without allow-stale), and an
+    EXEC that queued one."""
     if spec.name == "exec" and spec.parent is None:
-        return any("stale" not in _spec_of(queued).flags for queued in client.multi or ())
-    return "stale" not in spec.flags
+        return any("stale" not in command_flags(client.server, _spec_of(queued), queued)
+                   for queued in client.multi or ())
+    return "stale" not in command_flags(client.server, spec, args)
 
 
 def _writes(client, spec, args) -> bool:

@@ -180,6 +180,10 @@ class LuaEngine:
                 return NOREPLICAS
         if self.running.oom and not wrote and "denyoom" in spec.flags:
             return "OOM command not allowed when used memory > 'maxmemory'."
+        link = self.server.master_link  # a script allowed on a stale replica (allow-stale)
+        if link is not None and not link.link_up and "stale" not in spec.flags and \
+                not self.server.config["replica-serve-stale-data"]:
+            return "ERR Can not execute the command on a stale replica"
         return None
 
     def _call(self, *args):
