@@ -456,3 +456,34 @@ def test_rules_changed_between_queueing_and_exec(admin, pair):
     for log in logs:
         assert (log[b"context"], log[b"object"], log[b"reason"]) == (b"multi", b"incr",
                                                                       b"command")
+
+
+def test_patterns_after_every_key_or_channel_and_migrate_key_access(admin):
+    """A key or channel pattern after allkeys / allchannels is refused (also inside a
+    selector); MIGRATE reads and writes the keys it moves (Redis's unit/acl-v2)."""
+    for rules in (["allkeys", "~foo"], ["~*", "%R~foo"], ["allchannels", "&foo"],
+                  ["(~* %W~x)"], ["(&* &x)"], ["allkeys", "~*"], ["resetkeys", "~foo"]):
+        both(admin, "ACL", "SETUSER", "patterns", "reset", *rules)
+    both(admin, "ACL", "SETUSER", "mig", "+@all", "%R~read*", "%W~write*", "%RW~rw*")
+    for keys in (["rw", "0", "500"], ["read", "0", "500"], ["write", "0", "500"],
+                 ["", "0", "500", "KEYS", "rw", "write"], ["", "0", "500", "AUTH", "KEYS",
+                                                            "KEYS", "read"]):
+        both(admin, "ACL", "DRYRUN", "mig", "MIGRATE", "host", "1", *keys)
+
+
+def test_reset_starts_with_every_channel_when_that_is_the_default(pair):
+    """acl-pubsub-default allchannels: `reset` (and a new selector) start with every channel,
+    as a new user does (Redis's unit/acl)."""
+    outcomes = []
+    for server in pair:
+        client = RawClient(server.port)
+        client.call("CONFIG", "SET", "acl-pubsub-default", "allchannels")
+        try:
+            client.call("ACL", "SETUSER", "pubdef", "reset", "on", "nopass", "~*", "+@all",
+                        "(+get ~k)")
+            outcomes.append(client.call("ACL", "GETUSER", "pubdef")[8:])
+        finally:
+            client.call("ACL", "DELUSER", "pubdef")
+            client.call("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][:2] == [b"channels", b"&*"]

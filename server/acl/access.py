@@ -91,6 +91,13 @@ def _georadius(key_at: int):
     return keys
 
 
+def _migrate(args, _):
+    """MIGRATE reads and deletes the keys it moves: the one at 3, or those after KEYS."""
+    from ..commands.migrate import keys_of  # (the command modules import this package)
+
+    return [(key, *BOTH) for key in keys_of(args)]
+
+
 def _store_with_numkeys(args, _):
     return [(args[1], *WRITE)] + _numkeys(args, 2, READ) if len(args) > 2 else []
 
@@ -117,7 +124,7 @@ MOVING_KEYS = {
     "sunionstore": _destination_then_sources(2), "sinterstore": _destination_then_sources(2),
     "sdiffstore": _destination_then_sources(2), "bitop": _destination_then_sources(3, 2),
     "pfmerge": lambda a, _: [(a[1], *BOTH)] + [(k, *READ) for k in a[2:]],
-    "set": _set, "bitfield": _bitfield,
+    "set": _set, "bitfield": _bitfield, "migrate": _migrate,
     "georadius": _georadius(6), "georadiusbymember": _georadius(5),
     "geosearchstore": lambda a, _: [(a[1], *WRITE), (a[2], *READ)] if len(a) > 2 else [],
 }

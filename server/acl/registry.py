@@ -126,14 +126,17 @@ class ACL:
             user = existing.copy()
         else:
             user = User(name)
-            if self.server.config["acl-pubsub-default"] == "allchannels":
+            if self._all_channels_by_default():
                 user.root.apply("allchannels")
-        user.apply(rules)
+        user.apply(rules, self._all_channels_by_default())
         if existing is not None:  # connected clients hold the object: update it in place
             existing.__dict__.update(user.__dict__)
             self._drop_forbidden_subscribers(existing)
         else:
             self.users[name] = user
+
+    def _all_channels_by_default(self) -> bool:
+        return self.server.config["acl-pubsub-default"] == "allchannels"
 
     def _drop_forbidden_subscribers(self, user) -> None:
         """Close the clients of `user` subscribed to a channel or pattern it may no longer
@@ -201,7 +204,7 @@ class ACL:
                 raise ACLError(f"/{path}:{number}: line should start with user keyword")
             user = User(words[1])
             try:
-                user.apply(words[2:])
+                user.apply(words[2:], self._all_channels_by_default())
             except ACLError as exc:
                 raise ACLError(f"{path}:{number}: {exc}") from None
             loaded[user.name] = user

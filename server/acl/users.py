@@ -82,14 +82,20 @@ class Selector:
             upper = access.upper()
             self._key_pattern(pattern, "R" in upper, "W" in upper)
         elif rule.startswith("&"):
-            if not self.all_channels and rule[1:].encode() not in self.channels:
+            if self.all_channels:
+                raise ACLError("Adding a pattern after the * pattern (or the 'allchannels' "
+                               "flag) is not valid and does not have any effect. Try "
+                               "'resetchannels' to start with an empty list of channels")
+            if rule[1:].encode() not in self.channels:
                 self.channels.append(rule[1:].encode())
         else:
             raise ACLError("Syntax error")
 
     def _key_pattern(self, pattern: str, read: bool, write: bool) -> None:
         if self.all_keys:
-            return
+            raise ACLError("Adding a pattern after the * pattern (or the 'allkeys' flag) is "
+                           "not valid and does not have any effect. Try 'resetkeys' to start "
+                           "with an empty list of patterns")
         encoded = pattern.encode()
         for index, (existing, r, w) in enumerate(self.keys):
             if existing == encoded:
@@ -225,17 +231,21 @@ class User:
         return self.nopass or password_hash(password) in self.passwords
 
     # -- ACL SETUSER ---------------------------------------------------------------------------
-    def apply(self, rules: list) -> None:
-        """Apply modifiers in order (all-or-nothing is the caller's job: apply to a copy)."""
+    def apply(self, rules: list, all_channels: bool = False) -> None:
+        """Apply modifiers in order (all-or-nothing is the caller's job: apply to a copy).
+        `all_channels`: acl-pubsub-default is allchannels, so `reset` and new selectors
+        start with every channel, as in Redis."""
         for rule in _with_selectors(rules):
-            self._apply_one(rule)
+            self._apply_one(rule, all_channels)
         self._update_unrestricted()
 
-    def _apply_one(self, rule: str) -> None:
+    def _apply_one(self, rule: str, all_channels: bool) -> None:
         lowered = rule.lower()
         try:
             if rule.startswith("(") and rule.endswith(")"):
                 selector = Selector()
+                if all_channels:
+                    selector.apply("allchannels")
                 for inner in rule[1:-1].split():
                     selector.apply(inner)
                 self.selectors.append(selector)
@@ -269,6 +279,8 @@ class User:
                 self.enabled, self.nopass, self.passwords = False, False, []
                 self.root, self.selectors = Selector(), []
                 self.sanitize, self.skip_sanitize = True, False
+                if all_channels:
+                    self.root.apply("allchannels")
             elif lowered == "sanitize-payload":  # Predis always validates RESTORE payloads
                 self.sanitize, self.skip_sanitize = True, False
             elif lowered == "skip-sanitize-payload":
