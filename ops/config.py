@@ -108,7 +108,8 @@ class Config:
             if not words or any(w not in param.choices for w in words):
                 raise ConfigError(
                     "argument(s) must be one of the following: " + ", ".join(param.choices))
-            return " ".join(words)
+            # in the choices' order, once each, as Redis renders a flags value
+            return " ".join(choice for choice in param.choices if choice in words)
         if kind == "save":
             return _parse_save(text)
         if kind == "notify":
@@ -270,6 +271,10 @@ class Config:
             if name not in BY_NAME:
                 raise ConfigError(f"{source}:{number}: Bad directive or wrong number of arguments")
             param = BY_NAME[name]
+            shown = "'" + " ".join([name] + [f'"{arg}"' for arg in args]) + "'"  # as Redis
+            if len(args) != 1 and param.kind not in MULTI_ARG_KINDS and \
+                    param.name != "replicaof":  # (host port)
+                raise ConfigError(f"{source}:{number}: {shown}: wrong number of arguments")
             if param.kind == "save" and args == [""]:
                 value = ""
             elif param.kind in ("save", "cobl") and name in self._seen_multi:
@@ -280,7 +285,7 @@ class Config:
             try:
                 self.set_many([(name, value)], at_start=True)
             except ConfigError as exc:
-                raise ConfigError(f"{source}:{number}: '{name}': {exc.reason}") from None
+                raise ConfigError(f"{source}:{number}: {shown}: {exc.reason}") from None
 
     @property
     def _seen_multi(self) -> set:
@@ -292,17 +297,30 @@ class Config:
         args = list(argv)
         if args and not args[0].startswith("--"):
             self.load_file(args.pop(0))
-        lines = []
-        for arg in args:
-            if arg.startswith("--"):
-                lines.append([arg[2:]])
-            elif lines:
-                lines[-1].append(arg)
-            else:
-                raise ConfigError(f"Unexpected argument {arg!r}")
-        text = "\n".join(
-            " ".join([words[0]] + [_quote(w) for w in words[1:]]) for words in lines)
-        self.load_text(text.encode(), source="(command line)")
+        self.load_text(argv_as_config(args).encode(), source="(command line)")
+
+
+def argv_as_config(args: list) -> str:
+    """redis-server's command line as configuration text, by its main()'s rules: `--name`
+    starts a line and the arguments after it are its values, even ones starting with `--`
+    while the option has none yet; `"--name value"` in one argument is a whole line; a bare
+    `--save` followed by another option (or last) means `save ""`; arguments before any option
+    make a line of their own."""
+    text, has_value = "", True
+    for index, arg in enumerate(args):
+        if has_value and arg.startswith("--"):
+            text += ("\n" if text else "") + arg[2:] + " "
+            has_value = len(arg.split()) > 1
+            if arg.lower() == "--save" and (index == len(args) - 1
+                                            or args[index + 1].startswith("--")):
+                text, has_value = text + '""', True
+        else:
+            text, has_value = text + _quote(arg) + " ", True
+    return text
+
+
+# Parameters that take several arguments on a config line (Redis's MULTI_ARG_CONFIG)
+MULTI_ARG_KINDS = frozenset({"save", "cobl", "bind", "ints3", "percentiles", "flags"})
 
 
 def reload(config: Config) -> tuple:

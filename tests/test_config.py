@@ -94,3 +94,45 @@ def test_rewrite_updates_in_place_and_appends(tmp_path):
     again = Config()
     again.load_file(str(conf))
     assert again["hz"] == 50 and again["maxmemory"] == 2 << 20 and again["port"] == 7000
+
+
+@pytest.mark.parametrize("argv,expected", [
+    # the cases of Redis's unit/introspection "redis-server command line arguments"
+    (["--save", "--loglevel", "verbose"], {"save": "", "loglevel": "verbose"}),
+    (["--loglevel", "verbose", "--save"], {"save": "", "loglevel": "verbose"}),
+    (["--save", "", "--loglevel", "verbose"], {"save": "", "loglevel": "verbose"}),
+    (["--proc-title-template", "--save", "--save", "", "--loglevel", "verbose"],
+     {"proc-title-template": "--save", "save": "", "loglevel": "verbose"}),
+    (["--maxmemory 700mb", "--maxmemory-policy volatile-lru"],
+     {"maxmemory": str(700 * 1024 * 1024), "maxmemory-policy": "volatile-lru"}),
+    (["loglevel", "verbose", "--maxmemory '700mb'"],
+     {"loglevel": "verbose", "maxmemory": str(700 * 1024 * 1024)}),
+    (["--proc-title-template", "--my--title--template", "--loglevel", "verbose"],
+     {"proc-title-template": "--my--title--template", "loglevel": "verbose"}),
+    (["--shutdown-on-sigint", "nosave", "force", "now", "--shutdown-on-sigterm",
+      "nosave force"], {"shutdown-on-sigint": "nosave now force",
+                        "shutdown-on-sigterm": "nosave force"}),
+])
+def test_command_line_follows_redis_servers_rules(argv, expected, tmp_path):
+    conf = tmp_path / "redis.conf"  # (the suite starts every server with a config file)
+    conf.write_text("port 6379\n")
+    config = Config()
+    config.load_argv([str(conf), *argv])
+    assert {name: config.render(name) for name in expected} == expected
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--port"], "'port': wrong number of arguments"),
+    (["--port", "6380", "--loglevel"], "'loglevel': wrong number of arguments"),
+    (["--port", "6379", "6380"], "'port \"6379\" \"6380\"': wrong number of arguments"),
+    (["--port", "--loglevel", "verbose"],
+     "'port \"--loglevel\" \"verbose\"': wrong number of arguments"),
+    (["--port", "--bla", "--loglevel", "verbose"],
+     "'port \"--bla\"': argument couldn't be parsed into an integer"),
+    (["--logfile", "--my--log--file", "--loglevel", "--bla"],
+     "'loglevel \"--bla\"': argument(s) must be one of the following"),
+])
+def test_command_line_errors_name_the_line_as_redis_does(argv, message):
+    with pytest.raises(ConfigError) as raised:
+        Config().load_argv(argv)
+    assert message in str(raised.value)
