@@ -190,3 +190,17 @@ def test_replicaof_port_checks(diff):
     for port in ("99999", "-1", "abc", "0"):
         diff.assert_same("REPLICAOF", "localhost", port)
         diff.assert_same("REPLICAOF", "NO", "ONE")
+
+
+def test_a_replica_connects_from_bind_source_addr(redis_primary):
+    """bind-source-addr is the address a replica (and MIGRATE) connects from: the primary
+    sees the replica at it (Redis's unit/networking)."""
+    replica_server = start_predis(("--bind-source-addr", "127.0.0.2", "--replicaof",
+                                   "127.0.0.1", str(redis_primary.port)))
+    try:
+        primary = redis.Redis(port=redis_primary.port)
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        assert primary.info("replication")["slave0"]["ip"] == "127.0.0.2"
+    finally:
+        replica_server.stop()

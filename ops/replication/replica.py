@@ -83,8 +83,10 @@ class ReplicaLink:
             from ops.tls import client_context
 
             tls = client_context(self.server.config)
+        source = self.server.config["bind-source-addr"]  # the address to connect from
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, limit=1 << 30, ssl=tls), timeout)
+            asyncio.open_connection(self.host, self.port, limit=1 << 30, ssl=tls,
+                                    local_addr=(source, 0) if source else None), timeout)
         self._writer = writer
         config = self.server.config
         if config["masterauth"]:

@@ -61,8 +61,10 @@ def _link(server, host: bytes, port: bytes, timeout_ms: int) -> Link:
         if len(links) >= MAX_CACHED:  # make room, as Redis does: any one of them
             links.pop(random.choice(list(links))).sock.close()
         try:
+            source = server.config["bind-source-addr"]  # the address to connect from
             sock = socket.create_connection((bytes(host).decode(errors="replace"), int(port)),
-                                            timeout=timeout_ms / 1000)
+                                            timeout=timeout_ms / 1000,
+                                            source_address=(source, 0) if source else None)
         except (socket.timeout, socket.gaierror, ValueError):
             raise CommandError(CONNECT_ERROR) from None
         except OSError:  # refused: Redis's non-blocking connect notices it when writing
