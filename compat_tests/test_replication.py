@@ -204,3 +204,21 @@ def test_a_replica_connects_from_bind_source_addr(redis_primary):
         assert primary.info("replication")["slave0"]["ip"] == "127.0.0.2"
     finally:
         replica_server.stop()
+
+
+def test_a_paused_replica_applies_the_primarys_writes_after_unpause(redis_primary):
+    """CLIENT PAUSE WRITE on a replica holds what its primary sends; CLIENT UNPAUSE applies
+    it (Redis's unit/pause; the link's client has no connection of its own)."""
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        primary = redis.Redis(port=redis_primary.port)
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        replica.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        primary.set("held", "1")
+        time.sleep(0.3)
+        assert replica.get("held") is None
+        assert replica.execute_command("CLIENT", "UNPAUSE") == b"OK"
+        wait_until(lambda: replica.get("held") == b"1")
+    finally:
+        replica_server.stop()

@@ -37,8 +37,8 @@ class PauseGate:
         held, self.held = self.held, []
         from .dispatch import dispatch
 
-        for future, client, args in held:
-            if not future.done() and not client.conn.closed:
+        for future, client, args in held:  # (the primary's link has no connection)
+            if not future.done() and (client.conn is None or not client.conn.closed):
                 future.set_result(dispatch(client, args))
 
     def check_deadline(self) -> None:
