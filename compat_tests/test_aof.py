@@ -296,10 +296,32 @@ def test_a_scripts_set_repl_decides_what_the_aof_gets(tmp_path):
     client = RawClient(server.port)
     assert client.call("EVAL", SELECTIVE, "0") is None
     assert client.call("MGET", "sa", "sb", "sc", "sd") == [b"1", b"2", b"3", b"4"]
+    assert client.call("DEBUG", "LOADAOF") == b"OK"  # the AOF replayed into an empty server
+    assert client.call("MGET", "sa", "sb", "sc", "sd") == [b"1", None, b"3", b"4"]
+    assert client.call("DEBUG", "LOADAOF") == b"OK"  # and it did not grow from the replay
+    assert client.call("MGET", "sa", "sb", "sc", "sd") == [b"1", None, b"3", b"4"]
     killed(server)
     server = restarted(tmp_path)
     try:
         assert RawClient(server.port).call("MGET", "sa", "sb", "sc", "sd") == \
             [b"1", None, b"3", b"4"]
+    finally:
+        server.stop()
+
+
+def test_debug_commands_are_not_logged(tmp_path):
+    """DEBUG RELOAD / LOADAOF / POPULATE change the data set but are never propagated: an AOF
+    replay must not reload a snapshot (or the AOF) in the middle of itself."""
+    server = start_predis(("--dir", str(tmp_path), *AOF))
+    client = RawClient(server.port)
+    for args in (("SET", "x", "1"), ("DEBUG", "RELOAD"), ("DEBUG", "LOADAOF"),
+                 ("DEBUG", "POPULATE", "3"), ("SET", "y", "2")):
+        client.call(*args)
+    logged = b"".join(path.read_bytes() for path in (tmp_path / "appendonlydir").glob("*.aof"))
+    assert b"DEBUG" not in logged.upper() and b"$1\r\ny\r\n" in logged
+    killed(server)
+    server = restarted(tmp_path)
+    try:
+        assert RawClient(server.port).call("MGET", "x", "y") == [b"1", b"2"]
     finally:
         server.stop()

@@ -13,6 +13,9 @@ from .replies import ErrorReply
 
 # Commands that run others and propagate those instead of themselves.
 WRAPPERS = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"})
+# Commands never propagated, whatever they do to the data (DEBUG RELOAD, LOADAOF, POPULATE:
+# a replay must not redo them).
+NEVER = frozenset({"debug"})
 # Commands replicas get although they change no data (Redis's forceCommandPropagation).
 REPLICA_ONLY = frozenset({"publish", "spublish"})
 # Changes the dirty counter may not show: they touch no key, or (FLUSHALL, which saves
@@ -39,6 +42,8 @@ class Propagation:
     def ran(self, db, spec, args, reply, changed: bool, targets: int = TO_ALL) -> None:
         """After a command (from a client or a script): its effects when it changed the data;
         else PUBLISH/SPUBLISH itself, to replicas only. `targets`: a script's redis.set_repl."""
+        if spec.name in NEVER:
+            return
         if changed:
             self._emit(db.index, effects(spec.fullname, args, reply, db), targets)
         elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:

@@ -172,6 +172,8 @@ def debug(client, args):
         return OK
     if sub == b"reload" and len(args) <= 4:
         return _debug_reload(client, args[2:])
+    if sub == b"loadaof" and len(args) == 2:
+        return _debug_loadaof(client.server)
     if sub == b"populate" and 3 <= len(args) <= 5:
         return _debug_populate(client, args)
     if sub == b"config-rewrite-force-all" and len(args) == 2:
@@ -194,6 +196,7 @@ def debug(client, args):
     if sub == b"help":
         return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "OBJECT <key>", "    Show low level info about the key and associated value.",
+                "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named "
                 "key:<num>. If <prefix> is specified then it is used instead of the 'key' "
                 "prefix. These are not propagated to replicas. Cache master will be used.",
@@ -235,6 +238,24 @@ def _debug_populate(client, args):
         db.add(key, value)
         if server.on_key_modified is not None:
             server.on_key_modified(db, key, client)
+    return OK
+
+
+def _debug_loadaof(server):
+    """DEBUG LOADAOF: write out what the AOF still holds, empty the data set and replay the
+    AOF into it, as Redis does (without the AOF on, the data set is just emptied). The replay
+    reaches no sink: the AOF must not get its own commands again."""
+    aof, propagation = server.aof, server.propagation
+    if aof is not None:
+        aof.write_pending()
+    server.keyspace.flushall()
+    if aof is not None:
+        server.propagation = None
+        try:
+            server.load_aof_at_start(aof)
+        finally:
+            server.propagation = propagation
+    server.keyspace.dirty = 0  # what was loaded is what the AOF holds
     return OK
 
 
