@@ -594,3 +594,19 @@ def test_config_set_bind_moves_the_listeners(servers):
     assert outcomes[0][0].startswith("ERR CONFIG SET failed (possibly related to argument "
                                      "'bind') - Failed to bind to specified addresses")
     assert outcomes[0][3] == b"PONG" and outcomes[0][4] == [b"bind", b"127.0.0.1 -::1"]
+
+
+def test_a_busy_port_stops_the_start_with_redis_s_words(servers):
+    """Starting on a port something else listens on fails at once, saying so as Redis does
+    ("Failed listening on port ... aborting"); no traceback."""
+    import subprocess
+    import sys
+
+    from .servers import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "predis", "--port", str(servers[0].port),
+                             "--predis-sidecar", "no", "--admin-port", "0"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"Failed listening on port {servers[0].port} (tcp), aborting" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -54,6 +54,10 @@ async def _serve(config) -> None:
     except (TLSConfigError, AdminExposed) as exc:
         sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
         sys.exit(1)
+    except OSError as exc:  # Redis's words (its test suite retries another port on them)
+        sys.stderr.write(f"\nFailed listening on port {config['port']} (tcp), aborting: "
+                         f"{exc.strerror}\n")
+        sys.exit(1)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_shutdown, sig.name)

@@ -272,9 +272,12 @@ class Config:
                 raise ConfigError(f"{source}:{number}: Bad directive or wrong number of arguments")
             param = BY_NAME[name]
             shown = "'" + " ".join([name] + [f'"{arg}"' for arg in args]) + "'"  # as Redis
-            if len(args) != 1 and param.kind not in MULTI_ARG_KINDS and \
-                    param.name != "replicaof":  # (host port)
+            if len(args) != (2 if param.name == "replicaof" else 1) and \
+                    param.kind not in MULTI_ARG_KINDS:
                 raise ConfigError(f"{source}:{number}: {shown}: wrong number of arguments")
+            if param.name == "replicaof" and [a.lower() for a in args] != ["no", "one"] and \
+                    not (args[1].isdigit() and int(args[1]) <= 65535):
+                raise ConfigError(f"{source}:{number}: {shown}: Invalid master port")
             if param.kind == "save" and args == [""]:
                 value = ""
             elif param.kind in ("save", "cobl") and name in self._seen_multi:

@@ -131,6 +131,9 @@ def test_command_line_follows_redis_servers_rules(argv, expected, tmp_path):
      "'port \"--bla\"': argument couldn't be parsed into an integer"),
     (["--logfile", "--my--log--file", "--loglevel", "--bla"],
      "'loglevel \"--bla\"': argument(s) must be one of the following"),
+    (["--replicaof", "127.0.0.1", "abc"], "'replicaof \"127.0.0.1\" \"abc\"': Invalid master port"),
+    (["--replicaof", "--127.0.0.1", "--abc"], "'replicaof \"--127.0.0.1\"': wrong number of arguments"),
+    (["--shutdown-on-sigint"], "'shutdown-on-sigint': argument(s) must be one of the following"),
 ])
 def test_command_line_errors_name_the_line_as_redis_does(argv, message):
     with pytest.raises(ConfigError) as raised:
