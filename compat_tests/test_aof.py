@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .rawclient import RawClient
-from .servers import start_predis, start_redis
+from .servers import eventually, start_predis, start_redis
 from .test_random_sequences import COMMANDS
 
 AOF = ("--appendonly", "yes", "--appendfsync", "always")
@@ -323,5 +323,26 @@ def test_debug_commands_are_not_logged(tmp_path):
     server = restarted(tmp_path)
     try:
         assert RawClient(server.port).call("MGET", "x", "y") == [b"1", b"2"]
+    finally:
+        server.stop()
+
+
+def test_debug_loadaof_reads_a_rewritten_aof_with_appendonly_off(tmp_path):
+    """With appendonly off, BGREWRITEAOF still writes the files, and DEBUG LOADAOF replays
+    them, functions included (Redis's unit/aofrw "AOF rewrite functions")."""
+    server = start_predis(("--dir", str(tmp_path)))
+    client = RawClient(server.port)
+    try:
+        client.call("FUNCTION", "LOAD",
+                    "#!lua name=test\nredis.register_function('test', function() return 1 end)")
+        client.call("SET", "kept", "1")
+        assert client.call("BGREWRITEAOF")
+        assert eventually(lambda: b"aof_rewrite_in_progress:0" in client.call(
+            "INFO", "persistence"), 10)
+        client.call("FUNCTION", "FLUSH")
+        client.call("SET", "later", "1")
+        assert client.call("DEBUG", "LOADAOF") == b"OK"
+        assert client.call("FCALL", "test", "0") == 1
+        assert client.call("MGET", "kept", "later") == [b"1", None]
     finally:
         server.stop()

@@ -583,7 +583,8 @@ class PredisServer:
     def _aof_directory(self) -> str:
         return os.path.join(self.config["dir"], self.config["appenddirname"])
 
-    def _new_aof(self):
+    def aof_files(self):
+        """The AOF in the configured directory, as its manifest describes it (not attached)."""
         from ops.aof.appendonly import AppendOnlyFile
 
         return AppendOnlyFile(self, self._aof_directory(), self.config["appendfilename"])
@@ -625,7 +626,7 @@ class PredisServer:
         """CONFIG SET appendonly: yes writes a base from memory now and appends from then on;
         no stops appending (the files stay)."""
         if enabled and self.aof is None:
-            aof = self._new_aof()
+            aof = self.aof_files()
             aof.create()
             self._attach_aof(aof)
         elif not enabled and self.aof is not None:
@@ -636,7 +637,7 @@ class PredisServer:
     def rewrite_aof(self) -> str:
         """BGREWRITEAOF; the status line Redis answers."""
         if self.aof is None:  # AOF off: write one now from memory, as a snapshot would be
-            aof = self._new_aof()
+            aof = self.aof_files()
             aof.create()
             aof.close()
             return "Background append only file rewriting started"
@@ -650,7 +651,7 @@ class PredisServer:
         """At start: the AOF when appendonly is yes and one exists; otherwise the RDB (and, with
         appendonly yes, a new AOF made from it)."""
         if self.config["appendonly"] and not self.config["import-rdb"]:
-            aof = self._new_aof()
+            aof = self.aof_files()
             if aof.exists():
                 self.load_aof_at_start(aof)
                 aof.open_for_append()

@@ -242,14 +242,16 @@ def _debug_populate(client, args):
 
 
 def _debug_loadaof(server):
-    """DEBUG LOADAOF: write out what the AOF still holds, empty the data set and replay the
-    AOF into it, as Redis does (without the AOF on, the data set is just emptied). The replay
-    reaches no sink: the AOF must not get its own commands again."""
-    aof, propagation = server.aof, server.propagation
-    if aof is not None:
-        aof.write_pending()
+    """DEBUG LOADAOF: write out what the AOF still holds, empty the data set (functions too)
+    and replay the AOF files into it, as Redis does, also when appendonly is off (the files
+    a BGREWRITEAOF left). The replay reaches no sink: the AOF must not get its commands
+    again."""
+    if server.aof is not None:
+        server.aof.write_pending()
+    aof, propagation = server.aof or server.aof_files(), server.propagation
     server.keyspace.flushall()
-    if aof is not None:
+    server.flush_functions()
+    if aof.exists():
         server.propagation = None
         try:
             server.load_aof_at_start(aof)
