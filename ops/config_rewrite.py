@@ -36,12 +36,15 @@ def rewrite_config(config, force_all: bool = False) -> None:
             if canonical in written:
                 continue
             written.add(canonical)
-            out.append(config_line(config, canonical))
+            if not _absent(config, canonical):
+                out.append(config_line(config, canonical))
             continue
         out.append(line)
     appended = []
     for param in PARAMS:
         if param.name in written:
+            continue
+        if _absent(config, param.name):
             continue
         if force_all or config.render(param.name) != default_rendered(config, param):
             appended.append(config_line(config, param.name))
@@ -54,6 +57,12 @@ def rewrite_config(config, force_all: bool = False) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _absent(config, name: str) -> bool:
+    """A parameter with no line at all in its current state: replicaof on a primary (Redis
+    writes none, and `replicaof ""` would not read back)."""
+    return name == "replicaof" and not config.render(name)
 
 
 def default_rendered(config, param) -> str:
