@@ -346,3 +346,29 @@ def test_debug_loadaof_reads_a_rewritten_aof_with_appendonly_off(tmp_path):
         assert client.call("MGET", "kept", "later") == [b"1", None]
     finally:
         server.stop()
+
+
+def test_an_aof_made_again_keeps_its_new_incremental_file(tmp_path):
+    """BGREWRITEAOF with appendonly off after an earlier AOF: the new manifest's incremental
+    file took the old one's name and was deleted with the old files, so the AOF named a file
+    that did not exist (found through Redis's unit/aofrw and DEBUG LOADAOF)."""
+    server = start_predis(("--dir", str(tmp_path)))
+    client = RawClient(server.port)
+
+    def rewritten():
+        return eventually(lambda: b"aof_rewrite_in_progress:0" in client.call(
+            "INFO", "persistence"), 10)
+    try:
+        assert client.call("CONFIG", "SET", "appendonly", "yes") == b"OK" and rewritten()
+        client.call("SET", "k", "v")
+        assert client.call("CONFIG", "SET", "appendonly", "no") == b"OK"
+        client.call("RPUSH", "l", "a", "b")
+        assert client.call("BGREWRITEAOF") and rewritten()
+        directory = tmp_path / "appendonlydir"
+        manifest = (directory / "appendonly.aof.manifest").read_text()
+        for line in manifest.splitlines():
+            assert (directory / line.split()[1]).exists(), manifest
+        assert client.call("DEBUG", "LOADAOF") == b"OK"
+        assert client.call("LRANGE", "l", "0", "-1") == [b"a", b"b"]
+    finally:
+        server.stop()

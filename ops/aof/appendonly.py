@@ -61,7 +61,8 @@ class AppendOnlyFile:
         old = self.manifest.files()
         self.manifest = Manifest((name, seq), [])
         self._open_next_incr()
-        self._remove(old)
+        current = set(self.manifest.files())  # (the new incr file may reuse an old name)
+        self._remove([file for file in old if file not in current])
         self.base_size = os.path.getsize(os.path.join(self.directory, name))
 
     def open_for_append(self) -> None:

@@ -255,6 +255,8 @@ def _debug_loadaof(server):
         server.propagation = None
         try:
             server.load_aof_at_start(aof)
+        except (OSError, ValueError) as exc:  # (Redis exits; the data set stays empty)
+            raise CommandError(f"ERR Error loading the append only file: {exc}") from None
         finally:
             server.propagation = propagation
     server.keyspace.dirty = 0  # what was loaded is what the AOF holds
