@@ -45,13 +45,13 @@ class Propagation:
         if spec.name in NEVER:
             return
         if changed:
-            self._emit(db.index, effects(spec.fullname, args, reply, db), targets)
+            self.command(db, spec, args, reply, targets)
         elif spec.name in REPLICA_ONLY and type(reply) is not ErrorReply:
             self._emit(db.index, [list(args)], targets & TO_REPLICAS)
 
-    def command(self, db, spec, args, reply) -> None:
+    def command(self, db, spec, args, reply, targets: int = TO_ALL) -> None:
         # (by full name: FUNCTION RESTORE is not RESTORE)
-        self._emit(db.index, effects(spec.fullname, args, reply, db))
+        self._emit(db.index, effects(spec.fullname, args, reply, db), targets)
 
     def to_replicas(self, db, args) -> None:
         """A command only replicas get (PUBLISH, SPUBLISH: their subscribers hear it too)."""

@@ -110,12 +110,13 @@ class Selector:
                 raise ACLError("Unknown command or category name in ACL")
             affected = commands_in(category)
         else:
+            known = command_names()
             parent, _, first_arg = name.rpartition("|")  # (Redis splits at the last bar)
-            if sign == "-" and name not in command_names():
+            if sign == "-" and name not in known:
                 raise ACLError("Unknown command or category name in ACL")
             if not _:
                 parent, first_arg = name, ""
-            elif "|" in parent and parent in command_names():
+            elif "|" in parent and parent in known:
                 raise ACLError("Allowing first-arg of a subcommand is not supported")
             elif not first_arg:
                 raise ACLError("Syntax error")  # `debug|`
@@ -124,7 +125,7 @@ class Selector:
                 self._first_arg_rule(parent, first_arg)
                 self._record(sign, name)
                 return
-            if name not in command_names():
+            if name not in known:
                 raise ACLError("Unknown command or category name in ACL")
             affected = {name} | ({sub.fullname for sub in spec.subcommands.values()}
                                  if not first_arg else set())

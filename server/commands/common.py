@@ -122,10 +122,16 @@ def optional_count(args, index: int = 2):
         raise CommandError(errors.SYNTAX)
     if len(args) <= index:
         return None
-    count = to_int(args[index], "ERR value is out of range, must be positive")
-    if count < 0:
+    return to_positive(args[index])
+
+
+def to_positive(arg) -> int:
+    """Redis's getPositiveLongFromObjectOrReply: a non-negative integer, one error for both
+    kinds of bad value."""
+    number = to_int(arg, "ERR value is out of range, must be positive")
+    if number < 0:
         raise CommandError("ERR value is out of range, must be positive")
-    return count
+    return number
 
 
 def parse_random_count(args, option: bytes):

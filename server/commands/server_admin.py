@@ -11,7 +11,7 @@ from ..info import render_info
 from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
 from ..replies import OK, SimpleString, Verbatim
-from .common import lower, to_float, to_int
+from .common import lower, to_float, to_int, to_positive
 from .keys import encoding_of, idle_seconds
 
 G = "server"
@@ -199,7 +199,7 @@ def debug(client, args):
                 "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named "
                 "key:<num>. If <prefix> is specified then it is used instead of the 'key' "
-                "prefix. These are not propagated to replicas. Cache master will be used.",
+                "prefix. These are not propagated to replicas.",
                 "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
                 "options, including keywords not listed in original configuration file or "
                 "default values.",
@@ -212,21 +212,13 @@ def debug(client, args):
         f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
 
 
-def _positive(arg) -> int:
-    """Redis's getPositiveLongFromObjectOrReply: one error for both kinds of bad value."""
-    number = to_int(arg, "ERR value is out of range, must be positive")
-    if number < 0:
-        raise CommandError("ERR value is out of range, must be positive")
-    return number
-
-
 def _debug_populate(client, args):
     """DEBUG POPULATE count [prefix] [size]: keys prefix:0.. (default `key`) holding
     value:N, padded with zero bytes or cut to `size`; keys that exist are left alone. As in
     Redis: no events, no dirty count, not propagated; WATCH sees the keys change."""
-    count = _positive(args[2])
+    count = to_positive(args[2])
     prefix = bytes(args[3]) if len(args) > 3 else b"key"
-    size = _positive(args[4]) if len(args) > 4 else 0
+    size = to_positive(args[4]) if len(args) > 4 else 0
     db, server = client.db, client.server
     for index in range(count):
         key = b"%b:%d" % (prefix, index)
