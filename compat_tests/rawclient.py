@@ -25,8 +25,14 @@ def encode_command(*args) -> bytes:
 
 
 class RawClient:
-    def __init__(self, port: int, timeout: float = 10.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port: int = 0, timeout: float = 10.0, unix_path: str = ""):
+        """A connection to 127.0.0.1:`port`, or to the Unix socket at `unix_path`."""
+        if unix_path:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(timeout)
+            self.sock.connect(unix_path)
+        else:
+            self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.reader = hiredis.Reader(replyError=Err)
 
     def send_raw(self, data: bytes) -> None:

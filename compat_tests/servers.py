@@ -70,14 +70,15 @@ def redis_server_binary() -> str:
     return path
 
 
-def start_redis(extra=()) -> ServerProcess:
+def start_redis(extra=(), ready=None) -> ServerProcess:
+    """`ready(port)`: when the server counts as started (wait_for_port's default: a PING)."""
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="redis-ref-")
     argv = [redis_server_binary(), "--port", str(port), "--dir", workdir, *COMMON_FLAGS, *extra]
-    return ServerProcess(argv, port, workdir)
+    return ServerProcess(argv, port, workdir, ready=ready)
 
 
-def start_predis(extra=(), sidecar: bool = False) -> ServerProcess:
+def start_predis(extra=(), sidecar: bool = False, ready=None) -> ServerProcess:
     """A Predis server; PREDIS_TEST_ENGINE=gpu runs the whole differential suite on the GPU
     engine (in numba's CUDA simulator where there is no GPU). The ML sidecar process is left
     off unless a test asks for it: dozens of servers each starting one would cost minutes."""
@@ -91,7 +92,7 @@ def start_predis(extra=(), sidecar: bool = False) -> ServerProcess:
             *extra]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
-    return ServerProcess(argv, port, workdir, cwd=ROOT, env=env)
+    return ServerProcess(argv, port, workdir, cwd=ROOT, env=env, ready=ready)
 
 
 def sidecar_settled_ticks(port: int, at_least: int = 1, pause: float = 1.0,

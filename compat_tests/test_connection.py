@@ -119,8 +119,10 @@ def test_reset(diff23):
     d = diff23
     d.assert_same("SELECT", "3")
     d.assert_same("CLIENT", "SETNAME", "x")
+    d.assert_same("CLIENT", "TRACKING", "on", "BCAST")
     d.assert_same("RESET")
     d.assert_same("CLIENT", "GETNAME")
+    d.assert_same("CLIENT", "TRACKINGINFO")  # tracking is off again
     d.assert_same("SET", "k", "v")
     d.assert_same("SELECT", "3")
     d.assert_same("GET", "k")

@@ -1,6 +1,7 @@
 """`predis-server [config-file] [--option value ...]`: parse config, start the server."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -14,9 +15,17 @@ def build_config(argv) -> Config:
     try:
         config.load_argv(argv)
     except (ConfigError, OSError) as exc:
-        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
-        sys.exit(1)
+        _exit_with(CONFIG_ERROR.format(exc))
     return config
+
+
+CONFIG_ERROR = "\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{}\n"
+
+
+def _exit_with(message: str) -> None:
+    """Stop the start with Redis's words for why (on standard error)."""
+    sys.stderr.write(message)
+    sys.exit(1)
 
 
 def _install_loop():
@@ -31,38 +40,70 @@ async def _serve(config) -> None:
     from gpu.select import EngineUnavailable
     from server.app import PredisServer
 
+    if not (config["port"] or config["tls-port"] or config["unixsocket"]):
+        _exit_with("\nConfigured to not listen anywhere, exiting.\n")
     data_dir = config["dir"]
     os.makedirs(data_dir, exist_ok=True)
     try:
         server = PredisServer(config)
     except EngineUnavailable as exc:
-        sys.stderr.write(f"\n*** FATAL: {exc}\n")
-        sys.exit(1)
+        _exit_with(f"\n*** FATAL: {exc}\n")
     except ConfigError as exc:  # users from `user` lines or the aclfile
-        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
-        sys.exit(1)
-    try:
-        server.load_snapshot_at_start()
-    except (OSError, ValueError) as exc:  # RDBError is a ValueError
-        sys.stderr.write(f"\n*** FATAL: the snapshot could not be loaded: {exc}\n")
-        sys.exit(1)
+        _exit_with(CONFIG_ERROR.format(exc))
     from ops.admin_http import AdminExposed
     from ops.tls import TLSConfigError
+    from server.listen import UnixSocketError
+    from server.loading import LoadingInterrupted
 
     try:
-        await server.start()
-    except (TLSConfigError, AdminExposed) as exc:
-        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Predis) ***\n{exc}\n")
-        sys.exit(1)
+        await server.open_listeners()
+    except TLSConfigError as exc:
+        _exit_with(CONFIG_ERROR.format(exc))
+    except UnixSocketError as exc:
+        _exit_with(f"\nFailed opening Unix socket: {exc}\n")
     except OSError as exc:  # Redis's words (its test suite retries another port on them)
-        sys.stderr.write(f"\nFailed listening on port {config['port']} (tcp), aborting: "
+        _exit_with(f"\nFailed listening on port {config['port']} (tcp), aborting: "
                          f"{exc.strerror}\n")
-        sys.exit(1)
+    try:
+        with _signals_end_loading(server) as received:
+            server.load_snapshot_at_start()
+        if received:  # a signal before or after the loading state, where nothing noted it
+            raise LoadingInterrupted(received[0])
+    except LoadingInterrupted as exc:  # Redis exits without saving a half-loaded dataset
+        server.log.warning("shutdown_while_loading", cause=str(exc))
+        for listener in server.listen.close():
+            await listener.wait_closed()
+        return
+    except (OSError, ValueError) as exc:  # RDBError is a ValueError
+        _exit_with(f"\n*** FATAL: the snapshot could not be loaded: {exc}\n")
+    try:
+        await server.start()
+    except AdminExposed as exc:
+        _exit_with(CONFIG_ERROR.format(exc))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_shutdown, sig.name)
     loop.add_signal_handler(signal.SIGHUP, server.reload_config)
     await server.serve_until_shutdown()
+
+
+@contextlib.contextmanager
+def _signals_end_loading(server):
+    """SIGTERM/SIGINT during the load at start (the event loop, which would take them, is
+    held by it) end the load at the next round of serving clients; yields the signals seen."""
+    received = []
+
+    def note(signum, _frame):
+        received.append(signal.Signals(signum).name)
+        if server.loading is not None:
+            server.loading.signal = received[0]
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv=None) -> None:

@@ -14,6 +14,8 @@ from server.protocol.reader import ProtocolError, split_inline
 from .config_params import BY_NAME, PARAMS, Param
 
 PROTECTED = {"dir", "dbfilename"}
+# Refused with -LOADING while a dataset loads (Redis's DENY_LOADING_CONFIG)
+DENY_LOADING = {"appendonly", "dir", "repl-diskless-load"}
 _MEM_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
               "g": 1000**3, "gb": 1024**3}
 MAX_INCLUDE_DEPTH = 32
@@ -191,6 +193,26 @@ class Config:
         except ConfigError:
             return False
 
+    def _refusal(self, param, text) -> str:
+        """Why CONFIG SET may not change `param` at all ("" if it may)."""
+        if param.immutable and not (param.same_value_ok and self._same(param, text)):
+            return "can't set immutable config"
+        if param.name in PROTECTED and self.values["enable-protected-configs"] == "no":
+            return "can't set protected config"
+        return ""
+
+    def denied_while_loading(self, pairs: list) -> bool:
+        """Whether CONFIG SET of these pairs gets -LOADING during a load: a DENY_LOADING
+        parameter comes before any unknown or unsettable one (Redis stops checking at the first
+        error, and answers LOADING before all others)."""
+        for name, text in pairs:
+            param = BY_NAME.get(name.lower())
+            if param is None or self._refusal(param, text):
+                return False
+            if param.name in DENY_LOADING:
+                return True
+        return False
+
     def set_many(self, pairs: list, at_start: bool = False) -> None:
         """Apply name/value pairs atomically: all are validated before any takes effect."""
         staged = []
@@ -202,12 +224,9 @@ class Config:
             if param.name in seen:
                 raise ConfigError("duplicate parameter", name)
             seen.add(param.name)
-            if not at_start:
-                if param.immutable and not (
-                        param.same_value_ok and self._same(param, text)):
-                    raise ConfigError("can't set immutable config", name)
-                if param.name in PROTECTED and self.values["enable-protected-configs"] == "no":
-                    raise ConfigError("can't set protected config", name)
+            refusal = "" if at_start else self._refusal(param, text)
+            if refusal:
+                raise ConfigError(refusal, name)
             try:
                 staged.append((param, self._convert(param, text)))
             except ConfigError as exc:

@@ -9,6 +9,7 @@ from ops.rdb.codec import RDBError
 from ops.rdb.file import RDBWriter, read_rdb
 from server.keyspace import now_ms
 from server.keyspace.serialize import build, describe
+from server.loading import loading
 
 PREDIS_AUX = b"predis-ver"
 
@@ -73,20 +74,30 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False) -> int:
     return written
 
 
-def load_snapshot(server, path: str) -> dict:
-    """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged."""
+def load_snapshot(server, path: str, caller=None) -> dict:
+    """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged.
+    `caller`: the client whose command loads it (not served meanwhile)."""
     with open(path, "rb") as handle:
-        return load_snapshot_bytes(server, handle.read())
+        return load_snapshot_bytes(server, handle.read(), caller)
 
 
-def load_snapshot_bytes(server, data: bytes) -> dict:
-    """Load RDB contents (a file, or a primary's full resync) into an empty server."""
+def load_snapshot_bytes(server, data: bytes, caller=None) -> dict:
+    """Load RDB contents (a file, or a primary's full resync) into an empty server, serving
+    other clients meanwhile (server/loading.py)."""
+    with loading(server, len(data), caller) as state:
+        counts = _load(server, data, state.read)
+        state.input_done(len(data))
+    return counts
+
+
+def _load(server, data: bytes, progress) -> dict:
     loaded = expired = 0
     now = now_ms()
     keyspace = server.keyspace
     libraries = []
     skipped = {}
-    for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"]):
+    for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"],
+                         progress=progress):
         if item[0] == "function":
             libraries.append(item[1])
         elif item[0] == "module":

@@ -129,6 +129,7 @@ class PredisServer:
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.busy_script = None  # scripting.busy.ScriptRun past busy-reply-threshold
+        self.loading = None  # server.loading.Loading while a dataset loads
         self.migrate_links: dict = {}  # MIGRATE's cached connections (commands/migrate.py)
         self.limits = Limits()
         self.ops_meter = OpsMeter(self.stats)
@@ -405,6 +406,7 @@ class PredisServer:
     def on_client_reset(self, client) -> None:
         self.watches.unwatch_all(client)
         self.pubsub.drop_client(client)
+        self.tracking.disable(client)
         if client.monitor:
             client.monitor = False
             self.clients.monitors.remove(client)
@@ -704,7 +706,7 @@ class PredisServer:
         self.clients.next_id += 1
         self.stats.connections_received += 1
         if (self.config["protected-mode"] and not self.config["requirepass"]
-                and not is_loopback(client.addr)):
+                and not client.unix_socket and not is_loopback(client.addr)):
             self.stats.rejected_connections += 1
             connection.transport.write(PROTECTED_MODE_DENIED)
             connection.close()
@@ -722,20 +724,26 @@ class PredisServer:
     def protocol_factory(self):
         return Connection(self._new_session, self.limits)
 
-    async def start(self, host=None, port=None):
+    async def open_listeners(self):
+        """Listen first: while the data loads (load_snapshot_at_start), clients connect and
+        get -LOADING, as with Redis."""
         self.loop = asyncio.get_running_loop()
-        self.evictor.warm_up()
         self.shutdown_event = asyncio.Event()
-        port = self.config["port"] if port is None else port
         tls_port, tls_context = self.config["tls-port"], None
         if tls_port:
             from ops.tls import server_context
 
             tls_context = server_context(self.config)
-        self.listen = Listeners(self, [host] if host else bind_hosts(self.config["bind"]))
-        await self.listen.open(port, tls_port, tls_context)
+        self.listen = Listeners(self, bind_hosts(self.config["bind"]))
+        await self.listen.open(self.config["port"], tls_port, tls_context,
+                               self.config["unixsocket"], self.config["unixsocketperm"])
         self.config.on_change["port"] = self.listen.rebind
         self.config.on_change["bind"] = self.listen.readdress
+
+    async def start(self):
+        """Serve (after open_listeners and the load)."""
+        await self.listen.start_serving()
+        self.evictor.warm_up()
         self._schedule_cron()
         self.learning.start()
         if self.config["admin-port"]:

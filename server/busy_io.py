@@ -1,4 +1,5 @@
-"""Serving clients while a busy script holds the event loop (Redis's processEventsWhileBlocked).
+"""Serving clients while a busy script or a load holds the event loop (Redis's
+processEventsWhileBlocked; server/loading.py for loads).
 
 The loop cannot run while a script runs inside one of its callbacks, so `WhileBusy.serve`,
 called from the script's Lua hook, does the loop's work by hand: it polls the clients' sockets
@@ -28,7 +29,8 @@ class WhileBusy:
     def __init__(self, server, protected):
         self.server = server
         self.protected = protected  # the script's caller: not read until its reply is sent
-        self.listeners = [_listening_copy(sock) for srv in server.listen.plain
+        self.listeners = [_listening_copy(sock)
+                          for srv in server.listen.plain + server.listen.unix
                           for sock in srv.sockets]
         self.accepted: list = []  # (socket, Connection) taken while busy
         self.finished_fds: set = set()  # sockets at EOF or in error: left to the loop
@@ -97,7 +99,8 @@ class WhileBusy:
                 self.server.log.warning("busy_accept_failed", error=str(exc))
                 return
             sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if sock.family != socket.AF_UNIX:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = self.server.protocol_factory()
             conn.connection_made(BusyTransport(sock, conn, self.server.loop))
             self.accepted.append((sock, conn))
@@ -106,13 +109,19 @@ class WhileBusy:
                 self._poll.register(sock.fileno(), select.POLLIN)
 
     # -- the end of the script ---------------------------------------------------------------
-    def close(self) -> None:
+    def close(self, hand_over: bool = True) -> None:
+        """Done: connections accepted meanwhile go to the event loop (or, when the server is
+        about to exit, are closed)."""
         for sock in self.listeners:
             sock.close()
         loop = self.server.loop
         for sock, conn in self.accepted:
-            if not conn.closed:
+            if conn.closed:
+                continue
+            if hand_over:
                 asyncio.ensure_future(loop.connect_accepted_socket(lambda c=conn: c, sock))
+            else:
+                conn.transport.close()
 
 
 class BusyTransport(asyncio.Transport):

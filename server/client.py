@@ -1,6 +1,7 @@
 """Per-connection client state: the 'session' a Connection executes commands through."""
 
 import functools
+import socket
 import time
 
 from .dispatch import dispatch, execute_batch
@@ -54,8 +55,13 @@ class Client:
         peer = transport.get_extra_info("peername") if transport else None
         sock = transport.get_extra_info("sockname") if transport else None
         socket_obj = transport.get_extra_info("socket") if transport else None
-        self.addr = _format_addr(peer)
-        self.laddr = _format_addr(sock)
+        # a Unix socket's clients are named by the socket's path, as Redis names them
+        self.unix_socket = socket_obj is not None and socket_obj.family == socket.AF_UNIX
+        if self.unix_socket:
+            self.addr = self.laddr = server.config["unixsocket"] + ":0"
+        else:
+            self.addr = _format_addr(peer)
+            self.laddr = _format_addr(sock)
         self.fd = socket_obj.fileno() if socket_obj is not None else -1
         # The session interface used by server.protocol.connection: execute(args) -> reply.
         # A partial, not a method, to save a Python frame per command.

@@ -72,6 +72,9 @@ def dispatch(client, args):
             and not server.config["replica-serve-stale-data"]
             and _needs_fresh_data(client, spec, args)):
         return _reject(client, spec, errors.MASTERDOWN)
+    if server.loading is not None and "loading" not in spec.flags \
+            and not client.obeys_unconditionally:  # (the AOF's own commands run)
+        return _reject(client, spec, errors.LOADING)
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
     if server.maxmemory and server.busy_script is None and not client.in_exec:
@@ -204,7 +207,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
                     and client.tracking is None
                     and server.command_aliases is None
                     and client.reply_mode == "on" and server.gate is None
-                    and server.busy_script is None
+                    and server.busy_script is None and server.loading is None
                     and client.multi is None and not client.subscribed and not server.maxmemory
                     and (server.tenants is None or not server.tenants.has_quotas)
                     and not client.no_touch

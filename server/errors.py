@@ -42,6 +42,7 @@ PROTO_PREFIX = "ERR Protocol error: "
 CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
+LOADING = "LOADING Redis is loading the dataset in memory"
 MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 _POLICY_SWITCH = ("Please note that when switching between policies at runtime LRU and LFU data "
                   "will take some time to adjust.")

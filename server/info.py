@@ -172,7 +172,7 @@ def _memory(s):
 
 def _persistence(s):
     return {
-        "loading": 0,
+        "loading": 0 if s.loading is None else 1,
         "async_loading": 0,
         "current_cow_peak": 0,
         "current_cow_size": 0,
@@ -194,6 +194,7 @@ def _persistence(s):
         **_aof_fields(s.aof),
         "module_fork_in_progress": 0,
         "module_fork_last_cow_size": 0,
+        **({} if s.loading is None else s.loading.info_fields()),
     }
 
 

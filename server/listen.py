@@ -1,8 +1,10 @@
 """Where the server listens and who may connect: `bind` addresses (with redis.conf's `-`
 optional prefix and `*` / `::*` wildcards), the listening sockets (and CONFIG SET port's
-re-binding), protected mode's loopback test and refusal."""
+re-binding), the Unix domain socket (`unixsocket`), protected mode's loopback test and
+refusal."""
 
 import asyncio
+import os
 import socket
 
 
@@ -67,10 +69,41 @@ def bound_sockets(host: str, port: int, backlog: int, reuse_port: bool) -> list:
     return sockets
 
 
+class UnixSocketError(Exception):
+    """The Unix socket could not be opened; the text is anet's (after Redis's "Failed opening
+    Unix socket: ")."""
+
+
+def unix_socket(path: str, perm: int, backlog: int) -> socket.socket:
+    """A listening socket at `path`, as Redis's anetUnixServer makes it: a file left there by an
+    earlier server is removed first, and `perm` (unixsocketperm, when not 0) is applied."""
+    limit = 108  # sizeof(sockaddr_un.sun_path) on Linux
+    if len(path.encode()) > limit - 1:
+        raise UnixSocketError(f"unix socket path too long ({len(path.encode())}), "
+                              f"must be under {limit}")
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        step = "bind"
+        sock.bind(path)
+        if perm:
+            os.chmod(path, perm)
+        step = "listen"
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise UnixSocketError(f"{step}: {exc.strerror}") from None
+    sock.setblocking(False)
+    return sock
+
+
 class Listeners:
     """The server's listening sockets: plain TCP on `port` (re-bound by CONFIG SET port, closed
     by `port 0`, as Redis does) and TLS on `tls-port`, on the `bind` addresses (CONFIG SET
-    bind moves both)."""
+    bind moves both), and the Unix socket at `unixsocket` (removed again at shutdown)."""
 
     def __init__(self, server, hosts: list):
         self.server = server
@@ -81,6 +114,8 @@ class Listeners:
         self._pending = []  # sockets bound by CONFIG SET port, not yet served
         self._tls = (0, None)  # tls-port and its context, for CONFIG SET bind
         self._pending_tls = []
+        self.unix = []  # the asyncio Server on `unixsocket`
+        self.unix_path = ""
 
     def _bind(self, port: int) -> list:
         """Sockets on every bind address; '-' prefixed addresses may fail (as in Redis)."""
@@ -100,20 +135,36 @@ class Listeners:
             raise
         return sockets
 
-    async def _serve(self, sockets: list, tls=None) -> list:
+    async def _serve(self, sockets: list, tls=None, serving: bool = True) -> list:
         loop, factory = self.server.loop, self.server.protocol_factory
         backlog = self.server.config["tcp-backlog"]  # asyncio listens again: its default is 100
-        return [await loop.create_server(factory, sock=sock, ssl=tls, backlog=backlog)
+        return [await loop.create_server(factory, sock=sock, ssl=tls, backlog=backlog,
+                                         start_serving=serving)
                 for sock in sockets]
 
-    async def open(self, port: int, tls_port: int, tls_context) -> None:
-        if port or not tls_port:  # `port 0` with a tls-port: TLS connections only
+    async def open(self, port: int, tls_port: int, tls_context, unix_path: str = "",
+                   unix_perm: int = 0) -> None:
+        """Listen on `port` (0: no plain TCP), `tls-port` and `unix_path`; raises OSError for a
+        port that cannot be bound, UnixSocketError for the socket. The event loop accepts
+        nothing before start_serving(): connections made while the data loads are taken by
+        server/loading.py, which answers -LOADING."""
+        if port:
             sockets = self._bind(port)
             self.port = sockets[0].getsockname()[1] if sockets else 0
-            self.plain = await self._serve(sockets)
+            self.plain = await self._serve(sockets, serving=False)
         if tls_port:
-            self.tls = await self._serve(self._bind(tls_port), tls_context)
+            self.tls = await self._serve(self._bind(tls_port), tls_context, serving=False)
         self._tls = (tls_port, tls_context)
+        if unix_path:
+            sock = unix_socket(unix_path, unix_perm, self.server.config["tcp-backlog"])
+            self.unix_path = unix_path
+            self.unix = [await self.server.loop.create_unix_server(
+                self.server.protocol_factory, sock=sock,
+                backlog=self.server.config["tcp-backlog"], start_serving=False)]
+
+    async def start_serving(self) -> None:
+        for srv in self.servers:
+            await srv.start_serving()
 
     def readdress(self, binds: list) -> None:
         """CONFIG SET bind: listen on these addresses instead, as Redis's changeBindAddr does:
@@ -121,7 +172,7 @@ class Listeners:
         from ops.config import ConfigError
 
         old = self.hosts
-        self.close()
+        self._close_tcp()
         try:
             self._listen_on(bind_hosts(binds))
         except OSError:
@@ -176,14 +227,27 @@ class Listeners:
 
     @property
     def servers(self) -> list:
-        return self.plain + self.tls
+        return self.plain + self.tls + self.unix
 
-    def close(self) -> list:
-        """Stop accepting; returns the servers to wait on."""
-        servers = self.servers
+    def _close_tcp(self) -> list:
+        servers = self.plain + self.tls
         for srv in servers:
             srv.close()
         for sock in self._pending + self._pending_tls:
             sock.close()
         self.plain, self.tls, self._pending, self._pending_tls = [], [], [], []
+        return servers
+
+    def close(self) -> list:
+        """Stop accepting (the Unix socket's file is removed, as Redis does at shutdown);
+        returns the servers to wait on."""
+        servers = self._close_tcp() + self.unix
+        for srv in self.unix:
+            srv.close()
+        if self.unix:
+            try:
+                os.unlink(self.unix_path)
+            except OSError:
+                pass
+        self.unix = []
         return servers

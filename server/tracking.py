@@ -17,13 +17,15 @@ CHANNEL = b"__redis__:invalidate"
 
 
 class TrackingOptions:
-    __slots__ = ("redirect", "bcast", "optin", "optout", "noloop", "prefixes", "caching")
+    __slots__ = ("redirect", "bcast", "optin", "optout", "noloop", "prefixes", "caching",
+                 "broken_redirect")
 
     def __init__(self, redirect=0, bcast=False, optin=False, optout=False, noloop=False,
                  prefixes=()):
         self.redirect, self.bcast, self.optin, self.optout = redirect, bcast, optin, optout
         self.noloop, self.prefixes = noloop, list(prefixes)
         self.caching = None  # CLIENT CACHING yes/no: for the next command only
+        self.broken_redirect = False  # an invalidation found the redirect client gone
 
 
 class Tracking:
@@ -146,6 +148,7 @@ class Tracking:
         redirect = client.tracking.redirect
         target = client if not redirect else self.server.clients.by_id.get(redirect)
         if target is None:  # the redirect client went away
+            client.tracking.broken_redirect = True
             if client.resp3:
                 client.deliver(Push([b"tracking-redir-broken", redirect]))
             return

@@ -2,9 +2,10 @@
 
 The suite starts `src/redis-server <config file> [options]` for each server it needs and waits
 for " PID: <pid>" and then "Ready to accept connections" on the server's standard output (Redis
-prints them in its log). Predis logs through structlog instead, so this launcher prints the two
-lines itself, the second once the listeners are open, and otherwise runs `predis-server` with
-the same arguments.
+prints them in its log: the first once it listens, the second once its data is loaded). Predis
+logs through structlog instead, so this launcher prints the two lines itself at those points,
+sends standard error to standard output as Redis logs everything there (the suite looks for
+"Failed listening on port" in it), and otherwise runs `predis-server` with the same arguments.
 """
 
 import os
@@ -18,13 +19,18 @@ def main() -> None:
     from ops.cli import main as predis_main
     from server import app
 
-    print(f" PID: {os.getpid()}", flush=True)
-    start = app.PredisServer.start
+    os.dup2(1, 2)
+    open_listeners, start = app.PredisServer.open_listeners, app.PredisServer.start
 
-    async def start_then_announce(self, *args, **kwargs):
-        await start(self, *args, **kwargs)
+    async def open_then_announce(self):
+        await open_listeners(self)
+        print(f" PID: {os.getpid()}", flush=True)
+
+    async def start_then_announce(self):
+        await start(self)
         print("Ready to accept connections", flush=True)
 
+    app.PredisServer.open_listeners = open_then_announce
     app.PredisServer.start = start_then_announce
     predis_main(sys.argv[1:])
 

@@ -12,11 +12,15 @@ from ops.commandstream import StreamFormatError, parse_commands
 from ops.snapshot import load_snapshot
 from server.client import Client
 from server.dispatch import dispatch
+from server.loading import loading
 from server.replies import ErrorReply
 
+# Clients are served once per this many commands, as Redis does when it loads an AOF.
+COMMANDS_PER_STEP = 1024
 
-def replay(server, path: str, truncated_ok: bool) -> int:
-    """Run the commands of one file; returns how many ran."""
+
+def replay(server, path: str, truncated_ok: bool, state) -> int:
+    """Run the commands of one file; returns how many ran. `state`: server.loading.Loading."""
     name = os.path.basename(path)
     with open(path, "rb") as handle:
         data = handle.read()
@@ -31,8 +35,11 @@ def replay(server, path: str, truncated_ok: bool) -> int:
     loader = Client(server, None, 0)
     loader.authenticated = True
     failures = 0
-    for args, _ in parsed:
+    for count, (args, offset) in enumerate(parsed):
+        if count % COMMANDS_PER_STEP == 0:
+            state.serve()
         reply = dispatch(loader, args)
+        state.read(offset, serve=False)
         if type(reply) is ErrorReply:
             failures += 1
             if failures <= 5:
@@ -40,23 +47,30 @@ def replay(server, path: str, truncated_ok: bool) -> int:
                                    error=str(reply))
     if loader.multi is not None:  # a MULTI without EXEC at the end: Redis drops it too
         server.log.warning("aof_unfinished_transaction", file=name)
+    state.input_done(done)
     return len(parsed)
 
 
 def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:
-    """Load the base and every incremental file named by the manifest."""
+    """Load the base and every incremental file named by the manifest, serving clients
+    meanwhile (server/loading.py)."""
     commands = 0
     counts = {"keys_loaded": 0, "keys_expired": 0}
-    if manifest.base is not None:
-        path = os.path.join(directory, manifest.base[0])
-        if path.endswith(".rdb"):
-            counts = load_snapshot(server, path)
-        else:
-            commands += replay(server, path, truncated_ok=False)
-    last = len(manifest.incrs) - 1
-    for index, (name, _) in enumerate(manifest.incrs):
-        path = os.path.join(directory, name)
-        if not os.path.exists(path):
+    names = ([manifest.base[0]] if manifest.base is not None else []) + \
+        [name for name, _ in manifest.incrs]
+    for name in names:
+        if not os.path.exists(os.path.join(directory, name)):
             raise StreamFormatError(f"The AOF file {name} named by the manifest does not exist")
-        commands += replay(server, path, truncated_ok and index == last)
+    total = sum(os.path.getsize(os.path.join(directory, name)) for name in names)
+    with loading(server, total) as state:
+        if manifest.base is not None:
+            path = os.path.join(directory, manifest.base[0])
+            if path.endswith(".rdb"):
+                counts = load_snapshot(server, path)
+            else:
+                commands += replay(server, path, False, state)
+        last = len(manifest.incrs) - 1
+        for index, (name, _) in enumerate(manifest.incrs):
+            commands += replay(server, os.path.join(directory, name),
+                               truncated_ok and index == last, state)
     return {**counts, "aof_commands": commands}

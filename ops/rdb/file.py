@@ -118,13 +118,14 @@ def _module_data(reader, opcode: int, db: int, skip_modules: bool):
     return ("module", db, key, module)
 
 
-def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False):
+def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False, progress=None):
     """Yield ('aux', name, value), ('function', code), ('key', db, key, kind, contents,
     expire_ms) and, with skip_modules, ('module', db, key, module name) for each module value
     stepped over, in file order; RDBError if it is damaged, whatever the damage (a fuzzer
-    found encodings whose parsers failed in other ways on cut or flipped bytes)."""
+    found encodings whose parsers failed in other ways on cut or flipped bytes).
+    `progress(bytes read)`, when given, is called once each key was taken."""
     try:
-        yield from _read_items(data, max_version, skip_modules)
+        yield from _read_items(data, max_version, skip_modules, progress)
     except RDBError:
         raise
     except (IndexError, KeyError, ValueError, struct.error, RuntimeError, OverflowError,
@@ -132,7 +133,7 @@ def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False):
         raise RDBError(f"the RDB data is damaged ({type(exc).__name__}: {exc})") from None
 
 
-def _read_items(data: bytes, max_version: int, skip_modules: bool):
+def _read_items(data: bytes, max_version: int, skip_modules: bool, progress):
     if data[:5] != b"REDIS" or not data[5:9].isdigit():
         raise RDBError("Wrong signature trying to load DB from file")
     version = int(data[5:9])
@@ -178,3 +179,5 @@ def _read_items(data: bytes, max_version: int, skip_modules: bool):
             kind, contents = read_object(opcode, reader)
             yield ("key", db, key, kind, contents, expire_ms)
             expire_ms = None
+            if progress is not None:
+                progress(reader.pos)

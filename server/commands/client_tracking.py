@@ -109,7 +109,7 @@ def client_trackinginfo(client, args):
         flags.append("caching-no")
     if options.noloop:
         flags.append("noloop")
-    if options.redirect and options.redirect not in client.server.clients.by_id:
+    if options.broken_redirect:
         flags.append("broken_redirect")
     return {"flags": flags, "redirect": options.redirect,
             "prefixes": sorted(options.prefixes)}

@@ -178,23 +178,27 @@ def client_setinfo(client, args):
     return OK
 
 
+# CLIENT LIST's flags in Redis's order: each letter and the test of the client that sets it
+_FLAG_TESTS = (
+    ("O", lambda c: c.monitor),
+    ("S", lambda c: c.replica is not None and not c.monitor),  # a replica's link
+    ("M", lambda c: c.is_primary),
+    ("P", lambda c: c.subscribed),
+    ("x", lambda c: c.multi is not None),
+    ("b", lambda c: c.blocked is not None),
+    ("t", lambda c: c.tracking is not None),
+    ("R", lambda c: c.tracking is not None and c.tracking.broken_redirect),
+    ("B", lambda c: c.tracking is not None and c.tracking.bcast),
+    ("d", lambda c: c.watch_dirty),
+    ("c", lambda c: c.close_after_reply),
+    ("U", lambda c: c.unix_socket),
+    ("e", lambda c: c.no_evict),
+    ("T", lambda c: c.no_touch),
+)
+
+
 def client_flags(client) -> str:
-    flags = "S" if client.replica is not None else ""  # Redis's flag for a replica link
-    if client.monitor:
-        flags += "O"
-    if client.multi is not None:
-        flags += "x"
-    if client.blocked is not None:
-        flags += "b"
-    if client.close_after_reply:
-        flags += "c"
-    if client.no_evict:
-        flags += "e"
-    if client.no_touch:
-        flags += "T"
-    if client.subscribed:
-        flags += "P"
-    return flags or "N"
+    return "".join(letter for letter, test in _FLAG_TESTS if test(client)) or "N"
 
 
 # tot-mem besides the query and output buffers (the client struct and its reply buffer)

@@ -97,6 +97,8 @@ def config_set(client, args):
         raise CommandError(errors.SYNTAX)
     pairs = [(args[i].decode(errors="replace"), args[i + 1].decode(errors="replace"))
              for i in range(2, len(args), 2)]
+    if client.server.loading is not None and client.server.config.denied_while_loading(pairs):
+        raise CommandError(errors.LOADING)
     try:
         client.server.config.set_many(pairs)
     except KeyError as exc:
@@ -269,7 +271,7 @@ def _debug_reload(client, options):
         server.keyspace.flushall()
         server.flush_functions()
     try:
-        load_snapshot(server, snapshot_path(server.config))
+        load_snapshot(server, snapshot_path(server.config), caller=client)
     except (OSError, ValueError) as exc:
         raise CommandError(f"ERR Error trying to load the RDB dump: {exc}") from None
     return OK
@@ -471,6 +473,8 @@ def shutdown(client, args):
             raise CommandError(errors.SYNTAX)
         raise CommandError("ERR No shutdown in progress.")
     server = client.server
+    if server.loading is not None:  # a half-loaded dataset is never saved
+        options = (options - {b"save"}) | {b"nosave"}
     if server.busy_script is not None:  # only NOSAVE may end a busy script's server
         if b"nosave" not in options:
             raise CommandError(server.busy_script.busy_error)
