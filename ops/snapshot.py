@@ -74,6 +74,21 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False) -> int:
     return written
 
 
+def load_rdb_at_start(server) -> None:
+    """The snapshot at `dir`/`dbfilename` (or --import-rdb's file), if there is one; a damaged
+    file stops the start, as in Redis."""
+    path = server.config["import-rdb"] or snapshot_path(server.config)
+    if not os.path.exists(path):
+        if server.config["import-rdb"]:
+            raise OSError(f"--import-rdb file not found: {path}")
+        return
+    started = time.monotonic()
+    counts = load_snapshot(server, path)
+    server.persistence.loaded = counts
+    server.log.info("snapshot_loaded", path=path, seconds=round(time.monotonic() - started, 3),
+                    **counts)
+
+
 def load_snapshot(server, path: str, caller=None) -> dict:
     """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged.
     `caller`: the client whose command loads it (not served meanwhile)."""

@@ -15,7 +15,7 @@ from . import commands  # noqa: F401  (registers every command family in the tab
 from .blocking import BlockingRegistry
 from .redaction import redacted
 from .client import Client
-from .clients import ClientRegistry
+from .clients import ClientRegistry, eviction_limit
 from .notify import Notifier
 from .min_replicas import MinReplicas
 from .pubsub import PubSub
@@ -608,22 +608,6 @@ class PredisServer:
         self._add_sink(aof)
         self.limits.before_reply = aof.gate
 
-    def load_aof_at_start(self, aof) -> None:
-        """Replay the AOF into the empty server (maxmemory, the GPU batcher and propagation
-        off while it runs, as Redis loads without evicting)."""
-        from ops.aof.loader import load_files
-
-        started = time.monotonic()
-        maxmemory, batcher = self.maxmemory, self.batcher
-        self.maxmemory, self.batcher = 0, None
-        try:
-            counts = load_files(self, aof.directory, aof.manifest,
-                                self.config["aof-load-truncated"])
-        finally:
-            self.maxmemory, self.batcher = maxmemory, batcher
-        self.persistence.loaded = counts
-        self.log.info("aof_loaded", seconds=round(time.monotonic() - started, 3), **counts)
-
     def set_appendonly(self, enabled: bool) -> None:
         """CONFIG SET appendonly: yes writes a base from memory now and appends from then on;
         no stops appending (the files stay)."""
@@ -652,33 +636,22 @@ class PredisServer:
     def load_snapshot_at_start(self) -> None:
         """At start: the AOF when appendonly is yes and one exists; otherwise the RDB (and, with
         appendonly yes, a new AOF made from it)."""
+        from ops.aof.loader import load_aof
+        from ops.snapshot import load_rdb_at_start
+
         if self.config["appendonly"] and not self.config["import-rdb"]:
             aof = self.aof_files()
             if aof.exists():
-                self.load_aof_at_start(aof)
+                load_aof(self, aof)
                 aof.open_for_append()
             else:
-                self._load_rdb_at_start()
+                load_rdb_at_start(self)
                 aof.create()
             self._attach_aof(aof)
             return
-        self._load_rdb_at_start()
+        load_rdb_at_start(self)
         if self.config["appendonly"]:
             self.set_appendonly(True)
-
-    def _load_rdb_at_start(self) -> None:
-        from ops.snapshot import load_snapshot, snapshot_path
-
-        path = self.config["import-rdb"] or snapshot_path(self.config)
-        if not os.path.exists(path):
-            if self.config["import-rdb"]:
-                raise OSError(f"--import-rdb file not found: {path}")
-            return
-        started = time.monotonic()
-        counts = load_snapshot(self, path)  # a damaged file stops the start, as in Redis
-        self.persistence.loaded = counts
-        self.log.info("snapshot_loaded", path=path, seconds=round(time.monotonic() - started, 3),
-                      **counts)
 
     def restore_libraries(self, codes: list) -> None:
         """Function libraries read from a snapshot."""
@@ -772,6 +745,9 @@ class PredisServer:
                 self.expiry.run(hz, self.config["active-expire-effort"])
                 self.latency.add_if_slow("expire-cycle", time.perf_counter_ns() - started,
                                          self.config["latency-monitor-threshold"])
+            limit = eviction_limit(self.config)
+            if limit:  # clients before keys, as Redis evicts them
+                self.clients.evict_over(limit)
             self._tend_access_tables()
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
@@ -858,7 +834,11 @@ class PredisServer:
 
     def over_maxmemory(self) -> bool:
         """Past maxmemory now (scripts check this: Redis does not evict inside a script)."""
-        return self.used_memory() > self.maxmemory
+        return self.memory_for_eviction() > self.maxmemory
+
+    def memory_for_eviction(self) -> int:
+        """used_memory as maxmemory judges it (replica and AOF buffers left out, as Redis)."""
+        return self.used_memory() - self.memory_not_counted_for_evict()
 
     def make_room(self) -> bool:
         """Before a command that may grow memory: evict per the policy; False means OOM."""
@@ -880,9 +860,19 @@ class PredisServer:
         if self.notifier.flags:
             self.notifier.notify("e", "evicted", key, db.index)
 
+    def startup_memory(self) -> int:
+        """A fixed overhead and the per-db dict headers (as Redis counts its own)."""
+        return 900_000 + 300 * len(self.keyspace)
+
     def baseline_memory(self) -> int:
-        """Fixed overhead: per-client buffers, per-db dict headers (as Redis counts its own)."""
-        return 900_000 + 20_000 * len(self.clients) + 300 * len(self.keyspace)
+        """Memory besides the keys: startup_memory() and the clients' (their buffers, as last
+        measured: server/clients.py)."""
+        return self.startup_memory() + self.clients.memory
+
+    def memory_not_counted_for_evict(self) -> int:
+        """Redis's freeMemoryGetNotCountedMemory: replicas' output buffers and the AOF's."""
+        aof = sum(map(len, self.aof.pending)) if self.aof is not None else 0
+        return self.clients.replica_memory + aof
 
     def reset_stats(self):
         self.stats.reset()

@@ -32,6 +32,7 @@ class Client:
         self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
         self.close_after_reply = False
         self.no_evict = False
+        self.memory = 0  # its memory as the registry last measured it (clients.client_memory)
         self.no_touch = False
         self.monitor = False
         self.multi = None  # commands queued since MULTI (None: not in a transaction)

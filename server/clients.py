@@ -1,4 +1,6 @@
-"""The connected clients: the registry by id, and Redis's client cron (clientsCron)."""
+"""The connected clients: the registry by id, the memory they take (which counts in used_memory,
+as Redis counts it), client eviction (`maxmemory-clients`), and Redis's client cron
+(clientsCron)."""
 
 import time
 from collections import deque
@@ -6,6 +8,29 @@ from collections import deque
 from . import output_limits
 
 CRON_MIN_ITERATIONS = 5  # Redis's CLIENTS_CRON_MIN_ITERATIONS
+# CLIENT LIST's tot-mem besides the query and output buffers (Redis's client struct and reply
+# buffer); used_memory counts Predis's own estimate of a connection's objects instead
+CLIENT_BASE_MEMORY = 1526
+CLIENT_OVERHEAD = 20_000
+MIN_CLIENT_EVICTION_LIMIT = 128 * 1024  # Redis's floor for maxmemory-clients
+
+
+def client_memory(client) -> int:
+    """What a client holds, for used_memory and client eviction (Redis's
+    getClientMemoryUsage): base, input of unfinished commands, output not yet sent. (CLIENT
+    LIST's tot-mem shows the modelled room of Redis's query buffer instead, which grows with
+    each read's size: Redis reads 16 KB at a time where Predis takes a whole pipeline, so that
+    model would count pipelines Redis never holds.)"""
+    conn = client.conn
+    if conn is None:
+        return CLIENT_OVERHEAD
+    return CLIENT_OVERHEAD + conn.input_held() + conn.output_buffer_size()
+
+
+def _evictable(client) -> bool:
+    """Redis's clientEvictionAllowed: normal and pub/sub clients without CLIENT NO-EVICT."""
+    return not (client.no_evict or client.replica is not None or client.is_primary
+                or client.conn is None or client.conn.closed)
 
 
 class ClientRegistry:
@@ -14,15 +39,57 @@ class ClientRegistry:
         self.next_id = 1
         self.monitors: list = []
         self._cron_turns: deque = deque()  # clients the cron has still to visit this round
+        # client_memory() of every client as last measured (each keeps its own in `memory`):
+        # all of them, and the replicas' links (which eviction leaves out, as Redis does)
+        self.memory = 0
+        self.replica_memory = 0
+        self.evicted = 0  # INFO evicted_clients
 
     def register(self, client) -> None:
         self.by_id[client.id] = client
+        self.measure(client)
 
     def unregister(self, client) -> None:
-        self.by_id.pop(client.id, None)
+        if self.by_id.pop(client.id, None) is not None:
+            self._account(client, -client.memory)
         if client in self.monitors:
             self.monitors.remove(client)
         client.server.on_client_gone(client)
+
+    # -- memory ---------------------------------------------------------------------------
+    def measure(self, client) -> None:
+        """Measure a client's memory again (the cron's visit, a client about to be judged)."""
+        now = client_memory(client)
+        self._account(client, now - client.memory)
+        client.memory = now
+
+    def _account(self, client, delta: int) -> None:
+        self.memory += delta
+        if client.replica is not None:
+            self.replica_memory += delta
+
+    def measure_all(self) -> None:
+        for client in self.by_id.values():
+            self.measure(client)
+
+    def evict_over(self, limit: int) -> None:
+        """maxmemory-clients: close the largest evictable clients until the clients' memory
+        (replica links apart) is under `limit`, as Redis's evictClients."""
+        self.measure_all()
+        remaining = self.memory - self.replica_memory
+        if remaining < limit:
+            return
+        for client in sorted(filter(_evictable, self.by_id.values()),
+                             key=lambda c: c.memory, reverse=True):
+            client.log_event("client_evicted", memory=client.memory, limit=limit)
+            client.kill(abort=True)  # its output goes; it leaves the registry once closed,
+            remaining -= client.memory  # but its memory is given back now
+            self._account(client, -client.memory)
+            client.memory = 0
+            self.evicted += 1
+            if remaining < limit:
+                return
+        client.server.log.warning("over_maxmemory_clients_after_evicting_all", limit=limit)
 
     def __iter__(self):
         return iter(list(self.by_id.values()))
@@ -45,11 +112,23 @@ class ClientRegistry:
             client = turns.popleft()
             if client.id not in self.by_id:
                 continue  # gone since the round started
+            self.measure(client)
             idle = now - client.last_interaction
             if timeout and idle > timeout and _may_time_out(client):
                 client.kill()
             elif client.conn is not None and not output_limits.check(client.server, client):
                 client.conn.resize_query_buffer(idle)
+
+
+def eviction_limit(config) -> int:
+    """maxmemory-clients in bytes (a percentage is of maxmemory), 0 when off; never under
+    128 KB, so that a bad setting cannot cut every client off (Redis's rule)."""
+    setting = config["maxmemory-clients"]
+    if setting < 0:
+        if not config["maxmemory"]:
+            return 0
+        setting = int(config["maxmemory"] * -setting / 100)
+    return max(setting, MIN_CLIENT_EVICTION_LIMIT) if setting else 0
 
 
 def _may_time_out(client) -> bool:

@@ -20,6 +20,8 @@ from ml.keymeta import (BYTES, CAPACITY, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, M
                         MODE_LRU)
 from ml.model import DEFAULT_PATH, EvictionModel
 
+from .clients import eviction_limit
+
 # policy -> (victim code, volatile keys only, table hooks, clock mode); None: noeviction
 POLICIES = {
     "noeviction": None,
@@ -100,7 +102,14 @@ class Evictor:
         """Free memory down to maxmemory. False: still over and nothing more can go (OOM)."""
         server = self.server
         limit = server.maxmemory
-        if not limit or server.used_memory() <= limit:
+        if not limit or server.memory_for_eviction() <= limit:
+            return True
+        clients_limit = eviction_limit(server.config)
+        if clients_limit:  # clients go first, as in Redis (measured on the way)
+            server.clients.evict_over(clients_limit)
+        else:
+            server.clients.measure_all()  # their buffers as they are now, before judging
+        if server.memory_for_eviction() <= limit:
             return True
         if self.policy is None:
             return False
@@ -112,11 +121,11 @@ class Evictor:
         deadline = time.perf_counter() + time_limit_us(config["maxmemory-eviction-tenacity"]) / 1e6
         slack = min(limit // 1000, 1 << 20)  # a little extra per call: fewer, larger batches
         exhausted = set()
-        while server.used_memory() > limit - slack:
+        while server.memory_for_eviction() > limit - slack:
             db = self._choose_db(exhausted)
             if db is None:
                 break
-            over = server.used_memory() - (limit - slack)
+            over = server.memory_for_eviction() - (limit - slack)
             most = MAX_DEVICE_BATCH if self.scorer is not None else MAX_BATCH
             count = max(1, min(most, over // max(db.memory // max(len(db.data), 1), 1) + 1))
             keys = self._victims(db, int(count), config["maxmemory-samples"])
@@ -127,7 +136,7 @@ class Evictor:
                 server.evict_key(db, key)
             if time.perf_counter() > deadline:
                 return True  # Redis's EVICT_RUNNING: the command runs, the cron continues
-        return server.used_memory() <= limit
+        return server.memory_for_eviction() <= limit
 
     def evict_tenant(self, tenant) -> bool:
         """`predis-tenant-quota-policy evict`: evict the tenant's own keys (its records carry

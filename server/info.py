@@ -91,17 +91,11 @@ def _buffer_memory(s) -> dict:
     """The replication backlog, client output buffers (replicas apart, as Redis splits them)
     and the AOF's commands not yet written."""
     backlog = len(s.replication.backlog) if s.replication is not None else 0
-    replicas = normal = 0
-    for client in s.clients:
-        if client.conn:
-            size = client.conn.output_buffer_size()
-            if client.replica is not None:
-                replicas += size
-            else:
-                normal += size
+    clients = s.clients  # measured when the memory section starts
     aof = sum(map(len, s.aof.pending)) if s.aof is not None else 0
     return {"mem_replication_backlog": backlog, "mem_total_replication_buffers": backlog,
-            "mem_clients_slaves": replicas, "mem_clients_normal": normal, "mem_aof_buffer": aof}
+            "mem_clients_slaves": clients.replica_memory,
+            "mem_clients_normal": clients.memory - clients.replica_memory, "mem_aof_buffer": aof}
 
 
 def _scripting_memory(s) -> dict:
@@ -122,11 +116,12 @@ def _scripting_memory(s) -> dict:
 
 
 def _memory(s):
+    s.clients.measure_all()
     used = s.used_memory()
     rss = rss_bytes()
     s.memory_peak = max(getattr(s, "memory_peak", 0), used)
-    startup = s.baseline_memory()
-    dataset = max(used - startup, 0)
+    startup, overhead = s.startup_memory(), s.baseline_memory()
+    dataset = max(used - overhead, 0)
     maxmemory = s.config["maxmemory"]
     total = _total_system_memory()
     return {
@@ -137,7 +132,7 @@ def _memory(s):
         "used_memory_peak": s.memory_peak,
         "used_memory_peak_human": human_bytes(s.memory_peak),
         "used_memory_peak_perc": f"{used * 100 / max(s.memory_peak, 1):.2f}%",
-        "used_memory_overhead": startup,
+        "used_memory_overhead": overhead,
         "used_memory_startup": startup,
         "used_memory_dataset": dataset,
         "used_memory_dataset_perc": f"{dataset * 100 / max(used, 1):.2f}%",
@@ -160,7 +155,7 @@ def _memory(s):
         "rss_overhead_bytes": 0,
         "mem_fragmentation_ratio": f"{rss / max(used, 1):.2f}",
         "mem_fragmentation_bytes": rss - used,
-        "mem_not_counted_for_evict": 0,
+        "mem_not_counted_for_evict": s.memory_not_counted_for_evict(),
         **_buffer_memory(s),
         "mem_cluster_links": 0,
         "mem_allocator": "pymalloc",
@@ -251,7 +246,7 @@ def _stats(s):
         "expired_time_cap_reached_count": 0,
         "expire_cycle_cpu_milliseconds": ks.expire_cycle_cpu_ms,
         "evicted_keys": s.evicted_keys,
-        "evicted_clients": 0,
+        "evicted_clients": s.clients.evicted,
         "total_eviction_exceeded_time": 0,
         "current_eviction_exceeded_time": 0,
         "keyspace_hits": s.keyspace.hits,

@@ -7,6 +7,7 @@ else that is not a command stops the start with a clear message, and no file is 
 """
 
 import os
+import time
 
 from ops.commandstream import StreamFormatError, parse_commands
 from ops.snapshot import load_snapshot
@@ -74,3 +75,18 @@ def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:
             commands += replay(server, os.path.join(directory, name),
                                truncated_ok and index == last, state)
     return {**counts, "aof_commands": commands}
+
+
+def load_aof(server, aof) -> None:
+    """Replay the AOF into the empty server (maxmemory, the GPU batcher and propagation off
+    while it runs, as Redis loads without evicting): at start and for DEBUG LOADAOF."""
+    started = time.monotonic()
+    maxmemory, batcher = server.maxmemory, server.batcher
+    server.maxmemory, server.batcher = 0, None
+    try:
+        counts = load_files(server, aof.directory, aof.manifest,
+                            server.config["aof-load-truncated"])
+    finally:
+        server.maxmemory, server.batcher = maxmemory, batcher
+    server.persistence.loaded = counts
+    server.log.info("aof_loaded", seconds=round(time.monotonic() - started, 3), **counts)

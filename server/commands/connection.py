@@ -3,6 +3,7 @@
 import time
 
 from .. import errors
+from ..clients import CLIENT_BASE_MEMORY
 from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
@@ -199,10 +200,6 @@ _FLAG_TESTS = (
 
 def client_flags(client) -> str:
     return "".join(letter for letter, test in _FLAG_TESTS if test(client)) or "N"
-
-
-# tot-mem besides the query and output buffers (the client struct and its reply buffer)
-CLIENT_BASE_MEMORY = 1526
 
 
 def client_line(client) -> str:

@@ -240,6 +240,8 @@ def _debug_loadaof(server):
     and replay the AOF files into it, as Redis does, also when appendonly is off (the files
     a BGREWRITEAOF left). The replay reaches no sink: the AOF must not get its commands
     again."""
+    from ops.aof.loader import load_aof
+
     if server.aof is not None:
         server.aof.write_pending()
     aof, propagation = server.aof or server.aof_files(), server.propagation
@@ -248,7 +250,7 @@ def _debug_loadaof(server):
     if aof.exists():
         server.propagation = None
         try:
-            server.load_aof_at_start(aof)
+            load_aof(server, aof)
         except (OSError, ValueError) as exc:  # (Redis exits; the data set stays empty)
             raise CommandError(f"ERR Error loading the append only file: {exc}") from None
         finally:
@@ -304,22 +306,24 @@ def memory_usage(client, args):
          "4.0.0", parent="memory")
 def memory_stats(client, args):
     server = client.server
+    clients = server.clients
+    clients.measure_all()
     used = server.used_memory()
-    startup = server.baseline_memory()
+    overhead = server.baseline_memory()
     keys = server.keyspace.total_keys()
-    dataset = used - startup
+    dataset = used - overhead
     stats = {
         "peak.allocated": max(getattr(server, "memory_peak", 0), used),
         "total.allocated": used,
-        "startup.allocated": startup,
+        "startup.allocated": server.startup_memory(),
         "replication.backlog": 0,
-        "clients.slaves": 0,
-        "clients.normal": sum(c.conn.output_buffer_size() for c in server.clients if c.conn),
+        "clients.slaves": clients.replica_memory,
+        "clients.normal": clients.memory - clients.replica_memory,
         "cluster.links": 0,
         "aof.buffer": 0,
         "lua.caches": 0,
         "functions.caches": 184,
-        "overhead.total": startup,
+        "overhead.total": overhead,
         "keys.count": keys,
         "keys.bytes-per-key": dataset // keys if keys else 0,
         "dataset.bytes": dataset,

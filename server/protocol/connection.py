@@ -324,6 +324,11 @@ class Connection(asyncio.Protocol):
         self.query_buffer.cron(buffered, self.query_peak, idle_seconds)
         self.query_peak = buffered
 
+    def input_held(self) -> int:
+        """Bytes of input held for commands not complete yet (what memory accounting counts:
+        a pipeline's complete commands are let go as the read is executed)."""
+        return self._parser.pending()
+
     def query_buffer_size(self) -> int:
         """Redis's qbuf: while this connection runs commands, the read they came in (Redis
         trims its query buffer after the whole read is processed), else the input waiting."""
