@@ -702,6 +702,7 @@ class PredisServer:
         get -LOADING, as with Redis."""
         self.loop = asyncio.get_running_loop()
         self.shutdown_event = asyncio.Event()
+        self.evictor.warm_up()  # (before listening: a connection would wait for it)
         tls_port, tls_context = self.config["tls-port"], None
         if tls_port:
             from ops.tls import server_context
@@ -716,7 +717,6 @@ class PredisServer:
     async def start(self):
         """Serve (after open_listeners and the load)."""
         await self.listen.start_serving()
-        self.evictor.warm_up()
         self._schedule_cron()
         self.learning.start()
         if self.config["admin-port"]:
