@@ -145,15 +145,22 @@ def test_other_clients_see_loading_during_debug_reload():
         server = start()
         try:
             loader, other = RawClient(server.port, timeout=120), RawClient(server.port)
+            writes, echoes = RawClient(server.port), RawClient(server.port)
+            for client, queued in ((writes, ("SET", "k", "v")), (echoes, ("ECHO", "y"))):
+                client.call("MULTI")
+                client.call(*queued)  # queued before the load, EXECed during it
             loader.call("DEBUG", "POPULATE", KEYS, "key", 100)
             loader.call("CONFIG", "SET", "key-load-delay", "100",
                         "loading-process-events-interval-bytes", "1024")
             loader.send_raw(encode_command("DEBUG", "RELOAD"))
             assert eventually(lambda: _loading(other) == 1, 30, 0.01)
-            during = [other.call("GET", "key:1"), other.call("ECHO", "x"), _loading(other)]
+            during = [other.call("GET", "key:1"), other.call("ECHO", "x"),
+                      writes.call("EXEC"), echoes.call("EXEC"), _loading(other)]
             outcomes.append((during, loader.read_reply(), _loading(other), other.call("DBSIZE")))
         finally:
             server.stop()
     assert outcomes[1] == outcomes[0]
-    assert outcomes[0] == ([Err("LOADING Redis is loading the dataset in memory"), b"x", 1],
-                           b"OK", 0, KEYS)
+    loading = "LOADING Redis is loading the dataset in memory"
+    assert outcomes[0] == ([Err(loading), b"x",
+                            Err("EXECABORT Transaction discarded because of: " + loading),
+                            [b"y"], 1], b"OK", 0, KEYS)

@@ -72,8 +72,8 @@ def dispatch(client, args):
             and not server.config["replica-serve-stale-data"]
             and _needs_fresh_data(client, spec, args)):
         return _reject(client, spec, errors.MASTERDOWN)
-    if server.loading is not None and "loading" not in spec.flags \
-            and not client.obeys_unconditionally:  # (the AOF's own commands run)
+    if server.loading is not None and not client.obeys_unconditionally \
+            and _denied_while_loading(client, spec):  # (the AOF's own commands run)
         return _reject(client, spec, errors.LOADING)
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
@@ -338,6 +338,15 @@ def _writes(client, spec, args) -> bool:
         return any("write" in command_flags(client.server, _spec_of(queued), queued)
                    for queued in client.multi)
     return False
+
+
+def _denied_while_loading(client, spec) -> bool:
+    """Redis's is_denyloading_command: no `loading` flag, or an EXEC whose queue holds a
+    command without it."""
+    if "loading" not in spec.flags:
+        return True
+    return spec.name == "exec" and bool(client.multi) and any(
+        "loading" not in _spec_of(queued).flags for queued in client.multi)
 
 
 def _spec_of(args):
