@@ -33,6 +33,7 @@ class Client:
         self.close_after_reply = False
         self.no_evict = False
         self.memory = 0  # its memory as the registry last measured it (clients.client_memory)
+        self.memory_as_replica = False  # ... and whether it counted it as a replica's
         self.no_touch = False
         self.monitor = False
         self.multi = None  # commands queued since MULTI (None: not in a transaction)

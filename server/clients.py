@@ -51,7 +51,7 @@ class ClientRegistry:
 
     def unregister(self, client) -> None:
         if self.by_id.pop(client.id, None) is not None:
-            self._account(client, -client.memory)
+            self._record(client, 0)
         if client in self.monitors:
             self.monitors.remove(client)
         client.server.on_client_gone(client)
@@ -59,14 +59,18 @@ class ClientRegistry:
     # -- memory ---------------------------------------------------------------------------
     def measure(self, client) -> None:
         """Measure a client's memory again (the cron's visit, a client about to be judged)."""
-        now = client_memory(client)
-        self._account(client, now - client.memory)
-        client.memory = now
+        self._record(client, client_memory(client))
 
-    def _account(self, client, delta: int) -> None:
-        self.memory += delta
-        if client.replica is not None:
-            self.replica_memory += delta
+    def _record(self, client, memory: int) -> None:
+        """Replace the client's share of the totals (a client that became a replica since it
+        was last measured moves to the replicas' share)."""
+        self.memory += memory - client.memory
+        if client.memory_as_replica:
+            self.replica_memory -= client.memory
+        client.memory_as_replica = client.replica is not None
+        if client.memory_as_replica:
+            self.replica_memory += memory
+        client.memory = memory
 
     def measure_all(self) -> None:
         for client in self.by_id.values():
@@ -84,8 +88,7 @@ class ClientRegistry:
             client.log_event("client_evicted", memory=client.memory, limit=limit)
             client.kill(abort=True)  # its output goes; it leaves the registry once closed,
             remaining -= client.memory  # but its memory is given back now
-            self._account(client, -client.memory)
-            client.memory = 0
+            self._record(client, 0)
             self.evicted += 1
             if remaining < limit:
                 return

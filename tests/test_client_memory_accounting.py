@@ -1,0 +1,45 @@
+"""The registry's memory totals (server/clients.py) follow clients that come, grow, become
+replicas and go: no drift, whatever the order."""
+
+from server.clients import ClientRegistry
+
+
+class _Conn:
+    closed = False
+
+    def __init__(self):
+        self.held, self.output = 0, 0
+
+    def input_held(self):
+        return self.held
+
+    def output_buffer_size(self):
+        return self.output
+
+
+class _Server:
+    def on_client_gone(self, client):
+        pass
+
+
+class _Client:
+    def __init__(self, client_id):
+        self.id, self.conn, self.server = client_id, _Conn(), _Server()
+        self.replica, self.memory, self.memory_as_replica = None, 0, False
+
+
+def test_totals_follow_clients_that_grow_turn_replica_and_leave():
+    registry = ClientRegistry()
+    normal, later_replica = _Client(1), _Client(2)
+    for client in (normal, later_replica):
+        registry.register(client)
+    base = registry.memory // 2
+    normal.conn.output = 5000
+    later_replica.replica = object()  # PSYNC made it a replica after it connected
+    later_replica.conn.output = 7000
+    registry.measure_all()
+    assert (registry.memory, registry.replica_memory) == (2 * base + 12000, base + 7000)
+    registry.unregister(later_replica)
+    assert (registry.memory, registry.replica_memory) == (base + 5000, 0)
+    registry.unregister(normal)
+    assert (registry.memory, registry.replica_memory) == (0, 0)
