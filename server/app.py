@@ -869,10 +869,13 @@ class PredisServer:
         measured: server/clients.py)."""
         return self.startup_memory() + self.clients.memory
 
+    def aof_buffer_memory(self) -> int:
+        """The AOF's commands not yet written (INFO mem_aof_buffer)."""
+        return sum(map(len, self.aof.pending)) if self.aof is not None else 0
+
     def memory_not_counted_for_evict(self) -> int:
         """Redis's freeMemoryGetNotCountedMemory: replicas' output buffers and the AOF's."""
-        aof = sum(map(len, self.aof.pending)) if self.aof is not None else 0
-        return self.clients.replica_memory + aof
+        return self.clients.replica_memory + self.aof_buffer_memory()
 
     def reset_stats(self):
         self.stats.reset()

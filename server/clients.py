@@ -8,9 +8,7 @@ from collections import deque
 from . import output_limits
 
 CRON_MIN_ITERATIONS = 5  # Redis's CLIENTS_CRON_MIN_ITERATIONS
-# CLIENT LIST's tot-mem besides the query and output buffers (Redis's client struct and reply
-# buffer); used_memory counts Predis's own estimate of a connection's objects instead
-CLIENT_BASE_MEMORY = 1526
+# used_memory's estimate of a connection's own objects (besides its buffers)
 CLIENT_OVERHEAD = 20_000
 MIN_CLIENT_EVICTION_LIMIT = 128 * 1024  # Redis's floor for maxmemory-clients
 

@@ -102,7 +102,7 @@ class Evictor:
         """Free memory down to maxmemory. False: still over and nothing more can go (OOM)."""
         server = self.server
         limit = server.maxmemory
-        if not limit or server.memory_for_eviction() <= limit:
+        if not limit or server.used_memory() <= limit:  # (the cheap bound: this is per command)
             return True
         clients_limit = eviction_limit(server.config)
         if clients_limit:  # clients go first, as in Redis (measured on the way)

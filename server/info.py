@@ -92,7 +92,7 @@ def _buffer_memory(s) -> dict:
     and the AOF's commands not yet written."""
     backlog = len(s.replication.backlog) if s.replication is not None else 0
     clients = s.clients  # measured when the memory section starts
-    aof = sum(map(len, s.aof.pending)) if s.aof is not None else 0
+    aof = s.aof_buffer_memory()
     return {"mem_replication_backlog": backlog, "mem_total_replication_buffers": backlog,
             "mem_clients_slaves": clients.replica_memory,
             "mem_clients_normal": clients.memory - clients.replica_memory, "mem_aof_buffer": aof}

@@ -3,7 +3,6 @@
 import time
 
 from .. import errors
-from ..clients import CLIENT_BASE_MEMORY
 from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
@@ -200,6 +199,10 @@ _FLAG_TESTS = (
 
 def client_flags(client) -> str:
     return "".join(letter for letter, test in _FLAG_TESTS if test(client)) or "N"
+
+
+# tot-mem besides the query and output buffers (Redis's client struct and reply buffer)
+CLIENT_BASE_MEMORY = 1526
 
 
 def client_line(client) -> str:

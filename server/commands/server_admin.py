@@ -320,7 +320,7 @@ def memory_stats(client, args):
         "clients.slaves": clients.replica_memory,
         "clients.normal": clients.memory - clients.replica_memory,
         "cluster.links": 0,
-        "aof.buffer": 0,
+        "aof.buffer": server.aof_buffer_memory(),
         "lua.caches": 0,
         "functions.caches": 184,
         "overhead.total": overhead,
