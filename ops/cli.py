@@ -1,7 +1,6 @@
 """`predis-server [config-file] [--option value ...]`: parse config, start the server."""
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -64,11 +63,11 @@ async def _serve(config) -> None:
     except OSError as exc:  # Redis's words (its test suite retries another port on them)
         _exit_with(f"\nFailed listening on port {config['port']} (tcp), aborting: "
                          f"{exc.strerror}\n")
+    server.shutdown.install()  # SIGTERM/SIGINT from here on (during the load: end it)
     try:
-        with _signals_end_loading(server) as received:
-            server.load_snapshot_at_start()
-        if received:  # a signal before or after the loading state, where nothing noted it
-            raise LoadingInterrupted(received[0])
+        server.load_snapshot_at_start()
+        if server.shutdown.pending:  # a signal before or after the loading state
+            raise LoadingInterrupted(server.shutdown.pending)
     except LoadingInterrupted as exc:  # Redis exits without saving a half-loaded dataset
         server.log.warning("shutdown_while_loading", cause=str(exc))
         for listener in server.listen.close():
@@ -80,30 +79,8 @@ async def _serve(config) -> None:
         await server.start()
     except AdminExposed as exc:
         _exit_with(CONFIG_ERROR.format(exc))
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, server.signal_shutdown, sig.name)
-    loop.add_signal_handler(signal.SIGHUP, server.reload_config)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, server.reload_config)
     await server.serve_until_shutdown()
-
-
-@contextlib.contextmanager
-def _signals_end_loading(server):
-    """SIGTERM/SIGINT during the load at start (the event loop, which would take them, is
-    held by it) end the load at the next round of serving clients; yields the signals seen."""
-    received = []
-
-    def note(signum, _frame):
-        received.append(signal.Signals(signum).name)
-        if server.loading is not None:
-            server.loading.signal = received[0]
-
-    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield received
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def main(argv=None) -> None:

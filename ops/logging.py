@@ -1,5 +1,10 @@
 """structlog setup: a console renderer on a TTY, JSON lines otherwise; redis.conf's `loglevel`
-(debug, verbose, notice, warning, nothing) and `logfile` (empty = stderr)."""
+(debug, verbose, notice, warning, nothing) and `logfile` (empty = stderr).
+
+Events that Redis also logs carry its sentence as `message` (REDIS_LINES), so that what
+operators and Redis's own tests look for in a Redis log ("DB saved on disk", "Shutdown manually
+aborted.") is found in Predis's too.
+"""
 
 import logging
 import sys
@@ -17,6 +22,32 @@ def _filter_by_level(logger, method_name, event_dict):
     return event_dict
 
 
+# event -> Redis's log line for it (str.format'ed with the event's fields)
+REDIS_LINES = {
+    "shutdown_signal_received": "Received {signal} scheduling shutdown...",
+    "shutdown_signal_during_loading": "Received shutdown signal during loading, scheduling "
+                                      "shutdown.",
+    "shutdown_requested": "User requested shutdown...",
+    "shutdown_aborted": "Shutdown manually aborted.",
+    "shutdown_save_failed": "Error trying to save the DB, can't exit.",
+    "shutdown_save_failed_exiting_anyway": "Error trying to save the DB. Exit anyway.",
+    "shutdown_failed": "Errors trying to shut down the server. Check the logs for more "
+                       "information.",
+    "server_stopped": "Redis is now ready to exit, bye bye...",
+    "save_done": "DB saved on disk",
+    "bgsave_started": "Background saving started by pid {pid}",
+    "bgsave_done": "Background saving terminated with success",
+    "bgsave_failed": "Background saving error",
+}
+
+
+def _redis_wording(logger, method_name, event_dict):
+    line = REDIS_LINES.get(event_dict.get("event"))
+    if line is not None:
+        event_dict["message"] = line.format_map(event_dict)
+    return event_dict
+
+
 def configure(loglevel: str = "notice", logfile: str = "") -> None:
     _state["level"] = _LEVELS.get(loglevel, logging.INFO)
     stream = open(logfile, "a", buffering=1) if logfile else sys.stderr
@@ -25,6 +56,7 @@ def configure(loglevel: str = "notice", logfile: str = "") -> None:
     structlog.configure(
         processors=[
             _filter_by_level,
+            _redis_wording,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,

@@ -9,7 +9,7 @@ from ops.rdb.codec import RDBError
 from ops.rdb.file import RDBWriter, read_rdb
 from server.keyspace import now_ms
 from server.keyspace.serialize import build, describe
-from server.loading import loading
+from server.loading import debug_delay, loading
 
 PREDIS_AUX = b"predis-ver"
 
@@ -33,21 +33,42 @@ def snapshot_path(config) -> str:
     return os.path.join(config["dir"], config["dbfilename"])
 
 
+def temp_snapshot_path(directory: str, pid: int) -> str:
+    """Where process `pid` writes a snapshot before renaming it (Redis's temp-<pid>.rdb: a
+    server that kills its BGSAVE child removes the child's)."""
+    return os.path.join(directory, f"temp-{pid}.rdb")
+
+
 def write_snapshot(server, path: str, version: int = 11, aof_base: bool = False) -> int:
     """Write every database and function library to `path`; returns the number of keys.
     aof_base: the file is an AOF's base (the `aof-base` aux field says so, as in Redis)."""
-    temp = f"{path}.temp-{os.getpid()}"
-    with open(temp, "wb") as handle:
-        written = write_rdb(server, handle, version, aof_base)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    temp = temp_snapshot_path(os.path.dirname(path) or ".", os.getpid())
+    try:
+        with open(temp, "wb") as handle:
+            written = write_rdb(server, handle, version, aof_base,
+                                server.config["rdb-key-save-delay"])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        remove_quietly(temp)
+        raise
     return written
 
 
-def write_rdb(server, handle, version: int = 11, aof_base: bool = False) -> int:
+def remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
+              key_delay: int = 0) -> int:
     """The RDB of the whole server to a binary file object (a file, or a primary's full
-    resync); returns the number of keys."""
+    resync); returns the number of keys. key_delay: `rdb-key-save-delay`, applied to files
+    only (Redis's tests use it to catch a save midway; a full resync is written in process
+    here, where it would hold every client)."""
     config = server.config
     now = now_ms()
     written = 0
@@ -70,6 +91,8 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False) -> int:
             kind, contents = describe(value)
             writer.key(key, kind, contents, db.expires.get(key))
             written += 1
+            if key_delay:
+                debug_delay(key_delay)
     writer.finish()
     return written
 

@@ -43,6 +43,7 @@ from .keyspace.scan import Scanner
 from .lazyfree import LazyFree
 from .observers import LatencyMonitor, SlowLog, monitor_line
 from .pause import PauseGate
+from .shutdown import Shutdown, forked_child
 from .tracking import Tracking
 from .protocol.connection import Connection
 
@@ -119,7 +120,8 @@ class PredisServer:
         self.notifier = Notifier(self)
         self.min_replicas = MinReplicas(self)
         self.persistence = PersistenceState()
-        self._save_on_exit = False
+        self.shutdown = Shutdown(self)  # SHUTDOWN, SIGTERM and SIGINT
+        self.cron_paused = False  # DEBUG PAUSE-CRON
         self.scripts: dict = {}  # sha1 -> (compiled Lua function, shebang flags or None)
         self.scripts_bytes = 0  # the cached scripts' sha1s and bodies (INFO memory)
         self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
@@ -526,6 +528,7 @@ class PredisServer:
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:
+                forked_child()
                 write_snapshot(self, snapshot_path(self.config))
                 status = 0
             finally:
@@ -538,11 +541,16 @@ class PredisServer:
         return True
 
     def kill_background_save(self) -> None:
-        """End a BGSAVE child whose snapshot is no longer wanted (shutdown, FLUSHALL)."""
-        if self.persistence.child_pid:
-            os.kill(self.persistence.child_pid, 9)
-            os.waitpid(self.persistence.child_pid, 0)
+        """End a BGSAVE child whose snapshot is no longer wanted (shutdown, FLUSHALL), and
+        remove what it had written."""
+        from ops.snapshot import remove_quietly, temp_snapshot_path
+
+        pid = self.persistence.child_pid
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
             self.persistence.child_pid = 0
+            remove_quietly(temp_snapshot_path(self.config["dir"], pid))
 
     def _check_background_save(self) -> None:
         state = self.persistence
@@ -736,8 +744,13 @@ class PredisServer:
         self._cron_handle = self.loop.call_later(1.0 / hz, self._cron)
 
     def _cron(self):
-        """Periodic work (Redis's serverCron): active expiry, client timeouts, pause ends."""
+        """Periodic work (Redis's serverCron): active expiry, client timeouts, pause ends, a
+        shutdown a signal asked for."""
         try:
+            if self.cron_paused:
+                return
+            if self.shutdown.pending is not None and self.shutdown.carry_out():
+                return
             hz = max(1, min(500, self.config["hz"]))
             self.ops_meter.sample()
             if self.master_link is None:  # a replica's keys expire by its primary's DELs
@@ -777,10 +790,8 @@ class PredisServer:
         await self.shutdown_event.wait()
         await self.close()
 
-    def request_shutdown(self, save_on_exit: bool = False):
-        """Stop serving; with save_on_exit (SIGTERM/SIGINT and save points set, as Redis's
-        shutdown-on-sig* default) the snapshot is written before the process leaves."""
-        self._save_on_exit = save_on_exit
+    def request_shutdown(self):
+        """Stop serving (after Shutdown.prepare)."""
         if self.shutdown_event is not None:
             self.shutdown_event.set()
 
@@ -795,15 +806,6 @@ class PredisServer:
             return
         self.log.info("config_reloaded", applied=applied, left_unchanged=left)
 
-    def signal_shutdown(self, signal_name: str = "SIGTERM"):
-        """SIGTERM/SIGINT, as `shutdown-on-sigterm` / `shutdown-on-sigint` say: `default`
-        saves when save points are set, `save` always, `nosave` never (`now` and `force`
-        change nothing here: no replica wait to skip, and a failed save still exits)."""
-        flags = self.config["shutdown-on-" + signal_name.lower()].split()
-        save = "save" in flags or ("nosave" not in flags and bool(self.config["save"]))
-        self.log.warning("shutdown_signal_received", signal=signal_name, save=save)
-        self.request_shutdown(save_on_exit=save)
-
     async def close(self):
         closing = self.listen.close() if self.listen is not None else []  # accept no more
         if self._cron_handle is not None:
@@ -813,8 +815,6 @@ class PredisServer:
         if self.admin_http is not None:
             self.admin_http.close()
         await self.learning.close()
-        if self._save_on_exit:
-            self.save_snapshot()
         self.kill_background_save()  # do not leave a half-written temp file behind
         if self.aof is not None:
             self.aof.close()

@@ -35,7 +35,7 @@ class Loading:
         `serve`: serve clients once past another interval (an AOF's replay serves by command
         count instead, as Redis's does)."""
         if self._delay:
-            _debug_delay(self._delay)
+            debug_delay(self._delay)
         self.loaded_bytes = loaded = self._base + position
         if serve and loaded >= self._next_serve:
             self._next_serve = loaded - loaded % self._interval + self._interval
@@ -95,7 +95,9 @@ def loading(server, total_bytes: int, protected=None):
     state.finish(interrupted=False)
 
 
-def _debug_delay(usec: int) -> None:
+def debug_delay(usec: int) -> None:
+    """Redis's debugDelay: sleep `usec` microseconds, or with a negative -N, 1 us one time in
+    N (key-load-delay, rdb-key-save-delay)."""
     if usec < 0:
         usec = 1 if random.randrange(-usec) == 0 else 0
     if usec:

@@ -5,7 +5,9 @@ for " PID: <pid>" and then "Ready to accept connections" on the server's standar
 prints them in its log: the first once it listens, the second once its data is loaded). Predis
 logs through structlog instead, so this launcher prints the two lines itself at those points,
 sends standard error to standard output as Redis logs everything there (the suite looks for
-"Failed listening on port" in it), and otherwise runs `predis-server` with the same arguments.
+"Failed listening on port" in it), and otherwise runs `predis-server` with the same arguments,
+and the ML sidecar off: the suite finds a server's BGSAVE or AOF-rewrite child as its first
+child process (`pgrep -P`), which the sidecar's process would otherwise be.
 """
 
 import os
@@ -32,7 +34,7 @@ def main() -> None:
 
     app.PredisServer.open_listeners = open_then_announce
     app.PredisServer.start = start_then_announce
-    predis_main(sys.argv[1:])
+    predis_main(sys.argv[1:] + ["--predis-sidecar", "no"])
 
 
 if __name__ == "__main__":

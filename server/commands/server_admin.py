@@ -183,6 +183,9 @@ def debug(client, args):
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
+    if sub == b"pause-cron" and len(args) == 3:
+        client.server.cron_paused = to_int(args[2]) != 0
+        return OK
     if sub == b"object" and len(args) == 3:
         db = client.db
         value = db.lookup(args[2], False)
@@ -205,6 +208,7 @@ def debug(client, args):
                 "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
                 "options, including keywords not listed in original configuration file or "
                 "default values.",
+                "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
                 "background when they are not accessed (otherwise the Redis behavior). Setting "
                 "it to 1 reenables back the default.",
@@ -472,21 +476,23 @@ def shutdown(client, args):
         raise CommandError(errors.SYNTAX)
     if b"nosave" in options and b"save" in options:
         raise CommandError(errors.SYNTAX)
+    server = client.server
     if b"abort" in options:
         if len(options) > 1:
             raise CommandError(errors.SYNTAX)
-        raise CommandError("ERR No shutdown in progress.")
-    server = client.server
+        if not server.shutdown.abort():
+            raise CommandError("ERR No shutdown in progress.")
+        return OK
     if server.loading is not None:  # a half-loaded dataset is never saved
         options = (options - {b"save"}) | {b"nosave"}
     if server.busy_script is not None:  # only NOSAVE may end a busy script's server
         if b"nosave" not in options:
             raise CommandError(server.busy_script.busy_error)
         server.busy_script.stop_for_shutdown()
-    wants_save = b"save" in options or (b"nosave" not in options and server.config["save"])
-    if wants_save and not server.save_snapshot() and b"force" not in options:
-        raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
     server.log.warning("shutdown_requested", client_id=client.id, addr=client.addr)
+    wants_save = b"save" in options or (b"nosave" not in options and server.config["save"])
+    if not server.shutdown.prepare(wants_save, force=b"force" in options):
+        raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
     server.request_shutdown()
     client.close_after_reply = True
     from ..replies import NO_REPLY

@@ -1,0 +1,126 @@
+"""Shutdown against a real redis-server: SIGTERM/SIGINT only schedule it (the cron carries it
+out, so DEBUG PAUSE-CRON holds it back and SHUTDOWN ABORT cancels it), a BGSAVE child's and a
+foreground save's temp-<pid>.rdb files are removed when the server gives up on them, and a
+failed save keeps the server serving. Each case runs on both servers, whose replies, exit
+statuses, files and log lines are compared."""
+
+import glob
+import os
+import signal
+import time
+
+import pytest
+import redis
+
+from .servers import eventually, start_predis, start_redis
+
+STARTERS = {"redis": start_redis, "predis": start_predis}
+
+
+@pytest.fixture(params=sorted(STARTERS))
+def server(request):
+    started = STARTERS[request.param]()
+    yield started
+    started.stop()
+
+
+def log_of(server) -> str:
+    server.log.flush()
+    with open(os.path.join(server.workdir, "server.log"), errors="replace") as handle:
+        return handle.read()
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
+def temp_files(server) -> list:
+    return sorted(glob.glob(os.path.join(server.workdir, "temp-*.rdb")))
+
+
+def fill(client, count: int = 20) -> None:
+    client.mset({str(i): i for i in range(count)})
+    client.config_set("rdb-key-save-delay", 100000)  # 0.1 s a key: 2 s a save
+
+
+def reply_or_error(call):
+    try:
+        return call()
+    except redis.ResponseError as exc:
+        return str(exc)
+
+
+def test_shutdown_abort_cancels_a_signalled_shutdown(server):
+    client = redis.Redis(port=server.port)
+    assert reply_or_error(lambda: client.execute_command("SHUTDOWN", "ABORT")) == \
+        "No shutdown in progress."
+    assert client.execute_command("DEBUG", "PAUSE-CRON", "1") == b"OK"
+    server.proc.send_signal(signal.SIGTERM)
+    assert eventually(lambda: "Received SIGTERM scheduling shutdown" in log_of(server), 5)
+    time.sleep(0.3)  # several cron periods: nothing happens while the cron is paused
+    assert server.alive()
+    assert client.execute_command("SHUTDOWN", "ABORT") is True  # (redis-py: +OK -> True)
+    assert eventually(lambda: "Shutdown manually aborted" in log_of(server), 5)
+    assert client.execute_command("DEBUG", "PAUSE-CRON", "0") == b"OK"
+    time.sleep(0.3)
+    assert client.ping() is True and server.alive()
+    assert reply_or_error(lambda: client.execute_command("SHUTDOWN", "ABORT")) == \
+        "No shutdown in progress."
+
+
+def test_sigterm_shuts_down_once_the_cron_runs_again(server):
+    client = redis.Redis(port=server.port)
+    client.execute_command("DEBUG", "PAUSE-CRON", "1")
+    server.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert client.ping() is True
+    client.execute_command("DEBUG", "PAUSE-CRON", "0")
+    assert server.proc.wait(10) == 0
+    assert "ready to exit, bye bye" in log_of(server)
+
+
+def test_shutdown_nosave_removes_the_bgsave_childs_temp_file(server):
+    client = redis.Redis(port=server.port)
+    fill(client)
+    assert client.bgsave()
+    assert eventually(lambda: temp_files(server), 5)
+    [temp] = temp_files(server)
+    child = int(os.path.basename(temp)[len("temp-"):-len(".rdb")])
+    assert parent_of(child) == server.proc.pid  # the child writes it, named after itself
+    with pytest.raises(redis.ConnectionError):
+        client.execute_command("SHUTDOWN", "NOSAVE")
+    assert server.proc.wait(10) == 0
+    assert temp_files(server) == []
+    assert not os.path.exists(os.path.join(server.workdir, "dump.rdb"))
+
+
+def test_a_second_sigint_during_the_shutdown_save_exits_at_once(server):
+    client = redis.Redis(port=server.port)
+    fill(client)
+    client.config_set("save", "3600 1")  # so that SIGINT's shutdown saves
+    server.proc.send_signal(signal.SIGINT)
+    own_temp = os.path.join(server.workdir, f"temp-{server.proc.pid}.rdb")
+    assert eventually(lambda: os.path.exists(own_temp), 5)  # the server itself saves
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(10) == 1  # not a clean shutdown
+    assert temp_files(server) == []
+    assert not os.path.exists(os.path.join(server.workdir, "dump.rdb"))
+    assert "You insist" in log_of(server)
+
+
+def test_a_failed_save_keeps_the_server_serving(server):
+    client = redis.Redis(port=server.port)
+    client.mset({str(i): i for i in range(20)})
+    client.config_set("save", "3600 1")
+    os.mkdir(os.path.join(server.workdir, "dump.rdb"))  # the rename onto it fails
+    server.proc.send_signal(signal.SIGINT)
+    assert eventually(lambda: "Error trying to save the DB, can't exit" in log_of(server), 5)
+    assert client.ping() is True
+    assert reply_or_error(lambda: client.execute_command("SHUTDOWN")) == \
+        "Errors trying to SHUTDOWN. Check logs."
+    assert client.dbsize() == 20 and temp_files(server) == []
+    with pytest.raises(redis.ConnectionError):
+        client.execute_command("SHUTDOWN", "NOSAVE")
+    assert server.proc.wait(10) == 0
+    assert "ready to exit, bye bye" in log_of(server)
