@@ -124,7 +124,8 @@ class Config:
                 raise ConfigError("wrong number of arguments")
             nums = [_parse_int(p) for p in parts]
             if None in nums or any(not -2000 <= n <= 2000 for n in nums):
-                raise ConfigError("Invalid oom-score-adj-values")
+                raise ConfigError("Invalid oom-score-adj-values, elements must be between -2000 "
+                                  "and 2000.")
             return nums
         if kind == "percentiles":
             try:

@@ -14,10 +14,12 @@ from server.loading import debug_delay, loading
 PREDIS_AUX = b"predis-ver"
 
 
-class PersistenceState:
-    """What INFO persistence reports about snapshots."""
+class Persistence:
+    """A server's snapshots: SAVE in process, BGSAVE in a forked child, `save` points, and
+    what INFO persistence reports about them."""
 
-    def __init__(self):
+    def __init__(self, server):
+        self.server = server
         self.child_pid = 0
         self.child_started = 0.0
         self.dirty_at_fork = 0
@@ -27,6 +29,100 @@ class PersistenceState:
         self.loaded = {"keys_loaded": 0, "keys_expired": 0}
         self.scheduled = False  # BGSAVE SCHEDULE while a child runs
         self.forks = 0  # children started, BGSAVE's and AOF rewrites' (INFO total_forks)
+
+    def save(self) -> bool:
+        """SAVE: write the snapshot in this process (the loop waits, as Redis's SAVE)."""
+        server = self.server
+        started = time.monotonic()
+        try:
+            keys = write_snapshot(server, snapshot_path(server.config))
+        except (OSError, ValueError) as exc:
+            self.last_status = "err"
+            server.log.warning("save_failed", error=str(exc))
+            return False
+        self._saved(started, server.keyspace.dirty)
+        server.log.info("save_done", keys=keys, seconds=round(time.monotonic() - started, 3))
+        return True
+
+    def background_save(self) -> bool:
+        """BGSAVE: fork; the child writes the snapshot while the parent keeps serving."""
+        server = self.server
+        if self.child_pid:
+            return False
+        dirty_at_fork = server.keyspace.dirty
+        pid = os.fork()
+        if pid == 0:  # the child: write and leave without running any parent cleanup
+            status = 1
+            try:
+                in_forked_child(server)
+                write_snapshot(server, snapshot_path(server.config))
+                status = 0
+            finally:
+                os._exit(status)
+        self.child_pid = pid
+        self.forks += 1
+        self.child_started = time.monotonic()
+        self.dirty_at_fork = dirty_at_fork
+        server.log.info("bgsave_started", pid=pid)
+        return True
+
+    def kill_child(self) -> None:
+        """End a BGSAVE child whose snapshot is no longer wanted (shutdown, FLUSHALL), and
+        remove what it had written."""
+        pid = self.child_pid
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            self.child_pid = 0
+            remove_quietly(temp_snapshot_path(self.server.config["dir"], pid))
+
+    def check_child(self) -> None:
+        """The cron's reaping of a finished BGSAVE child."""
+        if not self.child_pid:
+            return
+        pid, status = os.waitpid(self.child_pid, os.WNOHANG)
+        if pid == 0:
+            return
+        self.child_pid = 0
+        server = self.server
+        if self.scheduled:
+            self.scheduled = False
+            server.loop.call_soon(self.background_save)
+        if os.waitstatus_to_exitcode(status) == 0:
+            self._saved(self.child_started, self.dirty_at_fork)
+            server.log.info("bgsave_done")
+        else:
+            self.last_status = "err"
+            server.log.warning("bgsave_failed", status=status)
+
+    def _saved(self, started: float, dirty_included: int) -> None:
+        self.server.keyspace.dirty -= dirty_included
+        self.server.lastsave = int(time.time())
+        self.last_status = "ok"
+        self.saves += 1
+        self.last_duration = int(time.monotonic() - started)
+
+    def save_on_schedule(self) -> None:
+        """`save <seconds> <changes>` points, checked by the cron as Redis's serverCron does."""
+        server = self.server
+        points = server.config["save"]
+        if not points or self.child_pid:
+            return
+        elapsed = time.time() - server.lastsave
+        for seconds, changes in points:
+            if server.keyspace.dirty >= changes and elapsed >= seconds:
+                self.background_save()
+                return
+
+
+def in_forked_child(server) -> None:
+    """First thing in a BGSAVE or AOF-rewrite child: signals' default actions, and the
+    background child's OOM score."""
+    from server.oom_score import BACKGROUND_CHILD
+    from server.shutdown import forked_child
+
+    forked_child()
+    server.oom_score.apply(BACKGROUND_CHILD)
 
 
 def snapshot_path(config) -> str:

@@ -32,7 +32,7 @@ from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
-from ops.snapshot import PersistenceState
+from ops.snapshot import Persistence
 
 from . import output_limits, tenants
 from .eviction import Evictor
@@ -43,7 +43,8 @@ from .keyspace.scan import Scanner
 from .lazyfree import LazyFree
 from .observers import LatencyMonitor, SlowLog, monitor_line
 from .pause import PauseGate
-from .shutdown import Shutdown, forked_child
+from .oom_score import OomScore
+from .shutdown import Shutdown
 from .tracking import Tracking
 from .protocol.connection import Connection
 
@@ -119,9 +120,10 @@ class PredisServer:
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self)
         self.min_replicas = MinReplicas(self)
-        self.persistence = PersistenceState()
+        self.persistence = Persistence(self)  # snapshots: SAVE, BGSAVE, save points
         self.shutdown = Shutdown(self)  # SHUTDOWN, SIGTERM and SIGINT
         self.cron_paused = False  # DEBUG PAUSE-CRON
+        self.oom_score = OomScore(self)
         self.scripts: dict = {}  # sha1 -> (compiled Lua function, shebang flags or None)
         self.scripts_bytes = 0  # the cached scripts' sha1s and bodies (INFO memory)
         self.libraries: dict = {}  # FUNCTION libraries: name -> scripting.functions.Library
@@ -184,6 +186,8 @@ class PredisServer:
             "latency-tracking": lambda v: setattr(self, "latency_tracking", v),
             "client-output-buffer-limit": lambda v: [output_limits.watch(self, c)
                                                      for c in self.clients],
+            "oom-score-adj": self.oom_score.on_config_change,
+            "oom-score-adj-values": self.oom_score.on_config_change,
         }
         for name in LEARNING_PARAMS:
             hooks[name] = lambda v: self.learning.configure()
@@ -439,6 +443,7 @@ class PredisServer:
             replica.client.kill()  # Redis disconnects sub-replicas when its primary changes
         self.master_link = ReplicaLink(self, host, port)
         self.master_link.start()
+        self.oom_score.apply()
         self.log.info("replicaof", primary=f"{host}:{port}")
 
     def stop_replicating(self) -> None:
@@ -447,6 +452,7 @@ class PredisServer:
         if link is None:
             return
         link.stop()
+        self.oom_score.apply()
         if self.replication is not None:
             self.replication.new_history()
         self.log.info("replica_promoted", offset=link.offset)
@@ -500,94 +506,6 @@ class PredisServer:
     def flush_functions(self) -> None:
         self.libraries.clear()
         self.functions.clear()
-
-    # -- snapshots (RDB) ------------------------------------------------------------------
-    def save_snapshot(self) -> bool:
-        """SAVE: write the snapshot in this process (the loop waits, as Redis's SAVE)."""
-        from ops.snapshot import snapshot_path, write_snapshot
-
-        started = time.monotonic()
-        try:
-            keys = write_snapshot(self, snapshot_path(self.config))
-        except (OSError, ValueError) as exc:
-            self.persistence.last_status = "err"
-            self.log.warning("save_failed", error=str(exc))
-            return False
-        self._saved(started, self.keyspace.dirty)
-        self.log.info("save_done", keys=keys, seconds=round(time.monotonic() - started, 3))
-        return True
-
-    def background_save(self) -> bool:
-        """BGSAVE: fork; the child writes the snapshot while the parent keeps serving."""
-        from ops.snapshot import snapshot_path, write_snapshot
-
-        if self.persistence.child_pid:
-            return False
-        dirty_at_fork = self.keyspace.dirty
-        pid = os.fork()
-        if pid == 0:  # the child: write and leave without running any parent cleanup
-            status = 1
-            try:
-                forked_child()
-                write_snapshot(self, snapshot_path(self.config))
-                status = 0
-            finally:
-                os._exit(status)
-        self.persistence.child_pid = pid
-        self.persistence.forks += 1
-        self.persistence.child_started = time.monotonic()
-        self.persistence.dirty_at_fork = dirty_at_fork
-        self.log.info("bgsave_started", pid=pid)
-        return True
-
-    def kill_background_save(self) -> None:
-        """End a BGSAVE child whose snapshot is no longer wanted (shutdown, FLUSHALL), and
-        remove what it had written."""
-        from ops.snapshot import remove_quietly, temp_snapshot_path
-
-        pid = self.persistence.child_pid
-        if pid:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            self.persistence.child_pid = 0
-            remove_quietly(temp_snapshot_path(self.config["dir"], pid))
-
-    def _check_background_save(self) -> None:
-        state = self.persistence
-        if not state.child_pid:
-            return
-        pid, status = os.waitpid(state.child_pid, os.WNOHANG)
-        if pid == 0:
-            return
-        state.child_pid = 0
-        if state.scheduled:
-            state.scheduled = False
-            self.loop.call_soon(self.background_save)
-        if os.waitstatus_to_exitcode(status) == 0:
-            self._saved(state.child_started, state.dirty_at_fork)
-            self.log.info("bgsave_done")
-        else:
-            state.last_status = "err"
-            self.log.warning("bgsave_failed", status=status)
-
-    def _saved(self, started: float, dirty_included: int) -> None:
-        state = self.persistence
-        self.keyspace.dirty -= dirty_included
-        self.lastsave = int(time.time())
-        state.last_status = "ok"
-        state.saves += 1
-        state.last_duration = int(time.monotonic() - started)
-
-    def _maybe_save_on_schedule(self) -> None:
-        """`save <seconds> <changes>` points, checked by the cron as Redis's serverCron does."""
-        points = self.config["save"]
-        if not points or self.persistence.child_pid:
-            return
-        elapsed = time.time() - self.lastsave
-        for seconds, changes in points:
-            if self.keyspace.dirty >= changes and elapsed >= seconds:
-                self.background_save()
-                return
 
     # -- append-only file ------------------------------------------------------------------
     def _aof_directory(self) -> str:
@@ -710,6 +628,7 @@ class PredisServer:
         get -LOADING, as with Redis."""
         self.loop = asyncio.get_running_loop()
         self.shutdown_event = asyncio.Event()
+        self.oom_score.apply()  # (here, not in __init__: tests build servers in process)
         self.evictor.warm_up()  # (before listening: a connection would wait for it)
         tls_port, tls_context = self.config["tls-port"], None
         if tls_port:
@@ -764,8 +683,8 @@ class PredisServer:
             self._tend_access_tables()
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
-            self._check_background_save()
-            self._maybe_save_on_schedule()
+            self.persistence.check_child()
+            self.persistence.save_on_schedule()
             if self.aof is not None:
                 self.aof.cron()
             if self.replication is not None:
@@ -815,7 +734,7 @@ class PredisServer:
         if self.admin_http is not None:
             self.admin_http.close()
         await self.learning.close()
-        self.kill_background_save()  # do not leave a half-written temp file behind
+        self.persistence.kill_child()  # do not leave a half-written temp file behind
         if self.aof is not None:
             self.aof.close()
         for client in self.clients:

@@ -73,8 +73,8 @@ class Shutdown:
         """Before leaving: end a BGSAVE child, then save if asked. False, with Redis's log
         lines, when the save failed and `force` was not given."""
         server = self.server
-        server.kill_background_save()
-        if save and not server.save_snapshot():
+        server.persistence.kill_child()
+        if save and not server.persistence.save():
             if not force:
                 server.log.warning("shutdown_save_failed")
                 server.log.warning("shutdown_failed")

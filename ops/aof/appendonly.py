@@ -19,8 +19,7 @@ import os
 import time
 
 from ops.commandstream import encode
-from ops.snapshot import write_snapshot
-from server.shutdown import forked_child
+from ops.snapshot import in_forked_child, write_snapshot
 
 from .manifest import Manifest, base_name, incr_name, read_manifest, write_manifest
 
@@ -205,7 +204,7 @@ class AppendOnlyFile:
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:
-                forked_child()
+                in_forked_child(self.server)
                 write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True)
                 status = 0
             finally:

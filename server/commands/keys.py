@@ -495,8 +495,8 @@ def flushall(client, args):
     keyspace.dirty += removed + 1
     client.server.on_flush(None, keys_before if keys_before is not None else {})
     if client.server.config["save"]:  # Redis saves the empty data set at once (and so
-        client.server.kill_background_save()  # resets the dirty counter)
-        client.server.save_snapshot()
+        client.server.persistence.kill_child()  # resets the dirty counter)
+        client.server.persistence.save()
     return OK
 
 

@@ -35,7 +35,7 @@ def save(client, args):
     server = client.server
     if server.persistence.child_pid:
         raise CommandError("ERR Background save already in progress")
-    if not server.save_snapshot():
+    if not server.persistence.save():
         raise CommandError("ERR")
     return OK
 
@@ -52,7 +52,7 @@ def bgsave(client, args):
             server.persistence.scheduled = True
             return SimpleString("Background saving scheduled")
         raise CommandError("ERR Background save already in progress")
-    if not server.background_save():
+    if not server.persistence.background_save():
         raise CommandError("ERR Background save failed")
     return SimpleString("Background saving started")
 
@@ -271,7 +271,7 @@ def _debug_reload(client, options):
     if not words <= {b"nosave", b"noflush", b"merge"}:
         raise CommandError(errors.SYNTAX)
     server = client.server
-    if b"nosave" not in words and not server.save_snapshot():
+    if b"nosave" not in words and not server.persistence.save():
         raise CommandError("ERR Error trying to save the DB")
     if b"noflush" not in words:
         server.keyspace.flushall()
