@@ -125,3 +125,22 @@ def eventually(condition, seconds: float, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return condition()
+
+
+def parent_of(pid: int) -> int:
+    """The parent process id of `pid` (from /proc)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
+def children_of(pid: int) -> list:
+    """The processes whose parent is `pid` (a server's BGSAVE or AOF-rewrite child)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if parent_of(int(entry)) == pid:
+                    found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass  # gone meanwhile
+    return sorted(found)

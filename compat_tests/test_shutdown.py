@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from .servers import eventually, start_predis, start_redis
+from .servers import eventually, parent_of, start_predis, start_redis
 
 STARTERS = {"redis": start_redis, "predis": start_predis}
 
@@ -28,11 +28,6 @@ def log_of(server) -> str:
     server.log.flush()
     with open(os.path.join(server.workdir, "server.log"), errors="replace") as handle:
         return handle.read()
-
-
-def parent_of(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as handle:
-        return int(handle.read().rsplit(")", 1)[1].split()[1])
 
 
 def temp_files(server) -> list:

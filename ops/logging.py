@@ -38,6 +38,7 @@ REDIS_LINES = {
     "bgsave_started": "Background saving started by pid {pid}",
     "bgsave_done": "Background saving terminated with success",
     "bgsave_failed": "Background saving error",
+    "aof_rewrite_killed": "Killing running AOF rewrite child: {pid}",
 }
 
 

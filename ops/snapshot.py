@@ -85,9 +85,6 @@ class Persistence:
             return
         self.child_pid = 0
         server = self.server
-        if self.scheduled:
-            self.scheduled = False
-            server.loop.call_soon(self.background_save)
         if os.waitstatus_to_exitcode(status) == 0:
             self._saved(self.child_started, self.dirty_at_fork)
             server.log.info("bgsave_done")
@@ -103,10 +100,17 @@ class Persistence:
         self.last_duration = int(time.monotonic() - started)
 
     def save_on_schedule(self) -> None:
-        """`save <seconds> <changes>` points, checked by the cron as Redis's serverCron does."""
+        """A BGSAVE scheduled while another child ran, or one that `save <seconds> <changes>`
+        points call for: checked by the cron, as Redis's serverCron does."""
         server = self.server
+        if server.has_active_child():
+            return
+        if self.scheduled:
+            self.scheduled = False
+            self.background_save()
+            return
         points = server.config["save"]
-        if not points or self.child_pid:
+        if not points:
             return
         elapsed = time.time() - server.lastsave
         for seconds, changes in points:

@@ -97,6 +97,7 @@ class PredisServer:
         self.batcher = EngineBatcher(self) if self.engine == "gpu" else None
         self._models = None  # the model registry, made on first use
         self.aof = None  # ops.aof.appendonly.AppendOnlyFile while appendonly is yes
+        self.offline_aof = None  # the files BGREWRITEAOF rewrites while appendonly is no
         self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
         self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
@@ -538,6 +539,9 @@ class PredisServer:
         """CONFIG SET appendonly: yes writes a base from memory now and appends from then on;
         no stops appending (the files stay)."""
         if enabled and self.aof is None:
+            if self.offline_aof is not None:  # its rewrite gives way to the new AOF's base
+                self.offline_aof.close()
+                self.offline_aof = None
             aof = self.aof_files()
             aof.create()
             self._attach_aof(aof)
@@ -546,18 +550,28 @@ class PredisServer:
             self._remove_sink(self.aof)
             self.aof = self.limits.before_reply = None
 
-    def rewrite_aof(self) -> str:
-        """BGREWRITEAOF; the status line Redis answers."""
-        if self.aof is None:  # AOF off: write one now from memory, as a snapshot would be
-            aof = self.aof_files()
-            aof.create()
-            aof.close()
-            return "Background append only file rewriting started"
-        if self.aof.child is not None:
+    def rewrite_aof(self, in_exec: bool = False) -> str:
+        """BGREWRITEAOF; the status line Redis answers. With appendonly off, a child writes a
+        new base for the AOF's files all the same (an `offline_aof` not fed any command)."""
+        aof = self.aof_rewriter()
+        if aof is None:
+            aof = self.offline_aof = self.aof_files()
+        if aof.child is not None:
             raise RuntimeError("Background append only file rewriting already in progress")
-        if self.aof.start_rewrite():
-            return "Background append only file rewriting started"
-        return "Background append only file rewriting scheduled"
+        if self.has_active_child() or in_exec:  # (the cron starts it when it can)
+            aof.scheduled = True
+            return "Background append only file rewriting scheduled"
+        aof.start_rewrite()
+        return "Background append only file rewriting started"
+
+    def aof_rewriter(self):
+        """The AOF whose rewrites run: the one appended to, else the offline one (if any)."""
+        return self.aof if self.aof is not None else self.offline_aof
+
+    def has_active_child(self) -> bool:
+        """A BGSAVE or AOF-rewrite child runs (Redis runs one at a time)."""
+        aof = self.aof_rewriter()
+        return bool(self.persistence.child_pid) or (aof is not None and aof.child is not None)
 
     def load_snapshot_at_start(self) -> None:
         """At start: the AOF when appendonly is yes and one exists; otherwise the RDB (and, with
@@ -685,8 +699,9 @@ class PredisServer:
             self.pause.check_deadline()
             self.persistence.check_child()
             self.persistence.save_on_schedule()
-            if self.aof is not None:
-                self.aof.cron()
+            rewriter = self.aof_rewriter()
+            if rewriter is not None:
+                rewriter.cron()
             if self.replication is not None:
                 self.replication.cron()
             self.learning.tick()
@@ -735,8 +750,8 @@ class PredisServer:
             self.admin_http.close()
         await self.learning.close()
         self.persistence.kill_child()  # do not leave a half-written temp file behind
-        if self.aof is not None:
-            self.aof.close()
+        if self.aof_rewriter() is not None:  # (ends a rewrite child too)
+            self.aof_rewriter().close()
         for client in self.clients:
             client.kill()
         for srv in closing:

@@ -186,34 +186,39 @@ def _persistence(s):
         "rdb_last_cow_size": 0,
         "rdb_last_load_keys_expired": s.persistence.loaded["keys_expired"],
         "rdb_last_load_keys_loaded": s.persistence.loaded["keys_loaded"],
-        **_aof_fields(s.aof),
+        **_aof_fields(s.aof, s.aof_rewriter()),
         "module_fork_in_progress": 0,
         "module_fork_last_cow_size": 0,
         **({} if s.loading is None else s.loading.info_fields()),
     }
 
 
-def _aof_fields(aof):
-    """INFO persistence's aof_* fields (Redis adds the size fields only while AOF is on)."""
-    if aof is None:
-        return {"aof_enabled": 0, "aof_rewrite_in_progress": 0, "aof_rewrite_scheduled": 0,
-                "aof_last_rewrite_time_sec": -1, "aof_current_rewrite_time_sec": -1,
-                "aof_last_bgrewrite_status": "ok", "aof_rewrites": 0,
-                "aof_rewrites_consecutive_failures": 0, "aof_last_write_status": "ok",
-                "aof_last_cow_size": 0}
-    running = aof.child is not None
-    return {
-        "aof_enabled": 1,
+def _aof_fields(aof, rewriter):
+    """INFO persistence's aof_* fields: the rewrite's from `rewriter` (the AOF, or while
+    appendonly is off the files BGREWRITEAOF rewrites), the size fields only while AOF is
+    on, as Redis adds them."""
+    running = rewriter is not None and rewriter.child is not None
+    fields = {
+        "aof_enabled": int(aof is not None),
         "aof_rewrite_in_progress": int(running),
-        "aof_rewrite_scheduled": int(aof.scheduled),
-        "aof_last_rewrite_time_sec": aof.last_rewrite_seconds,
-        "aof_current_rewrite_time_sec": (int(time.monotonic() - aof.child[3]) if running
-                                         else -1),
-        "aof_last_bgrewrite_status": aof.last_rewrite_status,
-        "aof_rewrites": aof.rewrites,
-        "aof_rewrites_consecutive_failures": 0 if aof.last_rewrite_status == "ok" else 1,
-        "aof_last_write_status": aof.last_write_status,
-        "aof_last_cow_size": 0,
+        "aof_rewrite_scheduled": int(rewriter is not None and rewriter.scheduled),
+        "aof_last_rewrite_time_sec": -1, "aof_current_rewrite_time_sec": -1,
+        "aof_last_bgrewrite_status": "ok", "aof_rewrites": 0,
+        "aof_rewrites_consecutive_failures": 0, "aof_last_write_status": "ok",
+        "aof_last_cow_size": 0}
+    if rewriter is not None:
+        fields.update({
+            "aof_last_rewrite_time_sec": rewriter.last_rewrite_seconds,
+            "aof_current_rewrite_time_sec": (int(time.monotonic() - rewriter.child[3])
+                                             if running else -1),
+            "aof_last_bgrewrite_status": rewriter.last_rewrite_status,
+            "aof_rewrites": rewriter.rewrites,
+            "aof_rewrites_consecutive_failures": int(rewriter.last_rewrite_status != "ok"),
+            "aof_last_write_status": rewriter.last_write_status})
+    if aof is None:
+        return fields
+    return {
+        **fields,
         "aof_current_size": aof.base_size + aof.size,
         "aof_base_size": aof.base_size,
         "aof_pending_rewrite": int(aof.scheduled),

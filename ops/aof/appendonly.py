@@ -163,10 +163,16 @@ class AppendOnlyFile:
             self.last_fsync = now
         if self.child is not None:
             self._check_child()
-        elif self.scheduled or self._due_for_rewrite():
+        elif (self.scheduled and not self.server.has_active_child()) or self._due_for_rewrite():
             self.start_rewrite()
 
+    def _attached(self) -> bool:
+        """Appended to (appendonly yes), not only rewritten by BGREWRITEAOF."""
+        return self.server.aof is self
+
     def _due_for_rewrite(self) -> bool:
+        if not self._attached() or self.server.has_active_child():
+            return False
         config = self.server.config
         percentage = config["auto-aof-rewrite-percentage"]
         if not percentage or self.size < config["auto-aof-rewrite-min-size"]:
@@ -175,6 +181,7 @@ class AppendOnlyFile:
 
     def close(self) -> None:
         if self.child is not None:
+            self.server.log.info("aof_rewrite_killed", pid=self.child[0])
             os.kill(self.child[0], 9)
             os.waitpid(self.child[0], 0)
             self._remove([self.child[1][0]])
@@ -191,13 +198,18 @@ class AppendOnlyFile:
     # -- rewriting -----------------------------------------------------------------------------
     def start_rewrite(self) -> bool:
         """Fork a child that writes a new base; False if one of the server's children (this or
-        a BGSAVE) is running (the rewrite is then scheduled)."""
-        if self.child is not None or self.server.persistence.child_pid:
+        a BGSAVE) is running (the rewrite is then scheduled). While appendonly is off there is
+        no incremental file to open: the new base replaces every file."""
+        if self.server.has_active_child():
             self.scheduled = True
             return False
         self.scheduled = False
-        self._open_next_incr()
-        first_new = self.manifest.incrs[-1][1]
+        if self._attached():
+            self._open_next_incr()
+            first_new = self.manifest.incrs[-1][1]
+        else:
+            os.makedirs(self.directory, exist_ok=True)
+            first_new = float("inf")
         seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
         name = base_name(self.filename, seq)
         pid = os.fork()

@@ -48,10 +48,14 @@ def bgsave(client, args):
         raise CommandError(errors.SYNTAX)
     server = client.server
     if server.persistence.child_pid:
-        if schedule:
-            server.persistence.scheduled = True
-            return SimpleString("Background saving scheduled")
         raise CommandError("ERR Background save already in progress")
+    if server.has_active_child() or client.in_exec:  # an AOF rewrite runs
+        if not (schedule or client.in_exec):
+            raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE right "
+                               "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
+                               "possible.")
+        server.persistence.scheduled = True
+        return SimpleString("Background saving scheduled")
     if not server.persistence.background_save():
         raise CommandError("ERR Background save failed")
     return SimpleString("Background saving started")
@@ -61,7 +65,7 @@ def bgsave(client, args):
          "rewrites the append-only file to disk.", "1.0.0")
 def bgrewriteaof(client, args):
     try:
-        return SimpleString(client.server.rewrite_aof())
+        return SimpleString(client.server.rewrite_aof(client.in_exec))
     except RuntimeError as exc:
         raise CommandError(f"ERR {exc}") from None
     except OSError as exc:

@@ -1,0 +1,104 @@
+"""BGSAVE and BGREWRITEAOF against a real redis-server: one child process at a time, the other
+one refused or scheduled (and started by the cron once the first is done), both scheduled
+when called inside MULTI; and BGREWRITEAOF forks a child with appendonly off too (the event
+loop keeps serving while it writes)."""
+
+import os
+import signal
+import time
+
+import pytest
+import redis
+
+from .rawclient import RawClient
+from .servers import children_of, eventually, start_predis, start_redis
+
+STARTERS = {"redis": start_redis, "predis": start_predis}
+STARTED = "Background append only file rewriting started"
+SCHEDULED = "Background append only file rewriting scheduled"
+ANOTHER_CHILD = ("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+                 "SCHEDULE in order to schedule a BGSAVE whenever possible.")
+
+
+@pytest.fixture(params=sorted(STARTERS))
+def server(request):
+    started = STARTERS[request.param]()
+    yield started
+    started.stop()
+
+
+def call(client, *args):
+    """The reply as text (status and error lines alike: Err is a str)."""
+    reply = RawClient(client.connection_pool.connection_kwargs["port"]).call(*args)
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
+def persistence(client) -> dict:
+    return {**client.info("persistence"), "total_forks": client.info("stats")["total_forks"]}
+
+
+def slow_child(client) -> None:
+    client.set("k", "v")
+    client.config_set("rdb-key-save-delay", 10000000)  # 10 s for the one key
+
+
+def kill_the_child(server, client) -> None:
+    client.config_set("rdb-key-save-delay", 0)
+    [child] = children_of(server.proc.pid)
+    os.kill(child, signal.SIGKILL)
+
+
+def test_bgrewriteaof_with_appendonly_off_runs_in_a_child(server):
+    client = redis.Redis(port=server.port)
+    slow_child(client)
+    forks = persistence(client)["total_forks"]
+    assert call(client, "BGREWRITEAOF") == STARTED
+    started = time.monotonic()
+    assert client.ping() is True and time.monotonic() - started < 1  # not held by it
+    info = persistence(client)
+    assert (info["aof_enabled"], info["aof_rewrite_in_progress"], info["total_forks"]) == \
+        (0, 1, forks + 1)
+    assert len(children_of(server.proc.pid)) == 1
+    assert call(client, "BGREWRITEAOF") == \
+        "ERR Background append only file rewriting already in progress"
+    assert call(client, "BGSAVE") == ANOTHER_CHILD
+    assert call(client, "BGSAVE", "SCHEDULE") == "Background saving scheduled"
+    assert persistence(client)["rdb_bgsave_in_progress"] == 0
+    kill_the_child(server, client)
+    # the rewrite failed; the scheduled BGSAVE then runs and succeeds
+    assert eventually(lambda: persistence(client)["aof_rewrite_in_progress"] == 0, 10)
+    assert eventually(lambda: os.path.exists(os.path.join(server.workdir, "dump.rdb")), 10)
+    assert eventually(lambda: persistence(client)["rdb_bgsave_in_progress"] == 0, 10)
+    info = persistence(client)
+    assert (info["aof_last_bgrewrite_status"], info["rdb_last_bgsave_status"],
+            info["total_forks"]) == ("err", "ok", forks + 2)
+
+
+def test_bgrewriteaof_waits_for_a_bgsave(server):
+    client = redis.Redis(port=server.port)
+    slow_child(client)
+    assert call(client, "BGSAVE") == "Background saving started"
+    assert call(client, "BGREWRITEAOF") == SCHEDULED
+    assert persistence(client)["aof_rewrite_scheduled"] == 1
+    assert call(client, "BGSAVE") == "ERR Background save already in progress"
+    assert call(client, "BGSAVE", "SCHEDULE") == "ERR Background save already in progress"
+    kill_the_child(server, client)
+    assert eventually(lambda: persistence(client)["aof_rewrite_scheduled"] == 0, 10)
+    assert eventually(lambda: persistence(client)["aof_rewrite_in_progress"] == 0, 10)
+    info = persistence(client)
+    assert (info["rdb_last_bgsave_status"], info["aof_last_bgrewrite_status"]) == ("err", "ok")
+    assert os.listdir(os.path.join(server.workdir, "appendonlydir"))
+
+
+def test_both_are_scheduled_inside_multi(server):
+    client = redis.Redis(port=server.port)
+    forks = persistence(client)["total_forks"]
+    raw = RawClient(server.port)
+    for command in (("MULTI",), ("SET", "k", "v"), ("BGREWRITEAOF",), ("BGSAVE",)):
+        raw.call(*command)
+    assert raw.call("EXEC") == [b"OK", SCHEDULED.encode(), b"Background saving scheduled"]
+    assert eventually(lambda: persistence(client)["total_forks"] == forks + 2, 10)
+    assert eventually(lambda: not children_of(server.proc.pid), 10)
+    info = persistence(client)
+    assert (info["aof_last_bgrewrite_status"], info["rdb_last_bgsave_status"],
+            info["aof_rewrite_scheduled"]) == ("ok", "ok", 0)
