@@ -222,3 +222,24 @@ def test_a_paused_replica_applies_the_primarys_writes_after_unpause(redis_primar
         wait_until(lambda: replica.get("held") == b"1")
     finally:
         replica_server.stop()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_writable_replica_expires_the_keys_its_clients_wrote(redis_primary, start_replica):
+    """Redis's unit/expire "expired key which is created in writeable replicas should be
+    deleted by active expiry": a replica leaves the primary's keys to the primary's DELs,
+    but keys its own clients gave a TTL expire by its cron (nobody reads them here)."""
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(redis_primary.port),
+                                    "--replica-read-only", "no"))
+    try:
+        primary, replica = redis.Redis(port=redis_primary.port), redis.Redis(
+            port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        expired = replica.info("stats")["expired_keys"]
+        assert replica.set("local", "v", px=1) is True
+        assert replica.set("persistent", "v") is True
+        wait_until(lambda: replica.info("stats")["expired_keys"] == expired + 1, timeout=5)
+        assert replica.dbsize() == 1
+        assert replica.get("local") is None
+    finally:
+        replica_server.stop()

@@ -38,7 +38,7 @@ from . import output_limits, tenants
 from .eviction import Evictor
 from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
 from .learning import LEARNING_PARAMS, LearningLoop
-from .keyspace.expiry import ActiveExpiry
+from .keyspace.expiry import ActiveExpiry, ReplicaWrittenExpiry
 from .keyspace.scan import Scanner
 from .lazyfree import LazyFree
 from .observers import LatencyMonitor, SlowLog, monitor_line
@@ -115,6 +115,7 @@ class PredisServer:
         self.slowlog = SlowLog()
         self.latency = LatencyMonitor()
         self.expiry = ActiveExpiry(self.keyspace)
+        self.replica_written = ReplicaWrittenExpiry(self.keyspace)  # (while a replica)
         self.pause = PauseGate(self)
         self.blocking = BlockingRegistry(self)
         self.watches = WatchRegistry(self)
@@ -443,6 +444,7 @@ class PredisServer:
         for replica in list(self.replication.replicas if self.replication else ()):
             replica.client.kill()  # Redis disconnects sub-replicas when its primary changes
         self.master_link = ReplicaLink(self, host, port)
+        self.replica_written.forget_all()
         self.master_link.start()
         self.oom_score.apply()
         self.log.info("replicaof", primary=f"{host}:{port}")
@@ -453,6 +455,7 @@ class PredisServer:
         if link is None:
             return
         link.stop()
+        self.replica_written.forget_all()
         self.oom_score.apply()
         if self.replication is not None:
             self.replication.new_history()
@@ -691,6 +694,8 @@ class PredisServer:
                 self.expiry.run(hz, self.config["active-expire-effort"])
                 self.latency.add_if_slow("expire-cycle", time.perf_counter_ns() - started,
                                          self.config["latency-monitor-threshold"])
+            elif self.replica_written.keys and self.expiry.enabled:
+                self.replica_written.run()
             limit = eviction_limit(self.config)
             if limit:  # clients before keys, as Redis evicts them
                 self.clients.evict_over(limit)

@@ -81,3 +81,42 @@ class ActiveExpiry:
             sample = sum(remaining) // len(remaining)
             db.avg_ttl = sample if not db.avg_ttl else (db.avg_ttl // 50) * 49 + sample // 50
         return expired, len(chunk)
+
+
+class ReplicaWrittenExpiry:
+    """On a writable replica (`replica-read-only no`), the keys its own clients gave a TTL
+    (Redis's slaveKeysWithExpire): a replica leaves the primary's keys to the primary's DELs,
+    but nothing would ever remove these, so the cron expires them."""
+
+    MAX_CHECKS_PER_TICK = 10_000
+
+    def __init__(self, keyspace):
+        self.keyspace = keyspace
+        self.keys: dict = {}  # (db index, key) -> None, in the order they were written
+
+    def remember(self, db, keys) -> None:
+        expires = db.expires
+        for key in keys:
+            if key in expires:
+                self.keys[(db.index, bytes(key))] = None
+
+    def forget_all(self) -> None:
+        """The server became a primary (its active expiry covers every key) or a replica
+        again of a primary whose data replaces these."""
+        self.keys.clear()
+
+    def run(self) -> int:
+        """Remove the remembered keys past their deadline and forget those without a TTL
+        any more; returns the number removed."""
+        now = now_ms()
+        dbs = self.keyspace.dbs
+        removed = 0
+        for entry in list(self.keys)[:self.MAX_CHECKS_PER_TICK]:
+            index, key = entry
+            db = dbs[index]
+            if db.expire_if_due(key, now):
+                removed += 1
+                del self.keys[entry]
+            elif key not in db.expires:
+                del self.keys[entry]
+        return removed
