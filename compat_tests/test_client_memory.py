@@ -97,3 +97,109 @@ def test_client_memory_in_info_and_client_list(servers):
         holder.close()
         observer.close()
     assert seen[1] == seen[0] == (True, True)
+
+
+@pytest.fixture(params=["redis", "predis"])
+def evicting(request):
+    """A server with maxmemory-clients set, a control client exempt from it."""
+    server = (start_redis if request.param == "redis" else start_predis)()
+    control = RawClient(server.port)
+    control.call("CLIENT", "NO-EVICT", "on")
+    yield server, control
+    server.stop()
+
+
+def _gone(control, name: str) -> bool:
+    return f"name={name} " not in control.call("CLIENT", "LIST").decode()
+
+
+def _until_dropped(client, command, limit: int = 200000) -> int:
+    """Send `command(i)` for i = 0, 1, ... until the server drops the connection; how many
+    it answered."""
+    for i in range(limit):
+        try:
+            client.call(*command(i))
+        except (ConnectionError, OSError):
+            return i
+    return limit
+
+
+def test_a_commands_arguments_count_before_it_runs(evicting):
+    """Redis's unit/client-eviction "large argv": the command is not run."""
+    server, control = evicting
+    control.call("CONFIG", "SET", "maxmemory-clients", "3000000")
+    client = RawClient(server.port)
+    client.call("CLIENT", "SETNAME", "argv")
+    assert client.call("MSET", "k", "v", "k2", "v" * 1000000) == b"OK"
+    with pytest.raises((ConnectionError, OSError)):
+        client.call("MSET", "k", "w", "k2", "v" * 3000000)
+    assert _gone(control, "argv") and control.call("GET", "k") == b"v"
+
+
+def test_a_big_argument_arriving_counts_in_full(evicting):
+    """Redis sizes its query buffer for a 32 KB+ argument as soon as its length is read:
+    CLIENT LIST's qbuf counts the argument's bytes alone, and the client is evicted at the
+    next command anyone runs once its room passes the limit."""
+    server, control = evicting
+    control.call("CONFIG", "SET", "maxmemory", "6mb", "maxmemory-clients", "7%")
+    limit = 6 * 1024 * 1024 * 7 // 100
+    client = RawClient(server.port)
+    client.call("CLIENT", "SETNAME", "half")
+    client.send_raw(b"*1\r\n$%d\r\n" % (limit // 2) + b"v" * (limit // 2))
+    fields = {}
+    for _ in range(100):  # (until the server has read it all)
+        line = [l for l in control.call("CLIENT", "LIST").decode().splitlines() if "name=half" in l]
+        fields = dict(item.split("=", 1) for item in line[0].split())
+        if int(fields["qbuf"]) == limit // 2:
+            break
+        time.sleep(0.02)
+    assert int(fields["qbuf"]) == limit // 2
+    assert limit // 2 <= int(fields["tot-mem"]) < limit
+    other = RawClient(server.port)
+    other.call("CLIENT", "SETNAME", "full")
+    other.send_raw(b"*1\r\n$%d\r\n" % limit + b"v" * 1000)
+    time.sleep(0.1)
+    assert _gone(control, "full") and not _gone(control, "half")
+
+
+@pytest.mark.parametrize("command", [
+    lambda i: ("WATCH", str(i)),
+    lambda i: ("PSUBSCRIBE", str(i)),
+    lambda i: ("SUBSCRIBE", str(i)),
+    lambda i: ("SSUBSCRIBE", str(i)),
+], ids=["watch", "psubscribe", "subscribe", "ssubscribe"])
+def test_per_client_lists_count(evicting, command):
+    """Watched keys and subscriptions count (Redis's per-item overheads): with a limit of
+    200 KB the client is evicted after a few thousand of them, not never."""
+    server, control = evicting
+    control.call("CONFIG", "SET", "maxmemory-clients", "200000")
+    answered = _until_dropped(RawClient(server.port), command)
+    assert 1000 < answered < 20000
+
+
+def test_a_multi_queue_counts(evicting):
+    server, control = evicting
+    control.call("CONFIG", "SET", "maxmemory-clients", "3000000")
+    client = RawClient(server.port)
+    client.call("MULTI")
+    value = "v" * 750000
+    assert [client.call("SET", "k", value) for _ in range(2)] == [b"QUEUED"] * 2
+    assert client.call("EXEC") == [b"OK", b"OK"]
+    client.call("MULTI")
+    assert _until_dropped(client, lambda i: ("SET", "k", value), 10) in (3, 4)
+
+
+def test_lowering_the_limit_evicts_at_the_next_command(evicting):
+    server, control = evicting
+    control.call("CONFIG", "SET", "maxmemory-clients", "4mb")
+    clients = []
+    for n in range(10):
+        client = RawClient(server.port)
+        client.call("CLIENT", "SETNAME", f"c{n}")
+        client.send_raw(b"*2\r\n$314572\r\n" + b"v" * 314572)
+        clients.append(client)
+    time.sleep(0.2)
+    assert sum(f"name=c{n} " in control.call("CLIENT", "LIST").decode() for n in range(10)) == 10
+    control.call("CONFIG", "SET", "maxmemory-clients", "2mb")
+    remaining = sum(f"name=c{n} " in control.call("CLIENT", "LIST").decode() for n in range(10))
+    assert 0 < remaining < 10

@@ -67,7 +67,7 @@ class Limits:
     """What every connection reads and counts: plain attributes, shared, for speed."""
 
     __slots__ = ("query_buffer_limit", "proto_max_bulk_len", "net_input_bytes",
-                 "net_output_bytes", "before_reply")
+                 "net_output_bytes", "before_reply", "clients_evictable")
 
     def __init__(self):
         self.query_buffer_limit = 1 << 30
@@ -77,6 +77,8 @@ class Limits:
         # before_reply(connection) runs before any output leaves (the AOF writes its buffer);
         # True holds the output: the AOF flushes the connection after its next fsync
         self.before_reply = None
+        # maxmemory-clients is set: a read that leaves input waiting re-measures its client
+        self.clients_evictable = False
 
 
 class PredisServer:
@@ -174,7 +176,8 @@ class PredisServer:
             "latency-monitor-threshold": lambda v: self._update_observers(),
             "loglevel": lambda v: self._set_loglevel(v),
             "requirepass": lambda v: self.acl.set_default_password(v),
-            "maxmemory": lambda v: setattr(self, "maxmemory", v),
+            "maxmemory": self._set_maxmemory,
+            "maxmemory-clients": lambda v: self._set_client_eviction_limit(),
             "maxmemory-policy": lambda v: self.evictor.configure(v),
             "tracking-table-max-keys": lambda v: self.tracking.enforce_limit(),
             "learned-model-file": self._set_model_file,
@@ -200,6 +203,7 @@ class PredisServer:
         self.notifier.configure(cfg["notify-keyspace-events"])
         self.min_replicas.configure()
         self.maxmemory = cfg["maxmemory"]
+        self._set_client_eviction_limit()
         self.latency_tracking = cfg["latency-tracking"]
         self.keyspace.access.lfu_log_factor = cfg["lfu-log-factor"]
         self.keyspace.access.lfu_decay_time = cfg["lfu-decay-time"]
@@ -267,6 +271,14 @@ class PredisServer:
             self.log.warning("champion_model_broken", version=champion, reason=str(exc))
             return None
         return champion
+
+    def _set_maxmemory(self, value: int) -> None:
+        self.maxmemory = value
+        self._set_client_eviction_limit()  # (a percentage of it)
+
+    def _set_client_eviction_limit(self) -> None:
+        self.clients.eviction_limit = eviction_limit(self.config)
+        self.limits.clients_evictable = bool(self.clients.eviction_limit)
 
     def _set_loglevel(self, level):
         from ops.logging import set_level  # ops owns logging setup
@@ -696,9 +708,8 @@ class PredisServer:
                                          self.config["latency-monitor-threshold"])
             elif self.replica_written.keys and self.expiry.enabled:
                 self.replica_written.run()
-            limit = eviction_limit(self.config)
-            if limit:  # clients before keys, as Redis evicts them
-                self.clients.evict_over(limit)
+            if self.clients.eviction_limit:  # clients before keys, as Redis evicts them
+                self.clients.evict_over(self.clients.eviction_limit)
             self._tend_access_tables()
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()

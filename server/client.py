@@ -37,6 +37,7 @@ class Client:
         self.no_touch = False
         self.monitor = False
         self.multi = None  # commands queued since MULTI (None: not in a transaction)
+        self.multi_memory = 0  # their arguments' bytes, as client_memory counts them
         self.multi_failed = False  # a queue-time error: EXEC answers EXECABORT
         self.in_exec = False
         self.deny_blocking = 0  # > 0 inside EXEC or a script: blocking commands do not block
@@ -72,6 +73,10 @@ class Client:
 
     def on_disconnect(self):
         self.server.clients.unregister(self)
+
+    def measure_memory(self):
+        """Its memory counted again now (input piled up; maxmemory-clients is set)."""
+        self.server.clients.measure(self)
 
     @property
     def obeys_unconditionally(self) -> bool:

@@ -11,18 +11,43 @@ CRON_MIN_ITERATIONS = 5  # Redis's CLIENTS_CRON_MIN_ITERATIONS
 # used_memory's estimate of a connection's own objects (besides its buffers)
 CLIENT_OVERHEAD = 20_000
 MIN_CLIENT_EVICTION_LIMIT = 128 * 1024  # Redis's floor for maxmemory-clients
+# Redis's per-item overheads in getClientMemoryUsage (64-bit): a watched key's list node and
+# watchedKey, a pattern's list node, a channel's dict entry and bucket pointer, a tracking
+# prefix's rax nodes
+WATCHED_KEY_BYTES = 24 + 32
+PATTERN_BYTES = 24
+DICT_ENTRY_BYTES, DICT_SLOT_BYTES = 24, 8
+TRACKING_PREFIX_BYTES = 4 * 8
 
 
 def client_memory(client) -> int:
     """What a client holds, for used_memory and client eviction (Redis's
-    getClientMemoryUsage): base, input of unfinished commands, output not yet sent. (CLIENT
-    LIST's tot-mem shows the modelled room of Redis's query buffer instead, which grows with
-    each read's size: Redis reads 16 KB at a time where Predis takes a whole pipeline, so that
-    model would count pipelines Redis never holds.)"""
+    getClientMemoryUsage): base, input of unfinished commands, output not yet sent, a MULTI
+    queue, and the per-client overheads of watched keys, subscriptions and tracking prefixes.
+    (CLIENT LIST's tot-mem shows the modelled room of Redis's query buffer instead, which
+    grows with each read's size: Redis reads 16 KB at a time where Predis takes a whole
+    pipeline, so that model would count pipelines Redis never holds.)"""
     conn = client.conn
-    if conn is None:
-        return CLIENT_OVERHEAD
-    return CLIENT_OVERHEAD + conn.input_held() + conn.output_buffer_size()
+    memory = CLIENT_OVERHEAD
+    if conn is not None:
+        memory += conn.input_held() + conn.output_buffer_size()
+    if client.multi is not None:
+        memory += client.multi_memory
+    memory += len(client.watched) * WATCHED_KEY_BYTES
+    if client.subscribed:
+        memory += (len(client.psubscriptions) * PATTERN_BYTES
+                   + _dict_bytes(len(client.subscriptions))
+                   + _dict_bytes(len(client.ssubscriptions)))
+    if client.tracking is not None:
+        memory += len(client.tracking.prefixes) * TRACKING_PREFIX_BYTES
+    return memory
+
+
+def _dict_bytes(size: int) -> int:
+    """A Redis dict of `size` entries: the entries and a power-of-two bucket table."""
+    if not size:
+        return 0
+    return size * DICT_ENTRY_BYTES + max(4, 1 << (size - 1).bit_length()) * DICT_SLOT_BYTES
 
 
 def _evictable(client) -> bool:
@@ -42,6 +67,7 @@ class ClientRegistry:
         self.memory = 0
         self.replica_memory = 0
         self.evicted = 0  # INFO evicted_clients
+        self.eviction_limit = 0  # maxmemory-clients in bytes (eviction_limit()), 0: off
 
     def register(self, client) -> None:
         self.by_id[client.id] = client
@@ -74,10 +100,24 @@ class ClientRegistry:
         for client in self.by_id.values():
             self.measure(client)
 
-    def evict_over(self, limit: int) -> None:
+    def evict_before_command(self, client, args) -> bool:
+        """Before `client` runs a command (Redis evicts clients there): with its arguments
+        counted as its memory (Redis's argv), are the clients over maxmemory-clients? The
+        largest are closed until they are not; True if that closed this client."""
+        argv = sum(map(len, args)) + 8 * len(args)
+        self.measure(client)
+        if self.memory - self.replica_memory + argv < self.eviction_limit:
+            return False
+        self.evict_over(self.eviction_limit, client, argv)
+        return client.conn is None or client.conn.closed
+
+    def evict_over(self, limit: int, current=None, argv: int = 0) -> None:
         """maxmemory-clients: close the largest evictable clients until the clients' memory
-        (replica links apart) is under `limit`, as Redis's evictClients."""
+        (replica links apart) is under `limit`, as Redis's evictClients (`current`: the client
+        about to run a command of `argv` bytes)."""
         self.measure_all()
+        if current is not None:
+            self._record(current, current.memory + argv)
         remaining = self.memory - self.replica_memory
         if remaining < limit:
             return
@@ -90,7 +130,7 @@ class ClientRegistry:
             self.evicted += 1
             if remaining < limit:
                 return
-        client.server.log.warning("over_maxmemory_clients_after_evicting_all", limit=limit)
+        # (still over: the rest are replicas or NO-EVICT clients, which Redis keeps too)
 
     def __iter__(self):
         return iter(list(self.by_id.values()))

@@ -30,6 +30,9 @@ _RUN_WHEN_SUBSCRIBED = frozenset({"subscribe", "psubscribe", "ssubscribe", "unsu
 
 def dispatch(client, args):
     server = client.server
+    if server.clients.eviction_limit and not client.in_exec and \
+            not client.obeys_unconditionally and server.clients.evict_before_command(client, args):
+        return NO_REPLY  # this client was the one evicted: the command does not run
     name = args[0]
     spec = LOOKUP.get(name)
     aliases = server.command_aliases  # rename-command: new names, and old ones mapped to None
@@ -98,6 +101,7 @@ def dispatch(client, args):
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")
         client.multi.append(args)
+        client.multi_memory += sum(map(len, args)) + 8 * len(args) + 24  # (as Redis counts)
         return QUEUED
     if server.gate is not None and not client.in_exec:
         held = server.gate(client, spec, args)

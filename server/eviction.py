@@ -20,7 +20,6 @@ from ml.keymeta import (BYTES, CAPACITY, HOOK_HISTORY, HOOK_NONE, HOOK_S3FIFO, M
                         MODE_LRU)
 from ml.model import DEFAULT_PATH, EvictionModel
 
-from .clients import eviction_limit
 
 # policy -> (victim code, volatile keys only, table hooks, clock mode); None: noeviction
 POLICIES = {
@@ -104,7 +103,7 @@ class Evictor:
         limit = server.maxmemory
         if not limit or server.used_memory() <= limit:  # (the cheap bound: this is per command)
             return True
-        clients_limit = eviction_limit(server.config)
+        clients_limit = server.clients.eviction_limit
         if clients_limit:  # clients go first, as in Redis (measured on the way)
             server.clients.evict_over(clients_limit)
         else:

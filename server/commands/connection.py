@@ -264,6 +264,8 @@ def client_list(client, args):
             raise CommandError(errors.SYNTAX)
     lines = []
     for other in sorted(client.server.clients, key=lambda c: c.id):
+        if other.conn is not None and other.conn.closed:
+            continue  # evicted or killed just now: gone, as in Redis, though not yet reaped
         if wanted_type is not None and client_type(other) != wanted_type:
             continue
         if wanted_ids is not None and other.id not in wanted_ids:

@@ -17,6 +17,7 @@ def multi(client, args):
     if client.multi is not None:
         raise CommandError("ERR MULTI calls can not be nested")
     client.multi = []
+    client.multi_memory = 0  # the queue's arguments (server/clients.client_memory)
     client.multi_failed = False
     return OK
 

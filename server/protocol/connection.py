@@ -117,6 +117,8 @@ class Connection(asyncio.Protocol):
                 self.session.log_event("client_query_buffer_limit", buffered=buffered)
                 self.close()
                 return
+            if self._limits.clients_evictable:  # (the next command anyone runs judges it)
+                self.session.measure_memory()
         if not self.session.authenticated:
             self._run_unauthenticated(commands)
         elif commands:
@@ -316,23 +318,38 @@ class Connection(asyncio.Protocol):
 
     def query_buffer_room(self) -> int:
         """Redis's query buffer allocation (qbuf + qbuf-free), see query_buffer.py."""
+        big = None if self._in_batch else self._parser.big_argument_in_progress()
+        if big is not None:
+            return self.query_buffer.room_for_big_argument(big[0])
         return max(self.query_buffer.room(self.query_peak), self.query_buffer_size())
 
     def resize_query_buffer(self, idle_seconds: float) -> None:
         """The client cron's turn: Redis gives unused query buffer room back."""
+        if self._parser.big_argument_in_progress() is not None:
+            return  # (sized for the argument: query_buffer_room)
         buffered = self.query_buffer_size()
         self.query_buffer.cron(buffered, self.query_peak, idle_seconds)
         self.query_peak = buffered
 
     def input_held(self) -> int:
-        """Bytes of input held for commands not complete yet (what memory accounting counts:
-        a pipeline's complete commands are let go as the read is executed)."""
+        """Memory held for input of commands not complete yet (what memory accounting
+        counts: a pipeline's complete commands are let go as the read is executed): the bytes
+        waiting, or for an argument of 32 KB or more still arriving the room Redis makes for
+        all of it at once."""
+        big = self._parser.big_argument_in_progress()
+        if big is not None:
+            return self.query_buffer.room_for_big_argument(big[0])
         return self._parser.pending()
 
     def query_buffer_size(self) -> int:
         """Redis's qbuf: while this connection runs commands, the read they came in (Redis
-        trims its query buffer after the whole read is processed), else the input waiting."""
-        return self._read_bytes if self._in_batch else self._parser.pending()
+        trims its query buffer after the whole read is processed), else the input waiting;
+        of an argument of 32 KB or more still arriving, only its own bytes (Redis moves such
+        an argument to the start of its buffer)."""
+        if self._in_batch:
+            return self._read_bytes
+        big = self._parser.big_argument_in_progress()
+        return big[1] if big is not None else self._parser.pending()
 
     def _protocol_error(self, message: str):
         encode_into(self._out, ErrorReply("ERR Protocol error: " + message), self.session.resp3)

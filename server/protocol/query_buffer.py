@@ -11,7 +11,9 @@ Rules (Redis 7.0 networking.c readQueryFromClient and server.c clientsCronResize
   rounding) while the buffer is under 16 KB, else the sds greedy growth (double, or +1 MB);
 - the cron frees the spare room of a client idle over 2 seconds, or, when the buffer is over
   32 KB and more than twice the peak since the last cron, trims it to that peak;
-- either way, when the spare room is over 4 KB; the peak then restarts from what is buffered.
+- either way, when the spare room is over 4 KB; the peak then restarts from what is buffered;
+- an argument of 32 KB or more (PROTO_MBULK_BIG_ARG) gets room for exactly itself, without
+  greedy growth, as soon as its length is read.
 """
 
 IOBUF_LEN = 16 * 1024  # PROTO_IOBUF_LEN: bytes Redis asks a read for
@@ -54,6 +56,11 @@ class QueryBuffer:
         """The buffer's room now: grown for the reads since the cron."""
         if peak:
             self.grow(peak)
+        return self.alloc
+
+    def room_for_big_argument(self, length: int) -> int:
+        """Redis's sdsMakeRoomForNonGreedy(querybuf, length + 2) for a big argument."""
+        self.alloc = max(self.alloc, usable(length + 2))
         return self.alloc
 
     def grow(self, buffered: int) -> None:

@@ -207,6 +207,14 @@ class RequestParser:
             end -= 2 + size + len(header)
         return tail.endswith(b"*%d\r\n" % len(command), 0, end)
 
+    def big_argument_in_progress(self):
+        """(length, bytes received) of a bulk argument of at least 32 KB whose bytes are still
+        arriving at the end of the input, else None: Redis sizes its query buffer for such an
+        argument at once, and its qbuf then holds that argument only."""
+        if self._inline or self._big is not None or not self._history:
+            return None
+        return big_argument_in_progress(self._unconsumed())
+
     def _unconsumed(self) -> bytes:
         consumed = sum(encoded_size(command) for command in self._parsed)
         return b"".join(self._history)[consumed:]
@@ -457,3 +465,28 @@ def _redis_wording(hiredis_message: str) -> str:
         return f"expected '$', got '{got}'"
     return hiredis_message
 
+
+BIG_ARGUMENT = 32 * 1024  # Redis's PROTO_MBULK_BIG_ARG
+_ARGUMENTS_WALKED = 1024  # (a command with more pending arguments is not looked into)
+
+
+def big_argument_in_progress(data: bytes):
+    """For the input of one unfinished multibulk command: (length, bytes received) of its
+    last argument when that is a bulk of at least BIG_ARGUMENT bytes not all here yet."""
+    end = data.find(b"\r\n")
+    if not data.startswith(b"*") or end < 0:
+        return None
+    position = end + 2
+    for _ in range(min(int(data[1:end] or 0), _ARGUMENTS_WALKED)):
+        end = data.find(b"\r\n", position)
+        if end < 0 or data[position:position + 1] != b"$":
+            return None
+        try:
+            length = int(data[position + 1:end])
+        except ValueError:
+            return None
+        start = end + 2
+        if start + length + 2 > len(data):  # this argument is still arriving
+            return (length, len(data) - start) if length >= BIG_ARGUMENT else None
+        position = start + length + 2
+    return None
