@@ -23,17 +23,16 @@ TRACKING_PREFIX_BYTES = 4 * 8
 def client_memory(client) -> int:
     """What a client holds, for used_memory and client eviction (Redis's
     getClientMemoryUsage): base, input of unfinished commands, output not yet sent, a MULTI
-    queue, and the per-client overheads of watched keys, subscriptions and tracking prefixes.
-    (CLIENT LIST's tot-mem shows the modelled room of Redis's query buffer instead, which
-    grows with each read's size: Redis reads 16 KB at a time where Predis takes a whole
-    pipeline, so that model would count pipelines Redis never holds.)"""
+    queue, and the per-client overheads of watched keys, subscriptions and tracking prefixes;
+    CLIENT LIST's tot-mem. (Input counts as held, not as the modelled room of Redis's query
+    buffer that qbuf-free shows, which grows with each read's size: Redis reads 16 KB at a
+    time where Predis takes a whole pipeline, so that model would count pipelines Redis never
+    holds.)"""
     conn = client.conn
     memory = CLIENT_OVERHEAD
     if conn is not None:
         memory += conn.input_held() + conn.output_buffer_size()
-    if client.multi is not None:
-        memory += client.multi_memory
-    memory += len(client.watched) * WATCHED_KEY_BYTES
+    memory += multi_state_memory(client)
     if client.subscribed:
         memory += (len(client.psubscriptions) * PATTERN_BYTES
                    + _dict_bytes(len(client.subscriptions))
@@ -41,6 +40,13 @@ def client_memory(client) -> int:
     if client.tracking is not None:
         memory += len(client.tracking.prefixes) * TRACKING_PREFIX_BYTES
     return memory
+
+
+def multi_state_memory(client) -> int:
+    """A MULTI queue's arguments and the watched keys' overhead (Redis's
+    multiStateMemOverhead: CLIENT LIST's multi-mem)."""
+    queued = client.multi_memory if client.multi is not None else 0
+    return queued + len(client.watched) * WATCHED_KEY_BYTES
 
 
 def _dict_bytes(size: int) -> int:

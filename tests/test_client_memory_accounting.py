@@ -26,6 +26,7 @@ class _Client:
     def __init__(self, client_id):
         self.id, self.conn, self.server = client_id, _Conn(), _Server()
         self.replica, self.memory, self.memory_as_replica = None, 0, False
+        self.multi, self.watched, self.subscribed, self.tracking = None, {}, False, None
 
 
 def test_totals_follow_clients_that_grow_turn_replica_and_leave():

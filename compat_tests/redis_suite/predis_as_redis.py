@@ -34,7 +34,15 @@ def main() -> None:
 
     app.PredisServer.open_listeners = open_then_announce
     app.PredisServer.start = start_then_announce
-    predis_main(sys.argv[1:] + ["--predis-sidecar", "no"])
+    predis_main(with_sidecar_off(sys.argv[1:]))
+
+
+def with_sidecar_off(argv: list) -> list:
+    """`--predis-sidecar no` after the config file if there is one, else first (appended, it
+    would become the value of a last option left without one: the suite tests those)."""
+    if argv and (argv[0] == "-" or not argv[0].startswith("-")):
+        return argv[:1] + ["--predis-sidecar", "no"] + argv[1:]
+    return ["--predis-sidecar", "no"] + argv
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 import time
 
 from .. import errors
+from ..clients import client_memory, multi_state_memory
 from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
@@ -201,10 +202,6 @@ def client_flags(client) -> str:
     return "".join(letter for letter, test in _FLAG_TESTS if test(client)) or "N"
 
 
-# tot-mem besides the query and output buffers (Redis's client struct and reply buffer)
-CLIENT_BASE_MEMORY = 1526
-
-
 def client_line(client) -> str:
     now = time.time()
     subs = client.server.client_subscriptions(client)
@@ -218,8 +215,8 @@ def client_line(client) -> str:
         f"idle={int(now - client.last_interaction)} flags={client_flags(client)} "
         f"db={client.db.index} sub={subs[0]} psub={subs[1]} ssub={subs[2]} "
         f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
-        f"qbuf-free={room - qbuf} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 "
-        f"omem={omem} tot-mem={CLIENT_BASE_MEMORY + room + omem} events=r "
+        f"qbuf-free={room - qbuf} argv-mem=0 multi-mem={multi_state_memory(client)} "
+        f"rbs=16384 rbp=0 obl=0 oll=0 omem={omem} tot-mem={client_memory(client)} events=r "
         f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )
