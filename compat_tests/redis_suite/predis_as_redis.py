@@ -6,7 +6,7 @@ prints them in its log: the first once it listens, the second once its data is l
 logs through structlog instead, so this launcher prints the two lines itself at those points,
 sends standard error to standard output as Redis logs everything there (the suite looks for
 "Failed listening on port" in it), and otherwise runs `predis-server` with the same arguments,
-and the ML sidecar off: the suite finds a server's BGSAVE or AOF-rewrite child as its first
+with the ML sidecar off: the suite finds a server's BGSAVE or AOF-rewrite child as its first
 child process (`pgrep -P`), which the sidecar's process would otherwise be.
 """
 
@@ -18,6 +18,7 @@ sys.path.insert(0, ROOT)
 
 
 def main() -> None:
+    from ops import cli
     from ops.cli import main as predis_main
     from server import app
 
@@ -34,15 +35,15 @@ def main() -> None:
 
     app.PredisServer.open_listeners = open_then_announce
     app.PredisServer.start = start_then_announce
-    predis_main(with_sidecar_off(sys.argv[1:]))
+    build_config = cli.build_config
 
+    def sidecar_off(argv):  # (set after parsing: an extra argument would change its meaning)
+        config = build_config(argv)
+        config.set_many([("predis-sidecar", "no")], at_start=True)
+        return config
 
-def with_sidecar_off(argv: list) -> list:
-    """`--predis-sidecar no` after the config file if there is one, else first (appended, it
-    would become the value of a last option left without one: the suite tests those)."""
-    if argv and (argv[0] == "-" or not argv[0].startswith("-")):
-        return argv[:1] + ["--predis-sidecar", "no"] + argv[1:]
-    return ["--predis-sidecar", "no"] + argv
+    cli.build_config = sidecar_off
+    predis_main(sys.argv[1:])
 
 
 if __name__ == "__main__":
