@@ -207,16 +207,40 @@ def test_config_set_appendonly_at_run_time(tmp_path):
     client = redis.Redis(port=server.port)
     client.set("before", "1")
     assert client.info("persistence")["aof_enabled"] == 0
-    client.config_set("appendonly", "yes")
+    client.config_set("appendonly", "yes")  # a forked child writes the base, as in Redis
     client.set("after", "2")
     assert client.info("persistence")["aof_enabled"] == 1
+    assert eventually(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0, 10)
+    client.set("last", "3")
     killed(server)
     server = restarted(tmp_path)
     try:
-        assert redis.Redis(port=server.port).mget("before", "after") == [b"1", b"2"]
+        assert redis.Redis(port=server.port).mget("before", "after", "last") == [b"1", b"2",
+                                                                                b"3"]
     finally:
         server.stop()
 
+
+
+def test_sigterm_while_the_first_base_is_written_leaves_a_complete_aof(tmp_path):
+    """Predis-only (Redis refuses to exit then, "Writing initial AOF, can't exit."): the
+    shutdown writes the base itself, so the AOF on disk has every write."""
+    server = start_predis(("--dir", str(tmp_path)))
+    client = redis.Redis(port=server.port)
+    client.mset({f"k{i}": i for i in range(20)})
+    client.config_set("rdb-key-save-delay", 1000000)  # the child would take 20 s
+    client.config_set("appendonly", "yes")
+    client.incr("k0")
+    assert client.info("persistence")["aof_rewrite_in_progress"] == 1
+    client.config_set("rdb-key-save-delay", 0)  # (the child keeps its 1 s a key)
+    server.proc.terminate()
+    assert server.proc.wait(30) == 0
+    server.log.close()
+    again = restarted(tmp_path)
+    try:
+        assert redis.Redis(port=again.port).mget("k0", "k19") == [b"1", b"19"]
+    finally:
+        again.stop()
 
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
 def test_no_acknowledged_write_is_lost_to_sigkill(tmp_path, fsync):

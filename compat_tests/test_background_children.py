@@ -102,3 +102,62 @@ def test_both_are_scheduled_inside_multi(server):
     info = persistence(client)
     assert (info["aof_last_bgrewrite_status"], info["rdb_last_bgsave_status"],
             info["aof_rewrite_scheduled"]) == ("ok", "ok", 0)
+
+
+def log_of(server) -> str:
+    server.log.flush()
+    with open(os.path.join(server.workdir, "server.log"), errors="replace") as handle:
+        return handle.read()
+
+
+def test_config_set_appendonly_forks_the_base(request, server):
+    """CONFIG SET appendonly yes answers at once and a child writes the base (Redis's
+    startAppendOnly); writes meanwhile go to the new incremental file, and a restart with the
+    AOF has them all."""
+    client = redis.Redis(port=server.port)
+    client.mset({f"k{i}": i for i in range(10)})
+    client.config_set("rdb-key-save-delay", 100000)  # 1 s for the base
+    started = time.monotonic()
+    assert client.config_set("appendonly", "yes") is True
+    assert time.monotonic() - started < 0.5
+    assert persistence(client)["aof_rewrite_in_progress"] == 1
+    client.set("during", "1")
+    assert eventually(lambda: persistence(client)["aof_rewrite_in_progress"] == 0, 10)
+    client.set("after", "2")
+    assert persistence(client)["aof_last_bgrewrite_status"] == "ok"
+    with pytest.raises(redis.ConnectionError):
+        client.execute_command("SHUTDOWN", "NOSAVE")
+    server.proc.wait(10)
+    again = STARTERS[request.node.callspec.params["server"]](
+        ("--dir", server.workdir, "--appendonly", "yes"))
+    try:
+        restarted = redis.Redis(port=again.port)
+        assert restarted.dbsize() == 12
+        assert restarted.mget("k9", "during", "after") == [b"9", b"1", b"2"]
+    finally:
+        again.stop()
+
+
+def test_appendonly_set_inside_multi_is_scheduled(server):
+    client = redis.Redis(port=server.port)
+    forks = persistence(client)["total_forks"]
+    raw = RawClient(server.port)
+    for command in (("MULTI",), ("SET", "k", "v"), ("CONFIG", "SET", "appendonly", "yes")):
+        raw.call(*command)
+    assert raw.call("EXEC") == [b"OK", b"OK"]
+    assert eventually(lambda: "AOF background was scheduled" in log_of(server), 5)
+    assert eventually(lambda: persistence(client)["total_forks"] > forks, 10)
+    assert eventually(lambda: persistence(client)["aof_rewrite_in_progress"] == 0, 10)
+    assert persistence(client)["aof_last_bgrewrite_status"] == "ok"
+
+
+def test_appendonly_no_kills_a_base_being_written(server):
+    client = redis.Redis(port=server.port)
+    slow_child(client)
+    client.config_set("appendonly", "yes")
+    assert len(children_of(server.proc.pid)) == 1
+    client.config_set("appendonly", "no")
+    assert eventually(lambda: not children_of(server.proc.pid), 5)
+    assert eventually(lambda: "Killing running AOF rewrite child" in log_of(server), 5)
+    info = persistence(client)
+    assert (info["aof_enabled"], info["aof_rewrite_in_progress"]) == (0, 0)

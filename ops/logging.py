@@ -39,6 +39,8 @@ REDIS_LINES = {
     "bgsave_done": "Background saving terminated with success",
     "bgsave_failed": "Background saving error",
     "aof_rewrite_killed": "Killing running AOF rewrite child: {pid}",
+    "aof_enable_scheduled": "AOF was enabled but there is already another background "
+                            "operation. An AOF background was scheduled to start when possible.",
 }
 
 

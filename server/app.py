@@ -100,6 +100,7 @@ class PredisServer:
         self._models = None  # the model registry, made on first use
         self.aof = None  # ops.aof.appendonly.AppendOnlyFile while appendonly is yes
         self.offline_aof = None  # the files BGREWRITEAOF rewrites while appendonly is no
+        self.in_exec = False  # a MULTI's commands run (Redis's server.in_exec)
         self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
         self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
@@ -551,15 +552,15 @@ class PredisServer:
         self.limits.before_reply = aof.gate
 
     def set_appendonly(self, enabled: bool) -> None:
-        """CONFIG SET appendonly: yes writes a base from memory now and appends from then on;
-        no stops appending (the files stay)."""
+        """CONFIG SET appendonly: yes appends from now on while a forked child writes the base
+        (as Redis's startAppendOnly); no stops appending (the files stay)."""
         if enabled and self.aof is None:
             if self.offline_aof is not None:  # its rewrite gives way to the new AOF's base
                 self.offline_aof.close()
                 self.offline_aof = None
             aof = self.aof_files()
-            aof.create()
             self._attach_aof(aof)
+            aof.start_in_background(self.in_exec)
         elif not enabled and self.aof is not None:
             self.aof.close()
             self._remove_sink(self.aof)
@@ -767,7 +768,7 @@ class PredisServer:
         await self.learning.close()
         self.persistence.kill_child()  # do not leave a half-written temp file behind
         if self.aof_rewriter() is not None:  # (ends a rewrite child too)
-            self.aof_rewriter().close()
+            self.aof_rewriter().close(complete=True)
         for client in self.clients:
             client.kill()
         for srv in closing:

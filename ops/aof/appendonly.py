@@ -42,6 +42,9 @@ class AppendOnlyFile:
         self.child = None  # (pid, new base (name, seq), seq of the first incr after the fork,
         #                     start time)
         self.scheduled = False
+        # (name, seq) of the incremental file start_in_background opened: written to, but in
+        # the manifest only once the child's base is there (Redis's AOF_WAIT_REWRITE)
+        self.waiting_base = None
         self.rewrites = 0
         self.last_rewrite_status = "ok"
         self.last_rewrite_seconds = -1
@@ -64,6 +67,36 @@ class AppendOnlyFile:
         current = set(self.manifest.files())  # (the new incr file may reuse an old name)
         self._remove([file for file in old if file not in current])
         self.base_size = os.path.getsize(os.path.join(self.directory, name))
+
+    def start_in_background(self, in_transaction: bool = False) -> None:
+        """CONFIG SET appendonly yes: commands go to a new incremental file from now on, and a
+        forked child writes the base (scheduled, like Redis, while another child runs or
+        inside MULTI). Until the base is written the manifest on disk is left as it was."""
+        os.makedirs(self.directory, exist_ok=True)
+        seq = (self.manifest.incrs[-1][1] if self.manifest.incrs else 0) + 1
+        name = incr_name(self.filename, seq)
+        self.fd = os.open(os.path.join(self.directory, name),
+                          os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.waiting_base = (name, seq)
+        self.selected = -1
+        if in_transaction or self.server.has_active_child():
+            self.scheduled = True
+            self.server.log.warning("aof_enable_scheduled")
+        else:
+            self.start_rewrite()
+
+    def complete_now(self) -> None:
+        """A base still awaited (shutdown, DEBUG LOADAOF): write one from memory here instead,
+        with an empty incremental file after it (what the awaited file held is in memory)."""
+        if self.waiting_base is None:
+            return
+        self._kill_child()
+        os.close(self.fd)
+        self.fd = None
+        self._remove([self.waiting_base[0]])
+        self.waiting_base = None
+        self.pending.clear()  # (in memory already, and in the new base)
+        self.create()
 
     def open_for_append(self) -> None:
         """Continue the AOF that was loaded: append to its last incremental file."""
@@ -179,13 +212,27 @@ class AppendOnlyFile:
             return False
         return self.size * 100 >= self.base_size * percentage
 
-    def close(self) -> None:
+    def _kill_child(self) -> None:
         if self.child is not None:
             self.server.log.info("aof_rewrite_killed", pid=self.child[0])
             os.kill(self.child[0], 9)
             os.waitpid(self.child[0], 0)
             self._remove([self.child[1][0]])
             self.child = None
+
+    def close(self, complete: bool = False) -> None:
+        """Stop appending: CONFIG SET appendonly no (the files stay as the manifest names them;
+        an incremental file opened for a base not yet written goes), or at shutdown with
+        `complete` (a base still awaited is written first)."""
+        if complete:
+            self.complete_now()
+        self._kill_child()
+        if self.waiting_base is not None:
+            os.close(self.fd)
+            self.fd = None
+            self._remove([self.waiting_base[0]])
+            self.waiting_base = None
+            self.pending.clear()
         if self.fd is not None:
             self.write_pending()
             os.fsync(self.fd)
@@ -204,7 +251,9 @@ class AppendOnlyFile:
             self.scheduled = True
             return False
         self.scheduled = False
-        if self._attached():
+        if self.waiting_base is not None:
+            first_new = self.waiting_base[1]
+        elif self._attached():
             self._open_next_incr()
             first_new = self.manifest.incrs[-1][1]
         else:
@@ -237,11 +286,18 @@ class AppendOnlyFile:
             self.last_rewrite_status = "err"
             self._remove([name])
             self.server.log.warning("aof_rewrite_failed", status=status)
+            if self.waiting_base is not None:
+                self.scheduled = True  # appendonly stays on: try again
             return
-        old = [self.manifest.base[0]] if self.manifest.base else []
-        old += [n for n, incr_seq in self.manifest.incrs if incr_seq < first_new]
-        self.manifest = Manifest((name, seq), [(n, incr_seq) for n, incr_seq in self.manifest.incrs
-                                               if incr_seq >= first_new])
+        if self.waiting_base is not None:  # the AOF turned on: these two replace every file
+            old = self.manifest.files()
+            self.manifest = Manifest((name, seq), [self.waiting_base])
+            self.waiting_base = None
+        else:
+            old = [self.manifest.base[0]] if self.manifest.base else []
+            old += [n for n, incr_seq in self.manifest.incrs if incr_seq < first_new]
+            self.manifest = Manifest((name, seq), [(n, incr_seq) for n, incr_seq in
+                                                   self.manifest.incrs if incr_seq >= first_new])
         write_manifest(self.directory, self.filename, self.manifest)
         self._remove(old)
         self.base_size = self._size_of(name)

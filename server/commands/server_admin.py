@@ -251,6 +251,7 @@ def _debug_loadaof(server):
     from ops.aof.loader import load_aof
 
     if server.aof is not None:
+        server.aof.complete_now()  # (a base CONFIG SET appendonly yes still awaits)
         server.aof.write_pending()
     aof, propagation = server.aof or server.aof_files(), server.propagation
     server.keyspace.flushall()

@@ -48,12 +48,12 @@ def exec_(client, args):
     server.watches.unwatch_all(client)
     if not allowed:
         return NULL_ARRAY
-    client.in_exec = True
+    client.in_exec = server.in_exec = True
     client.deny_blocking += 1
     try:
         return [dispatch(client, queued_args) for queued_args in queued]
     finally:
-        client.in_exec = False
+        client.in_exec = server.in_exec = False
         client.deny_blocking -= 1
 
 
