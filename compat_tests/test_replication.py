@@ -2,6 +2,7 @@
 stream under a write load, partial resync after a dropped link, READONLY, REPLICAOF NO ONE),
 redis-server as a replica of Predis, and Predis replicating Predis with WAIT."""
 
+import os
 import threading
 import time
 
@@ -243,3 +244,23 @@ def test_a_writable_replica_expires_the_keys_its_clients_wrote(redis_primary, st
         assert replica.get("local") is None
     finally:
         replica_server.stop()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_refused_masterauth_is_logged_as_redis_logs_it(start_replica):
+    primary_server = start_redis(("--requirepass", "right"))
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(primary_server.port),
+                                    "--masterauth", "wrong"))
+    try:
+        def logged() -> bool:
+            replica_server.log.flush()
+            with open(os.path.join(replica_server.workdir, "server.log"),
+                      errors="replace") as handle:
+                return "Unable to AUTH to MASTER" in handle.read()
+
+        wait_until(logged, timeout=10)
+        replica = redis.Redis(port=replica_server.port)
+        assert replica.info("replication")["master_link_status"] == "down"
+    finally:
+        replica_server.stop()
+        primary_server.stop()

@@ -39,6 +39,7 @@ REDIS_LINES = {
     "bgsave_done": "Background saving terminated with success",
     "bgsave_failed": "Background saving error",
     "aof_rewrite_killed": "Killing running AOF rewrite child: {pid}",
+    "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "aof_enable_scheduled": "AOF was enabled but there is already another background "
                             "operation. An AOF background was scheduled to start when possible.",
 }

@@ -93,7 +93,11 @@ class ReplicaLink:
             auth = [b"AUTH", config["masterauth"].encode()]
             if config["masteruser"]:
                 auth.insert(1, config["masteruser"].encode())
-            await self._expect(reader, writer, auth, b"+OK")
+            try:
+                await self._expect(reader, writer, auth, b"+OK")
+            except ReplicationError as exc:
+                self.server.log.warning("replica_auth_failed", error=str(exc))
+                raise
         await self._expect(reader, writer, [b"PING"], b"+PONG")
         await self._expect(reader, writer, [b"REPLCONF", b"listening-port",
                                             b"%d" % (self.server.tcp_port or 0)], b"+OK")
