@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from .rawclient import Err, RawClient
-from .servers import start_predis, start_redis
+from .servers import STARTERS, start_predis, start_redis
 
 # Replies whose wording changed between the reference redis-server installed here (Debian's
 # 7.0) and Redis 7.2, which Predis follows. Applied to the reference's reply only.
@@ -155,3 +155,12 @@ def redis_pair(servers, request):
     yield clients
     for client in clients:
         client.close()
+
+
+@pytest.fixture(params=sorted(STARTERS))
+def server(request):
+    """A server of its own for the test, which runs once with redis-server and once with
+    Predis (STARTERS[request.param] starts another of the same kind)."""
+    started = STARTERS[request.param]()
+    yield started
+    started.stop()

@@ -95,6 +95,9 @@ def start_predis(extra=(), sidecar: bool = False, ready=None) -> ServerProcess:
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env, ready=ready)
 
 
+STARTERS = {"redis": start_redis, "predis": start_predis}
+
+
 def sidecar_settled_ticks(port: int, at_least: int = 1, pause: float = 1.0,
                           timeout: float = 90.0) -> int:
     """The ML sidecar's request clock (PREDIS.DRIFT `ticks`) once it stands still for `pause`

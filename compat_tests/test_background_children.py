@@ -11,20 +11,12 @@ import pytest
 import redis
 
 from .rawclient import RawClient
-from .servers import children_of, eventually, start_predis, start_redis
+from .servers import STARTERS, children_of, eventually
 
-STARTERS = {"redis": start_redis, "predis": start_predis}
 STARTED = "Background append only file rewriting started"
 SCHEDULED = "Background append only file rewriting scheduled"
 ANOTHER_CHILD = ("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
                  "SCHEDULE in order to schedule a BGSAVE whenever possible.")
-
-
-@pytest.fixture(params=sorted(STARTERS))
-def server(request):
-    started = STARTERS[request.param]()
-    yield started
-    started.stop()
 
 
 def call(client, *args):

@@ -99,14 +99,12 @@ def test_client_memory_in_info_and_client_list(servers):
     assert seen[1] == seen[0] == (True, True)
 
 
-@pytest.fixture(params=["redis", "predis"])
-def evicting(request):
-    """A server with maxmemory-clients set, a control client exempt from it."""
-    server = (start_redis if request.param == "redis" else start_predis)()
+@pytest.fixture
+def evicting(server):
+    """A server (each kind) and a control client exempt from maxmemory-clients."""
     control = RawClient(server.port)
     control.call("CLIENT", "NO-EVICT", "on")
-    yield server, control
-    server.stop()
+    return server, control
 
 
 def _gone(control, name: str) -> bool:

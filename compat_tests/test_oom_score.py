@@ -5,19 +5,10 @@ process started with or absolute, and goes back to that score with `no`."""
 import glob
 import os
 
-import pytest
 import redis
 
-from .servers import eventually, start_predis, start_redis
+from .servers import eventually
 
-STARTERS = {"redis": start_redis, "predis": start_predis}
-
-
-@pytest.fixture(params=sorted(STARTERS))
-def server(request):
-    started = STARTERS[request.param]()
-    yield started
-    started.stop()
 
 
 def score(pid: int) -> int:

@@ -12,16 +12,8 @@ import time
 import pytest
 import redis
 
-from .servers import eventually, parent_of, start_predis, start_redis
+from .servers import eventually, parent_of
 
-STARTERS = {"redis": start_redis, "predis": start_predis}
-
-
-@pytest.fixture(params=sorted(STARTERS))
-def server(request):
-    started = STARTERS[request.param]()
-    yield started
-    started.stop()
 
 
 def log_of(server) -> str:
