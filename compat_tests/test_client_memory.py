@@ -201,3 +201,36 @@ def test_lowering_the_limit_evicts_at_the_next_command(evicting):
     control.call("CONFIG", "SET", "maxmemory-clients", "2mb")
     remaining = sum(f"name=c{n} " in control.call("CLIENT", "LIST").decode() for n in range(10))
     assert 0 < remaining < 10
+
+
+def test_a_killed_replicas_buffer_stops_counting_at_once(server):
+    """Redis's unit/maxmemory "slave buffer are counted correctly": a replica that stopped
+    reading holds megabytes of output; CLIENT KILL TYPE replica frees them before the next
+    command (Redis frees a killed client at once, unsent output and all)."""
+    import os
+    import signal
+
+    replica = start_redis(("--replicaof", "127.0.0.1", str(server.port)))
+    control = RawClient(server.port)
+    try:
+        def memory_field(name: str) -> int:
+            info = control.call("INFO", "memory").decode()
+            return int(info.split(f"{name}:")[1].split()[0])
+
+        deadline = time.time() + 20
+        while b"state=online" not in control.call("INFO", "replication") \
+                and time.time() < deadline:
+            time.sleep(0.05)
+        control.call("CONFIG", "SET", "client-output-buffer-limit", "replica 0 0 0")
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        try:
+            payload = "A" * 10000
+            for _ in range(2000):
+                control.call("SET", "k", payload)
+            assert memory_field("mem_clients_slaves") > 2 * 1024 * 1024
+            assert control.call("CLIENT", "KILL", "TYPE", "replica") == 1
+            assert memory_field("mem_clients_slaves") == 0
+        finally:
+            os.kill(replica.proc.pid, signal.SIGCONT)
+    finally:
+        replica.stop()

@@ -29,6 +29,8 @@ def client_memory(client) -> int:
     time where Predis takes a whole pipeline, so that model would count pipelines Redis never
     holds.)"""
     conn = client.conn
+    if conn is not None and conn.closed:
+        return 0  # killed or evicted: gone as far as memory goes, though not yet reaped
     memory = CLIENT_OVERHEAD
     if conn is not None:
         memory += conn.input_held() + conn.output_buffer_size()

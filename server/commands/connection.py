@@ -352,7 +352,7 @@ def _kill(client, other) -> None:
     if other is client:
         client.close_after_reply = True
     else:
-        other.kill()
+        other.kill(abort=True)  # its output goes unsent, as Redis frees a killed client
 
 
 @command("reply", 3, "noscript loading stale", (0, 0, 0), G, "Instructs the server whether to "
