@@ -240,6 +240,9 @@ def test_a_writable_replica_expires_the_keys_its_clients_wrote(redis_primary, st
         assert replica.set("local", "v", px=1) is True
         assert replica.set("persistent", "v") is True
         wait_until(lambda: replica.info("stats")["expired_keys"] == expired + 1, timeout=5)
+        assert replica.eval("return redis.call('SET', KEYS[1], 'v', 'PX', 1)", 1,
+                            "scripted") == b"OK"
+        wait_until(lambda: replica.info("stats")["expired_keys"] == expired + 2, timeout=5)
         assert replica.dbsize() == 1
         assert replica.get("local") is None
     finally:

@@ -462,6 +462,12 @@ class PredisServer:
         self.oom_score.apply()
         self.log.info("replicaof", primary=f"{host}:{port}")
 
+    def note_replica_write(self, client, spec, args) -> None:
+        """A command ran on this replica: keys its own clients gave a TTL are remembered,
+        to expire (keyspace/expiry.ReplicaWrittenExpiry)."""
+        if not client.is_primary and "write" in spec.flags:
+            self.replica_written.remember(client.db, [args[i] for i in spec.key_positions(args)])
+
     def stop_replicating(self) -> None:
         """REPLICAOF NO ONE: keep the data, become a primary with a new history."""
         link, self.master_link = self.master_link, None

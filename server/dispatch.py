@@ -135,8 +135,8 @@ def dispatch(client, args):
     elapsed = _perf_ns() - started
     if propagation is not None:
         _propagate(server, propagation, client, spec, args, reply, dirty)
-    if server.master_link is not None and not client.is_primary and "write" in spec.flags:
-        server.replica_written.remember(client.db, [args[i] for i in spec.key_positions(args)])
+    if server.master_link is not None:
+        server.note_replica_write(client, spec, args)
 
     spec.calls += 1
     if type(reply) is Deferred and type(client.blocked) is Waiter:

@@ -227,6 +227,8 @@ class LuaEngine:
             self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty != dirty,
                                         self.running.repl)
         self.server.feed_monitors(client, spec, argv, "lua")
+        if self.server.master_link is not None:
+            self.server.note_replica_write(client, spec, argv)
         if client.tracking is not None and "readonly" in spec.flags:
             # a script that reads is taken to read the keys it declared (as Redis does)
             self.server.tracking.remember(client, self.running.keys, consume=False)
