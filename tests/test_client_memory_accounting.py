@@ -44,3 +44,18 @@ def test_totals_follow_clients_that_grow_turn_replica_and_leave():
     assert (registry.memory, registry.replica_memory) == (base + 5000, 0)
     registry.unregister(normal)
     assert (registry.memory, registry.replica_memory) == (0, 0)
+
+
+def test_a_closed_client_holds_nothing_and_lists_count_as_redis_counts_them():
+    from server.clients import DICT_SLOT_BYTES, WATCHED_KEY_BYTES, client_memory
+
+    client = _Client(1)
+    base = client_memory(client)
+    client.watched = {(0, b"k%d" % i): True for i in range(10)}
+    assert client_memory(client) == base + 10 * WATCHED_KEY_BYTES
+    client.subscribed, client.subscriptions = True, {b"a": None, b"b": None, b"c": None}
+    client.psubscriptions, client.ssubscriptions = {}, {}
+    # three dict entries and a table of four buckets
+    assert client_memory(client) == base + 10 * WATCHED_KEY_BYTES + 3 * 24 + 4 * DICT_SLOT_BYTES
+    client.conn.closed = True
+    assert client_memory(client) == 0

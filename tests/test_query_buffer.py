@@ -41,3 +41,20 @@ def test_idle_client_gives_its_room_back():
     buffer.room(10)
     buffer.cron(buffered=10, peak=10, idle_seconds=3)
     assert buffer.alloc == 10  # what is still waiting stays
+
+
+def test_a_big_argument_gets_room_for_itself_without_greedy_growth():
+    buffer = QueryBuffer()
+    assert buffer.room_for_big_argument(220_200) == usable(220_202)
+    assert buffer.room_for_big_argument(100_000) == usable(220_202)  # never shrinks here
+
+
+def test_the_big_argument_still_arriving_is_found_in_the_input():
+    from server.protocol.reader import big_argument_in_progress as found
+
+    assert found(b"*1\r\n$220200\r\n" + b"v" * 1000) == (220_200, 1000)
+    assert found(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\nxx") == (40_000, 2)
+    assert found(b"*1\r\n$20000\r\n" + b"v" * 10) is None  # under 32 KB: read as usual
+    assert found(b"*2\r\n$3\r\nSE") is None  # a small argument still arriving
+    assert found(b"*1\r\n$40000\r\n" + b"v" * 40002) is None  # complete
+    assert found(b"PING") is None and found(b"*1\r\n$x\r\n") is None  # not multibulk / bad
