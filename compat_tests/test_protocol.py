@@ -237,3 +237,25 @@ def test_a_huge_count_reserves_no_memory(servers):
     assert _virtual_memory_kb(predis.proc.pid) - before < 1024 * 1024
     waiting.close()
     client.close()
+
+
+@pytest.mark.parametrize("kind", ["string", "integer", "double", "bignum", "null", "array",
+                                  "set", "map", "attrib", "push", "verbatim", "true", "false",
+                                  "nosuch"])
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_debug_protocol_writes_each_type_as_redis(servers, kind, resp3):
+    """DEBUG PROTOCOL <type>, byte for byte."""
+
+    def reply(port: int) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            if resp3:  # (HELLO's own reply differs between the servers: read and dropped)
+                sock.sendall(b"HELLO 3\r\n")
+                time.sleep(0.1)
+                sock.recv(65536)
+            sock.sendall(b"DEBUG PROTOCOL %s\r\n" % kind.encode())
+            time.sleep(0.1)
+            return sock.recv(65536)
+
+    ref, predis = servers
+    expected = reply(ref.port)
+    assert expected and reply(predis.port) == expected

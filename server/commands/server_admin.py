@@ -187,6 +187,10 @@ def debug(client, args):
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
+    if sub == b"protocol" and len(args) == 3:
+        from .debug_protocol import protocol_reply
+
+        return protocol_reply(client, args[2])
     if sub == b"pause-cron" and len(args) == 3:
         client.server.cron_paused = to_int(args[2]) != 0
         return OK
@@ -213,6 +217,9 @@ def debug(client, args):
                 "options, including keywords not listed in original configuration file or "
                 "default values.",
                 "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
+                "PROTOCOL <type>", "    Reply with a test value of the specified type. <type> "
+                "can be: string, integer, double, bignum, null, array, set, map, attrib, push, "
+                "verbatim, true, false.",
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
                 "background when they are not accessed (otherwise the Redis behavior). Setting "
                 "it to 1 reenables back the default.",
