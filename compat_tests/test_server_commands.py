@@ -610,3 +610,33 @@ def test_a_busy_port_stops_the_start_with_redis_s_words(servers):
     assert result.returncode == 1
     assert f"Failed listening on port {servers[0].port} (tcp), aborting" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_debug_digest_is_redis_digest(redis_pair):
+    """DEBUG DIGEST / DIGEST-VALUE: the same 40 hex digits as redis-server for the same data
+    (every type but streams, whose digest Redis takes from its listpack bytes)."""
+    empty = [r.execute_command("DEBUG", "DIGEST") for r in redis_pair]
+    assert empty[0] == empty[1] and set(empty[0]) <= {"0", 48}
+    digests = []
+    for r in redis_pair:
+        r.set("s", "value")
+        r.set("n", 12345)
+        r.set("t", "with ttl", ex=1000)
+        r.rpush("l", "a", "b", "1", "2")
+        r.sadd("small-set", "1", "2", "3")
+        r.sadd("set", *[f"m{i}" for i in range(200)])
+        r.hset("h", mapping={"f1": "v1", "f2": "2"})
+        r.zadd("z", {"a": 1, "b": 2.5, "c": -3.25, "d": float("inf")})
+        r.zadd("big-z", {f"m{i}": i / 4 for i in range(300)})
+        r.execute_command("SELECT", 3)
+        r.set("other-db", "x")
+        r.flushdb()  # (so the next test's flush leaves nothing in db 3)
+        r.set("other-db", "x")
+        r.execute_command("SELECT", 0)
+        digests.append((r.execute_command("DEBUG", "DIGEST"),
+                        r.execute_command("DEBUG", "DIGEST-VALUE", "s", "z", "h", "missing")))
+    assert digests[0] == digests[1]
+    for r in redis_pair:
+        r.execute_command("SELECT", 3)
+        r.flushdb()
+        r.execute_command("SELECT", 0)

@@ -187,6 +187,14 @@ def debug(client, args):
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
+    if sub == b"digest" and len(args) == 2:
+        from .debug_digest import dataset_digest
+
+        return SimpleString(dataset_digest(client.server.keyspace))
+    if sub == b"digest-value" and len(args) >= 2:
+        from .debug_digest import key_digests
+
+        return [SimpleString(d) for d in key_digests(client.db, args[2:])]
     if sub == b"protocol" and len(args) == 3:
         from .debug_protocol import protocol_reply
 
@@ -209,6 +217,9 @@ def debug(client, args):
     if sub == b"help":
         return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "OBJECT <key>", "    Show low level info about the key and associated value.",
+                "DIGEST", "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of "
+                "all the specified keys.",
                 "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named "
                 "key:<num>. If <prefix> is specified then it is used instead of the 'key' "
