@@ -118,3 +118,27 @@ def test_a_soft_limit_runs_out_while_no_new_output_comes(pair):
         finally:
             admin.call("CONFIG", "SET", "client-output-buffer-limit",
                        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+
+
+@pytest.mark.parametrize("command", [("HRANDFIELD", "h", "-999999999"),
+                                     ("HRANDFIELD", "h", "-999999999", "WITHVALUES"),
+                                     ("SRANDMEMBER", "s", "-999999999"),
+                                     ("ZRANDMEMBER", "z", "-999999999", "WITHSCORES")])
+def test_a_huge_repeated_sample_stops_at_the_output_limit(servers, command):
+    """Redis's unit/obuf-limits "HRANDFIELD with huge count stopped mid-run": the client is
+    cut off at its hard limit (Predis: before building a reply it could not send), and the
+    server answers everyone else at once."""
+    for server in servers:
+        control = RawClient(server.port)
+        control.call("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0")
+        control.call("HSET", "h", "a", "b")
+        control.call("SADD", "s", "a")
+        control.call("ZADD", "z", "1", "a")
+        client = RawClient(server.port)
+        started = time.monotonic()
+        with pytest.raises((ConnectionError, OSError)):
+            client.call(*command)
+        assert time.monotonic() - started < 5
+        assert control.call("PING") == b"PONG"
+        control.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
+        control.call("DEL", "h", "s", "z")

@@ -58,6 +58,18 @@ def close_if_over(server, client, cls: str, limit: tuple, incoming: int = 0) -> 
     return True
 
 
+def cut_short(client, reply_bytes: int) -> bool:
+    """Redis writes a long reply piece by piece and closes the client once its output passes
+    the hard limit, mid-command (HRANDFIELD key -999999999 stops there). For a reply of about
+    `reply_bytes` past that limit: close the client now, without building the reply. True if
+    it was closed."""
+    cls = output_class(client)
+    limit = client.server.config["client-output-buffer-limit"].get(cls) if cls else None
+    if not limit or not limit[0] or reply_bytes <= limit[0] + REPLY_BUFFER:
+        return False
+    return close_if_over(client.server, client, cls, (limit[0], 0, 0), reply_bytes)
+
+
 def watch(server, client) -> None:
     """Arm (or disarm) the before-write check of a client's connection: armed while its class,
     normal or replica, has a limit (at a new connection, when it becomes a replica, and when

@@ -149,6 +149,19 @@ def parse_random_count(args, option: bytes):
     return count, flag
 
 
+def repetitions_cut_short(client, members: list, count, parts: int = 1) -> bool:
+    """A negative count repeats members |count| times: a reply past the client's hard output
+    limit closes the client before it is built (output_limits.cut_short); True if so.
+    `parts`: bulk strings per member (2 with values or scores)."""
+    if count is None or count >= 0 or not members:
+        return False
+    from ..output_limits import cut_short
+
+    sample = members[:16]
+    item = sum(map(len, sample)) / len(sample) + 8  # ($N, CRLFs)
+    return cut_short(client, int(-count * parts * item))
+
+
 def random_members(members: list, count):
     """Redis's sampling: one member (count None), distinct ones (count >= 0), or |count| with
     repetitions (count < 0)."""

@@ -6,10 +6,10 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Hash
-from ..replies import OK
+from ..replies import NO_REPLY, OK
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_count,
-                     random_members, read_typed, settle, to_int, to_long_double, writable,
-                     write_typed)
+                     random_members, read_typed, repetitions_cut_short, settle, to_int,
+                     to_long_double, writable, write_typed)
 from .scanning import scan_reply
 
 G = "hash"
@@ -175,7 +175,10 @@ def hrandfield(client, args):
     h = read_typed(client.db, args[1], Hash)
     if h is None:
         return None if count is None else []
-    chosen = random_members(list(h.fields), count)
+    fields = list(h.fields)
+    if repetitions_cut_short(client, fields, count, 2 if with_values else 1):
+        return NO_REPLY
+    chosen = random_members(fields, count)
     if count is None or not with_values:
         return chosen
     if client.resp3:

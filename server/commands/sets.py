@@ -6,8 +6,9 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set
-from .common import (lower, modified, optional_count, random_members, read_typed, settle, to_int,
-                     writable, write_typed)
+from ..replies import NO_REPLY
+from .common import (lower, modified, optional_count, random_members, read_typed,
+                     repetitions_cut_short, settle, to_int, writable, write_typed)
 from .scanning import scan_reply
 
 G = "set"
@@ -100,7 +101,10 @@ def srandmember(client, args):
     s = read_typed(client.db, args[1], Set)
     if s is None:
         return None if count is None else []
-    return random_members(list(s.members), count)
+    members = list(s.members)
+    if repetitions_cut_short(client, members, count):
+        return NO_REPLY
+    return random_members(members, count)
 
 
 @command("smove", 4, "write fast", (1, 2, 1), G, "Moves a member from one set to another.")

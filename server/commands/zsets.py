@@ -6,10 +6,11 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
-from ..replies import NULL_ARRAY
+from ..replies import NO_REPLY, NULL_ARRAY
 from .common import (first_served, lower, modified, notify_generic, optional_count,
-                     parse_random_count, random_members, read_typed, serve_or_block, settle,
-                     take_flags, to_float, to_int, to_timeout_seconds, writable, write_typed)
+                     parse_random_count, random_members, read_typed, repetitions_cut_short,
+                     serve_or_block, settle, take_flags, to_float, to_int, to_timeout_seconds,
+                     writable, write_typed)
 from .scanning import scan_reply
 from .sets import parse_numkeys
 
@@ -747,7 +748,10 @@ def zrandmember(client, args):
     z = _zset(client, args[1])
     if z is None:
         return None if count is None else []
-    chosen = random_members(list(z.scores), count)
+    members = list(z.scores)
+    if repetitions_cut_short(client, members, count, 2 if withscores else 1):
+        return NO_REPLY
+    chosen = random_members(members, count)
     if count is None or not withscores:
         return chosen
     return _with_scores(client, [(z.score(m), m) for m in chosen])
