@@ -4,13 +4,15 @@ The reference is Redis 7.0; Predis follows 7.2, whose NOPERM messages changed wo
 (`as_72_noperm`) and which keeps command rules in the order they were given (so the rules
 these tests compare are written in the order 7.0 normalises them to)."""
 
+import subprocess
+import sys
 import time
 
 import pytest
 
 from .conftest import as_72, as_72_noperm
 from .rawclient import Err, RawClient, encode_command
-from .servers import start_predis, start_redis
+from .servers import ROOT, free_port, start_predis, start_redis
 
 @pytest.fixture
 def admin(pair):
@@ -209,6 +211,42 @@ def test_aclfile_save_and_load(tmp_path):
     finally:
         for server in servers:
             server.stop()
+
+
+
+@pytest.mark.parametrize("duplicate", ["alice", "default"])
+def test_an_aclfile_naming_a_user_twice_is_refused(tmp_path, duplicate):
+    """ACL LOAD of a file that names a user twice: Redis's error, nothing changed."""
+    servers = []
+    for start in (start_redis, start_predis):
+        folder = tmp_path / start.__name__
+        folder.mkdir()
+        (folder / "users.acl").write_text("user alice on >alice ~* &* +@all\n"
+                                          "user default on nopass ~* &* +@all\n")
+        servers.append(start(("--dir", str(folder), "--aclfile", str(folder / "users.acl"))))
+    try:
+        clients = [RawClient(server.port) for server in servers]
+        for start in (start_redis, start_predis):
+            with open(tmp_path / start.__name__ / "users.acl", "a") as handle:
+                handle.write(f"user {duplicate} on nopass ~* -@all\n")
+        both(clients, "ACL", "LOAD")
+        both(clients, "ACL", "LIST")
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_a_user_declared_twice_stops_the_start():
+    outputs = []
+    for argv in (["redis-server"], [sys.executable, "-m", "predis"]):
+        done = subprocess.run(argv + ["--port", str(free_port()), "--user", "foo", "--user",
+                                      "foo"],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert done.returncode == 1
+        outputs.append(done.stdout + done.stderr)
+    for output in outputs:
+        assert "Error in user declaration 'foo': Duplicate user found. A user can only be " \
+               "defined once in config files" in output
 
 
 def test_acl_without_aclfile(admin):

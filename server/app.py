@@ -339,13 +339,22 @@ class PredisServer:
                               "likely to lead to configuration errors and security holes, "
                               "please define either an ACL file or declare users directly in "
                               "your redis.conf, but not both.")
-        try:
-            for args in lines:
-                self.acl.setuser(args[0], args[1:])
-            if self.config["aclfile"]:
+        declared = set()
+        for args in lines:
+            name = args[0] if args else ""
+            if name in declared:
+                raise ConfigError(f"Error in user declaration '{name}': Duplicate user found. "
+                                  "A user can only be defined once in config files")
+            declared.add(name)
+            try:
+                self.acl.setuser(name, args[1:])
+            except (ACLError, IndexError) as exc:
+                raise ConfigError(f"Error in user declaration '{name}': {exc}") from None
+        if self.config["aclfile"]:
+            try:
                 self.acl.load()
-        except (ACLError, IndexError) as exc:
-            raise ConfigError(f"Error in user declaration: {exc}") from None
+            except ACLError as exc:
+                raise ConfigError(f"Error in user declaration: {exc}") from None
 
     # -- per-command hooks used by the dispatcher ---------------------------------------
     def count_error(self, reply) -> None:

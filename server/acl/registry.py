@@ -202,6 +202,10 @@ class ACL:
                 continue
             if words[0] != "user" or len(words) < 2:
                 raise ACLError(f"/{path}:{number}: line should start with user keyword")
+            if words[1] in loaded:  # the file's users replace all: each is named once
+                raise ACLError(f"WARNING: Duplicate user '{words[1]}' found on line {number}. "
+                               "WARNING: ACL errors detected, no change to the previously "
+                               "active ACL rules was performed")
             user = User(words[1])
             try:
                 user.apply(words[2:], self._all_channels_by_default())
