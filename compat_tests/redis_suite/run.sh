@@ -7,7 +7,8 @@
 # directory's launcher), so the tests marked external:skip run too. The source comes from
 # Debian's package pool (checked against its sha256) into .cache/redis-suite the first time.
 # Options after `--` go to Redis's test_helper.tcl, e.g. `-- --ignore-encoding`. Summary lines
-# "unit ok=N err=N exception=N" go to stdout, each unit's full output to .cache/redis-suite/logs.
+# "unit ok=N err=N exception=N timeout=N" go to stdout (a timeout or an exception ends the file:
+# the tests after it do not run), each unit's full output to .cache/redis-suite/logs.
 # Needs tclsh (apt-get install tcl) and redis-cli / redis-benchmark on the PATH.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -53,5 +54,6 @@ for unit in "${units[@]}"; do
   plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | tr -d '\0')"  # no colours, no NULs
   echo "$unit ok=$(grep -ac '^\[ok\]' <<<"$plain" || true)" \
        "err=$(grep -ac '^\[err\]' <<<"$plain" || true)" \
-       "exception=$(grep -ac '^\[exception\]' <<<"$plain" || true)"
+       "exception=$(grep -ac '^\[exception\]' <<<"$plain" || true)" \
+       "timeout=$(grep -ac '^\[TIMEOUT\]' <<<"$plain" || true)"
 done
