@@ -186,15 +186,20 @@ def test_deluser_disconnects_and_default_user_rules(pair, admin):
     both(admin, "ACL", "SETUSER", "default", "+@all")
 
 
-def test_aclfile_save_and_load(tmp_path):
+def started_with_aclfile(tmp_path, text: str) -> list:
+    """A redis-server and a Predis, each in its own folder with `text` as its users.acl."""
     servers = []
     for start in (start_redis, start_predis):
         folder = tmp_path / start.__name__
         folder.mkdir()
-        (folder / "users.acl").write_text("user default on nopass ~* &* +@all\n"
-                                          "user ann on >pw ~ann:* +@read\n")
-        servers.append(start(("--dir", str(folder), "--aclfile",
-                              str(folder / "users.acl"))))
+        (folder / "users.acl").write_text(text)
+        servers.append(start(("--dir", str(folder), "--aclfile", str(folder / "users.acl"))))
+    return servers
+
+
+def test_aclfile_save_and_load(tmp_path):
+    servers = started_with_aclfile(tmp_path, "user default on nopass ~* &* +@all\n"
+                                             "user ann on >pw ~ann:* +@read\n")
     try:
         clients = [RawClient(server.port) for server in servers]
         both(clients, "ACL", "LIST")
@@ -217,13 +222,8 @@ def test_aclfile_save_and_load(tmp_path):
 @pytest.mark.parametrize("duplicate", ["alice", "default"])
 def test_an_aclfile_naming_a_user_twice_is_refused(tmp_path, duplicate):
     """ACL LOAD of a file that names a user twice: Redis's error, nothing changed."""
-    servers = []
-    for start in (start_redis, start_predis):
-        folder = tmp_path / start.__name__
-        folder.mkdir()
-        (folder / "users.acl").write_text("user alice on >alice ~* &* +@all\n"
-                                          "user default on nopass ~* &* +@all\n")
-        servers.append(start(("--dir", str(folder), "--aclfile", str(folder / "users.acl"))))
+    servers = started_with_aclfile(tmp_path, "user alice on >alice ~* &* +@all\n"
+                                             "user default on nopass ~* &* +@all\n")
     try:
         clients = [RawClient(server.port) for server in servers]
         for start in (start_redis, start_predis):

@@ -40,6 +40,19 @@ class DoubleText(bytes):
     double, or a bulk string in RESP2."""
 
 
+class BigNumber(bytes):
+    """A RESP3 big number (its decimal digits); a bulk string in RESP2."""
+
+
+class Attributed:
+    """A reply preceded by RESP3 attributes (a map sent before it); the reply alone in RESP2."""
+
+    __slots__ = ("attributes", "reply")
+
+    def __init__(self, attributes: dict, reply):
+        self.attributes, self.reply = attributes, reply
+
+
 class Raw(bytes):
     """Bytes written as they are, not as a reply: a replication stream, an RDB transfer."""
 

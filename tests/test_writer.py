@@ -38,3 +38,13 @@ def test_format_double():
 def test_unknown_type_is_a_bug_not_garbage():
     with pytest.raises(TypeError):
         encode(object())
+
+
+def test_big_numbers_and_attributes():
+    from server.replies import Attributed, BigNumber
+
+    assert encode(BigNumber(b"12345678901234567890"), True) == b"(12345678901234567890\r\n"
+    assert encode(BigNumber(b"12345678901234567890")) == b"$20\r\n12345678901234567890\r\n"
+    attributed = Attributed({b"ttl": 5}, b"v")
+    assert encode(attributed, True) == b"|1\r\n$3\r\nttl\r\n:5\r\n$1\r\nv\r\n"
+    assert encode(attributed) == b"$1\r\nv\r\n"  # RESP2: the reply alone

@@ -1,20 +1,16 @@
 """DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis sends them, for testing
 clients (what redis-py's and Redis's own tests ask for). Attributes, big numbers and pushes
-exist only in RESP3 and are written here directly; the rest go through the protocol writer."""
+are RESP3's: RESP2 gets a big number as a bulk string, the reply after an attribute alone,
+and an error for a push."""
 
 from ..errors import CommandError
-from ..protocol.writer import encode
-from ..replies import Push, Raw, Verbatim
+from ..replies import Attributed, BigNumber, Push, Verbatim
 
 TYPES = "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
-BIG_NUMBER = b"1234567999999999999999999999999999999"
-AFTER_ATTRIBUTE = b"Some real reply following the attribute"
-AFTER_PUSH = b"Some real reply following the push reply"
 
 
 def protocol_reply(client, name: bytes):
     name = name.lower()
-    resp3 = client.resp3
     if name == b"string":
         return b"Hello World"
     if name == b"integer":
@@ -22,7 +18,7 @@ def protocol_reply(client, name: bytes):
     if name == b"double":
         return 3.141
     if name == b"bignum":
-        return Raw(b"(" + BIG_NUMBER + b"\r\n") if resp3 else BIG_NUMBER
+        return BigNumber(b"1234567999999999999999999999999999999")
     if name == b"null":
         return None
     if name == b"array":
@@ -32,14 +28,13 @@ def protocol_reply(client, name: bytes):
     if name == b"map":
         return {0: False, 1: True, 2: False}
     if name == b"attrib":
-        if not resp3:  # attributes are not replies: RESP2 gets the reply alone
-            return AFTER_ATTRIBUTE
-        return Raw(b"|1\r\n" + encode(b"key-popularity", True) + encode([b"key:123", 90], True)
-                   + encode(AFTER_ATTRIBUTE, True))
+        return Attributed({b"key-popularity": [b"key:123", 90]},
+                          b"Some real reply following the attribute")
     if name == b"push":
-        if not resp3:
+        if not client.resp3:
             raise CommandError("ERR RESP2 is not supported by this command")
-        return Raw(encode(Push([b"server-cpu-usage", 42]), True) + encode(AFTER_PUSH, True))
+        client.deliver(Push([b"server-cpu-usage", 42]))  # (before this command's reply)
+        return b"Some real reply following the push reply"
     if name == b"verbatim":
         return Verbatim("This is a verbatim\nstring")
     if name in (b"true", b"false"):

@@ -6,8 +6,8 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 
 import math
 
-from ..replies import (DoubleText, ErrorReply, NoReply, Push, Raw, SimpleString, Verbatim,
-                       _NullArray)
+from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, NoReply, Push, Raw,
+                       SimpleString, Verbatim, _NullArray)
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -83,6 +83,15 @@ def encode_into(out: list, value, resp3: bool) -> None:
         pass
     elif kind is Raw:
         out.append(value)
+    elif kind is BigNumber:
+        out.append(b"(%b\r\n" % value if resp3 else b"$%d\r\n%b\r\n" % (len(value), value))
+    elif kind is Attributed:
+        if resp3:
+            out.append(b"|%d\r\n" % len(value.attributes))
+            for k, v in value.attributes.items():
+                encode_into(out, k, resp3)
+                encode_into(out, v, resp3)
+        encode_into(out, value.reply, resp3)
     else:
         raise TypeError(f"cannot encode reply of type {kind.__name__}")
 
