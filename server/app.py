@@ -575,13 +575,13 @@ class PredisServer:
                 self.offline_aof = None
             aof = self.aof_files()
             self._attach_aof(aof)
-            aof.start_in_background(self.in_exec)
+            aof.start_in_background()
         elif not enabled and self.aof is not None:
             self.aof.close()
             self._remove_sink(self.aof)
             self.aof = self.limits.before_reply = None
 
-    def rewrite_aof(self, in_exec: bool = False) -> str:
+    def rewrite_aof(self) -> str:
         """BGREWRITEAOF; the status line Redis answers. With appendonly off, a child writes a
         new base for the AOF's files all the same (an `offline_aof` not fed any command)."""
         aof = self.aof_rewriter()
@@ -589,7 +589,7 @@ class PredisServer:
             aof = self.offline_aof = self.aof_files()
         if aof.child is not None:
             raise RuntimeError("Background append only file rewriting already in progress")
-        if self.has_active_child() or in_exec:  # (the cron starts it when it can)
+        if self.has_active_child() or self.in_exec:  # (the cron starts it when it can)
             aof.scheduled = True
             return "Background append only file rewriting scheduled"
         aof.start_rewrite()

@@ -44,6 +44,11 @@ def client_memory(client) -> int:
     return memory
 
 
+def argv_memory(args) -> int:
+    """A command's arguments as Redis counts them (argv_len_sum and the pointers)."""
+    return sum(map(len, args)) + 8 * len(args)
+
+
 def multi_state_memory(client) -> int:
     """A MULTI queue's arguments and the watched keys' overhead (Redis's
     multiStateMemOverhead: CLIENT LIST's multi-mem)."""
@@ -112,7 +117,7 @@ class ClientRegistry:
         """Before `client` runs a command (Redis evicts clients there): with its arguments
         counted as its memory (Redis's argv), are the clients over maxmemory-clients? The
         largest are closed until they are not; True if that closed this client."""
-        argv = sum(map(len, args)) + 8 * len(args)
+        argv = argv_memory(args)
         self.measure(client)
         if self.memory - self.replica_memory + argv < self.eviction_limit:
             return False

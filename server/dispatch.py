@@ -11,6 +11,7 @@ from operator import itemgetter
 
 from . import errors
 from .blocking import Waiter
+from .clients import argv_memory
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
 from .latency_stats import bucket
@@ -101,7 +102,7 @@ def dispatch(client, args):
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")
         client.multi.append(args)
-        client.multi_memory += sum(map(len, args)) + 8 * len(args) + 24  # (as Redis counts)
+        client.multi_memory += argv_memory(args) + 24  # (and Redis's multiCmd)
         return QUEUED
     if server.gate is not None and not client.in_exec:
         held = server.gate(client, spec, args)

@@ -68,7 +68,7 @@ class AppendOnlyFile:
         self._remove([file for file in old if file not in current])
         self.base_size = os.path.getsize(os.path.join(self.directory, name))
 
-    def start_in_background(self, in_transaction: bool = False) -> None:
+    def start_in_background(self) -> None:
         """CONFIG SET appendonly yes: commands go to a new incremental file from now on, and a
         forked child writes the base (scheduled, like Redis, while another child runs or
         inside MULTI). Until the base is written the manifest on disk is left as it was."""
@@ -79,7 +79,7 @@ class AppendOnlyFile:
                           os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o644)
         self.waiting_base = (name, seq)
         self.selected = -1
-        if in_transaction or self.server.has_active_child():
+        if self.server.in_exec or self.server.has_active_child():
             self.scheduled = True
             self.server.log.warning("aof_enable_scheduled")
         else:

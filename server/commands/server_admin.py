@@ -49,8 +49,8 @@ def bgsave(client, args):
     server = client.server
     if server.persistence.child_pid:
         raise CommandError("ERR Background save already in progress")
-    if server.has_active_child() or client.in_exec:  # an AOF rewrite runs
-        if not (schedule or client.in_exec):
+    if server.has_active_child() or server.in_exec:  # an AOF rewrite runs
+        if not (schedule or server.in_exec):
             raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE right "
                                "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
                                "possible.")
@@ -65,7 +65,7 @@ def bgsave(client, args):
          "rewrites the append-only file to disk.", "1.0.0")
 def bgrewriteaof(client, args):
     try:
-        return SimpleString(client.server.rewrite_aof(client.in_exec))
+        return SimpleString(client.server.rewrite_aof())
     except RuntimeError as exc:
         raise CommandError(f"ERR {exc}") from None
     except OSError as exc:
