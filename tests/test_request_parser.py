@@ -15,8 +15,7 @@ def parse_all(*chunks):
     parser = RequestParser()
     out = []
     for chunk in chunks:
-        parser.feed(chunk)
-        parser.parse(out)
+        parser.read(chunk, out)  # what the connection calls
     return out
 
 
@@ -78,10 +77,13 @@ def test_history_is_dropped_at_command_boundaries():
     parser = RequestParser()
     out = []
     for _ in range(100):
-        parser.feed(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
-        parser.parse(out)
-    assert len(out) == 100
-    assert parser._history == [] and parser._parsed == []
+        parser.read(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n", out)
+        assert parser._history == [] and parser._parsed == []
+        parser.read(b"*2\r\n$3\r\nGET\r\n$1\r\nk", out)  # cut: kept until the end comes
+        assert parser._history != []
+        parser.read(b"\r\n", out)
+        assert parser._history == [] and parser._parsed == []
+    assert len(out) == 300
 
 
 def test_history_is_trimmed_when_reads_never_end_on_a_boundary():
@@ -104,8 +106,7 @@ def test_fuzz_parser_only_raises_protocol_errors(chunks):
     try:
         for chunk in chunks:
             if chunk:
-                parser.feed(chunk)
-                parser.parse(out)
+                parser.read(chunk, out)
     except ProtocolError:
         return
     for command in out:
@@ -210,7 +211,7 @@ def test_commands_before_a_big_one_in_the_same_read_run_first():
     assert out == [[b"PING"]]
 
 
-@pytest.mark.parametrize("big", [10, 2000])  # encodings built and compared, or walked in place
+@pytest.mark.parametrize("big", [10, 2000])
 def test_a_read_ending_inside_an_equal_command_is_not_a_boundary(big):
     """Commands whose arguments are all alike, the stream cut in two anywhere (among others
     right after the second command's first argument, which ends the way the first command
@@ -223,3 +224,32 @@ def test_a_read_ending_inside_an_equal_command_is_not_a_boundary(big):
     cuts = range(1, len(stream)) if big < 100 else range(tricky - 3, tricky + 4)
     for cut in cuts:
         assert parse_all(stream[:cut], stream[cut:]) == [command] * 3 + [[b"PING"]], cut
+
+
+def _outcome(parser, chunks, step):
+    out = []
+    try:
+        for chunk in chunks:
+            step(parser, chunk, out)
+    except ProtocolError as exc:
+        return out, str(exc)
+    return out, parser.pending()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.binary(max_size=30),
+    st.sampled_from([b"*1\r\n$4\r\nPING\r\n", b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+                     b"*2\r\n$3\r\nGET", b"\r\n$1\r\nk\r\n", b"PING\r\n", b"*0\r\n", b"*-1\r\n",
+                     b"*1\r\n:1\r\n", b"*1\r\n$1\r\nx\r\nX"])), max_size=8))
+def test_the_short_path_of_read_answers_as_feed_then_parse(chunks):
+    """read() takes a short path for a whole command at a boundary: same commands, same
+    errors and the same pending bytes as feeding and parsing step by step."""
+    chunks = [chunk for chunk in chunks if chunk]
+
+    def stepwise(parser, chunk, out):
+        parser.feed(chunk)
+        parser.parse(out)
+
+    assert _outcome(RequestParser(), chunks, RequestParser.read) == \
+        _outcome(RequestParser(), chunks, stepwise)

@@ -92,10 +92,9 @@ class Connection(asyncio.Protocol):
         self._limits.net_input_bytes += size
         self.session.last_interaction = _now()
         parser = self._parser
-        parser.feed(data)
         commands: list = []
         try:
-            parser.parse(commands)
+            parser.read(data, commands)
             parser.check_partial(self._limits.proto_max_bulk_len)  # a command left half-read
         except ProtocolError as exc:
             if self.session.authenticated:

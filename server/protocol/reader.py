@@ -55,6 +55,33 @@ class RequestParser:
         self._max_bulk_len = 512 * 1024 * 1024  # proto-max-bulk-len, as check_partial last saw
         self.inline_indexes: list = []  # where the last parse() put inline commands in `out`
 
+    def read(self, data: bytes, out: list) -> None:
+        """feed(data), then parse(out). The usual read, one whole command arriving at a command
+        boundary (an unpipelined client), takes a short path."""
+        if (self._history or self._inline or self._big is not None or self.inline_indexes
+                or not data or data[0] != 42 or big_command.big_header.search(data)):
+            self.feed(data)
+            self.parse(out)
+            return
+        self._multibulk = True
+        self._tail = b"" if data[-1] == 10 else data[-big_command.BIG_COUNT_DIGITS:]
+        reader = self._reader
+        reader.feed(data)
+        try:
+            command = reader.gets()
+        except hiredis.ProtocolError:
+            command = False  # parse() meets the error again and handles it
+        if command is not False and not reader.has_data() and type(command) is list \
+                and command and set(map(type, command)) == _BYTES:
+            out.append(command)
+            return
+        self._history = [data]
+        self._history_bytes = len(data)
+        if command is not False:
+            self._parsed = [command]
+            _accept([command], out)
+        self.parse(out)
+
     def feed(self, data: bytes) -> None:
         if not data:  # asyncio never delivers an empty read, but a caller may pass one
             return
@@ -135,13 +162,21 @@ class RequestParser:
                 if not self._take_inline(out):
                     return
                 continue
-            gets = self._reader.gets
+            reader = self._reader
+            gets, has_data = reader.gets, reader.has_data
             batch = []
             append = batch.append
+            at_boundary = False
             try:
                 command = gets()
                 while command is not False:
                     append(command)
+                    # hiredis returns as soon as a command completes, before reading on: with
+                    # nothing left unread, the input ended exactly at this command's end (a
+                    # gets() that returns False may have read the start of the next one).
+                    if not has_data():
+                        at_boundary = True
+                        break
                     command = gets()
             except hiredis.ProtocolError as exc:
                 self._parsed += batch
@@ -150,13 +185,14 @@ class RequestParser:
                     raise ProtocolError(_redis_wording(str(exc))) from None
                 continue
             if batch:
-                self._parsed += batch
-                _accept(batch, out)
-                self._next_check = PARTIAL_CHECK_BYTES
-                if self._ends_at(batch[-1]):
+                if at_boundary:  # nothing before the end of the input is pending
                     self._history = []
                     self._history_bytes = 0
                     self._parsed = []
+                else:
+                    self._parsed += batch
+                _accept(batch, out)
+                self._next_check = PARTIAL_CHECK_BYTES
             if self._big is None or not self._take_big(out):
                 return
 
@@ -178,34 +214,6 @@ class RequestParser:
                 return
             self._next_check = self._history_bytes * 2
         _check_headers(self._unconsumed(), max_bulk_len, unauthenticated)
-
-    def _ends_at(self, command) -> bool:
-        """Did the data fed so far end exactly with this command? Its whole encoding is
-        compared: its last argument alone also ends a read that stops inside the next command
-        after an equal argument (hypothesis found `*2 $0 $0` twice, cut after the second one's
-        first argument). A command that spans several reads answers no: the history then
-        stays until a read ends one."""
-        if not command or not self._history:
-            return False
-        tail = self._history[-1]
-        try:  # arguments under 1 KB: the encoding built and compared at once (~0.6 us a SET)
-            parts = [_COUNT_HEADERS[len(command)]]
-            for arg in command:
-                parts += (_BULK_HEADERS[len(arg)], arg, b"\r\n")
-            return tail.endswith(b"".join(parts))
-        except IndexError:
-            pass
-        end = len(tail)  # big arguments: compared in place (no copy), from the last one back
-        for arg in reversed(command):
-            size = len(arg)
-            header = _bulk_header(size)
-            if end < 2 + size + len(header):  # (endswith reads a negative end from the back)
-                return False
-            if not (tail.endswith(b"\r\n", 0, end) and tail.endswith(arg, 0, end - 2)
-                    and tail.endswith(header, 0, end - 2 - size)):
-                return False
-            end -= 2 + size + len(header)
-        return tail.endswith(b"*%d\r\n" % len(command), 0, end)
 
     def big_argument_in_progress(self):
         """(length, bytes received) of a bulk argument of at least 32 KB whose bytes are still
@@ -365,14 +373,6 @@ def _accept(batch: list, out: list) -> None:
 
 _LIST = {list}
 _BYTES = {bytes}
-_BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]  # `$<size>\r\n`, preformatted
-_COUNT_HEADERS = [b"*%d\r\n" % count for count in range(64)]
-
-
-def _bulk_header(size: int) -> bytes:
-    return _BULK_HEADERS[size] if size < len(_BULK_HEADERS) else b"$%d\r\n" % size
-
-
 def encoded_size(command) -> int:
     """Bytes a multibulk command occupied on the wire (as hiredis parsed it)."""
     if command is None:
