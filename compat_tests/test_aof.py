@@ -396,3 +396,36 @@ def test_an_aof_made_again_keeps_its_new_incremental_file(tmp_path):
         assert client.call("LRANGE", "l", "0", "-1") == [b"a", b"b"]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_consumers_that_noack_reads_create_are_in_the_aof(kind):
+    """A consumer an XREADGROUP NOACK creates has no pending entry to recreate it from: its
+    creation is logged (XGROUP CREATECONSUMER), also when the read blocked first and was
+    served later (Redis's own test: the group is the same after DEBUG LOADAOF)."""
+    server = (start_redis if kind == "redis" else start_predis)(AOF)
+    try:
+        client = redis.Redis(port=server.port)
+        client.xgroup_create("s", "g", "$", mkstream=True)
+        client.xadd("s", {"f1": "v1"})
+        client.xreadgroup("g", "Alice", {"s": ">"}, noack=True)
+        reader = redis.Redis(port=server.port)
+        blocked = threading.Thread(
+            target=lambda: reader.xreadgroup("g", "Bob", {"s": ">"}, block=0, noack=True))
+        blocked.start()
+        assert eventually(lambda: client.info("clients")["blocked_clients"] == 1, 5)
+        client.xadd("s", {"f2": "v2"})
+        blocked.join(5)
+        groups = client.xinfo_groups("s")
+        client.execute_command("DEBUG", "LOADAOF")
+        assert client.xinfo_groups("s") == groups
+        assert [c["name"] for c in client.xinfo_consumers("s", "g")] == [b"Alice", b"Bob"]
+        if kind == "predis":  # Redis 7.2 creates the consumer even when nothing is read
+            client.xreadgroup("g", "Dan", {"s": ">"}, noack=True)
+            client.execute_command("DEBUG", "LOADAOF")
+            assert [c["name"] for c in client.xinfo_consumers("s", "g")] == [
+                b"Alice", b"Bob", b"Dan"]
+        reader.close()
+        client.close()
+    finally:
+        server.stop()

@@ -75,6 +75,44 @@ def test_watch_fails_when_a_watched_key_expires(servers):
     assert outcomes[1] == outcomes[0]
 
 
+# SWAPDB with keys already expired (active expiry off, so they stay in memory): an expired key
+# counts as no key, so none of these changes what the watching client sees (Redis's
+# touchAllWatchedKeysInDb); a live key swapped in or out does.
+SWAPDB_CASES = {
+    "stale key swapped for no key": ([(1, "x", "PX", "1")], 1),
+    "no key swapped for a stale key": ([(0, "x", "PX", "1")], 1),
+    "stale key swapped for another stale key": ([(1, "x", "PX", "1"), (0, "x", "PX", "1")], 1),
+    "no key swapped for a live key": ([(0, "x")], 1),
+    "live key swapped for no key": ([(1, "x")], 1),
+    "stale key swapped for a live key": ([(1, "x", "PX", "1"), (0, "x")], 1),
+}
+
+
+def test_swapdb_touches_watched_keys_only_when_they_change_logically(servers):
+    for name, (writes, watched_db) in SWAPDB_CASES.items():
+        outcomes = []
+        for server in servers:
+            client = RawClient(server.port)
+            client.call("FLUSHALL")
+            client.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            for db, key, *ttl in writes:
+                client.call("SELECT", str(db))
+                client.call("SET", key, "v", *ttl)
+            time.sleep(0.01)
+            client.call("SELECT", str(watched_db))
+            steps = [client.call("WATCH", "x"), client.call("SWAPDB", "0", "1"),
+                     client.call("MULTI"), client.call("PING"), client.call("EXEC"),
+                     # after the swap, deleting what is now there (stale or not) in place
+                     client.call("WATCH", "x"), client.call("SWAPDB", "0", "1"),
+                     client.call("DEL", "x"), client.call("MULTI"), client.call("PING"),
+                     client.call("EXEC")]
+            client.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+            client.call("SELECT", "0")
+            outcomes.append(steps)
+            client.close()
+        assert outcomes[1] == outcomes[0], name
+
+
 def test_blocking_command_inside_multi_does_not_block(diff):
     diff.assert_same("MULTI")
     diff.assert_same("BLPOP", "nothing", "0")

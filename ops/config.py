@@ -194,13 +194,18 @@ class Config:
         except ConfigError:
             return False
 
-    def _refusal(self, param, text) -> str:
-        """Why CONFIG SET may not change `param` at all ("" if it may)."""
+    def _refusal(self, param, text, local_client: bool = True) -> str:
+        """Why CONFIG SET may not change `param` at all ("" if it may); a protected one only
+        as enable-protected-configs allows (yes, or local for a local client)."""
         if param.immutable and not (param.same_value_ok and self._same(param, text)):
             return "can't set immutable config"
-        if param.name in PROTECTED and self.values["enable-protected-configs"] == "no":
+        if param.name in PROTECTED and not self.protected_allowed(local_client):
             return "can't set protected config"
         return ""
+
+    def protected_allowed(self, local_client: bool) -> bool:
+        setting = self.values["enable-protected-configs"]
+        return setting == "yes" or (setting == "local" and local_client)
 
     def denied_while_loading(self, pairs: list) -> bool:
         """Whether CONFIG SET of these pairs gets -LOADING during a load: a DENY_LOADING
@@ -214,7 +219,7 @@ class Config:
                 return True
         return False
 
-    def set_many(self, pairs: list, at_start: bool = False) -> None:
+    def set_many(self, pairs: list, at_start: bool = False, local_client: bool = True) -> None:
         """Apply name/value pairs atomically: all are validated before any takes effect."""
         staged = []
         seen = set()
@@ -225,7 +230,7 @@ class Config:
             if param.name in seen:
                 raise ConfigError("duplicate parameter", name)
             seen.add(param.name)
-            refusal = "" if at_start else self._refusal(param, text)
+            refusal = "" if at_start else self._refusal(param, text, local_client)
             if refusal:
                 raise ConfigError(refusal, name)
             try:

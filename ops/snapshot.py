@@ -212,32 +212,34 @@ def load_rdb_at_start(server) -> None:
                     **counts)
 
 
-def load_snapshot(server, path: str, caller=None) -> dict:
+def load_snapshot(server, path: str, caller=None, merge: bool = True) -> dict:
     """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged.
-    `caller`: the client whose command loads it (not served meanwhile)."""
+    `caller`: the client whose command loads it (not served meanwhile). merge=False (DEBUG
+    RELOAD NOFLUSH without MERGE) refuses a key or function library that is already there."""
     with open(path, "rb") as handle:
-        return load_snapshot_bytes(server, handle.read(), caller)
+        return load_snapshot_bytes(server, handle.read(), caller, merge)
 
 
-def load_snapshot_bytes(server, data: bytes, caller=None) -> dict:
+def load_snapshot_bytes(server, data: bytes, caller=None, merge: bool = True) -> dict:
     """Load RDB contents (a file, or a primary's full resync) into an empty server, serving
     other clients meanwhile (server/loading.py)."""
     with loading(server, len(data), caller) as state:
-        counts = _load(server, data, state.read)
+        counts = _load(server, data, state.read, merge)
         state.input_done(len(data))
     return counts
 
 
-def _load(server, data: bytes, progress) -> dict:
+def _load(server, data: bytes, progress, merge: bool) -> dict:
     loaded = expired = 0
     now = now_ms()
     keyspace = server.keyspace
-    libraries = []
     skipped = {}
     for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"],
                          progress=progress):
-        if item[0] == "function":
-            libraries.append(item[1])
+        if item[0] == "function":  # (a snapshot holds them before its keys)
+            refusal = server.restore_library(item[1], replace=merge)
+            if refusal is not None:
+                raise RDBError(refusal)
         elif item[0] == "module":
             skipped[item[3]] = skipped.get(item[3], 0) + 1
         elif item[0] == "key":
@@ -249,12 +251,13 @@ def _load(server, data: bytes, progress) -> dict:
                 expired += 1
                 continue
             db = keyspace[index]
+            if not merge and key in db.data:  # (Redis stops the server on this one)
+                raise RDBError(f"duplicated key '{key.decode(errors='replace')}' in DB {index}")
             db.delete(key)
             db.add(key, build(kind, contents))
             if expire_ms is not None:
                 db.set_expire(key, expire_ms)
             loaded += 1
-    server.restore_libraries(libraries)
     if skipped:  # only with rdb-skip-module-data yes: say what was left behind
         server.log.warning("module_data_skipped", modules=skipped)
     return {"keys_loaded": loaded, "keys_expired": expired}

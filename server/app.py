@@ -22,7 +22,7 @@ from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands
 from .ops_meter import OpsMeter
-from .errors import error_code
+from .errors import CommandError, error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
 from .keyspace.engine_dict import EngineDict
@@ -37,6 +37,7 @@ from ops.snapshot import Persistence
 from . import output_limits, tenants
 from .eviction import Evictor
 from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
+from .protocol.reply_buffer import ReplyBufferSettings
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry, ReplicaWrittenExpiry
 from .keyspace.scan import Scanner
@@ -128,6 +129,9 @@ class PredisServer:
         self.persistence = Persistence(self)  # snapshots: SAVE, BGSAVE, save points
         self.shutdown = Shutdown(self)  # SHUTDOWN, SIGTERM and SIGINT
         self.cron_paused = False  # DEBUG PAUSE-CRON
+        self.scripts_run_noscript = False  # DEBUG SET-DISABLE-DENY-SCRIPTS (tests only)
+        self.reply_buffers = ReplyBufferSettings()  # DEBUG REPLYBUFFER, INFO's counters
+        self.list_packed_threshold = 1 << 30  # DEBUG QUICKLIST-PACKED-THRESHOLD
         self.oom_score = OomScore(self)
         self.scripts: dict = {}  # sha1 -> (compiled Lua function, shebang flags or None)
         self.scripts_bytes = 0  # the cached scripts' sha1s and bodies (INFO memory)
@@ -405,10 +409,16 @@ class PredisServer:
             self.blocking.signal_db(index)
         self.tracking.flush()  # Redis empties its tracking table even with no client left
 
-    def on_swapdb(self, first: int, second: int) -> None:
+    def swap_databases(self, first: int, second: int) -> None:
+        """SWAPDB: watchers judged on both databases as they are, then the swap; SCAN cursors
+        are void and clients blocked on either database look again."""
+        keyspace = self.keyspace
+        self.watches.touch_swapped(keyspace[first], keyspace[second])
+        self.watches.touch_swapped(keyspace[second], keyspace[first])
+        keyspace.swap(first, second)
+        keyspace.dirty += 1
         for index in (first, second):
             self.scanners.pop(index, None)
-            self.watches.touch_db(index)
             self.blocking.signal_db(index)
 
     def _key_expired(self, db, key, value) -> None:
@@ -624,15 +634,17 @@ class PredisServer:
         if self.config["appendonly"]:
             self.set_appendonly(True)
 
-    def restore_libraries(self, codes: list) -> None:
-        """Function libraries read from a snapshot."""
-        if not codes:
-            return
+    def restore_library(self, code: bytes, replace: bool = True) -> str | None:
+        """A function library read from a snapshot; the error when it cannot be loaded (one of
+        that name exists and replace is False)."""
         from .commands.scripting import function_load
 
-        loader = Client(self, None, 0)
-        for code in codes:
-            function_load(loader, [b"FUNCTION", b"LOAD", b"REPLACE", code])
+        try:
+            function_load(Client(self, None, 0),
+                          [b"FUNCTION", b"LOAD", *([b"REPLACE"] if replace else []), code])
+        except CommandError as exc:
+            return exc.message
+        return None
 
     def on_client_gone(self, client) -> None:
         if client.replica is not None:

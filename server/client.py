@@ -5,6 +5,7 @@ import socket
 import time
 
 from .dispatch import dispatch, execute_batch
+from .listen import is_loopback
 
 
 class Client:
@@ -42,7 +43,7 @@ class Client:
         self.in_exec = False
         self.deny_blocking = 0  # > 0 inside EXEC or a script: blocking commands do not block
         self.in_script = False  # running a script's redis.call
-        self.watched: dict = {}  # (db index, key) -> was the key alive when watched
+        self.watched: dict = {}  # (db index, key) -> watch.ALIVE, ABSENT or STALE
         self.watch_dirty = False
         self.subscriptions: dict = {}  # channel -> None (pub/sub), in subscription order
         self.psubscriptions: dict = {}
@@ -66,6 +67,9 @@ class Client:
             self.addr = _format_addr(peer)
             self.laddr = _format_addr(sock)
         self.fd = socket_obj.fileno() if socket_obj is not None else -1
+        # Redis's islocalClient: a Unix socket or loopback peer (and internal clients), for
+        # enable-protected-configs / enable-debug-command "local"
+        self.local = self.unix_socket or peer is None or is_loopback(self.addr)
         # The session interface used by server.protocol.connection: execute(args) -> reply.
         # A partial, not a method, to save a Python frame per command.
         self.execute = functools.partial(dispatch, self)

@@ -6,6 +6,7 @@ import time
 from collections import deque
 
 from . import output_limits
+from .protocol.reply_buffer import CHUNK_BYTES
 
 CRON_MIN_ITERATIONS = 5  # Redis's CLIENTS_CRON_MIN_ITERATIONS
 # used_memory's estimate of a connection's own objects (besides its buffers)
@@ -32,8 +33,9 @@ def client_memory(client) -> int:
     if conn is not None and conn.closed:
         return 0  # killed or evicted: gone as far as memory goes, though not yet reaped
     memory = CLIENT_OVERHEAD
-    if conn is not None:
-        memory += conn.input_held() + conn.output_buffer_size()
+    if conn is not None:  # (the overhead counts a new client's 16 KB reply buffer)
+        memory += conn.input_held() + conn.output_buffer_size() + \
+            conn.reply_buffer.size - CHUNK_BYTES
     memory += multi_state_memory(client)
     if client.subscribed:
         memory += (len(client.psubscriptions) * PATTERN_BYTES
@@ -172,6 +174,7 @@ class ClientRegistry:
                 client.kill()
             elif client.conn is not None and not output_limits.check(client.server, client):
                 client.conn.resize_query_buffer(idle)
+                client.conn.resize_reply_buffer(int(now * 1000), client.server.reply_buffers)
 
 
 def eviction_limit(config) -> int:

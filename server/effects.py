@@ -137,8 +137,9 @@ def _xtrim(args, reply, db):
 def _xreadgroup(args, reply, db):
     """XREADGROUP as Redis propagates it: each entry newly delivered (">") as an XCLAIM that
     recreates its pending entry as it stands (FORCE, JUSTID, LASTID moving the group on); with
-    NOACK, the group's new last id as XGROUP SETID. A read of a consumer's own history
-    propagates nothing."""
+    NOACK, the group's new last id as XGROUP SETID, after an XGROUP CREATECONSUMER for a
+    consumer the read created (Redis 7.2 creates one with any read, served or not). A read of
+    a consumer's own history propagates nothing else."""
     from .commands.streams import _parse_read, parse_id
     from .keyspace.stream import format_id
 
@@ -149,13 +150,15 @@ def _xreadgroup(args, reply, db):
         entries = delivered.get(key)
         stream = db.data.get(key)
         group = None if stream is None else stream.groups.get(group_name)
-        if id_arg != b">" or not entries or group is None:
+        if group is None:
+            continue
+        reader = group.consumers.get(consumer)
+        if reader is not None and reader.unannounced:
+            reader.unannounced = False
+            commands.append([b"XGROUP", b"CREATECONSUMER", key, group_name, consumer])
+        if id_arg != b">" or not entries:
             continue
         if noack:
-            reader = group.consumers.get(consumer)
-            if reader is not None and reader.unannounced:
-                reader.unannounced = False
-                commands.append([b"XGROUP", b"CREATECONSUMER", key, group_name, consumer])
             commands.append([b"XGROUP", b"SETID", key, group_name, format_id(group.last_id),
                              b"ENTRIESREAD", _num(group.entries_read)])
             continue

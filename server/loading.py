@@ -85,14 +85,15 @@ def loading(server, total_bytes: int, protected=None):
         yield server.loading
         return
     state = server.loading = Loading(server, total_bytes, protected)
+    interrupted = False
     try:
         yield state
     except LoadingInterrupted:
-        server.loading = None
-        state.finish(interrupted=True)
+        interrupted = True
         raise
-    server.loading = None
-    state.finish(interrupted=False)
+    finally:  # (a load that failed, e.g. on a damaged file, leaves a server that serves on)
+        server.loading = None
+        state.finish(interrupted)
 
 
 def debug_delay(usec: int) -> None:

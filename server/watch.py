@@ -6,6 +6,11 @@ while some client watches something (or tracks keys), so the write path pays not
 
 from .keyspace import now_ms
 
+# What a watched key was, per client: alive when WATCHed (EXEC fails if it has expired since),
+# absent, or stale: a key that SWAPDB brought in already expired, which EXEC then ignores as
+# Redis does (its watchedKey.expired flag).
+ALIVE, ABSENT, STALE = "alive", "absent", "stale"
+
 
 class WatchRegistry:
     def __init__(self, server):
@@ -18,7 +23,7 @@ class WatchRegistry:
         if ident in client.watched:
             return
         # Remember whether the key was alive: if it expires before EXEC, EXEC fails (Redis 7).
-        client.watched[ident] = db.lookup(key) is not None
+        client.watched[ident] = ALIVE if db.lookup(key) is not None else ABSENT
         self.watchers.setdefault(ident, set()).add(client)
         self.server.refresh_key_hook()
 
@@ -35,24 +40,60 @@ class WatchRegistry:
             self.server.refresh_key_hook()
 
     def touch(self, db, key) -> None:
-        clients = self.watchers.get((db.index, key))
+        ident = (db.index, key)
+        clients = self.watchers.get(ident)
         if clients:
             for client in clients:
+                if client.watched.get(ident) is STALE and key not in db.data:
+                    client.watched[ident] = ABSENT  # a stale key deleted: no logical change
+                else:
+                    client.watch_dirty = True
+
+    def touch_swapped(self, db, replaced_with) -> None:
+        """SWAPDB, before the swap: watchers of `db`'s keys whose value changes logically
+        (Redis's touchAllWatchedKeysInDb; an expired key counts as no key)."""
+        now = now_ms()
+
+        def stale(key):
+            deadline = replaced_with.expires.get(key)
+            return deadline is not None and deadline <= now
+
+        for (index, key), clients in self.watchers.items():
+            if index != db.index:
+                continue
+            in_emptied, in_replacement = key in db.data, key in replaced_with.data
+            if not (in_emptied or in_replacement):
+                continue
+            for client in clients:
+                state = client.watched.get((index, key))
+                if state is STALE:
+                    if not in_replacement:
+                        client.watched[(index, key)] = ABSENT
+                        continue
+                    if stale(key):
+                        continue
+                elif not in_emptied and stale(key):
+                    client.watched[(index, key)] = STALE
+                    continue
                 client.watch_dirty = True
 
     def touch_db(self, index, keys_before=None) -> None:
-        """FLUSHDB/FLUSHALL/SWAPDB: every watched key in that db that existed is touched."""
+        """FLUSHDB/FLUSHALL: every watched key in that db that existed is touched (a stale one
+        goes as a deleted stale key does)."""
         for (db_index, key), clients in self.watchers.items():
             if db_index == index and (keys_before is None or key in keys_before):
                 for client in clients:
-                    client.watch_dirty = True
+                    if client.watched.get((db_index, key)) is STALE:
+                        client.watched[(db_index, key)] = ABSENT
+                    else:
+                        client.watch_dirty = True
 
     def exec_allowed(self, client) -> bool:
         if client.watch_dirty:
             return False
         now = now_ms()
-        for (index, key), was_alive in client.watched.items():
+        for (index, key), state in client.watched.items():
             deadline = self.server.keyspace[index].expires.get(key)
-            if was_alive and deadline is not None and deadline <= now:
+            if state is ALIVE and deadline is not None and deadline <= now:
                 return False
         return True

@@ -2,6 +2,7 @@
 replicas and go: no drift, whatever the order."""
 
 from server.clients import ClientRegistry
+from server.protocol.reply_buffer import ReplyBuffer
 
 
 class _Conn:
@@ -9,6 +10,7 @@ class _Conn:
 
     def __init__(self):
         self.held, self.output = 0, 0
+        self.reply_buffer = ReplyBuffer(now_ms=0)
 
     def input_held(self):
         return self.held

@@ -123,3 +123,28 @@ def test_protected_mode_denies_remote_clients_without_password():
     conn, transport = connect(local_server)  # loopback peer
     conn.data_received(b"PING\r\n")
     assert transport.output == b"+PONG\r\n"
+
+
+def test_local_only_protections_refuse_remote_clients():
+    """enable-protected-configs / enable-debug-command `local`: loopback and Unix socket
+    clients may, a client from another address gets Redis's refusals."""
+    from tests.fakes import FakeTransport
+
+    class RemoteTransport(FakeTransport):
+        def get_extra_info(self, name):
+            return {"peername": ("10.1.2.3", 5555),
+                    "sockname": ("10.1.2.4", 6379)}.get(name)
+
+    server = make_server("--enable-protected-configs", "local",
+                         "--enable-debug-command", "local", "--protected-mode", "no")
+    local, local_out = connect(server)
+    remote, remote_out = server.protocol_factory(), RemoteTransport()
+    remote.connection_made(remote_out)
+    for conn in (local, remote):
+        conn.data_received(b"CONFIG SET dbfilename other.rdb\r\nDEBUG SET-ACTIVE-EXPIRE 1\r\n")
+    assert local_out.output == b"+OK\r\n+OK\r\n"
+    assert remote_out.output == (
+        b"-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
+        b"protected config\r\n-ERR DEBUG command not allowed. If the enable-debug-command "
+        b"option is set to \"local\", you can run it from a local connection, otherwise you "
+        b"need to set this option in the configuration file, and then restart the server.\r\n")

@@ -209,6 +209,8 @@ def client_line(client) -> str:
     qbuf = conn.query_buffer_size() if conn is not None else 0
     room = conn.query_buffer_room() if conn is not None else 0
     omem = conn.output_buffer_size() if conn is not None else 0
+    rbs, rbp = (conn.reply_buffer.size, conn.reply_buffer.peak(conn.reply_peak)) \
+        if conn is not None else (0, 0)
     return (
         f"id={client.id} addr={client.addr} laddr={client.laddr} fd={client.fd} "
         f"name={client.name} age={int(now - client.created)} "
@@ -216,7 +218,7 @@ def client_line(client) -> str:
         f"db={client.db.index} sub={subs[0]} psub={subs[1]} ssub={subs[2]} "
         f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
         f"qbuf-free={room - qbuf} argv-mem=0 multi-mem={multi_state_memory(client)} "
-        f"rbs=16384 rbp=0 obl=0 oll=0 omem={omem} tot-mem={client_memory(client)} events=r "
+        f"rbs={rbs} rbp={rbp} obl=0 oll=0 omem={omem} tot-mem={client_memory(client)} events=r "
         f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )

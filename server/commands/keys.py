@@ -516,7 +516,5 @@ def swapdb(client, args):
     if not (0 <= first < size and 0 <= second < size):
         raise CommandError(errors.DB_INDEX_OUT_OF_RANGE)
     if first != second:
-        client.server.keyspace.swap(first, second)
-        client.server.keyspace.dirty += 1
-        client.server.on_swapdb(first, second)
+        client.server.swap_databases(first, second)
     return OK

@@ -2,7 +2,10 @@
 SHUTDOWN LATENCY."""
 
 import gc
+import re
 import time
+
+from ops.config import parse_memory
 
 from .. import errors
 from ..command_table import command, container
@@ -10,6 +13,7 @@ from ..errors import CommandError
 from ..info import render_info
 from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
+from ..protocol.reply_buffer import DEFAULT_PEAK_RESET_MS
 from ..replies import OK, SimpleString, Verbatim
 from .common import lower, to_float, to_int, to_positive
 from .keys import encoding_of, idle_seconds
@@ -104,7 +108,7 @@ def config_set(client, args):
     if client.server.loading is not None and client.server.config.denied_while_loading(pairs):
         raise CommandError(errors.LOADING)
     try:
-        client.server.config.set_many(pairs)
+        client.server.config.set_many(pairs, local_client=client.local)
     except KeyError as exc:
         raise CommandError(
             f"ERR Unknown option or number of arguments for CONFIG SET - '{exc.args[0]}'"
@@ -158,8 +162,7 @@ def protected_command_allowed(client, name: str) -> None:
     """DEBUG and MODULE as `enable-<name>-command` allows them (yes, local or no), with
     Redis's refusal."""
     setting = client.server.config[f"enable-{name}-command"]
-    if setting == "yes" or (setting == "local" and
-                            client.addr.split(":")[0] in ("127.0.0.1", "::1", "")):
+    if setting == "yes" or (setting == "local" and client.local):
         return
     raise CommandError(
         f"ERR {name.upper()} command not allowed. If the enable-{name}-command option is set "
@@ -176,7 +179,7 @@ def debug(client, args):
         # Redis's DEBUG SLEEP blocks the whole server; so does this one, deliberately.
         time.sleep(to_float(args[2]))
         return OK
-    if sub == b"reload" and len(args) <= 4:
+    if sub == b"reload":
         return _debug_reload(client, args[2:])
     if sub == b"loadaof" and len(args) == 2:
         return _debug_loadaof(client.server)
@@ -184,6 +187,14 @@ def debug(client, args):
         return _debug_populate(client, args)
     if sub == b"config-rewrite-force-all" and len(args) == 2:
         return _rewrite_config_file(client.server.config, force_all=True)
+    if sub == b"replybuffer" and len(args) == 4:
+        return _debug_replybuffer(client.server.reply_buffers, args)
+    if sub == b"quicklist-packed-threshold" and len(args) == 3:
+        client.server.list_packed_threshold = _packed_threshold(args[2])
+        return OK
+    if sub == b"set-disable-deny-scripts" and len(args) == 3:
+        client.server.scripts_run_noscript = to_int(args[2]) != 0
+        return OK
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
@@ -231,6 +242,20 @@ def debug(client, args):
                 "PROTOCOL <type>", "    Reply with a test value of the specified type. <type> "
                 "can be: string, integer, double, bignum, null, array, set, map, attrib, push, "
                 "verbatim, true, false.",
+                "RELOAD [option ...]", "    Save the RDB on disk and reload it back to "
+                "memory. Options: MERGE (keys and libraries in the RDB replace those present), "
+                "NOFLUSH (do not empty the dataset first), NOSAVE (load the RDB as it is).",
+                "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>", "    Sets the time (in "
+                "milliseconds) to wait between client reply buffer peak resets. In case NEVER "
+                "is provided the last observed peak will never be reset. In case RESET is "
+                "provided the peak reset time will be restored to the default value.",
+                "REPLYBUFFER RESIZING <0|1>", "    Enable or disable the reply buffer resize "
+                "cron job.",
+                "QUICKLIST-PACKED-THRESHOLD <size>", "    Sets the threshold for elements to be "
+                "inserted as plain vs packed nodes. Default value is 1GB, allows values up to "
+                "4GB. Setting to 0 restores to default.",
+                "SET-DISABLE-DENY-SCRIPTS <0|1>", "    Let scripts run commands that are "
+                "normally refused in scripts (for tests).",
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
                 "background when they are not accessed (otherwise the Redis behavior). Setting "
                 "it to 1 reenables back the default.",
@@ -238,6 +263,43 @@ def debug(client, args):
                 "HELP", "    Prints this help."]
     raise CommandError(
         f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+
+
+def _debug_replybuffer(settings, args) -> object:
+    """DEBUG REPLYBUFFER PEAK-RESET-TIME <never|reset|ms> | RESIZING <0|1>: the client cron's
+    reply buffer resizing (server/protocol/reply_buffer.py)."""
+    knob, value = lower(args[2]), args[3]
+    if knob == b"peak-reset-time":
+        word = lower(value)
+        settings.peak_reset_ms = -1 if word == b"never" else \
+            DEFAULT_PEAK_RESET_MS if word == b"reset" else to_int(value)
+    elif knob == b"resizing":
+        settings.resizing = _atoi(value) != 0
+    else:
+        raise CommandError("ERR unknown subcommand or wrong number of arguments for "
+                           f"'{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+    return OK
+
+
+def _packed_threshold(value) -> int:
+    """DEBUG QUICKLIST-PACKED-THRESHOLD <bytes>: the size from which Redis keeps a list
+    element in a quicklist node of its own (0: back to 1 GB). It changes no reply or encoding
+    in Redis 7.2 and Predis's lists have no nodes: validated and kept, as parameters without
+    meaning here are."""
+    try:
+        size = parse_memory(bytes(value).decode())
+    except UnicodeDecodeError:
+        size = None
+    if size is None or not 0 <= size <= (1 << 32) - (1 << 20):
+        raise CommandError("ERR argument must be a memory value bigger than 1 and smaller "
+                           "than 4gb")
+    return size or 1 << 30
+
+
+def _atoi(value) -> int:
+    """C's atoi: the leading integer, 0 when there is none."""
+    match = re.match(rb"\s*[-+]?\d+", bytes(value))
+    return int(match.group()) if match else 0
 
 
 def _debug_populate(client, args):
@@ -287,22 +349,29 @@ def _debug_loadaof(server):
 
 
 def _debug_reload(client, options):
-    """DEBUG RELOAD [NOSAVE] [NOFLUSH]: save, empty the keyspace, load the snapshot back."""
+    """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the keyspace, load the snapshot
+    back. NOFLUSH loads over what is there: a key or library already present is an error
+    unless MERGE lets the snapshot's one replace it."""
     from ops.snapshot import load_snapshot, snapshot_path
 
     words = {lower(o) for o in options}
     if not words <= {b"nosave", b"noflush", b"merge"}:
-        raise CommandError(errors.SYNTAX)
+        raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
+                           "options.")
     server = client.server
     if b"nosave" not in words and not server.persistence.save():
         raise CommandError("ERR Error trying to save the DB")
-    if b"noflush" not in words:
+    flush = b"noflush" not in words
+    if flush:
         server.keyspace.flushall()
         server.flush_functions()
     try:
-        load_snapshot(server, snapshot_path(server.config), caller=client)
+        load_snapshot(server, snapshot_path(server.config), caller=client,
+                      merge=flush or b"merge" in words)
     except (OSError, ValueError) as exc:
-        raise CommandError(f"ERR Error trying to load the RDB dump: {exc}") from None
+        server.log.warning("debug_reload_failed", error=str(exc))
+        raise CommandError("ERR Error trying to load the RDB dump, check server logs.") \
+            from None
     return OK
 
 

@@ -92,7 +92,8 @@ def xreadgroup(client, args):
                 continue
             created = group.consumer(consumer_name, create=False) is None
             consumer = _consumer(client, db, key, group, consumer_name)
-            consumer.unannounced = noack and created
+            if noack and created:  # (until propagated: a blocked read comes back here)
+                consumer.unannounced = True
             consumer.seen_time = now
             if start is None:
                 served = _deliver_new(stream, group, consumer, count, noack, now)

@@ -15,6 +15,7 @@ _now = time.time
 
 from ..replies import OK, ErrorReply, Raw, Replies
 from .query_buffer import QueryBuffer
+from .reply_buffer import ReplyBuffer
 from .reader import ProtocolError, RequestParser, unauthenticated_refusal
 from .writer import encode_into
 
@@ -50,6 +51,8 @@ class Connection(asyncio.Protocol):
         self._read_bytes = 0  # size of the read being executed (CLIENT LIST's qbuf)
         self.query_buffer = QueryBuffer()  # the room Redis's buffer would take (qbuf-free)
         self.query_peak = 0  # the most input buffered after a read since the client cron
+        self.reply_buffer = ReplyBuffer(int(_now() * 1000))  # the size of Redis's (rbs)
+        self.reply_peak = 0  # the largest write since the reply buffer's peak reset
         self._backlog: list = []  # commands waiting behind a Deferred reply
         self._waiting = None
         self._reading_paused = False
@@ -191,9 +194,12 @@ class Connection(asyncio.Protocol):
             if limits.before_reply is not None and limits.before_reply(self):
                 self._out.append(data)  # held until what it acknowledges is durable
                 return
-            if self.output_check is not None and self.output_check(self, len(data)):
+            size = len(data)
+            if self.output_check is not None and self.output_check(self, size):
                 return
-            limits.net_output_bytes += len(data)
+            limits.net_output_bytes += size
+            if size > self.reply_peak:
+                self.reply_peak = size
             self.transport.write(data)
 
     def _run(self, commands):
@@ -301,9 +307,12 @@ class Connection(asyncio.Protocol):
                 return  # held: the gate flushes this connection once the data is durable
             data = out[0] if len(out) == 1 else b"".join(out)
             out.clear()
-            if self.output_check is not None and self.output_check(self, len(data)):
+            size = len(data)
+            if self.output_check is not None and self.output_check(self, size):
                 return
-            limits.net_output_bytes += len(data)
+            limits.net_output_bytes += size
+            if size > self.reply_peak:
+                self.reply_peak = size
             self.transport.write(data)
             return
         out.clear()
@@ -329,6 +338,11 @@ class Connection(asyncio.Protocol):
         buffered = self.query_buffer_size()
         self.query_buffer.cron(buffered, self.query_peak, idle_seconds)
         self.query_peak = buffered
+
+    def resize_reply_buffer(self, now_ms: int, settings) -> None:
+        """The client cron's turn: the reply buffer's size follows its recent peak."""
+        if self.reply_buffer.cron(self.reply_peak, now_ms, settings):
+            self.reply_peak = 0
 
     def input_held(self) -> int:
         """Memory held for input of commands not complete yet (what memory accounting

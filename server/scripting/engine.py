@@ -205,7 +205,7 @@ class LuaEngine:
         if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
             return lua.table_from([True, self._error_table(
                 "ERR Wrong number of args calling Redis command from script")])
-        if "noscript" in spec.flags:
+        if "noscript" in spec.flags and not self.server.scripts_run_noscript:
             return lua.table_from([True, self._error_table(
                 "ERR This Redis command is not allowed from script")])
         refusal = self._refusal(client, spec, argv)

@@ -1,0 +1,131 @@
+"""Differential tests of the DEBUG subcommands Redis's own test suite drives (its needs:debug
+tests): RELOAD's options, REPLYBUFFER and the reply buffer it steers (CLIENT LIST's rbs/rbp),
+QUICKLIST-PACKED-THRESHOLD and SET-DISABLE-DENY-SCRIPTS. Module servers of their own: these
+change server-wide settings."""
+
+import time
+
+from .rawclient import Err, RawClient
+
+LIBRARY = "#!lua name=lib{n}\nredis.register_function('f{n}', function() return 'hello' end)"
+
+
+def _reload_error(reply):
+    """Redis 7.0 ends the message there, 7.2 (and Predis) adds ', check server logs.'"""
+    assert isinstance(reply, Err) and str(reply).startswith(
+        "ERR Error trying to load the RDB dump"), reply
+    return "load error"
+
+
+def test_debug_reload_options(pair):
+    outcomes = []
+    for server in pair:
+        client = RawClient(server.port)
+        client.call("FLUSHALL")
+        client.call("FUNCTION", "FLUSH")
+        steps = [client.call("FUNCTION", "LOAD", LIBRARY.format(n=1)),
+                 client.call("SET", "k", "v"),
+                 client.call("DEBUG", "RELOAD"),
+                 client.call("DEBUG", "RELOAD", "NOSAVE", "BOGUS"),
+                 # the library is there already: loading it again fails (before the keys)
+                 _reload_error(client.call("DEBUG", "RELOAD", "NOFLUSH")),
+                 client.call("DEBUG", "RELOAD", "NOFLUSH", "MERGE"),
+                 client.call("FUNCTION", "LOAD", LIBRARY.format(n=2)),
+                 client.call("SET", "later", "x"),
+                 # the file has lib1 only: lib2 and 'later' stay, merged with what it holds
+                 client.call("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"),
+                 client.call("FCALL", "f1", "0"), client.call("FCALL", "f2", "0"),
+                 client.call("GET", "k"), client.call("GET", "later"),
+                 client.call("DEBUG", "RELOAD", "NOSAVE"),  # flushed, then the file alone
+                 client.call("GET", "later"), client.call("FCALL", "f2", "0")]
+        client.call("FUNCTION", "FLUSH")
+        client.close()
+        outcomes.append(steps)
+    assert outcomes[1] == outcomes[0]
+
+
+def test_debug_reload_noflush_over_a_key_fails_and_serves_on(pair):
+    """A key in the file that is in memory too: Redis stops the server (a panic); Predis
+    answers the load error and keeps serving, not stuck in LOADING."""
+    client = RawClient(pair[1].port)
+    client.call("FLUSHALL")
+    client.call("SET", "k", "v")
+    assert client.call("DEBUG", "RELOAD") == b"OK"
+    _reload_error(client.call("DEBUG", "RELOAD", "NOFLUSH"))
+    assert client.call("GET", "k") == b"v"
+    assert client.call("SET", "k2", "v2") == b"OK"
+    assert client.call("DEBUG", "RELOAD", "NOFLUSH", "MERGE") == b"OK"
+    assert client.call("GET", "k2") == b"v2"
+    client.close()
+
+
+def _reply_buffer(client, name: str) -> tuple:
+    line = next(line for line in client.call("CLIENT", "LIST").decode().splitlines()
+                if f"name={name} " in line)
+    fields = dict(part.split("=", 1) for part in line.split())
+    return int(fields["rbs"]), int(fields["rbp"])
+
+
+def _within(seconds: float, condition) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_reply_buffer_shrinks_when_idle_and_grows_for_big_replies(pair):
+    """Redis's replybufsize test: an idle client's buffer shrinks to 1 KB; one that reads a
+    32 KB value again and again grows back to 16 KB, a doubling per client cron turn."""
+    outcomes = []
+    for server in pair:
+        admin, watched = RawClient(server.port), RawClient(server.port)
+        admin.call("SET", "bigval", "x" * 32768)
+        steps = [admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "100"),
+                 watched.call("CLIENT", "SETNAME", "test_client")]
+        steps.append(_within(3, lambda: 1024 <= _reply_buffer(admin, "test_client")[0] < 2046))
+        steps.append(admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never"))
+
+        def grown():
+            watched.call("GET", "bigval")
+            return 16384 <= _reply_buffer(admin, "test_client")[0] < 32768
+
+        steps.append(_within(5, grown))
+        stats = admin.call("INFO", "stats").decode()
+        steps.append(all(f"reply_buffer_{kind}:0\r" not in stats
+                         for kind in ("shrinks", "expands")))
+        steps += [admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset"),
+                  admin.call("DEBUG", "REPLYBUFFER", "RESIZING", "0"),
+                  admin.call("DEBUG", "REPLYBUFFER", "RESIZING", "1"),
+                  admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "soon"),
+                  admin.call("DEBUG", "REPLYBUFFER", "SIZE", "1")]
+        admin.close()
+        watched.close()
+        outcomes.append(steps)
+    assert outcomes[0][2] is True and outcomes[0][4] is True  # (the reference does it)
+    assert outcomes[1] == outcomes[0]
+
+
+def test_quicklist_packed_threshold(pair):
+    outcomes = []
+    for server in pair:
+        client = RawClient(server.port)
+        outcomes.append([client.call("DEBUG", "QUICKLIST-PACKED-THRESHOLD", value)
+                         for value in ("1b", "1k", "5gb", "abc", "-1", "4gb", "0")])
+        client.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_set_disable_deny_scripts(pair):
+    outcomes = []
+    script = "return type(redis.call('client', 'list'))"
+    for server in pair:
+        client = RawClient(server.port)
+        outcomes.append([client.call("EVAL", script, "0"),
+                         client.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"),
+                         client.call("EVAL", script, "0"),
+                         client.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0"),
+                         client.call("EVAL", script, "0")])
+        client.close()
+    assert outcomes[1] == outcomes[0]
