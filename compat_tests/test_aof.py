@@ -429,3 +429,26 @@ def test_consumers_that_noack_reads_create_are_in_the_aof(kind):
         client.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_a_read_only_replica_loads_its_whole_aof(kind):
+    """DEBUG LOADAOF on a read-only replica replays every write in the file (the AOF is obeyed
+    as the primary is, READONLY is for clients), functions included (Redis's functions test)."""
+    server = (start_redis if kind == "redis" else start_predis)(AOF)
+    try:
+        client = redis.Redis(port=server.port)
+        client.function_load("#!lua name=lib\nredis.register_function('f', function() "
+                             "return 'hello' end)")
+        client.set("k", "v")
+        client.rpush("l", "a", "b")
+        client.config_set("replica-read-only", "yes")
+        client.replicaof("127.0.0.1", "0")  # a primary that is never reached
+        client.execute_command("DEBUG", "LOADAOF")
+        client.replicaof("NO", "ONE")
+        assert [dict(zip(lib[::2], lib[1::2]))[b"library_name"]
+                for lib in client.function_list()] == [b"lib"]
+        assert (client.get("k"), client.lrange("l", 0, -1)) == (b"v", [b"a", b"b"])
+        client.close()
+    finally:
+        server.stop()

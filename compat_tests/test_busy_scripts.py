@@ -191,3 +191,31 @@ def test_function_load_gives_up_after_500_ms(ports):
 
     assert same_transcript(ports, scenario) == [
         Err("ERR Error registering functions: ERR FUNCTION LOAD timeout")] * 2 + [[]]
+
+
+def test_a_command_served_while_a_script_is_busy_does_not_serve_blocked_clients(pair):
+    """Redis's "Timedout scripts and unblocked command": the script's first push must not
+    reach a client blocked on the list while the script runs on; the blocked client gets what
+    the list holds once the script is over."""
+    flush_and_reset(pair)
+    script = ("redis.call('lpush', KEYS[1], 'y') "
+              "while not string.find(redis.call('client', 'list'), 'abortscript') do end "
+              "redis.call('lpush', KEYS[1], 'z') return 'done'")
+
+    def scenario(port):
+        setup = RawClient(port)
+        setup.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")
+        waiter = RawClient(port)
+        waiter.send_raw(encode_command("BLPOP", "x", "0"))
+        deadline = time.time() + 5
+        while b"cmd=blpop" not in setup.call("CLIENT", "LIST"):
+            assert time.time() < deadline
+        caller = busy(port, "EVAL", script, "1", "x")
+        other = RawClient(port)
+        seen = [other.call("HELLO", "2", "SETNAME", "abortscript")[0:2],
+                caller.read_reply(), waiter.read_reply(), other.call("LRANGE", "x", "0", "-1")]
+        setup.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")
+        return seen
+
+    seen = same_transcript([server.port for server in pair], scenario)
+    assert seen[1:] == [b"done", [b"x", b"z"], [b"y"]]

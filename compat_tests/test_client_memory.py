@@ -203,6 +203,84 @@ def test_lowering_the_limit_evicts_at_the_next_command(evicting):
     assert 0 < remaining < 10
 
 
+def _field(line: str, name: str) -> int:
+    return int(line.split(f" {name}=")[1].split()[0])
+
+
+def test_the_running_command_counts_in_the_callers_own_line(servers):
+    """CLIENT LIST / CLIENT INFO count the caller's running command: argv-mem is its
+    arguments' bytes, and tot-mem holds them too (Redis's argv_len_sum and pointers)."""
+    seen = []
+    for server in servers:
+        client = RawClient(server.port)
+        own = client.call("CLIENT", "INFO").decode()
+        listed = next(line for line in client.call("CLIENT", "LIST", "ID", str(_field(
+            " " + own, "id"))).decode().splitlines())
+        other = RawClient(server.port)
+        from_other = next(line for line in other.call("CLIENT", "LIST").decode().splitlines()
+                          if f"id={_field(' ' + own, 'id')} " in line)
+        seen.append((_field(own, "argv-mem"), _field(listed, "argv-mem"),
+                     _field(from_other, "argv-mem")))
+        client.close()
+        other.close()
+    assert seen[1] == seen[0]
+    assert seen[0][0] == len("CLIENTINFO") and seen[0][2] == 0
+
+
+def test_clients_are_evicted_only_until_under_the_limit(evicting):
+    """Redis's "evict clients only until below limit": ten clients of equal size and a limit
+    set to hold five of them plus the control client as CLIENT LIST showed it; five stay
+    (a NO-EVICT client counts as last measured, without the command it is running)."""
+    server, control = evicting
+    control.call("CLIENT", "SETNAME", "control")
+    clients, sizes = [], []
+    for n in range(10):
+        client = RawClient(server.port)
+        client.call("CLIENT", "SETNAME", f"c{n}")
+        client.send_raw(b"*2\r\n$1048576\r\n" + b"v" * 1048576)
+        clients.append(client)
+        for _ in range(100):
+            line = next(line for line in control.call("CLIENT", "LIST").decode().splitlines()
+                        if f"name=c{n} " in line)
+            if _field(line, "tot-mem") >= 1048576:
+                break
+            time.sleep(0.01)
+        sizes.append(_field(line, "tot-mem"))
+    own = next(line for line in control.call("CLIENT", "LIST").decode().splitlines()
+               if "name=control " in line)
+    control.call("CONFIG", "SET", "maxmemory-clients",
+                 str(max(sizes) * 5 + _field(own, "tot-mem")))
+    listed = control.call("CLIENT", "LIST").decode()
+    assert sum(f"name=c{n} " in listed for n in range(10)) == 5
+
+
+def test_output_pushed_to_another_client_counts_at_once(evicting):
+    """Redis's "client evicted due to tracking redirection", with the client cron paused: the
+    invalidations a tracking client redirects pile up in a client that never reads, which is
+    measured as they are written and evicted before it passes the limit."""
+    server, control = evicting
+    control.call("CONFIG", "SET", "maxmemory-clients", "3000000")
+    redirected = RawClient(server.port)
+    redirected.call("CLIENT", "SETNAME", "redirected")
+    redirected_id = redirected.call("CLIENT", "ID")
+    redirected.call("SUBSCRIBE", "__redis__:invalidate")
+    tracker = RawClient(server.port)
+    tracker.call("CLIENT", "TRACKING", "on", "REDIRECT", str(redirected_id), "BCAST")
+    sha = tracker.call("SCRIPT", "LOAD", "redis.call('incr', '%s')" % ("k" * 200 * 1024))
+    control.call("DEBUG", "PAUSE-CRON", "1")
+    try:
+        for _ in range(200):
+            listed = [line for line in control.call("CLIENT", "LIST").decode().splitlines()
+                      if "name=redirected " in line]
+            if not listed:
+                break
+            assert _field(listed[0], "tot-mem") < 3000000
+            tracker.call("EVALSHA", sha, "0")
+        assert _gone(control, "redirected")
+    finally:
+        control.call("DEBUG", "PAUSE-CRON", "0")
+
+
 def test_a_killed_replicas_buffer_stops_counting_at_once(server):
     """Redis's unit/maxmemory "slave buffer are counted correctly": a replica that stopped
     reading holds megabytes of output; CLIENT KILL TYPE replica frees them before the next

@@ -129,3 +129,51 @@ def test_set_disable_deny_scripts(pair):
                          client.call("EVAL", script, "0")])
         client.close()
     assert outcomes[1] == outcomes[0]
+
+
+def _command(*args) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(
+        b"$%d\r\n%b\r\n" % (len(arg), arg) for arg in (a.encode() for a in args))
+
+
+SCRIPTS = [f"redis.setresp({lua});return redis.call('debug', 'protocol', '{kind}')"
+           for lua in (2, 3)
+           for kind in ("map", "set", "double", "bignum", "null", "verbatim", "true", "false",
+                        "attrib", "array", "integer")] + [
+    "return {big_number='123\\r\\n123'}", "return {double=3.5}", "return {double='x'}",
+    "return {verbatim_string={format='abcd', string='text'}}",
+    "return {verbatim_string={format='t', string='text'}}",
+    "return {map={a=1, [2]=true}}", "return {set={x=true}}",
+    "redis.setresp(3); return {true, false, {map={}}}", "return {true, false}",
+    "redis.setresp(3); local t = redis.call('debug', 'protocol', 'map'); return t['map'][1]",
+    "redis.setresp(3); return type(redis.call('debug', 'protocol', 'bignum'))"]
+
+
+def test_scripts_convert_resp3_replies_and_typed_tables_as_redis(pair):
+    """Redis's Lua <-> RESP3 conversions (its "protocol parsing" tests): replies of every
+    type seen by a RESP2 or RESP3 script, and typed tables ({double=...}, {big_number=...},
+    {verbatim_string=...}, {map=...}, {set=...}) returned to RESP2 and RESP3 clients, byte for
+    byte (the set tables hold one member, or Lua's iteration order decides)."""
+    import socket
+
+    def replies(port: int, protocol: str) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(_command("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1") +
+                         _command("HELLO", protocol))
+            time.sleep(0.2)
+            sock.recv(65536)  # (HELLO's reply names the server: it differs)
+            sock.sendall(b"".join(_command("EVAL", script, "0") for script in SCRIPTS) +
+                         _command("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0"))
+            sock.settimeout(0.5)
+            data = b""
+            while not data.endswith(b"+OK\r\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+    for protocol in ("2", "3"):
+        expected = replies(pair[0].port, protocol)
+        assert expected.count(b"\r\n") > len(SCRIPTS)
+        assert replies(pair[1].port, protocol) == expected, protocol

@@ -1,5 +1,7 @@
 """Differential tests: Lua scripting (EVAL family, SCRIPT) and redis-py's Lock/register_script."""
 
+import time
+
 import pytest
 import redis
 
@@ -627,3 +629,31 @@ def test_functions_on_a_stale_replica_follow_allow_stale(servers):
             client.call("FUNCTION", "DELETE", "stale")
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][0].startswith("MASTERDOWN") and outcomes[0][1] == b"hi"
+
+
+def test_a_script_sees_the_time_it_started_at(pair):
+    """Keys do not expire halfway through a script: the time is fixed when it starts (Redis's
+    "Script block the time during execution"), and a key already expired is gone for the
+    script and for DEBUG OBJECT's physical look alike afterwards."""
+    outcomes = []
+    for server in pair:
+        client = RawClient(server.port)
+        client.call("FLUSHALL")
+        client.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")
+        client.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        steps = [client.call("EVAL", "redis.call('SET', 'key', 'value', 'PX', '1') "
+                             "redis.call('DEBUG', 'SLEEP', '0.01') "
+                             "return redis.call('EXISTS', 'key')", "0"),
+                 client.call("EXISTS", "key"),
+                 client.call("SET", "key", "value", "PX", "1")]
+        time.sleep(0.01)
+        steps += [client.call("DEBUG", "OBJECT", "key")[:9],  # still in memory
+                  client.call("EVAL", "return redis.call('EXISTS', 'key')", "0"),
+                  client.call("EXISTS", "key"),
+                  str(client.call("DEBUG", "OBJECT", "key"))]
+        client.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        client.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")
+        client.close()
+        outcomes.append(steps)
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][0] == 1 and outcomes[0][3] == b"Value at:"

@@ -284,6 +284,8 @@ class PredisServer:
     def _set_client_eviction_limit(self) -> None:
         self.clients.eviction_limit = eviction_limit(self.config)
         self.limits.clients_evictable = bool(self.clients.eviction_limit)
+        if self.clients.eviction_limit:  # judged on fresh figures from the next command on
+            self.clients.measure_all()  # (Redis's applyClientMaxMemoryUsage)
 
     def _set_loglevel(self, level):
         from ops.logging import set_level  # ops owns logging setup

@@ -107,6 +107,8 @@ class Client:
 
     def deliver(self, value, after_reply: bool = False) -> None:
         self.conn.deliver(value, after_reply)
+        if self.server.limits.clients_evictable:  # output it did not ask for: counted now,
+            self.server.clients.measure(self)  # so the next command can evict it (Redis)
 
     def kill(self, abort: bool = False) -> None:
         if abort:

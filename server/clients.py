@@ -119,7 +119,9 @@ class ClientRegistry:
         """Before `client` runs a command (Redis evicts clients there): with its arguments
         counted as its memory (Redis's argv), are the clients over maxmemory-clients? The
         largest are closed until they are not; True if that closed this client."""
-        argv = argv_memory(args)
+        # (a client that cannot be evicted counts as last measured, as in Redis, whose
+        # memory buckets leave it out)
+        argv = argv_memory(args) if _evictable(client) else 0
         self.measure(client)
         if self.memory - self.replica_memory + argv < self.eviction_limit:
             return False
@@ -168,13 +170,13 @@ class ClientRegistry:
             client = turns.popleft()
             if client.id not in self.by_id:
                 continue  # gone since the round started
-            self.measure(client)
             idle = now - client.last_interaction
             if timeout and idle > timeout and _may_time_out(client):
                 client.kill()
             elif client.conn is not None and not output_limits.check(client.server, client):
                 client.conn.resize_query_buffer(idle)
                 client.conn.resize_reply_buffer(int(now * 1000), client.server.reply_buffers)
+            self.measure(client)  # (after the resizing, as Redis's clientsCron)
 
 
 def eviction_limit(config) -> int:

@@ -69,12 +69,13 @@ def dispatch(client, args):
                                                    or spec.name not in _RUN_WHEN_SUBSCRIBED):
         return _reject(client, spec, f"ERR Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE "
                        "/ (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-    if (server.master_link is not None and not client.is_primary and not client.in_exec
-            and server.config["replica-read-only"] and _writes(client, spec, args)):
+    if (server.master_link is not None and not client.obeys_unconditionally
+            and not client.in_exec and server.config["replica-read-only"]
+            and _writes(client, spec, args)):  # (the AOF a replica loads is obeyed too)
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
     if (server.master_link is not None and not server.master_link.link_up
             and not server.config["replica-serve-stale-data"]
-            and _needs_fresh_data(client, spec, args)):
+            and not client.obeys_unconditionally and _needs_fresh_data(client, spec, args)):
         return _reject(client, spec, errors.MASTERDOWN)
     if server.loading is not None and not client.obeys_unconditionally \
             and _denied_while_loading(client, spec):  # (the AOF's own commands run)
@@ -155,7 +156,9 @@ def dispatch(client, args):
             server.count_error(reply)
         if elapsed >= server.observe_ns:  # slowlog, latency monitor, MONITOR clients
             server.observe(client, spec, args, elapsed)
-    if server.blocking.ready and not client.in_exec:  # keys made ready for blocked clients
+    # keys made ready for blocked clients: served after the command (or the transaction, or
+    # the script: a command run while a script is busy must not serve what it pushed so far)
+    if server.blocking.ready and not client.in_exec and server.busy_script is None:
         server.blocking.serve()
     if spec.audited:
         audit(client, spec, args, reply)

@@ -24,6 +24,23 @@ class Verbatim(str):
     __slots__ = ()
 
 
+class FormattedVerbatim:
+    """A verbatim string with a format of its own (a script's verbatim_string table; Redis
+    writes the format's first three characters, padded with spaces); a bulk string in RESP2."""
+
+    __slots__ = ("format", "data")
+
+    def __init__(self, format: bytes, data: bytes):
+        self.format, self.data = format[:3].ljust(3), data
+
+
+class OrderedSet(list):
+    """A RESP3 set whose members go out in this order (a script's set table, in Lua's
+    iteration order); an array in RESP2."""
+
+    __slots__ = ()
+
+
 class Push(list):
     """An out-of-band push message (>) in RESP3; a plain array in RESP2."""
 

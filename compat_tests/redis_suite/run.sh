@@ -8,7 +8,8 @@
 # Debian's package pool (checked against its sha256) into .cache/redis-suite the first time.
 # Options after `--` go to Redis's test_helper.tcl, e.g. `-- --ignore-encoding`. Summary lines
 # "unit ok=N err=N exception=N timeout=N" go to stdout (a timeout or an exception ends the file:
-# the tests after it do not run), each unit's full output to .cache/redis-suite/logs.
+# the tests after it do not run), each unit's full output to .cache/redis-suite/logs. The
+# needs:debug tests run too (Predis offers the DEBUG subcommands they use, but HTSTATS: below).
 # Needs tclsh (apt-get install tcl) and redis-cli / redis-benchmark on the PATH.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -43,6 +44,12 @@ for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
   ln -sf "$(command -v "$tool" || echo /usr/bin/$tool)" "$SOURCE/src/$tool"
 done
 
+# Tests that read the layout of Redis's hash tables (DEBUG HTSTATS / HTSTATS-KEY: table sizes,
+# rehashing, chain lengths), which Predis's Python dicts and sets do not have. Skipped by name:
+# the DEBUG error would end their files (the tests after them could not run).
+SKIPPED=(--skiptest "Don't rehash if redis has child process"
+         --skiptest "SRANDMEMBER with a dict containing long chain")
+
 if [ ${#units[@]} -eq 0 ]; then
   units=($(cd "$SOURCE/tests" && ls unit/*.tcl unit/type/*.tcl | sed 's/\.tcl$//'))
 fi
@@ -50,7 +57,7 @@ cd "$SOURCE"
 for unit in "${units[@]}"; do
   log="$CACHE/logs/$(echo "$unit" | tr / _).log"
   timeout "${UNIT_TIMEOUT:-900}" tclsh tests/test_helper.tcl --single "$unit" --clients 1 \
-    --timeout 120 "${extra[@]}" > "$log" 2>&1 || true
+    --timeout 120 "${SKIPPED[@]}" "${extra[@]}" > "$log" 2>&1 || true
   plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | tr -d '\0')"  # no colours, no NULs
   echo "$unit ok=$(grep -ac '^\[ok\]' <<<"$plain" || true)" \
        "err=$(grep -ac '^\[err\]' <<<"$plain" || true)" \

@@ -3,7 +3,7 @@
 import time
 
 from .. import errors
-from ..clients import client_memory, multi_state_memory
+from ..clients import argv_memory, client_memory, multi_state_memory
 from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
@@ -202,7 +202,10 @@ def client_flags(client) -> str:
     return "".join(letter for letter, test in _FLAG_TESTS if test(client)) or "N"
 
 
-def client_line(client) -> str:
+def client_line(client, running=None) -> str:
+    """CLIENT LIST's line for `client`; `running`: the arguments of the command it is running
+    (CLIENT LIST / INFO itself, for the caller's own line: Redis counts them in argv-mem and
+    tot-mem)."""
     now = time.time()
     subs = client.server.client_subscriptions(client)
     conn = client.conn
@@ -217,8 +220,9 @@ def client_line(client) -> str:
         f"idle={int(now - client.last_interaction)} flags={client_flags(client)} "
         f"db={client.db.index} sub={subs[0]} psub={subs[1]} ssub={subs[2]} "
         f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
-        f"qbuf-free={room - qbuf} argv-mem=0 multi-mem={multi_state_memory(client)} "
-        f"rbs={rbs} rbp={rbp} obl=0 oll=0 omem={omem} tot-mem={client_memory(client)} events=r "
+        f"qbuf-free={room - qbuf} argv-mem={sum(map(len, running or ()))} "
+        f"multi-mem={multi_state_memory(client)} "
+        f"rbs={rbs} rbp={rbp} obl=0 oll=0 omem={omem} tot-mem={client_memory(client) + (argv_memory(running) if running else 0)} events=r "
         f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )
@@ -269,14 +273,14 @@ def client_list(client, args):
             continue
         if wanted_ids is not None and other.id not in wanted_ids:
             continue
-        lines.append(client_line(other) + "\n")
+        lines.append(client_line(other, args if other is client else None) + "\n")
     return Verbatim("".join(lines))
 
 
 @command("info", 2, "noscript loading stale", (0, 0, 0), G, "Returns information about the "
          "connection.", "6.2.0", parent="client")
 def client_info(client, args):
-    return Verbatim(client_line(client) + "\n")
+    return Verbatim(client_line(client, args) + "\n")
 
 
 @command("kill", -3, "admin noscript loading stale", (0, 0, 0), G, "Terminates open "

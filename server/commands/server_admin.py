@@ -215,7 +215,7 @@ def debug(client, args):
         return OK
     if sub == b"object" and len(args) == 3:
         db = client.db
-        value = db.lookup(args[2], False)
+        value = db.values_of([args[2]])[0]  # (an expired key still in memory too, as Redis)
         if value is None:
             raise CommandError(errors.NO_SUCH_KEY)
         client.server.keyspace.fold(db)

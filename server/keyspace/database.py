@@ -18,8 +18,23 @@ from .memory import DICT_SLOT, EXPIRE_SLOT, costs_of, entry_size, value_size
 _BYTES_ONLY = {bytes}
 
 
+_frozen_ms = None  # the time while a script runs (freeze_time)
+
+
 def now_ms() -> int:
+    """The time keys expire by: the clock, or a script's start time while it runs."""
+    if _frozen_ms is not None:
+        return _frozen_ms
     return int(time.time() * 1000)
+
+
+def freeze_time(ms):
+    """Keys expire by `ms` (None: the clock again) until the next call; returns what was
+    frozen before. Redis fixes the time a script sees when the script starts: a key that
+    expires meanwhile does not vanish halfway through it."""
+    global _frozen_ms
+    previous, _frozen_ms = _frozen_ms, ms
+    return previous
 
 
 def _ignore(_key) -> None:

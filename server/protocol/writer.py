@@ -6,8 +6,8 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 
 import math
 
-from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, NoReply, Push, Raw,
-                       SimpleString, Verbatim, _NullArray)
+from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
+                       NoReply, OrderedSet, Push, Raw, SimpleString, Verbatim, _NullArray)
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -63,7 +63,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
             out.append(b"," + value + b"\r\n")
         else:
             out.append(b"$%d\r\n%b\r\n" % (len(value), value))
-    elif kind is set or kind is frozenset:
+    elif kind is set or kind is frozenset or kind is OrderedSet:
         out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(value))
         for item in value:
             encode_into(out, item, resp3)
@@ -71,6 +71,12 @@ def encode_into(out: list, value, resp3: bool) -> None:
         data = value.encode("utf-8", "surrogateescape")
         if resp3:
             out.append(b"=%d\r\ntxt:%b\r\n" % (len(data) + 4, data))
+        else:
+            out.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    elif kind is FormattedVerbatim:
+        data = value.data
+        if resp3:
+            out.append(b"=%d\r\n%b:%b\r\n" % (len(data) + 4, value.format, data))
         else:
             out.append(b"$%d\r\n%b\r\n" % (len(data), data))
     elif kind is Push:

@@ -20,8 +20,10 @@ from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
+from ..keyspace import freeze_time, now_ms
 from ..propagation import TO_ALL
-from ..replies import ErrorReply, NoReply, SimpleString, _NullArray
+from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
+                       NoReply, OrderedSet, SimpleString, Verbatim, _NullArray)
 
 _COUNTED = b"ignore_error_stats_update"
 REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
@@ -110,6 +112,7 @@ class LuaEngine:
         saved_resp3, saved_mode, saved_db = client.resp3, client.reply_mode, client.db
         saved_in_script, client.in_script = client.in_script, True
         client.deny_blocking += 1
+        frozen = freeze_time(now_ms())
         try:
             lua_keys = self.lua.table_from(list(keys))
             lua_argv = self.lua.table_from(list(argv))
@@ -124,6 +127,7 @@ class LuaEngine:
                 self.server.counted_error = reply
             return reply
         finally:
+            freeze_time(frozen)
             self.running.finish()
             self._collect_now_and_then()
             client.deny_blocking -= 1
@@ -280,16 +284,27 @@ class LuaEngine:
             return lua.table_from({b"ok": reply.encode()})
         if kind is str:
             return reply.encode()
-        if kind is float:
+        if kind is float or kind is DoubleText:
             if resp3:
-                return lua.table_from({b"double": reply})
+                return lua.table_from({b"double": float(reply)})
             from ..protocol.writer import format_double
 
-            return format_double(reply)
+            return bytes(reply) if kind is DoubleText else format_double(reply)
+        if kind is BigNumber:
+            return lua.table_from({b"big_number": bytes(reply)}) if resp3 else bytes(reply)
+        if kind is Verbatim or kind is FormattedVerbatim:
+            form, data = (b"txt", reply.encode("utf-8", "surrogateescape")) \
+                if kind is Verbatim else (reply.format, reply.data)
+            if resp3:
+                return lua.table_from({b"verbatim_string": lua.table_from(
+                    {b"format": form, b"string": data})})
+            return data
+        if kind is Attributed:  # attributes are not shown to scripts
+            return self._to_lua(reply.reply)
         if kind is dict:
             if resp3:
                 return lua.table_from({b"map": lua.table_from(
-                    {self._key(k): self._to_lua(v) for k, v in reply.items()})})
+                    {self._to_lua(k): self._to_lua(v) for k, v in reply.items()})})
             flat = []
             for k, v in reply.items():
                 flat += [self._to_lua(k), self._to_lua(v)]
@@ -297,7 +312,7 @@ class LuaEngine:
         if kind is set or kind is frozenset:
             if resp3:
                 return lua.table_from({b"set": lua.table_from(
-                    {self._key(m): True for m in reply})})
+                    {self._to_lua(m): True for m in reply})})
             return lua.table_from([self._to_lua(m) for m in reply])
         if kind in (list, tuple) or isinstance(reply, list):
             return lua.table_from([self._to_lua(item) for item in reply])
@@ -305,19 +320,15 @@ class LuaEngine:
             return False
         return _text(reply).encode()
 
-    @staticmethod
-    def _key(value):
-        return bytes(value) if isinstance(value, (bytes, bytearray)) else str(value).encode()
-
     def _to_reply(self, value, resp3_caller: bool, depth: int = 0):
         """A script's return value as Redis converts it to a reply; a table nested deeper
         than REPLY_DEPTH (a table holding itself, say) ends in Redis's stack-limit error."""
         if depth > REPLY_DEPTH:
             return ErrorReply("ERR reached lua stack limit")
-        if value is None or value is False:
+        if value is True or value is False:  # a RESP3 script's booleans stay booleans
+            return value if self.resp == 3 else (1 if value else None)
+        if value is None:
             return None
-        if value is True:
-            return 1
         if isinstance(value, (int, float)):
             if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
                 return int(value) if not math.isnan(value) else 0
@@ -332,10 +343,9 @@ class LuaEngine:
             ok = raw(value, b"ok")
             if ok is not None:
                 return SimpleString(_text(ok))
-            if self.resp == 3:
-                special = self._resp3_table(value, resp3_caller, depth)
-                if special is not _NONE:
-                    return special
+            special = self._typed_table(value, resp3_caller, depth)
+            if special is not _NONE:
+                return special
             out = []
             index = 1
             while True:
@@ -347,19 +357,31 @@ class LuaEngine:
             return out
         return None
 
-    def _resp3_table(self, value, resp3_caller, depth):
+    def _typed_table(self, value, resp3_caller, depth):
+        """The tables Redis turns into RESP3 types, whichever protocol the script chose, in
+        its order: {double=n}, {big_number=s} (CR and LF become spaces),
+        {verbatim_string={format=f, string=s}}, {map=t}, {set=t}."""
         raw = self._raw
+        double = raw(value, b"double")
+        if isinstance(double, (int, float)) and not isinstance(double, bool):
+            return float(double)
+        big = raw(value, b"big_number")
+        if isinstance(big, bytes):
+            return BigNumber(big.replace(b"\r", b" ").replace(b"\n", b" "))
+        verbatim = raw(value, b"verbatim_string")
+        if _is_table(verbatim):
+            form, data = raw(verbatim, b"format"), raw(verbatim, b"string")
+            if isinstance(form, bytes) and isinstance(data, bytes):
+                return FormattedVerbatim(form, data)
         mapping = raw(value, b"map")
-        if mapping is not None:
+        if _is_table(mapping):
             return {self._to_reply(k, resp3_caller, depth + 1):
                     self._to_reply(v, resp3_caller, depth + 1)
                     for k, v in mapping.items()}
         members = raw(value, b"set")
-        if members is not None:
-            return {self._to_reply(k, resp3_caller, depth + 1) for k in members.keys()}
-        double = raw(value, b"double")
-        if double is not None:
-            return float(double)
+        if _is_table(members):
+            return OrderedSet(self._to_reply(k, resp3_caller, depth + 1)
+                              for k in members.keys())
         return _NONE
 
     # -- helpers exposed to Lua ------------------------------------------------------------
