@@ -93,6 +93,30 @@ def test_a_reply_over_the_hard_limit_is_never_sent(pair):
             admin.call("DEL", "obuf_list")
 
 
+def test_what_the_reply_buffer_does_not_hold_counts_against_the_limit(pair):
+    """Redis's "Obuf limit, KEYS stopped mid-run": an idle client's reply buffer has shrunk to
+    1 KB, so nearly all of a 111 KB KEYS reply is reply list, over a 100,000-byte limit."""
+    outcomes = []
+    for server in pair:
+        admin = RawClient(server.port)
+        admin.call("FLUSHALL")
+        prefix = "long-key-name-prefix-of-100-chars" + "-" * 67
+        admin.call("DEBUG", "POPULATE", "1000", prefix)
+        admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 100000 0 0")
+        try:
+            idle = RawClient(server.port)
+            idle.call("CLIENT", "SETNAME", "idle")
+            time.sleep(0.5)  # client cron turns: its buffer shrinks to 1 KB
+            idle.send_raw(b"*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n")
+            time.sleep(0.2)
+            outcomes.append((_connected(admin, "idle"), idle.read_all_until_close()))
+        finally:
+            admin.call("CONFIG", "SET", "client-output-buffer-limit",
+                       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+            admin.call("FLUSHALL")
+    assert outcomes[1] == outcomes[0] == (False, b"")
+
+
 def test_a_soft_limit_runs_out_while_no_new_output_comes(pair):
     """A subscriber over the pubsub soft limit is closed once the soft seconds pass, even when
     nothing more is published meanwhile (Redis's client cron checks it)."""

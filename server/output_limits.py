@@ -7,13 +7,14 @@ Classes, as Redis's getClientType: a replica (its replication stream), a subscri
 each delivery (server/pubsub.py); a normal or replica client's connection is checked before each
 write while its class has a limit (by default only replicas: a normal client's write then pays
 one attribute test), counting the output about to be queued as Redis counts its reply list
-(what does not fit its 16 KB reply buffer), so a reply over the hard limit is never sent; the
+(what does not fit its reply buffer, whose size follows the client's recent replies:
+protocol/reply_buffer.py), so a reply over the hard limit is never sent; the
 client cron checks every class too (a soft limit ends while no new output comes).
 """
 
 import time
 
-REPLY_BUFFER = 16 * 1024  # Redis's per-client reply buffer, outside the limits' count
+from .protocol.reply_buffer import CHUNK_BYTES
 
 
 def output_class(client) -> str | None:
@@ -47,7 +48,7 @@ def close_if_over(server, client, cls: str, limit: tuple, incoming: int = 0) -> 
     if conn is None or conn.closed:
         return False
     pending = conn.output_buffer_size()
-    pending += max(incoming - (0 if pending else REPLY_BUFFER), 0)
+    pending += max(incoming - (0 if pending else conn.reply_buffer.size), 0)
     if not limit_reached(client, limit, pending):
         return False
     server.log.warning("client_output_buffer_limit", client_id=client.id, addr=client.addr,
@@ -65,7 +66,8 @@ def cut_short(client, reply_bytes: int) -> bool:
     it was closed."""
     cls = output_class(client)
     limit = client.server.config["client-output-buffer-limit"].get(cls) if cls else None
-    if not limit or not limit[0] or reply_bytes <= limit[0] + REPLY_BUFFER:
+    buffer = client.conn.reply_buffer.size if client.conn is not None else CHUNK_BYTES
+    if not limit or not limit[0] or reply_bytes <= limit[0] + buffer:
         return False
     return close_if_over(client.server, client, cls, (limit[0], 0, 0), reply_bytes)
 
