@@ -267,3 +267,33 @@ def test_a_refused_masterauth_is_logged_as_redis_logs_it(start_replica):
     finally:
         replica_server.stop()
         primary_server.stop()
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_a_wait_before_any_replica_returns_once_one_has_synced(kind):
+    """Redis's unit/expire TTL-replication test: WAIT 1 0 sent while the replica is still
+    connecting (or not there yet) returns 1 once it has synced, on a primary that never had
+    a replica before; WAIT on a replica is refused."""
+    start = start_redis if kind == "redis" else start_predis
+    primary_server = start()
+    replica_server = None
+    try:
+        primary = redis.Redis(port=primary_server.port)
+        primary.set("k", "v")
+        answers = []
+        waiter = threading.Thread(
+            target=lambda: answers.append(redis.Redis(port=primary_server.port)
+                                          .execute_command("WAIT", 1, 0)))
+        waiter.start()
+        time.sleep(0.3)
+        assert waiter.is_alive() and primary.execute_command("WAIT", 1, 100) == 0
+        replica_server = start(("--replicaof", "127.0.0.1", str(primary_server.port)))
+        waiter.join(10)
+        assert answers == [1]
+        replica = redis.Redis(port=replica_server.port)
+        with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica"):
+            replica.execute_command("WAIT", 0, 0)
+    finally:
+        if replica_server is not None:
+            replica_server.stop()
+        primary_server.stop()

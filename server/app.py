@@ -105,6 +105,7 @@ class PredisServer:
         self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
         self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
+        self._early_waits: list = []  # WAITs before the first replica: (0, wanted, future)
         self.replication = None  # ops.replication.primary.ReplicationSource once a replica
         #                          connected (the stream and its backlog)
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
@@ -507,7 +508,23 @@ class PredisServer:
 
             self.replication = ReplicationSource(self)
             self._add_sink(self.replication)
+            self.replication.waiting += self._early_waits  # WAITs from before any replica
+            self._early_waits = []
         return self.replication
+
+    def wait_for_replicas(self, wanted: int, timeout_ms: int):
+        """WAIT: a count now, or a future. Before any replica ever attached there is no stream
+        yet: such a WAIT is for everything, so any replica's first acknowledgement counts."""
+        if self.replication is not None:
+            return self.replication.wait(wanted, timeout_ms, self.loop)
+        if wanted <= 0:
+            return 0
+        future = self.loop.create_future()
+        self._early_waits.append((0, wanted, future))
+        if timeout_ms:
+            self.loop.call_later(timeout_ms / 1000,
+                                 lambda: future.done() or future.set_result(0))
+        return future
 
     def serve_replica(self, client, replid: str, offset: int, legacy: bool = False) -> None:
         """PSYNC/SYNC from a replica: full or partial resync, then the stream."""

@@ -539,25 +539,19 @@ def wait(client, args):
     if timeout < 0:
         raise CommandError(errors.TIMEOUT_NEGATIVE)
     server = client.server
-    if server.replication is not None and server.replication.replicas:
-        result = server.replication.wait(wanted, timeout, server.loop)
-        return result if isinstance(result, int) else Deferred(result)
-    replicas = client.server.connected_replicas()
-    if wanted <= replicas:
-        return replicas
-    # No replica can acknowledge: block until the timeout (0 = forever), as Redis does.
-    future = client.server.loop.create_future()
+    if server.master_link is not None:
+        raise CommandError(
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis "
+            "4.0 if a replica is configured to be writable (which is not the default) writes "
+            "to replicas are just local and are not propagated.")
+    # Replicas that attach later count too: one still in its first sync when WAIT comes
+    # acknowledges once it is through.
+    result = server.wait_for_replicas(wanted, timeout)
+    if isinstance(result, int):
+        return result
     client.blocked = "wait"
-
-    def done():
-        client.blocked = None
-        if not future.done():
-            future.set_result(replicas)
-
-    if timeout:
-        client.server.loop.call_later(timeout / 1000, done)
-    future.add_done_callback(lambda _: setattr(client, "blocked", None))
-    return Deferred(future)
+    result.add_done_callback(lambda _: setattr(client, "blocked", None))
+    return Deferred(result)
 
 
 @command("shutdown", -1, "admin noscript loading stale no_multi sentinel allow_busy", (0, 0, 0),
