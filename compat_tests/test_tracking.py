@@ -308,3 +308,28 @@ def test_a_flush_empties_the_tracking_table_even_with_no_tracking_client_left(pa
         seen.append(counts)
         admin.close()
     assert seen[1] == seen[0] == [[2, 2, 0, 0], [0, 0, 0, 0]]
+
+
+def test_an_expiry_is_announced_even_when_the_tracking_client_changed_the_key_too(servers):
+    """Redis's "Tracking gets notification of lazy expired keys": inside EXEC the time stands
+    still (the GET still finds the key after DEBUG SLEEP); the key's SET by the NOLOOP client
+    and its expiry, merged in one announcement, still reach the redirection client."""
+    seen = []
+    for server in servers:
+        redirection = RawClient(server.port)
+        redirect_to = str(redirection.call("CLIENT", "ID"))
+        redirection.call("SUBSCRIBE", "__redis__:invalidate")
+        client = RawClient(server.port)
+        client.call("CLIENT", "TRACKING", "on", "BCAST", "REDIRECT", redirect_to, "NOLOOP")
+        steps = [client.call(*command) for command in (
+            ["MULTI"], ["SET", "lazy{t}", "v", "PX", "1"], ["SET", "lazyother{t}", "v"],
+            ["DEBUG", "SLEEP", "0.1"], ["GET", "lazy{t}"], ["EXEC"])]
+        redirection.sock.settimeout(5)
+        steps.append(redirection.read_reply())
+        client.call("CLIENT", "TRACKING", "off")
+        seen.append(steps)
+        client.close()
+        redirection.close()
+    assert seen[1] == seen[0]
+    assert seen[0][-2:] == [[b"OK", b"OK", b"OK", b"v"],
+                            [b"message", b"__redis__:invalidate", [b"lazy{t}"]]]

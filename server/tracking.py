@@ -116,8 +116,11 @@ class Tracking:
 
     def _queue(self, prefix: bytes, key: bytes, by) -> None:
         keys = self._pending.setdefault(prefix, {})
+        causer = by.id if by is not None else None
         if key not in keys:
-            keys[key] = by.id if by is not None else None
+            keys[key] = causer
+        elif keys[key] != causer:  # changed by another too (an expiry, say): NOLOOP spares
+            keys[key] = None  # no one its announcement
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.server.loop.call_soon(self._announce)
