@@ -78,8 +78,9 @@ def element_size(element) -> int:
     if type(element) is not int:
         as_int = _as_int64(element)
         if as_int is None:
-            size = len(_string_header(len(element))) + len(element)
-            return size + _backlen_bytes(size)
+            length = len(element)  # (the header's size, as _string_header writes it)
+            size = (1 if length < 64 else 2 if length < 4096 else 5) + length
+            return size + (1 if size <= 127 else _backlen_bytes(size))
         element = as_int
     return int_size(element)
 
