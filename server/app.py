@@ -466,9 +466,6 @@ class PredisServer:
         return (len(client.subscriptions), len(client.psubscriptions),
                 len(client.ssubscriptions))
 
-    def connected_replicas(self) -> int:
-        return 0 if self.replication is None else len(self.replication.replicas)
-
     # -- replication ----------------------------------------------------------------------
     def replicate_from(self, host: str, port: int) -> None:
         """REPLICAOF host port: drop the current link, follow the new primary."""

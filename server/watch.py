@@ -43,11 +43,9 @@ class WatchRegistry:
         ident = (db.index, key)
         clients = self.watchers.get(ident)
         if clients:
+            gone = key not in db.data
             for client in clients:
-                if client.watched.get(ident) is STALE and key not in db.data:
-                    client.watched[ident] = ABSENT  # a stale key deleted: no logical change
-                else:
-                    client.watch_dirty = True
+                _touched(client, ident, gone)
 
     def touch_swapped(self, db, replaced_with) -> None:
         """SWAPDB, before the swap: watchers of `db`'s keys whose value changes logically
@@ -65,17 +63,13 @@ class WatchRegistry:
             if not (in_emptied or in_replacement):
                 continue
             for client in clients:
-                state = client.watched.get((index, key))
-                if state is STALE:
-                    if not in_replacement:
-                        client.watched[(index, key)] = ABSENT
-                        continue
-                    if stale(key):
-                        continue
+                if client.watched.get((index, key)) is STALE:
+                    if in_replacement and stale(key):
+                        continue  # an expired key replaced by an expired key
                 elif not in_emptied and stale(key):
-                    client.watched[(index, key)] = STALE
+                    client.watched[(index, key)] = STALE  # no key replaced by an expired key
                     continue
-                client.watch_dirty = True
+                _touched(client, (index, key), gone=not in_replacement)
 
     def touch_db(self, index, keys_before=None) -> None:
         """FLUSHDB/FLUSHALL: every watched key in that db that existed is touched (a stale one
@@ -83,10 +77,7 @@ class WatchRegistry:
         for (db_index, key), clients in self.watchers.items():
             if db_index == index and (keys_before is None or key in keys_before):
                 for client in clients:
-                    if client.watched.get((db_index, key)) is STALE:
-                        client.watched[(db_index, key)] = ABSENT
-                    else:
-                        client.watch_dirty = True
+                    _touched(client, (db_index, key), gone=True)
 
     def exec_allowed(self, client) -> bool:
         if client.watch_dirty:
@@ -97,3 +88,12 @@ class WatchRegistry:
             if state is ALIVE and deadline is not None and deadline <= now:
                 return False
         return True
+
+
+def _touched(client, ident, gone: bool) -> None:
+    """A watched key changed: the client's EXEC will fail, unless the key was stale (brought in
+    expired by SWAPDB) and is now gone, which is no logical change (Redis's touchWatchedKey)."""
+    if gone and client.watched.get(ident) is STALE:
+        client.watched[ident] = ABSENT
+    else:
+        client.watch_dirty = True

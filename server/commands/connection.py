@@ -214,6 +214,7 @@ def client_line(client, running=None) -> str:
     omem = conn.output_buffer_size() if conn is not None else 0
     rbs, rbp = (conn.reply_buffer.size, conn.reply_buffer.peak(conn.reply_peak)) \
         if conn is not None else (0, 0)
+    memory = client_memory(client) + (argv_memory(running) if running else 0)
     return (
         f"id={client.id} addr={client.addr} laddr={client.laddr} fd={client.fd} "
         f"name={client.name} age={int(now - client.created)} "
@@ -222,7 +223,7 @@ def client_line(client, running=None) -> str:
         f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
         f"qbuf-free={room - qbuf} argv-mem={sum(map(len, running or ()))} "
         f"multi-mem={multi_state_memory(client)} "
-        f"rbs={rbs} rbp={rbp} obl=0 oll=0 omem={omem} tot-mem={client_memory(client) + (argv_memory(running) if running else 0)} events=r "
+        f"rbs={rbs} rbp={rbp} obl=0 oll=0 omem={omem} tot-mem={memory} events=r "
         f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )

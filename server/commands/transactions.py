@@ -6,7 +6,7 @@ queue synchronously on the event loop, which makes the transaction atomic.
 
 from ..command_table import command
 from ..errors import CommandError
-from ..keyspace import freeze_time, now_ms
+from ..keyspace import clock_frozen
 from ..replies import NULL_ARRAY, OK
 
 G = "transactions"
@@ -51,11 +51,10 @@ def exec_(client, args):
         return NULL_ARRAY
     client.in_exec = server.in_exec = True
     client.deny_blocking += 1
-    frozen = freeze_time(now_ms())  # keys expire by EXEC's start time throughout, as in Redis
     try:
-        return [dispatch(client, queued_args) for queued_args in queued]
+        with clock_frozen():  # keys expire by EXEC's start time throughout, as in Redis
+            return [dispatch(client, queued_args) for queued_args in queued]
     finally:
-        freeze_time(frozen)
         client.in_exec = server.in_exec = False
         client.deny_blocking -= 1
 

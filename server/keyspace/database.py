@@ -8,7 +8,7 @@ LRU/LFU metadata for OBJECT and eviction, without per-key Python objects.
 """
 
 import time
-
+from contextlib import contextmanager
 from itertools import compress, repeat
 from operator import is_, is_not
 
@@ -18,7 +18,7 @@ from .memory import DICT_SLOT, EXPIRE_SLOT, costs_of, entry_size, value_size
 _BYTES_ONLY = {bytes}
 
 
-_frozen_ms = None  # the time while a script runs (freeze_time)
+_frozen_ms = None  # the time while a script or an EXEC runs (clock_frozen)
 
 
 def now_ms() -> int:
@@ -28,13 +28,18 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def freeze_time(ms):
-    """Keys expire by `ms` (None: the clock again) until the next call; returns what was
-    frozen before. Redis fixes the time a script sees when the script starts: a key that
-    expires meanwhile does not vanish halfway through it."""
+@contextmanager
+def clock_frozen():
+    """Keys expire by the time this is entered until it is left (an inner use keeps the outer
+    one's time). Redis fixes the time a script or a transaction sees when it starts: a key
+    that expires meanwhile does not vanish halfway through it."""
     global _frozen_ms
-    previous, _frozen_ms = _frozen_ms, ms
-    return previous
+    previous = _frozen_ms
+    _frozen_ms = now_ms()
+    try:
+        yield
+    finally:
+        _frozen_ms = previous
 
 
 def _ignore(_key) -> None:

@@ -20,7 +20,7 @@ from .msgpack import Unpacker, pack_values
 
 from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
-from ..keyspace import freeze_time, now_ms
+from ..keyspace import clock_frozen
 from ..propagation import TO_ALL
 from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
                        NoReply, OrderedSet, SimpleString, Verbatim, _NullArray)
@@ -112,13 +112,13 @@ class LuaEngine:
         saved_resp3, saved_mode, saved_db = client.resp3, client.reply_mode, client.db
         saved_in_script, client.in_script = client.in_script, True
         client.deny_blocking += 1
-        frozen = freeze_time(now_ms())
         try:
             lua_keys = self.lua.table_from(list(keys))
             lua_argv = self.lua.table_from(list(argv))
             runner = self.api.call_function if call_as_function else self.api.run
             hook_count = HOOK_INSTRUCTIONS if self.server.config["busy-reply-threshold"] else 0
-            outcome = runner(function, lua_keys, lua_argv, hook_count)
+            with clock_frozen():  # keys expire by the script's start time throughout
+                outcome = runner(function, lua_keys, lua_argv, hook_count)
             ok, value, line = outcome[1], outcome[2], outcome[3]
             reply = self._to_reply(value, saved_resp3) if ok else \
                 ErrorReply(self._failure_text(value, sha, line))
@@ -127,7 +127,6 @@ class LuaEngine:
                 self.server.counted_error = reply
             return reply
         finally:
-            freeze_time(frozen)
             self.running.finish()
             self._collect_now_and_then()
             client.deny_blocking -= 1
