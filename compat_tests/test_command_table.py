@@ -11,6 +11,7 @@ from .rawclient import Err, RawClient
 # Where Redis 7.2 (which Predis follows) differs from the 7.0 reference installed here.
 REDIS_72_INFO = {
     "zrank": {1: -3}, "zrevrank": {1: -3},  # 7.2 added WITHSCORE: arity -3
+    "wait": {2: []},  # 7.2 runs WAIT in scripts (not blocking there): no noscript flag
 }
 # Reference commands Predis does not offer (docs/architecture.md, "Known deviations").
 NOT_OFFERED = {"failover", "script|debug"}

@@ -22,7 +22,7 @@ from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands
 from .ops_meter import OpsMeter
-from .errors import CommandError, error_code
+from .errors import DEMOTED, CommandError, error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
 from .keyspace.engine_dict import EngineDict
@@ -47,6 +47,8 @@ from .pause import PauseGate
 from .oom_score import OomScore
 from .shutdown import Shutdown
 from .tracking import Tracking
+from .replies import ErrorReply
+from .write_acks import WriteAcks
 from .protocol.connection import Connection
 
 VERSION = "7.2.4"
@@ -105,10 +107,10 @@ class PredisServer:
         self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
         self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
-        self._early_waits: list = []  # WAITs before the first replica: (0, wanted, future)
         self.replication = None  # ops.replication.primary.ReplicationSource once a replica
         #                          connected (the stream and its backlog)
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
+        self.acks = WriteAcks(self)  # the replication offset, WAIT and WAITAOF
         self.model_version = None  # the registry version in use (None: a file or the default)
         self.clients = ClientRegistry()
         self.tracking = Tracking(self)  # CLIENT TRACKING
@@ -475,11 +477,21 @@ class PredisServer:
             self.master_link.stop()
         for replica in list(self.replication.replicas if self.replication else ()):
             replica.client.kill()  # Redis disconnects sub-replicas when its primary changes
+        self._unblock_all(DEMOTED)
         self.master_link = ReplicaLink(self, host, port)
         self.replica_written.forget_all()
         self.master_link.start()
         self.oom_score.apply()
         self.log.info("replicaof", primary=f"{host}:{port}")
+
+    def _unblock_all(self, message: str) -> None:
+        """Clients blocked on keys or in WAIT/WAITAOF get `message` and are closed (Redis's
+        disconnectAllBlockedClients); those held by CLIENT PAUSE stay."""
+        for client in list(self.clients):
+            if client.blocked is not None:
+                client.close_after_reply = True
+                if not self.blocking.unblock(client, ErrorReply(message)):
+                    self.acks.finish(client.blocked, ErrorReply(message))
 
     def note_replica_write(self, client, spec, args) -> None:
         """A command ran on this replica: keys its own clients gave a TTL are remembered,
@@ -495,6 +507,7 @@ class PredisServer:
         link.stop()
         self.replica_written.forget_all()
         self.oom_score.apply()
+        self.acks.promoted(link.offset)
         if self.replication is not None:
             self.replication.new_history()
         self.log.info("replica_promoted", offset=link.offset)
@@ -505,35 +518,22 @@ class PredisServer:
 
             self.replication = ReplicationSource(self)
             self._add_sink(self.replication)
-            self.replication.waiting += self._early_waits  # WAITs from before any replica
-            self._early_waits = []
         return self.replication
-
-    def wait_for_replicas(self, wanted: int, timeout_ms: int):
-        """WAIT: a count now, or a future. Before any replica ever attached there is no stream
-        yet: such a WAIT is for everything, so any replica's first acknowledgement counts."""
-        if self.replication is not None:
-            return self.replication.wait(wanted, timeout_ms, self.loop)
-        if wanted <= 0:
-            return 0
-        future = self.loop.create_future()
-        self._early_waits.append((0, wanted, future))
-        if timeout_ms:
-            self.loop.call_later(timeout_ms / 1000,
-                                 lambda: future.done() or future.set_result(0))
-        return future
 
     def serve_replica(self, client, replid: str, offset: int, legacy: bool = False) -> None:
         """PSYNC/SYNC from a replica: full or partial resync, then the stream."""
         self._replication_source().attach(client, replid, offset, client.replica_port, legacy)
 
-    def replica_acknowledged(self, replica, offset: int) -> None:
+    def replica_acknowledged(self, replica, offset: int, aof_offset: int = None) -> None:
+        """REPLCONF ACK <offset> [FACK <aof_offset>] from a replica."""
         if not replica.acked:  # from its first ACK on (the snapshot is loaded: what is
             replica.acked = True  # pending is stream) the replica class's limit holds
             output_limits.watch(self, replica.client)
         replica.ack_offset = max(replica.ack_offset, offset)
+        if aof_offset is not None:
+            replica.aof_offset = max(replica.aof_offset, aof_offset)
         replica.last_ack = time.time()
-        self.replication.acks_changed()
+        self.acks.changed()
 
     def lua_memory(self) -> tuple:
         """Bytes held by EVAL's Lua state and by the FUNCTION libraries' one."""
@@ -579,7 +579,7 @@ class PredisServer:
         from .propagation import Propagation
 
         if self.propagation is None:
-            self.propagation = Propagation()
+            self.propagation = Propagation(self.acks)
         self.propagation.sinks.append(sink)
 
     def _remove_sink(self, sink) -> None:
@@ -606,6 +606,7 @@ class PredisServer:
             self.aof.close()
             self._remove_sink(self.aof)
             self.aof = self.limits.before_reply = None
+            self.acks.changed()  # WAITAOF's local waits end in an error
 
     def rewrite_aof(self) -> str:
         """BGREWRITEAOF; the status line Redis answers. With appendonly off, a child writes a
@@ -667,6 +668,7 @@ class PredisServer:
             self.replication.detach(client)
         self.pubsub.drop_client(client)
         self.blocking.forget(client)
+        self.acks.forget(client)
         self.watches.unwatch_all(client)
         self.tracking.disable(client)
         self._update_observers()

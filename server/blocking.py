@@ -89,6 +89,7 @@ class BlockingRegistry:
                 propagation = self.server.propagation
                 if propagation is not None and type(reply) is not ErrorReply:
                     propagation.command(waiter.db, waiter.spec, waiter.args, reply)
+                    waiter.client.woff = self.server.acks.offset()
                 self._finish(waiter, reply)
 
     def unblock(self, client, reply) -> bool:

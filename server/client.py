@@ -54,6 +54,7 @@ class Client:
         self.subscribed = False
         self.flags = set()
         self.blocked = None  # what the client waits on, for CLIENT LIST / UNBLOCK
+        self.woff = 0  # the replication offset after its last write (server/write_acks.py)
         self.tracking = None  # server.tracking.TrackingOptions while CLIENT TRACKING is on
         transport = connection.transport if connection is not None else None  # None: internal
         peer = transport.get_extra_info("peername") if transport else None

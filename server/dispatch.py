@@ -118,7 +118,7 @@ def dispatch(client, args):
     client.last_args = args  # a blocked command is propagated when it is served
     propagation = server.propagation  # None unless an AOF (or replica) takes the changes
     if propagation is not None:
-        dirty = server.keyspace.dirty
+        dirty, counted = server.keyspace.dirty, server.acks.counted
         if spec.name in WRAPPERS:
             propagation.begin()
     started = _perf_ns()
@@ -137,6 +137,8 @@ def dispatch(client, args):
     elapsed = _perf_ns() - started
     if propagation is not None:
         _propagate(server, propagation, client, spec, args, reply, dirty)
+        if server.acks.counted != counted:  # it propagated: WAIT/WAITAOF wait for this
+            client.woff = server.acks.offset()
     if server.master_link is not None:
         server.note_replica_write(client, spec, args)
 
@@ -264,6 +266,7 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
         for args, reply in zip(run, produced):
             if type(reply) is not ErrorReply:
                 server.propagation.command(client.db, spec, args, reply)
+        client.woff = server.acks.offset()
     replies.extend(produced)
     spec.calls += len(run)
     spec.nanoseconds += elapsed

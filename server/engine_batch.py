@@ -75,6 +75,7 @@ def _sets(items):
         if propagation is not None:
             for args in item.run:
                 propagation.command(item.db, item.spec, args, OK)
+            item.client.woff = item.client.server.acks.offset()
     return [[OK] * len(item.run) for item in items]
 
 

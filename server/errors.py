@@ -36,6 +36,11 @@ AUTH_NOT_CONFIGURED = (
 )
 TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
 TIMEOUT_NEGATIVE = "ERR timeout is negative"
+TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
+TIMEOUT_OUT_OF_RANGE = "ERR timeout is out of range"
+# blocked clients of a primary that becomes a replica (REPLICAOF host port)
+DEMOTED = ("UNBLOCKED force unblock from blocking operation, instance state changed "
+           "(master -> replica?)")
 EXPIRE_OPTIONS_NX = "ERR NX and XX, GT or LT options at the same time are not compatible"
 EXPIRE_OPTIONS_GT_LT = "ERR GT and LT options at the same time are not compatible"
 PROTO_PREFIX = "ERR Protocol error: "

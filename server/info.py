@@ -314,8 +314,7 @@ def _replication(s):
         "master_replid": (link.primary_id if link is not None and link.primary_id != "?"
                           else source.replid if source is not None else s.run_id),
         "master_replid2": source.replid2 if source is not None else "0" * 40,
-        "master_repl_offset": (link.offset if link is not None
-                               else source.offset if source is not None else 0),
+        "master_repl_offset": link.offset if link is not None else s.acks.offset(),
         "second_repl_offset": source.second_offset if source is not None else -1,
         "repl_backlog_active": int(source is not None),
         "repl_backlog_size": s.config["repl-backlog-size"],

@@ -31,7 +31,8 @@ TO_ALL = TO_AOF | TO_REPLICAS
 
 
 class Propagation:
-    def __init__(self):
+    def __init__(self, acks):
+        self.acks = acks  # server/write_acks.py: counts what is propagated
         self.sinks: list = []  # each has feed(db_index, commands)
         self._depth = 0  # nesting of EXEC / scripts
         self._pending: list = []  # (db index, commands, targets) inside the outermost wrapper
@@ -82,6 +83,7 @@ class Propagation:
     def _deliver(self, parts: list) -> None:
         """Each sink gets the parts meant for it; more than one command in all (a transaction,
         a script, one command's several effects) goes in MULTI/EXEC, as Redis wraps them."""
+        self.acks.counted += 1
         for sink in self.sinks:
             target = getattr(sink, "target", TO_AOF)
             taken = [(index, commands) for index, commands, targets in parts

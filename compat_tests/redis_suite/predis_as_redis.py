@@ -1,8 +1,9 @@
 """Predis in the role of `src/redis-server` for Redis's own test suite.
 
 The suite starts `src/redis-server <config file> [options]` for each server it needs and waits
-for " PID: <pid>" and then "Ready to accept connections" on the server's standard output (Redis
-prints them in its log: the first once it listens, the second once its data is loaded). Predis
+for " PID: <pid>" (newer suites for "Server initialized" after it) and then "Ready to accept
+connections" on the server's standard output (Redis prints them in its log: the first ones
+once it listens, the last once its data is loaded). Predis
 logs through structlog instead, so this launcher prints the two lines itself at those points,
 sends standard error to standard output as Redis logs everything there (the suite looks for
 "Failed listening on port" in it), and otherwise runs `predis-server` with the same arguments,
@@ -28,6 +29,7 @@ def main() -> None:
     async def open_then_announce(self):
         await open_listeners(self)
         print(f" PID: {os.getpid()}", flush=True)
+        print("Server initialized", flush=True)  # (newer suites wait for it too)
 
     async def start_then_announce(self):
         await start(self)

@@ -37,6 +37,7 @@ class AppendOnlyFile:
         self.selected = -1  # the database the file's last SELECT chose
         self.unsynced = False
         self.last_fsync = time.monotonic()
+        self.fsynced_offset = 0  # the replication offset the last fsync covered (WAITAOF)
         self.size = 0  # bytes of the incremental files since the last rewrite
         self.base_size = 0
         self.child = None  # (pid, new base (name, seq), seq of the first incr after the fork,
@@ -123,8 +124,7 @@ class AppendOnlyFile:
         self.manifest.incrs.append((name, seq))
         write_manifest(self.directory, self.filename, self.manifest)
         if self.fd is not None:
-            self.write_pending()  # what was fed so far belongs to the file it follows
-            os.fsync(self.fd)
+            self._fsync()  # what was fed so far belongs to the file it follows
             os.close(self.fd)
         self.fd = fd
         self.selected = -1  # a new file starts without a SELECT
@@ -154,10 +154,8 @@ class AppendOnlyFile:
 
     def _sync_and_release(self) -> None:
         self.sync_scheduled = False
-        self.write_pending()
         if self.fd is not None:
-            os.fsync(self.fd)
-            self.unsynced = False
+            self._fsync()
         held, self.held = self.held, set()
         for connection in held:
             connection.flush()
@@ -191,13 +189,20 @@ class AppendOnlyFile:
         now = time.monotonic()
         config = self.server.config
         if self.unsynced and config["appendfsync"] == "everysec" and now - self.last_fsync >= 1:
-            os.fsync(self.fd)
-            self.unsynced = False
+            self._fsync()
             self.last_fsync = now
         if self.child is not None:
             self._check_child()
         elif (self.scheduled and not self.server.has_active_child()) or self._due_for_rewrite():
             self.start_rewrite()
+
+    def _fsync(self) -> None:
+        """Write and fsync everything fed so far; WAITAOF's waiters may be through."""
+        self.write_pending()
+        os.fsync(self.fd)
+        self.unsynced = False
+        self.fsynced_offset = self.server.acks.offset()
+        self.server.acks.changed()
 
     def _attached(self) -> bool:
         """Appended to (appendonly yes), not only rewritten by BGREWRITEAOF."""
@@ -235,7 +240,7 @@ class AppendOnlyFile:
             self.pending.clear()
         if self.fd is not None:
             self.write_pending()
-            os.fsync(self.fd)
+            os.fsync(self.fd)  # (no WAITAOF is satisfied by it: the AOF is going away)
             os.close(self.fd)
             self.fd = None
         held, self.held = self.held, set()
@@ -293,6 +298,7 @@ class AppendOnlyFile:
             old = self.manifest.files()
             self.manifest = Manifest((name, seq), [self.waiting_base])
             self.waiting_base = None
+            self._fsync()  # from here on WAITAOF counts this AOF (base and all)
         else:
             old = [self.manifest.base[0]] if self.manifest.base else []
             old += [n for n, incr_seq in self.manifest.incrs if incr_seq < first_new]

@@ -5,7 +5,8 @@ The stream is kept in a backlog of `repl-backlog-size` bytes, so a replica that 
 with the id and offset it had continues from there (+CONTINUE) instead of a full resync. The
 replication id changes when this server stops being a replica (REPLICAOF NO ONE); the previous
 id stays valid up to the offset where the change happened, as Redis's psync2. Replicas report
-their offset with REPLCONF ACK, which WAIT counts.
+their offset with REPLCONF ACK (and their AOF's fsynced offset with FACK), which WAIT and
+WAITAOF count (server/write_acks.py).
 """
 
 import io
@@ -24,6 +25,7 @@ class ReplicaState:
         self.client = client
         self.listening_port = listening_port
         self.ack_offset = 0
+        self.aof_offset = 0  # FACK: the offset its AOF fsynced (Redis's repl_aof_off)
         self.last_ack = time.time()
         self.acked = False  # it sent an ACK: the snapshot is loaded and the stream flows
 
@@ -35,13 +37,13 @@ class ReplicationSource:
         self.server = server
         self.replid = server.run_id
         self.replid2, self.second_offset = "0" * 40, -1
-        self.offset = 0  # bytes of stream produced (master_repl_offset)
+        # bytes of stream produced (master_repl_offset), on from the changes the AOF counted
+        self.offset = server.acks.offset()
         self.backlog = bytearray()
-        self.backlog_start = 1  # offset of the backlog's first byte
+        self.backlog_start = self.offset + 1  # offset of the backlog's first byte
         self.replicas: list = []
         self.selected = -1
         self.last_ping = time.time()
-        self.waiting: list = []  # WAIT calls: (offset, replicas wanted, future)
         self.full_syncs = self.partial_ok = self.partial_err = 0  # INFO stats
 
     # -- the stream ----------------------------------------------------------------------------
@@ -110,42 +112,16 @@ class ReplicationSource:
     def detach(self, client) -> None:
         self.replicas = [r for r in self.replicas if r.client is not client]
 
-    def acknowledged(self, offset: int) -> int:
-        """How many replicas have acknowledged the stream up to `offset`."""
+    def acknowledged(self, offset: int, aof: bool = False) -> int:
+        """How many replicas have processed the stream up to `offset` (`aof`: and fsynced it
+        to their AOF; a replica counts once it acknowledged its sync)."""
+        if aof:
+            return sum(1 for replica in self.replicas
+                       if replica.acked and replica.aof_offset >= offset)
         return sum(1 for replica in self.replicas if replica.ack_offset >= offset)
 
-    def wait(self, wanted: int, timeout_ms: int, loop):
-        """WAIT: the number of replicas that acknowledged everything produced so far, now if
-        enough have, else a future resolved when they have or at the timeout (0: never)."""
-        target = self.offset
-        count = self.acknowledged(target)
-        if count >= wanted:
-            return count
-        future = loop.create_future()
-        self.waiting.append((target, wanted, future))
-        self.request_acks()
-        if timeout_ms:
-            loop.call_later(timeout_ms / 1000, self._wait_over, target, future)
-        return future
-
-    def _wait_over(self, target: int, future) -> None:
-        if not future.done():
-            future.set_result(self.acknowledged(target))
-
-    def acks_changed(self) -> None:
-        still = []
-        for target, wanted, future in self.waiting:
-            if future.done():
-                continue
-            count = self.acknowledged(target)
-            if count >= wanted:
-                future.set_result(count)
-            else:
-                still.append((target, wanted, future))
-        self.waiting = still
-
     def request_acks(self) -> None:
-        """REPLCONF GETACK * (WAIT): replicas answer with their offset at once."""
+        """REPLCONF GETACK * (WAIT, WAITAOF): replicas answer with their offsets at once."""
         if self.replicas:
             self._append(encode([b"REPLCONF", b"GETACK", b"*"]))
 

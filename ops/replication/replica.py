@@ -149,6 +149,9 @@ class ReplicaLink:
         server.keyspace.flushall()
         server.flush_functions()
         counts = load_snapshot_bytes(server, rdb)
+        if server.aof is not None:  # the AOF starts over from the synced data, with a new base
+            server.set_appendonly(False)  # (Redis's restartAOFAfterSYNC)
+            server.set_appendonly(True)
         self.client = self._primary_client()  # the stream starts with its own SELECT
         self.syncs += 1
         server.log.info("replica_full_sync_done", bytes=len(rdb), **counts)
@@ -176,8 +179,13 @@ class ReplicaLink:
         self.offset += size
 
     def _ack(self, writer) -> None:
+        """REPLCONF ACK <offset processed>, plus FACK <offset fsynced> while the AOF is on."""
         if writer is not None:
-            writer.write(encode([b"REPLCONF", b"ACK", b"%d" % self.offset]))
+            ack = [b"REPLCONF", b"ACK", b"%d" % self.offset]
+            fsynced = self.server.acks.local_fsynced()
+            if fsynced != -1:
+                ack += [b"FACK", b"%d" % fsynced]
+            writer.write(encode(ack))
 
     async def _send_acks(self, writer) -> None:
         while True:

@@ -6,6 +6,7 @@ Converters raise CommandError with Redis's exact words, so a handler reads like 
 
 import math
 import re
+import time
 
 import numpy as np
 
@@ -69,9 +70,25 @@ def format_long_double(number) -> bytes:
 def to_timeout_seconds(value) -> float:
     """Blocking-command timeouts: a non-negative float number of seconds."""
     number = to_float(value, errors.TIMEOUT_NOT_FLOAT)
-    if number < 0:
-        raise CommandError(errors.TIMEOUT_NEGATIVE)
+    if number * 1000 > LLONG_MAX:
+        raise CommandError(errors.TIMEOUT_OUT_OF_RANGE)
+    _check_deadline(math.ceil(number * 1000) if number > 0 else number)
     return number
+
+
+def to_timeout_ms(value) -> int:
+    """WAIT, WAITAOF and XREAD BLOCK timeouts: non-negative integer milliseconds."""
+    number = to_int(value, errors.TIMEOUT_NOT_INTEGER)
+    _check_deadline(number)
+    return number
+
+
+def _check_deadline(ms) -> None:
+    """Redis's getTimeoutFromObjectOrReply: negative, or a deadline past LLONG_MAX, is refused."""
+    if ms < 0:
+        raise CommandError(errors.TIMEOUT_NEGATIVE)
+    if ms > LLONG_MAX - int(time.time() * 1000):
+        raise CommandError(errors.TIMEOUT_OUT_OF_RANGE)
 
 
 def first_served(client, keys, attempt):

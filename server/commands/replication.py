@@ -45,7 +45,7 @@ def role(client, args):
     replicas = [] if source is None else [
         [r.client.addr.rsplit(":", 1)[0].encode(), b"%d" % r.listening_port,
          b"%d" % r.ack_offset] for r in source.replicas]
-    return [b"master", 0 if source is None else source.offset, replicas]
+    return [b"master", server.acks.offset(), replicas]
 
 
 @command("replconf", -1, "admin noscript loading stale allow_busy", (0, 0, 0), G, "An internal "
@@ -58,10 +58,11 @@ def replconf(client, args):
         option = lower(option)
         if option == b"listening-port":
             client.replica_port = to_int(value)
-        elif option == b"ack":
+        elif option == b"ack":  # ACK <offset> [FACK <aof offset>]
             replica = client.replica
             if replica is not None:
-                server.replica_acknowledged(replica, to_int(value))
+                fack = to_int(args[4]) if len(args) > 4 and lower(args[3]) == b"fack" else None
+                server.replica_acknowledged(replica, to_int(value), fack)
             return NO_REPLY  # ACKs are never answered
         elif option == b"getack":
             return NO_REPLY  # only a primary's stream asks this of a replica

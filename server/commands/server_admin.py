@@ -1,6 +1,7 @@
 """Server commands: INFO CONFIG TIME LASTSAVE DEBUG MEMORY SLOWLOG MONITOR WAIT FUNCTION
 SHUTDOWN LATENCY."""
 
+import asyncio
 import gc
 import re
 import time
@@ -15,7 +16,7 @@ from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
 from ..protocol.reply_buffer import DEFAULT_PEAK_RESET_MS
 from ..replies import OK, SimpleString, Verbatim
-from .common import lower, to_float, to_int, to_positive
+from .common import lower, to_float, to_int, to_positive, to_timeout_ms
 from .keys import encoding_of, idle_seconds
 
 G = "server"
@@ -530,28 +531,41 @@ def monitor(client, args):
     return OK
 
 
-@command("wait", 3, "noscript", (0, 0, 0), "generic", "Blocks until the asynchronous "
-         "replication of all preceding write commands sent by the connection is completed.",
-         "3.0.0")
+# Redis 7.2: WAIT runs in scripts (not blocking there); WAITAOF does not yet
+@command("wait", 3, "", (0, 0, 0), "generic", "Blocks until the asynchronous replication of all "
+         "preceding write commands sent by the connection is completed.", "3.0.0")
 def wait(client, args):
-    wanted = to_int(args[1])
-    timeout = to_int(args[2], "ERR timeout is not an integer or out of range")
-    if timeout < 0:
-        raise CommandError(errors.TIMEOUT_NEGATIVE)
-    server = client.server
-    if server.master_link is not None:
+    if client.server.master_link is not None:
         raise CommandError(
             "ERR WAIT cannot be used with replica instances. Please also note that since Redis "
             "4.0 if a replica is configured to be writable (which is not the default) writes "
             "to replicas are just local and are not propagated.")
-    # Replicas that attach later count too: one still in its first sync when WAIT comes
-    # acknowledges once it is through.
-    result = server.wait_for_replicas(wanted, timeout)
-    if isinstance(result, int):
-        return result
-    client.blocked = "wait"
-    result.add_done_callback(lambda _: setattr(client, "blocked", None))
-    return Deferred(result)
+    wanted = to_int(args[1])
+    timeout = to_timeout_ms(args[2])
+    return _waited(client, client.server.acks.wait(client, 0, wanted, timeout, aof=False))
+
+
+@command("waitaof", 4, "noscript", (0, 0, 0), "generic", "Blocks until all of the preceding "
+         "write commands sent by the connection are written to the append-only file of the "
+         "master and/or replicas.", "7.2.0")
+def waitaof(client, args):
+    local = to_int(args[1])
+    if not 0 <= local <= 1:
+        raise CommandError("ERR value is out of range, value must between 0 and 1")
+    replicas = to_positive(args[2])
+    timeout = to_timeout_ms(args[3])
+    if client.server.master_link is not None:
+        raise CommandError(
+            "ERR WAITAOF cannot be used with replica instances. Please also note that writes "
+            "to replicas are just local and are not propagated.")
+    return _waited(client, client.server.acks.wait(client, local, replicas, timeout, aof=True))
+
+
+def _waited(client, result):
+    """The reply now, or a Deferred for the future server/write_acks.py resolves."""
+    if isinstance(result, asyncio.Future):
+        return Deferred(result)
+    return result
 
 
 @command("shutdown", -1, "admin noscript loading stale no_multi sentinel allow_busy", (0, 0, 0),

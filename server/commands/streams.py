@@ -7,7 +7,7 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.stream import MAX_ID, Stream, format_id, next_id, now_ms, previous_id
 from ..replies import NULL_ARRAY, OK
-from .common import block, lower, modified, read_typed, to_int, write_typed
+from .common import block, lower, modified, read_typed, to_int, to_timeout_ms, write_typed
 
 G = "stream"
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -325,9 +325,7 @@ def _parse_read(args, group_mode: bool, in_script: bool = False):
             if in_script:  # Redis refuses it outright there, rather than not blocking
                 raise CommandError(f"ERR {'xreadgroup' if group_mode else 'xread'} command is "
                                    "not allowed with BLOCK option from scripts")
-            block = to_int(args[i + 1], "ERR timeout is not an integer or out of range")
-            if block < 0:
-                raise CommandError("ERR timeout is negative")
+            block = to_timeout_ms(args[i + 1])
             i += 2
         elif opt == b"group" and group_mode and i + 2 < len(args):
             group, consumer = args[i + 1], args[i + 2]
