@@ -371,14 +371,14 @@ def _blocking_pop(client, args, head: bool):
     return serve_or_block(client, keys, _pop_attempt(client, head), timeout, NULL_ARRAY, List)
 
 
-@command("blpop", -3, "write noscript blocking", (1, -2, 1), G, "Removes and returns the first element "
+@command("blpop", -3, "write blocking", (1, -2, 1), G, "Removes and returns the first element "
          "in a list. Blocks until an element is available otherwise. Deletes the list if the "
          "last element was popped.", "2.0.0")
 def blpop(client, args):
     return _blocking_pop(client, args, True)
 
 
-@command("brpop", -3, "write noscript blocking", (1, -2, 1), G, "Removes and returns the last element in "
+@command("brpop", -3, "write blocking", (1, -2, 1), G, "Removes and returns the last element in "
          "a list. Blocks until an element is available otherwise. Deletes the list if the last "
          "element was popped.", "2.0.0")
 def brpop(client, args):
@@ -392,7 +392,7 @@ def _blocking_move(client, src, dst, wherefrom, whereto, timeout):
     return serve_or_block(client, [src], attempt, timeout, None, List)
 
 
-@command("blmove", 6, "write denyoom noscript blocking", (1, 2, 1), G, "Pops an element from a list, "
+@command("blmove", 6, "write denyoom blocking", (1, 2, 1), G, "Pops an element from a list, "
          "pushes it to another list and returns it. Blocks until an element is available "
          "otherwise. Deletes the list if the last element was moved.", "6.2.0")
 def blmove(client, args):
@@ -401,7 +401,7 @@ def blmove(client, args):
     return _blocking_move(client, args[1], args[2], wherefrom, whereto, timeout)
 
 
-@command("brpoplpush", 4, "write denyoom noscript blocking", (1, 2, 1), G, "Pops an element from a list, "
+@command("brpoplpush", 4, "write denyoom blocking", (1, 2, 1), G, "Pops an element from a list, "
          "pushes it to another list and returns it. Block until an element is available "
          "otherwise. Deletes the list if the last element was popped.", "2.2.0")
 def brpoplpush(client, args):

@@ -515,14 +515,14 @@ def _blocking_pop(client, args, maximum: bool):
     return serve_or_block(client, keys, attempt, timeout, NULL_ARRAY, ZSet)
 
 
-@command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), G, "Removes and returns the member "
+@command("bzpopmin", -3, "write blocking fast", (1, -2, 1), G, "Removes and returns the member "
          "with the lowest score from one or more sorted sets. Blocks until a member is available "
          "otherwise. Deletes the sorted set if the last element was popped.", "5.0.0")
 def bzpopmin(client, args):
     return _blocking_pop(client, args, False)
 
 
-@command("bzpopmax", -3, "write noscript blocking fast", (1, -2, 1), G, "Removes and returns the member "
+@command("bzpopmax", -3, "write blocking fast", (1, -2, 1), G, "Removes and returns the member "
          "with the highest score from one or more sorted sets. Blocks until a member is "
          "available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0")
 def bzpopmax(client, args):
