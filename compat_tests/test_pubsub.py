@@ -81,3 +81,27 @@ def test_slow_subscriber_is_disconnected(servers):
     admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
     slow.close()
     admin.close()
+
+
+def test_messages_to_the_publisher_itself_follow_its_reply(servers):
+    """Redis 7.2 (the reference here, 7.0, sends them first): a RESP3 client subscribed to
+    the channel it publishes to gets the reply, then the message; after EXEC's whole reply in
+    a transaction and after the script's in EVAL (Redis's unit/pubsub.tcl "publish to self")."""
+    client = RawClient(servers[1].port)
+    client.call("HELLO", "3")
+    assert client.call("SUBSCRIBE", "foo") == [b"subscribe", b"foo", 1]
+    message = [b"message", b"foo", b"bar"]
+    assert client.call("PUBLISH", "foo", "bar") == 1
+    assert client.read_reply() == message
+    for command in (["MULTI"], ["PING", "abc"], ["PUBLISH", "foo", "bar"], ["PING", "def"]):
+        client.call(*command)
+    assert client.call("EXEC") == [b"abc", 1, b"def"]
+    assert client.read_reply() == message
+    assert client.call("EVAL", "redis.call('publish', 'foo', 'bar') return 'bla'", "0") == b"bla"
+    assert client.read_reply() == message
+    client.call("CONFIG", "SET", "notify-keyspace-events", "KA")
+    client.call("SUBSCRIBE", "__keyspace@0__:k")
+    assert client.call("SET", "k", "v") == b"OK"  # its own keyspace event comes after it
+    assert client.read_reply() == [b"message", b"__keyspace@0__:k", b"set"]
+    client.call("CONFIG", "SET", "notify-keyspace-events", "")
+    client.close()

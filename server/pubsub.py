@@ -80,7 +80,9 @@ class PubSub:
     def _send(self, client, message) -> None:
         if client.conn is None or client.conn.closed:
             return
-        client.deliver(message)
+        # a message to the publishing client itself follows its command's reply (and EXEC's,
+        # and the script's), as in Redis 7.2
+        client.deliver(message, after_reply=client.conn.executing)
         close_if_over(self.server, client, "pubsub",
                       self.server.config["client-output-buffer-limit"]["pubsub"])
 

@@ -318,6 +318,11 @@ class Connection(asyncio.Protocol):
         out.clear()
 
     @property
+    def executing(self) -> bool:
+        """A command of this connection is running now."""
+        return self._in_batch
+
+    @property
     def reading_paused(self) -> bool:
         return self._reading_paused
 
