@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .rawclient import RawClient
+from .rawclient import Err, RawClient
 
 
 @pytest.fixture
@@ -281,14 +281,21 @@ def _blocked_stream_reader(server, change, *command):
 ], ids=["del", "set", "exec", "flushall", "xadd-del-lpush"])
 @pytest.mark.parametrize("group", [False, True], ids=["xread", "xreadgroup"])
 def test_blocked_reader_when_the_stream_goes(servers, change, group):
-    """XREAD keeps waiting while the key is gone or not a stream; XREADGROUP is told its
-    stream no longer exists."""
+    """XREAD keeps waiting while the key is gone or not a stream. XREADGROUP runs again on any
+    change, as Redis 7.2 does (7.0, the reference here, answered "UNBLOCKED the stream key no
+    longer exists"), and fails as it would then: NOGROUP with the key gone, WRONGTYPE with
+    another type in its place (Redis's unit/type/stream-cgroups.tcl "Blocking XREADGROUP")."""
     command = (["XREADGROUP", "GROUP", "grp", "c", "BLOCK", "5000", "STREAMS", "bs", ">"]
                if group else ["XREAD", "BLOCK", "5000", "STREAMS", "bs", "$"])
     outcomes = [_blocked_stream_reader(server, change, *command) for server in servers]
-    assert outcomes[1] == outcomes[0]
-    if group:
-        assert outcomes[0][0] == "UNBLOCKED the stream key no longer exists"
+    if not group:
+        assert outcomes[1] == outcomes[0]
+        return
+    assert outcomes[1][1] == outcomes[0][1]  # the changes' own replies
+    gone = change[-1][0] in ("DEL", "FLUSHALL")
+    assert outcomes[1][0] == Err(
+        "NOGROUP No such key 'bs' or consumer group 'grp' in XREADGROUP with GROUP option"
+        if gone else "WRONGTYPE Operation against a key holding the wrong kind of value")
 
 
 def test_claims_create_consumers_only_when_they_claim(diff):
@@ -322,3 +329,42 @@ def test_xautoclaim_count_includes_deleted_entries(diff):
     expected, actual = d.both("XPENDING", "x", "grp", "-", "+", "10")
     # (id, consumer, deliveries): the idle milliseconds depend on when each server was asked
     assert [(e[0], e[1], e[3]) for e in actual] == [(e[0], e[1], e[3]) for e in expected]
+
+
+def test_info_counts_blocking_keys_and_those_waiting_for_any_change(servers):
+    """INFO's total_blocking_keys and total_blocking_keys_on_nokey (Redis 7.2; not in the 7.0
+    reference): a key a BLPOP waits on counts once, and once more as "on nokey" while an
+    XREADGROUP waits on it too (Redis's unit/type/stream-cgroups.tcl)."""
+    admin = RawClient(servers[1].port)
+
+    def counts():
+        info = admin.call("INFO", "clients").decode()
+        fields = dict(line.split(":", 1) for line in info.split("\r\n") if ":" in line)
+        return (int(fields["blocked_clients"]), int(fields["total_blocking_keys"]),
+                int(fields["total_blocking_keys_on_nokey"]),
+                int(fields["clients_in_timeout_table"]))
+
+    def until(expected):
+        deadline = time.time() + 5
+        while counts() != expected:
+            assert time.time() < deadline, counts()
+            time.sleep(0.01)
+
+    admin.call("DEL", "mystream")
+    popper, reader = RawClient(servers[1].port), RawClient(servers[1].port)
+    popper.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$8\r\nmystream\r\n$1\r\n0\r\n")
+    until((1, 1, 0, 0))
+    admin.call("XADD", "mystream", "666-0", "key", "value")
+    admin.call("XGROUP", "CREATE", "mystream", "mygroup", "$")
+    reader.send_raw(b"*9\r\n$10\r\nXREADGROUP\r\n$5\r\nGROUP\r\n$7\r\nmygroup\r\n$1\r\nc\r\n"
+                    b"$5\r\nBLOCK\r\n$5\r\n10000\r\n$7\r\nSTREAMS\r\n$8\r\nmystream\r\n$1\r\n>\r\n")
+    until((2, 1, 1, 1))
+    admin.call("DEL", "mystream")
+    assert reader.read_reply() == Err(
+        "NOGROUP No such key 'mystream' or consumer group 'mygroup' in XREADGROUP with GROUP "
+        "option")
+    assert counts() == (1, 1, 0, 0)
+    popper.close()
+    until((0, 0, 0, 0))
+    reader.close()
+    admin.close()

@@ -225,3 +225,19 @@ def test_a_limit_set_inside_multi_does_not_refuse_the_rest_of_it(pair):
             admin.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
     assert transcripts[1] == transcripts[0]
     assert transcripts[0][5] == [1, b"OK", 2] and transcripts[0][6] == 0
+
+
+def test_client_list_names_exec_after_a_transaction(servers):
+    """CLIENT LIST's cmd= is EXEC after a transaction, not the last command it ran."""
+    outcomes = []
+    for server in servers:
+        client, admin = RawClient(server.port), RawClient(server.port)
+        client_id = client.call("CLIENT", "ID")
+        for args in (["MULTI"], ["SET", "k", "v"], ["GET", "k"], ["EXEC"]):
+            client.call(*args)
+        line = next(entry for entry in admin.call("CLIENT", "LIST").split(b"\n")
+                    if entry.startswith(b"id=%d " % client_id))
+        outcomes.append(line.split(b" cmd=")[1].split(b" ")[0])
+        client.close()
+        admin.close()
+    assert outcomes == [b"exec", b"exec"]

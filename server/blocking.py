@@ -16,16 +16,17 @@ from .replies import ErrorReply
 
 class Waiter:
     __slots__ = ("client", "db", "keys", "attempt", "future", "timer", "timeout_reply", "spec",
-                 "args", "kind", "gone_reply", "duration_ns")
+                 "args", "kind", "unblock_on_nokey", "duration_ns")
 
-    def __init__(self, client, keys, attempt, timeout_reply, kind=None, gone_reply=None):
+    def __init__(self, client, keys, attempt, timeout_reply, kind=None,
+                 unblock_on_nokey=False):
         self.client = client
         # The value type it waits for (List, ZSet, Stream): a key of another type leaves it
         # waiting, as in Redis, rather than answering WRONGTYPE. None: any change is tried.
         self.kind = kind
-        # The error that ends the wait when the key is deleted or changes type (XREADGROUP:
-        # its group went with the key); None: keep waiting.
-        self.gone_reply = gone_reply
+        # XREADGROUP (Redis's unblock_on_nokey): any change to a key, deletion and a new type
+        # included, runs the command again, which may then fail (NOGROUP, WRONGTYPE).
+        self.unblock_on_nokey = unblock_on_nokey
         self.db = client.db
         self.spec, self.args = client.last_command, client.last_args  # what to propagate
         self.keys = keys
@@ -46,10 +47,10 @@ class BlockingRegistry:
         return bool(self.queues)
 
     def block(self, client, keys, attempt, timeout_s: float, timeout_reply,
-              kind=None, gone_reply=None) -> Deferred:
+              kind=None, unblock_on_nokey=False) -> Deferred:
         """Park `client` on `keys` until served or `timeout_s` (0 = forever) passes."""
         waiter = Waiter(client, list(dict.fromkeys(keys)), attempt, timeout_reply, kind,
-                        gone_reply)
+                        unblock_on_nokey)
         loop = self.server.loop
         waiter.future = loop.create_future()
         for key in waiter.keys:
@@ -73,19 +74,16 @@ class BlockingRegistry:
         while self.ready:
             ident = self.ready.pop(0)
             for waiter in list(self.queues.get(ident, ())):
-                if waiter.kind is not None:
+                if waiter.kind is not None and not waiter.unblock_on_nokey:
                     value = waiter.db.lookup(ident[1], touch=False)
-                    if waiter.gone_reply is not None and type(value) is not waiter.kind:
-                        self._finish(waiter, ErrorReply(waiter.gone_reply))
-                        continue
                     if value is not None and type(value) is not waiter.kind:
                         continue  # e.g. a list waiter on a key now holding a string
                 try:
                     reply = waiter.attempt(waiter.db, ident[1])
                 except CommandError as exc:  # e.g. BLMOVE whose target changed type meanwhile
                     reply = ErrorReply(exc.message)
-                if reply is None:
-                    break
+                if reply is None:  # not this one (a later waiter may want another change)
+                    continue
                 propagation = self.server.propagation
                 if propagation is not None and type(reply) is not ErrorReply:
                     propagation.command(waiter.db, waiter.spec, waiter.args, reply)
@@ -149,3 +147,8 @@ class BlockingRegistry:
 
     def blocked_keys(self) -> int:
         return len(self.queues)
+
+    def keys_on_nokey(self) -> int:
+        """Keys some client waits on to change in any way (INFO total_blocking_keys_on_nokey)."""
+        return sum(1 for queue in self.queues.values()
+                   if any(waiter.unblock_on_nokey for waiter in queue))

@@ -81,9 +81,10 @@ def _clients(s):
         "blocked_clients": sum(1 for c in s.clients if c.blocked is not None)
         + len({id(client) for _, client, _ in s.pause.held}),
         "tracking_clients": s.tracking.clients,
-        "clients_in_timeout_table": 0,
-        "total_blocking_keys": 0,
-        "total_blocking_keys_on_nokey": 0,
+        "clients_in_timeout_table": sum(1 for c in s.clients if c.blocked is not None
+                                        and getattr(c.blocked, "timer", None) is not None),
+        "total_blocking_keys": s.blocking.blocked_keys(),
+        "total_blocking_keys_on_nokey": s.blocking.keys_on_nokey(),
     }
 
 

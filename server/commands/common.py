@@ -101,14 +101,16 @@ def first_served(client, keys, attempt):
     return None
 
 
-def block(client, keys, attempt, timeout: float, timeout_reply, kind=None, gone_reply=None):
+def block(client, keys, attempt, timeout: float, timeout_reply, kind=None,
+          unblock_on_nokey=False):
     """Wait on `keys` until attempt() succeeds for one of them, or the timeout answers.
     Inside EXEC or a script a blocking command never blocks: it answers the timeout reply.
-    `kind`, `gone_reply`: the value type waited for, the error if the key goes (blocking.Waiter)."""
+    `kind`, `unblock_on_nokey`: the value type waited for; whether any change (a deletion
+    too) runs attempt() again (blocking.Waiter)."""
     if client.deny_blocking:
         return timeout_reply
     return client.server.blocking.block(client, keys, attempt, timeout, timeout_reply, kind,
-                                        gone_reply)
+                                        unblock_on_nokey)
 
 
 def serve_or_block(client, keys, attempt, timeout: float, timeout_reply, kind):

@@ -51,12 +51,14 @@ def exec_(client, args):
         return NULL_ARRAY
     client.in_exec = server.in_exec = True
     client.deny_blocking += 1
+    exec_spec = client.last_command
     try:
         with clock_frozen():  # keys expire by EXEC's start time throughout, as in Redis
             return [dispatch(client, queued_args) for queued_args in queued]
     finally:
         client.in_exec = server.in_exec = False
         client.deny_blocking -= 1
+        client.last_command = exec_spec  # CLIENT LIST's cmd= names EXEC, not its last command
 
 
 @command("watch", -2, "noscript loading stale fast allow_busy", (1, -1, 1), G, "Monitors "
