@@ -368,3 +368,15 @@ def test_info_counts_blocking_keys_and_those_waiting_for_any_change(servers):
     until((0, 0, 0, 0))
     reader.close()
     admin.close()
+
+
+def test_unbalanced_stream_lists_name_the_command_and_its_special_id(servers):
+    """Redis 7.2's words (#11799, #12238; 7.0 here said "XREAD" and "'$'" for both)."""
+    client = RawClient(servers[1].port)
+    assert client.call("XREAD", "COUNT", "1", "STREAMS", "s") == Err(
+        "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be "
+        "specified.")
+    assert client.call("XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s") == Err(
+        "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be "
+        "specified.")
+    client.close()

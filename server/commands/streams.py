@@ -341,10 +341,10 @@ def _parse_read(args, group_mode: bool, in_script: bool = False):
     else:
         raise CommandError(errors.SYNTAX)
     rest = args[i:]
-    name = "xreadgroup" if group_mode else "xread"
-    if not rest or len(rest) % 2:
+    name, special = ("xreadgroup", ">") if group_mode else ("xread", "$")
+    if not rest or len(rest) % 2:  # (7.2 names the special ID each command takes)
         raise CommandError(f"ERR Unbalanced '{name}' list of streams: for each stream key an "
-                           "ID or '$' must be specified.")
+                           f"ID or '{special}' must be specified.")
     half = len(rest) // 2
     return count, block, noack, group, consumer, rest[:half], rest[half:]
 
