@@ -110,3 +110,33 @@ def test_a_sync_replica_gets_redis_s_stream(servers):
     assert ["set", "sc", "3"] not in streams[0][1]
     assert ["xtrim", "tr", "maxlen", "=", "150"] in streams[0][1]  # what `~ 120` came to
     assert ["xtrim", "tr2", "minid", "=", f"{2**64 - 1}-{2**64 - 1}"] in streams[0][1]
+
+
+def test_a_blocked_client_woken_for_an_expired_key_leaves_it_alone(servers):
+    """Redis 7.2 looks at the key a blocked client was woken for without effects: a list
+    pushed and already expired when EXEC ends neither serves the BRPOP nor is deleted then;
+    its DEL goes out when a later command meets it (Redis's unit/type/list.tcl "MULTI + LPUSH
+    + EXPIRE + DEBUG SLEEP on blocked client, key already expired"; 7.0, installed here,
+    deleted it at once)."""
+    admin, blocked = RawClient(servers[1].port), RawClient(servers[1].port)
+    admin.call("FLUSHALL")
+    admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    stream = StreamReader(servers[1].port)
+    blocked_id = blocked.call("CLIENT", "ID")
+    blocked.send_raw(b"*3\r\n$5\r\nBRPOP\r\n$1\r\nk\r\n$1\r\n0\r\n")
+    while b"blocked_clients:1" not in admin.call("INFO", "clients"):
+        pass
+    for args in (["MULTI"], ["RPUSH", "k", "hello"], ["PEXPIRE", "k", "100"],
+                 ["DEBUG", "SLEEP", "0.2"], ["EXEC"]):
+        admin.call(*args)
+    assert b"flags=b" in admin.call("CLIENT", "LIST", "ID", str(blocked_id))  # still waiting
+    assert admin.call("CLIENT", "UNBLOCK", str(blocked_id)) == 1
+    assert blocked.read_reply() is None
+    admin.call("SET", "marker", "1")
+    assert blocked.call("EXISTS", "k") == 0
+    seen = stream.commands_until(["del", "k"])
+    assert seen[2][:2] == ["pexpireat", "k"]
+    seen[2][2] = "<deadline>"
+    assert seen == [["multi"], ["rpush", "k", "hello"], ["pexpireat", "k", "<deadline>"],
+                    ["exec"], ["set", "marker", "1"], ["del", "k"]]
+    admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")

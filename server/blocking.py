@@ -75,8 +75,9 @@ class BlockingRegistry:
             ident = self.ready.pop(0)
             for waiter in list(self.queues.get(ident, ())):
                 if waiter.kind is not None and not waiter.unblock_on_nokey:
-                    value = waiter.db.lookup(ident[1], touch=False)
-                    if value is not None and type(value) is not waiter.kind:
+                    # (a key that expired meanwhile stays, and leaves it waiting: Redis 7.2)
+                    value = waiter.db.peek(ident[1])
+                    if value is None or type(value) is not waiter.kind:
                         continue  # e.g. a list waiter on a key now holding a string
                 try:
                     reply = waiter.attempt(waiter.db, ident[1])

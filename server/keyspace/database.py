@@ -119,6 +119,13 @@ class Database:
             self._touch(key)
         return value
 
+    def peek(self, key: bytes):
+        """The live value of `key` or None, with no effect at all: an expired key stays (Redis's
+        LOOKUP_NOEFFECTS, as blocked clients look at a key they were woken for)."""
+        value = self.data.get(key)
+        deadline = self.expires.get(key) if value is not None and self.expires else None
+        return None if deadline is not None and deadline <= now_ms() else value
+
     def values_of(self, keys) -> list:
         """Each key's stored value or None, expired or not, in one call (one engine call when
         strings live on a GPU)."""
