@@ -2,6 +2,8 @@
 
 import pytest
 
+from .rawclient import Err, RawClient
+
 
 def test_setbit_getbit(diff):
     diff.assert_same("SETBIT", "b", 7, 1)
@@ -113,3 +115,27 @@ def test_setbit_and_bitfield_change_only_what_they_change(diff):
         client.call("SETBIT", "foo", "100", "0")  # grows the string: a change
         counts.append([created - start, same - created, dirty(client) - same])
     assert counts[1] == counts[0] == [2, 0, 3]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["BITPOS", "s", "0", "1", "hello", "hello2"], "ERR syntax error"),
+    (["BITPOS", "nokey", "0", "1", "hello", "hello2"], "ERR syntax error"),
+    (["BITPOS", "s", "0", "0", "1", "hello"], "ERR syntax error"),
+    (["BITPOS", "s", "a"], "ERR value is not an integer or out of range"),
+    (["BITPOS", "nokey", "0", "a", "b"], "ERR value is not an integer or out of range"),
+    (["BITPOS", "w", "a"], "ERR value is not an integer or out of range"),
+    (["BITPOS", "w", "1", "a", "b"], "ERR value is not an integer or out of range"),
+    (["BITPOS", "w", "2"], "ERR The bit argument must be 1 or 0."),
+    (["BITCOUNT", "w", "0", "1", "hello"], "ERR syntax error"),
+    (["BITCOUNT", "nokey", "0", "1", "hello"], "ERR syntax error"),
+])
+def test_bit_arguments_are_checked_before_the_key(servers, args, expected):
+    """Redis 7.2 (#11734) parses BITPOS's and BITCOUNT's arguments in order before it looks at
+    the key, wrong type or missing (Redis's unit/bitops.tcl "BITPOS will illegal arguments",
+    "BITPOS against non-integer value"); 7.0, installed here, looked at the key first."""
+    client = RawClient(servers[1].port)
+    client.call("SET", "s", "1")
+    client.call("DEL", "w", "nokey")
+    client.call("LPUSH", "w", "a")
+    assert client.call(*args) == Err(expected)
+    client.close()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redis's own test suite (tests/unit of Redis 7.0.15's source) against Predis:
+# Redis's own test suite (tests/unit of Redis 7.0.15's source, or 8.0.2's) against Predis:
 #
 #   compat_tests/redis_suite/run.sh unit/acl unit/type/list ...   (or no unit: every one)
 #
@@ -15,9 +15,15 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="$ROOT/.cache/redis-suite"
-SOURCE="$CACHE/redis-7.0.15"
-TARBALL_URL="http://deb.debian.org/debian/pool/main/r/redis/redis_7.0.15.orig.tar.gz"
-TARBALL_SHA256="4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982"
+# REDIS_SUITE=8.0.2: the newer tests in Debian's pool, for Redis 7.2's behaviour (7.2 itself
+# is not there); they also test 7.4 and 8.0 features Predis does not offer (HEXPIRE, ...)
+case "${REDIS_SUITE:-7.0.15}" in
+  7.0.15) TARBALL_SHA256="4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982" ;;
+  8.0.2) TARBALL_SHA256="caf3c0069f06fc84c5153bd2a348b204c578de80490c73857bee01d9b5d7401f" ;;
+  *) echo "REDIS_SUITE: 7.0.15 or 8.0.2" >&2; exit 2 ;;
+esac
+SOURCE="$CACHE/redis-${REDIS_SUITE:-7.0.15}"
+TARBALL_URL="http://deb.debian.org/debian/pool/main/r/redis/redis_${REDIS_SUITE:-7.0.15}.orig.tar.gz"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
 units=() extra=()
@@ -28,11 +34,12 @@ done
 
 if [ ! -d "$SOURCE" ]; then
   mkdir -p "$CACHE"
-  curl -fsSL -o "$CACHE/redis.tar.gz" "$TARBALL_URL"
-  echo "$TARBALL_SHA256  $CACHE/redis.tar.gz" | sha256sum -c - >/dev/null
-  tar -xzf "$CACHE/redis.tar.gz" -C "$CACHE"
+  curl -fsSL -o "$CACHE/redis-${REDIS_SUITE:-7.0.15}.tar.gz" "$TARBALL_URL"
+  echo "$TARBALL_SHA256  $CACHE/redis-${REDIS_SUITE:-7.0.15}.tar.gz" | sha256sum -c - >/dev/null
+  tar -xzf "$CACHE/redis-${REDIS_SUITE:-7.0.15}.tar.gz" -C "$CACHE"
 fi
-mkdir -p "$SOURCE/src" "$CACHE/logs"
+LOGS="$CACHE/logs${REDIS_SUITE:+-$REDIS_SUITE}"
+mkdir -p "$SOURCE/src" "$LOGS"
 cat > "$SOURCE/src/redis-server" <<LAUNCH
 #!/usr/bin/env bash
 # --version is asked of the real server (the suite reads the version it tests)
@@ -55,7 +62,7 @@ if [ ${#units[@]} -eq 0 ]; then
 fi
 cd "$SOURCE"
 for unit in "${units[@]}"; do
-  log="$CACHE/logs/$(echo "$unit" | tr / _).log"
+  log="$LOGS/$(echo "$unit" | tr / _).log"
   timeout "${UNIT_TIMEOUT:-900}" tclsh tests/test_helper.tcl --single "$unit" --clients 1 \
     --timeout 120 "${SKIPPED[@]}" "${extra[@]}" > "$log" 2>&1 || true
   plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | tr -d '\0')"  # no colours, no NULs

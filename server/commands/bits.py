@@ -126,13 +126,12 @@ def _count_bits(value, first: int, last: int) -> int:
 def bitcount(client, args):
     if len(args) not in (2, 4, 5):
         raise CommandError(errors.SYNTAX)
-    if len(args) > 2:  # Redis 7.2 validates arguments before looking at the key
+    if len(args) > 2:  # Redis 7.2 validates every argument before looking at the key
         to_int(args[2])
         to_int(args[3])
+        _check_unit(args, 4)
     value = get_string(client.db, args[1])
     if value is None:
-        if len(args) == 5 and lower(args[4]) not in (b"bit", b"byte"):
-            raise CommandError(errors.SYNTAX)
         return 0
     if len(args) == 2:
         return int.from_bytes(bytes(value), "big").bit_count()
@@ -143,17 +142,19 @@ def bitcount(client, args):
 @command("bitpos", -3, "readonly", (1, 1, 1), G, "Finds the first set (1) or clear (0) bit in a "
          "string.", "2.8.7")
 def bitpos(client, args):
-    if args[2] not in (b"0", b"1"):
+    # Redis 7.2's order: the bit, the range, the unit, then the key
+    if to_int(args[2]) not in (0, 1):
         raise CommandError("ERR The bit argument must be 1 or 0.")
     target = args[2] == b"1"
     if len(args) > 6:
         raise CommandError(errors.SYNTAX)
-    for index in range(3, min(len(args), 5)):
-        to_int(args[index])
+    if len(args) > 3:
+        to_int(args[3])
+        _check_unit(args, 5)
+        if len(args) > 4:
+            to_int(args[4])
     value = get_string(client.db, args[1])
     if value is None:
-        if len(args) == 6 and lower(args[5]) not in (b"bit", b"byte"):
-            raise CommandError(errors.SYNTAX)
         return -1 if target else 0
     if len(args) == 3:
         bit_range, end_given = ((0, len(value) * 8 - 1) if value else None), False
@@ -168,6 +169,12 @@ def bitpos(client, args):
     if target or end_given:
         return -1
     return last + 1  # looking for 0 past the end of the string: it's there (zero padding)
+
+
+def _check_unit(args, index: int) -> None:
+    """BIT or BYTE, when the range gives one at `index`."""
+    if len(args) > index and lower(args[index]) not in (b"bit", b"byte"):
+        raise CommandError(errors.SYNTAX)
 
 
 def _find_bit(value, first: int, last: int, target: bool):
