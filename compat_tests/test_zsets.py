@@ -210,3 +210,19 @@ def test_bzpopmin_wakes_on_zadd(servers):
         outcomes.append((numeric(results["w"]), admin.call("ZRANGE", "zq", "0", "-1")))
         admin.close()
     assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("args", [
+    ["ZADD", "zz", "1e400", "a"], ["ZADD", "zz", "1e-400", "a"], ["ZADD", "zz", "0e-400", "a"],
+    ["ZADD", "zz", "0x1p-2000", "c"], ["ZADD", "zz", "0x1p2000", "c"],
+    ["ZINCRBY", "zz", "1e400", "a"], ["ZADD", "zz", "-inf", "d"], ["ZADD", "zz", "00.000e5", "e"],
+    ["ZRANGEBYSCORE", "zz", "-1e400", "(1e-400"], ["ZCOUNT", "zz", "(-1e999", "0x1p9999"],
+    ["ZUNIONSTORE", "dst", "1", "zz", "WEIGHTS", "1e400"], ["GEOADD", "g", "1e400", "0", "m"],
+    ["INCRBYFLOAT", "f", "1e400"],
+])
+def test_doubles_out_of_a_doubles_range_are_refused_where_redis_refuses_them(diff, args):
+    """string2d's rule (strtod's ERANGE: too large, or too small to be anything but 0) for
+    scores, increments, weights and coordinates; score ranges take them (plain strtod), and
+    INCRBYFLOAT's long double reaches further."""
+    diff.assert_same("ZADD", "zz", "1", "x")
+    diff.assert_same(*args)

@@ -24,6 +24,8 @@ _FLOAT_RE = re.compile(
     rb"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)\Z",
     re.IGNORECASE,
 )
+# a digit that is not zero before the exponent: a number that parses as 0 underflowed
+_NONZERO_MANTISSA = re.compile(r"^[+-]?(?:0x[0-9a-f.]*[1-9a-f]|[0-9.]*[1-9])")
 
 
 def to_int(value, message: str = errors.NOT_INTEGER) -> int:
@@ -38,20 +40,30 @@ def to_int(value, message: str = errors.NOT_INTEGER) -> int:
     raise CommandError(message)
 
 
-def to_float(value, message: str = errors.NOT_FLOAT) -> float:
-    """Redis's string2d/strtod: a finite or infinite double, never NaN."""
+def to_float(value, message: str = errors.NOT_FLOAT, out_of_range_ok: bool = False) -> float:
+    """Redis's string2d: a finite or infinite double, never NaN, and not a number too large or
+    too small for a double (strtod's ERANGE: '1e400', '1e-400'; 'inf' itself is fine).
+    `out_of_range_ok`: plain strtod, as score ranges take them (as inf and 0)."""
     if not _FLOAT_RE.match(value):
         raise CommandError(message)
     text = value.decode().lower()
-    number = float.fromhex(text) if "0x" in text else float(text)
+    try:
+        number = float.fromhex(text) if "0x" in text else float(text)
+    except OverflowError:  # (a hexadecimal float past the largest double)
+        if not out_of_range_ok:
+            raise CommandError(message) from None
+        number = -math.inf if text.startswith("-") else math.inf
     if math.isnan(number):
+        raise CommandError(message)
+    if not out_of_range_ok and (math.isinf(number) and "inf" not in text or number == 0 and
+                                _NONZERO_MANTISSA.search(text)):
         raise CommandError(message)
     return number
 
 
 def to_long_double(value, message: str = errors.NOT_FLOAT):
     """Redis's string2ld (INCRBYFLOAT): parsed as an 80-bit long double where available."""
-    to_float(value, message)  # same accepted syntax
+    to_float(value, message, out_of_range_ok=True)  # same syntax; 80 bits reach further
     text = value.decode().lower()
     if "0x" in text:
         return np.longdouble(float.fromhex(text))
@@ -69,7 +81,7 @@ def format_long_double(number) -> bytes:
 
 def to_timeout_seconds(value) -> float:
     """Blocking-command timeouts: a non-negative float number of seconds."""
-    number = to_float(value, errors.TIMEOUT_NOT_FLOAT)
+    number = to_float(value, errors.TIMEOUT_NOT_FLOAT, out_of_range_ok=True)
     if number * 1000 > LLONG_MAX:
         raise CommandError(errors.TIMEOUT_OUT_OF_RANGE)
     _check_deadline(math.ceil(number * 1000) if number > 0 else number)

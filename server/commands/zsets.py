@@ -24,7 +24,7 @@ def parse_score_bound(value):
     exclusive = value[:1] == b"("
     text = value[1:] if exclusive else value
     try:
-        score = to_float(text)
+        score = to_float(text, out_of_range_ok=True)  # (Redis's zslParseRange: plain strtod)
     except CommandError:
         raise CommandError("ERR min or max is not a float") from None
     return score, exclusive
