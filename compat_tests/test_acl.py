@@ -525,3 +525,20 @@ def test_reset_starts_with_every_channel_when_that_is_the_default(pair):
             client.call("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][:2] == [b"channels", b"&*"]
+
+
+def test_a_subscriber_that_revokes_its_own_channel_gets_its_reply_then_goes(servers):
+    """ACL SETUSER run by the subscriber itself: it gets +OK, then its connection closes
+    (Redis's later unit/acl.tcl; the 7.0 reference here closes it before the reply)."""
+    admin = RawClient(servers[1].port)
+    admin.call("ACL", "SETUSER", "psuser", "on", ">pspass", "+@all", "~*", "resetchannels",
+               "&foo:1")
+    subscriber = RawClient(servers[1].port)
+    subscriber.call("HELLO", "3", "AUTH", "psuser", "pspass")
+    subscriber.call("CLIENT", "SETNAME", "deathrow")
+    assert subscriber.call("SUBSCRIBE", "foo:1") == [b"subscribe", b"foo:1", 1]
+    assert subscriber.call("ACL", "SETUSER", "psuser", "resetchannels") == b"OK"
+    assert subscriber.read_all_until_close() == b""
+    assert b"deathrow" not in admin.call("CLIENT", "LIST")
+    admin.call("ACL", "DELUSER", "psuser")
+    admin.close()

@@ -117,8 +117,10 @@ class ACL:
         del self.log[self.server.config["acllog-max-len"]:]
 
     # -- users -------------------------------------------------------------------------------------
-    def setuser(self, name: str, rules: list) -> None:
-        """Apply ACL SETUSER's modifiers to a copy, then install it (all or nothing)."""
+    def setuser(self, name: str, rules: list, caller=None) -> None:
+        """Apply ACL SETUSER's modifiers to a copy, then install it (all or nothing).
+        `caller`: the client running ACL SETUSER (closed after its reply if it loses a
+        subscription's permission)."""
         if " " in name or "\0" in name:
             raise ACLError("Usernames can't contain spaces or null characters")
         existing = self.users.get(name)
@@ -131,20 +133,19 @@ class ACL:
         user.apply(rules, self._all_channels_by_default())
         if existing is not None:  # connected clients hold the object: update it in place
             existing.__dict__.update(user.__dict__)
-            self._drop_forbidden_subscribers(existing)
+            self._drop_forbidden_subscribers(existing, caller)
         else:
             self.users[name] = user
 
     def _all_channels_by_default(self) -> bool:
         return self.server.config["acl-pubsub-default"] == "allchannels"
 
-    def _drop_forbidden_subscribers(self, user) -> None:
+    def _drop_forbidden_subscribers(self, user, caller) -> None:
         """Close the clients of `user` subscribed to a channel or pattern it may no longer
         use (Redis's ACLKillPubsubClientsIfNeeded)."""
-        for client in list(self.server.clients):
-            if client.acl_user is user and client.subscribed and not user.may_subscribe(
-                    client.subscriptions | client.ssubscriptions, client.psubscriptions):
-                client.kill()
+        self._disconnect(lambda client: client.acl_user is user and client.subscribed and
+                         not user.may_subscribe(client.subscriptions | client.ssubscriptions,
+                                                client.psubscriptions), caller)
 
     def deluser(self, names: list, caller=None) -> int:
         removed = 0
@@ -217,7 +218,7 @@ class ACL:
             if name in old:  # connected clients hold the object: update it in place
                 old[name].__dict__.update(user.__dict__)
                 self.users[name] = old[name]
-                self._drop_forbidden_subscribers(old[name])
+                self._drop_forbidden_subscribers(old[name], caller)
             else:
                 self.users[name] = user
         # users that are gone lose their connections

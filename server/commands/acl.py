@@ -28,7 +28,7 @@ def _acl(client):
          "6.0.0", parent="acl")
 def acl_setuser(client, args):
     try:
-        _acl(client).setuser(_text(args[2]), [_text(a) for a in args[3:]])
+        _acl(client).setuser(_text(args[2]), [_text(a) for a in args[3:]], client)
     except ACLError as exc:
         raise CommandError(f"ERR {exc}") from None
     return OK
