@@ -8,7 +8,7 @@ import time
 import pytest
 
 from .rawclient import RawClient
-from .servers import eventually
+from .servers import eventually, start_predis
 
 VALUE = 64 * 1024
 GETS = 400  # 25 MB of replies: far past any socket buffer
@@ -166,3 +166,29 @@ def test_a_huge_repeated_sample_stops_at_the_output_limit(servers, command):
         assert control.call("PING") == b"PONG"
         control.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
         control.call("DEL", "h", "s", "z")
+
+
+def test_a_client_that_has_not_authenticated_cannot_pile_up_output():
+    """With a password set, a client that sends commands without reading the NOAUTH errors is
+    closed once its unsent output passes 1 KB (Redis 7.2.8's unit/auth.tcl "For unauthenticated
+    clients output buffer is limited"; the 7.0 reference here has no such limit); after AUTH
+    the normal class's limit (none) applies."""
+    server = start_predis(("--requirepass", "secret"))
+    try:
+        stranger = socket.create_connection(("127.0.0.1", server.port))
+        stranger.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stranger.settimeout(20)  # (a server that only stops reading would time it out)
+        command = b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n5\r\n" * 1000
+        with pytest.raises((ConnectionResetError, BrokenPipeError)):
+            for _ in range(2000):  # ~50 MB of NOAUTH errors if nothing stopped them
+                stranger.sendall(command)
+        stranger.close()
+        member = RawClient(server.port)
+        assert member.call("AUTH", "secret") == b"OK"
+        member.send_raw(b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\n" * 20000)  # 100 KB of replies, unread
+        time.sleep(0.5)
+        assert [member.read_reply() for _ in range(20000)] == [None] * 20000
+        assert member.call("PING") == b"PONG"
+        member.close()
+    finally:
+        server.stop()

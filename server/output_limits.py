@@ -16,6 +16,11 @@ import time
 
 from .protocol.reply_buffer import CHUNK_BYTES
 
+# A client that has not authenticated yet (where a password is required) may hold this much
+# output, whatever its class: it cannot make the server buffer replies it never reads
+# (Redis 7.2.8's fix for CVE-2025-21605).
+UNAUTHENTICATED_LIMIT = (1024, 0, 0)
+
 
 def output_class(client) -> str | None:
     """The limit class of `client` (the config's names: normal, slave, pubsub)."""
@@ -74,15 +79,16 @@ def cut_short(client, reply_bytes: int) -> bool:
 
 def watch(server, client) -> None:
     """Arm (or disarm) the before-write check of a client's connection: armed while its class,
-    normal or replica, has a limit (at a new connection, when it becomes a replica, and when
-    the configuration changes; the check looks the class up again, as it can change)."""
+    normal or replica, has a limit, or while it has not authenticated (at a new connection,
+    when it becomes a replica, authenticates or RESETs, and when the configuration changes;
+    the check looks the class up again, as it can change)."""
     conn = client.conn
     if conn is None:
         return
     cls = output_class(client)
     limit = server.config["client-output-buffer-limit"].get(cls, (0, 0, 0)) \
         if cls in ("normal", "slave") else (0, 0, 0)
-    if limit[0] or limit[1]:
+    if limit[0] or limit[1] or not client.authenticated:
         conn.output_check = lambda _conn, size: check(server, client, size)
     else:
         conn.output_check = None
@@ -92,6 +98,8 @@ def check(server, client, incoming: int = 0) -> bool:
     """Close `client` if its class's limit is passed (with `incoming` bytes about to be
     queued); True if it was closed."""
     cls = output_class(client)
+    if not client.authenticated and cls is not None:
+        return close_if_over(server, client, "unauthenticated", UNAUTHENTICATED_LIMIT, incoming)
     if cls is not None:
         limit = server.config["client-output-buffer-limit"].get(cls)
         if limit is not None and (limit[0] or limit[1]):

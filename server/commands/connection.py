@@ -2,7 +2,7 @@
 
 import time
 
-from .. import errors
+from .. import errors, output_limits
 from ..clients import argv_memory, client_memory, multi_state_memory
 from ..command_table import batched, command, container
 from ..errors import CommandError
@@ -51,6 +51,7 @@ def reset(client, args):
     client.user = "default"
     client.acl_user = client.server.acl.users["default"]
     client.authenticated = not client.server.auth_required()
+    output_limits.watch(client.server, client)
     client.server.on_client_reset(client)
     return SimpleString("RESET")
 
@@ -65,6 +66,7 @@ def authenticate(client, username: bytes, password: bytes) -> None:
     client.authenticated = True
     client.user = user.name
     client.acl_user = user
+    output_limits.watch(client.server, client)  # (the limit before AUTH goes)
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", (0, 0, 0), G,
