@@ -4,6 +4,8 @@ import time
 
 import pytest
 
+from .rawclient import RawClient
+
 
 def test_del_exists_type_touch(diff23):
     d = diff23
@@ -233,3 +235,23 @@ def test_glob_patterns_match_as_redis_and_never_backtrack_forever(diff):
                                       "-", "[]", "\\\\"]) for _ in range(rng.randint(1, 6)))
         expected, actual = diff.both("KEYS", pattern)
         assert sorted(actual) == sorted(expected), pattern
+
+
+def test_a_key_deleted_and_set_again_is_new_to_lfu(servers):
+    """A new key's LFU counter starts at LFU_INIT_VAL (5) even when the key it replaces,
+    deleted in the same breath, was hot (Redis's unit/maxmemory.tcl "lru/lfu value of the key
+    just added")."""
+    outcomes = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+        client.call("SET", "foo", "a")
+        for _ in range(30):
+            client.call("GET", "foo")
+        hot = client.call("OBJECT", "FREQ", "foo")
+        client.send_raw(b"*2\r\n$3\r\nDEL\r\n$3\r\nfoo\r\n*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$1\r\na\r\n"
+                        b"*3\r\n$6\r\nOBJECT\r\n$4\r\nFREQ\r\n$3\r\nfoo\r\n")
+        outcomes.append((hot > 5, [client.read_reply() for _ in range(3)]))
+        client.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        client.close()
+    assert outcomes[1] == outcomes[0] == (True, [1, b"OK", 5])

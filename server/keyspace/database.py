@@ -247,6 +247,7 @@ class Database:
         if self.tenants is not None:
             self.tenants.charge(key, -entry_size(key, value), -1)
         self._note(key)
+        self.table.note_removal(key)
         if self.expires:
             self._drop_ttl(key)
         return True

@@ -25,8 +25,8 @@ _stored = dict.__getitem__
 
 
 class KeyTable:
-    __slots__ = ("slots", "hist", "state", "keys", "log", "arbiter", "arbiter_basis",
-                 "expert", "nbytes")
+    __slots__ = ("slots", "hist", "state", "keys", "log", "removed", "arbiter",
+                 "arbiter_basis", "expert", "nbytes")
 
     def __init__(self, hook: int = HOOK_NONE, capacity: int = 16):
         self.state = new_state()
@@ -35,6 +35,9 @@ class KeyTable:
         self.hist = new_hist(capacity if hook != HOOK_NONE else 0)
         self.keys = np.empty(capacity, object)
         self.log: list = []
+        # key -> log index of its latest removal: a key removed and created again before a
+        # fold is a new key (Redis's new object: a fresh LFU counter and clock)
+        self.removed: dict = {}
         self.arbiter = None  # allkeys-learned's shadows (ml/arbiter.py), made at first eviction
         self.arbiter_basis = 0
         self.expert = None  # the arbiter's choice, kept until its shadows see more accesses
@@ -79,6 +82,12 @@ class KeyTable:
         log = self.log
         if not log:
             return
+        if self.removed:
+            log = self._forget_removed(log, data, expires, now_sec, mode, log_factor,
+                                       decay_time)
+            if not log:
+                self.log.clear()
+                return
         n = len(log)
         hashes = np.fromiter(map(hash, log), np.int64, n)
         present = np.fromiter(map(data.__contains__, log), np.bool_, n)
@@ -118,7 +127,23 @@ class KeyTable:
                             db_index, int(time.time() * 1000),
                             None if tenant_of is None else
                             lambda picked: [tenant_of(log[i]) for i in picked])
-        log.clear()
+        self.log.clear()
+
+    def _forget_removed(self, log, data, expires, now_sec, mode, log_factor, decay_time):
+        """Drop the records of keys removed since the last fold, and the log's entries from up
+        to each removal: what follows it concerns a new key."""
+        removed, self.removed = self.removed, {}
+        keys = list(removed)
+        n = len(keys)
+        tracking.fold(self.slots, self.hist, self.state,
+                      np.fromiter(map(hash, keys), np.int64, n), np.zeros(n, np.bool_),
+                      np.zeros(n, np.bool_), now_sec, mode, log_factor, decay_time,
+                      np.empty(n, np.int64), np.empty(n, np.bool_))
+        return [key for index, key in enumerate(log) if removed.get(key, -1) < index]
+
+    def note_removal(self, key: bytes) -> None:
+        """`key` was removed, its removal just logged."""
+        self.removed[key] = len(self.log) - 1
 
     def _grow(self, records: int) -> None:
         """Rebuild for `records` records (larger or smaller than now), dropping tombstones."""
