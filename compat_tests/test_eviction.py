@@ -67,6 +67,11 @@ def test_client_no_touch_reads_leave_idle_time_alone(pair):
     assert client.object("idletime", "b") >= 2  # NO-TOUCH: not an access
     client.touch("b")  # ... except TOUCH itself
     assert client.object("idletime", "b") <= 1
+    time.sleep(2.1)
+    client.eval("return redis.call('get', 'b')", 0)  # a script's reads are not accesses
+    assert client.object("idletime", "b") >= 2
+    assert client.eval("return redis.call('touch', 'b')", 0) == 1  # its TOUCH is one
+    assert client.object("idletime", "b") <= 1
     client.close()
 
 

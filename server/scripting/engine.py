@@ -222,10 +222,16 @@ class LuaEngine:
         client.reply_mode = "on"
         keyspace = self.server.keyspace
         dirty = keyspace.dirty
+        touching = client.no_touch and spec.name == "touch"  # TOUCH touches even so (7.2)
+        if touching:
+            keyspace.silence_touches(False)
         try:
             reply = spec.handler(client, argv)
         except CommandError as exc:
             reply = ErrorReply(exc.message)
+        finally:
+            if touching:
+                keyspace.silence_touches(True)
         if self.server.propagation is not None:  # the effect, never the script
             self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty != dirty,
                                         self.running.repl)
