@@ -439,6 +439,7 @@ def test_secrets_are_redacted_in_slowlog_and_monitor(servers):
                      ["AUTH", "not-real"], ["AUTH", "not-real", "not-a-password"],
                      ["HELLO", "2", "AUTH", "not-real", "not-a-password"],
                      ["CONFIG", "SET", "maxmemory", "0", "requirepass", ""],
+                     ["CONFIG", "SET", "masteruser", ""],
                      ["ACL", "DELUSER", "slow-user"]):
             admin.call(*args)
         admin.call("CONFIG", "SET", "slowlog-log-slower-than", "-1")
@@ -456,6 +457,7 @@ def test_secrets_are_redacted_in_slowlog_and_monitor(servers):
         monitor.close()
     assert transcripts[1] == transcripts[0]
     assert [b"AUTH", b"(redacted)", b"(redacted)"] in transcripts[0][0]
+    assert [b"CONFIG", b"SET", b"masteruser", b"(redacted)"] in transcripts[0][0]
     assert b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"' in transcripts[0][1]
 
 

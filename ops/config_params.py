@@ -134,7 +134,7 @@ PARAMS = [
     # replication
     _s("replicaof", aliases=("slaveof",), extra={"special": "replicaof"}),
     _s("masterauth", sensitive=True),
-    _s("masteruser"),
+    _s("masteruser", sensitive=True),
     _b("replica-serve-stale-data", "yes", aliases=("slave-serve-stale-data",)),
     _b("replica-read-only", "yes", aliases=("slave-read-only",)),
     _b("repl-diskless-sync", "yes"),

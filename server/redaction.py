@@ -2,9 +2,11 @@
 (passwords of AUTH, HELLO AUTH and MIGRATE AUTH/AUTH2, every argument of ACL SETUSER, the
 values of sensitive CONFIG SET parameters)."""
 
+from ops.config_params import PARAMS
+
 REDACTED = b"(redacted)"
-SENSITIVE_CONFIG = frozenset({b"masterauth", b"requirepass", b"tls-key-file-pass",
-                              b"tls-client-key-file-pass"})
+SENSITIVE_CONFIG = frozenset(name.encode() for param in PARAMS if param.sensitive
+                             for name in (param.name, *param.aliases))
 
 
 def _lower(arg) -> bytes:
