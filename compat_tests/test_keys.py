@@ -255,3 +255,19 @@ def test_a_key_deleted_and_set_again_is_new_to_lfu(servers):
         client.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
         client.close()
     assert outcomes[1] == outcomes[0] == (True, [1, b"OK", 5])
+
+
+def test_randomkey_returns_an_expired_key_while_expiry_is_paused(servers):
+    """With every key expired but none deletable (CLIENT PAUSE WRITE), RANDOMKEY answers with
+    one of them rather than searching forever (Redis 7.2's unit/pause.tcl; the 7.0 reference
+    here loops forever), and nothing once the pause ends."""
+    client = RawClient(servers[1].port)
+    client.call("FLUSHALL")
+    for args in (["MULTI"], ["SET", "key", "value", "PX", "3"], ["CLIENT", "PAUSE", "10000",
+                                                                 "WRITE"], ["EXEC"]):
+        client.call(*args)
+    time.sleep(0.05)
+    assert client.call("RANDOMKEY") == b"key"
+    assert client.call("CLIENT", "UNPAUSE") == b"OK"
+    assert client.call("RANDOMKEY") is None
+    client.close()

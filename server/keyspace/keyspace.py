@@ -164,14 +164,20 @@ class Keyspace:
 
     @staticmethod
     def random_key(db: Database):
-        """A random live key (None if empty). O(n) in the worst case: dicts have no sampler."""
-        for _ in range(100):
-            if not db.data:
-                return None
+        """A random live key (None if empty). O(n) in the worst case: dicts have no sampler.
+        While expiry is paused (CLIENT PAUSE WRITE) expired keys stay, so when every key has
+        a TTL the 100th draw is returned even if expired, as Redis 7.2 ends what would be an
+        endless loop."""
+        tries = 100
+        while db.data:
             index = random.randrange(len(db.data))
             for i, key in enumerate(db.data):
                 if i == index:
                     break
             if db.lookup(key) is not None:
                 return key
-        return key if db.lookup(key) is not None else None
+            if db.stats.expire_paused and len(db.expires) == len(db.data):
+                tries -= 1
+                if not tries:
+                    return key
+        return None
