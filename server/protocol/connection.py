@@ -267,6 +267,10 @@ class Connection(asyncio.Protocol):
         if self._after:
             self._encode_after()
         backlog, self._backlog = self._backlog, []
+        if self.session.close_after_reply:  # (e.g. a blocked client its primary demoted)
+            self.flush()
+            self.close()
+            return
         if backlog:
             self._run(backlog)
         else:
