@@ -642,3 +642,45 @@ def test_debug_digest_is_redis_digest(redis_pair):
         r.execute_command("SELECT", 3)
         r.flushdb()
         r.execute_command("SELECT", 0)
+
+
+DIRTY_COMMANDS = [
+    "SET a 1", "SET a 1 NX", "APPEND a xy", "INCRBY n 5", "SETRANGE a 5 x", "GETDEL a",
+    "MSET k1 1 k2 2 k3 3", "MSETNX n1 1 n2 2", "DEL k1 k2 k3 nokey", "UNLINK n1 n2", "SET b 1",
+    "RENAME b c", "RENAMENX c d", "COPY d e", "MOVE e 1", "EXPIRE d 100", "PERSIST d",
+    "PERSIST d", "RPUSH l1 a b c d e", "LPUSH l1 x y", "RPUSHX l1 z", "LPUSHX nol z",
+    "LINSERT l1 BEFORE a q", "LSET l1 0 w", "LREM l1 0 a", "LTRIM l1 1 3", "LPOP l1",
+    "RPOP l1 2", "RPUSH l1 m n o", "RPOPLPUSH l1 l2", "LMOVE l2 l1 LEFT RIGHT",
+    "LMPOP 1 l1 LEFT COUNT 2", "SADD s1 a b c d", "SADD s1 a e", "SREM s1 a b zz",
+    "SMOVE s1 s2 c", "SINTERSTORE s4 s2 s2", "SUNIONSTORE s5 s2 s1", "ZADD z 1 a 2 b 3 c",
+    "ZADD z 1 a 5 b", "ZADD z XX CH 9 a", "ZINCRBY z 2 c", "ZREM z a zz",
+    "ZADD z 1 q 2 r 3 s", "ZREMRANGEBYSCORE z 1 2", "ZREMRANGEBYRANK z 0 0", "ZPOPMIN z 2",
+    "ZPOPMAX z", "ZADD z 1 m 2 n 3 o", "ZMPOP 1 z MIN COUNT 2", "ZUNIONSTORE zu 1 z",
+    "ZRANGESTORE zr zu 0 -1", "HSET h a 1 b 2 c 3", "HSET h a 1", "HSETNX h d 4",
+    "HDEL h a b zz", "HINCRBY h x 1", "HMSET h p 1 q 2", "SETBIT bb 3 1",
+    "BITFIELD bf SET u8 0 255 INCRBY u8 0 1", "BITFIELD bf SET u8 0 0 SET u8 0 0",
+    "PFADD p a b c", "PFADD p a", "PFMERGE p2 p", "GEOADD g 1 1 m1 2 2 m2",
+    "GEOSEARCHSTORE g2 g FROMMEMBER m1 BYRADIUS 1000 km", "SWAPDB 0 1", "SWAPDB 0 1",
+    "FLUSHDB", "FLUSHDB",
+]
+
+
+def test_the_dirty_counter_counts_changes_as_redis_does(servers):
+    """rdb_changes_since_last_save (what save points count): one per element a variadic
+    command adds or removes, one per RENAME, LMOVE or MOVE, one per key FLUSHDB removes."""
+    deltas = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("FLUSHALL")
+
+        def dirty():
+            info = client.call("INFO", "persistence").decode()
+            return int(info.split("rdb_changes_since_last_save:")[1].split("\r\n")[0])
+        seen = []
+        for command in DIRTY_COMMANDS:
+            before = dirty()
+            client.call(*command.split())
+            seen.append((command, dirty() - before))
+        deltas.append(seen)
+        client.close()
+    assert deltas[1] == deltas[0]

@@ -18,10 +18,11 @@ WRAPPERS = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall
 NEVER = frozenset({"debug"})
 # Commands replicas get although they change no data (Redis's forceCommandPropagation).
 REPLICA_ONLY = frozenset({"publish", "spublish"})
-# Changes the dirty counter may not show: they touch no key, or (FLUSHALL, which saves
-# when save points are set) reset it.
+# Changes the dirty counter may not show: they touch no key, or nothing was there (FLUSHDB
+# and FLUSHALL of empty databases, which Redis propagates all the same), or (FLUSHALL,
+# which saves when save points are set) reset it.
 KEYLESS_WRITES = frozenset({"function|load", "function|delete", "function|flush",
-                            "function|restore", "flushall"})
+                            "function|restore", "flushall", "flushdb"})
 
 
 # Where a change goes (Redis's PROPAGATE_AOF / PROPAGATE_REPL); a sink names its own in

@@ -335,7 +335,8 @@ def _bitfield(client, args, read_only: bool):
         value = get_string(client.db, key) or b""
         return [_read_field(value, op.offset, op.bits, op.signed) for op in ops]
     needed = max((op.offset + op.bits - 1) >> 3 for op in writes) + 1
-    value, changed = _writable_string(client, key, needed)
+    value, grown = _writable_string(client, key, needed)
+    changes = 0  # Redis's count: each write that moved a value, or any once the string grew
     replies = []
     for op in ops:
         old = _read_field(value, op.offset, op.bits, op.signed)
@@ -356,10 +357,10 @@ def _bitfield(client, args, read_only: bool):
             continue
         if new != old:
             _write_field(value, op.offset, op.bits, new)
-            changed = True
+        changes += grown or new != old
         replies.append(reply)
-    if changed:
-        modified(client, key)
+    if changes:
+        modified(client, key, changes=changes)
     return replies
 
 

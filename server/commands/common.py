@@ -216,13 +216,15 @@ def get_string(db, key, read: bool = True):
     raise CommandError(errors.WRONGTYPE)
 
 
-def modified(client, key, db=None, event=None, notify=True) -> None:
+def modified(client, key, db=None, event=None, notify=True, changes=1) -> None:
     """Every write to a key goes through here: dirty counter, blocked clients waiting on the
     key, the on_key_modified hook (WATCH, CLIENT TRACKING) and keyspace notifications
     (`event` defaults to what Redis sends for the running command; notify=False for the
-    writes Redis announces no event for, e.g. XCLAIM)."""
+    writes Redis announces no event for, e.g. XCLAIM). `changes`: what Redis adds to its
+    dirty counter for it (the elements a variadic command added or removed; 0 for the
+    second key of a RENAME or MOVE)."""
     server = client.server
-    server.keyspace.dirty += 1
+    server.keyspace.dirty += changes
     if server.blocking:
         server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
@@ -301,13 +303,15 @@ def writable(db, key, cls):
     return value, value.nbytes
 
 
-def settle(client, key, value, before: int, changed: bool = True, event=None) -> None:
-    """After an in-place change: account the size delta, signal the write, and drop the key if
-    the container is now empty (as Redis does, with its 'del' event)."""
+def settle(client, key, value, before: int, changed: bool = True, event=None,
+           changes: int = 1) -> None:
+    """After an in-place change: account the size delta, signal the write (`changes` for the
+    dirty counter, see modified()), and drop the key if the container is now empty (as Redis
+    does, with its 'del' event)."""
     db = client.db
     db.resized(key, value.nbytes - before)
     if changed:
-        modified(client, key, event=event)
+        modified(client, key, event=event, changes=changes)
     if not len(value):
         db.delete(key)
         if changed:

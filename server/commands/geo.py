@@ -228,7 +228,7 @@ def _reply(client, search: Search, found: list):
     if search.store is not None:
         pairs = [(dist / search.unit if search.store_dist else score, member)
                  for score, member, dist in found]
-        return store_pairs(client, search.store, pairs)
+        return store_pairs(client, search.store, pairs, changes=len(pairs))  # (as Redis)
     if not (search.with_dist or search.with_hash or search.with_coord):
         return [member for _, member, _ in found]
     out = []

@@ -27,7 +27,7 @@ def hset(client, args):
     pairs = list(_pairs(args, 2, "hset"))
     h, before = writable(client.db, args[1], Hash)
     added = sum(1 for field, value in pairs if h.set(field, value))
-    settle(client, args[1], h, before)
+    settle(client, args[1], h, before, changes=len(pairs))  # (Redis counts every field set)
     return added
 
 
@@ -38,7 +38,7 @@ def hmset(client, args):
     h, before = writable(client.db, args[1], Hash)
     for field, value in pairs:
         h.set(field, value)
-    settle(client, args[1], h, before)
+    settle(client, args[1], h, before, changes=len(pairs))
     return OK
 
 
@@ -78,7 +78,7 @@ def hdel(client, args):
         return 0
     before = h.nbytes
     removed = sum(1 for field in args[2:] if h.delete(field))
-    settle(client, args[1], h, before, changed=removed > 0)
+    settle(client, args[1], h, before, changed=removed > 0, changes=removed)
     return removed
 
 

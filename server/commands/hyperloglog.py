@@ -228,14 +228,13 @@ def _editor_for(client, value) -> HllEditor:
 def pfadd(client, args):
     key = args[1]
     value = write_typed_string(client.db, key)
-    changed = value is None  # a new key counts as an update even with no element
+    updated = int(value is None)  # a new key counts as an update even with no element
     editor = _editor_for(client, new_hll() if value is None else value)
     for element in args[2:]:
-        if editor.set(*pattern(bytes(element))):
-            changed = True
-    if changed:
+        updated += editor.set(*pattern(bytes(element)))
+    if updated:
         _store(client, key, editor.value())
-        modified(client, key)
+        modified(client, key, changes=updated)  # (registers changed, as Redis's dirty)
         return 1
     return 0
 

@@ -263,7 +263,7 @@ def _rename(client, args, nx: bool):
     if deadline is not None:
         db.set_expire(dst, deadline)
     modified(client, src, event="rename_from")
-    modified(client, dst, event="rename_to")
+    modified(client, dst, event="rename_to", changes=0)  # (Redis counts a rename once)
     return 1 if nx else OK
 
 
@@ -344,7 +344,7 @@ def move(client, args):
     if deadline is not None:
         target.set_expire(key, deadline)
     modified(client, key, event="move_from")
-    modified(client, key, target, event="move_to")
+    modified(client, key, target, event="move_to", changes=0)  # (one change, as Redis)
     return 1
 
 
@@ -477,7 +477,7 @@ def flushdb(client, args):
     removed = client.db.clear()
     if lazily:
         client.server.lazyfree.released_many(removed, always=True)
-    client.server.keyspace.dirty += removed + 1
+    client.server.keyspace.dirty += removed  # (propagated even when empty: KEYLESS_WRITES)
     client.server.on_flush(client.db, keys_before)
     return OK
 
@@ -492,7 +492,7 @@ def flushall(client, args):
     removed = keyspace.flushall()
     if lazily:
         client.server.lazyfree.released_many(removed, always=True)
-    keyspace.dirty += removed + 1
+    keyspace.dirty += removed
     client.server.on_flush(None, keys_before if keys_before is not None else {})
     if client.server.config["save"]:  # Redis saves the empty data set at once (and so
         client.server.persistence.kill_child()  # resets the dirty counter)

@@ -24,7 +24,7 @@ def _push(client, args, head: bool, only_existing: bool):
     for value in args[2:]:
         push(value)
     size = len(items)
-    settle(client, args[1], items, before)
+    settle(client, args[1], items, before, changes=len(args) - 2)
     return size
 
 
@@ -65,7 +65,7 @@ def pop_from(client, db, key, head: bool, count: int, before_events=None):
     db.resized(key, items.nbytes - before)
     if before_events is not None:
         before_events(popped)
-    modified(client, key, db, event="lpop" if head else "rpop")
+    modified(client, key, db, event="lpop" if head else "rpop", changes=len(popped))
     if not len(items):
         db.delete(key)
         notify_generic(client, "del", key, db)
@@ -256,7 +256,7 @@ def lrem(client, args):
         return 0
     before = items.nbytes
     items.replace_all(v for i, v in enumerate(values) if i not in doomed)
-    settle(client, args[1], items, before)
+    settle(client, args[1], items, before, changes=len(doomed))
     return len(doomed)
 
 
@@ -267,7 +267,7 @@ def ltrim(client, args):
     items = write_typed(client.db, args[1], List)
     if items is None:
         return OK
-    before = items.nbytes
+    before, length = items.nbytes, len(items)
     bounds = _range(len(items), start, stop)
     if bounds is None:
         items.replace_all(())
@@ -278,7 +278,7 @@ def ltrim(client, args):
         for _ in range(len(data) - (bounds[1] - bounds[0] + 1)):
             data.pop()
         items.replace_all(data)
-    settle(client, args[1], items, before)
+    settle(client, args[1], items, before, changes=length - len(items))
     return OK
 
 
@@ -305,7 +305,8 @@ def move_one(client, db, src, dst, wherefrom: bytes, whereto: bytes):
         before = target.nbytes
         (target.push_head if whereto == LEFT else target.push_tail)(popped[0])
         db.resized(dst, target.nbytes - before)
-        modified(client, dst, db, event="lpush" if whereto == LEFT else "rpush")
+        modified(client, dst, db, event="lpush" if whereto == LEFT else "rpush",
+                 changes=0)  # (the move counts once: the pop)
 
     return pop_from(client, db, src, wherefrom == LEFT, 1, before_events=push)[0]
 

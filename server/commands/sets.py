@@ -19,7 +19,7 @@ G = "set"
 def sadd(client, args):
     s, before = writable(client.db, args[1], Set)
     added = s.update(args[2:])
-    settle(client, args[1], s, before, changed=added > 0)
+    settle(client, args[1], s, before, changed=added > 0, changes=added)
     return added
 
 
@@ -31,7 +31,7 @@ def srem(client, args):
         return 0
     before = s.nbytes
     removed = sum(1 for member in args[2:] if s.discard(member))
-    settle(client, args[1], s, before, changed=removed > 0)
+    settle(client, args[1], s, before, changed=removed > 0, changes=removed)
     return removed
 
 
@@ -78,7 +78,7 @@ def spop(client, args):
     chosen = set(random.sample(list(s.members), min(count, len(s))))
     for member in chosen:
         s.discard(member)
-    settle(client, args[1], s, before)
+    settle(client, args[1], s, before, changes=len(chosen))
     return chosen
 
 

@@ -110,7 +110,7 @@ def zadd(client, args):
             z.add(member, new)
             changed += 1
     settle(client, args[1], z, before, changed=added + changed > 0,
-           event="zincr" if incr else None)
+           event="zincr" if incr else None, changes=added + changed)
     if incr:
         return None if result is None else _score_reply(client, result)
     return added + changed if ch else added
@@ -426,7 +426,7 @@ def zrem(client, args):
         return 0
     before = z.nbytes
     removed = sum(1 for member in args[2:] if z.remove(member))
-    settle(client, args[1], z, before, changed=removed > 0)
+    settle(client, args[1], z, before, changed=removed > 0, changes=removed)
     return removed
 
 
@@ -439,7 +439,7 @@ def _remove_range(client, args, by: str):
     before = z.nbytes
     for _, member in pairs:
         z.remove(member)
-    settle(client, args[1], z, before, changed=bool(pairs))
+    settle(client, args[1], z, before, changed=bool(pairs), changes=len(pairs))
     return len(pairs)
 
 
@@ -472,7 +472,7 @@ def pop_pairs(client, db, key, maximum: bool, count: int):
     for _, member in pairs:
         z.remove(member)
     db.resized(key, z.nbytes - before)
-    modified(client, key, db, event="zpopmax" if maximum else "zpopmin")
+    modified(client, key, db, event="zpopmax" if maximum else "zpopmin", changes=len(pairs))
     if not len(z):
         db.delete(key)
         notify_generic(client, "del", key, db)
@@ -661,7 +661,8 @@ def _weighted(score: float, weight: float) -> float:
     return 0.0 if math.isnan(value) else value
 
 
-def store_pairs(client, dest, pairs) -> int:
+def store_pairs(client, dest, pairs, changes: int = 1) -> int:
+    """Replace `dest` with the pairs (`changes`: what the dirty counter gains for them)."""
     db = client.db
     existed = db.delete(dest)
     if pairs:
@@ -669,7 +670,7 @@ def store_pairs(client, dest, pairs) -> int:
         for score, member in pairs:
             z.add(member, score)
         db.add(dest, z)
-        modified(client, dest)
+        modified(client, dest, changes=changes)
     elif existed:
         modified(client, dest, event="del")
     return len(pairs)
