@@ -6,7 +6,8 @@ import time
 import pytest
 import redis
 
-from .rawclient import RawClient
+from .rawclient import Err, RawClient
+from .servers import start_predis
 
 
 def info_dict(text: bytes) -> dict:
@@ -684,3 +685,28 @@ def test_the_dirty_counter_counts_changes_as_redis_does(servers):
         deltas.append(seen)
         client.close()
     assert deltas[1] == deltas[0]
+
+
+def test_errorstats_stop_at_128_error_codes():
+    """A script making up error codes cannot grow INFO errorstats without bound: at the 129th
+    code the table is dropped and only ERRORSTATS_DISABLED counts until CONFIG RESETSTAT
+    (Redis 7.2's unit/info.tcl; the 7.0 reference here has no limit). Error replies are still
+    counted in total."""
+    server = start_predis()
+    try:
+        client = RawClient(server.port)
+        script = "return redis.error_reply(string.format('%s my error message', ARGV[1]))"
+        for number in range(1, 201):
+            assert client.call("EVAL", script, "0", str(number)) == Err(
+                f"{number} my error message")
+        info = client.call("INFO", "errorstats").decode()
+        assert [line for line in info.split("\r\n") if line.startswith("errorstat_")] == [
+            "errorstat_ERRORSTATS_DISABLED:count=1"]
+        assert b"total_error_replies:200" in client.call("INFO", "stats")
+        assert b"lazyfreed_objects:128" in client.call("INFO", "memory")
+        client.call("CONFIG", "RESETSTAT")
+        client.call("EVAL", script, "0", "1")
+        assert b"errorstat_1:count=1" in client.call("INFO", "errorstats")
+        client.close()
+    finally:
+        server.stop()

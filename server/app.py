@@ -34,7 +34,7 @@ from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 from ops.snapshot import Persistence
 
-from . import output_limits, tenants
+from . import error_stats, output_limits, tenants
 from .eviction import Evictor
 from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
 from .protocol.reply_buffer import ReplyBufferSettings
@@ -370,10 +370,8 @@ class PredisServer:
         if reply is self.counted_error:  # a script's error its failed command counted already
             self.counted_error = None
             return
-        stats = self.stats
-        stats.error_replies += 1
-        code = error_code(reply)
-        stats.errors[code] = stats.errors.get(code, 0) + 1
+        self.stats.error_replies += 1
+        error_stats.count_code(self, error_code(reply))
 
     def feed_monitors(self, client, spec, args, origin: str = None) -> None:
         """MONITOR's line for a command (`origin` "lua" for a script's redis.call)."""
