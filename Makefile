@@ -19,7 +19,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Redis's own test suite (its 7.0.15 source, fetched once) with Predis as every server it
-# starts: `make redis-suite UNITS="unit/acl unit/type/list"` (no UNITS: every unit file)
+# starts: `make redis-suite UNITS="unit/acl unit/type/list"` (no UNITS: every unit file);
+# `REDIS_SUITE=8.0.2 make redis-suite ...` runs the newer tests (Redis 7.2's behaviour, and 7.4
+# and 8.0 features Predis does not have)
 redis-suite: $(STAMP)
 	compat_tests/redis_suite/run.sh $(UNITS)
 
