@@ -482,14 +482,18 @@ class PredisServer:
         self.oom_score.apply()
         self.log.info("replicaof", primary=f"{host}:{port}")
 
+    def unblock(self, client, reply=None) -> bool:
+        """End a client's wait, on keys or in WAIT/WAITAOF, with `reply` (None: as its timeout
+        would); False if it waits on neither (CLIENT UNBLOCK)."""
+        return self.blocking.unblock(client, reply) or self.acks.unblock(client, reply)
+
     def _unblock_all(self, message: str) -> None:
         """Clients blocked on keys or in WAIT/WAITAOF get `message` and are closed (Redis's
         disconnectAllBlockedClients); those held by CLIENT PAUSE stay."""
         for client in list(self.clients):
             if client.blocked is not None:
                 client.close_after_reply = True
-                if not self.blocking.unblock(client, ErrorReply(message)):
-                    self.acks.finish(client.blocked, ErrorReply(message))
+                self.unblock(client, ErrorReply(message))
 
     def note_replica_write(self, client, spec, args) -> None:
         """A command ran on this replica: keys its own clients gave a TTL are remembered,

@@ -91,11 +91,13 @@ class BlockingRegistry:
                     waiter.client.woff = self.server.acks.offset()
                 self._finish(waiter, reply)
 
-    def unblock(self, client, reply) -> bool:
+    def unblock(self, client, reply=None) -> bool:
+        """End `client`'s wait on keys with `reply` (None: its timeout reply); False if it is
+        not waiting on keys."""
         waiter = client.blocked
         if not isinstance(waiter, Waiter):
             return False
-        self._finish(waiter, reply)
+        self._finish(waiter, waiter.timeout_reply if reply is None else reply)
         return True
 
     def forget(self, client) -> None:

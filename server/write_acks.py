@@ -116,16 +116,19 @@ class WriteAcks:
         if not wait.future.done():
             wait.future.set_result(reply)
 
+    def unblock(self, client, reply=None) -> bool:
+        """End `client`'s WAIT/WAITAOF with `reply` (None: the counts now, as at its timeout);
+        False if it is not in one."""
+        wait = client.blocked
+        if not isinstance(wait, AckWait):
+            return False
+        self.finish(wait, self.timeout_reply(wait) if reply is None else reply)
+        return True
+
     def forget(self, client) -> None:
         """The client disconnected: drop its wait without replying."""
         if isinstance(client.blocked, AckWait):
-            wait = client.blocked
-            self.finish(wait, None)
-
-    def unblock_all(self, reply) -> None:
-        """This primary became a replica: every wait ends with Redis's UNBLOCKED error."""
-        for wait in list(self.waiting):
-            self.finish(wait, reply)
+            self.finish(client.blocked, None)
 
 
 def _reply(counts: tuple, aof: bool):

@@ -7,7 +7,6 @@ from ..clients import argv_memory, client_memory, multi_state_memory
 from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
-from ..write_acks import AckWait
 from .common import lower, to_int
 
 G = "connection"
@@ -439,17 +438,12 @@ def client_unblock(client, args):
             raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
     elif len(args) > 4:
         raise CommandError(errors.SYNTAX)
-    server = client.server
-    target = server.clients.by_id.get(target_id)
+    target = client.server.clients.by_id.get(target_id)
     if target is None or target.blocked is None:
         return 0
-    waiter = target.blocked
-    error = ErrorReply("UNBLOCKED client unblocked via CLIENT UNBLOCK")
-    if isinstance(waiter, AckWait):  # WAIT / WAITAOF: the timeout's reply is the counts now
-        server.acks.finish(waiter, error if mode == b"error" else server.acks.timeout_reply(waiter))
-        return 1
-    return 1 if server.blocking.unblock(
-        target, error if mode == b"error" else waiter.timeout_reply) else 0
+    reply = ErrorReply("UNBLOCKED client unblocked via CLIENT UNBLOCK") if mode == b"error" \
+        else None  # (None: the reply its timeout would give)
+    return 1 if client.server.unblock(target, reply) else 0
 
 
 @command("help", 2, "loading stale", (0, 0, 0), G, "Returns helpful text about the different "
