@@ -237,6 +237,22 @@ def test_glob_patterns_match_as_redis_and_never_backtrack_forever(diff):
         assert sorted(actual) == sorted(expected), pattern
 
 
+def test_a_pattern_past_a_thousand_nested_stars_matches_nothing(diff):
+    """stringmatchlen recurses once per star that something follows and answers "no match"
+    past 1000 levels (Redis's unit/keyspace.tcl "Regression for pattern matching very long
+    nested loops"): 1000 such stars still match, 1001 never do, a final star does not count."""
+    diff.assert_same("SET", "a" * 3000, "1")
+    diff.assert_same("SET", "ab", "1")
+    for count in (1000, 1001):
+        for pattern in ("*?" * count, "*a" * count, "*a" * count + "*", "a*" * (count + 1),
+                        "?*" * (count + 1)):
+            expected, actual = diff.both("KEYS", pattern)
+            assert sorted(actual) == sorted(expected), (pattern[:8], count)
+            expected, actual = diff.both("SCAN", "0", "MATCH", pattern, "COUNT", "100")
+            assert sorted(actual[1]) == sorted(expected[1]), (pattern[:8], count)
+    assert diff.both("KEYS", "*?" * 1001) == ([], [])
+
+
 def test_a_key_deleted_and_set_again_is_new_to_lfu(servers):
     """A new key's LFU counter starts at LFU_INIT_VAL (5) even when the key it replaces,
     deleted in the same breath, was hot (Redis's unit/maxmemory.tcl "lru/lfu value of the key

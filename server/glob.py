@@ -14,21 +14,27 @@ pieces backtracks exponentially on patterns like a*a*a*a*...b (Redis's suite tes
 import functools
 import re
 
+MAX_NESTING = 1000  # stringmatchlen's recursion limit
+
 
 class Glob:
     """A compiled pattern: `fullmatch(value)` answers True or None."""
 
-    __slots__ = ("pieces", "tail_width", "whole")
+    __slots__ = ("pieces", "tail_width", "whole", "too_deep")
 
     def __init__(self, pieces: list, tail_width: int, flags: int):
         compiled = [re.compile(piece, flags) for piece in pieces]
         self.whole = compiled[0] if len(compiled) == 1 else None  # no star: one regex
         self.pieces = compiled
         self.tail_width = tail_width  # bytes the last piece matches
+        # each star followed by something is one level of stringmatchlen's recursion
+        self.too_deep = sum(1 for piece in pieces[1:] if piece) > MAX_NESTING
 
     def fullmatch(self, value: bytes):
         if not value:  # stringmatchlen never matches an empty string, but to an empty pattern
             return True if self.whole is not None and not self.whole.pattern else None
+        if self.too_deep:
+            return None
         if self.whole is not None:
             return True if self.whole.fullmatch(value) is not None else None
         pieces = self.pieces
