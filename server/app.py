@@ -21,7 +21,6 @@ from .min_replicas import MinReplicas
 from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands
-from .ops_meter import OpsMeter
 from .errors import DEMOTED, CommandError, error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
@@ -50,38 +49,10 @@ from .tracking import Tracking
 from .replies import ErrorReply
 from .write_acks import WriteAcks
 from .protocol.connection import Connection
+from .traffic import InstantaneousMetrics, Limits, ServerStats
 
 VERSION = "7.2.4"
 PREDIS_VERSION = "0.1.0"
-
-
-class ServerStats:
-    def __init__(self):
-        self.connections_received = 0
-        self.rejected_connections = 0
-        self.error_replies = 0
-        self.errors: dict = {}
-
-    def reset(self):
-        self.__init__()
-
-
-class Limits:
-    """What every connection reads and counts: plain attributes, shared, for speed."""
-
-    __slots__ = ("query_buffer_limit", "proto_max_bulk_len", "net_input_bytes",
-                 "net_output_bytes", "before_reply", "clients_evictable")
-
-    def __init__(self):
-        self.query_buffer_limit = 1 << 30
-        self.proto_max_bulk_len = 512 << 20
-        self.net_input_bytes = 0
-        self.net_output_bytes = 0
-        # before_reply(connection) runs before any output leaves (the AOF writes its buffer);
-        # True holds the output: the AOF flushes the connection after its next fsync
-        self.before_reply = None
-        # maxmemory-clients is set: a read that leaves input waiting re-measures its client
-        self.clients_evictable = False
 
 
 class PredisServer:
@@ -148,7 +119,7 @@ class PredisServer:
         self.loading = None  # server.loading.Loading while a dataset loads
         self.migrate_links: dict = {}  # MIGRATE's cached connections (commands/migrate.py)
         self.limits = Limits()
-        self.ops_meter = OpsMeter(self.stats)
+        self.instantaneous = InstantaneousMetrics(self.limits)
         self.scanners: dict = {}  # db index -> Scanner (SCAN cursors)
         self.container_scanner = Scanner()  # HSCAN/SSCAN/ZSCAN cursors
         self.version = VERSION
@@ -157,7 +128,6 @@ class PredisServer:
         self.lazyfree = LazyFree(config)
         self.evictor = Evictor(self)
         self.learning = LearningLoop(self)
-        self.acl_denied_auth = 0
         self.memory_peak = 0
         # Hooks later families attach to (WATCH, keyspace notifications): called per write.
         self.on_key_modified = None
@@ -456,7 +426,6 @@ class PredisServer:
             self._update_observers()
 
     def acl_log_failure(self, client, username) -> None:
-        self.acl_denied_auth += 1
         self.acl.record("auth", "toplevel", "AUTH", bytes(username).decode("utf-8", "replace"),
                         client)
         self.log.warning("auth_failed", client_id=client.id, addr=client.addr,
@@ -703,7 +672,7 @@ class PredisServer:
     async def open_listeners(self):
         """Listen first: while the data loads (load_snapshot_at_start), clients connect and
         get -LOADING, as with Redis."""
-        self.loop = asyncio.get_running_loop()
+        self.loop = self.limits.cycle.loop = asyncio.get_running_loop()
         self.shutdown_event = asyncio.Event()
         self.oom_score.apply()  # (here, not in __init__: tests build servers in process)
         self.evictor.warm_up()  # (before listening: a connection would wait for it)
@@ -742,13 +711,15 @@ class PredisServer:
     def _cron(self):
         """Periodic work (Redis's serverCron): active expiry, client timeouts, pause ends, a
         shutdown a signal asked for."""
+        if not self.limits.cycle.open:
+            self.limits.cycle.begin()  # (the cron's turn is a cycle of the event loop)
         try:
             if self.cron_paused:
                 return
             if self.shutdown.pending is not None and self.shutdown.carry_out():
                 return
             hz = max(1, min(500, self.config["hz"]))
-            self.ops_meter.sample()
+            self.instantaneous.cron(hz)
             if self.master_link is None:  # a replica's keys expire by its primary's DELs
                 started = time.perf_counter_ns()
                 self.expiry.run(hz, self.config["active-expire-effort"])
@@ -879,7 +850,8 @@ class PredisServer:
         self.stats.reset()
         self.evicted_keys = 0
         self.lazyfree.reset()
-        self.limits.net_input_bytes = self.limits.net_output_bytes = 0
+        self.limits.reset_counts()
+        self.instantaneous.reset()
         self.keyspace.reset_stats()
         for spec in all_commands():
             spec.reset_stats()

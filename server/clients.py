@@ -6,9 +6,11 @@ import time
 from collections import deque
 
 from . import output_limits
+from .protocol.query_buffer import allocation
 from .protocol.reply_buffer import CHUNK_BYTES
 
 CRON_MIN_ITERATIONS = 5  # Redis's CLIENTS_CRON_MIN_ITERATIONS
+PEAK_SLOTS = 8  # Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS: one a second, the last 8 seconds
 # used_memory's estimate of a connection's own objects (besides its buffers)
 CLIENT_OVERHEAD = 20_000
 MIN_CLIENT_EVICTION_LIMIT = 128 * 1024  # Redis's floor for maxmemory-clients
@@ -83,6 +85,10 @@ class ClientRegistry:
         self.replica_memory = 0
         self.evicted = 0  # INFO evicted_clients
         self.eviction_limit = 0  # maxmemory-clients in bytes (eviction_limit()), 0: off
+        # INFO client_recent_max_input_buffer / _output_buffer: the largest query buffer and
+        # output seen by the cron's visits, per second of the last PEAK_SLOTS
+        self.input_peaks = [0] * PEAK_SLOTS
+        self.output_peaks = [0] * PEAK_SLOTS
 
     def register(self, client) -> None:
         self.by_id[client.id] = client
@@ -164,6 +170,9 @@ class ClientRegistry:
         iterations = max(count // hz, min(count, CRON_MIN_ITERATIONS))
         turns = self._cron_turns
         now = time.time()
+        slot = int(now) % PEAK_SLOTS
+        self.input_peaks[(slot + 1) % PEAK_SLOTS] = 0  # the slot that is 8 seconds old next
+        self.output_peaks[(slot + 1) % PEAK_SLOTS] = 0
         for _ in range(iterations):
             if not turns:
                 turns.extend(self.by_id.values())
@@ -176,7 +185,17 @@ class ClientRegistry:
             elif client.conn is not None and not output_limits.check(client.server, client):
                 client.conn.resize_query_buffer(idle)
                 client.conn.resize_reply_buffer(int(now * 1000), client.server.reply_buffers)
+                self._note_peaks(client.conn, slot)
             self.measure(client)  # (after the resizing, as Redis's clientsCron)
+
+    def _note_peaks(self, conn, slot: int) -> None:
+        """Redis's clientsCronTrackExpansiveClients: the query buffer's allocation and the
+        output waiting, as the cron finds them."""
+        held = allocation(conn.query_buffer_room())
+        if held > self.input_peaks[slot]:
+            self.input_peaks[slot] = held
+        if conn.output_buffer_size() > self.output_peaks[slot]:
+            self.output_peaks[slot] = conn.output_buffer_size()
 
 
 def eviction_limit(config) -> int:

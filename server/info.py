@@ -6,7 +6,7 @@ import resource
 import sys
 import time
 
-from .command_table import all_commands, total_calls
+from .command_table import all_commands, total_calls, total_command_ns
 from .commands.migrate import cached_links
 from .latency_stats import info_fields as latency_info_fields
 
@@ -67,7 +67,21 @@ def _server(s):
         "executable": sys.argv[0] and os.path.abspath(sys.argv[0]),
         "config_file": s.config.config_file or "",
         "io_threads_active": 0,
+        **_listeners(s.config),
     }
+
+
+def _listeners(config) -> dict:
+    """Redis 7.2's listener<n> lines, n the connection type's index (0 tcp, 1 unix, 2 tls)."""
+    lines = {}
+    tcp_binds = "".join(f",bind={bind}" for bind in config["bind"])
+    if config["port"]:
+        lines["listener0"] = f"name=tcp{tcp_binds},port={config['port']}"
+    if config["unixsocket"]:
+        lines["listener1"] = f"name=unix,bind={config['unixsocket']}"
+    if config["tls-port"]:
+        lines["listener2"] = f"name=tls{tcp_binds},port={config['tls-port']}"
+    return lines
 
 
 def _clients(s):
@@ -75,8 +89,8 @@ def _clients(s):
         "connected_clients": len(s.clients),
         "cluster_connections": 0,
         "maxclients": s.config["maxclients"],
-        "client_recent_max_input_buffer": 0,
-        "client_recent_max_output_buffer": 0,
+        "client_recent_max_input_buffer": max(s.clients.input_peaks),
+        "client_recent_max_output_buffer": max(s.clients.output_peaks),
         # waiting on keys (or WAIT), and held by CLIENT PAUSE: Redis counts both as blocked
         "blocked_clients": sum(1 for c in s.clients if c.blocked is not None)
         + len({id(client) for _, client, _ in s.pause.held}),
@@ -230,19 +244,20 @@ def _aof_fields(aof, rewriter):
 
 
 def _stats(s):
-    st, ks = s.stats, s.keyspace.stats
+    st, ks, traffic, rates = s.stats, s.keyspace.stats, s.limits, s.instantaneous
+    cycle = traffic.cycle
     return {
         "total_connections_received": st.connections_received,
         "total_commands_processed": total_calls(),
-        "instantaneous_ops_per_sec": s.ops_meter.per_second(),
-        "total_net_input_bytes": s.limits.net_input_bytes,
-        "total_net_output_bytes": s.limits.net_output_bytes,
-        "total_net_repl_input_bytes": 0,
-        "total_net_repl_output_bytes": 0,
-        "instantaneous_input_kbps": "0.00",
-        "instantaneous_output_kbps": "0.00",
-        "instantaneous_input_repl_kbps": "0.00",
-        "instantaneous_output_repl_kbps": "0.00",
+        "instantaneous_ops_per_sec": rates.get("ops"),
+        "total_net_input_bytes": traffic.net_input_bytes + traffic.net_repl_input_bytes,
+        "total_net_output_bytes": traffic.net_output_bytes + traffic.net_repl_output_bytes,
+        "total_net_repl_input_bytes": traffic.net_repl_input_bytes,
+        "total_net_repl_output_bytes": traffic.net_repl_output_bytes,
+        "instantaneous_input_kbps": rates.kbps("net_input"),
+        "instantaneous_output_kbps": rates.kbps("net_output"),
+        "instantaneous_input_repl_kbps": rates.kbps("net_repl_input"),
+        "instantaneous_output_repl_kbps": rates.kbps("net_repl_output"),
         "rejected_connections": st.rejected_connections,
         "sync_full": 0 if s.replication is None else s.replication.full_syncs,
         "sync_partial_ok": 0 if s.replication is None else s.replication.partial_ok,
@@ -274,16 +289,21 @@ def _stats(s):
         "unexpected_error_replies": 0,
         "total_error_replies": st.error_replies,
         "dump_payload_sanitizations": 0,
-        "total_reads_processed": total_calls(),
-        "total_writes_processed": total_calls(),
+        "total_reads_processed": traffic.reads,
+        "total_writes_processed": traffic.writes,
         "io_threaded_reads_processed": 0,
         "io_threaded_writes_processed": 0,
         "reply_buffer_shrinks": s.reply_buffers.shrinks,
         "reply_buffer_expands": s.reply_buffers.expands,
-        "acl_access_denied_auth": s.acl_denied_auth,
-        "acl_access_denied_cmd": 0,
-        "acl_access_denied_key": 0,
-        "acl_access_denied_channel": 0,
+        "eventloop_cycles": cycle.cycles,
+        "eventloop_duration_sum": cycle.duration_ns // 1000,
+        "eventloop_duration_cmd_sum": total_command_ns() // 1000,
+        "instantaneous_eventloop_cycles_per_sec": rates.get("eventloop_cycles"),
+        "instantaneous_eventloop_duration_usec": rates.get("eventloop_duration_us"),
+        "acl_access_denied_auth": s.acl.denials["auth"],
+        "acl_access_denied_cmd": s.acl.denials["command"],
+        "acl_access_denied_key": s.acl.denials["key"],
+        "acl_access_denied_channel": s.acl.denials["channel"],
     }
 
 

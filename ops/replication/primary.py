@@ -87,6 +87,7 @@ class ReplicationSource:
         """PSYNC: continue from the backlog when possible, else a full resync. `legacy` (the
         old SYNC command): always a full resync, the RDB sent without a +FULLRESYNC line."""
         conn = client.conn
+        conn.replica_link = True  # what it is sent from now on counts as replication output
         if not legacy and self.can_continue(replid, offset):
             self.partial_ok += 1
             conn.send_raw(b"+CONTINUE %s\r\n" % self.replid.encode())

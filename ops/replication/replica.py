@@ -106,7 +106,7 @@ class ReplicaLink:
         writer.write(encode([b"PSYNC", self.primary_id.encode(), b"%d" % (self.offset + 1)]))
         line = b""
         while not line:  # newlines are the primary's keep-alives while it gets ready
-            line = (await asyncio.wait_for(reader.readline(), timeout)).strip()
+            line = self._count_input(await asyncio.wait_for(reader.readline(), timeout)).strip()
         if line.startswith(b"+FULLRESYNC"):
             _, primary_id, offset = line.split()
             self.state = "sync"
@@ -129,7 +129,8 @@ class ReplicaLink:
 
     async def _expect(self, reader, writer, command, wanted: bytes) -> None:
         writer.write(encode(command))
-        line = (await asyncio.wait_for(reader.readline(), self.server.config["repl-timeout"]))
+        line = self._count_input(await asyncio.wait_for(reader.readline(),
+                                                        self.server.config["repl-timeout"]))
         if not line.startswith(wanted):
             raise ReplicationError(f"{command[0].decode()} answered "
                                    f"{line.strip().decode(errors='replace')}")
@@ -137,12 +138,12 @@ class ReplicaLink:
     async def _full_sync(self, reader, timeout) -> None:
         line = b"\n"
         while line in (b"\n", b"\r\n"):  # the primary sends newlines while it prepares the RDB
-            line = await asyncio.wait_for(reader.readline(), timeout)
+            line = self._count_input(await asyncio.wait_for(reader.readline(), timeout))
         if line.startswith(b"$EOF:"):
             mark = line[5:45]
-            rdb = (await reader.readuntil(mark))[:-len(mark)]
+            rdb = self._count_input(await reader.readuntil(mark))[:-len(mark)]
         elif line.startswith(b"$"):
-            rdb = await reader.readexactly(int(line[1:]))
+            rdb = self._count_input(await reader.readexactly(int(line[1:])))
         else:
             raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
         server = self.server
@@ -162,6 +163,7 @@ class ReplicaLink:
             data = await asyncio.wait_for(reader.read(1 << 16), timeout)
             if not data:
                 raise EOFError("the primary closed the connection")
+            self._count_input(data)
             self.last_io = time.time()
             buffered += data
             parsed, done = parse_commands(buffered, "the replication stream")
@@ -170,6 +172,13 @@ class ReplicaLink:
                 self._apply(args, end - start)
                 start = end
             buffered = buffered[done:]
+
+    def _count_input(self, data: bytes) -> bytes:
+        """What the link read from the primary: INFO's replication input and reads."""
+        limits = self.server.limits
+        limits.net_repl_input_bytes += len(data)
+        limits.reads += 1
+        return data
 
     def _apply(self, args, size: int) -> None:
         if args[0].lower() == b"replconf" and len(args) > 1 and args[1].lower() == b"getack":

@@ -56,6 +56,9 @@ class ACL:
         self.users: dict = {}
         self.log: list = []  # newest first
         self.next_entry = 0
+        # INFO's acl_access_denied_* (as Redis, counted with each log entry or merge, and
+        # not reset by CONFIG RESETSTAT)
+        self.denials = dict.fromkeys(("auth", "command", "key", "channel"), 0)
         self.reset_default()
 
     def reset_default(self) -> None:
@@ -102,6 +105,7 @@ class ACL:
         return "NOPERM " + denial_message(user, reason, denied)
 
     def record(self, reason, context, obj, username, client) -> None:
+        self.denials[reason] += 1
         now = time.time()
         for entry in self.log:
             if (entry.reason, entry.context, entry.object, entry.username) == (

@@ -38,9 +38,10 @@ class Connection(asyncio.Protocol):
 
     def __init__(self, session_factory, limits):
         self._session_factory = session_factory
-        # Shared with the server: query_buffer_limit, proto_max_bulk_len and the byte counters
-        # net_input_bytes / net_output_bytes.
+        # Shared with the server (server/traffic.py): the limits each read is checked against
+        # and the traffic counters
         self._limits = limits
+        self.replica_link = False  # a replica's connection: its output counts as replication
         self.session = None
         self.transport = None
         self._parser = RequestParser()
@@ -92,7 +93,11 @@ class Connection(asyncio.Protocol):
         self._read_bytes = size = len(data)
         if size > self.query_peak:
             self.query_peak = size
-        self._limits.net_input_bytes += size
+        limits = self._limits
+        limits.net_input_bytes += size
+        limits.reads += 1
+        if not limits.cycle.open:
+            limits.cycle.begin()
         self.session.last_interaction = _now()
         parser = self._parser
         commands: list = []
@@ -113,6 +118,10 @@ class Connection(asyncio.Protocol):
             buffered = parser.buffered()
             if buffered > self.query_peak:
                 self.query_peak = buffered
+            if buffered >= 32 * 1024:  # Redis's peak counts a big argument's whole length
+                big = parser.big_argument_in_progress()
+                if big is not None and big[0] + 2 > self.query_peak:
+                    self.query_peak = big[0] + 2
             if buffered > self._limits.query_buffer_limit:
                 # Redis closes such a client without a reply ("closing client that reached
                 # max query buffer length") and keeps serving everyone else.
@@ -197,7 +206,11 @@ class Connection(asyncio.Protocol):
             size = len(data)
             if self.output_check is not None and self.output_check(self, size):
                 return
-            limits.net_output_bytes += size
+            if self.replica_link:
+                limits.net_repl_output_bytes += size
+            else:
+                limits.net_output_bytes += size
+            limits.writes += 1
             if size > self.reply_peak:
                 self.reply_peak = size
             self.transport.write(data)
@@ -314,7 +327,11 @@ class Connection(asyncio.Protocol):
             size = len(data)
             if self.output_check is not None and self.output_check(self, size):
                 return
-            limits.net_output_bytes += size
+            if self.replica_link:
+                limits.net_repl_output_bytes += size
+            else:
+                limits.net_output_bytes += size
+            limits.writes += 1
             if size > self.reply_peak:
                 self.reply_peak = size
             self.transport.write(data)

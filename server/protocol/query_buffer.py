@@ -43,6 +43,11 @@ def usable(size: int) -> int:
     return _allocator_size(header + size + 1) - header - 1
 
 
+def allocation(room: int) -> int:
+    """What the allocator holds for an sds of this room (sdsZmallocSize), 0 for none."""
+    return room + _header(room) + 1 if room else 0
+
+
 class QueryBuffer:
     """`alloc`: the room as of the last cron. The connection keeps the peak (the most it had
     buffered after a read since the last cron) and passes it in."""
