@@ -239,8 +239,9 @@ class LuaEngine:
         if self.server.master_link is not None:
             self.server.note_replica_write(client, spec, argv)
         if client.tracking is not None and "readonly" in spec.flags:
-            # a script that reads is taken to read the keys it declared (as Redis does)
-            self.server.tracking.remember(client, self.running.keys, consume=False)
+            # the keys the script read, not those it declared (Redis 7.2)
+            self.server.tracking.remember(client, [argv[i] for i in spec.key_positions(argv)],
+                                          consume=False)
         spec.calls += 1
         if type(reply) is ErrorReply:
             spec.failed_calls += 1
