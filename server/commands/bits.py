@@ -124,15 +124,17 @@ def _count_bits(value, first: int, last: int) -> int:
 @command("bitcount", -2, "readonly", (1, 1, 1), G, "Counts the number of set bits (population "
          "counting) in a string.", "2.6.0")
 def bitcount(client, args):
-    if len(args) not in (2, 4, 5):
-        raise CommandError(errors.SYNTAX)
-    if len(args) > 2:  # Redis 7.2 validates every argument before looking at the key
-        to_int(args[2])
-        to_int(args[3])
-        _check_unit(args, 4)
+    # Redis 7.2's order (7.0's; the checks before the key, #11734, came after 7.2): the key
+    # (0 when missing, whatever follows), then the range, its unit, the argument count
     value = get_string(client.db, args[1])
     if value is None:
         return 0
+    if len(args) in (4, 5):
+        to_int(args[2])
+        to_int(args[3])
+        _check_unit(args, 4)
+    elif len(args) != 2:
+        raise CommandError(errors.SYNTAX)
     if len(args) == 2:
         return int.from_bytes(bytes(value), "big").bit_count()
     bit_range, _ = _bit_range(args, 2, len(value))
@@ -142,20 +144,21 @@ def bitcount(client, args):
 @command("bitpos", -3, "readonly", (1, 1, 1), G, "Finds the first set (1) or clear (0) bit in a "
          "string.", "2.8.7")
 def bitpos(client, args):
-    # Redis 7.2's order: the bit, the range, the unit, then the key
+    # Redis 7.2's order (see BITCOUNT): the bit, the key (an absent one is all zeros), then
+    # the start, the unit, the end, the argument count
     if to_int(args[2]) not in (0, 1):
         raise CommandError("ERR The bit argument must be 1 or 0.")
     target = args[2] == b"1"
-    if len(args) > 6:
-        raise CommandError(errors.SYNTAX)
-    if len(args) > 3:
+    value = get_string(client.db, args[1])
+    if value is None:
+        return -1 if target else 0
+    if len(args) in (4, 5, 6):
         to_int(args[3])
         _check_unit(args, 5)
         if len(args) > 4:
             to_int(args[4])
-    value = get_string(client.db, args[1])
-    if value is None:
-        return -1 if target else 0
+    elif len(args) != 3:
+        raise CommandError(errors.SYNTAX)
     if len(args) == 3:
         bit_range, end_given = ((0, len(value) * 8 - 1) if value else None), False
     else:
