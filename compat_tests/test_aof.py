@@ -193,6 +193,52 @@ def test_a_torn_last_write_is_cut_off_or_stops_the_start(tmp_path):
         server.stop()
 
 
+def _refused_start(kind, data_dir, *extra) -> str:
+    """Start a server of `kind` on the AOF in data_dir expecting it to exit: its output."""
+    import subprocess
+    import sys
+
+    from .servers import ROOT, free_port, redis_server_binary
+
+    program = [redis_server_binary()] if kind == "redis" else [sys.executable, "-m", "predis",
+                                                              "--predis-sidecar", "no"]
+    done = subprocess.run([*program, "--port", str(free_port()), "--dir", str(data_dir), *AOF,
+                           *extra], cwd=ROOT, capture_output=True, timeout=60)
+    assert done.returncode != 0
+    return (done.stdout + done.stderr).decode(errors="replace")
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_a_multi_without_exec_at_the_end_is_reverted_like_a_short_read(tmp_path, kind):
+    """Redis treats a MULTI left open at the end of the AOF as a torn write: with
+    aof-load-truncated no the start is refused with its "Unexpected end of file" error, with
+    yes the transaction is dropped and the file cut back to the MULTI, so what is appended
+    next is not swallowed by it at the following start (Predis only warned and left the MULTI
+    in the file: writes after the restart were lost on the next one)."""
+    start = {"redis": start_redis, "predis": start_predis}[kind]
+    server = start(("--dir", str(tmp_path), *AOF))
+    redis.Redis(port=server.port).set("kept", "yes")
+    killed(server)
+    incr = tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    whole = incr.stat().st_size
+    with open(incr, "ab") as handle:
+        handle.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$1\r\n1\r\n")
+    refusal = _refused_start(kind, tmp_path, "--aof-load-truncated", "no")
+    assert "Unexpected end of file reading the append only file" in refusal
+    assert incr.stat().st_size > whole
+    server = start(("--dir", str(tmp_path), *AOF))
+    client = redis.Redis(port=server.port)
+    assert (client.get("kept"), client.get("lost"), client.dbsize()) == (b"yes", None, 1)
+    assert incr.stat().st_size == whole
+    client.set("after", "1")
+    killed(server)
+    server = start(("--dir", str(tmp_path), *AOF))
+    try:
+        assert redis.Redis(port=server.port).mget("kept", "after") == [b"yes", b"1"]
+    finally:
+        server.stop()
+
+
 def test_garbage_in_the_middle_stops_the_start(tmp_path):
     incr = killed_after_one_write(tmp_path, "a", "1")
     data = incr.read_bytes()

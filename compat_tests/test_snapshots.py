@@ -150,6 +150,32 @@ def test_a_corrupt_rdb_stops_the_start_and_is_left_as_it_was(tmp_path):
     assert path.read_bytes() == bytes(data)
 
 
+def test_a_wrong_checksum_is_reported_as_redis_reports_it(tmp_path):
+    """A snapshot whose CRC64 does not match stops either server's start with Redis's words
+    ("Wrong RDB checksum expected: ... RDB CRC error", which Redis's integration/rdb.tcl
+    looks for)."""
+    port = free_port()
+    redis_server = ServerProcess([redis_server_binary(), "--port", str(port), "--dir",
+                                  str(tmp_path)], port, str(tmp_path))
+    client = RawClient(redis_server.port)
+    client.call("SET", "key", "value")
+    client.call("SAVE")
+    client.close()
+    redis_server.proc.kill()
+    redis_server.proc.wait()
+    path = tmp_path / "dump.rdb"
+    path.write_bytes(path.read_bytes()[:-8] + b"foobar00")
+    outputs = []
+    for program in ([redis_server_binary()], [sys.executable, "-m", "predis"]):
+        run = subprocess.run([*program, "--port", str(free_port()), "--dir", str(tmp_path)],
+                             cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
+                             capture_output=True, timeout=120)
+        assert run.returncode != 0
+        outputs.append((run.stdout + run.stderr).decode(errors="replace"))
+    for output in outputs:
+        assert "Wrong RDB checksum expected: (" in output and "RDB CRC error" in output
+
+
 def _changes_since_save(client: RawClient) -> int:
     info = client.call("INFO", "persistence").decode()
     return int(info.split("rdb_changes_since_last_save:")[1].split()[0])
@@ -172,6 +198,37 @@ def test_flushall_saves_when_save_points_are_set(servers):
             assert _changes_since_save(client) > 0
         finally:
             client.call("CONFIG", "SET", "save", saves)
+
+
+def test_flushall_ends_a_background_save_of_the_old_data(servers):
+    """FLUSHALL kills a BGSAVE still writing the data it removed, save points or not (Redis's
+    integration/rdb "Test FLUSHALL aborts bgsave"; Predis did so only with save points): the
+    save counts as not done (the dirty counter stays), its status stays ok, and writes go
+    on."""
+    def persistence(client):
+        return dict(line.split(":", 1) for line in
+                    client.call("INFO", "persistence").decode().split("\r\n") if ":" in line)
+
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("CONFIG", "SET", "save", "")
+        client.call("CONFIG", "SET", "rdb-key-save-delay", "1000")  # 1 ms a key: 5 s
+        try:
+            client.call("DEBUG", "POPULATE", "5000")
+            assert client.call("BGSAVE") == b"Background saving started"
+            assert persistence(client)["rdb_bgsave_in_progress"] == "1"
+            assert client.call("FLUSHALL") == b"OK"
+            deadline = time.time() + 1.0
+            while persistence(client)["rdb_bgsave_in_progress"] != "0":
+                assert time.time() < deadline, "the BGSAVE was not ended"
+                time.sleep(0.05)
+            state = persistence(client)
+            assert int(state["rdb_changes_since_last_save"]) > 999
+            assert state["rdb_last_bgsave_status"] == "ok"
+            assert client.call("SET", "x", "xx") == b"OK"
+        finally:
+            client.call("CONFIG", "SET", "rdb-key-save-delay", "0")
+            client.close()
 
 
 def test_total_forks_counts_background_saves(servers):

@@ -40,6 +40,9 @@ REDIS_LINES = {
     "bgsave_failed": "Background saving error",
     "aof_rewrite_killed": "Killing running AOF rewrite child: {pid}",
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
+    "aof_incomplete_transaction_reverted": "Revert incomplete MULTI/EXEC transaction in AOF "
+                                           "file {file}",
+    "aof_truncated": "!!! Truncating the AOF {file} at offset {offset} !!!",
     "aof_enable_scheduled": "AOF was enabled but there is already another background "
                             "operation. An AOF background was scheduled to start when possible.",
 }

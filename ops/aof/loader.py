@@ -21,35 +21,56 @@ COMMANDS_PER_STEP = 1024
 
 
 def replay(server, path: str, truncated_ok: bool, state) -> int:
-    """Run the commands of one file; returns how many ran. `state`: server.loading.Loading."""
+    """Run the commands of one file; returns how many ran. `state`: server.loading.Loading.
+
+    As Redis's loadSingleAppendOnlyFile: a file that ends inside a command, or inside a
+    MULTI that has no EXEC (its commands are not run), ends unexpectedly; with
+    `truncated_ok` it is cut back to where that began (so what is appended next is whole),
+    else loading stops with Redis's error."""
     name = os.path.basename(path)
     with open(path, "rb") as handle:
         data = handle.read()
     parsed, done = parse_commands(data, name)
-    if done < len(data):
-        if not truncated_ok:
-            raise StreamFormatError(f"The append only file {name} is truncated at offset {done} "
-                                 "(set aof-load-truncated yes to load it, cut at that point)")
-        server.log.warning("aof_truncated", file=name, offset=done, bytes_dropped=len(data) - done)
-        with open(path, "r+b") as handle:
-            handle.truncate(done)
+    if done < len(data) and not truncated_ok:
+        raise StreamFormatError(_unexpected_end(name))
     loader = Client(server, None, 0)
     loader.authenticated = True
     failures = 0
+    multi_start = previous_end = 0
     for count, (args, offset) in enumerate(parsed):
         if count % COMMANDS_PER_STEP == 0:
             state.serve()
+        in_multi = loader.multi is not None
         reply = dispatch(loader, args)
+        if not in_multi and loader.multi is not None:
+            multi_start = previous_end
+        previous_end = offset
         state.read(offset, serve=False)
         if type(reply) is ErrorReply:
             failures += 1
             if failures <= 5:
                 server.log.warning("aof_command_failed", file=name, command=args[0][:64],
                                    error=str(reply))
-    if loader.multi is not None:  # a MULTI without EXEC at the end: Redis drops it too
-        server.log.warning("aof_unfinished_transaction", file=name)
+    valid_up_to = done
+    if loader.multi is not None:  # Redis reverts it as a short read
+        server.log.warning("aof_incomplete_transaction_reverted", file=name)
+        if not truncated_ok:
+            raise StreamFormatError(_unexpected_end(name))
+        valid_up_to = multi_start
+    if valid_up_to < len(data):
+        server.log.warning("aof_truncated", file=name, offset=valid_up_to,
+                           bytes_dropped=len(data) - valid_up_to)
+        with open(path, "r+b") as handle:
+            handle.truncate(valid_up_to)
     state.input_done(done)
     return len(parsed)
+
+
+def _unexpected_end(name: str) -> str:
+    return (f"Unexpected end of file reading the append only file {name}. You can: 1) Make a "
+            "backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) "
+            "Alternatively you can set the 'aof-load-truncated' configuration option to yes "
+            "and restart the server.")
 
 
 def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:

@@ -148,8 +148,10 @@ def _read_items(data: bytes, max_version: int, skip_modules: bool, progress):
         if opcode == OP_EOF:
             if version >= 5:
                 stored = struct.unpack("<Q", reader.take(8))[0]
-                if stored and crc64(data[:reader.pos - 8]) != stored:
-                    raise RDBError("Wrong RDB checksum")
+                computed = crc64(data[:reader.pos - 8]) if stored else 0
+                if computed != stored:  # (Redis's two log lines, in one message)
+                    raise RDBError(f"Wrong RDB checksum expected: ({stored:x}) got "
+                                   f"({computed:x}). Aborting now. RDB CRC error")
             return
         if opcode == OP_AUX:
             yield ("aux", reader.string(), reader.string())

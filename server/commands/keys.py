@@ -494,9 +494,9 @@ def flushall(client, args):
         client.server.lazyfree.released_many(removed, always=True)
     keyspace.dirty += removed
     client.server.on_flush(None, keys_before if keys_before is not None else {})
+    client.server.persistence.kill_child()  # a BGSAVE of the old data is no longer wanted
     if client.server.config["save"]:  # Redis saves the empty data set at once (and so
-        client.server.persistence.kill_child()  # resets the dirty counter)
-        client.server.persistence.save()
+        client.server.persistence.save()  # resets the dirty counter)
     return OK
 
 
