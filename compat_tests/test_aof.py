@@ -239,6 +239,33 @@ def test_a_multi_without_exec_at_the_end_is_reverted_like_a_short_read(tmp_path,
         server.stop()
 
 
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_nothing_expires_while_the_aof_loads(tmp_path, kind):
+    """Redis expires no key while it loads (keyIsExpired, checkAlreadyExpired): a PEXPIREAT
+    or SET ... PXAT in the past leaves the key for the AOF's next commands, which extend it,
+    and it goes once loaded (Redis's integration/aof "AOF+EXPIRE: List should be empty").
+    Predis removed it at once, so the next RPUSH or APPEND made a new key without a deadline:
+    data the primary had let expire came back."""
+    from ops.commandstream import encode
+
+    folder = tmp_path / "appendonlydir"
+    folder.mkdir()
+    (folder / "appendonly.aof.manifest").write_text("file appendonly.aof.1.incr.aof seq 1 "
+                                                   "type i\n")
+    commands = [[b"RPUSH", b"list", b"foo"], [b"PEXPIREAT", b"list", b"1000"],
+                [b"RPUSH", b"list", b"bar"], [b"SET", b"k", b"v", b"PXAT", b"1000"],
+                [b"APPEND", b"k", b"x"], [b"SET", b"kept", b"1"]]
+    (folder / "appendonly.aof.1.incr.aof").write_bytes(b"".join(map(encode, commands)))
+    start = {"redis": start_redis, "predis": start_predis}[kind]
+    server = start(("--dir", str(tmp_path), *AOF))
+    try:
+        client = redis.Redis(port=server.port)
+        assert (client.llen("list"), client.get("k"), client.get("kept")) == (0, None, b"1")
+        assert (client.exists("list"), client.exists("k")) == (0, 0)
+    finally:
+        server.stop()
+
+
 def test_garbage_in_the_middle_stops_the_start(tmp_path):
     incr = killed_after_one_write(tmp_path, "a", "1")
     data = incr.read_bytes()

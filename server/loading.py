@@ -12,6 +12,9 @@ import random
 import time
 from contextlib import contextmanager
 
+from .keyspace.database import expiry_held
+
+
 class LoadingInterrupted(Exception):
     """SHUTDOWN (or a signal, at start) arrived while loading: stop, save nothing."""
 
@@ -87,7 +90,8 @@ def loading(server, total_bytes: int, protected=None):
     state = server.loading = Loading(server, total_bytes, protected)
     interrupted = False
     try:
-        yield state
+        with expiry_held():  # (the keys past their deadline go once loaded, as in Redis)
+            yield state
     except LoadingInterrupted:
         interrupted = True
         raise

@@ -7,7 +7,7 @@ from ops.rdb.objects import read_object, write_object
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
-from ..keyspace import now_ms
+from ..keyspace import already_expired, now_ms
 from ..keyspace.serialize import build, describe
 from ..replies import OK
 from .common import lower, modified, to_int
@@ -77,7 +77,7 @@ def restore(client, args):
         raise CommandError("ERR Bad data format") from None
     deadline = (ttl if absttl else now_ms() + ttl) if ttl else None
     existed = db.delete(key)
-    if deadline is not None and deadline <= now_ms():
+    if deadline is not None and already_expired(deadline, client.server):
         if existed:
             modified(client, key, event="del")
         return OK  # already expired: Redis answers OK and creates nothing

@@ -10,7 +10,7 @@ from .. import errors
 from ..command_table import command, container
 from ..errors import CommandError
 from ..glob import compile_glob
-from ..keyspace import now_ms
+from ..keyspace import already_expired, now_ms
 from ..keyspace.database import type_name
 from ..keyspace.scan import Scanner
 from ..lazyfree import flush_is_async
@@ -108,7 +108,7 @@ def expire_generic(client, args, relative: bool, unit_ms: int, name: str):
         return 0
     if lt and current is not None and when >= current:
         return 0
-    if when <= now_ms():
+    if already_expired(when, client.server):
         db.delete(key)
         modified(client, key, event="del")
     else:

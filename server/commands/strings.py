@@ -3,7 +3,7 @@
 from .. import errors
 from ..command_table import batched, command
 from ..errors import CommandError
-from ..keyspace import now_ms
+from ..keyspace import already_expired, now_ms
 from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
@@ -33,7 +33,7 @@ def store_with_deadline(client, key, value, deadline, keep_ttl=False) -> None:
     db.set(key, value, keep_ttl)
     modified(client, key)
     if deadline is not None:
-        if deadline <= now_ms():
+        if already_expired(deadline, client.server):
             db.delete(key)  # already in the past: the key is set and immediately gone
             notify_generic(client, "del", key)
         else:
@@ -188,7 +188,7 @@ def getex(client, args):
     if expire is not None:
         opt, amount = expire
         deadline = expire_deadline(amount, _UNIT_MS[opt], opt in (b"ex", b"px"), "getex")
-        if deadline <= now_ms():
+        if already_expired(deadline, client.server):
             db.delete(key)
             modified(client, key, event="del")
         else:

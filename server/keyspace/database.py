@@ -42,6 +42,29 @@ def clock_frozen():
         _frozen_ms = previous
 
 
+_loading = False  # data is loading: nothing expires until it is loaded (expiry_held)
+
+
+@contextmanager
+def expiry_held():
+    """While data loads (an AOF's commands, a snapshot) no key expires, as in Redis: a
+    command that reads a key whose deadline passed finds it (an AOF's RPUSH after a PEXPIREAT
+    in the past appends to the doomed list, not to a new one), and the keys past their
+    deadline go once loading ends."""
+    global _loading
+    previous, _loading = _loading, True
+    try:
+        yield
+    finally:
+        _loading = previous
+
+
+def already_expired(deadline: int, server) -> bool:
+    """Redis's checkAlreadyExpired: a deadline set in the past removes the key at once, but
+    while data loads or on a replica (which waits for its primary's DEL)."""
+    return deadline <= now_ms() and not _loading and server.master_link is None
+
+
 def _ignore(_key) -> None:
     pass
 
@@ -93,7 +116,7 @@ class Database:
         the commands Redis runs with LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT ...)."""
         value = self.data.get(key)
         if value is not None and self.expires and key in self.expires:
-            if self.expires[key] <= now_ms():
+            if self.expires[key] <= now_ms() and not _loading:
                 self._expire(key)
                 value = None
         if value is None:
@@ -112,7 +135,7 @@ class Database:
         """The live value of `key` or None, without touching statistics (write paths)."""
         value = self.data.get(key)
         if value is not None and self.expires and key in self.expires:
-            if self.expires[key] <= now_ms():
+            if self.expires[key] <= now_ms() and not _loading:
                 self._expire(key)
                 return None
         if value is not None and touch:
@@ -124,7 +147,7 @@ class Database:
         LOOKUP_NOEFFECTS, as blocked clients look at a key they were woken for)."""
         value = self.data.get(key)
         deadline = self.expires.get(key) if value is not None and self.expires else None
-        return None if deadline is not None and deadline <= now_ms() else value
+        return None if deadline is not None and deadline <= now_ms() and not _loading else value
 
     def values_of(self, keys) -> list:
         """Each key's stored value or None, expired or not, in one call (one engine call when
@@ -140,7 +163,7 @@ class Database:
         (the access table ignores logged keys that do not exist)."""
         expires = self.expires
         due = ()
-        if expires and not expires.keys().isdisjoint(keys):
+        if expires and not _loading and not expires.keys().isdisjoint(keys):
             now = now_ms()
             due = [key for key in expires.keys() & set(keys) if expires[key] <= now]
             for key in due:
@@ -298,7 +321,7 @@ class Database:
     def expire_if_due(self, key: bytes, now: int) -> bool:
         """Remove `key` if its deadline has passed (active expiry); True if it was removed."""
         when = self.expires.get(key)
-        if when is not None and when <= now and not self.stats.expire_paused:
+        if when is not None and when <= now and not self.stats.expire_paused and not _loading:
             self._expire(key)
             return True
         return False
