@@ -43,6 +43,8 @@ REDIS_LINES = {
     "aof_incomplete_transaction_reverted": "Revert incomplete MULTI/EXEC transaction in AOF "
                                            "file {file}",
     "aof_truncated": "!!! Truncating the AOF {file} at offset {offset} !!!",
+    "aof_upgraded": "Successfully migrated an old-style AOF into the AOF directory "
+                    "({directory}).",
     "aof_enable_scheduled": "AOF was enabled but there is already another background "
                             "operation. An AOF background was scheduled to start when possible.",
 }

@@ -229,13 +229,21 @@ def load_snapshot_bytes(server, data: bytes, caller=None, merge: bool = True) ->
     return counts
 
 
-def _load(server, data: bytes, progress, merge: bool) -> dict:
+def load_rdb_preamble(server, data: bytes, progress) -> tuple:
+    """The RDB at the start of an AOF file written with aof-use-rdb-preamble (Redis 4-6's
+    single-file AOF): (counts, the offset where the commands that follow it begin)."""
+    end = []
+    counts = _load(server, data, progress, True, end.append)
+    return counts, end[0]
+
+
+def _load(server, data: bytes, progress, merge: bool, on_end=None) -> dict:
     loaded = expired = 0
     now = now_ms()
     keyspace = server.keyspace
     skipped = {}
     for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"],
-                         progress=progress):
+                         progress=progress, on_end=on_end):
         if item[0] == "function":  # (a snapshot holds them before its keys)
             refusal = server.restore_library(item[1], replace=merge)
             if refusal is not None:

@@ -610,7 +610,7 @@ class PredisServer:
 
         if self.config["appendonly"] and not self.config["import-rdb"]:
             aof = self.aof_files()
-            if aof.exists():
+            if aof.adopt_old_style() or aof.exists():
                 load_aof(self, aof)
                 aof.open_for_append()
             else:

@@ -21,7 +21,8 @@ import time
 from ops.commandstream import encode
 from ops.snapshot import in_forked_child, write_snapshot
 
-from .manifest import Manifest, base_name, incr_name, read_manifest, write_manifest
+from .manifest import (Manifest, base_name, incr_name, manifest_path, read_manifest,
+                       write_manifest)
 
 
 class AppendOnlyFile:
@@ -54,6 +55,22 @@ class AppendOnlyFile:
     # -- opening -------------------------------------------------------------------------------
     def exists(self) -> bool:
         return self.manifest.base is not None or bool(self.manifest.incrs)
+
+    def adopt_old_style(self) -> bool:
+        """Redis 7's upgrade of a Redis 4-6 AOF (one file, `appendfilename` in `dir`, perhaps
+        starting with an RDB preamble): with no manifest yet, the file moves into the AOF
+        directory as the base, under the name it had, and a new manifest names it. True if
+        it did."""
+        old = os.path.join(self.server.config["dir"], self.filename)
+        if os.path.exists(manifest_path(self.directory, self.filename)) or \
+                not os.path.isfile(old):
+            return False
+        os.makedirs(self.directory, exist_ok=True)
+        self.manifest = Manifest((self.filename, 1), [])
+        write_manifest(self.directory, self.filename, self.manifest)
+        os.replace(old, os.path.join(self.directory, self.filename))
+        self.server.log.info("aof_upgraded", directory=self.directory)
+        return True
 
     def create(self) -> None:
         """A new AOF from the data in memory: base snapshot written here (the loop waits, as

@@ -10,7 +10,7 @@ import os
 import time
 
 from ops.commandstream import StreamFormatError, parse_commands
-from ops.snapshot import load_snapshot
+from ops.snapshot import load_rdb_preamble, load_snapshot
 from server.client import Client
 from server.dispatch import dispatch
 from server.loading import loading
@@ -20,8 +20,10 @@ from server.replies import ErrorReply
 COMMANDS_PER_STEP = 1024
 
 
-def replay(server, path: str, truncated_ok: bool, state) -> int:
+def replay(server, path: str, truncated_ok: bool, state, counts: dict) -> int:
     """Run the commands of one file; returns how many ran. `state`: server.loading.Loading.
+    A file that starts with an RDB (the preamble of Redis 4-6's single-file AOF) loads that
+    first, adding its keys to `counts`.
 
     As Redis's loadSingleAppendOnlyFile: a file that ends inside a command, or inside a
     MULTI that has no EXEC (its commands are not run), ends unexpectedly; with
@@ -30,7 +32,14 @@ def replay(server, path: str, truncated_ok: bool, state) -> int:
     name = os.path.basename(path)
     with open(path, "rb") as handle:
         data = handle.read()
-    parsed, done = parse_commands(data, name)
+    start = 0
+    if data.startswith(b"REDIS"):
+        loaded, start = load_rdb_preamble(server, data, state.read)
+        for field in counts:
+            counts[field] += loaded[field]
+    parsed, done = parse_commands(data[start:] if start else data, name)
+    parsed = [(args, start + offset) for args, offset in parsed] if start else parsed
+    done += start
     if done < len(data) and not truncated_ok:
         raise StreamFormatError(_unexpected_end(name))
     loader = Client(server, None, 0)
@@ -82,7 +91,8 @@ def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:
         [name for name, _ in manifest.incrs]
     for name in names:
         if not os.path.exists(os.path.join(directory, name)):
-            raise StreamFormatError(f"The AOF file {name} named by the manifest does not exist")
+            raise StreamFormatError(f"Unable to obtain the AOF file {name} length. stat: No "
+                                    "such file or directory")
     total = sum(os.path.getsize(os.path.join(directory, name)) for name in names)
     with loading(server, total) as state:
         if manifest.base is not None:
@@ -90,11 +100,11 @@ def load_files(server, directory: str, manifest, truncated_ok: bool) -> dict:
             if path.endswith(".rdb"):
                 counts = load_snapshot(server, path)
             else:
-                commands += replay(server, path, False, state)
+                commands += replay(server, path, False, state, counts)
         last = len(manifest.incrs) - 1
         for index, (name, _) in enumerate(manifest.incrs):
             commands += replay(server, os.path.join(directory, name),
-                               truncated_ok and index == last, state)
+                               truncated_ok and index == last, state, counts)
     return {**counts, "aof_commands": commands}
 
 

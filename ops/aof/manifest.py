@@ -9,13 +9,36 @@ deletes old files) is accepted and ignored.
 """
 
 import os
+import re
 import tempfile
 
+from server.protocol.reader import ProtocolError, split_inline
+
 MANIFEST_SUFFIX = ".manifest"
+MAX_LINE = 1024  # Redis's MANIFEST_MAX_LINE
 
 
 class ManifestError(ValueError):
     pass
+
+
+def _fail(error: str, number: int, line: str):
+    raise ManifestError(f"*** FATAL AOF MANIFEST FILE ERROR *** Reading the manifest file, at "
+                        f"line {number}: >>> '{line}' {error}")
+
+
+def _quoted(name: str) -> str:
+    """A file name as Redis writes it in the manifest: quoted (sdscatrepr) when it needs to
+    be."""
+    if name and all(c.isprintable() and c not in ' "\'\\' for c in name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _atoll(value: bytes) -> int:
+    """C's atoll: the leading integer, 0 if there is none."""
+    found = re.match(rb"\s*[-+]?\d+", value)
+    return int(found.group()) if found else 0
 
 
 class Manifest:
@@ -25,35 +48,58 @@ class Manifest:
 
     @classmethod
     def parse(cls, text: str) -> "Manifest":
+        """Read a manifest as Redis's aofLoadManifestFromFile does, with its rules and words:
+        '#' lines are skipped; every other line ends in a newline within 1024 bytes and
+        holds key-value pairs (at least file, seq and type; the file a plain name); one base
+        at most; incremental files in increasing order."""
+        if not text:
+            raise ManifestError("*** FATAL AOF MANIFEST FILE ERROR *** Found an empty AOF "
+                                "manifest")
         manifest = cls()
-        for number, line in enumerate(text.splitlines(), 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
+        highest = 0
+        for number, raw in enumerate(text.splitlines(keepends=True), 1):
+            if raw.startswith("#"):
                 continue
-            words = line.split()
-            if len(words) % 2 or words[0] != "file":
-                raise ManifestError(f"invalid AOF manifest line {number}: {line!r}")
-            fields = dict(zip(words[::2], words[1::2]))
+            line = raw.strip(" \t\r\n")
+            if not raw.endswith("\n") or len(raw) > MAX_LINE:
+                _fail("The AOF manifest file contains too long line", number, line)
             try:
-                entry = (fields["file"], int(fields["seq"]))
-                kind = fields["type"]
-            except (KeyError, ValueError):
-                raise ManifestError(f"invalid AOF manifest line {number}: {line!r}") from None
+                words = split_inline(line.encode()) if line else []
+            except ProtocolError:
+                words = []
+            if len(words) < 6 or len(words) % 2:
+                _fail("Invalid AOF manifest file format", number, line)
+            name, seq, kind = None, 0, ""
+            for key, value in zip(words[::2], words[1::2]):
+                key = key.lower()
+                if key == b"file":
+                    name = value.decode(errors="surrogateescape")
+                    if "/" in name or "\\" in name:
+                        _fail("File can't be a path, just a filename", number, line)
+                elif key == b"seq":
+                    seq = _atoll(value)
+                elif key == b"type":
+                    kind = value[:1].decode(errors="replace")
+            if not name or not seq or not kind:
+                _fail("Invalid AOF manifest file format", number, line)
             if kind == "b":
                 if manifest.base is not None:
-                    raise ManifestError("the AOF manifest names two base files")
-                manifest.base = entry
+                    _fail("Found duplicate base file information", number, line)
+                manifest.base = (name, seq)
             elif kind == "i":
-                manifest.incrs.append(entry)
-            elif kind != "h":
-                raise ManifestError(f"unknown AOF file type {kind!r} on line {number}")
+                if seq <= highest:
+                    _fail("Found a non-monotonic sequence number", number, line)
+                manifest.incrs.append((name, seq))
+                highest = seq
+            elif kind != "h":  # (history: files Redis is deleting, ignored)
+                _fail("Unknown AOF file type", number, line)
         return manifest
 
     def render(self) -> str:
         lines = []
         if self.base is not None:
-            lines.append(f"file {self.base[0]} seq {self.base[1]} type b\n")
-        lines.extend(f"file {name} seq {seq} type i\n" for name, seq in self.incrs)
+            lines.append(f"file {_quoted(self.base[0])} seq {self.base[1]} type b\n")
+        lines.extend(f"file {_quoted(name)} seq {seq} type i\n" for name, seq in self.incrs)
         return "".join(lines)
 
     def files(self) -> list:

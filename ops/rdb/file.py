@@ -118,14 +118,16 @@ def _module_data(reader, opcode: int, db: int, skip_modules: bool):
     return ("module", db, key, module)
 
 
-def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False, progress=None):
+def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False, progress=None,
+             on_end=None):
     """Yield ('aux', name, value), ('function', code), ('key', db, key, kind, contents,
     expire_ms) and, with skip_modules, ('module', db, key, module name) for each module value
     stepped over, in file order; RDBError if it is damaged, whatever the damage (a fuzzer
     found encodings whose parsers failed in other ways on cut or flipped bytes).
-    `progress(bytes read)`, when given, is called once each key was taken."""
+    `progress(bytes read)`, when given, is called once each key was taken; `on_end(offset)`
+    with where the RDB ended (an AOF's RDB preamble is followed by commands)."""
     try:
-        yield from _read_items(data, max_version, skip_modules, progress)
+        yield from _read_items(data, max_version, skip_modules, progress, on_end)
     except RDBError:
         raise
     except (IndexError, KeyError, ValueError, struct.error, RuntimeError, OverflowError,
@@ -133,7 +135,7 @@ def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False, pro
         raise RDBError(f"the RDB data is damaged ({type(exc).__name__}: {exc})") from None
 
 
-def _read_items(data: bytes, max_version: int, skip_modules: bool, progress):
+def _read_items(data: bytes, max_version: int, skip_modules: bool, progress, on_end):
     if data[:5] != b"REDIS" or not data[5:9].isdigit():
         raise RDBError("Wrong signature trying to load DB from file")
     version = int(data[5:9])
@@ -152,6 +154,8 @@ def _read_items(data: bytes, max_version: int, skip_modules: bool, progress):
                 if computed != stored:  # (Redis's two log lines, in one message)
                     raise RDBError(f"Wrong RDB checksum expected: ({stored:x}) got "
                                    f"({computed:x}). Aborting now. RDB CRC error")
+            if on_end is not None:
+                on_end(reader.pos)
             return
         if opcode == OP_AUX:
             yield ("aux", reader.string(), reader.string())
