@@ -297,3 +297,49 @@ def test_a_wait_before_any_replica_returns_once_one_has_synced(kind):
         if replica_server is not None:
             replica_server.stop()
         primary_server.stop()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_replica_keeps_expired_keys_for_its_primarys_del(redis_primary, start_replica):
+    """A replica does not delete the primary's keys past their deadline (Redis's
+    integration/replication-3 "Writable replica doesn't return expired keys" and
+    replication-4 "Replication of an expired key does not delete the expired key"): its
+    clients' reads find nothing but the key stays (DBSIZE, DEBUG OBJECT), a write of its own
+    clients removes it first, and the primary's commands find it as the primary left it (an
+    INCR that arrives late increments it, where Predis deleted the key and made a new one)."""
+    import signal
+
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        primary, replica = redis.Redis(port=redis_primary.port), redis.Redis(
+            port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        primary.set("key1", 5, px=10)
+        primary.set("key2", 5, px=10)
+        wait_until(lambda: replica.dbsize() == 2 and replica.exists("key1", "key2") == 0)
+        replica.config_set("replica-read-only", "no")
+        assert replica.dbsize() == 2
+        assert replica.incr("key1") == 1  # removed, then made again, without a deadline
+        assert replica.ttl("key1") == -1
+        assert replica.get("key2") is None  # past its deadline, but kept
+        assert replica.dbsize() == 2
+        replica.config_set("replica-read-only", "yes")
+        primary.delete("key1", "key2")
+        # the primary's late INCR finds its key on the replica: it increments it
+        primary.set("k", 1, px=500)
+        wait_until(lambda: in_sync(primary, replica))
+        os.kill(replica_server.proc.pid, signal.SIGSTOP)
+        try:
+            primary.incr("k")
+            time.sleep(0.6)
+        finally:
+            os.kill(replica_server.proc.pid, signal.SIGCONT)
+        wait_until(lambda: in_sync(primary, replica))
+        assert replica.exists("k") == 0
+        assert b"serializedlength" in replica.execute_command("DEBUG", "OBJECT", "k")
+        primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        wait_until(lambda: replica.dbsize() == 0)  # the primary's DEL, at last
+    finally:
+        primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        replica_server.stop()

@@ -446,6 +446,7 @@ class PredisServer:
             replica.client.kill()  # Redis disconnects sub-replicas when its primary changes
         self._unblock_all(DEMOTED)
         self.master_link = ReplicaLink(self, host, port)
+        self.keyspace.stats.on_replica = True
         self.replica_written.forget_all()
         self.master_link.start()
         self.oom_score.apply()
@@ -476,6 +477,7 @@ class PredisServer:
         if link is None:
             return
         link.stop()
+        self.keyspace.stats.on_replica = False
         self.replica_written.forget_all()
         self.oom_score.apply()
         self.acks.promoted(link.offset)

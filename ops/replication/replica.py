@@ -17,6 +17,7 @@ from ops.commandstream import encode, parse_commands
 from ops.snapshot import load_snapshot_bytes
 from server.client import Client
 from server.dispatch import dispatch
+from server.keyspace import expiry_held
 
 
 class ReplicationError(ConnectionError):
@@ -168,9 +169,10 @@ class ReplicaLink:
             buffered += data
             parsed, done = parse_commands(buffered, "the replication stream")
             start = 0
-            for args, end in parsed:
-                self._apply(args, end - start)
-                start = end
+            with expiry_held():  # the primary's commands find its keys as it left them: it
+                for args, end in parsed:  # expires them itself, and sends DELs
+                    self._apply(args, end - start)
+                    start = end
             buffered = buffered[done:]
 
     def _count_input(self, data: bytes) -> bytes:

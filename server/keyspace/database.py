@@ -136,7 +136,7 @@ class Database:
         value = self.data.get(key)
         if value is not None and self.expires and key in self.expires:
             if self.expires[key] <= now_ms() and not _loading:
-                self._expire(key)
+                self._expire(key, force=True)
                 return None
         if value is not None and touch:
             self._touch(key)
@@ -169,7 +169,8 @@ class Database:
             for key in due:
                 self._expire(key)
         values = self.values_of(keys)
-        if due and self.stats.expire_paused:  # due keys stayed: they still read as missing
+        if due and (self.stats.expire_paused or self.stats.on_replica):  # (due keys stayed:
+            # they still read as missing)
             due = set(due)
             values = [None if key in due else value for key, value in zip(keys, values)]
         misses = values.count(None)
@@ -307,9 +308,11 @@ class Database:
         if self.expires.pop(key, None) is not None:
             self.resized(key, -EXPIRE_SLOT)
 
-    def _expire(self, key: bytes) -> None:
-        """Remove a key past its deadline (the caller treats it as missing either way)."""
-        if self.stats.expire_paused:
+    def _expire(self, key: bytes, force: bool = False) -> None:
+        """Remove a key past its deadline (the caller treats it as missing either way). A
+        replica keeps it for its primary's DEL, as Redis's do, unless `force`: a write by the
+        replica's own clients (writable replica) or its active expiry of keys they wrote."""
+        if self.stats.expire_paused or (self.stats.on_replica and not force):
             return
         value = dict.get(self.data, key)  # as stored (a GPU-held string: its length)
         self.delete(key)
@@ -322,6 +325,6 @@ class Database:
         """Remove `key` if its deadline has passed (active expiry); True if it was removed."""
         when = self.expires.get(key)
         if when is not None and when <= now and not self.stats.expire_paused and not _loading:
-            self._expire(key)
+            self._expire(key, force=True)
             return True
         return False

@@ -10,7 +10,7 @@ from .database import Database
 
 class KeyspaceStats:
     __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "on_expired",
-                 "on_key_missed", "on_key_added", "expire_paused")
+                 "on_key_missed", "on_key_added", "expire_paused", "on_replica")
 
     def __init__(self):
         self.expired = 0
@@ -23,6 +23,8 @@ class KeyspaceStats:
         # CLIENT PAUSE in force: due keys read as missing but stay (Redis expires nothing
         # while clients are paused, so a failover during the pause loses no DEL)
         self.expire_paused = False
+        # a replica: what reads find past its deadline stays until the primary's DEL
+        self.on_replica = False
 
     def reset(self):
         self.expired = 0
