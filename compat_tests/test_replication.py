@@ -343,3 +343,32 @@ def test_a_replica_keeps_expired_keys_for_its_primarys_del(redis_primary, start_
     finally:
         primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
         replica_server.stop()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_the_primarys_link_is_a_client_that_client_kill_drops(redis_primary, start_replica):
+    """A replica lists its primary's link among its clients (flags=M, the primary's address,
+    counted in connected_clients); CLIENT KILL of its address or of TYPE master drops the
+    link, which comes back with a partial resync (Redis's integration/replication-psync
+    breaks links that way)."""
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        primary, replica = redis.Redis(port=redis_primary.port), redis.Redis(
+            port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        lines = replica.execute_command("CLIENT", "LIST", "TYPE", "master").splitlines()
+        assert len(lines) == 1
+        fields = dict(field.split("=", 1) for field in lines[0].decode().split())
+        assert fields["flags"] == "M" and fields["addr"] == f"127.0.0.1:{redis_primary.port}"
+        assert replica.info("clients")["connected_clients"] == 2
+        partial = primary.info("stats")["sync_partial_ok"]
+        assert replica.execute_command("CLIENT", "KILL", fields["addr"]) == b"OK"
+        wait_until(lambda: primary.info("stats")["sync_partial_ok"] == partial + 1)
+        wait_until(lambda: in_sync(primary, replica))
+        assert replica.execute_command("CLIENT", "KILL", "TYPE", "master") == 1
+        wait_until(lambda: primary.info("stats")["sync_partial_ok"] == partial + 2)
+        primary.set("after", "kill")
+        wait_until(lambda: replica.get("after") == b"kill")
+        assert primary.info("stats")["sync_full"] == 1
+    finally:
+        replica_server.stop()

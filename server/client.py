@@ -112,6 +112,10 @@ class Client:
             self.server.clients.measure(self)  # so the next command can evict it (Redis)
 
     def kill(self, abort: bool = False) -> None:
+        if self.conn is None:  # the primary's link, listed as a client while it is up
+            if self.is_primary and self.server.master_link is not None:
+                self.server.master_link.drop()
+            return
         if abort:
             self.conn.abort()
         else:

@@ -122,11 +122,32 @@ class ReplicaLink:
         self.state = "connected"
         self.server.log.info("replica_link_up", primary=f"{self.host}:{self.port}",
                              offset=self.offset)
+        self._list_primary_client(writer)
         acks = asyncio.get_running_loop().create_task(self._send_acks(writer))
         try:
             await self._stream(reader, timeout)
         finally:
             acks.cancel()
+            if self.server.clients.by_id.get(self.client.id) is self.client:
+                self.server.clients.unregister(self.client)
+
+    def _list_primary_client(self, writer) -> None:
+        """While the link is up its client is one of the server's, as Redis lists its master
+        client: CLIENT LIST shows it (flags=M, the primary's address), connected_clients
+        counts it, and CLIENT KILL of it drops the link (which comes back with PSYNC)."""
+        clients, client = self.server.clients, self.client
+        client.id = clients.next_id
+        clients.next_id += 1
+        client.created = client.last_interaction = time.time()
+        peer, local = writer.get_extra_info("peername"), writer.get_extra_info("sockname")
+        client.addr = f"{peer[0]}:{peer[1]}" if peer else ""
+        client.laddr = f"{local[0]}:{local[1]}" if local else ""
+        clients.register(client)
+
+    def drop(self) -> None:
+        """CLIENT KILL of the primary's client: close the connection; the link reconnects."""
+        if self._writer is not None:
+            self._writer.close()
 
     async def _expect(self, reader, writer, command, wanted: bytes) -> None:
         writer.write(encode(command))
@@ -165,6 +186,7 @@ class ReplicaLink:
             if not data:
                 raise EOFError("the primary closed the connection")
             self._count_input(data)
+            self.client.last_interaction = time.time()
             self.last_io = time.time()
             buffered += data
             parsed, done = parse_commands(buffered, "the replication stream")

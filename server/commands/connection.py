@@ -237,6 +237,8 @@ _CLIENT_TYPES = {"normal", "master", "replica", "slave", "pubsub"}
 def client_type(client) -> str:
     if client.replica is not None:
         return "replica"
+    if client.is_primary:
+        return "master"
     return "pubsub" if client.subscribed else "normal"
 
 
