@@ -1,6 +1,6 @@
 """Differential test: what a replica attached with the old SYNC command receives (no
 +FULLRESYNC line, the RDB, then the command stream), and how commands are rewritten for it
-(GETDEL as DEL, LMPOP/ZMPOP and their blocking forms as single-key pops with a count, SET
+(GETDEL as DEL, GETSET as SET, LMPOP/ZMPOP and their blocking forms as single-key pops with a count, SET
 without GET, INCRBYFLOAT as SET ... KEEPTTL, XREADGROUP as XCLAIMs, approximate stream trims
 as exact ones, PUBLISH passed on)."""
 
@@ -61,6 +61,7 @@ COMMANDS = [
     ["ZMPOP", "1", "z", "MIN"], ["BZMPOP", "0", "2", "none", "z", "MIN", "COUNT", "9"],
     ["SET", "a", "b", "XX", "GET"], ["SET", "a", "b", "NX", "GET", "KEEPTTL"],
     ["SET", "c", "d", "GET"], ["SET", "c", "e", "keepttl"], ["INCRBYFLOAT", "n", "1.5"],
+    ["GETSET", "c", "f"], ["GETSET", "newkey", "g"],
     ["EVAL", "redis.call('incrbyfloat', KEYS[1], 1)", "1", "key"],
     ["EVAL", "redis.call('set', KEYS[1], '1', 'KEEPTTL')", "1", "key"],
     ["XADD", "st", "1-1", "f", "v"], ["XADD", "st", "2-1", "f", "v"], ["XADD", "st", "3-1", "f", "v"],

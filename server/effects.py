@@ -6,7 +6,7 @@ arguments, their reply and the key's state right after they ran:
 - relative or conditional expiry (EXPIRE, SET EX, SETEX, GETEX ...) becomes an absolute
   deadline (PEXPIREAT, SET ... PXAT), or DEL when the key is gone;
 - INCRBYFLOAT and HINCRBYFLOAT store their result (float formatting must not differ on replay);
-- SPOP becomes SREM of the members it popped, GETDEL and MIGRATE a DEL;
+- SPOP becomes SREM of the members it popped, GETDEL and MIGRATE a DEL, GETSET a SET;
 - blocking pops become the non-blocking command that served them, LMPOP/ZMPOP a pop with
   count on the key they popped from;
 - XADD with an automatic id is logged with the id it got, and XADD or XTRIM trimming with `~`
@@ -57,6 +57,11 @@ def _set(args, reply, db):
     if any(option in (b"ex", b"px", b"exat", b"pxat") for option in options):
         return _stored_string(2)(args, reply, db)
     return [[arg for arg, option in zip(args, [b""] * 3 + options) if option != b"get"]]
+
+
+def _getset(args, reply, db):
+    return [[b"SET", args[1], args[2]]]  # (Redis rewrites GETSET's name: the replica's
+    # commandstats count a SET)
 
 
 def _getdel(args, reply, db):
@@ -197,7 +202,7 @@ def _multi_pop(left: bytes, right: bytes, numkeys_at: int):
 
 RULES = {
     "expire": _expiry, "pexpire": _expiry, "expireat": _expiry, "pexpireat": _expiry,
-    "getex": _expiry, "getdel": _getdel, "migrate": _migrate,
+    "getex": _expiry, "getdel": _getdel, "getset": _getset, "migrate": _migrate,
     "set": _set, "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
     "spop": _spop, "restore": _restore, "xadd": _xadd, "xtrim": _xtrim,
