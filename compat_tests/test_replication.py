@@ -372,3 +372,76 @@ def test_the_primarys_link_is_a_client_that_client_kill_drops(redis_primary, sta
         assert primary.info("stats")["sync_full"] == 1
     finally:
         replica_server.stop()
+
+
+def _log_says(server, text: bytes) -> bool:
+    with open(server.log.name, "rb") as log:
+        return text in log.read()
+
+
+class _SilentPrimary:
+    """A primary that completes the handshake but never answers PSYNC (as one waiting to
+    start a delayed diskless sync, without its keep-alive newlines)."""
+
+    def __init__(self):
+        import socket
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _answer(conn):
+        import hiredis
+
+        reader = hiredis.Reader()
+        while True:
+            try:
+                data = conn.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            reader.feed(data)
+            while (command := reader.gets()) is not False:
+                name = command[0].upper()
+                if name == b"PING":
+                    conn.sendall(b"+PONG\r\n")
+                elif name != b"PSYNC":
+                    conn.sendall(b"+OK\r\n")
+
+    def close(self):
+        self.listener.close()
+        for conn in self.connections:
+            conn.close()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_replica_waiting_for_psync_is_in_handshake_and_times_out(start_replica):
+    """ROLE says "handshake" from the connection to the PSYNC reply, and a primary silent
+    past repl-timeout is logged as Redis logs it (integration/replication "Slave enters
+    handshake", "Slave is able to detect timeout during handshake"); Predis said
+    "connecting" and logged a lost link."""
+    primary = _SilentPrimary()
+    replica_server = start_replica(("--repl-timeout", "2"))
+    try:
+        replica = redis.Redis(port=replica_server.port)
+        replica.replicaof("127.0.0.1", primary.port)
+        wait_until(lambda: replica.execute_command("ROLE")[3] == b"handshake", timeout=10)
+        wait_until(lambda: _log_says(replica_server, b"Timeout connecting to the MASTER..."),
+                   timeout=15)
+    finally:
+        replica_server.stop()
+        primary.close()

@@ -40,6 +40,7 @@ REDIS_LINES = {
     "bgsave_failed": "Background saving error",
     "aof_rewrite_killed": "Killing running AOF rewrite child: {pid}",
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
+    "replica_connect_timeout": "Timeout connecting to the MASTER...",
     "aof_incomplete_transaction_reverted": "Revert incomplete MULTI/EXEC transaction in AOF "
                                            "file {file}",
     "aof_truncated": "!!! Truncating the AOF {file} at offset {offset} !!!",

@@ -28,7 +28,8 @@ class ReplicaLink:
     def __init__(self, server, host: str, port: int):
         self.server = server
         self.host, self.port = host, port
-        self.state = "connect"  # connect -> connecting -> sync -> connected (ROLE's words)
+        # connect -> connecting -> handshake -> sync -> connected (ROLE's words)
+        self.state = "connect"
         self.primary_id = "?"
         self.offset = -1  # bytes of the primary's stream processed (PSYNC asks for offset+1)
         self.last_io = time.time()
@@ -65,6 +66,13 @@ class ReplicaLink:
                 await self._session()
             except asyncio.CancelledError:
                 raise
+            except TimeoutError:
+                if self.state in ("connecting", "handshake"):  # Redis's replicationCron check
+                    self.server.log.warning("replica_connect_timeout",
+                                            primary=f"{self.host}:{self.port}")
+                else:
+                    self.server.log.warning("replica_link_lost", error="timeout",
+                                            primary=f"{self.host}:{self.port}")
             except (OSError, EOFError, asyncio.IncompleteReadError, ValueError) as exc:
                 self.server.log.warning("replica_link_lost", primary=f"{self.host}:{self.port}",
                                         error=str(exc) or type(exc).__name__)
@@ -89,6 +97,7 @@ class ReplicaLink:
             asyncio.open_connection(self.host, self.port, limit=1 << 30, ssl=tls,
                                     local_addr=(source, 0) if source else None), timeout)
         self._writer = writer
+        self.state = "handshake"  # (ROLE's word from the connection to the PSYNC reply)
         config = self.server.config
         if config["masterauth"]:
             auth = [b"AUTH", config["masterauth"].encode()]
