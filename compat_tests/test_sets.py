@@ -120,3 +120,17 @@ def test_smove_of_a_member_the_target_has_leaves_its_watchers_alone(servers):
         outcomes.append([other.call("SMOVE", "src", "dst", "a"), watcher.call("EXEC"),
                          watcher.call("SCARD", "dst"), watcher.call("SMEMBERS", "src")])
     assert outcomes[1] == outcomes[0] == [1, [1], 2, [b"b"]]
+
+
+def test_an_intsets_members_come_out_in_order(diff):
+    """A set of integers small enough to be an intset answers SMEMBERS in ascending order,
+    as Redis's sorted intset does, also when restored from a DUMP payload (Redis's
+    integration/redis-cli "DUMP RESTORE with -x option"); Predis answered in hash order."""
+    diff.assert_same("SADD", "ints", "5", "-3", "100", "2", "1", "7", "40")
+    diff.assert_same("SMEMBERS", "ints")
+    payload = diff.both("DUMP", "ints")[0]
+    diff.assert_same("RESTORE", "copy", "0", payload)
+    diff.assert_same("SMEMBERS", "copy")
+    diff.assert_same("EVAL", "return redis.call('smembers', KEYS[1])", "1", "ints")
+    diff.assert_same("SADD", "ints", "x")  # a listpack now: Redis's order is insertion's,
+    assert_same_unordered(diff, "SMEMBERS", "ints")  # not checked here

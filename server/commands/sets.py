@@ -6,7 +6,7 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set
-from ..replies import NO_REPLY
+from ..replies import NO_REPLY, OrderedSet
 from .common import (lower, modified, optional_count, random_members, read_typed,
                      repetitions_cut_short, settle, to_int, writable, write_typed)
 from .scanning import scan_reply
@@ -52,7 +52,11 @@ def smismember(client, args):
 @command("smembers", 2, "readonly", (1, 1, 1), G, "Returns all members of a set.")
 def smembers(client, args):
     s = read_typed(client.db, args[1], Set)
-    return set() if s is None else set(s.members)
+    if s is None:
+        return set()
+    if s.kind == "intset":  # Redis's intset is sorted: its members come out in order
+        return OrderedSet(sorted(s.members, key=int))
+    return set(s.members)
 
 
 @command("scard", 2, "readonly fast", (1, 1, 1), G, "Returns the number of members in a set.")

@@ -315,7 +315,7 @@ class LuaEngine:
             for k, v in reply.items():
                 flat += [self._to_lua(k), self._to_lua(v)]
             return lua.table_from(flat)
-        if kind is set or kind is frozenset:
+        if kind is set or kind is frozenset or kind is OrderedSet:
             if resp3:
                 return lua.table_from({b"set": lua.table_from(
                     {self._to_lua(m): True for m in reply})})
