@@ -244,3 +244,34 @@ def test_total_forks_counts_background_saves(servers):
         while b"rdb_bgsave_in_progress:1" in client.call("INFO", "persistence") \
                 and time.time() < deadline:
             time.sleep(0.05)
+
+
+def test_redis_cli_functions_rdb_gets_the_functions_only(servers, tmp_path):
+    """`redis-cli --functions-rdb` asks for an RDB with the function libraries and no keys
+    (REPLCONF rdb-filter-only functions); Predis sent the keys too (Redis's
+    integration/redis-cli "Dumping an RDB - functions only: yes")."""
+    import shutil
+
+    from ops.rdb.file import read_rdb
+
+    cli = shutil.which("redis-cli")
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("FLUSHALL")
+        client.call("FUNCTION", "FLUSH")
+        client.call("DEBUG", "POPULATE", "100")
+        client.call("FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('func1', "
+                    "function() return 123 end)")
+        for option, keys in (("--functions-rdb", 0), ("--rdb", 100)):
+            path = tmp_path / f"{server.port}{option}.rdb"
+            run = subprocess.run([cli, "-p", str(server.port), option, str(path)],
+                                 capture_output=True, timeout=60)
+            assert b"Transfer finished with success" in run.stdout + run.stderr
+            kinds = [item[0] for item in read_rdb(path.read_bytes())]
+            assert (kinds.count("key"), kinds.count("function")) == (keys, 1)
+        for value, expected in (("functions", b"OK"), ("", b"OK")):
+            assert client.call("REPLCONF", "rdb-filter-only", value) == expected
+        assert client.call("REPLCONF", "rdb-filter-only", "keys") == \
+            "ERR Unsupported rdb-filter-only option: keys"
+        client.call("FUNCTION", "FLUSH")
+        client.close()

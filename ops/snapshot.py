@@ -164,11 +164,12 @@ def remove_quietly(path: str) -> None:
 
 
 def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
-              key_delay: int = 0) -> int:
+              key_delay: int = 0, excludes=frozenset()) -> int:
     """The RDB of the whole server to a binary file object (a file, or a primary's full
     resync); returns the number of keys. key_delay: `rdb-key-save-delay`, applied to files
     only (Redis's tests use it to catch a save midway; a full resync is written in process
-    here, where it would hold every client)."""
+    here, where it would hold every client). `excludes`: "data" and/or "functions" left out
+    (a replica's REPLCONF rdb-filter-only)."""
     config = server.config
     now = now_ms()
     written = 0
@@ -179,9 +180,9 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
     writer.aux(b"used-mem", b"%d" % server.used_memory())
     writer.aux(b"aof-base", b"1" if aof_base else b"0")
     writer.aux(PREDIS_AUX, server.predis_version.encode())
-    for library in server.libraries.values():
+    for library in () if "functions" in excludes else server.libraries.values():
         writer.function(library.code)
-    for db in server.keyspace.dbs:
+    for db in () if "data" in excludes else server.keyspace.dbs:
         if not db.data:
             continue
         live = [(k, v) for k, v in db.data.items()

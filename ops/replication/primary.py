@@ -98,7 +98,8 @@ class ReplicationSource:
             self.full_syncs += 1
             self.partial_err += replid != "?"
             rdb = io.BytesIO()
-            write_rdb(self.server, rdb, version=10)  # RDB 10: redis-server 7.0 replicas too
+            write_rdb(self.server, rdb, version=10,  # RDB 10: redis-server 7.0 replicas too
+                      excludes=client.rdb_excludes)
             payload = rdb.getvalue()
             if not legacy:
                 conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset))

@@ -4,6 +4,7 @@
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
+from ..protocol.reader import ProtocolError, split_inline
 from ..replies import NO_REPLY, OK, SimpleString
 from .common import lower, to_int
 
@@ -66,10 +67,28 @@ def replconf(client, args):
             return NO_REPLY  # ACKs are never answered
         elif option == b"getack":
             return NO_REPLY  # only a primary's stream asks this of a replica
-        elif option not in (b"capa", b"ip-address", b"rdb-only", b"rdb-filter-only"):
+        elif option == b"rdb-filter-only":  # (redis-cli --functions-rdb)
+            client.rdb_excludes = _rdb_excludes(value)
+        elif option not in (b"capa", b"ip-address", b"rdb-only"):
             raise CommandError("ERR Unrecognized REPLCONF option: "
                                f"{option.decode(errors='replace')}")
     return OK
+
+
+def _rdb_excludes(value: bytes) -> set:
+    """REPLCONF rdb-filter-only: the parts of the RDB a replica leaves out, all but the ones
+    it names ("functions" is the one filter Redis knows; "" leaves everything out)."""
+    try:
+        wanted = split_inline(value)
+    except ProtocolError:
+        raise CommandError("ERR Missing rdb-filter-only values") from None
+    excluded = {"data", "functions"}
+    for name in wanted:
+        if lower(name) != b"functions":
+            raise CommandError("ERR Unsupported rdb-filter-only option: "
+                               f"{name.decode(errors='replace')}")
+        excluded.discard("functions")
+    return excluded
 
 
 @command("psync", -3, "admin noscript no_async_loading no_multi", (0, 0, 0), G, "An internal "
