@@ -260,6 +260,8 @@ def test_redis_cli_functions_rdb_gets_the_functions_only(servers, tmp_path):
         client.call("FLUSHALL")
         client.call("FUNCTION", "FLUSH")
         client.call("DEBUG", "POPULATE", "100")
+        delay = client.call("CONFIG", "GET", "repl-diskless-sync-delay")[1]
+        client.call("CONFIG", "SET", "repl-diskless-sync-delay", "0")  # (Redis waits 5 s)
         client.call("FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('func1', "
                     "function() return 123 end)")
         for option, keys in (("--functions-rdb", 0), ("--rdb", 100)):
@@ -273,5 +275,6 @@ def test_redis_cli_functions_rdb_gets_the_functions_only(servers, tmp_path):
             assert client.call("REPLCONF", "rdb-filter-only", value) == expected
         assert client.call("REPLCONF", "rdb-filter-only", "keys") == \
             "ERR Unsupported rdb-filter-only option: keys"
+        client.call("CONFIG", "SET", "repl-diskless-sync-delay", delay)
         client.call("FUNCTION", "FLUSH")
         client.close()
