@@ -9,8 +9,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# (repl-diskless-sync-delay 0: redis-server's default waits 5 s before each full sync)
 COMMON_FLAGS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--enable-debug-command", "yes", "--protected-mode", "no"]
+                "--enable-debug-command", "yes", "--protected-mode", "no",
+                "--repl-diskless-sync-delay", "0"]
 
 
 def free_port() -> int:

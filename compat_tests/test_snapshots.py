@@ -212,9 +212,9 @@ def test_flushall_ends_a_background_save_of_the_old_data(servers):
     for server in servers:
         client = RawClient(server.port)
         client.call("CONFIG", "SET", "save", "")
-        client.call("CONFIG", "SET", "rdb-key-save-delay", "1000")  # 1 ms a key: 5 s
+        client.call("CONFIG", "SET", "rdb-key-save-delay", "5000")  # 5 ms a key: 5 s
         try:
-            client.call("DEBUG", "POPULATE", "5000")
+            client.call("DEBUG", "POPULATE", "1000")
             assert client.call("BGSAVE") == b"Background saving started"
             assert persistence(client)["rdb_bgsave_in_progress"] == "1"
             assert client.call("FLUSHALL") == b"OK"
@@ -260,8 +260,6 @@ def test_redis_cli_functions_rdb_gets_the_functions_only(servers, tmp_path):
         client.call("FLUSHALL")
         client.call("FUNCTION", "FLUSH")
         client.call("DEBUG", "POPULATE", "100")
-        delay = client.call("CONFIG", "GET", "repl-diskless-sync-delay")[1]
-        client.call("CONFIG", "SET", "repl-diskless-sync-delay", "0")  # (Redis waits 5 s)
         client.call("FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('func1', "
                     "function() return 123 end)")
         for option, keys in (("--functions-rdb", 0), ("--rdb", 100)):
@@ -275,6 +273,5 @@ def test_redis_cli_functions_rdb_gets_the_functions_only(servers, tmp_path):
             assert client.call("REPLCONF", "rdb-filter-only", value) == expected
         assert client.call("REPLCONF", "rdb-filter-only", "keys") == \
             "ERR Unsupported rdb-filter-only option: keys"
-        client.call("CONFIG", "SET", "repl-diskless-sync-delay", delay)
         client.call("FUNCTION", "FLUSH")
         client.close()

@@ -311,15 +311,17 @@ def _debug_populate(client, args):
     prefix = bytes(args[3]) if len(args) > 3 else b"key"
     size = to_positive(args[4]) if len(args) > 4 else 0
     db, server = client.db, client.server
+    keys, values = [], []
     for index in range(count):
         key = b"%b:%d" % (prefix, index)
-        if db.lookup(key, False) is not None:
-            continue
+        if key in db.data and (key not in db.expires or db.lookup(key, False) is not None):
+            continue  # (a key past its deadline goes, and is made again)
         value = b"value:%d" % index
-        if size:
-            value = value[:size].ljust(size, b"\0")
-        db.add(key, value)
-        if server.on_key_modified is not None:
+        keys.append(key)
+        values.append(value[:size].ljust(size, b"\0") if size else value)
+    db.set_strings(keys, values)  # one call: one batch for a string engine on a GPU
+    if server.on_key_modified is not None:
+        for key in keys:
             server.on_key_modified(db, key, client)
     return OK
 
