@@ -370,7 +370,7 @@ def test_predis_loads_an_aof_written_by_redis_server(tmp_path):
         server.stop()
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(sequence=st.lists(COMMANDS, min_size=5, max_size=40))
 def test_random_sequences_replay_to_the_same_data(tmp_path_factory, sequence):
     """Whatever a random command sequence leaves behind, a restart from the AOF rebuilds."""

@@ -435,7 +435,7 @@ def test_a_replica_waiting_for_psync_is_in_handshake_and_times_out(start_replica
     handshake", "Slave is able to detect timeout during handshake"); Predis said
     "connecting" and logged a lost link."""
     primary = _SilentPrimary()
-    replica_server = start_replica(("--repl-timeout", "2"))
+    replica_server = start_replica(("--repl-timeout", "1"))
     try:
         replica = redis.Redis(port=replica_server.port)
         replica.replicaof("127.0.0.1", primary.port)
