@@ -97,6 +97,18 @@ def start_predis(extra=(), sidecar: bool = False, ready=None) -> ServerProcess:
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env, ready=ready)
 
 
+def refused_start(kind: str, args) -> str:
+    """Start a server of `kind` ("redis" or "predis") with `args`, expecting it to refuse to
+    start (a damaged file): what it printed. Fails if it exits cleanly; times out if it
+    serves."""
+    program = [redis_server_binary()] if kind == "redis" else [sys.executable, "-m", "predis",
+                                                              "--predis-sidecar", "no"]
+    done = subprocess.run([*program, "--port", str(free_port()), *args], cwd=ROOT,
+                          capture_output=True, timeout=60)
+    assert done.returncode != 0
+    return (done.stdout + done.stderr).decode(errors="replace")
+
+
 STARTERS = {"redis": start_redis, "predis": start_predis}
 
 

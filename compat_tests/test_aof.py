@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .rawclient import RawClient
-from .servers import eventually, start_predis, start_redis
+from .servers import eventually, refused_start, start_predis, start_redis
 from .test_random_sequences import COMMANDS
 
 AOF = ("--appendonly", "yes", "--appendfsync", "always")
@@ -193,21 +193,6 @@ def test_a_torn_last_write_is_cut_off_or_stops_the_start(tmp_path):
         server.stop()
 
 
-def _refused_start(kind, data_dir, *extra) -> str:
-    """Start a server of `kind` on the AOF in data_dir expecting it to exit: its output."""
-    import subprocess
-    import sys
-
-    from .servers import ROOT, free_port, redis_server_binary
-
-    program = [redis_server_binary()] if kind == "redis" else [sys.executable, "-m", "predis",
-                                                              "--predis-sidecar", "no"]
-    done = subprocess.run([*program, "--port", str(free_port()), "--dir", str(data_dir), *AOF,
-                           *extra], cwd=ROOT, capture_output=True, timeout=60)
-    assert done.returncode != 0
-    return (done.stdout + done.stderr).decode(errors="replace")
-
-
 @pytest.mark.parametrize("kind", ["redis", "predis"])
 def test_a_multi_without_exec_at_the_end_is_reverted_like_a_short_read(tmp_path, kind):
     """Redis treats a MULTI left open at the end of the AOF as a torn write: with
@@ -223,7 +208,7 @@ def test_a_multi_without_exec_at_the_end_is_reverted_like_a_short_read(tmp_path,
     whole = incr.stat().st_size
     with open(incr, "ab") as handle:
         handle.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$1\r\n1\r\n")
-    refusal = _refused_start(kind, tmp_path, "--aof-load-truncated", "no")
+    refusal = refused_start(kind, ("--dir", str(tmp_path), *AOF, "--aof-load-truncated", "no"))
     assert "Unexpected end of file reading the append only file" in refusal
     assert incr.stat().st_size > whole
     server = start(("--dir", str(tmp_path), *AOF))

@@ -3,15 +3,12 @@ missing file stops the start with Redis's words, and a Redis 4-6 AOF (one file i
 perhaps starting with an RDB) is moved into the AOF directory as the base and loaded. Each
 case runs on redis-server and on Predis (Redis's integration/aof-multi-part.tcl)."""
 
-import subprocess
-import sys
-
 import pytest
 import redis
 
 from ops.commandstream import encode
 
-from .servers import ROOT, free_port, redis_server_binary, start_predis, start_redis
+from .servers import refused_start, start_predis, start_redis
 
 AOF = ("--appendonly", "yes", "--appendfsync", "always")
 STARTERS = {"redis": start_redis, "predis": start_predis}
@@ -43,15 +40,6 @@ BAD_MANIFESTS = [
 ]
 
 
-def _refusal(kind, data_dir) -> str:
-    program = [redis_server_binary()] if kind == "redis" else [sys.executable, "-m", "predis",
-                                                              "--predis-sidecar", "no"]
-    done = subprocess.run([*program, "--port", str(free_port()), "--dir", str(data_dir), *AOF],
-                          cwd=ROOT, capture_output=True, timeout=60)
-    assert done.returncode != 0
-    return (done.stdout + done.stderr).decode(errors="replace")
-
-
 @pytest.mark.parametrize("kind", sorted(STARTERS))
 @pytest.mark.parametrize("manifest, files, words", BAD_MANIFESTS)
 def test_a_bad_manifest_stops_the_start_with_redis_words(tmp_path, kind, manifest, files, words):
@@ -60,7 +48,7 @@ def test_a_bad_manifest_stops_the_start_with_redis_words(tmp_path, kind, manifes
     (folder / "appendonly.aof.manifest").write_text(manifest)
     for name in files:
         (folder / name).write_bytes(b"".join(map(encode, SET)))
-    assert words in _refusal(kind, tmp_path)
+    assert words in refused_start(kind, ("--dir", str(tmp_path), *AOF))
 
 
 def _rdb_of(keys: dict) -> bytes:

@@ -714,3 +714,27 @@ def test_errorstats_stop_at_128_error_codes():
         client.close()
     finally:
         server.stop()
+
+
+def test_debug_log_and_aof_flush_sleep(server):
+    """DEBUG LOG writes its message to the log ("DEBUG LOG: ..."), DEBUG AOF-FLUSH-SLEEP holds
+    each AOF write back that many microseconds (Redis's integration/rdb and aof tests use both;
+    Predis knew neither)."""
+    import time
+
+    client = RawClient(server.port)
+    assert client.call("DEBUG", "LOG", "marker-17") == b"OK"
+    client.call("CONFIG", "SET", "appendonly", "yes")
+    deadline = time.time() + 20
+    while b"aof_rewrite_in_progress:0" not in client.call("INFO", "persistence"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert client.call("DEBUG", "AOF-FLUSH-SLEEP", "300000") == b"OK"
+    started = time.monotonic()
+    client.call("SET", "slow", "write")
+    assert time.monotonic() - started >= 0.3
+    assert client.call("DEBUG", "AOF-FLUSH-SLEEP", "0") == b"OK"
+    client.call("CONFIG", "SET", "appendonly", "no")
+    client.close()
+    with open(server.log.name, "rb") as log:
+        assert b"DEBUG LOG: marker-17" in log.read()

@@ -41,6 +41,7 @@ REDIS_LINES = {
     "aof_rewrite_killed": "Killing running AOF rewrite child: {pid}",
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "replica_connect_timeout": "Timeout connecting to the MASTER...",
+    "debug_log": "DEBUG LOG: {text}",
     "aof_incomplete_transaction_reverted": "Revert incomplete MULTI/EXEC transaction in AOF "
                                            "file {file}",
     "aof_truncated": "!!! Truncating the AOF {file} at offset {offset} !!!",

@@ -129,6 +129,7 @@ class PredisServer:
         self.evictor = Evictor(self)
         self.learning = LearningLoop(self)
         self.memory_peak = 0
+        self.aof_flush_sleep_us = 0  # DEBUG AOF-FLUSH-SLEEP
         # Hooks later families attach to (WATCH, keyspace notifications): called per write.
         self.on_key_modified = None
         self.run_id = secrets.token_hex(20)

@@ -184,6 +184,8 @@ class AppendOnlyFile:
             return
         data = b"".join(self.pending)
         self.pending.clear()
+        if self.server.aof_flush_sleep_us:  # DEBUG AOF-FLUSH-SLEEP (Redis's tests of slow
+            time.sleep(self.server.aof_flush_sleep_us / 1e6)  # disks)
         try:
             written = os.write(self.fd, data)
             while written < len(data):  # a short write (disk nearly full): finish or fail

@@ -196,6 +196,12 @@ def debug(client, args):
     if sub == b"set-disable-deny-scripts" and len(args) == 3:
         client.server.scripts_run_noscript = to_int(args[2]) != 0
         return OK
+    if sub == b"log" and len(args) == 3:  # a line in the server's log (Redis's tests mark
+        client.server.log.warning("debug_log", text=args[2].decode(errors="replace"))
+        return OK  # where a test starts, to read the log from there)
+    if sub == b"aof-flush-sleep" and len(args) == 3:
+        client.server.aof_flush_sleep_us = to_int(args[2])
+        return OK
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
@@ -239,6 +245,9 @@ def debug(client, args):
                 "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
                 "options, including keywords not listed in original configuration file or "
                 "default values.",
+                "AOF-FLUSH-SLEEP <microsec>", "    Server will sleep before flushing the AOF, "
+                "this is used for testing.",
+                "LOG <message>", "    Write <message> to the server log.",
                 "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
                 "PROTOCOL <type>", "    Reply with a test value of the specified type. <type> "
                 "can be: string, integer, double, bignum, null, array, set, map, attrib, push, "
