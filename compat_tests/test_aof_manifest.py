@@ -91,3 +91,29 @@ def test_an_old_style_aof_is_moved_in_and_loaded(tmp_path, kind, preamble):
         assert redis.Redis(port=server.port).mget("k1", "k4") == [b"v1", b"v4"]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", sorted(STARTERS))
+@pytest.mark.parametrize("moved", [False, True], ids=["interrupted", "both-places"])
+def test_an_upgrade_left_halfway_is_completed_or_left_alone(tmp_path, kind, moved):
+    """A manifest that names the old file as its only base: while the file is still in
+    `dir` only (an upgrade stopped between the manifest and the move) the upgrade is
+    completed; when the AOF directory has its own file of that name, that one is loaded and
+    the old one left where it is (Redis's aof-multi-part "continue the upgrade from the
+    interrupted upgrade state", "both server dir and aof dir contain old AOF")."""
+    folder = tmp_path / "appendonlydir"
+    folder.mkdir()
+    (tmp_path / "appendonly.aof").write_bytes(encode([b"SET", b"k1", b"v1"]))
+    (folder / "appendonly.aof.manifest").write_text("file appendonly.aof seq 1 type b\n")
+    if moved:
+        (folder / "appendonly.aof").write_bytes(encode([b"SET", b"k4", b"v4"]))
+    server = STARTERS[kind](("--dir", str(tmp_path), *AOF))
+    try:
+        client = redis.Redis(port=server.port)
+        assert client.mget("k1", "k4") == ([None, b"v4"] if moved else [b"v1", None])
+        assert (tmp_path / "appendonly.aof").exists() == moved
+        assert (folder / "appendonly.aof").exists()
+        assert (folder / "appendonly.aof.manifest").read_text().splitlines() == [
+            "file appendonly.aof seq 1 type b", "file appendonly.aof.1.incr.aof seq 1 type i"]
+    finally:
+        server.stop()

@@ -58,12 +58,19 @@ class AppendOnlyFile:
 
     def adopt_old_style(self) -> bool:
         """Redis 7's upgrade of a Redis 4-6 AOF (one file, `appendfilename` in `dir`, perhaps
-        starting with an RDB preamble): with no manifest yet, the file moves into the AOF
-        directory as the base, under the name it had, and a new manifest names it. True if
-        it did."""
+        starting with an RDB preamble): the file moves into the AOF directory as the base,
+        under the name it had, named by the manifest. As Redis decides it: when the AOF
+        directory or its manifest is missing or names nothing, or when an interrupted upgrade
+        left a manifest that names that file alone as its base, not moved yet. True if it
+        did."""
         old = os.path.join(self.server.config["dir"], self.filename)
-        if os.path.exists(manifest_path(self.directory, self.filename)) or \
-                not os.path.isfile(old):
+        if not os.path.isfile(old):
+            return False
+        manifest = self.manifest
+        interrupted = (manifest.base is not None and manifest.base[0] == self.filename
+                       and not manifest.incrs
+                       and not os.path.exists(os.path.join(self.directory, self.filename)))
+        if self.exists() and not interrupted:
             return False
         os.makedirs(self.directory, exist_ok=True)
         self.manifest = Manifest((self.filename, 1), [])
