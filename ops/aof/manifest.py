@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 
+from server.observers import quote_arg
 from server.protocol.reader import ProtocolError, split_inline
 
 MANIFEST_SUFFIX = ".manifest"
@@ -29,10 +30,10 @@ def _fail(error: str, number: int, line: str):
 
 def _quoted(name: str) -> str:
     """A file name as Redis writes it in the manifest: quoted (sdscatrepr) when it needs to
-    be."""
+    be (sdsneedsrepr: a space, a quote, a backslash, anything unprintable)."""
     if name and all(c.isprintable() and c not in ' "\'\\' for c in name):
         return name
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quote_arg(name.encode(errors="surrogateescape"))
 
 
 def _atoll(value: bytes) -> int:
