@@ -270,3 +270,43 @@ def test_redis_cli_functions_rdb_gets_the_functions_only(servers, tmp_path):
             "ERR Unsupported rdb-filter-only option: keys"
         client.call("FUNCTION", "FLUSH")
         client.close()
+
+
+def test_a_failed_background_save_stops_writes_with_misconf(server):
+    """After a BGSAVE fails (its child killed here), with save points and
+    stop-writes-on-bgsave-error yes, writes and PING get MISCONF while reads go on, in
+    scripts too; turning the option off lets writes through (Redis's integration/rdb "failed
+    bgsave prevents writes"; Predis went on accepting writes it could not persist)."""
+    import signal
+
+    from .servers import children_of
+
+    client = RawClient(server.port)
+    client.call("CONFIG", "SET", "save", "3600 1")
+    client.call("CONFIG", "SET", "rdb-key-save-delay", "10000000")
+    try:
+        client.call("SET", "x", "x")
+        assert client.call("BGSAVE") == b"Background saving started"
+        deadline = time.time() + 10
+        while not children_of(server.proc.pid):
+            assert time.time() < deadline
+            time.sleep(0.02)
+        for child in children_of(server.proc.pid):
+            os.kill(child, signal.SIGKILL)
+        while b"rdb_bgsave_in_progress:0" not in client.call("INFO", "persistence"):
+            assert time.time() < deadline
+            time.sleep(0.05)
+        assert client.call("GET", "x") == b"x"
+        for command in (("SET", "x", "y"), ("PING",),
+                        ("EVAL", "return redis.call('set', 'x', 1)", "1", "x"),
+                        ("EVAL", "#!lua\nreturn redis.call('set', 'x', 1)", "1", "x")):
+            assert client.call(*command).startswith("MISCONF Redis is configured to save RDB "
+                                                    "snapshots"), command
+        assert client.call("EVAL", "return redis.call('get', 'x')", "1", "x") == b"x"
+        client.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no")
+        assert client.call("SET", "x", "y") == b"OK"
+    finally:
+        client.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes")
+        client.call("CONFIG", "SET", "rdb-key-save-delay", "0")
+        client.call("CONFIG", "SET", "save", "")
+        client.close()

@@ -7,6 +7,7 @@ import time
 
 from ops.rdb.codec import RDBError
 from ops.rdb.file import RDBWriter, read_rdb
+from server import disk_errors
 from server.keyspace import now_ms
 from server.keyspace.serialize import build, describe
 from server.loading import debug_delay, loading
@@ -23,12 +24,22 @@ class Persistence:
         self.child_pid = 0
         self.child_started = 0.0
         self.dirty_at_fork = 0
-        self.last_status = "ok"
+        self._last_status = "ok"
         self.saves = 0
         self.last_duration = -1
         self.loaded = {"keys_loaded": 0, "keys_expired": 0}
         self.scheduled = False  # BGSAVE SCHEDULE while a child runs
         self.forks = 0  # children started, BGSAVE's and AOF rewrites' (INFO total_forks)
+
+    @property
+    def last_status(self) -> str:
+        """"ok" or "err": how the last save ended (INFO rdb_last_bgsave_status)."""
+        return self._last_status
+
+    @last_status.setter
+    def last_status(self, status: str) -> None:
+        self._last_status = status
+        disk_errors.refresh(self.server)  # (a failed save may stop writes: MISCONF)
 
     def save(self) -> bool:
         """SAVE: write the snapshot in this process (the loop waits, as Redis's SAVE)."""
@@ -36,9 +47,8 @@ class Persistence:
         started = time.monotonic()
         try:
             keys = write_snapshot(server, snapshot_path(server.config))
-        except (OSError, ValueError) as exc:
-            self.last_status = "err"
-            server.log.warning("save_failed", error=str(exc))
+        except (OSError, ValueError) as exc:  # (the background save's status stays: Redis
+            server.log.warning("save_failed", error=str(exc))  # sets it only from BGSAVE)
             return False
         self._saved(started, server.keyspace.dirty)
         server.log.info("save_done", keys=keys, seconds=round(time.monotonic() - started, 3))

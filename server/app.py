@@ -33,7 +33,7 @@ from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 from ops.snapshot import Persistence
 
-from . import error_stats, output_limits, tenants
+from . import disk_errors, error_stats, output_limits, tenants
 from .eviction import Evictor
 from .listen import PROTECTED_MODE_DENIED, Listeners, bind_hosts, is_loopback
 from .protocol.reply_buffer import ReplyBufferSettings
@@ -130,6 +130,7 @@ class PredisServer:
         self.learning = LearningLoop(self)
         self.memory_peak = 0
         self.aof_flush_sleep_us = 0  # DEBUG AOF-FLUSH-SLEEP
+        self.disk_error = None  # MISCONF while saves or AOF writes fail (disk_errors.py)
         # Hooks later families attach to (WATCH, keyspace notifications): called per write.
         self.on_key_modified = None
         self.run_id = secrets.token_hex(20)
@@ -160,7 +161,6 @@ class PredisServer:
             "maxmemory-policy": lambda v: self.evictor.configure(v),
             "tracking-table-max-keys": lambda v: self.tracking.enforce_limit(),
             "learned-model-file": self._set_model_file,
-            "appendonly": self.set_appendonly,
             "predis-tenants": self._set_tenants,
             "lfu-log-factor": lambda v: setattr(self.keyspace.access, "lfu_log_factor", v),
             "lfu-decay-time": lambda v: setattr(self.keyspace.access, "lfu_decay_time", v),
@@ -170,6 +170,8 @@ class PredisServer:
             "latency-tracking": lambda v: setattr(self, "latency_tracking", v),
             "client-output-buffer-limit": lambda v: [output_limits.watch(self, c)
                                                      for c in self.clients],
+            **{name: (lambda v: disk_errors.refresh(self)) for name in disk_errors.INPUTS},
+            "appendonly": lambda v: (self.set_appendonly(v), disk_errors.refresh(self)),
             "oom-score-adj": self.oom_score.on_config_change,
             "oom-score-adj-values": self.oom_score.on_config_change,
         }

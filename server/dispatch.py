@@ -89,6 +89,9 @@ def dispatch(client, args):
         # what it runs is neither refused nor preceded by evictions.)
         if not server.make_room() and _refused_when_full(client, spec, args):
             return _reject(client, spec, errors.OOM)
+    if server.disk_error is not None and not client.in_exec and \
+            not client.obeys_unconditionally and (spec.name == "ping" or _writes(client, spec, args)):
+        return _reject(client, spec, server.disk_error)  # (Redis refuses PING too)
     if server.min_replicas_enforced and not client.in_exec and _writes(client, spec, args) \
             and not server.min_replicas.allow_writes():
         return _reject(client, spec, errors.NOREPLICAS)

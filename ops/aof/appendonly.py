@@ -19,10 +19,10 @@ import os
 import time
 
 from ops.commandstream import encode
+from server import disk_errors
 from ops.snapshot import in_forked_child, write_snapshot
 
-from .manifest import (Manifest, base_name, incr_name, manifest_path, read_manifest,
-                       write_manifest)
+from .manifest import Manifest, base_name, incr_name, read_manifest, write_manifest
 
 
 class AppendOnlyFile:
@@ -51,6 +51,7 @@ class AppendOnlyFile:
         self.last_rewrite_status = "ok"
         self.last_rewrite_seconds = -1
         self.last_write_status = "ok"
+        self.last_write_error = ""  # why the last failed write failed (MISCONF's words)
 
     # -- opening -------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -198,10 +199,13 @@ class AppendOnlyFile:
             while written < len(data):  # a short write (disk nearly full): finish or fail
                 written += os.write(self.fd, data[written:])
         except OSError as exc:
-            self.last_write_status = "err"
+            self.last_write_status, self.last_write_error = "err", exc.strerror or str(exc)
             self.server.log.error("aof_write_failed", error=str(exc))
+            disk_errors.refresh(self.server)  # writes stop while the AOF cannot be written
             return
-        self.last_write_status = "ok"
+        if self.last_write_status != "ok":
+            self.last_write_status = "ok"
+            disk_errors.refresh(self.server)
         self.size += len(data)
         self.unsynced = True
         if self.server.config["appendfsync"] == "always" and not self.sync_scheduled:

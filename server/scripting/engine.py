@@ -179,6 +179,8 @@ class LuaEngine:
             if not wrote and self.server.master_link is not None and not client.is_primary \
                     and self.server.config["replica-read-only"]:
                 return "READONLY You can't write against a read only replica."
+            if not wrote and self.server.disk_error is not None:
+                return self.server.disk_error
             if not wrote and not self.server.min_replicas.allow_writes():
                 return NOREPLICAS
         if self.running.oom and not wrote and "denyoom" in spec.flags:
