@@ -4,7 +4,7 @@
 import pytest
 
 from .conftest import numeric
-from .rawclient import RawClient
+from .rawclient import Err, RawClient
 
 SETUPS = {
     "int": [("SET", "k", "12345")],
@@ -119,3 +119,72 @@ def test_stream_nodes_survive_dump_and_restore(servers):
             assert predis.call("XTRIM", key, "MAXLEN", "~", maxlen) == expected, (key, maxlen)
     ref.close()
     predis.close()
+
+
+STREAM_SETUP = [("XADD", "k", f"{i}-1", *(("f", str(i)) if i % 3 else ("g", "x", "h", str(i))))
+                for i in range(1, 12)] + [("XGROUP", "CREATE", "k", "grp", "0"),
+                                          ("XREADGROUP", "GROUP", "grp", "alice", "COUNT", "2",
+                                           "STREAMS", "k", ">")]
+DAMAGED_FROM = {**{name: SETUPS[name] for name in ("small_list", "intset", "small_zset",
+                                                   "small_hash")},
+                "listpack_set": [("SADD", "k", "a", "b", "c", "dd")], "stream": STREAM_SETUP}
+
+
+def _refused_or_contents(client, payload):
+    client.call("DEL", "k")
+    reply = client.call("RESTORE", "k", "0", payload)
+    if reply != b"OK":
+        return reply
+    if client.call("TYPE", "k") == b"stream":
+        return [client.call("XRANGE", "k", "-", "+"), client.call("XPENDING", "k", "grp")]
+    return _contents(client)
+
+
+def _as_predis_keeps_it(contents):
+    """Redis trusts a compact encoding's order: damage that reorders a sorted set's or a
+    stream's elements stays in its replies. Predis's structures keep them in order: it sorts
+    the sorted set, and refuses the stream (its entries are found by ID)."""
+    if isinstance(contents, tuple) and contents[0] == "zset":
+        pairs = sorted(zip(contents[1][1::2], contents[1][0::2]))
+        return "zset", [x for score, member in pairs for x in (member, score)]
+    if isinstance(contents, list):  # a stream
+        ids = [tuple(map(int, entry[0].split(b"-"))) for entry in contents[0]]
+        if ids != sorted(set(ids)):
+            return Err("ERR Bad data format")
+    return contents
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED_FROM))
+def test_damaged_payloads_refused_as_redis_refuses_them(servers, name):
+    """Redis's payloads with one byte changed (and the checksum made right again): where a
+    sanitizing redis-server refuses one, so does Predis, with the same error; where it takes
+    it, Predis holds the same contents. Found by Redis's integration/corrupt-dump, whose
+    payloads Predis took in and misread."""
+    import random
+    import struct
+
+    from ops.rdb.crc64 import crc64
+
+    ref, predis = (RawClient(s.port) for s in servers)
+    for client in (ref, predis):
+        client.call("FLUSHALL")
+        client.call("CONFIG", "SET", "sanitize-dump-payload", "yes")
+    for command in DAMAGED_FROM[name]:
+        ref.call(*command)
+    original = ref.call("DUMP", "k")
+    body, version = original[:-10], original[-10:-8]  # (redis-server 7.0 writes RDB 10)
+    rng = random.Random(name)
+    refused = 0
+    for _ in range(60):
+        damaged = bytearray(body)
+        position = rng.randrange(1, len(body))  # (the type byte stays)
+        damaged[position] = rng.randrange(256)
+        framed = bytes(damaged) + version
+        payload = framed + struct.pack("<Q", crc64(framed))
+        expected = _as_predis_keeps_it(_refused_or_contents(ref, payload))
+        assert _refused_or_contents(predis, payload) == expected, (position, bytes(damaged))
+        refused += not isinstance(expected, tuple | list)
+    assert refused > 10  # (the damage reached the encodings, not only the values)
+    for client in (ref, predis):
+        client.call("CONFIG", "SET", "sanitize-dump-payload", "no")
+        client.close()

@@ -162,6 +162,16 @@ def test_lcs(diff23):
     d.assert_same("LCS", "a", "b", "FOO")
     d.assert_same("MSET", "c", "abcdefghij", "e", "xaxbxcxdxexfx")
     d.assert_same("LCS", "c", "e", "IDX", "WITHMATCHLEN")
+    # the table Redis would allocate is bounded by proto-max-bulk-len (found by Redis's
+    # corrupt-dump tests: Predis tried to build a 400k x 400k table)
+    d.assert_same("SETRANGE", "big", "423324", "1450173551")
+    d.assert_same("LCS", "big", "big")
+    d.assert_same("CONFIG", "SET", "proto-max-bulk-len", "1mb")
+    d.assert_same("SET", "x", "a" * 600)
+    d.assert_same("LCS", "x", "x", "LEN")
+    d.assert_same("SET", "x", "a" * 400)
+    d.assert_same("LCS", "x", "x", "LEN")
+    d.assert_same("CONFIG", "SET", "proto-max-bulk-len", "512mb")
 
 
 def test_wrong_type_errors(diff):

@@ -194,6 +194,9 @@ PARAMS = [
     _i("key-load-delay", "0", LLONG_MIN, LLONG_MAX, hidden=True),
     _i("rdb-key-save-delay", "0", LLONG_MIN, LLONG_MAX, hidden=True),
     _m("loading-process-events-interval-bytes", "2mb", low=1024, high=2**31 - 1, hidden=True),
+    # Redis exits instead of aborting on a panic, and its software watchdog; Predis has neither
+    _b("use-exit-on-panic", "no", hidden=True),
+    _i("watchdog-period", "0", 0, INT_MAX, hidden=True),
     _i("lfu-log-factor", "10", 0, INT_MAX),
     _i("lfu-decay-time", "1", 0, INT_MAX),
     _b("lazyfree-lazy-eviction", "no"),

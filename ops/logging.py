@@ -42,6 +42,15 @@ REDIS_LINES = {
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "replica_connect_timeout": "Timeout connecting to the MASTER...",
     "debug_log": "DEBUG LOG: {text}",
+    "rdb_empty_key_skipped": "rdbLoadObject skipping empty key: {key}",
+    "snapshot_loaded": "Done loading RDB, keys loaded: {keys_loaded}, keys expired: "
+                       "{keys_expired}.",
+    "snapshot_loaded_skipping_empty_keys": "Done loading RDB, keys loaded: {keys_loaded}, keys "
+                                           "expired: {keys_expired}, empty keys skipped: "
+                                           "{empty_keys_skipped}.",
+    "rdb_load_failed": "Internal error in RDB reading: {reason}",
+    "rdb_load_terminating": "Terminating server after rdb file reading failure.",
+    "restore_refused": "Internal error in RDB reading: {reason} (RESTORE's payload)",
     "aof_incomplete_transaction_reverted": "Revert incomplete MULTI/EXEC transaction in AOF "
                                            "file {file}",
     "aof_truncated": "!!! Truncating the AOF {file} at offset {offset} !!!",

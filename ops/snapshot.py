@@ -217,10 +217,18 @@ def load_rdb_at_start(server) -> None:
             raise OSError(f"--import-rdb file not found: {path}")
         return
     started = time.monotonic()
-    counts = load_snapshot(server, path)
+    try:
+        counts = load_snapshot(server, path)
+    except RDBError as exc:  # (the start stops: Redis's last words in the log first)
+        server.log.warning("rdb_load_failed", reason=str(exc))
+        server.log.warning("rdb_load_terminating")
+        raise
     server.persistence.loaded = counts
-    server.log.info("snapshot_loaded", path=path, seconds=round(time.monotonic() - started, 3),
-                    **counts)
+    if counts["empty_keys_skipped"]:
+        server.log.warning("snapshot_loaded_skipping_empty_keys", path=path, **counts)
+    else:
+        server.log.info("snapshot_loaded", path=path,
+                        seconds=round(time.monotonic() - started, 3), **counts)
 
 
 def load_snapshot(server, path: str, caller=None, merge: bool = True) -> dict:
@@ -249,16 +257,21 @@ def load_rdb_preamble(server, data: bytes, progress) -> tuple:
 
 
 def _load(server, data: bytes, progress, merge: bool, on_end=None) -> dict:
-    loaded = expired = 0
+    loaded = expired = empty = 0
     now = now_ms()
     keyspace = server.keyspace
     skipped = {}
+    verify = server.config["rdbchecksum"] and not server.skip_checksum_validation
     for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"],
-                         progress=progress, on_end=on_end):
+                         progress=progress, on_end=on_end, verify_checksum=verify):
         if item[0] == "function":  # (a snapshot holds them before its keys)
             refusal = server.restore_library(item[1], replace=merge)
             if refusal is not None:
                 raise RDBError(refusal)
+        elif item[0] == "empty":  # (Redis once saved such keys: skipped, not refused)
+            if empty < 10:
+                server.log.warning("rdb_empty_key_skipped", key=item[2].decode(errors="replace"))
+            empty += 1
         elif item[0] == "module":
             skipped[item[3]] = skipped.get(item[3], 0) + 1
         elif item[0] == "key":
@@ -279,4 +292,4 @@ def _load(server, data: bytes, progress, merge: bool, on_end=None) -> dict:
             loaded += 1
     if skipped:  # only with rdb-skip-module-data yes: say what was left behind
         server.log.warning("module_data_skipped", modules=skipped)
-    return {"keys_loaded": loaded, "keys_expired": expired}
+    return {"keys_loaded": loaded, "keys_expired": expired, "empty_keys_skipped": empty}

@@ -130,6 +130,7 @@ class PredisServer:
         self.learning = LearningLoop(self)
         self.memory_peak = 0
         self.aof_flush_sleep_us = 0  # DEBUG AOF-FLUSH-SLEEP
+        self.skip_checksum_validation = False  # DEBUG SET-SKIP-CHECKSUM-VALIDATION
         self.disk_error = None  # MISCONF while saves or AOF writes fail (disk_errors.py)
         # Hooks later families attach to (WATCH, keyspace notifications): called per write.
         self.on_key_modified = None

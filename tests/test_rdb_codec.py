@@ -105,3 +105,34 @@ def test_import_rdb_with_module_data_needs_the_explicit_flag(tmp_path):
                          "--rdb-skip-module-data", "yes")
     server.load_snapshot_at_start()
     assert list(server.keyspace[0].data.items()) == [(b"plain", b"value")]
+
+
+def test_empty_keys_are_skipped_while_loading_and_refused_by_restore(tmp_path):
+    """A file holding keys without elements (Redis once wrote such keys, #8453) loads without
+    them, each named in the log, as Redis's loader does; RESTORE refuses one."""
+    from ops.rdb.codec import encode_length, encode_string
+    from server.commands.dump import _read_payload
+    from server.errors import CommandError
+    from tests.fakes import make_server
+
+    empty_ziplist = b"\x0b\x00\x00\x00\x0a\x00\x00\x00\x00\x00\xff"
+    empty_values = [(b"\x02", b"set", encode_length(0)),
+                    (b"\x0e", b"list_quicklist", encode_length(1) + encode_string(empty_ziplist)),
+                    (b"\x0d", b"hash_ziplist", encode_string(empty_ziplist))]
+    body = b"REDIS0009\xfe\x00"
+    for kind, key, value in empty_values:
+        body += kind + encode_string(key) + value
+    body += b"\x00" + encode_string(b"kept") + encode_string(b"value")
+    (tmp_path / "dump.rdb").write_bytes(body + b"\xff" + b"\x00" * 8)
+    server = make_server("--dir", str(tmp_path))
+    logged = []
+    server.log.warning = lambda event, **fields: logged.append((event, fields.get("key")))
+    server.load_snapshot_at_start()
+    assert list(server.keyspace[0].data) == [b"kept"]
+    assert logged == [("rdb_empty_key_skipped", "set"), ("rdb_empty_key_skipped", "list_quicklist"),
+                      ("rdb_empty_key_skipped", "hash_ziplist"),
+                      ("snapshot_loaded_skipping_empty_keys", None)]
+    assert server.persistence.loaded["empty_keys_skipped"] == 3
+    for kind, _, value in empty_values:
+        with pytest.raises(CommandError, match="Bad data format"):
+            _read_payload(server, frame_payload(kind + value))

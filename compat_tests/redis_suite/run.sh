@@ -56,6 +56,14 @@ done
 # the DEBUG error would end their files (the tests after them could not run).
 SKIPPED=(--skiptest "Don't rehash if redis has child process"
          --skiptest "SRANDMEMBER with a dict containing long chain")
+# integration/corrupt-dump: damaged payloads that Redis takes in unchecked (sanitize-dump-payload
+# no) and then crashes on, by design of the test. Predis checks every payload whole and refuses
+# them; the RESTORE these tests expect to succeed would end the file.
+for name in "stream bad lp_count - unsanitized" "infinite loop" "negative reply length" \
+            "stream with no records" "stream listpack valgrind issue" \
+            "stream listpack lpPrev valgrind issue" "lpFind invalid access"; do
+  SKIPPED+=(--skiptest "corrupt payload: fuzzer findings - $name")
+done
 
 if [ ${#units[@]} -eq 0 ]; then
   units=($(cd "$SOURCE/tests" && ls unit/*.tcl unit/type/*.tcl | sed 's/\.tcl$//'))

@@ -9,7 +9,7 @@ import struct
 
 from .codec import RDBError, Reader, encode_length, encode_string
 from .crc64 import crc64
-from .objects import read_object, write_object
+from .objects import EmptyKey, read_object, write_object
 
 OP_FUNCTION2, OP_FUNCTION_OLD, OP_MODULE_AUX = 245, 246, 247
 OP_IDLE, OP_FREQ, OP_AUX, OP_RESIZEDB = 248, 249, 250, 251
@@ -119,15 +119,19 @@ def _module_data(reader, opcode: int, db: int, skip_modules: bool):
 
 
 def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False, progress=None,
-             on_end=None):
+             on_end=None, verify_checksum: bool = True):
     """Yield ('aux', name, value), ('function', code), ('key', db, key, kind, contents,
-    expire_ms) and, with skip_modules, ('module', db, key, module name) for each module value
+    expire_ms), ('empty', db, key) for a value without elements (Redis skips those) and,
+    with skip_modules, ('module', db, key, module name) for each module value
     stepped over, in file order; RDBError if it is damaged, whatever the damage (a fuzzer
     found encodings whose parsers failed in other ways on cut or flipped bytes).
     `progress(bytes read)`, when given, is called once each key was taken; `on_end(offset)`
-    with where the RDB ended (an AOF's RDB preamble is followed by commands)."""
+    with where the RDB ended (an AOF's RDB preamble is followed by commands).
+    verify_checksum=False: the trailing CRC is not compared (rdbchecksum no, or DEBUG
+    SET-SKIP-CHECKSUM-VALIDATION 1)."""
     try:
-        yield from _read_items(data, max_version, skip_modules, progress, on_end)
+        yield from _read_items(data, max_version, skip_modules, progress, on_end,
+                               verify_checksum)
     except RDBError:
         raise
     except (IndexError, KeyError, ValueError, struct.error, RuntimeError, OverflowError,
@@ -135,7 +139,8 @@ def read_rdb(data: bytes, max_version: int = 11, skip_modules: bool = False, pro
         raise RDBError(f"the RDB data is damaged ({type(exc).__name__}: {exc})") from None
 
 
-def _read_items(data: bytes, max_version: int, skip_modules: bool, progress, on_end):
+def _read_items(data: bytes, max_version: int, skip_modules: bool, progress, on_end,
+                verify_checksum: bool):
     if data[:5] != b"REDIS" or not data[5:9].isdigit():
         raise RDBError("Wrong signature trying to load DB from file")
     version = int(data[5:9])
@@ -150,7 +155,8 @@ def _read_items(data: bytes, max_version: int, skip_modules: bool, progress, on_
         if opcode == OP_EOF:
             if version >= 5:
                 stored = struct.unpack("<Q", reader.take(8))[0]
-                computed = crc64(data[:reader.pos - 8]) if stored else 0
+                computed = crc64(data[:reader.pos - 8]) if stored and verify_checksum \
+                    else stored
                 if computed != stored:  # (Redis's two log lines, in one message)
                     raise RDBError(f"Wrong RDB checksum expected: ({stored:x}) got "
                                    f"({computed:x}). Aborting now. RDB CRC error")
@@ -182,8 +188,12 @@ def _read_items(data: bytes, max_version: int, skip_modules: bool, progress, on_
             expire_ms = None
         else:
             key = reader.string()
-            kind, contents = read_object(opcode, reader)
-            yield ("key", db, key, kind, contents, expire_ms)
+            try:
+                kind, contents = read_object(opcode, reader)
+            except EmptyKey:
+                yield ("empty", db, key)
+            else:
+                yield ("key", db, key, kind, contents, expire_ms)
             expire_ms = None
             if progress is not None:
                 progress(reader.pos)

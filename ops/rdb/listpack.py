@@ -11,7 +11,7 @@ _INT_TEXT = re.compile(rb"-?[1-9][0-9]{0,19}|0")
 _INT_START = frozenset(b"-0123456789")
 
 
-def _backlen_bytes(size: int) -> int:
+def backlen_width(size: int) -> int:
     """How many bytes the back-length of an element of `size` bytes takes."""
     return 1 if size <= 127 else 2 if size < 16383 else 3 if size < 2097151 else \
         4 if size < 268435455 else 5
@@ -19,7 +19,7 @@ def _backlen_bytes(size: int) -> int:
 
 def _backlen(size: int) -> bytes:
     """7 bits a byte, most significant first; every byte but the first has its high bit set."""
-    count = _backlen_bytes(size)
+    count = backlen_width(size)
     return bytes(((size >> (7 * (count - 1 - i))) & 127) | (128 if i else 0)
                  for i in range(count))
 
@@ -61,7 +61,7 @@ def _encode_string(data: bytes) -> bytes:
     return _string_header(len(data)) + data
 
 
-def _as_int64(data: bytes):
+def as_int64(data: bytes):
     """The integer a string is the canonical form of (as lpStringToInt64 accepts), or None:
     Redis stores such strings with an integer encoding. Most strings fail the first test."""
     if 0 < len(data) <= 20 and data[0] in _INT_START and _INT_TEXT.fullmatch(data):
@@ -76,11 +76,11 @@ def element_size(element) -> int:
     same): encoding, data and back-length. Stream nodes size every entry with it, so it
     builds nothing."""
     if type(element) is not int:
-        as_int = _as_int64(element)
+        as_int = as_int64(element)
         if as_int is None:
             length = len(element)  # (the header's size, as _string_header writes it)
             size = (1 if length < 64 else 2 if length < 4096 else 5) + length
-            return size + (1 if size <= 127 else _backlen_bytes(size))
+            return size + (1 if size <= 127 else backlen_width(size))
         element = as_int
     return int_size(element)
 
@@ -88,7 +88,7 @@ def element_size(element) -> int:
 def _encode(element) -> bytes:
     """As lpAppend stores it: integers, and strings that are canonical int64s, as integers."""
     if not isinstance(element, int):
-        as_int = _as_int64(element)
+        as_int = as_int64(element)
         if as_int is None:
             return _encode_string(element)
         element = as_int

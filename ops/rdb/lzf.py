@@ -13,8 +13,8 @@ def decompress(data: bytes, expected_length: int) -> bytes:
         i += 1
         if ctrl < 32:  # literal run of ctrl + 1 bytes
             run = ctrl + 1
-            if i + run > n:
-                raise LZFError("truncated literal run")
+            if i + run > n or len(out) + run > expected_length:
+                raise LZFError("truncated literal run, or longer than announced")
             out += data[i:i + run]
             i += run
             continue
@@ -29,8 +29,9 @@ def decompress(data: bytes, expected_length: int) -> bytes:
         offset = ((ctrl & 0x1F) << 8) + data[i] + 1
         i += 1
         start = len(out) - offset
-        if start < 0:
-            raise LZFError("back reference before the start")
+        if start < 0 or len(out) + length + 2 > expected_length:
+            # (stopped before it grows past the announced length: no decompression bomb)
+            raise LZFError("back reference before the start, or longer than announced")
         for k in range(length + 2):  # may overlap the bytes being written
             out.append(out[start + k])
     if len(out) != expected_length:

@@ -6,130 +6,70 @@ streams.py. Writing uses the plain encodings (list, set, zset2, hash), which eve
 2.8 loads, and Redis 7.2's stream encoding.
 """
 
+import re
 import struct
 
 from .codec import RDBError, Reader, encode_length, encode_string
+from .packed import Corrupt, read_intset, read_listpack, read_ziplist, read_zipmap
 
 STRING, LIST, SET, ZSET, HASH, ZSET_2 = 0, 1, 2, 3, 4, 5
 HASH_ZIPMAP, LIST_ZIPLIST, SET_INTSET, ZSET_ZIPLIST, HASH_ZIPLIST = 9, 10, 11, 12, 13
 LIST_QUICKLIST, HASH_LISTPACK, ZSET_LISTPACK, LIST_QUICKLIST_2, SET_LISTPACK = 14, 16, 17, 18, 20
 STREAM_TYPES = (15, 19, 21)
+QUICKLIST_PLAIN, QUICKLIST_PACKED = 1, 2  # a quicklist node's container
 
 
-# -- compact encodings inside a string blob -------------------------------------------------
-def read_listpack(blob: bytes) -> list:
-    if len(blob) < 7:
-        raise RDBError("listpack too short")
-    count = struct.unpack("<H", blob[4:6])[0]
-    out = []
-    i = 6
-    while True:
-        if i >= len(blob):
-            raise RDBError("listpack without terminator")
-        b = blob[i]
-        if b == 0xFF:
-            break
-        if b < 0x80:
-            value, size = b"%d" % b, 1
-        elif b >> 6 == 2:
-            n = b & 0x3F
-            value, size = blob[i + 1:i + 1 + n], 1 + n
-        elif b >> 5 == 6:
-            raw = ((b & 0x1F) << 8) | blob[i + 1]
-            value, size = b"%d" % (raw - (1 << 13) if raw >= 1 << 12 else raw), 2
-        elif b >> 4 == 0xE:
-            n = ((b & 0x0F) << 8) | blob[i + 1]
-            value, size = blob[i + 2:i + 2 + n], 2 + n
-        elif b == 0xF0:
-            n = struct.unpack("<I", blob[i + 1:i + 5])[0]
-            value, size = blob[i + 5:i + 5 + n], 5 + n
-        elif b in (0xF1, 0xF2, 0xF3, 0xF4):
-            width = {0xF1: 2, 0xF2: 3, 0xF3: 4, 0xF4: 8}[b]
-            value = b"%d" % int.from_bytes(blob[i + 1:i + 1 + width], "little", signed=True)
-            size = 1 + width
-        else:
-            raise RDBError("bad listpack entry")
-        out.append(bytes(value))
-        i += size + _backlen_size(size)
-    if count != 0xFFFF and count != len(out):
-        raise RDBError("listpack count mismatch")
-    return out
+class EmptyKey(RDBError):
+    """A value with no elements: RESTORE refuses it, loading a file skips the key (Redis's
+    rdbLoadObject, which once had a bug that saved such keys)."""
 
 
-def _backlen_size(size: int) -> int:
-    for limit, width in ((127, 1), (16383, 2), (2097151, 3), (268435455, 4)):
-        if size <= limit:
-            return width
-    return 5
+def _packed(reader: Reader, parse, what: str) -> list:
+    """A compact encoding's elements, or RDBError with Redis's words for `what` failed."""
+    try:
+        return parse(reader.string())
+    except Corrupt:
+        raise RDBError(f"{what} integrity check failed.") from None
 
 
-def read_ziplist(blob: bytes) -> list:
-    out = []
-    i = 10  # zlbytes, zltail, zllen
-    while i < len(blob) and blob[i] != 0xFF:
-        i += 1 if blob[i] < 254 else 5  # prevlen
-        b = blob[i]
-        kind = b >> 6
-        if kind == 0:
-            n, i = b & 0x3F, i + 1
-            out.append(bytes(blob[i:i + n]))
-        elif kind == 1:
-            n, i = ((b & 0x3F) << 8) | blob[i + 1], i + 2
-            out.append(bytes(blob[i:i + n]))
-        elif kind == 2:
-            n, i = struct.unpack(">I", blob[i + 1:i + 5])[0], i + 5
-            out.append(bytes(blob[i:i + n]))
-        else:
-            i += 1
-            if b == 0xC0:
-                n, value = 2, int.from_bytes(blob[i:i + 2], "little", signed=True)
-            elif b == 0xD0:
-                n, value = 4, int.from_bytes(blob[i:i + 4], "little", signed=True)
-            elif b == 0xE0:
-                n, value = 8, int.from_bytes(blob[i:i + 8], "little", signed=True)
-            elif b == 0xF0:
-                n, value = 3, int.from_bytes(blob[i:i + 3], "little", signed=True)
-            elif b == 0xFE:
-                n, value = 1, int.from_bytes(blob[i:i + 1], "little", signed=True)
-            elif 0xF1 <= b <= 0xFD:
-                n, value = 0, (b & 0x0F) - 1
-            else:
-                raise RDBError("bad ziplist entry")
-            out.append(b"%d" % value)
-        i += n
-    return out
-
-
-def read_intset(blob: bytes) -> list:
-    width, count = struct.unpack("<II", blob[:8])
-    if width not in (2, 4, 8) or len(blob) != 8 + width * count:
-        raise RDBError("bad intset")
-    return [b"%d" % int.from_bytes(blob[8 + k * width:8 + (k + 1) * width], "little",
-                                   signed=True) for k in range(count)]
-
-
-def read_zipmap(blob: bytes) -> list:
-    out = []
-    i = 1
-    while blob[i] != 0xFF:
-        for field in (True, False):
-            n = blob[i]
-            if n == 254:
-                n, i = struct.unpack("<I", blob[i + 1:i + 5])[0], i + 5
-            else:
-                i += 1
-            free = 0
-            if not field:
-                free, i = blob[i], i + 1
-            out.append(bytes(blob[i:i + n]))
-            i += n + free
-    return out
-
-
-def _pairs(items: list) -> list:
+def _unique_pairs(items: list, what: str) -> list:
+    """(field, value) pairs from alternating elements: an even count, no field twice."""
     if len(items) % 2:
-        raise RDBError("odd number of elements")
-    return list(zip(items[::2], items[1::2]))
+        raise RDBError(f"{what} integrity check failed.")
+    pairs = list(zip(items[::2], items[1::2]))
+    if len({field for field, _ in pairs}) != len(pairs):
+        raise RDBError(f"{what} integrity check failed.")
+    return pairs
+
+
+def _nonempty(items: list) -> list:
+    if not items:
+        raise EmptyKey("empty key")
+    return items
+
+
+_STRTOD = re.compile(rb"\s*([+-]?)(?:(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
+                     rb"(?:[pP][+-]?[0-9]+)?)|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                     rb"|(?i:inf(?:inity)?|nan)))")
+
+
+def _score(text: bytes) -> float:
+    """A score stored as text in a ziplist or listpack, read as Redis reads it (strtod: the
+    longest number at the start, 0 when there is none); a NaN is refused."""
+    match = _STRTOD.match(text)
+    if match is None:
+        return 0.0
+    sign, hexadecimal, decimal = match.groups()
+    score = float.fromhex(hexadecimal.decode()) if hexadecimal else float(decimal)
+    if score != score:
+        raise RDBError("Zset with NAN score detected")
+    return -score if sign == b"-" else score
+
+
+def _no_duplicates(members: list, reason: str) -> list:
+    if len(set(members)) != len(members):
+        raise RDBError(reason)
+    return members
 
 
 def _old_score(reader: Reader) -> float:
@@ -144,53 +84,83 @@ def _old_score(reader: Reader) -> float:
 
 
 def read_object(kind: int, reader: Reader):
-    """('string'|'list'|'set'|'zset'|'hash', contents) for the value that follows a type byte."""
+    """('string'|'list'|'set'|'zset'|'hash'|'stream', contents) for the value that follows a
+    type byte. RDBError (with Redis's reason) for a damaged value, EmptyKey for one without
+    elements."""
     if kind == STRING:
         return "string", reader.string()
-    if kind in (LIST, SET):
-        items = [reader.string() for _ in range(reader.length()[0])]
-        return ("list" if kind == LIST else "set"), items
+    if kind == LIST:
+        return "list", _nonempty([reader.string() for _ in range(reader.length()[0])])
+    if kind == SET:
+        members = [reader.string() for _ in range(reader.length()[0])]
+        return "set", _no_duplicates(_nonempty(members), "Duplicate set members detected")
     if kind in (ZSET, ZSET_2):
-        pairs = []
-        for _ in range(reader.length()[0]):
-            member = reader.string()
-            score = (struct.unpack("<d", reader.take(8))[0] if kind == ZSET_2
-                     else _old_score(reader))
-            pairs.append((member, score))
-        return "zset", pairs
+        return "zset", _read_zset(kind, reader)
     if kind == HASH:
-        return "hash", [(reader.string(), reader.string()) for _ in range(reader.length()[0])]
+        pairs = [(reader.string(), reader.string()) for _ in range(reader.length()[0])]
+        _no_duplicates([field for field, _ in _nonempty(pairs)],
+                       "Duplicate hash fields detected")
+        return "hash", pairs
     if kind == SET_INTSET:
-        return "set", read_intset(reader.string())
+        return "set", _packed(reader, read_intset, "Intset")
     if kind == SET_LISTPACK:
-        return "set", read_listpack(reader.string())
+        members = _packed(reader, read_listpack, "Set listpack")
+        return "set", _no_duplicates(_nonempty(members), "Set listpack integrity check failed.")
     if kind in (LIST_ZIPLIST, LIST_QUICKLIST, LIST_QUICKLIST_2):
-        return "list", _read_list(kind, reader)
+        return "list", _nonempty(_read_list(kind, reader))
     if kind in (ZSET_ZIPLIST, ZSET_LISTPACK):
-        items = (read_ziplist if kind == ZSET_ZIPLIST else read_listpack)(reader.string())
-        return "zset", [(m, float(s)) for m, s in _pairs(items)]
-    if kind in (HASH_ZIPLIST, HASH_LISTPACK, HASH_ZIPMAP):
-        reader_fn = {HASH_ZIPLIST: read_ziplist, HASH_LISTPACK: read_listpack,
-                     HASH_ZIPMAP: read_zipmap}[kind]
-        return "hash", _pairs(reader_fn(reader.string()))
+        what = "Zset ziplist" if kind == ZSET_ZIPLIST else "Zset listpack"
+        items = _packed(reader, read_ziplist if kind == ZSET_ZIPLIST else read_listpack, what)
+        return "zset", [(m, _score(s)) for m, s in _nonempty(_unique_pairs(items, what))]
+    if kind in (HASH_ZIPLIST, HASH_LISTPACK):
+        what = "Hash ziplist" if kind == HASH_ZIPLIST else "Hash listpack"
+        items = _packed(reader, read_ziplist if kind == HASH_ZIPLIST else read_listpack, what)
+        return "hash", _nonempty(_unique_pairs(items, what))
+    if kind == HASH_ZIPMAP:
+        items = _packed(reader, read_zipmap, "Zipmap")
+        pairs = list(zip(items[::2], items[1::2]))
+        _no_duplicates([field for field, _ in pairs], "Hash zipmap with dup elements")
+        return "hash", pairs
     if kind in STREAM_TYPES:
         from .streams import read_stream
 
         return "stream", read_stream(kind, reader)
-    raise RDBError(f"unknown RDB type {kind}")
+    raise RDBError(f"Unknown RDB encoding type {kind}")
+
+
+def _read_zset(kind: int, reader: Reader) -> list:
+    pairs = []
+    for _ in range(reader.length()[0]):
+        member = reader.string()
+        score = (struct.unpack("<d", reader.take(8))[0] if kind == ZSET_2
+                 else _old_score(reader))
+        if score != score:
+            raise RDBError("Zset with NAN score detected")
+        pairs.append((member, score))
+    _no_duplicates([member for member, _ in _nonempty(pairs)], "Duplicate zset fields detected")
+    return pairs
 
 
 def _read_list(kind: int, reader: Reader) -> list:
+    """A list's elements: one ziplist (Redis < 3.2), or quicklist nodes (ziplists before 7.0,
+    then listpacks or plain nodes); empty nodes are skipped, as Redis does."""
     if kind == LIST_ZIPLIST:
-        return read_ziplist(reader.string())
+        return _packed(reader, read_ziplist, "List ziplist")
     items = []
     for _ in range(reader.length()[0]):
         if kind == LIST_QUICKLIST:
-            items += read_ziplist(reader.string())
+            items += _packed(reader, read_ziplist, "Ziplist")
             continue
         container = reader.length()[0]
-        blob = reader.string()
-        items += [blob] if container == 1 else read_listpack(blob)
+        if container not in (QUICKLIST_PLAIN, QUICKLIST_PACKED):
+            raise RDBError("Quicklist integrity check failed.")
+        if container == QUICKLIST_PLAIN:
+            blob = reader.string()
+            if not blob:
+                raise RDBError("empty quicklist node")
+            items.append(blob)
+        else:
+            items += _packed(reader, read_listpack, "Listpack")
     return items
 
 

@@ -9,8 +9,8 @@ the fields omitted when they equal the master's. Consumer groups follow: last ID
 import struct
 
 from .codec import RDBError, Reader, encode_length, encode_string
-from .listpack import build_listpack, element_size, int_size
-from .objects import read_listpack
+from .listpack import as_int64, build_listpack, element_size, int_size
+from .packed import Corrupt, read_listpack
 
 STREAM_LISTPACKS, STREAM_LISTPACKS_2, STREAM_LISTPACKS_3 = 15, 19, 21
 FLAG_DELETED, FLAG_SAMEFIELDS = 1, 2
@@ -18,14 +18,31 @@ U64 = (1 << 64) - 1
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
+_LISTPACK_DAMAGED = "Stream listpack integrity check failed."
+
+
 def _raw_id(data: bytes):
-    if len(data) != 16:
-        raise RDBError("bad stream ID")
     return struct.unpack(">QQ", data)
 
 
 def _to_int(value: bytes) -> int:
-    return int(value)
+    """A listpack element that must be an integer (lpGetIntegerIfValid): an integer
+    encoding, or text that is an int64's canonical form."""
+    number = as_int64(value)
+    if number is None:
+        raise RDBError(_LISTPACK_DAMAGED)
+    return number
+
+
+def _unchecked(reader: Reader) -> int:
+    """A stream counter or ID part. Redis's loader reads these without looking for a bad
+    length encoding, so a damaged one holds RDB_LENERR (2^64 - 1) instead of failing the
+    load: the same here."""
+    first = reader.data[reader.pos] if reader.pos < len(reader.data) else 0
+    if first >> 6 == 2 and first not in (0x80, 0x81):
+        reader.pos += 1
+        return U64
+    return reader.length()[0]
 
 
 def id_delta(part: int, master_part: int) -> int:
@@ -34,59 +51,107 @@ def id_delta(part: int, master_part: int) -> int:
 
 
 def read_stream(kind: int, reader: Reader) -> dict:
-    """A plain description: entries, ids and counters, groups (see write_stream)."""
-    entries, nodes = [], []
+    """A plain description: entries, ids and counters, groups (see write_stream). RDBError,
+    with Redis's reason, for what its loader refuses (a damaged node, a node twice, a
+    consumer twice, pending entries without their consumer, ...)."""
+    entries, nodes, masters = [], [], set()
     for _ in range(reader.length()[0]):
-        master = _raw_id(reader.string())
+        key = reader.string()
+        if len(key) != 16:
+            raise RDBError("Stream node key entry is not the size of a stream ID")
+        master = _raw_id(key)
         blob = reader.string()
-        live, deleted, fields = _node_entries(master, read_listpack(blob))
+        try:
+            items = read_listpack(blob)
+        except Corrupt:
+            raise RDBError(_LISTPACK_DAMAGED) from None
+        if not items:
+            raise RDBError("Empty listpack inside stream")
+        if master in masters:
+            raise RDBError("Listpack re-added with existing key")
+        masters.add(master)
+        live, deleted, fields = _node_entries(master, items)
+        if entries and live and live[0][0] <= entries[-1][0]:
+            raise RDBError(_LISTPACK_DAMAGED)  # (IDs only grow: Predis keeps them sorted)
         entries += live
         nodes.append((master, fields, len(live), deleted, len(blob)))
-    description = {"entries": entries, "nodes": nodes, "length": reader.length()[0]}
-    description["last_id"] = (reader.length()[0], reader.length()[0])
+    description = {"entries": entries, "nodes": nodes, "length": _unchecked(reader)}
+    if description["length"] and not nodes:
+        raise RDBError("Stream length inconsistent with rax entries")
+    description["last_id"] = (_unchecked(reader), _unchecked(reader))
     if kind >= STREAM_LISTPACKS_2:
-        description["first_id"] = (reader.length()[0], reader.length()[0])
-        description["max_deleted"] = (reader.length()[0], reader.length()[0])
-        description["entries_added"] = reader.length()[0]
-    groups = []
+        description["first_id"] = (_unchecked(reader), _unchecked(reader))
+        description["max_deleted"] = (_unchecked(reader), _unchecked(reader))
+        description["entries_added"] = _unchecked(reader)
+    groups, names = [], set()
     for _ in range(reader.length()[0]):
-        group = {"name": reader.string(), "last_id": (reader.length()[0], reader.length()[0])}
-        # None: a file older than the counter (the stream estimates it once loaded)
-        entries_read = reader.length()[0] if kind >= STREAM_LISTPACKS_2 else None
-        if entries_read is not None and entries_read >= 1 << 63:  # saved signed: -1 unknown
-            entries_read -= 1 << 64
-        group["entries_read"] = entries_read
-        pel = []
-        for _ in range(reader.length()[0]):
-            stream_id = _raw_id(reader.take(16))
-            delivery_time = struct.unpack("<q", reader.take(8))[0]
-            pel.append((stream_id, delivery_time, reader.length()[0]))
-        group["pel"] = pel
-        consumers = []
-        for _ in range(reader.length()[0]):
-            name = reader.string()
-            seen = struct.unpack("<q", reader.take(8))[0]
-            active = struct.unpack("<q", reader.take(8))[0] if kind >= STREAM_LISTPACKS_3 \
-                else seen
-            owned = [_raw_id(reader.take(16)) for _ in range(reader.length()[0])]
-            consumers.append({"name": name, "seen": seen, "active": active, "pending": owned})
-        group["consumers"] = consumers
+        group = _read_group(kind, reader)
+        if group["name"] in names:
+            raise RDBError("Duplicated consumer group name "
+                           + group["name"].decode(errors="replace"))
+        names.add(group["name"])
         groups.append(group)
     description["groups"] = groups
     return description
 
 
+def _read_group(kind: int, reader: Reader) -> dict:
+    group = {"name": reader.string(), "last_id": (_unchecked(reader), _unchecked(reader))}
+    # None: a file older than the counter (the stream estimates it once loaded)
+    entries_read = _unchecked(reader) if kind >= STREAM_LISTPACKS_2 else None
+    if entries_read is not None and entries_read >= 1 << 63:  # saved signed: -1 unknown
+        entries_read -= 1 << 64
+    group["entries_read"] = entries_read
+    pel, unowned = [], set()
+    for _ in range(reader.length()[0]):
+        stream_id = _raw_id(reader.take(16))
+        delivery_time = struct.unpack("<q", reader.take(8))[0]
+        if stream_id in unowned:
+            raise RDBError("Duplicated global PEL entry loading stream consumer group")
+        unowned.add(stream_id)
+        pel.append((stream_id, delivery_time, _unchecked(reader)))
+    group["pel"] = pel
+    consumers, names = [], set()
+    for _ in range(reader.length()[0]):
+        name = reader.string()
+        if name in names:
+            raise RDBError("Duplicate stream consumer detected.")
+        names.add(name)
+        seen = struct.unpack("<q", reader.take(8))[0]
+        active = struct.unpack("<q", reader.take(8))[0] if kind >= STREAM_LISTPACKS_3 \
+            else seen
+        owned = [_raw_id(reader.take(16)) for _ in range(reader.length()[0])]
+        for stream_id in owned:
+            if stream_id not in unowned:
+                pel_ids = {entry[0] for entry in pel}
+                raise RDBError("Consumer entry not found in group global PEL"
+                               if stream_id not in pel_ids else
+                               "Duplicated consumer PEL entry  loading a stream consumer group")
+            unowned.discard(stream_id)
+        consumers.append({"name": name, "seen": seen, "active": active, "pending": owned})
+    if unowned:
+        raise RDBError("Stream CG PEL entry without consumer")
+    group["consumers"] = consumers
+    return group
+
+
 def _node_entries(master, items: list) -> tuple:
-    """(the node's live entries, its count of deleted ones, its master field names)."""
-    ints = iter(items)
+    """(the node's live entries, its count of deleted ones, its master field names), checked
+    as streamValidateListpackIntegrity checks a node: integers where integers belong, each
+    entry's lp-count right, nothing after the last entry, IDs growing."""
+    elements = iter(items)
 
     def take():
-        return next(ints)
+        try:
+            return next(elements)
+        except StopIteration:
+            raise RDBError(_LISTPACK_DAMAGED) from None
 
     count, deleted = _to_int(take()), _to_int(take())
     master_fields = [take() for _ in range(_to_int(take()))]
-    take()  # the master entry's terminating 0
-    out = []
+    if _to_int(take()) != 0:  # the master entry's terminator
+        raise RDBError(_LISTPACK_DAMAGED)
+    out, previous = [], None
     for _ in range(count + deleted):
         flags = _to_int(take())
         stream_id = ((master[0] + _to_int(take())) & U64, (master[1] + _to_int(take())) & U64)
@@ -94,13 +159,21 @@ def _node_entries(master, items: list) -> tuple:
             fields = []
             for name in master_fields:
                 fields += [name, take()]
+            elements_count = 3 + len(master_fields)  # flags, the ID's two parts, values
         else:
             fields = []
             for _ in range(_to_int(take())):
                 fields += [take(), take()]
-        take()  # lp-count
+            elements_count = 4 + len(fields)  # and the field count, names and values
+        if _to_int(take()) != elements_count:  # lp-count
+            raise RDBError(_LISTPACK_DAMAGED)
+        if previous is not None and stream_id <= previous:
+            raise RDBError(_LISTPACK_DAMAGED)
+        previous = stream_id
         if not flags & FLAG_DELETED:
             out.append((stream_id, fields))
+    if next(elements, None) is not None:
+        raise RDBError(_LISTPACK_DAMAGED)
     return out, deleted, master_fields
 
 

@@ -2,7 +2,7 @@
 CRC-64), for every data type (streams with their consumer groups)."""
 
 from ops.rdb.codec import RDBError, Reader, frame_payload, unframe_payload
-from ops.rdb.objects import read_object, write_object
+from ops.rdb.objects import EmptyKey, read_object, write_object
 
 from .. import errors
 from ..command_table import command
@@ -22,6 +22,26 @@ def dump(client, args):
     if value is None:
         return None
     return dump_payload(client.server, value)
+
+
+def _read_payload(server, payload: bytes) -> tuple:
+    """(type name, contents) of a RESTORE payload. It is checked whole (Redis's deep
+    sanitization, whatever sanitize-dump-payload says: Predis builds its own structures from
+    it at once), so a damaged one is refused and logged with Redis's reason."""
+    try:
+        body = unframe_payload(payload, verify_checksum=not server.skip_checksum_validation)
+    except RDBError:
+        raise CommandError("ERR DUMP payload version or checksum are wrong") from None
+    try:
+        reader = Reader(body)
+        kind, contents = read_object(reader.byte(), reader)
+        if not reader.done():
+            raise RDBError("trailing data")
+    except (RDBError, ValueError, IndexError) as exc:
+        if not isinstance(exc, EmptyKey):
+            server.log.info("restore_refused", reason=str(exc))
+        raise CommandError("ERR Bad data format") from None
+    return kind, contents
 
 
 def dump_payload(server, value) -> bytes:
@@ -64,17 +84,7 @@ def restore(client, args):
     db = client.db
     if not replace and db.lookup(key) is not None:
         raise CommandError("BUSYKEY Target key name already exists.")
-    try:
-        body = unframe_payload(payload)
-    except RDBError:
-        raise CommandError("ERR DUMP payload version or checksum are wrong") from None
-    try:
-        reader = Reader(body)
-        kind, contents = read_object(reader.byte(), reader)
-        if not reader.done():
-            raise RDBError("trailing data")
-    except (RDBError, ValueError, IndexError):
-        raise CommandError("ERR Bad data format") from None
+    kind, contents = _read_payload(client.server, payload)
     deadline = (ttl if absttl else now_ms() + ttl) if ttl else None
     existed = db.delete(key)
     if deadline is not None and already_expired(deadline, client.server):

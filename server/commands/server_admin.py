@@ -202,6 +202,9 @@ def debug(client, args):
     if sub == b"aof-flush-sleep" and len(args) == 3:
         client.server.aof_flush_sleep_us = to_int(args[2])
         return OK
+    if sub == b"set-skip-checksum-validation" and len(args) == 3:
+        client.server.skip_checksum_validation = to_int(args[2]) != 0
+        return OK
     if sub == b"set-active-expire" and len(args) == 3:
         client.server.expiry.enabled = to_int(args[2]) != 0
         return OK
@@ -269,6 +272,8 @@ def debug(client, args):
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
                 "background when they are not accessed (otherwise the Redis behavior). Setting "
                 "it to 1 reenables back the default.",
+                "SET-SKIP-CHECKSUM-VALIDATION <0|1>", "    Enables or disables checksum checks "
+                "for RDB files and RESTORE's payload.",
                 "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
                 "HELP", "    Prints this help."]
     raise CommandError(

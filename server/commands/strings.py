@@ -425,6 +425,10 @@ def lcs(client, args):
         raise CommandError(
             "ERR If you want both the length and indexes, please just use IDX.")
     a, b = bytes(a or b""), bytes(b or b"")
+    # Redis's bound on the table (32-bit cells) it would allocate: the same refusal here
+    if (len(a) + 1) * (len(b) + 1) * 4 > client.server.config["proto-max-bulk-len"]:
+        raise CommandError("ERR Insufficient memory, transient memory for LCS exceeds "
+                           "proto-max-bulk-len")
     return _lcs_reply(a, b, want_len, want_idx, min_match, with_match_len)
 
 
