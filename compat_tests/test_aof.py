@@ -60,7 +60,8 @@ def same_contents(before: dict, after: dict) -> None:
     for key, (kind, value, ttl) in before.items():
         kind2, value2, ttl2 = after[key]
         assert (kind2, value2) == (kind, value), key
-        assert abs(ttl2 - ttl) <= 2, key  # seconds passed between the two reads
+        assert abs(ttl2 - ttl) <= 10, key  # seconds passed between the two reads (a loaded
+        # machine takes several to restart a server)
 
 
 def assert_survives_restart(server, data_dir) -> None:
