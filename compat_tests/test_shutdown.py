@@ -111,3 +111,43 @@ def test_a_failed_save_keeps_the_server_serving(server):
         client.execute_command("SHUTDOWN", "NOSAVE")
     assert server.proc.wait(10) == 0
     assert "ready to exit, bye bye" in log_of(server)
+
+
+def test_a_shutdown_waits_for_a_lagging_replica(server):
+    """With a replica behind, SHUTDOWN pauses writes and waits (its client blocked, INFO's
+    shutdown_in_milliseconds counting down); SHUTDOWN ABORT answers the waiting client with an
+    error and lets the writes through; once the replica catches up, the next SHUTDOWN ends the
+    server, and the replica has every write. Found by Redis's integration/shutdown."""
+    from .rawclient import RawClient
+    from .servers import start_redis
+
+    replica_server = start_redis(("--replicaof", "127.0.0.1", str(server.port)))
+    replica = redis.Redis(port=replica_server.port)
+    client = redis.Redis(port=server.port)
+    try:
+        assert eventually(lambda: replica.info("replication")["master_link_status"] == "up", 10)
+        os.kill(replica_server.proc.pid, signal.SIGSTOP)
+        client.set("k", 1)
+        waiting = RawClient(server.port)
+        waiting.send_raw(b"SHUTDOWN NOSAVE\r\n")
+        assert eventually(lambda: client.info("clients")["blocked_clients"] == 1, 5)
+        assert 0 < client.info("server")["shutdown_in_milliseconds"] <= 10000
+        writer = RawClient(server.port)
+        writer.send_raw(b"INCR k\r\n")  # held: writes are paused while the shutdown waits
+        assert client.get("k") == b"1"
+        assert client.execute_command("SHUTDOWN", "ABORT") is True
+        assert waiting.read_reply() == "ERR Errors trying to SHUTDOWN. Check logs."
+        assert writer.read_reply() == 2
+        assert "shutdown_in_milliseconds" not in client.info("server")
+        waiting.send_raw(b"SHUTDOWN NOSAVE\r\n")
+        assert eventually(lambda: client.info("clients")["blocked_clients"] == 1, 5)
+        os.kill(replica_server.proc.pid, signal.SIGCONT)
+        assert server.proc.wait(timeout=10) == 0
+        assert replica.get("k") == b"2"
+        log = log_of(server)
+        for line in ("Waiting for replicas before shutting down.",
+                     "1 of 1 replicas are in sync when shutting down."):
+            assert line in log
+    finally:
+        os.kill(replica_server.proc.pid, signal.SIGCONT)
+        replica_server.stop()

@@ -29,6 +29,11 @@ REDIS_LINES = {
                                       "shutdown.",
     "shutdown_requested": "User requested shutdown...",
     "shutdown_aborted": "Shutdown manually aborted.",
+    "shutdown_waiting_for_replicas": "Waiting for replicas before shutting down.",
+    "shutdown_replica_lagging": "Lagging replica {replica} reported offset {behind} behind "
+                                "master, lag={lag}, state={state}.",
+    "shutdown_replicas_in_sync": "{in_sync} of {replicas} replicas are in sync when shutting "
+                                 "down.",
     "shutdown_save_failed": "Error trying to save the DB, can't exit.",
     "shutdown_save_failed_exiting_anyway": "Error trying to save the DB. Exit anyway.",
     "shutdown_failed": "Errors trying to shut down the server. Check the logs for more "

@@ -650,6 +650,7 @@ class PredisServer:
         self.tracking.disable(client)
         self._update_observers()
         self.pause.forget(client)
+        self.shutdown.forget(client)
 
     # -- networking -----------------------------------------------------------------------
     def _new_session(self, connection):
@@ -722,7 +723,7 @@ class PredisServer:
         try:
             if self.cron_paused:
                 return
-            if self.shutdown.pending is not None and self.shutdown.carry_out():
+            if self.shutdown.cron():
                 return
             hz = max(1, min(500, self.config["hz"]))
             self.instantaneous.cron(hz)

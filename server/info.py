@@ -68,6 +68,8 @@ def _server(s):
         "config_file": s.config.config_file or "",
         "io_threads_active": 0,
         **_listeners(s.config),
+        **({"shutdown_in_milliseconds": s.shutdown.milliseconds_left()}
+           if s.shutdown.initiated else {}),
     }
 
 
@@ -86,7 +88,9 @@ def _listeners(config) -> dict:
 
 def _clients(s):
     return {
-        "connected_clients": len(s.clients),
+        # (replicas apart, as Redis counts; a replica's link to its primary counts)
+        "connected_clients": len(s.clients) - (len(s.replication.replicas)
+                                               if s.replication is not None else 0),
         "cluster_connections": 0,
         "maxclients": s.config["maxclients"],
         "client_recent_max_input_buffer": max(s.clients.input_peaks),
@@ -106,9 +110,10 @@ def _buffer_memory(s) -> dict:
     """The replication backlog, client output buffers (replicas apart, as Redis splits them)
     and the AOF's commands not yet written."""
     backlog = len(s.replication.backlog) if s.replication is not None else 0
+    shared = s.replication.buffer_memory() if s.replication is not None else 0
     clients = s.clients  # measured when the memory section starts
     aof = s.aof_buffer_memory()
-    return {"mem_replication_backlog": backlog, "mem_total_replication_buffers": backlog,
+    return {"mem_replication_backlog": backlog, "mem_total_replication_buffers": shared,
             "mem_clients_slaves": clients.replica_memory,
             "mem_clients_normal": clients.memory - clients.replica_memory, "mem_aof_buffer": aof}
 

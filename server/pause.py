@@ -15,25 +15,34 @@ from .protocol.connection import Deferred
 class PauseGate:
     def __init__(self, server):
         self.server = server
-        self.mode = None  # None | "write" | "all"
-        self.until = 0.0
+        # why clients are paused -> (mode, monotonic deadline): CLIENT PAUSE ("client"), a
+        # shutdown waiting for its replicas ("shutdown"); the strongest applies, and ending
+        # one (CLIENT UNPAUSE) leaves the others, as Redis's pause purposes do
+        self.pauses: dict = {}
+        self.mode = None  # None | "write" | "all": the strongest of them
         self.held: list = []  # (future, client, args)
 
-    def pause(self, mode: str, millis: int) -> None:
+    def pause(self, mode: str, millis: float, purpose: str = "client") -> None:
         until = time.monotonic() + millis / 1000
-        # A later pause never shortens or weakens an earlier one (Redis keeps the stronger).
-        if self.mode == "all" and mode == "write":
-            mode = "all"
-        self.mode = mode
-        self.until = max(self.until, until) if self.mode else until
-        self.server.gate = self._hold
-        self.server.keyspace.stats.expire_paused = True  # nothing expires or is evicted
+        earlier = self.pauses.get(purpose)
+        if earlier is not None:  # a later pause never shortens or weakens an earlier one
+            mode = "all" if "all" in (mode, earlier[0]) else mode
+            until = max(until, earlier[1])
+        self.pauses[purpose] = (mode, until)
+        self._apply()
 
-    def unpause(self) -> None:
-        self.mode = None
-        self.until = 0.0
+    def unpause(self, purpose: str = "client") -> None:
+        self.pauses.pop(purpose, None)
+        self._apply()
+
+    def _apply(self) -> None:
+        modes = {mode for mode, _ in self.pauses.values()}
+        self.mode = "all" if "all" in modes else "write" if modes else None
+        self.server.keyspace.stats.expire_paused = self.mode is not None  # nor are evicted
+        if self.mode is not None:
+            self.server.gate = self._hold
+            return
         self.server.gate = None
-        self.server.keyspace.stats.expire_paused = False
         held, self.held = self.held, []
         from .dispatch import dispatch
 
@@ -42,8 +51,12 @@ class PauseGate:
                 future.set_result(dispatch(client, args))
 
     def check_deadline(self) -> None:
-        if self.mode is not None and time.monotonic() >= self.until:
-            self.unpause()
+        now = time.monotonic()
+        ended = [purpose for purpose, (_, until) in self.pauses.items() if now >= until]
+        for purpose in ended:
+            del self.pauses[purpose]
+        if ended:
+            self._apply()
 
     def forget(self, client) -> None:
         self.held = [entry for entry in self.held if entry[1] is not client]

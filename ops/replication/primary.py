@@ -29,6 +29,10 @@ class ReplicaState:
         self.last_ack = time.time()
         self.acked = False  # it sent an ACK: the snapshot is loaded and the stream flows
 
+    def name(self) -> str:
+        """ip:listening-port, as Redis names a replica in its log."""
+        return f"{self.client.addr.rsplit(':', 1)[0]}:{self.listening_port}"
+
 
 class ReplicationSource:
     target = TO_REPLICAS  # what Propagation sends here (PUBLISH too, not the AOF's)
@@ -64,6 +68,13 @@ class ReplicationSource:
             self.backlog_start += cut
         for replica in self.replicas:
             replica.client.conn.send_raw(data)
+
+    def buffer_memory(self) -> int:
+        """Redis's mem_total_replication_buffers: the replicas and the backlog share one
+        buffer, which holds the backlog and whatever the slowest replica has not been sent."""
+        waiting = (replica.client.conn.output_buffer_size() for replica in self.replicas
+                   if replica.client.conn is not None)
+        return max(len(self.backlog), max(waiting, default=0))
 
     def cron(self) -> None:
         """PING the replicas every repl-ping-replica-period seconds (part of the stream)."""
@@ -121,6 +132,12 @@ class ReplicationSource:
             return sum(1 for replica in self.replicas
                        if replica.acked and replica.aof_offset >= offset)
         return sum(1 for replica in self.replicas if replica.ack_offset >= offset)
+
+    def lagging(self) -> list:
+        """(replica, bytes behind) for each replica that has not acknowledged the whole stream
+        (a shutdown waits for them)."""
+        return [(replica, self.offset - replica.ack_offset) for replica in self.replicas
+                if replica.ack_offset < self.offset]
 
     def request_acks(self) -> None:
         """REPLCONF GETACK * (WAIT, WAITAOF): replicas answer with their offsets at once."""

@@ -16,6 +16,7 @@ from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
 from ..protocol.reply_buffer import DEFAULT_PEAK_RESET_MS
 from ..replies import OK, SimpleString, Verbatim
+from ..shutdown import FAILED
 from .common import lower, to_float, to_int, to_positive, to_timeout_ms
 from .keys import encoding_of, idle_seconds
 
@@ -599,17 +600,20 @@ def shutdown(client, args):
         if not server.shutdown.abort():
             raise CommandError("ERR No shutdown in progress.")
         return OK
-    if server.loading is not None:  # a half-loaded dataset is never saved
-        options = (options - {b"save"}) | {b"nosave"}
+    if b"now" not in options and client.deny_blocking:  # (it may wait for replicas)
+        raise CommandError("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING "
+                           "client")
     if server.busy_script is not None:  # only NOSAVE may end a busy script's server
         if b"nosave" not in options:
             raise CommandError(server.busy_script.busy_error)
         server.busy_script.stop_for_shutdown()
-    server.log.warning("shutdown_requested", client_id=client.id, addr=client.addr)
     wants_save = b"save" in options or (b"nosave" not in options and server.config["save"])
-    if not server.shutdown.prepare(wants_save, force=b"force" in options):
-        raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
-    server.request_shutdown()
+    outcome = server.shutdown.begin(wants_save, now=b"now" in options,
+                                    force=b"force" in options)
+    if outcome == "failed":
+        raise CommandError(FAILED)
+    if outcome == "waiting":
+        return Deferred(server.shutdown.block(client))
     client.close_after_reply = True
     from ..replies import NO_REPLY
 
