@@ -127,10 +127,16 @@ def test_a_shutdown_waits_for_a_lagging_replica(server):
     try:
         assert eventually(lambda: replica.info("replication")["master_link_status"] == "up", 10)
         os.kill(replica_server.proc.pid, signal.SIGSTOP)
+        for i in range(64):  # what the stopped replica cannot take piles up on the primary
+            client.set(f"junk{i}", b"x" * (1 << 20))
+            if client.info("memory")["mem_total_replication_buffers"] > 2 << 20:
+                break
+        assert client.info("memory")["mem_total_replication_buffers"] > 2 << 20
         client.set("k", 1)
         waiting = RawClient(server.port)
         waiting.send_raw(b"SHUTDOWN NOSAVE\r\n")
         assert eventually(lambda: client.info("clients")["blocked_clients"] == 1, 5)
+        assert client.info("clients")["connected_clients"] == 2  # (the replica is not counted)
         assert 0 < client.info("server")["shutdown_in_milliseconds"] <= 10000
         writer = RawClient(server.port)
         writer.send_raw(b"INCR k\r\n")  # held: writes are paused while the shutdown waits
