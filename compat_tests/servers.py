@@ -46,6 +46,7 @@ class ServerProcess:
     def __init__(self, argv, port, workdir, cwd=None, env=None, ready=None):
         self.port = port
         self.workdir = workdir
+        self._start = (argv, port, workdir, cwd, env, ready)
         self.log = open(os.path.join(workdir, "server.log"), "wb")
         self.proc = subprocess.Popen(argv, cwd=cwd or workdir, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
@@ -63,6 +64,11 @@ class ServerProcess:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def again(self) -> "ServerProcess":
+        """The same server started again once this one has exited: same port, same files."""
+        self.stop()
+        return ServerProcess(*self._start)
 
 
 def redis_server_binary() -> str:

@@ -445,3 +445,75 @@ def test_a_replica_waiting_for_psync_is_in_handshake_and_times_out(start_replica
     finally:
         replica_server.stop()
         primary.close()
+
+
+@pytest.mark.parametrize("start_middle", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_chain_shares_one_history_and_survives_promoting_the_middle(start_middle):
+    """primary -> middle -> tail: the middle passes its primary's stream on as it came, so all
+    three report the primary's replication id and the same offset (PINGs included); promoted,
+    the middle keeps that id as its second one and the tail continues with a partial resync.
+    Found by Redis's integration/psync2-pingoff (Predis re-encoded the stream)."""
+    top_server = start_predis(("--repl-ping-replica-period", "1"))
+    middle_server = start_middle(("--replicaof", "127.0.0.1", str(top_server.port)))
+    tail_server = start_redis(("--replicaof", "127.0.0.1", str(middle_server.port)))
+    top, middle, tail = (redis.Redis(port=s.port) for s in (top_server, middle_server,
+                                                               tail_server))
+    try:
+        for i in range(50):
+            top.set(f"k{i}", i)
+        redis.Redis(port=top_server.port, db=3).set("in-db-3", "x")
+        wait_until(lambda: in_sync(top, middle) and in_sync(middle, tail))
+        infos = [client.info("replication") for client in (top, middle, tail)]
+        assert len({info["master_replid"] for info in infos}) == 1
+        assert len({info["master_repl_offset"] for info in infos}) == 1
+        time.sleep(1.2)  # a PING from the primary (repl-ping-replica-period 1)
+        top.set("after", 1)
+        wait_until(lambda: in_sync(top, middle) and in_sync(middle, tail))
+        assert top.info("replication")["master_repl_offset"] == \
+            tail.info("replication")["master_repl_offset"]
+        old_id = middle.info("replication")["master_replid"]
+        middle.execute_command("REPLICAOF", "NO", "ONE")
+        middle.set("new", 1)
+        wait_until(lambda: tail.get("new") == b"1")
+        promoted = middle.info("replication")
+        assert promoted["master_replid2"] == old_id
+        stats = middle.info("stats")  # (the tail's first sync, then its reconnection)
+        assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+        assert redis.Redis(port=tail_server.port, db=3).get("in-db-3") == b"x"
+    finally:
+        for server in (tail_server, middle_server, top_server):
+            server.stop()
+
+
+@pytest.mark.parametrize("start_primary", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_restarted_replica_and_primary_continue_from_their_snapshots(start_primary):
+    """The RDB keeps where replication stood (repl-id, repl-offset, repl-stream-db): a replica
+    restarted from its snapshot asks for, and gets, a partial resync; so does the replica of
+    a primary restarted from its own. Found by Redis's integration/psync2-master-restart."""
+    primary_server = start_primary()
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    try:
+        primary, replica = redis.Redis(port=primary_server.port), \
+            redis.Redis(port=replica_server.port)
+        primary.mset({f"k{i}": i for i in range(20)})
+        redis.Redis(port=primary_server.port, db=2).set("in-db-2", 1)
+        wait_until(lambda: in_sync(primary, replica))
+        with pytest.raises(redis.ConnectionError):
+            replica.execute_command("SHUTDOWN", "SAVE")
+        replica_server = replica_server.again()
+        redis.Redis(port=primary_server.port, db=2).set("later-in-db-2", 1)
+        wait_until(lambda: in_sync(primary, replica))
+        assert redis.Redis(port=replica_server.port, db=2).get("later-in-db-2") == b"1"
+        stats = primary.info("stats")
+        assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+        with pytest.raises(redis.ConnectionError):
+            primary.execute_command("SHUTDOWN", "SAVE")
+        primary_server = primary_server.again()
+        primary.set("after", 1)
+        wait_until(lambda: replica.get("after") == b"1")
+        stats = primary.info("stats")
+        assert (stats["sync_full"], stats["sync_partial_ok"]) == (0, 1)
+        assert replica.dbsize() == 21
+    finally:
+        replica_server.stop()
+        primary_server.stop()

@@ -7,6 +7,7 @@ import time
 
 from ops.rdb.codec import RDBError
 from ops.rdb.file import RDBWriter, read_rdb
+from ops.replication.resume import aux_fields, restore
 from server import disk_errors
 from server.keyspace import now_ms
 from server.keyspace.serialize import build, describe
@@ -188,6 +189,8 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
     writer.aux(b"redis-bits", b"64")
     writer.aux(b"ctime", b"%d" % int(time.time()))
     writer.aux(b"used-mem", b"%d" % server.used_memory())
+    for name, value in aux_fields(server):  # (where replication can resume from)
+        writer.aux(name, value)
     writer.aux(b"aof-base", b"1" if aof_base else b"0")
     writer.aux(PREDIS_AUX, server.predis_version.encode())
     for library in () if "functions" in excludes else server.libraries.values():
@@ -218,11 +221,13 @@ def load_rdb_at_start(server) -> None:
         return
     started = time.monotonic()
     try:
-        counts = load_snapshot(server, path)
+        aux = {}
+        counts = load_snapshot(server, path, aux=aux)
     except RDBError as exc:  # (the start stops: Redis's last words in the log first)
         server.log.warning("rdb_load_failed", reason=str(exc))
         server.log.warning("rdb_load_terminating")
         raise
+    restore(server, aux)
     server.persistence.loaded = counts
     if counts["empty_keys_skipped"]:
         server.log.warning("snapshot_loaded_skipping_empty_keys", path=path, **counts)
@@ -231,19 +236,19 @@ def load_rdb_at_start(server) -> None:
                         seconds=round(time.monotonic() - started, 3), **counts)
 
 
-def load_snapshot(server, path: str, caller=None, merge: bool = True) -> dict:
+def load_snapshot(server, path: str, caller=None, merge: bool = True, aux=None) -> dict:
     """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged.
     `caller`: the client whose command loads it (not served meanwhile). merge=False (DEBUG
     RELOAD NOFLUSH without MERGE) refuses a key or function library that is already there."""
     with open(path, "rb") as handle:
-        return load_snapshot_bytes(server, handle.read(), caller, merge)
+        return load_snapshot_bytes(server, handle.read(), caller, merge, aux)
 
 
-def load_snapshot_bytes(server, data: bytes, caller=None, merge: bool = True) -> dict:
+def load_snapshot_bytes(server, data: bytes, caller=None, merge: bool = True, aux=None) -> dict:
     """Load RDB contents (a file, or a primary's full resync) into an empty server, serving
     other clients meanwhile (server/loading.py)."""
     with loading(server, len(data), caller) as state:
-        counts = _load(server, data, state.read, merge)
+        counts = _load(server, data, state.read, merge, aux=aux)
         state.input_done(len(data))
     return counts
 
@@ -256,8 +261,11 @@ def load_rdb_preamble(server, data: bytes, progress) -> tuple:
     return counts, end[0]
 
 
-def _load(server, data: bytes, progress, merge: bool, on_end=None) -> dict:
+def _load(server, data: bytes, progress, merge: bool, on_end=None, aux=None) -> dict:
+    """Keys and functions of RDB contents into the server; counts. `aux`, when given, gets the
+    file's aux fields."""
     loaded = expired = empty = 0
+    aux = {} if aux is None else aux
     now = now_ms()
     keyspace = server.keyspace
     skipped = {}
@@ -268,6 +276,8 @@ def _load(server, data: bytes, progress, merge: bool, on_end=None) -> dict:
             refusal = server.restore_library(item[1], replace=merge)
             if refusal is not None:
                 raise RDBError(refusal)
+        elif item[0] == "aux":
+            aux[bytes(item[1])] = bytes(item[2])
         elif item[0] == "empty":  # (Redis once saved such keys: skipped, not refused)
             if empty < 10:
                 server.log.warning("rdb_empty_key_skipped", key=item[2].decode(errors="replace"))

@@ -78,6 +78,7 @@ class PredisServer:
         self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
         self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
+        self.resume_from = None  # (id, offset, db) a snapshot saved (ops/replication/resume.py)
         self.replication = None  # ops.replication.primary.ReplicationSource once a replica
         #                          connected (the stream and its backlog)
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
@@ -486,10 +487,10 @@ class PredisServer:
         self.oom_score.apply()
         self.acks.promoted(link.offset)
         if self.replication is not None:
-            self.replication.new_history()
+            self.replication.new_history()  # (its replicas reconnect to learn the new id)
         self.log.info("replica_promoted", offset=link.offset)
 
-    def _replication_source(self):
+    def replication_source(self):
         if self.replication is None:
             from ops.replication.primary import ReplicationSource
 
@@ -499,7 +500,7 @@ class PredisServer:
 
     def serve_replica(self, client, replid: str, offset: int, legacy: bool = False) -> None:
         """PSYNC/SYNC from a replica: full or partial resync, then the stream."""
-        self._replication_source().attach(client, replid, offset, client.replica_port, legacy)
+        self.replication_source().attach(client, replid, offset, client.replica_port, legacy)
 
     def replica_acknowledged(self, replica, offset: int, aof_offset: int = None) -> None:
         """REPLCONF ACK <offset> [FACK <aof_offset>] from a replica."""

@@ -39,9 +39,12 @@ class ReplicationSource:
 
     def __init__(self, server):
         self.server = server
-        self.replid = server.run_id
+        link = server.master_link  # a replica's replicas follow its primary's history
+        self.replid = link.primary_id if link is not None and link.primary_id != "?" \
+            else server.run_id
         self.replid2, self.second_offset = "0" * 40, -1
         # bytes of stream produced (master_repl_offset), on from the changes the AOF counted
+        # (on a replica: the primary's stream processed)
         self.offset = server.acks.offset()
         self.backlog = bytearray()
         self.backlog_start = self.offset + 1  # offset of the backlog's first byte
@@ -52,11 +55,38 @@ class ReplicationSource:
 
     # -- the stream ----------------------------------------------------------------------------
     def feed(self, index: int, commands: list) -> None:
+        if self.server.master_link is not None:
+            return  # a replica's replicas get its primary's stream as it came (proxy)
         data = b"".join(map(encode, commands))
         if index != self.selected:
             data = encode([b"SELECT", b"%d" % index]) + data
             self.selected = index
         self._append(data)
+
+    def proxy(self, data: bytes) -> None:
+        """On a replica: the bytes of the primary's stream it just processed, passed on as
+        they came, as Redis does, so every replica down a chain shares its primary's id and
+        offsets (and can continue from any other after a failover)."""
+        self._append(data)
+
+    def follow(self, replid: str, offset: int, full_sync: bool) -> None:
+        """This server's link to its primary came up: after a full sync the history starts
+        over at the primary's id and offset (the backlog is emptied, the replicas must sync
+        again); a partial one under a new id (the primary was promoted) keeps the old id as
+        the second one, and tells the replicas by dropping them, as Redis does."""
+        if full_sync:
+            self.replid, self.offset = replid, offset
+            self.replid2, self.second_offset = "0" * 40, -1
+            self.backlog.clear()
+            self.backlog_start = offset + 1
+        elif replid != self.replid:
+            self.replid2, self.second_offset = self.replid, self.offset + 1
+            self.replid = replid
+        else:
+            return
+        self.selected = -1
+        for replica in list(self.replicas):
+            replica.client.kill()
 
     def _append(self, data: bytes) -> None:
         self.offset += len(data)
@@ -79,6 +109,8 @@ class ReplicationSource:
     def cron(self) -> None:
         """PING the replicas every repl-ping-replica-period seconds (part of the stream)."""
         now = time.time()
+        if self.server.master_link is not None:
+            return  # (a replica passes its primary's PINGs on)
         if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"]:
             self.last_ping = now
             self._append(encode([b"PING"]))
@@ -141,7 +173,7 @@ class ReplicationSource:
 
     def request_acks(self) -> None:
         """REPLCONF GETACK * (WAIT, WAITAOF): replicas answer with their offsets at once."""
-        if self.replicas:
+        if self.replicas and self.server.master_link is None:
             self._append(encode([b"REPLCONF", b"GETACK", b"*"]))
 
     def new_history(self) -> None:
@@ -149,3 +181,6 @@ class ReplicationSource:
         good for replicas that followed it up to here."""
         self.replid2, self.second_offset = self.replid, self.offset + 1
         self.replid = secrets.token_hex(20)
+        self.selected = -1  # (the last SELECT its replicas got was the old primary's)
+        for replica in list(self.replicas):  # they come back with PSYNC and learn the new id
+            replica.client.kill()

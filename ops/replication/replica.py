@@ -37,6 +37,10 @@ class ReplicaLink:
         self.task = None
         self._writer = None
         self.client = self._primary_client()
+        resume, server.resume_from = server.resume_from, None
+        if resume is not None:  # the snapshot loaded at start said where this replica was
+            self.primary_id, self.offset, db = resume
+            self.client.select(db)
 
     def _primary_client(self):
         client = Client(self.server, None, 0)
@@ -117,7 +121,8 @@ class ReplicaLink:
         line = b""
         while not line:  # newlines are the primary's keep-alives while it gets ready
             line = self._count_input(await asyncio.wait_for(reader.readline(), timeout)).strip()
-        if line.startswith(b"+FULLRESYNC"):
+        full_sync = line.startswith(b"+FULLRESYNC")
+        if full_sync:
             _, primary_id, offset = line.split()
             self.state = "sync"
             await self._full_sync(reader, timeout)
@@ -128,6 +133,9 @@ class ReplicaLink:
                 self.primary_id = parts[1].decode()
         else:
             raise ReplicationError(f"the primary refused PSYNC: {line.decode(errors='replace')}")
+        # (a backlog of the primary's stream is kept from here, replicas or not, as Redis
+        # keeps one: after a failover the others can continue from this server)
+        self.server.replication_source().follow(self.primary_id, self.offset, full_sync)
         self.state = "connected"
         self.server.log.info("replica_link_up", primary=f"{self.host}:{self.port}",
                              offset=self.offset)
@@ -202,7 +210,7 @@ class ReplicaLink:
             start = 0
             with expiry_held():  # the primary's commands find its keys as it left them: it
                 for args, end in parsed:  # expires them itself, and sends DELs
-                    self._apply(args, end - start)
+                    self._apply(args, buffered[start:end])
                     start = end
             buffered = buffered[done:]
 
@@ -213,12 +221,13 @@ class ReplicaLink:
         limits.reads += 1
         return data
 
-    def _apply(self, args, size: int) -> None:
+    def _apply(self, args, raw: bytes) -> None:
         if args[0].lower() == b"replconf" and len(args) > 1 and args[1].lower() == b"getack":
             self._ack(self._writer)
         else:
             dispatch(self.client, args)
-        self.offset += size
+        self.offset += len(raw)
+        self.server.replication.proxy(raw)  # (this server's replicas get the same bytes)
 
     def _ack(self, writer) -> None:
         """REPLCONF ACK <offset processed>, plus FACK <offset fsynced> while the AOF is on."""
