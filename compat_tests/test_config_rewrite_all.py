@@ -41,3 +41,31 @@ def test_forced_rewrite_writes_every_parameter_and_reads_back(tmp_path):
     changed = {name for name in before if before[name] != after.get(name)}
     assert changed <= FROM_THE_COMMAND_LINE, {n: (before[n], after.get(n)) for n in changed}
     assert after["hz"] == "20" and after["maxmemory"] == str(10 * 1024 * 1024)
+
+
+def test_a_replica_rewrites_its_replicaof_line_and_restarts_a_replica(tmp_path):
+    """REPLICAOF shows in CONFIG GET and CONFIG REWRITE writes it as Redis does (host and port,
+    two words), so the server started on the file again follows the same primary; REPLICAOF
+    NO ONE takes the line out. Found by Redis's integration/psync2 (a restarted replica came
+    back as a primary, then failed to read the line)."""
+    conf = tmp_path / "predis.conf"
+    conf.write_text("maxmemory 10mb\n")
+    server = start_with_file(conf, tmp_path)
+    try:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        client.execute_command("REPLICAOF", "127.0.0.1", "1")
+        assert client.config_get("replicaof") == {"replicaof": "127.0.0.1 1"}
+        client.execute_command("CONFIG", "REWRITE")
+        assert "replicaof 127.0.0.1 1" in conf.read_text().splitlines()
+    finally:
+        server.stop()
+    server = start_with_file(conf, tmp_path)
+    try:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        assert client.info("replication")["role"] == "slave"
+        client.execute_command("REPLICAOF", "NO", "ONE")
+        client.execute_command("CONFIG", "REWRITE")
+        assert not [line for line in conf.read_text().splitlines()
+                    if line.startswith("replicaof")]
+    finally:
+        server.stop()

@@ -191,6 +191,12 @@ def test_replicaof_port_checks(diff):
     for port in ("99999", "-1", "abc", "0"):
         diff.assert_same("REPLICAOF", "localhost", port)
         diff.assert_same("REPLICAOF", "NO", "ONE")
+    # what REPLICAOF set shows in CONFIG GET (and so CONFIG REWRITE keeps it for a restart;
+    # found by Redis's integration/psync2, whose restarted replica came back as a primary)
+    diff.assert_same("REPLICAOF", "127.0.0.1", "1")
+    diff.assert_same("CONFIG", "GET", "replicaof")
+    diff.assert_same("REPLICAOF", "NO", "ONE")
+    diff.assert_same("CONFIG", "GET", "replicaof")
 
 
 def test_a_replica_connects_from_bind_source_addr(redis_primary):

@@ -78,7 +78,9 @@ class PredisServer:
         self.admin_http = None  # ops.admin_http.AdminHTTP when admin-port is set
         self.ready = False  # listening, data loaded (/readyz)
         self.master_link = None  # ops.replication.replica.ReplicaLink while a replica
-        self.resume_from = None  # (id, offset, db) a snapshot saved (ops/replication/resume.py)
+        # (id, offset, db) the next link PSYNCs from: a snapshot's (ops/replication/resume.py),
+        # or where this server stood when REPLICAOF gave it a new primary
+        self.resume_from = None
         self.replication = None  # ops.replication.primary.ReplicationSource once a replica
         #                          connected (the stream and its backlog)
         self.propagation = None  # a Propagation while something takes the changes (the AOF)
@@ -445,11 +447,16 @@ class PredisServer:
         """REPLICAOF host port: drop the current link, follow the new primary."""
         from ops.replication.replica import ReplicaLink
 
-        if self.master_link is not None:
-            self.master_link.stop()
-        for replica in list(self.replication.replicas if self.replication else ()):
-            replica.client.kill()  # Redis disconnects sub-replicas when its primary changes
+        link, source = self.master_link, self.replication
+        if link is not None:
+            link.stop()
+            if link.primary_id != "?":  # PSYNC the new primary from where this one stood
+                self.resume_from = (link.primary_id, link.offset, link.client.db.index)
+        elif source is not None:  # a primary with a history: from the end of its own
+            self.resume_from = (source.replid, source.offset, max(source.selected, 0))
+        # (its own replicas stay: they are dropped if the new primary's history differs)
         self._unblock_all(DEMOTED)
+        self.config.values["replicaof"] = f"{host} {port}"  # (CONFIG GET / REWRITE show it)
         self.master_link = ReplicaLink(self, host, port)
         self.keyspace.stats.on_replica = True
         self.replica_written.forget_all()
@@ -481,6 +488,7 @@ class PredisServer:
         link, self.master_link = self.master_link, None
         if link is None:
             return
+        self.config.values["replicaof"] = ""
         link.stop()
         self.keyspace.stats.on_replica = False
         self.replica_written.forget_all()
