@@ -247,8 +247,8 @@ def _propagate(server, propagation, client, spec, args, reply, dirty) -> None:
     """Hand a command that changed the data to the AOF (as the commands that redo it)."""
     if spec.name in WRAPPERS:
         propagation.end()
-    elif type(reply) is not Deferred:
-        propagation.ran(client.db, spec, args, reply, server.keyspace.dirty != dirty or (
+    elif type(reply) is not Deferred:  # (dirty only grows with writes: SAVE lowers it)
+        propagation.ran(client.db, spec, args, reply, server.keyspace.dirty > dirty or (
             spec.fullname in KEYLESS_WRITES and type(reply) is not ErrorReply))
 
 
@@ -265,7 +265,7 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     except Exception as exc:  # a bug must cost error replies, never the connection
         produced, failed = [_internal_error(client, spec, exc)] * len(run), len(run)
     elapsed = _perf_ns() - started
-    if server.propagation is not None and server.keyspace.dirty != dirty:
+    if server.propagation is not None and server.keyspace.dirty > dirty:
         for args, reply in zip(run, produced):
             if type(reply) is not ErrorReply:
                 server.propagation.command(client.db, spec, args, reply)

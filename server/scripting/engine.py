@@ -235,7 +235,7 @@ class LuaEngine:
             if touching:
                 keyspace.silence_touches(True)
         if self.server.propagation is not None:  # the effect, never the script
-            self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty != dirty,
+            self.server.propagation.ran(client.db, spec, argv, reply, keyspace.dirty > dirty,
                                         self.running.repl)
         self.server.feed_monitors(client, spec, argv, "lua")
         if self.server.master_link is not None:
