@@ -519,9 +519,17 @@ def test_a_restarted_replica_and_primary_continue_from_their_snapshots(start_pri
         assert redis.Redis(port=replica_server.port, db=2).get("later-in-db-2") == b"1"
         stats = primary.info("stats")
         assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+        # keys past their deadline at the save: the restarted primary drops them and sends
+        # its replica the DELs (which still holds them) before the rest of its stream
+        primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        for i in range(10):
+            primary.set(f"short{i}", 1, px=20)
+        wait_until(lambda: in_sync(primary, replica))
+        time.sleep(0.05)
         with pytest.raises(redis.ConnectionError):
             primary.execute_command("SHUTDOWN", "SAVE")
         primary_server = primary_server.again()
+        assert primary.info("persistence")["rdb_last_load_keys_expired"] == 10
         primary.set("after", 1)
         wait_until(lambda: replica.get("after") == b"1")
         stats = primary.info("stats")

@@ -182,7 +182,6 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
     here, where it would hold every client). `excludes`: "data" and/or "functions" left out
     (a replica's REPLCONF rdb-filter-only)."""
     config = server.config
-    now = now_ms()
     written = 0
     writer = RDBWriter(handle, version, config["rdbcompression"], config["rdbchecksum"])
     writer.aux(b"redis-ver", server.version.encode())
@@ -198,10 +197,11 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
     for db in () if "data" in excludes else server.keyspace.dbs:
         if not db.data:
             continue
-        live = [(k, v) for k, v in db.data.items()
-                if db.expires.get(k) is None or db.expires[k] > now]
-        writer.select(db.index, len(live), sum(1 for k, _ in live if k in db.expires))
-        for key, value in live:
+        # keys past their deadline too, as Redis writes them: the loader of a primary drops
+        # them (and tells its replicas), a replica keeps them for its primary's DEL
+        items = list(db.data.items())
+        writer.select(db.index, len(items), sum(1 for k, _ in items if k in db.expires))
+        for key, value in items:
             kind, contents = describe(value)
             writer.key(key, kind, contents, db.expires.get(key))
             written += 1
@@ -221,13 +221,13 @@ def load_rdb_at_start(server) -> None:
         return
     started = time.monotonic()
     try:
-        aux = {}
-        counts = load_snapshot(server, path, aux=aux)
+        aux, dropped = {}, []
+        counts = load_snapshot(server, path, aux=aux, dropped=dropped)
     except RDBError as exc:  # (the start stops: Redis's last words in the log first)
         server.log.warning("rdb_load_failed", reason=str(exc))
         server.log.warning("rdb_load_terminating")
         raise
-    restore(server, aux)
+    restore(server, aux, dropped)
     server.persistence.loaded = counts
     if counts["empty_keys_skipped"]:
         server.log.warning("snapshot_loaded_skipping_empty_keys", path=path, **counts)
@@ -236,19 +236,21 @@ def load_rdb_at_start(server) -> None:
                         seconds=round(time.monotonic() - started, 3), **counts)
 
 
-def load_snapshot(server, path: str, caller=None, merge: bool = True, aux=None) -> dict:
+def load_snapshot(server, path: str, caller=None, merge: bool = True, aux=None,
+                  dropped=None) -> dict:
     """Load a snapshot into an empty server; returns counts. RDBError if the file is damaged.
     `caller`: the client whose command loads it (not served meanwhile). merge=False (DEBUG
     RELOAD NOFLUSH without MERGE) refuses a key or function library that is already there."""
     with open(path, "rb") as handle:
-        return load_snapshot_bytes(server, handle.read(), caller, merge, aux)
+        return load_snapshot_bytes(server, handle.read(), caller, merge, aux, dropped)
 
 
-def load_snapshot_bytes(server, data: bytes, caller=None, merge: bool = True, aux=None) -> dict:
+def load_snapshot_bytes(server, data: bytes, caller=None, merge: bool = True, aux=None,
+                        dropped=None) -> dict:
     """Load RDB contents (a file, or a primary's full resync) into an empty server, serving
     other clients meanwhile (server/loading.py)."""
     with loading(server, len(data), caller) as state:
-        counts = _load(server, data, state.read, merge, aux=aux)
+        counts = _load(server, data, state.read, merge, aux=aux, dropped=dropped)
         state.input_done(len(data))
     return counts
 
@@ -261,12 +263,15 @@ def load_rdb_preamble(server, data: bytes, progress) -> tuple:
     return counts, end[0]
 
 
-def _load(server, data: bytes, progress, merge: bool, on_end=None, aux=None) -> dict:
+def _load(server, data: bytes, progress, merge: bool, on_end=None, aux=None,
+          dropped=None) -> dict:
     """Keys and functions of RDB contents into the server; counts. `aux`, when given, gets the
-    file's aux fields."""
+    file's aux fields, `dropped` the (db, key) of keys a primary left out as expired (a
+    replica keeps them: its primary deletes them)."""
     loaded = expired = empty = 0
     aux = {} if aux is None else aux
     now = now_ms()
+    as_primary = server.master_link is None and not server.config["replicaof"]
     keyspace = server.keyspace
     skipped = {}
     verify = server.config["rdbchecksum"] and not server.skip_checksum_validation
@@ -289,8 +294,10 @@ def _load(server, data: bytes, progress, merge: bool, on_end=None, aux=None) -> 
             if index >= len(keyspace):
                 raise RDBError(f"the file uses database {index}; 'databases' is "
                                f"{len(keyspace)}")
-            if expire_ms is not None and expire_ms <= now:
+            if expire_ms is not None and expire_ms <= now and as_primary:
                 expired += 1
+                if dropped is not None:
+                    dropped.append((index, key))
                 continue
             db = keyspace[index]
             if not merge and key in db.data:  # (Redis stops the server on this one)

@@ -20,10 +20,11 @@ def aux_fields(server) -> list:
             (b"repl-offset", b"%d" % offset)]
 
 
-def restore(server, aux: dict) -> None:
+def restore(server, aux: dict, dropped: list) -> None:
     """After the file loaded at start: a replica asks its primary to continue from the saved
     position (ReplicaLink takes `server.resume_from`); a primary keeps the saved id as its
-    second one, its offset rebased on the saved one, so its former replicas continue."""
+    second one, its offset rebased on the saved one, so its former replicas continue, and
+    the keys it `dropped` as expired go to them as DELs first (they still hold them)."""
     try:
         replid = aux[b"repl-id"].decode()
         offset, db = int(aux[b"repl-offset"]), int(aux[b"repl-stream-db"])
@@ -38,3 +39,5 @@ def restore(server, aux: dict) -> None:
     source.replid2, source.second_offset = replid, offset + 1
     source.offset += offset
     source.backlog_start = source.offset + 1 - len(source.backlog)
+    for index, key in dropped:
+        source.feed(index, [[b"DEL", key]])
