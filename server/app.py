@@ -869,5 +869,8 @@ class PredisServer:
         self.limits.reset_counts()
         self.instantaneous.reset()
         self.keyspace.reset_stats()
+        if self.replication is not None:  # sync_full, sync_partial_ok, sync_partial_err
+            self.replication.full_syncs = self.replication.partial_ok = 0
+            self.replication.partial_err = 0
         for spec in all_commands():
             spec.reset_stats()
