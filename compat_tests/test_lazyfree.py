@@ -145,6 +145,17 @@ def test_script_and_function_flushes_count_big_tables(clients):
     assert same_freed(clients, "FUNCTION FLUSH ASYNC") == 150
 
 
+def test_an_expire_in_the_past_frees_as_an_expiry_does(clients):
+    """EXPIRE to a time already gone deletes the key as an expiry does: lazily, and counted,
+    under lazyfree-lazy-expire. (Found by a CI run in which the 1 ms PEXPIRE below was
+    already past when it was checked.)"""
+    for client in clients:
+        client.config_set("lazyfree-lazy-expire", "yes")
+        fill(client, "set", "gone", 300)
+        assert client.pexpireat("gone", 1) is True
+    assert same_freed(clients, "PEXPIREAT in the past") == 1
+
+
 def test_expiry_and_eviction_follow_their_settings(clients):
     for client in clients:
         client.config_set("lazyfree-lazy-expire", "yes")

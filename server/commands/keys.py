@@ -108,7 +108,9 @@ def expire_generic(client, args, relative: bool, unit_ms: int, name: str):
         return 0
     if lt and current is not None and when >= current:
         return 0
-    if already_expired(when, client.server):
+    if already_expired(when, client.server):  # (freed as an expiry is: lazily if so set)
+        if client.server.config["lazyfree-lazy-expire"]:
+            client.server.lazyfree.released(db.lookup(key))
         db.delete(key)
         modified(client, key, event="del")
     else:
