@@ -539,3 +539,32 @@ def test_a_restarted_replica_and_primary_continue_from_their_snapshots(start_pri
     finally:
         replica_server.stop()
         primary_server.stop()
+
+
+@pytest.mark.parametrize("start_primary", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_lone_primary_frees_its_backlog_after_repl_backlog_ttl(start_primary):
+    """Without replicas for repl-backlog-ttl seconds a primary frees its backlog and starts a
+    new history: its replica, back from its snapshot, must sync in full. Found by Redis's
+    integration/replication-psync ("backlog expired")."""
+    primary_server = start_primary(("--repl-backlog-ttl", "1"))
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    try:
+        primary, replica = redis.Redis(port=primary_server.port), \
+            redis.Redis(port=replica_server.port)
+        primary.set("k", 1)
+        wait_until(lambda: in_sync(primary, replica))
+        first_id = primary.info("replication")["master_replid"]
+        with pytest.raises(redis.ConnectionError):
+            replica.execute_command("SHUTDOWN", "SAVE")
+        wait_until(lambda: primary.info("replication")["repl_backlog_active"] == 0, 10)
+        info = primary.info("replication")
+        assert info["master_replid"] != first_id and info["repl_backlog_first_byte_offset"] == 0
+        replica_server = replica_server.again()
+        wait_until(lambda: in_sync(primary, replica))
+        stats = primary.info("stats")
+        assert (stats["sync_full"], stats["sync_partial_ok"], stats["sync_partial_err"]) == \
+            (2, 0, 1)
+        assert primary.info("replication")["repl_backlog_active"] == 1
+    finally:
+        replica_server.stop()
+        primary_server.stop()

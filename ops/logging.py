@@ -47,6 +47,8 @@ REDIS_LINES = {
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "replica_connect_timeout": "Timeout connecting to the MASTER...",
     "debug_log": "DEBUG LOG: {text}",
+    "replication_backlog_freed": "Replication backlog freed after {seconds} seconds without "
+                                 "connected replicas.",
     "rdb_empty_key_skipped": "rdbLoadObject skipping empty key: {key}",
     "snapshot_loaded": "Done loading RDB, keys loaded: {keys_loaded}, keys expired: "
                        "{keys_expired}.",

@@ -342,9 +342,10 @@ def _replication(s):
         "master_replid2": source.replid2 if source is not None else "0" * 40,
         "master_repl_offset": link.offset if link is not None else s.acks.offset(),
         "second_repl_offset": source.second_offset if source is not None else -1,
-        "repl_backlog_active": int(source is not None),
+        "repl_backlog_active": int(source is not None and source.active),
         "repl_backlog_size": s.config["repl-backlog-size"],
-        "repl_backlog_first_byte_offset": source.backlog_start if source is not None else 0,
+        "repl_backlog_first_byte_offset": source.backlog_start if source is not None
+        and source.active else 0,
         "repl_backlog_histlen": len(source.backlog) if source is not None else 0,
     })
     return out

@@ -50,13 +50,16 @@ class ReplicationSource:
         self.backlog_start = self.offset + 1  # offset of the backlog's first byte
         self.replicas: list = []
         self.selected = -1
-        self.last_ping = time.time()
+        self.last_ping = self.no_replicas_since = time.time()
+        self.active = True  # the backlog is kept (repl-backlog-ttl frees it on a lone primary)
         self.full_syncs = self.partial_ok = self.partial_err = 0  # INFO stats
 
     # -- the stream ----------------------------------------------------------------------------
     def feed(self, index: int, commands: list) -> None:
         if self.server.master_link is not None:
             return  # a replica's replicas get its primary's stream as it came (proxy)
+        if not self.active and not self.replicas:
+            return  # (no backlog to keep: the offset stays, as Redis's does)
         data = b"".join(map(encode, commands))
         if index != self.selected:
             data = encode([b"SELECT", b"%d" % index]) + data
@@ -114,9 +117,23 @@ class ReplicationSource:
         if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"]:
             self.last_ping = now
             self._append(encode([b"PING"]))
+        ttl = self.server.config["repl-backlog-ttl"]
+        if not self.replicas and self.active and ttl and now - self.no_replicas_since > ttl:
+            self._free_backlog(ttl)
+
+    def _free_backlog(self, ttl: int) -> None:
+        """A primary without replicas for repl-backlog-ttl seconds frees its backlog and
+        starts a new history (no replica can continue the old one), as Redis does."""
+        self.active = False
+        self.replid, self.replid2, self.second_offset = secrets.token_hex(20), "0" * 40, -1
+        self.backlog.clear()
+        self.backlog_start = self.offset + 1
+        self.server.log.info("replication_backlog_freed", seconds=ttl)
 
     # -- replicas ------------------------------------------------------------------------------
     def can_continue(self, replid: str, offset: int) -> bool:
+        if not self.active:
+            return False
         if replid == self.replid:
             pass
         elif replid == self.replid2 and offset <= self.second_offset:
@@ -140,6 +157,10 @@ class ReplicationSource:
         else:
             self.full_syncs += 1
             self.partial_err += replid != "?"
+            if not self.active:  # the backlog again, under a new history
+                self.active = True
+                self.replid = secrets.token_hex(20)
+                self.backlog_start = self.offset + 1
             rdb = io.BytesIO()
             write_rdb(self.server, rdb, version=10,  # RDB 10: redis-server 7.0 replicas too
                       excludes=client.rdb_excludes)
@@ -156,6 +177,8 @@ class ReplicationSource:
 
     def detach(self, client) -> None:
         self.replicas = [r for r in self.replicas if r.client is not client]
+        if not self.replicas:
+            self.no_replicas_since = time.time()
 
     def acknowledged(self, offset: int, aof: bool = False) -> int:
         """How many replicas have processed the stream up to `offset` (`aof`: and fsynced it
