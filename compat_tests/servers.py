@@ -103,6 +103,15 @@ def start_predis(extra=(), sidecar: bool = False, ready=None) -> ServerProcess:
     return ServerProcess(argv, port, workdir, cwd=ROOT, env=env, ready=ready)
 
 
+def shut_down(server, *options: str) -> int:
+    """SHUTDOWN [options] over a plain socket, then the process's exit status. (redis-py
+    retries a command whose connection drops, for seconds, so its SHUTDOWN is slow to fail.)"""
+    from .rawclient import RawClient
+
+    RawClient(server.port).send_raw(" ".join(("SHUTDOWN",) + options).encode() + b"\r\n")
+    return server.proc.wait(20)
+
+
 def refused_start(kind: str, args) -> str:
     """Start a server of `kind` ("redis" or "predis") with `args`, expecting it to refuse to
     start (a damaged file): what it printed. Fails if it exits cleanly; times out if it

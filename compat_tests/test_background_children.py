@@ -7,11 +7,10 @@ import os
 import signal
 import time
 
-import pytest
 import redis
 
 from .rawclient import RawClient
-from .servers import STARTERS, children_of, eventually
+from .servers import STARTERS, children_of, eventually, shut_down
 
 STARTED = "Background append only file rewriting started"
 SCHEDULED = "Background append only file rewriting scheduled"
@@ -117,9 +116,7 @@ def test_config_set_appendonly_forks_the_base(request, server):
     assert eventually(lambda: persistence(client)["aof_rewrite_in_progress"] == 0, 10)
     client.set("after", "2")
     assert persistence(client)["aof_last_bgrewrite_status"] == "ok"
-    with pytest.raises(redis.ConnectionError):
-        client.execute_command("SHUTDOWN", "NOSAVE")
-    server.proc.wait(10)
+    shut_down(server, "NOSAVE")
     again = STARTERS[request.node.callspec.params["server"]](
         ("--dir", server.workdir, "--appendonly", "yes"))
     try:

@@ -13,9 +13,9 @@ import pytest
 from .rawclient import Err, RawClient, encode_command
 from .servers import eventually, start_predis, start_redis
 
-KEYS = 15000
-# Slow enough that the checks below run long before the load ends (Redis sleeps 100 us per
-# key, so at least 1.5 s), served every 1 KB read.
+KEYS = 8000
+# Slow enough that the checks below (a few commands) run long before the load ends (Redis
+# sleeps 100 us per key, so at least 0.8 s), served every 1 KB read.
 SLOW_LOAD = ("--key-load-delay", "100", "--loading-process-events-interval-bytes", "1024",
              "--enable-protected-configs", "yes")
 

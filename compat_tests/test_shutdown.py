@@ -9,10 +9,9 @@ import os
 import signal
 import time
 
-import pytest
 import redis
 
-from .servers import eventually, parent_of
+from .servers import eventually, parent_of, shut_down
 
 
 
@@ -75,9 +74,7 @@ def test_shutdown_nosave_removes_the_bgsave_childs_temp_file(server):
     [temp] = temp_files(server)
     child = int(os.path.basename(temp)[len("temp-"):-len(".rdb")])
     assert parent_of(child) == server.proc.pid  # the child writes it, named after itself
-    with pytest.raises(redis.ConnectionError):
-        client.execute_command("SHUTDOWN", "NOSAVE")
-    assert server.proc.wait(10) == 0
+    assert shut_down(server, "NOSAVE") == 0
     assert temp_files(server) == []
     assert not os.path.exists(os.path.join(server.workdir, "dump.rdb"))
 
@@ -107,9 +104,7 @@ def test_a_failed_save_keeps_the_server_serving(server):
     assert reply_or_error(lambda: client.execute_command("SHUTDOWN")) == \
         "Errors trying to SHUTDOWN. Check logs."
     assert client.dbsize() == 20 and temp_files(server) == []
-    with pytest.raises(redis.ConnectionError):
-        client.execute_command("SHUTDOWN", "NOSAVE")
-    assert server.proc.wait(10) == 0
+    assert shut_down(server, "NOSAVE") == 0
     assert "ready to exit, bye bye" in log_of(server)
 
 

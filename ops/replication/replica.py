@@ -86,7 +86,7 @@ class ReplicaLink:
                     self._writer = None
                 self.state = "connect"
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, 1.0)  # (Redis tries again every second)
 
     async def _session(self) -> None:
         self.state = "connecting"
