@@ -2,7 +2,7 @@
 asked (`Shutdown.prepare`); a failed save keeps the server serving unless forced.
 
 SIGTERM and SIGINT only mark a shutdown as wanted (Redis's shutdown_asap); the server cron
-carries it out (`Shutdown.carry_out`), saving as `shutdown-on-sigterm` / `shutdown-on-sigint`
+carries it out (`Shutdown.cron`, then `begin`), saving as `shutdown-on-sigterm` / `shutdown-on-sigint`
 say. Until then SHUTDOWN ABORT cancels it (and DEBUG PAUSE-CRON holds it back). A SIGINT while
 one is already wanted is an operator insisting: the process leaves at once with status 1,
 removing the temporary file of a snapshot it may be writing (the cron's save blocks the event
