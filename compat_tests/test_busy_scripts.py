@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import flush_and_reset
 from .rawclient import Err, RawClient, encode_command
-from .servers import start_predis, start_redis
+from .servers import STARTERS, start_predis, start_redis
 
 SPIN = "local i = 0 while true do i = i + 1 end"
 SPIN_AFTER_WRITE = "redis.call('set', 'written', '1') " + SPIN
@@ -219,3 +219,26 @@ def test_a_command_served_while_a_script_is_busy_does_not_serve_blocked_clients(
 
     seen = same_transcript([server.port for server in pair], scenario)
     assert seen[1:] == [b"done", [b"x", b"z"], [b"y"]]
+
+
+@pytest.mark.parametrize("kind", sorted(STARTERS))
+def test_a_replica_that_leaves_while_a_script_is_busy_is_gone_at_once(kind):
+    """A connection closed while a script is busy is freed then and there, as Redis's
+    processEventsWhileBlocked frees it: the script sees the replica leave (Redis's
+    unit/scripting "not enough good replicas state change during long script")."""
+    primary, replica = STARTERS[kind](), STARTERS[kind]()
+    try:
+        RawClient(replica.port).call("REPLICAOF", "127.0.0.1", str(primary.port))
+        admin = RawClient(primary.port)
+        deadline = time.time() + 20
+        while b"state=online" not in admin.call("INFO", "replication"):
+            assert time.time() < deadline, "the replica never came online"
+            time.sleep(0.05)
+        script = ("while not string.find(redis.call('info', 'replication'), "
+                  "'connected_slaves:0') do end return 1")
+        caller = busy(primary.port, "EVAL", script, "0")
+        RawClient(replica.port).call("REPLICAOF", "NO", "ONE")
+        assert caller.read_reply() == 1
+    finally:
+        primary.stop()
+        replica.stop()

@@ -631,6 +631,35 @@ def test_functions_on_a_stale_replica_follow_allow_stale(servers):
     assert outcomes[0][0].startswith("MASTERDOWN") and outcomes[0][1] == b"hi"
 
 
+def test_eval_scripts_on_a_stale_replica_follow_allow_stale(servers):
+    """replica-serve-stale-data no, link down: a script without flags is refused before it
+    runs (Redis's compatibility mode: EVAL itself may run on a stale replica), one declaring
+    flags without allow-stale too (by the dispatcher), one with allow-stale runs but its
+    commands without the stale flag fail (Redis's unit/scripting "allow-stale shebang flag")."""
+    from .servers import free_port
+
+    calls = [["EVAL", "return redis.call('get','x')", "1", "x"],
+             ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"],
+             ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn 1", "0"],
+             ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('get','x')", "1",
+              "x"],
+             ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','hi')",
+              "0"]]
+    outcomes = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.call("CONFIG", "SET", "replica-serve-stale-data", "no")
+        client.call("REPLICAOF", "127.0.0.1", str(free_port()))
+        try:
+            outcome = [client.call(*call) for call in calls]
+            outcomes.append(outcome)
+        finally:
+            client.call("REPLICAOF", "NO", "ONE")
+            client.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][0].startswith("MASTERDOWN") and outcomes[0][2] == 1
+
+
 def test_a_script_sees_the_time_it_started_at(pair):
     """Keys do not expire halfway through a script: the time is fixed when it starts (Redis's
     "Script block the time during execution"), and a key already expired is gone for the

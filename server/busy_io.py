@@ -81,10 +81,12 @@ class WhileBusy:
             return
         except OSError:
             data = b""
-        if not data:  # EOF or an error: the event loop sees it again and closes the client
-            self.finished_fds.add(fd)
+        if not data:  # EOF or an error: the client is gone now, as Redis frees it at once
+            self.finished_fds.add(fd)  # (a replica that left no longer counts, for one)
             self._poll.unregister(fd)
             del self._connections[fd]
+            conn.close()
+            conn.connection_lost(None)  # (the loop's own call comes later and is ignored)
             return
         conn.data_received(data)
 

@@ -18,7 +18,7 @@ from .latency_stats import bucket
 from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
 from .replies import NO_REPLY, QUEUED, ErrorReply
-from .scripting.declared import command_flags
+from .scripting.declared import command_flags, running_stale
 
 _perf_ns = time.perf_counter_ns
 _name = itemgetter(0)
@@ -73,8 +73,7 @@ def dispatch(client, args):
             and not client.in_exec and server.config["replica-read-only"]
             and _writes(client, spec, args)):  # (the AOF a replica loads is obeyed too)
         return _reject(client, spec, "READONLY You can't write against a read only replica.")
-    if (server.master_link is not None and not server.master_link.link_up
-            and not server.config["replica-serve-stale-data"]
+    if (server.master_link is not None and running_stale(server)
             and not client.obeys_unconditionally and _needs_fresh_data(client, spec, args)):
         return _reject(client, spec, errors.MASTERDOWN)
     if server.loading is not None and not client.obeys_unconditionally \

@@ -5,6 +5,7 @@ from ..command_table import command, container
 from ..errors import CommandError
 from ..replies import OK
 from ..scripting.busy import kill_running
+from ..scripting.declared import running_stale
 from ..scripting.engine import sha1hex
 from ..lazyfree import flush_is_async
 from ..scripting.shebang import script_flags
@@ -44,6 +45,8 @@ def _run(client, args, sha: str, script, keys, argv, read_only: bool):
     if flags is not None:  # declared flags: checked up front (none: command by command)
         check_declared_flags(client, flags, read_only)
         read_only = read_only or "no-writes" in flags
+    elif running_stale(server):  # (Redis's compatibility mode for scripts without flags)
+        raise CommandError(errors.MASTERDOWN)
     _shown(client, args)
     return server.lua().run(client, function, keys, argv, read_only, sha,
                             allow_oom=flags is not None and "allow-oom" in flags)

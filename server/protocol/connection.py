@@ -59,6 +59,7 @@ class Connection(asyncio.Protocol):
         self._reading_paused = False
         self._write_paused = False
         self.closed = False
+        self.lost = False  # connection_lost ran (server/busy_io.py may run it before the loop)
         # fn(connection, size) before each write of `size` bytes: an output limit's check;
         # True when it closed the connection (the output is then dropped, as Redis drops it)
         self.output_check = None
@@ -73,7 +74,9 @@ class Connection(asyncio.Protocol):
             previous.hand_over(transport)
 
     def connection_lost(self, exc):
-        self.closed = True
+        if self.lost:
+            return
+        self.lost = self.closed = True
         if self._waiting is not None and not self._waiting.done():
             self._waiting.cancel()
         self._backlog.clear()

@@ -17,6 +17,13 @@ SCRIPT_RUNNERS = frozenset({"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall",
 _REPLACED = frozenset({"stale", "denyoom", "write", "may_replicate"})
 
 
+def running_stale(server) -> bool:
+    """A replica cut off from its primary that must not serve stale data
+    (replica-serve-stale-data no)."""
+    link = server.master_link
+    return link is not None and not link.link_up and not server.config["replica-serve-stale-data"]
+
+
 def command_flags(server, spec, args):
     """spec.flags, or for a script that declared flags, the flags those make it have."""
     if spec.name not in SCRIPT_RUNNERS or len(args) < 2:
