@@ -16,7 +16,7 @@ REDIS_72_INFO = {
 NOSCRIPT_DROPPED_IN_72 = {"wait", "blpop", "brpop", "blmove", "brpoplpush", "bzpopmin",
                           "bzpopmax"}
 # Reference commands Predis does not offer (docs/architecture.md, "Known deviations").
-NOT_OFFERED = {"failover", "script|debug"}
+NOT_OFFERED = {"failover"}
 
 
 def test_command_info_matches_redis_for_every_command(diff23):
@@ -114,10 +114,6 @@ HELP_72_ONLY = {"client": ["SETINFO <option> <value>", "    Set client meta attr
                            "    * LIB-VER: the client lib version.",
                            "NO-TOUCH (ON|OFF)",
                            "    Will not touch LRU/LFU stats when this mode is on."]}
-HELP_NOT_OFFERED = {"script": ["DEBUG (YES|SYNC|NO)",
-                               "    Set the debug mode for subsequent scripts executed."]}
-
-
 def test_every_help_text_is_redis_s(diff):
     helps = [name.decode().split("|") for name in diff.ref.call(
         "COMMAND", "LIST", "FILTERBY", "PATTERN", "*|help")]
@@ -127,8 +123,6 @@ def test_every_help_text_is_redis_s(diff):
         if isinstance(expected, Err):  # CLUSTER HELP without cluster mode
             assert actual == expected
             continue
-        expected = [line for line in expected
-                    if line.decode() not in HELP_NOT_OFFERED.get(container, [])]
         actual = [line for line in actual if line.decode() not in HELP_72_ONLY.get(container, [])]
         assert actual == expected, container
 

@@ -47,6 +47,11 @@ REDIS_LINES = {
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "replica_connect_timeout": "Timeout connecting to the MASTER...",
     "debug_log": "DEBUG LOG: {text}",
+    "ldb_sync_session_started": "Redis synchronous debugging eval session started",
+    "ldb_sync_session_ended": "Redis synchronous debugging eval session ended",
+    "ldb_forked": "Redis forked for debugging eval",
+    "ldb_child_exiting": "Lua debugging session child exiting",
+    "ldb_session_killed": "Killing debugging session {pid}",
     "replication_backlog_freed": "Replication backlog freed after {seconds} seconds without "
                                  "connected replicas.",
     "rdb_empty_key_skipped": "rdbLoadObject skipping empty key: {key}",

@@ -32,6 +32,7 @@ from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 from ops.snapshot import Persistence
+from .scripting.debugging import ForkedSessions
 
 from . import disk_errors, error_stats, output_limits, tenants
 from .eviction import Evictor
@@ -104,6 +105,7 @@ class PredisServer:
         self.notifier = Notifier(self)
         self.min_replicas = MinReplicas(self)
         self.persistence = Persistence(self)  # snapshots: SAVE, BGSAVE, save points
+        self.debug_sessions = ForkedSessions(self)  # SCRIPT DEBUG YES children
         self.shutdown = Shutdown(self)  # SHUTDOWN, SIGTERM and SIGINT
         self.cron_paused = False  # DEBUG PAUSE-CRON
         self.scripts_run_noscript = False  # DEBUG SET-DISABLE-DENY-SCRIPTS (tests only)
@@ -749,6 +751,7 @@ class PredisServer:
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
             self.persistence.check_child()
+            self.debug_sessions.reap()
             self.persistence.save_on_schedule()
             rewriter = self.aof_rewriter()
             if rewriter is not None:

@@ -44,6 +44,7 @@ class Client:
         self.in_exec = False
         self.deny_blocking = 0  # > 0 inside EXEC or a script: blocking commands do not block
         self.in_script = False  # running a script's redis.call
+        self.lua_debug = None  # SCRIPT DEBUG: "sync" or "forked" for its next EVAL
         self.watched: dict = {}  # (db index, key) -> watch.ALIVE, ABSENT or STALE
         self.watch_dirty = False
         self.subscriptions: dict = {}  # channel -> None (pub/sub), in subscription order

@@ -181,6 +181,7 @@ class Shutdown:
         lines, when the save failed and `force` was not given."""
         server = self.server
         server.persistence.kill_child()
+        server.debug_sessions.kill_all()
         if save and not server.persistence.save():
             if not force:
                 server.log.warning("shutdown_save_failed")

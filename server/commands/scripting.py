@@ -5,6 +5,7 @@ from ..command_table import command, container
 from ..errors import CommandError
 from ..replies import OK
 from ..scripting.busy import kill_running
+from ..scripting.debugging import FORKED, SYNC, debug_eval
 from ..scripting.declared import running_stale
 from ..scripting.engine import sha1hex
 from ..lazyfree import flush_is_async
@@ -79,12 +80,20 @@ def _shown(client, args) -> None:
 
 
 def _eval(client, args, read_only: bool):
+    if client.lua_debug is not None:  # SCRIPT DEBUG: the session's protocol, then the reply
+        return debug_eval(client, bytes(args[1]), lambda: _eval_now(client, args, read_only))
+    return _eval_now(client, args, read_only)
+
+
+def _eval_now(client, args, read_only: bool):
     keys, argv = _keys_and_args(args, 2)
     sha, script = _load(client, bytes(args[1]))
     return _run(client, args, sha, script, keys, argv, read_only)
 
 
 def _evalsha(client, args, read_only: bool):
+    if client.lua_debug is not None and len(args[1]) == 40:
+        raise CommandError("ERR Please use EVAL instead of EVALSHA for debugging")
     keys, argv = _keys_and_args(args, 2)
     sha = bytes(args[1]).decode("utf-8", "replace").lower()
     script = client.server.scripts.get(sha)
@@ -146,6 +155,18 @@ def script_flush(client, args):
     return OK
 
 
+@command("debug", 3, "noscript", (0, 0, 0), G, "Sets the debug mode of server-side Lua "
+         "scripts.", "3.2.0", parent="script")
+def script_debug(client, args):
+    if client.conn is not None and client.conn.has_pending_output():
+        raise CommandError("ERR SCRIPT DEBUG must be called outside a pipeline")
+    mode = lower(args[2])
+    if mode not in (b"no", b"yes", b"sync"):
+        raise CommandError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+    client.lua_debug = {b"no": None, b"yes": FORKED, b"sync": SYNC}[mode]
+    return OK
+
+
 @command("kill", 2, "noscript allow_busy", (0, 0, 0), G, "Terminates a server-side Lua script "
          "during execution.", "2.6.0", parent="script")
 def script_kill(client, args):
@@ -156,6 +177,7 @@ def script_kill(client, args):
          "subcommands.", "5.0.0", parent="script")
 def script_help(client, args):
     return ["SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
             "EXISTS <sha1> [<sha1> ...]",
             "    Return information about the existence of the scripts in the script cache.",
             "FLUSH [ASYNC|SYNC]",

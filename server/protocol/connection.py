@@ -341,6 +341,10 @@ class Connection(asyncio.Protocol):
             return
         out.clear()
 
+    def has_pending_output(self) -> bool:
+        """Replies not written yet: of the batch's earlier commands, or still buffered."""
+        return bool(self._replies or self._out or self.transport.get_write_buffer_size())
+
     @property
     def executing(self) -> bool:
         """A command of this connection is running now."""

@@ -22,6 +22,7 @@ from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
 from ..keyspace import clock_frozen
 from ..propagation import TO_ALL
+from ..protocol.writer import encode
 from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
                        NoReply, OrderedSet, SimpleString, Verbatim, _NullArray)
 
@@ -53,6 +54,7 @@ class LuaEngine:
         self.lua = LuaRuntime(encoding=None, unpack_returned_tuples=False, register_eval=False)
         self.client = None  # the client whose script is running
         self.running = None  # its busy.ScriptRun
+        self.debugger = None  # debugger.DebugSession while a script is debugged (SCRIPT DEBUG)
         self.read_only = False
         self.resp = 2
         bridge = {
@@ -66,6 +68,8 @@ class LuaEngine:
             "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
             "struct_size": self._struct_size, "interrupt": self._interrupt,
             "monotonic": time.monotonic, "version": self._version,
+            "ldb_line": self._ldb_line, "ldb_debug": self._ldb_debug,
+            "ldb_breakpoint": self._ldb_breakpoint,
         }
         bridge.update(_bit_functions())
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
@@ -76,6 +80,7 @@ class LuaEngine:
         # Replies read tables without their metamethods, as Redis does (lua_rawget)
         self._raw = self.lua.eval(b"rawget")
         self._collectgarbage = self.lua.eval(b"collectgarbage")
+        self._tostring = self.lua.eval(b"tostring")
         self._calls = 0  # scripts run since the last collector steps
         self.json = LuaJSON(self.lua, _is_table)
 
@@ -117,6 +122,8 @@ class LuaEngine:
             lua_argv = self.lua.table_from(list(argv))
             runner = self.api.call_function if call_as_function else self.api.run
             hook_count = HOOK_INSTRUCTIONS if self.server.config["busy-reply-threshold"] else 0
+            if self.debugger is not None and not call_as_function:
+                hook_count = -1  # the debugger's line hook instead of the busy-script one
             with clock_frozen():  # keys expire by the script's start time throughout
                 outcome = runner(function, lua_keys, lua_argv, hook_count)
             ok, value, line = outcome[1], outcome[2], outcome[3]
@@ -196,28 +203,29 @@ class LuaEngine:
         lua = self.lua
         client = self.client
         if not args:
-            return lua.table_from([True, self._error_table(
-                "ERR Please specify at least one argument for this redis lib call")])
+            return self._refused("ERR Please specify at least one argument for this redis lib "
+                                 "call")
         try:
             argv = [_to_bytes(a) for a in args]
         except TypeError:
-            return lua.table_from([True, self._error_table(
-                "ERR Lua redis lib command arguments must be strings or integers")])
+            return self._refused("ERR Lua redis lib command arguments must be strings or "
+                                 "integers")
+        debugger = self.debugger if self.debugger is not None and self.debugger.tracing \
+            else None
+        if debugger is not None:
+            debugger.log_command(argv)
         spec = _command_of(argv)
         if spec is None:
-            return lua.table_from([True, self._error_table(
-                "ERR Unknown Redis command called from script")])
+            return self._refused("ERR Unknown Redis command called from script")
         if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
-            return lua.table_from([True, self._error_table(
-                "ERR Wrong number of args calling Redis command from script")])
+            return self._refused("ERR Wrong number of args calling Redis command from script")
         if "noscript" in spec.flags and not self.server.scripts_run_noscript:
-            return lua.table_from([True, self._error_table(
-                "ERR This Redis command is not allowed from script")])
+            return self._refused("ERR This Redis command is not allowed from script")
         refusal = self._refusal(client, spec, argv)
         if refusal is not None:
             spec.rejected_calls += 1
             self.server.count_error(refusal)
-            return lua.table_from([True, self._error_table(refusal, counted=True)])
+            return self._refused(refusal, counted=True)
         if "write" in spec.flags:
             self.running.wrote = True  # from now on SCRIPT KILL refuses (UNKILLABLE)
         client.resp3 = self.resp == 3
@@ -245,6 +253,10 @@ class LuaEngine:
             self.server.tracking.remember(client, [argv[i] for i in spec.key_positions(argv)],
                                           consume=False)
         spec.calls += 1
+        if debugger is not None:
+            if type(reply) is ErrorReply:  # (Redis logs it as it converts it for Lua)
+                debugger.log_error("-" + str(reply))
+            debugger.log_reply(encode(reply, self.resp == 3))
         if type(reply) is ErrorReply:
             spec.failed_calls += 1
             self.server.count_error(reply)
@@ -265,6 +277,12 @@ class LuaEngine:
 
     def _call_raise_packed(self, args, count: int):
         return self._call_raise(*[args[i] for i in range(1, count + 1)])
+
+    def _refused(self, message: str, counted: bool = False):
+        """redis.call's outcome for a call refused before it ran (logged while debugging)."""
+        if self.debugger is not None and self.debugger.tracing:
+            self.debugger.log_error(message[4:] if message.startswith("ERR ") else message)
+        return self.lua.table_from([True, self._error_table(message, counted)])
 
     def _error_table(self, message: str, counted: bool = False):
         """{err = message}; `counted`: Redis's ignore_error_stats_update mark, for an error a
@@ -418,6 +436,42 @@ class LuaEngine:
     def _log(self, level, *parts):
         message = " ".join(_text(p) for p in parts)
         self.server.log.info("script_log", level=int(level), message=message)
+
+    # -- the Lua debugger's access (debugger.py) ----------------------------------------------
+    def _ldb_line(self, line):
+        self.debugger.on_line(int(line))
+
+    def _ldb_debug(self, *values):
+        if self.debugger is not None:
+            self.debugger.debug(values)
+
+    def _ldb_breakpoint(self):
+        return self.debugger is not None and self.debugger.breakpoint()
+
+    def debug_frames(self) -> list:
+        """(function name or None, line) of the script's frames, innermost first."""
+        flat = self.api.ldb_frames()
+        return [(_text(flat[i]) if flat[i] else None, int(flat[i + 1]))
+                for i in range(1, len(flat) + 1, 2)]
+
+    def debug_locals(self) -> list:
+        outcome = self.api.ldb_locals()
+        names, values, count = outcome[1], outcome[2], int(outcome[3])
+        return [(names[i], values[i]) for i in range(1, count + 1)]
+
+    def debug_lookup(self, name: bytes):
+        outcome = self.api.ldb_lookup(name)
+        return bool(outcome[1]), outcome[2]
+
+    def debug_eval(self, code: bytes):
+        outcome = self.api.ldb_eval(code)
+        return bool(outcome[1]), outcome[2]
+
+    def call_for_debugger(self, argv: list) -> None:
+        self._call(*argv)
+
+    def lua_tostring(self, value) -> bytes:
+        return self._tostring(value)
 
     def _setresp(self, version):
         if version not in (2, 3):

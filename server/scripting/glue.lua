@@ -1,6 +1,6 @@
 -- Runs inside the server's Lua 5.1 state before any script: the redis.* API, the sandbox,
 -- and helpers the engine calls. Names starting with __predis are the engine's, not scripts'.
-local getinfo = debug.getinfo
+local getinfo, getlocal = debug.getinfo, debug.getlocal
 local py = __predis_py  -- Python callables installed by the engine
 
 local function user_line()
@@ -39,8 +39,8 @@ function redis.log(level, ...) py.log(level, ...) end
 function redis.setresp(n) py.setresp(n) end
 function redis.set_repl(...) py.set_repl(select('#', ...), ...) end
 function redis.replicate_commands() return true end
-function redis.breakpoint() return false end
-function redis.debug() end
+redis.breakpoint = py.ldb_breakpoint  -- (the Lua debugger's: see debugger.py)
+redis.debug = py.ldb_debug
 redis.acl_check_cmd = py.acl_check_cmd
 
 cmsgpack = {
@@ -249,13 +249,80 @@ local function interrupt()
     error('Script killed by user with SCRIPT KILL...', 0)
   end
 end
+-- The Lua debugger's hook (hook_count -1), on every line of the script.
+local function debugger_hook()
+  local info = getinfo(2, 'Sl')  -- 1: this hook, 2: where it fired
+  if info and info.source == '@user_script' then py.ldb_line(info.currentline) end
+end
 local function guarded(body, hook_count)
   local line = -1
   killed = false
   if hook_count > 0 then sethook(interrupt, '', hook_count) end
+  if hook_count < 0 then sethook(debugger_hook, 'l') end
   local ok, result = xpcall(body, function(e) line = user_line(); return e end)
   sethook()
   return {ok, result, line}
+end
+-- What the Lua debugger shows of the stack where it stopped: the script's frames only (its
+-- helpers here, the hook and the Python bridge are frames too). Levels are relative to the
+-- function that calls script_levels.
+local function script_levels()
+  local levels, level = {}, 3
+  while true do
+    local info = getinfo(level, 'S')
+    if not info then return levels end
+    if info.source == '@user_script' then levels[#levels + 1] = level - 1 end
+    level = level + 1
+  end
+end
+function __predis.ldb_frames()  -- {name or false, line, ...} from the innermost frame out
+  local out = {}
+  for _, level in ipairs(script_levels()) do
+    local info = getinfo(level, 'nl')
+    out[#out + 1] = info.name or false
+    out[#out + 1] = info.currentline
+  end
+  return out
+end
+function __predis.ldb_locals()  -- {names, values, count} of the innermost frame
+  local names, values, level, i = {}, {}, script_levels()[1], 1
+  while level do
+    local name, value = getlocal(level, i)
+    if not name then break end
+    if not name:find('(*temporary)', 1, true) then
+      names[#names + 1] = name
+      values[#names] = value
+    end
+    i = i + 1
+  end
+  return {names, values, #names}
+end
+function __predis.ldb_lookup(wanted)  -- {found, value}: a local of any frame, KEYS or ARGV
+  local levels = script_levels()
+  for _, level in ipairs(levels) do
+    local i = 1
+    while true do
+      local name, value = getlocal(level, i)
+      if not name then break end
+      if name == wanted then return {true, value} end
+      i = i + 1
+    end
+  end
+  if (wanted == 'KEYS' or wanted == 'ARGV') and levels[1] then
+    return {true, getfenv(getinfo(levels[1], 'f').func)[wanted]}
+  end
+  return {false}
+end
+function __predis.ldb_eval(code)  -- {ok, value or message}: an expression, else a statement
+  local f = loadstring('return ' .. code, '@ldb_eval')
+  if not f then
+    local err
+    f, err = loadstring(code, '@ldb_eval')
+    if not f then return {false, err} end
+  end
+  setfenv(f, sandbox)
+  local ok, value = pcall(f)
+  return {ok, value}
 end
 function __predis.run(fn, keys, argv, hook_count)
   local env = getfenv(fn)
