@@ -33,7 +33,6 @@ class WhileBusy:
                           for srv in server.listen.plain + server.listen.unix
                           for sock in srv.sockets]
         self.accepted: list = []  # (socket, Connection) taken while busy
-        self.finished_fds: set = set()  # sockets at EOF or in error: left to the loop
         self._poll = None
         self._connections: dict = {}  # fd -> Connection
         self._listed_at = 0.0
@@ -63,7 +62,7 @@ class WhileBusy:
                     or conn.transport.get_extra_info("ssl_object") is not None):
                 continue
             fd = client.fd if client.fd >= 0 else _fileno(conn.transport)
-            if fd < 0 or fd in self.finished_fds:
+            if fd < 0:
                 continue
             connections[fd] = conn
             poll.register(fd, select.POLLIN)
@@ -81,9 +80,8 @@ class WhileBusy:
             return
         except OSError:
             data = b""
-        if not data:  # EOF or an error: the client is gone now, as Redis frees it at once
-            self.finished_fds.add(fd)  # (a replica that left no longer counts, for one)
-            self._poll.unregister(fd)
+        if not data:  # EOF or an error: the client is gone now, as Redis frees it at once (a
+            self._poll.unregister(fd)  # replica that left no longer counts, for one)
             del self._connections[fd]
             conn.close()
             conn.connection_lost(None)  # (the loop's own call comes later and is ignored)
