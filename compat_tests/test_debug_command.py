@@ -177,3 +177,21 @@ def test_scripts_convert_resp3_replies_and_typed_tables_as_redis(pair):
         expected = replies(pair[0].port, protocol)
         assert expected.count(b"\r\n") > len(SCRIPTS)
         assert replies(pair[1].port, protocol) == expected, protocol
+
+
+def test_debug_error_answers_with_the_given_error(diff):
+    diff.assert_same("DEBUG", "ERROR", "FOO bar\r\nbaz")
+    diff.assert_same("DEBUG", "ERROR", "plain")
+    diff.assert_same("INFO", "errorstats")
+    for stats in diff.both("INFO", "commandstats"):  # (times differ; the counts must not)
+        assert b"cmdstat_debug:calls=2," in stats and b"failed_calls=1" not in stats
+
+
+def test_debug_panic_ends_the_server_with_redis_s_report(server):
+    """With use-exit-on-panic, exit(1) after the bug report's Guru Meditation line."""
+    client = RawClient(server.port)
+    client.call("CONFIG", "SET", "use-exit-on-panic", "yes")
+    client.send_raw(b"DEBUG PANIC\r\n")
+    assert server.proc.wait(10) == 1
+    with open(server.log.name, "rb") as log:
+        assert b"Guru Meditation: DEBUG PANIC called at Unix time " in log.read()

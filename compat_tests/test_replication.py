@@ -568,3 +568,45 @@ def test_a_lone_primary_frees_its_backlog_after_repl_backlog_ttl(start_primary):
         assert primary.info("replication")["repl_backlog_active"] == 1
     finally:
         primary_server.stop()
+
+
+@pytest.mark.parametrize("start", [start_redis, start_predis], ids=["redis", "predis"])
+def test_an_error_in_answer_to_the_primary_is_logged_and_counted(start):
+    """DEBUG REPLICATE puts a command into the stream that the replica cannot run; the
+    replica logs Redis's "== CRITICAL ==" line and counts unexpected_error_replies, and so it
+    does when a writable replica's own write makes the primary's INCRBY fail; with
+    propagation-error-behavior panic a read-only replica stops (Redis's
+    integration/replication-4 "Data divergence")."""
+    primary_server = start()
+    replica_server = start(("--replicaof", "127.0.0.1", str(primary_server.port),
+                            "--use-exit-on-panic", "yes"))
+    primary, replica = (redis.Redis(port=s.port) for s in (primary_server, replica_server))
+    try:
+        wait_until(lambda: in_sync(primary, replica))
+        replica.config_set("propagation-error-behavior", "ignore")
+        assert primary.execute_command("DEBUG", "REPLICATE", "fake-command-1") == b"OK"
+        primary.set("foo", "bar2")
+        assert primary.wait(1, 2000) == 1
+        assert replica.get("foo") == b"bar2"
+        assert _log_says(replica_server, b"== CRITICAL == This replica is sending an error to "
+                         b"its master: 'unknown command 'fake-command-1', with args "
+                         b"beginning with: ' after processing the command '<unknown>'")
+        assert replica.info("stats")["unexpected_error_replies"] == 1
+
+        replica.config_set("replica-read-only", "no")
+        replica.set("number2", "foo")
+        primary.incrby("number2", 1)
+        assert primary.wait(1, 2000) == 1
+        assert (primary.get("number2"), replica.get("number2")) == (b"1", b"foo")
+        assert _log_says(replica_server, b"after processing the command 'incrby'")
+        assert replica.info("stats")["unexpected_error_replies"] == 2
+
+        replica.config_set("replica-read-only", "yes")
+        replica.config_set("propagation-error-behavior", "panic")
+        primary.execute_command("DEBUG", "REPLICATE", "fake-command-2")
+        assert replica_server.proc.wait(10) == 1  # (use-exit-on-panic: exit(1), no abort)
+        assert _log_says(replica_server, b"Guru Meditation: This replica panicked sending an "
+                         b"error to its master after processing the command '<unknown>'")
+    finally:
+        primary_server.stop()
+        replica_server.stop()

@@ -345,12 +345,16 @@ class PredisServer:
                 raise ConfigError(f"Error in user declaration: {exc}") from None
 
     # -- per-command hooks used by the dispatcher ---------------------------------------
-    def count_error(self, reply) -> None:
+    def count_error(self, reply, client=None, spec=None) -> None:
+        """An error reply: INFO's counts; `client` and the command's `spec` (None: unknown)
+        when it answers a client."""
         if reply is self.counted_error:  # a script's error its failed command counted already
             self.counted_error = None
             return
         self.stats.error_replies += 1
         error_stats.count_code(self, error_code(reply))
+        if client is not None and (client.is_primary or client.id == 0 or client.replica):
+            error_stats.unexpected(self, client, spec, reply)
 
     def feed_monitors(self, client, spec, args, origin: str = None) -> None:
         """MONITOR's line for a command (`origin` "lua" for a script's redis.call)."""

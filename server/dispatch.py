@@ -157,7 +157,7 @@ def dispatch(client, args):
                          else bits << 2] += 1
         if type(reply) is ErrorReply:
             spec.failed_calls += 1
-            server.count_error(reply)
+            server.count_error(reply, client, spec)
         if elapsed >= server.observe_ns:  # slowlog, latency monitor, MONITOR clients
             server.observe(client, spec, args, elapsed)
     # keys made ready for blocked clients: served after the command (or the transaction, or
@@ -278,7 +278,7 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
         spec.failed_calls += failed
         for reply in produced:
             if type(reply) is ErrorReply:
-                server.count_error(reply)
+                server.count_error(reply, client, spec)
     share = elapsed // len(run)
     if share >= server.observe_ns:
         for args in run:
@@ -389,7 +389,7 @@ def _reject(client, spec, message: str):
             client.discard_transaction()
             message = "EXECABORT Transaction discarded because of: " + message
     reply = ErrorReply(message)
-    client.server.count_error(reply)
+    client.server.count_error(reply, client, spec)
     if client.reply_mode != "on":
         return _suppress(client, reply)
     return reply

@@ -291,7 +291,7 @@ def _stats(s):
         "total_active_defrag_time": 0,
         "current_active_defrag_time": 0,
         **s.tracking.stats(),
-        "unexpected_error_replies": 0,
+        "unexpected_error_replies": st.unexpected_error_replies,
         "total_error_replies": st.error_replies,
         "dump_payload_sanitizations": 0,
         "total_reads_processed": traffic.reads,

@@ -18,6 +18,13 @@ class ErrorReply(str):
     __slots__ = ()
 
 
+class UncountedError(ErrorReply):
+    """An error reply that INFO's error counts and commandstats' failed_calls leave out, as
+    Redis leaves out DEBUG ERROR's (written as raw protocol, not through addReplyError)."""
+
+    __slots__ = ()
+
+
 class Verbatim(str):
     """A RESP3 verbatim string (INFO, CLIENT INFO); a bulk string under RESP2."""
 

@@ -15,6 +15,7 @@ class ServerStats:
         self.connections_received = 0
         self.rejected_connections = 0
         self.error_replies = 0
+        self.unexpected_error_replies = 0  # errors sent to the primary, a replica or the AOF
         self.errors: dict = {}
 
     def reset(self):

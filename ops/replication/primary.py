@@ -66,6 +66,12 @@ class ReplicationSource:
             self.selected = index
         self._append(data)
 
+    def inject(self, command: list) -> None:
+        """DEBUG REPLICATE: a command into the stream as it is, without a SELECT (where
+        feed() would send something)."""
+        if self.server.master_link is None and (self.active or self.replicas):
+            self._append(encode(command))
+
     def proxy(self, data: bytes) -> None:
         """On a replica: the bytes of the primary's stream it just processed, passed on as
         they came, as Redis does, so every replica down a chain shares its primary's id and

@@ -3,7 +3,6 @@ SHUTDOWN LATENCY."""
 
 import asyncio
 import gc
-import re
 import time
 
 from ops.config import parse_memory
@@ -14,8 +13,10 @@ from ..errors import CommandError
 from ..info import render_info
 from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
+from ..protocol.ldb_wire import atoi  # (C's atoi)
 from ..protocol.reply_buffer import DEFAULT_PEAK_RESET_MS
-from ..replies import OK, SimpleString, Verbatim
+from ..error_stats import panic
+from ..replies import OK, SimpleString, UncountedError, Verbatim
 from ..shutdown import FAILED
 from .common import lower, to_float, to_int, to_positive, to_timeout_ms
 from .keys import encoding_of, idle_seconds
@@ -176,109 +177,163 @@ def protected_command_allowed(client, name: str) -> None:
          "commands.")
 def debug(client, args):
     protected_command_allowed(client, "debug")
-    sub = lower(args[1])
-    if sub == b"sleep" and len(args) == 3:
-        # Redis's DEBUG SLEEP blocks the whole server; so does this one, deliberately.
-        time.sleep(to_float(args[2]))
-        return OK
-    if sub == b"reload":
-        return _debug_reload(client, args[2:])
-    if sub == b"loadaof" and len(args) == 2:
-        return _debug_loadaof(client.server)
-    if sub == b"populate" and 3 <= len(args) <= 5:
-        return _debug_populate(client, args)
-    if sub == b"config-rewrite-force-all" and len(args) == 2:
-        return _rewrite_config_file(client.server.config, force_all=True)
-    if sub == b"replybuffer" and len(args) == 4:
-        return _debug_replybuffer(client.server.reply_buffers, args)
-    if sub == b"quicklist-packed-threshold" and len(args) == 3:
-        client.server.list_packed_threshold = _packed_threshold(args[2])
-        return OK
-    if sub == b"set-disable-deny-scripts" and len(args) == 3:
-        client.server.scripts_run_noscript = to_int(args[2]) != 0
-        return OK
-    if sub == b"log" and len(args) == 3:  # a line in the server's log (Redis's tests mark
-        client.server.log.warning("debug_log", text=args[2].decode(errors="replace"))
-        return OK  # where a test starts, to read the log from there)
-    if sub == b"aof-flush-sleep" and len(args) == 3:
-        client.server.aof_flush_sleep_us = to_int(args[2])
-        return OK
-    if sub == b"set-skip-checksum-validation" and len(args) == 3:
-        client.server.skip_checksum_validation = to_int(args[2]) != 0
-        return OK
-    if sub == b"set-active-expire" and len(args) == 3:
-        client.server.expiry.enabled = to_int(args[2]) != 0
-        return OK
-    if sub == b"digest" and len(args) == 2:
-        from .debug_digest import dataset_digest
-
-        return SimpleString(dataset_digest(client.server.keyspace))
-    if sub == b"digest-value" and len(args) >= 2:
-        from .debug_digest import key_digests
-
-        return [SimpleString(d) for d in key_digests(client.db, args[2:])]
-    if sub == b"protocol" and len(args) == 3:
-        from .debug_protocol import protocol_reply
-
-        return protocol_reply(client, args[2])
-    if sub == b"pause-cron" and len(args) == 3:
-        client.server.cron_paused = to_int(args[2]) != 0
-        return OK
-    if sub == b"object" and len(args) == 3:
-        db = client.db
-        value = db.values_of([args[2]])[0]  # (an expired key still in memory too, as Redis)
-        if value is None:
-            raise CommandError(errors.NO_SUCH_KEY)
-        client.server.keyspace.fold(db)
-        clock = db.table.clock_of(args[2]) or 0
-        size = len(value) if isinstance(value, (bytes, bytearray)) else value.memory_usage()
-        return SimpleString(
-            f"Value at:0x{id(value):x} refcount:1 encoding:{encoding_of(value)} "
-            f"serializedlength:{size + 1} lru:{clock & 0xFFFFFF} "
-            f"lru_seconds_idle:{idle_seconds(clock)}")
-    if sub == b"help":
-        return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "OBJECT <key>", "    Show low level info about the key and associated value.",
-                "DIGEST", "    Output a hex signature representing the current DB content.",
-                "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of "
-                "all the specified keys.",
-                "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
-                "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named "
-                "key:<num>. If <prefix> is specified then it is used instead of the 'key' "
-                "prefix. These are not propagated to replicas.",
-                "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
-                "options, including keywords not listed in original configuration file or "
-                "default values.",
-                "AOF-FLUSH-SLEEP <microsec>", "    Server will sleep before flushing the AOF, "
-                "this is used for testing.",
-                "LOG <message>", "    Write <message> to the server log.",
-                "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
-                "PROTOCOL <type>", "    Reply with a test value of the specified type. <type> "
-                "can be: string, integer, double, bignum, null, array, set, map, attrib, push, "
-                "verbatim, true, false.",
-                "RELOAD [option ...]", "    Save the RDB on disk and reload it back to "
-                "memory. Options: MERGE (keys and libraries in the RDB replace those present), "
-                "NOFLUSH (do not empty the dataset first), NOSAVE (load the RDB as it is).",
-                "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>", "    Sets the time (in "
-                "milliseconds) to wait between client reply buffer peak resets. In case NEVER "
-                "is provided the last observed peak will never be reset. In case RESET is "
-                "provided the peak reset time will be restored to the default value.",
-                "REPLYBUFFER RESIZING <0|1>", "    Enable or disable the reply buffer resize "
-                "cron job.",
-                "QUICKLIST-PACKED-THRESHOLD <size>", "    Sets the threshold for elements to be "
-                "inserted as plain vs packed nodes. Default value is 1GB, allows values up to "
-                "4GB. Setting to 0 restores to default.",
-                "SET-DISABLE-DENY-SCRIPTS <0|1>", "    Let scripts run commands that are "
-                "normally refused in scripts (for tests).",
-                "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
-                "background when they are not accessed (otherwise the Redis behavior). Setting "
-                "it to 1 reenables back the default.",
-                "SET-SKIP-CHECKSUM-VALIDATION <0|1>", "    Enables or disables checksum checks "
-                "for RDB files and RESTORE's payload.",
-                "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
-                "HELP", "    Prints this help."]
+    entry = _DEBUG.get(lower(args[1]))
+    if entry is not None:
+        fewest, most, handler = entry
+        if fewest <= len(args) and (most is None or len(args) <= most):
+            return handler(client, args)
     raise CommandError(
         f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+
+
+def _debug_sleep(client, args):
+    time.sleep(to_float(args[2]))  # Redis's DEBUG SLEEP blocks the whole server; so does this
+    return OK
+
+
+def _debug_log(client, args):
+    """A line in the server's log (Redis's tests mark where a test starts, to read the log
+    from there)."""
+    client.server.log.warning("debug_log", text=args[2].decode(errors="replace"))
+    return OK
+
+
+def _debug_replicate(client, args):
+    """A command into the replication stream as it is, run on no one here (Redis's tests
+    make replicas diverge with it)."""
+    if client.server.replication is not None:
+        client.server.replication.inject(list(args[2:]))
+    return OK
+
+
+def _debug_panic(client, args):
+    panic(client.server, f"DEBUG PANIC called at Unix time {int(time.time())}")
+
+
+def _debug_digest(client, args):
+    from .debug_digest import dataset_digest
+
+    return SimpleString(dataset_digest(client.server.keyspace))
+
+
+def _debug_digest_value(client, args):
+    from .debug_digest import key_digests
+
+    return [SimpleString(d) for d in key_digests(client.db, args[2:])]
+
+
+def _debug_protocol(client, args):
+    from .debug_protocol import protocol_reply
+
+    return protocol_reply(client, args[2])
+
+
+def _debug_object(client, args):
+    db = client.db
+    value = db.values_of([args[2]])[0]  # (an expired key still in memory too, as Redis)
+    if value is None:
+        raise CommandError(errors.NO_SUCH_KEY)
+    client.server.keyspace.fold(db)
+    clock = db.table.clock_of(args[2]) or 0
+    size = len(value) if isinstance(value, (bytes, bytearray)) else value.memory_usage()
+    return SimpleString(
+        f"Value at:0x{id(value):x} refcount:1 encoding:{encoding_of(value)} "
+        f"serializedlength:{size + 1} lru:{clock & 0xFFFFFF} "
+        f"lru_seconds_idle:{idle_seconds(clock)}")
+
+
+def _setter(apply):
+    """A DEBUG subcommand that sets a server knob from its one argument: `apply(server,
+    argument)`."""
+    def handler(client, args):
+        apply(client.server, args[2])
+        return OK
+    return handler
+
+
+def _switch(attribute: str):
+    """A DEBUG subcommand that turns a server flag on (non-zero) or off."""
+    return _setter(lambda server, value: setattr(server, attribute, to_int(value) != 0))
+
+
+def _debug_help(client, args):
+    return ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "OBJECT <key>", "    Show low level info about the key and associated value.",
+            "DIGEST", "    Output a hex signature representing the current DB content.",
+            "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of "
+            "all the specified keys.",
+            "ERROR <string>", "    Return a Redis protocol error with <string> as message. "
+            "Useful for clients unit tests to simulate Redis errors.",
+            "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
+            "REPLICATE <string>", "    Replicates the provided string to replicas, allowing "
+            "data divergence.",
+            "PANIC", "    Crash the server simulating a panic.",
+            "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named "
+            "key:<num>. If <prefix> is specified then it is used instead of the 'key' "
+            "prefix. These are not propagated to replicas.",
+            "CONFIG-REWRITE-FORCE-ALL", "    Like CONFIG REWRITE but writes all configuration "
+            "options, including keywords not listed in original configuration file or "
+            "default values.",
+            "AOF-FLUSH-SLEEP <microsec>", "    Server will sleep before flushing the AOF, "
+            "this is used for testing.",
+            "LOG <message>", "    Write <message> to the server log.",
+            "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
+            "PROTOCOL <type>", "    Reply with a test value of the specified type. <type> "
+            "can be: string, integer, double, bignum, null, array, set, map, attrib, push, "
+            "verbatim, true, false.",
+            "RELOAD [option ...]", "    Save the RDB on disk and reload it back to "
+            "memory. Options: MERGE (keys and libraries in the RDB replace those present), "
+            "NOFLUSH (do not empty the dataset first), NOSAVE (load the RDB as it is).",
+            "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>", "    Sets the time (in "
+            "milliseconds) to wait between client reply buffer peak resets. In case NEVER "
+            "is provided the last observed peak will never be reset. In case RESET is "
+            "provided the peak reset time will be restored to the default value.",
+            "REPLYBUFFER RESIZING <0|1>", "    Enable or disable the reply buffer resize "
+            "cron job.",
+            "QUICKLIST-PACKED-THRESHOLD <size>", "    Sets the threshold for elements to be "
+            "inserted as plain vs packed nodes. Default value is 1GB, allows values up to "
+            "4GB. Setting to 0 restores to default.",
+            "SET-DISABLE-DENY-SCRIPTS <0|1>", "    Let scripts run commands that are "
+            "normally refused in scripts (for tests).",
+            "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in "
+            "background when they are not accessed (otherwise the Redis behavior). Setting "
+            "it to 1 reenables back the default.",
+            "SET-SKIP-CHECKSUM-VALIDATION <0|1>", "    Enables or disables checksum checks "
+            "for RDB files and RESTORE's payload.",
+            "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+            "HELP", "    Prints this help."]
+
+
+# DEBUG's subcommands: name -> (fewest and most arguments, DEBUG included; handler)
+_DEBUG = {
+    b"sleep": (3, 3, _debug_sleep),
+    b"reload": (2, None, lambda client, args: _debug_reload(client, args[2:])),
+    b"loadaof": (2, 2, lambda client, args: _debug_loadaof(client.server)),
+    b"populate": (3, 5, lambda client, args: _debug_populate(client, args)),
+    b"config-rewrite-force-all": (2, 2, lambda client, args: _rewrite_config_file(
+        client.server.config, force_all=True)),
+    b"replybuffer": (4, 4, lambda client, args: _debug_replybuffer(client.server.reply_buffers,
+                                                                    args)),
+    b"quicklist-packed-threshold": (3, 3, _setter(lambda server, value: setattr(
+        server, "list_packed_threshold", _packed_threshold(value)))),
+    b"set-disable-deny-scripts": (3, 3, _switch("scripts_run_noscript")),
+    b"log": (3, 3, _debug_log),
+    b"aof-flush-sleep": (3, 3, _setter(lambda server, value: setattr(
+        server, "aof_flush_sleep_us", to_int(value)))),
+    b"set-skip-checksum-validation": (3, 3, _switch("skip_checksum_validation")),
+    b"set-active-expire": (3, 3, _setter(lambda server, value: setattr(
+        server.expiry, "enabled", to_int(value) != 0))),
+    b"pause-cron": (3, 3, _switch("cron_paused")),
+    b"replicate": (3, None, _debug_replicate),
+    b"error": (3, 3, lambda client, args: UncountedError(args[2].decode(
+        errors="surrogateescape"))),
+    b"panic": (2, 2, _debug_panic),
+    b"digest": (2, 2, _debug_digest),
+    b"digest-value": (2, None, _debug_digest_value),
+    b"protocol": (3, 3, _debug_protocol),
+    b"object": (3, 3, _debug_object),
+    b"help": (2, None, _debug_help),
+}
 
 
 def _debug_replybuffer(settings, args) -> object:
@@ -290,7 +345,7 @@ def _debug_replybuffer(settings, args) -> object:
         settings.peak_reset_ms = -1 if word == b"never" else \
             DEFAULT_PEAK_RESET_MS if word == b"reset" else to_int(value)
     elif knob == b"resizing":
-        settings.resizing = _atoi(value) != 0
+        settings.resizing = atoi(bytes(value)) != 0
     else:
         raise CommandError("ERR unknown subcommand or wrong number of arguments for "
                            f"'{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
@@ -310,12 +365,6 @@ def _packed_threshold(value) -> int:
         raise CommandError("ERR argument must be a memory value bigger than 1 and smaller "
                            "than 4gb")
     return size or 1 << 30
-
-
-def _atoi(value) -> int:
-    """C's atoi: the leading integer, 0 when there is none."""
-    match = re.match(rb"\s*[-+]?\d+", bytes(value))
-    return int(match.group()) if match else 0
 
 
 def _debug_populate(client, args):

@@ -7,7 +7,8 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 import math
 
 from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
-                       NoReply, OrderedSet, Push, Raw, SimpleString, Verbatim, _NullArray)
+                       NoReply, OrderedSet, Push, Raw, SimpleString, UncountedError, Verbatim,
+                       _NullArray)
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -34,7 +35,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
         else:
             for item in value:
                 encode_into(out, item, resp3)
-    elif kind is ErrorReply:
+    elif kind is ErrorReply or kind is UncountedError:
         out.append(b"-" + _one_line(value) + b"\r\n")
     elif kind is str:
         data = value.encode("utf-8", "surrogateescape")
