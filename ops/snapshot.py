@@ -30,7 +30,6 @@ class Persistence:
         self.last_duration = -1
         self.loaded = {"keys_loaded": 0, "keys_expired": 0}
         self.scheduled = False  # BGSAVE SCHEDULE while a child runs
-        self.forks = 0  # children started, BGSAVE's and AOF rewrites' (INFO total_forks)
 
     @property
     def last_status(self) -> str:
@@ -61,17 +60,17 @@ class Persistence:
         if self.child_pid:
             return False
         dirty_at_fork = server.keyspace.dirty
-        pid = os.fork()
+        pid, reporter = server.children.fork("rdb")
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:
                 in_forked_child(server)
-                write_snapshot(server, snapshot_path(server.config))
+                write_snapshot(server, snapshot_path(server.config), reporter=reporter)
+                reporter.finish()
                 status = 0
             finally:
                 os._exit(status)
         self.child_pid = pid
-        self.forks += 1
         self.child_started = time.monotonic()
         self.dirty_at_fork = dirty_at_fork
         server.log.info("bgsave_started", pid=pid)
@@ -85,6 +84,7 @@ class Persistence:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
             self.child_pid = 0
+            self.server.children.child_done()
             remove_quietly(temp_snapshot_path(self.server.config["dir"], pid))
 
     def check_child(self) -> None:
@@ -96,6 +96,7 @@ class Persistence:
             return
         self.child_pid = 0
         server = self.server
+        server.children.child_done()
         if os.waitstatus_to_exitcode(status) == 0:
             self._saved(self.child_started, self.dirty_at_fork)
             server.log.info("bgsave_done")
@@ -150,14 +151,16 @@ def temp_snapshot_path(directory: str, pid: int) -> str:
     return os.path.join(directory, f"temp-{pid}.rdb")
 
 
-def write_snapshot(server, path: str, version: int = 11, aof_base: bool = False) -> int:
+def write_snapshot(server, path: str, version: int = 11, aof_base: bool = False,
+                   reporter=None) -> int:
     """Write every database and function library to `path`; returns the number of keys.
-    aof_base: the file is an AOF's base (the `aof-base` aux field says so, as in Redis)."""
+    aof_base: the file is an AOF's base (the `aof-base` aux field says so, as in Redis).
+    `reporter`: a forked child's (ops/children.py), told of the keys written."""
     temp = temp_snapshot_path(os.path.dirname(path) or ".", os.getpid())
     try:
         with open(temp, "wb") as handle:
             written = write_rdb(server, handle, version, aof_base,
-                                server.config["rdb-key-save-delay"])
+                                server.config["rdb-key-save-delay"], reporter=reporter)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -175,7 +178,7 @@ def remove_quietly(path: str) -> None:
 
 
 def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
-              key_delay: int = 0, excludes=frozenset()) -> int:
+              key_delay: int = 0, excludes=frozenset(), reporter=None) -> int:
     """The RDB of the whole server to a binary file object (a file, or a primary's full
     resync); returns the number of keys. key_delay: `rdb-key-save-delay`, applied to files
     only (Redis's tests use it to catch a save midway; a full resync is written in process
@@ -205,6 +208,8 @@ def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
             kind, contents = describe(value)
             writer.key(key, kind, contents, db.expires.get(key))
             written += 1
+            if reporter is not None:
+                reporter.written(written)
             if key_delay:
                 debug_delay(key_delay)
     writer.finish()

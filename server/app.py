@@ -31,6 +31,7 @@ from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
+from ops.children import Children
 from ops.snapshot import Persistence
 from .scripting.debugging import ForkedSessions
 
@@ -106,6 +107,7 @@ class PredisServer:
         self.min_replicas = MinReplicas(self)
         self.persistence = Persistence(self)  # snapshots: SAVE, BGSAVE, save points
         self.debug_sessions = ForkedSessions(self)  # SCRIPT DEBUG YES children
+        self.children = Children(self)  # forks, and what a BGSAVE / AOF rewrite child reports
         self.shutdown = Shutdown(self)  # SHUTDOWN, SIGTERM and SIGINT
         self.cron_paused = False  # DEBUG PAUSE-CRON
         self.scripts_run_noscript = False  # DEBUG SET-DISABLE-DENY-SCRIPTS (tests only)
@@ -754,6 +756,7 @@ class PredisServer:
             self._tend_access_tables()
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
+            self.children.receive()
             self.persistence.check_child()
             self.debug_sessions.reap()
             self.persistence.save_on_schedule()
@@ -876,6 +879,7 @@ class PredisServer:
         self.limits.reset_counts()
         self.instantaneous.reset()
         self.keyspace.reset_stats()
+        self.children.forks = self.children.latest_fork_usec = 0
         if self.replication is not None:  # sync_full, sync_partial_ok, sync_partial_err
             self.replication.full_syncs = self.replication.partial_ok = 0
             self.replication.partial_err = 0

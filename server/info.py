@@ -189,12 +189,7 @@ def _persistence(s):
     return {
         "loading": 0 if s.loading is None else 1,
         "async_loading": 0,
-        "current_cow_peak": 0,
-        "current_cow_size": 0,
-        "current_cow_size_age": 0,
-        "current_fork_perc": "0.00",
-        "current_save_keys_processed": 0,
-        "current_save_keys_total": 0,
+        **s.children.info_fields(),
         "rdb_changes_since_last_save": s.keyspace.dirty,
         "rdb_bgsave_in_progress": 1 if s.persistence.child_pid else 0,
         "rdb_last_save_time": s.lastsave,
@@ -203,17 +198,17 @@ def _persistence(s):
         "rdb_current_bgsave_time_sec": (int(time.monotonic() - s.persistence.child_started)
                                         if s.persistence.child_pid else -1),
         "rdb_saves": s.persistence.saves,
-        "rdb_last_cow_size": 0,
+        "rdb_last_cow_size": s.children.rdb_last_cow,
         "rdb_last_load_keys_expired": s.persistence.loaded["keys_expired"],
         "rdb_last_load_keys_loaded": s.persistence.loaded["keys_loaded"],
-        **_aof_fields(s.aof, s.aof_rewriter()),
+        **_aof_fields(s.aof, s.aof_rewriter(), s.children.aof_last_cow),
         "module_fork_in_progress": 0,
         "module_fork_last_cow_size": 0,
         **({} if s.loading is None else s.loading.info_fields()),
     }
 
 
-def _aof_fields(aof, rewriter):
+def _aof_fields(aof, rewriter, last_cow: int):
     """INFO persistence's aof_* fields: the rewrite's from `rewriter` (the AOF, or while
     appendonly is off the files BGREWRITEAOF rewrites), the size fields only while AOF is
     on, as Redis adds them."""
@@ -225,7 +220,7 @@ def _aof_fields(aof, rewriter):
         "aof_last_rewrite_time_sec": -1, "aof_current_rewrite_time_sec": -1,
         "aof_last_bgrewrite_status": "ok", "aof_rewrites": 0,
         "aof_rewrites_consecutive_failures": 0, "aof_last_write_status": "ok",
-        "aof_last_cow_size": 0}
+        "aof_last_cow_size": last_cow}
     if rewriter is not None:
         fields.update({
             "aof_last_rewrite_time_sec": rewriter.last_rewrite_seconds,
@@ -280,8 +275,8 @@ def _stats(s):
         "pubsub_channels": len(s.pubsub.channels),
         "pubsub_patterns": len(s.pubsub.patterns),
         "pubsubshard_channels": len(s.pubsub.shard_channels),
-        "latest_fork_usec": 0,
-        "total_forks": s.persistence.forks,
+        "latest_fork_usec": s.children.latest_fork_usec,
+        "total_forks": s.children.forks,
         "migrate_cached_sockets": cached_links(s),
         "slave_expires_tracked_keys": 0,
         "active_defrag_hits": 0,

@@ -254,6 +254,7 @@ class AppendOnlyFile:
             os.waitpid(self.child[0], 0)
             self._remove([self.child[1][0]])
             self.child = None
+            self.server.children.child_done()
 
     def close(self, complete: bool = False) -> None:
         """Stop appending: CONFIG SET appendonly no (the files stay as the manifest names them;
@@ -296,16 +297,17 @@ class AppendOnlyFile:
             first_new = float("inf")
         seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
         name = base_name(self.filename, seq)
-        pid = os.fork()
+        pid, reporter = self.server.children.fork("aof")
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:
                 in_forked_child(self.server)
-                write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True)
+                write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True,
+                               reporter=reporter)
+                reporter.finish()
                 status = 0
             finally:
                 os._exit(status)
-        self.server.persistence.forks += 1
         self.child = (pid, (name, seq), first_new, time.monotonic())
         self.server.log.info("aof_rewrite_started", pid=pid)
         return True
@@ -316,6 +318,7 @@ class AppendOnlyFile:
         if done == 0:
             return
         self.child = None
+        self.server.children.child_done()
         self.last_rewrite_seconds = int(time.monotonic() - started)
         if os.waitstatus_to_exitcode(status) != 0:
             self.last_rewrite_status = "err"

@@ -57,7 +57,7 @@ def _fork(client, source: bytes, run):
     server = client.server
     client.conn.flush()  # what was answered before the EVAL goes first
     try:
-        pid = os.fork()
+        pid, _ = server.children.fork("ldb")
     except OSError as exc:
         raise CommandError("ERR Fork() failed: can't run EVAL in debugging mode: "
                            f"{exc.strerror}") from None
