@@ -145,6 +145,32 @@ def test_volatile_policy_without_volatile_keys_answers_oom(diff):
     diff.assert_same("DBSIZE")  # ...and every key went, the new one included, on both
 
 
+def test_the_time_spent_over_maxmemory_is_counted(clients):
+    """INFO's current_eviction_exceeded_time runs while memory stays over maxmemory (nothing
+    can go under noeviction) and total_eviction_exceeded_time keeps it once memory fits."""
+    def times(client):
+        stats = client.info("stats")
+        return stats["current_eviction_exceeded_time"], stats["total_eviction_exceeded_time"]
+
+    for client in clients:
+        client.config_resetstat()
+        client.set("k", "v" * 1000)
+        assert times(client) == (0, 0)
+        client.config_set("maxmemory", 1)
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            client.set("k2", "v")  # (the check before a write starts the spell)
+        time.sleep(0.3)
+        current, total = times(client)
+        assert 250 <= current <= total < 3000, client
+        client.config_set("maxmemory", "1gb")
+        client.set("k3", "v")  # memory fits again: the spell ends (with maxmemory 0 nothing
+        # is checked, and the spell would go on, in Redis too)
+        current, total = times(client)
+        assert current == 0 and total >= 250, client
+        client.config_resetstat()
+        assert times(client) == (0, 0)
+
+
 def test_volatile_ttl_evicts_the_soonest_to_expire_first(clients):
     for client in clients:
         client.config_set("maxmemory-policy", "volatile-ttl")

@@ -243,6 +243,10 @@ def test_a_writable_replica_expires_the_keys_its_clients_wrote(redis_primary, st
             port=replica_server.port)
         wait_until(lambda: in_sync(primary, replica))
         expired = replica.info("stats")["expired_keys"]
+        assert replica.set("tracked", "v", ex=100) is True
+        replica.execute_command("SELECT", "0")
+        assert replica.info("stats")["slave_expires_tracked_keys"] == 1  # (INFO: key names)
+        replica.delete("tracked")
         assert replica.set("local", "v", px=1) is True
         assert replica.set("persistent", "v") is True
         wait_until(lambda: replica.info("stats")["expired_keys"] == expired + 1, timeout=5)

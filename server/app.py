@@ -880,6 +880,7 @@ class PredisServer:
         self.instantaneous.reset()
         self.keyspace.reset_stats()
         self.children.forks = self.children.latest_fork_usec = 0
+        self.evictor.reset_stats()
         if self.replication is not None:  # sync_full, sync_partial_ok, sync_partial_err
             self.replication.full_syncs = self.replication.partial_ok = 0
             self.replication.partial_err = 0

@@ -58,6 +58,8 @@ class Evictor:
         self._weights = self.model.arrays()
         self.keyspace.access.weights = self._weights
         self.scorer = None  # the GPU's scorer (ml/device_scoring.py) when the GPU engine runs
+        self.exceeded_total = 0.0  # seconds spent over maxmemory (closed spells)
+        self.exceeded_since = None  # when the current spell began (monotonic), if over now
         if server.engine == "gpu":
             from ml.device_scoring import DeviceScorer
             self.scorer = DeviceScorer()
@@ -98,22 +100,47 @@ class Evictor:
 
     # -- eviction ------------------------------------------------------------------------------
     def perform(self) -> bool:
-        """Free memory down to maxmemory. False: still over and nothing more can go (OOM)."""
+        """Free memory down to maxmemory. False: still over and nothing more can go (OOM).
+        The time spent over the limit is counted (INFO's *_eviction_exceeded_time)."""
+        outcome = self._perform()
+        if outcome is not None:  # still over: running out of time, or out of victims
+            if self.exceeded_since is None:
+                self.exceeded_since = time.monotonic()
+            return outcome
+        if self.exceeded_since is not None:
+            self.exceeded_total += time.monotonic() - self.exceeded_since
+            self.exceeded_since = None
+        return True
+
+    def exceeded_fields(self) -> dict:
+        current = time.monotonic() - self.exceeded_since if self.exceeded_since is not None \
+            else 0.0
+        return {"total_eviction_exceeded_time": int((self.exceeded_total + current) * 1000),
+                "current_eviction_exceeded_time": int(current * 1000)}
+
+    def reset_stats(self) -> None:
+        self.exceeded_total = 0.0
+        self.exceeded_since = None
+
+    def _perform(self):
+        """None when memory fits (Redis's EVICT_OK); True when eviction stopped at its time
+        limit and goes on later (EVICT_RUNNING: the command runs); False when nothing more
+        can go (EVICT_FAIL)."""
         server = self.server
         limit = server.maxmemory
         if not limit or server.used_memory() <= limit:  # (the cheap bound: this is per command)
-            return True
+            return None
         clients_limit = server.clients.eviction_limit
         if clients_limit:  # clients go first, as in Redis (measured on the way)
             server.clients.evict_over(clients_limit)
         else:
             server.clients.measure_all()  # their buffers as they are now, before judging
         if server.memory_for_eviction() <= limit:
-            return True
+            return None
         if self.policy is None:
             return False
         if self.keyspace.stats.expire_paused:
-            return True  # Redis evicts nothing during CLIENT PAUSE (as if memory fitted)
+            return None  # Redis evicts nothing during CLIENT PAUSE (as if memory fitted)
         keyspace = self.keyspace
         keyspace.fold_all()
         config = server.config
@@ -135,7 +162,7 @@ class Evictor:
                 server.evict_key(db, key)
             if time.perf_counter() > deadline:
                 return True  # Redis's EVICT_RUNNING: the command runs, the cron continues
-        return server.memory_for_eviction() <= limit
+        return None if server.memory_for_eviction() <= limit else False
 
     def evict_tenant(self, tenant) -> bool:
         """`predis-tenant-quota-policy evict`: evict the tenant's own keys (its records carry

@@ -47,6 +47,16 @@ def test_active_expiry_respects_time_budget():
     elapsed = time.perf_counter() - started
     assert elapsed < 0.2  # 25 ms budget plus the one-off snapshot of the TTL keys
     assert 0 < 200000 - len(db.data) < 200000  # made progress, did not do it all at once
+    assert ks.stats.expire_time_caps == 1  # (INFO expired_time_cap_reached_count)
+
+
+def test_an_expiry_cycle_that_finishes_in_time_is_not_counted_as_capped():
+    ks = Keyspace(1)
+    db = ks[0]
+    db.set(b"k", b"v")
+    db.set_expire(b"k", now_ms() - 1)
+    ActiveExpiry(ks).run(hz=10)
+    assert len(db) == 0 and ks.stats.expire_time_caps == 0
 
 
 def test_memory_accounting_follows_sets_and_deletes():

@@ -33,6 +33,7 @@ class ActiveExpiry:
         started = time.perf_counter()
         deadline = started + budget
         removed = checked_total = expired_total = 0
+        capped = False
         dbs = self.keyspace.dbs
         for step in range(len(dbs)):
             db = dbs[(self._next_db + step) % len(dbs)]
@@ -46,6 +47,7 @@ class ActiveExpiry:
                 if checked == 0 or expired * 100 <= checked * stale_ok:
                     break
                 if time.perf_counter() > deadline:
+                    capped = True  # keys still due: the next cycle goes on from here
                     break
             if time.perf_counter() > deadline:
                 self._next_db = (self._next_db + step) % len(dbs)
@@ -53,6 +55,7 @@ class ActiveExpiry:
         else:
             self._next_db = (self._next_db + 1) % len(dbs)
         stats = self.keyspace.stats
+        stats.expire_time_caps += capped
         if checked_total:
             stats.expired_stale_perc = expired_total / checked_total * 100
         stats.expire_cycle_cpu_ms += int((time.perf_counter() - started) * 1000)

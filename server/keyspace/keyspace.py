@@ -9,13 +9,14 @@ from .database import Database
 
 
 class KeyspaceStats:
-    __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "on_expired",
-                 "on_key_missed", "on_key_added", "expire_paused", "on_replica")
+    __slots__ = ("expired", "expired_stale_perc", "expire_cycle_cpu_ms", "expire_time_caps",
+                 "on_expired", "on_key_missed", "on_key_added", "expire_paused", "on_replica")
 
     def __init__(self):
         self.expired = 0
         self.expired_stale_perc = 0.0
         self.expire_cycle_cpu_ms = 0
+        self.expire_time_caps = 0  # active expiry cycles that stopped at their time limit
         self.on_expired = None  # callback(db, key, value): notifications, WATCH, lazyfree
         # callback(db, key) or None: the 'keymiss' and 'new' keyspace events, while enabled
         self.on_key_missed = None
@@ -29,6 +30,7 @@ class KeyspaceStats:
     def reset(self):
         self.expired = 0
         self.expire_cycle_cpu_ms = 0
+        self.expire_time_caps = 0
 
 
 class AccessSettings:
