@@ -35,6 +35,8 @@ class ReplicaLink:
         self.last_io = time.time()
         self.syncs = 0
         self.task = None
+        self.stopped = False  # stop() was called: the task must not go on, even if the
+        # cancellation was swallowed (Python 3.11's wait_for loses one that meets a result)
         self._writer = None
         self.client = self._primary_client()
         resume, server.resume_from = server.resume_from, None
@@ -56,6 +58,7 @@ class ReplicaLink:
         self.task = self.server.loop.create_task(self._run())
 
     def stop(self) -> None:
+        self.stopped = True
         if self.task is not None:
             self.task.cancel()
             self.task = None
@@ -65,7 +68,7 @@ class ReplicaLink:
 
     async def _run(self) -> None:
         delay = 0.2
-        while True:
+        while not self.stopped:
             try:
                 await self._session()
             except asyncio.CancelledError:
@@ -85,6 +88,8 @@ class ReplicaLink:
                     self._writer.close()
                     self._writer = None
                 self.state = "connect"
+            if self.stopped:
+                return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)  # (Redis tries again every second)
 
@@ -200,6 +205,8 @@ class ReplicaLink:
         buffered = b""
         while True:
             data = await asyncio.wait_for(reader.read(1 << 16), timeout)
+            if self.stopped:
+                return  # (nothing more from a primary this server no longer follows)
             if not data:
                 raise EOFError("the primary closed the connection")
             self._count_input(data)
