@@ -52,6 +52,13 @@ REDIS_LINES = {
     "ldb_forked": "Redis forked for debugging eval",
     "ldb_child_exiting": "Lua debugging session child exiting",
     "ldb_session_killed": "Killing debugging session {pid}",
+    "failover_requested": "FAILOVER requested to {target}.",
+    "failover_requested_any": "FAILOVER requested to any replica.",
+    "failover_target_synced": "Failover target {target} is synced, failing over.",
+    "failover_timeout_forced": "FAILOVER to {target} time out exceeded, failing over.",
+    "failover_aborted": "FAILOVER to {target} aborted: {reason}",
+    "failover_request_received": "Failover request received for replid {replid}.",
+    "failover_master_mode": "MASTER MODE enabled (failover request from '{client}')",
     "replication_backlog_freed": "Replication backlog freed after {seconds} seconds without "
                                  "connected replicas.",
     "rdb_empty_key_skipped": "rdbLoadObject skipping empty key: {key}",

@@ -32,6 +32,7 @@ from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 from ops.children import Children
+from ops.replication.failover import Failover
 from ops.snapshot import Persistence
 from .scripting.debugging import ForkedSessions
 
@@ -108,6 +109,7 @@ class PredisServer:
         self.persistence = Persistence(self)  # snapshots: SAVE, BGSAVE, save points
         self.debug_sessions = ForkedSessions(self)  # SCRIPT DEBUG YES children
         self.children = Children(self)  # forks, and what a BGSAVE / AOF rewrite child reports
+        self.failover = Failover(self)  # FAILOVER's state
         self.shutdown = Shutdown(self)  # SHUTDOWN, SIGTERM and SIGINT
         self.cron_paused = False  # DEBUG PAUSE-CRON
         self.scripts_run_noscript = False  # DEBUG SET-DISABLE-DENY-SCRIPTS (tests only)
@@ -763,6 +765,7 @@ class PredisServer:
             rewriter = self.aof_rewriter()
             if rewriter is not None:
                 rewriter.cron()
+            self.failover.cron()
             if self.replication is not None:
                 self.replication.cron()
             self.learning.tick()

@@ -30,6 +30,7 @@ class Client:
         self.is_primary = False  # the link a replica reads its primary's stream from
         self.replica = None  # ops.replication.primary.ReplicaState once it sent PSYNC
         self.replica_port = 0  # REPLCONF listening-port
+        self.replica_ip = ""  # REPLCONF ip-address
         self.rdb_excludes = set()  # REPLCONF rdb-filter-only: "data", "functions" left out
         self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
         self.close_after_reply = False

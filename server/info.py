@@ -330,7 +330,7 @@ def _replication(s):
         out[f"slave{number}"] = (f"ip={ip},port={replica.listening_port},state=online,"
                                  f"offset={replica.ack_offset},lag={int(now - replica.last_ack)}")
     out.update({
-        "master_failover_state": "no-failover",
+        "master_failover_state": s.failover.state,
         "master_replid": (link.primary_id if link is not None and link.primary_id != "?"
                           else source.replid if source is not None else s.run_id),
         "master_replid2": source.replid2 if source is not None else "0" * 40,

@@ -120,7 +120,8 @@ class ReplicationSource:
         now = time.time()
         if self.server.master_link is not None:
             return  # (a replica passes its primary's PINGs on)
-        if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"]:
+        if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"] \
+                and self.server.failover.state == "no-failover":  # (offsets hold still for it)
             self.last_ping = now
             self._append(encode([b"PING"]))
         ttl = self.server.config["repl-backlog-ttl"]

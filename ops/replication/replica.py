@@ -122,10 +122,17 @@ class ReplicaLink:
                                             b"%d" % (self.server.tcp_port or 0)], b"+OK")
         await self._expect(reader, writer, [b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"],
                            b"+OK")
-        writer.write(encode([b"PSYNC", self.primary_id.encode(), b"%d" % (self.offset + 1)]))
+        psync = [b"PSYNC", self.primary_id.encode(), b"%d" % (self.offset + 1)]
+        failover = self.server.failover
+        if failover.state == "failover-in-progress":  # (ops/replication/failover.py)
+            psync.append(b"FAILOVER")
+        writer.write(encode(psync))
         line = b""
         while not line:  # newlines are the primary's keep-alives while it gets ready
             line = self._count_input(await asyncio.wait_for(reader.readline(), timeout)).strip()
+        accepted = line.startswith((b"+FULLRESYNC", b"+CONTINUE"))
+        # (a refusal ends this link from outside its task: the server is a primary again)
+        self.server.loop.call_soon(failover.psync_answered, accepted)
         full_sync = line.startswith(b"+FULLRESYNC")
         if full_sync:
             _, primary_id, offset = line.split()

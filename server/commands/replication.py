@@ -7,6 +7,9 @@ from ..errors import CommandError
 from ..protocol.reader import ProtocolError, split_inline
 from ..replies import NO_REPLY, OK, SimpleString
 from .common import lower, to_int
+from .connection import client_line
+
+NO_FAILOVER = "no-failover"  # (ops/replication/failover.py's state when none runs)
 
 G = "server"
 
@@ -15,6 +18,8 @@ G = "server"
          "a server as replica of another, or promotes it to a master.", "5.0.0")
 def replicaof(client, args):
     server = client.server
+    if server.failover.state != NO_FAILOVER:
+        raise CommandError("ERR REPLICAOF not allowed while failing over.")
     if lower(args[1]) == b"no" and lower(args[2]) == b"one":
         server.stop_replicating()
         return OK
@@ -69,7 +74,9 @@ def replconf(client, args):
             return NO_REPLY  # only a primary's stream asks this of a replica
         elif option == b"rdb-filter-only":  # (redis-cli --functions-rdb)
             client.rdb_excludes = _rdb_excludes(value)
-        elif option not in (b"capa", b"ip-address", b"rdb-only"):
+        elif option == b"ip-address":  # the address it is known by (FAILOVER TO finds it)
+            client.replica_ip = value.decode(errors="replace")
+        elif option not in (b"capa", b"rdb-only"):
             raise CommandError("ERR Unrecognized REPLCONF option: "
                                f"{option.decode(errors='replace')}")
     return OK
@@ -94,13 +101,64 @@ def _rdb_excludes(value: bytes) -> set:
 @command("psync", -3, "admin noscript no_async_loading no_multi", (0, 0, 0), G, "An internal "
          "command used in replication.", "2.8.0")
 def psync(client, args):
+    server = client.server
+    replid = args[1].decode(errors="replace")
+    if len(args) > 3 and lower(args[3]) == b"failover":  # a primary hands over its role
+        server.failover.requested(replid, client_line(client))
+    _no_sync_while_failing_over(server)
     offset = to_int(args[2]) if args[2] != b"-1" else -1
-    client.server.serve_replica(client, args[1].decode(errors="replace"), offset)
+    server.serve_replica(client, replid, offset)
     return NO_REPLY
 
 
 @command("sync", 1, "admin noscript no_async_loading no_multi", (0, 0, 0), G, "An internal "
          "command used in replication.", "1.0.0")
 def sync(client, args):
+    _no_sync_while_failing_over(client.server)
     client.server.serve_replica(client, "?", -1, legacy=True)
     return NO_REPLY
+
+
+def _no_sync_while_failing_over(server) -> None:
+    if server.failover.state != NO_FAILOVER:
+        raise CommandError("NOMASTERLINK Can't SYNC while failing over")
+
+
+@command("failover", -1, "admin noscript stale", (0, 0, 0), G, "Starts a coordinated failover "
+         "from a server to one of its replicas.", "6.2.0")
+def failover(client, args):
+    abort, target, timeout_ms, force = _failover_arguments(args)
+    server = client.server
+    if abort:
+        if server.failover.state == NO_FAILOVER:
+            raise CommandError("ERR No failover in progress.")
+        server.failover.abort("Failover manually aborted")
+    else:
+        server.failover.start(target, timeout_ms, force)
+    return OK
+
+
+def _failover_arguments(args):
+    """FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | ABORT: (abort, target, timeout_ms,
+    force), with Redis's errors."""
+    if len(args) == 2 and lower(args[1]) == b"abort":
+        return True, None, 0, False
+    target, timeout_ms, force = None, 0, False
+    index = 1
+    while index < len(args):
+        word = lower(args[index])
+        if word == b"timeout" and index + 1 < len(args) and timeout_ms == 0:
+            timeout_ms = to_int(args[index + 1])
+            if timeout_ms <= 0:
+                raise CommandError("ERR FAILOVER timeout must be greater than 0")
+            index += 2
+        elif word == b"to" and index + 2 < len(args) and target is None:
+            port = to_int(args[index + 2])
+            target = (args[index + 1].decode(errors="replace"), port)
+            index += 3
+        elif word == b"force" and not force:
+            force = True
+            index += 1
+        else:
+            raise CommandError(errors.SYNTAX)
+    return False, target, timeout_ms, force
