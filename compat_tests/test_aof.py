@@ -520,3 +520,26 @@ def test_a_read_only_replica_loads_its_whole_aof(kind):
         client.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_timestamp_annotations_mark_each_second_written(kind):
+    """aof-timestamp-enabled: "#TS:<unix time>" before the first write of each second (Redis's
+    integration/aof "Generate timestamp annotations in AOF"), and the file loads back."""
+    server = (start_redis if kind == "redis" else start_predis)(AOF)
+    try:
+        client = redis.Redis(port=server.port)
+        client.config_set("aof-timestamp-enabled", "yes")
+        client.set("foo", "bar")
+        client.set("foo2", "bar")  # (likely the same second: no annotation of its own)
+        time.sleep(1.1)
+        client.set("foo3", "bar")
+        incr = os.path.join(server.workdir, "appendonlydir", "appendonly.aof.1.incr.aof")
+        lines = open(incr, "rb").read().split(b"\r\n")
+        stamps = [int(line[4:]) for line in lines if line.startswith(b"#TS:")]
+        assert lines[0].startswith(b"#TS:") and 2 <= len(stamps) <= 3
+        assert stamps == sorted(set(stamps)) and abs(stamps[0] - time.time()) < 10
+        client.execute_command("DEBUG", "LOADAOF")
+        assert client.mget("foo", "foo2", "foo3") == [b"bar"] * 3
+    finally:
+        server.stop()

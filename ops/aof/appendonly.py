@@ -36,6 +36,7 @@ class AppendOnlyFile:
         self.held: set = set()  # connections whose output waits for the next fsync (always)
         self.sync_scheduled = False
         self.selected = -1  # the database the file's last SELECT chose
+        self.stamped = 0  # the second of the last "#TS:" annotation (aof-timestamp-enabled)
         self.unsynced = False
         self.last_fsync = time.monotonic()
         self.fsynced_offset = 0  # the replication offset the last fsync covered (WAITAOF)
@@ -163,6 +164,11 @@ class AppendOnlyFile:
 
     # -- writing -------------------------------------------------------------------------------
     def feed(self, index: int, commands: list) -> None:
+        if self.server.config["aof-timestamp-enabled"]:  # "#TS:<unix time>" once a second,
+            now = int(time.time())  # before what was written in it (redis-check-aof
+            if now > self.stamped:  # --truncate-to-timestamp cuts the file there)
+                self.pending.append(b"#TS:%d\r\n" % now)
+                self.stamped = now
         if index != self.selected:
             self.pending.append(encode([b"SELECT", b"%d" % index]))
             self.selected = index
