@@ -543,3 +543,21 @@ def test_timestamp_annotations_mark_each_second_written(kind):
         assert client.mget("foo", "foo2", "foo3") == [b"bar"] * 3
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_an_unknown_command_in_the_aof_stops_the_start(tmp_path, kind):
+    """Redis's integration/aof "Unknown command: Server should have logged an error": the load
+    stops at a command it does not know (Predis logged it and went on)."""
+    from ops.commandstream import encode
+
+    folder = tmp_path / "appendonlydir"
+    folder.mkdir()
+    (folder / "appendonly.aof.manifest").write_text("file appendonly.aof.1.incr.aof seq 1 "
+                                                   "type i\n")
+    commands = [[b"SET", b"foo", b"hello"], [b"bla", b"foo", b"hello"],
+                [b"SET", b"foo", b"hello"]]
+    (folder / "appendonly.aof.1.incr.aof").write_bytes(b"".join(map(encode, commands)))
+    refusal = refused_start(kind, ("--dir", str(tmp_path), *AOF, "--aof-load-truncated", "yes"))
+    assert "Unknown command 'bla' reading the append only file appendonly.aof.1.incr.aof" in \
+        refusal.strip().splitlines()[-1]

@@ -47,6 +47,7 @@ REDIS_LINES = {
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "replica_connect_timeout": "Timeout connecting to the MASTER...",
     "debug_log": "DEBUG LOG: {text}",
+    "aof_unknown_command": "Unknown command '{command}' reading the append only file {file}",
     "ldb_sync_session_started": "Redis synchronous debugging eval session started",
     "ldb_sync_session_ended": "Redis synchronous debugging eval session ended",
     "ldb_forked": "Redis forked for debugging eval",

@@ -10,6 +10,7 @@ import os
 import time
 
 from ops.commandstream import StreamFormatError, parse_commands
+from server.command_table import LOOKUP
 from ops.snapshot import load_rdb_preamble, load_snapshot
 from server.client import Client
 from server.dispatch import dispatch
@@ -49,6 +50,11 @@ def replay(server, path: str, truncated_ok: bool, state, counts: dict) -> int:
     for count, (args, offset) in enumerate(parsed):
         if count % COMMANDS_PER_STEP == 0:
             state.serve()
+        if LOOKUP.get(args[0]) is None and LOOKUP.get(args[0].lower()) is None:
+            command = args[0].decode(errors="replace")  # (Redis stops the load: no later
+            server.log.warning("aof_unknown_command", command=command, file=name)  # command
+            raise StreamFormatError(f"Unknown command '{command}' reading the append only "
+                                    f"file {name}")  # could be trusted to mean the same)
         in_multi = loader.multi is not None
         reply = dispatch(loader, args)
         if not in_multi and loader.multi is not None:
