@@ -242,3 +242,16 @@ def test_a_replica_that_leaves_while_a_script_is_busy_is_gone_at_once(kind):
     finally:
         primary.stop()
         replica.stop()
+
+
+def test_a_busy_script_is_logged_in_redis_s_words(pair):
+    flush_and_reset(pair)
+    for server in pair:
+        caller = busy(server.port, "EVAL", SPIN, "0")
+        assert RawClient(server.port).call("SCRIPT", "KILL") == b"OK"
+        assert caller.read_reply().startswith("ERR Script killed by user with SCRIPT KILL")
+        with open(server.log.name, "rb") as log:
+            text = log.read()
+        assert b"Slow script detected: still in execution after " in text
+        assert b"You can try killing the script using the SCRIPT KILL command. Script name " \
+            b"is: " in text

@@ -47,6 +47,9 @@ REDIS_LINES = {
     "replica_auth_failed": "Unable to AUTH to MASTER: {error}",
     "replica_connect_timeout": "Timeout connecting to the MASTER...",
     "debug_log": "DEBUG LOG: {text}",
+    "slow_script": "Slow script detected: still in execution after {elapsed_ms} milliseconds. "
+                   "You can try killing the script using the {kill} command. Script name is: "
+                   "{script}.",
     "aof_unknown_command": "Unknown command '{command}' reading the append only file {file}",
     "ldb_sync_session_started": "Redis synchronous debugging eval session started",
     "ldb_sync_session_ended": "Redis synchronous debugging eval session ended",

@@ -72,10 +72,8 @@ class ScriptRun:
 
         self.timed_out = True
         self.server.busy_script = self
-        self.server.log.warning(
-            "slow_script", elapsed_ms=self.duration_ms(), script=self.name,
-            hint="You can try killing the script using the "
-                 f"{'SCRIPT' if self.is_eval else 'FUNCTION'} KILL command.")
+        self.server.log.warning("slow_script", elapsed_ms=self.duration_ms(), script=self.name,
+                                kill="SCRIPT KILL" if self.is_eval else "FUNCTION KILL")
         self.io = WhileBusy(self.server, protected=self.client)
 
     def finish(self) -> None:
