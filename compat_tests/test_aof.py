@@ -561,3 +561,65 @@ def test_an_unknown_command_in_the_aof_stops_the_start(tmp_path, kind):
     refusal = refused_start(kind, ("--dir", str(tmp_path), *AOF, "--aof-load-truncated", "yes"))
     assert "Unknown command 'bla' reading the append only file appendonly.aof.1.incr.aof" in \
         refusal.strip().splitlines()[-1]
+
+
+def _groups_of(client) -> list:
+    """What AOF rewriting must keep of the streams' consumer groups."""
+    seen = []
+    for key in (b"stream", b"emptied"):
+        for group in client.xinfo_groups(key):
+            name = group["name"]
+            consumers = sorted((c["name"], c["pending"]) for c in
+                               client.xinfo_consumers(key, name))
+            pending = client.xpending_range(key, name, "-", "+", 100)
+            seen.append((key, name, group["last-delivered-id"], group["entries-read"],
+                         group["pending"], consumers,
+                         [(p["message_id"], p["consumer"], p["times_delivered"])
+                          for p in pending]))
+    info = client.xinfo_stream("emptied")
+    seen.append((info["length"], info["last-generated-id"], info["entries-added"],
+                 info["max-deleted-entry-id"]))
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_a_rewrite_without_rdb_preamble_writes_commands(tmp_path, kind):
+    """aof-use-rdb-preamble no: BGREWRITEAOF writes the base as commands (a .base.aof file,
+    with aof-timestamp-enabled a "#TS:" line first) that rebuild every type, streams' groups,
+    pending entries and consumers included (Predis wrote an RDB base whatever the setting)."""
+    start = {"redis": start_redis, "predis": start_predis}[kind]
+    extra = ("--dir", str(tmp_path), *AOF, "--aof-use-rdb-preamble", "no",
+             "--aof-timestamp-enabled", "yes")
+    server = start(extra)
+    client, other = redis.Redis(port=server.port), redis.Redis(port=server.port)
+    write_every_family(client, other)
+    client.xgroup_create("stream", "readers", "0")
+    client.xreadgroup("readers", "alice", {"stream": ">"}, count=1)
+    client.xreadgroup("readers", "bob", {"stream": ">"})
+    client.xgroup_createconsumer("stream", "readers", "carol")
+    client.xgroup_create("stream", "late", "$")
+    client.xadd("emptied", {"f": "v"}, id="5-1")
+    client.xdel("emptied", "5-1")
+    client.xgroup_create("emptied", "g", "$")
+    client.rpush("long", *range(150))
+    before, groups = contents(server.port), _groups_of(client)
+    assert client.bgrewriteaof()
+
+    def rewritten():
+        info = client.info("persistence")
+        return info["aof_rewrites"] == 1 and not info["aof_rewrite_in_progress"]
+    assert eventually(rewritten, 20)
+    folder = tmp_path / "appendonlydir"
+    manifest = (folder / "appendonly.aof.manifest").read_text()
+    base = (folder / "appendonly.aof.2.base.aof").read_bytes()
+    killed(server)
+    server = start(extra)
+    try:
+        client = redis.Redis(port=server.port)
+        same_contents(before, contents(server.port))
+        assert _groups_of(client) == groups
+        assert redis.Redis(port=server.port).fcall("bump", 1, "bumped") == 10
+    finally:
+        server.stop()
+    assert "file appendonly.aof.2.base.aof seq 2 type b" in manifest
+    assert base.startswith(b"#TS:") and b"\r\n*2\r\n$6\r\nSELECT\r\n" in base

@@ -20,6 +20,7 @@ import time
 
 from ops.commandstream import encode
 from server import disk_errors
+from ops.aof.rewrite import write_aof_base
 from ops.snapshot import in_forked_child, write_snapshot
 
 from .manifest import Manifest, base_name, incr_name, read_manifest, write_manifest
@@ -86,14 +87,26 @@ class AppendOnlyFile:
         for SAVE), then an empty incremental file."""
         os.makedirs(self.directory, exist_ok=True)
         seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
-        name = base_name(self.filename, seq)
-        write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True)
+        name = self._base_name(seq)
+        self._write_base(name)
         old = self.manifest.files()
         self.manifest = Manifest((name, seq), [])
         self._open_next_incr()
         current = set(self.manifest.files())  # (the new incr file may reuse an old name)
         self._remove([file for file in old if file not in current])
         self.base_size = os.path.getsize(os.path.join(self.directory, name))
+
+    def _base_name(self, seq: int) -> str:
+        return base_name(self.filename, seq, rdb=self.server.config["aof-use-rdb-preamble"])
+
+    def _write_base(self, name: str, reporter=None) -> None:
+        """The data as it is now: an RDB, or with aof-use-rdb-preamble no the commands that
+        rebuild it (ops/aof/rewrite.py)."""
+        path = os.path.join(self.directory, name)
+        if name.endswith(".rdb"):
+            write_snapshot(self.server, path, aof_base=True, reporter=reporter)
+        else:
+            write_aof_base(self.server, path, reporter)
 
     def start_in_background(self) -> None:
         """CONFIG SET appendonly yes: commands go to a new incremental file from now on, and a
@@ -302,14 +315,13 @@ class AppendOnlyFile:
             os.makedirs(self.directory, exist_ok=True)
             first_new = float("inf")
         seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
-        name = base_name(self.filename, seq)
+        name = self._base_name(seq)
         pid, reporter = self.server.children.fork("aof")
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:
                 in_forked_child(self.server)
-                write_snapshot(self.server, os.path.join(self.directory, name), aof_base=True,
-                               reporter=reporter)
+                self._write_base(name, reporter)
                 reporter.finish()
                 status = 0
             finally:
