@@ -614,3 +614,32 @@ def test_an_error_in_answer_to_the_primary_is_logged_and_counted(start):
     finally:
         primary_server.stop()
         replica_server.stop()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_replica_that_kills_its_link_is_gone_for_the_primary_at_once(start_replica):
+    """CLIENT KILL of the primary's link, then DEBUG SLEEP in the same EXEC: the primary sees
+    the replica leave at once (Predis closed the socket only when its event loop ran again),
+    so a short repl-backlog-ttl expires the backlog and the replica syncs in full (Redis's
+    integration/replication-psync "backlog expired")."""
+    from .rawclient import RawClient, encode_command
+
+    primary_server = start_redis(("--repl-backlog-ttl", "1", "--repl-diskless-sync-delay", "0"))
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    primary, replica = (redis.Redis(port=s.port) for s in (primary_server, replica_server))
+    try:
+        wait_until(lambda: in_sync(primary, replica))
+        partial_err = primary.info("stats")["sync_partial_err"]
+        sleeper = RawClient(replica_server.port)
+        sleeper.send_raw(b"".join(encode_command(*args) for args in (
+            ["MULTI"], ["CLIENT", "KILL", f"127.0.0.1:{primary_server.port}"],
+            ["DEBUG", "SLEEP", "3"], ["EXEC"])))
+        time.sleep(0.5)
+        assert primary.info("replication")["connected_slaves"] == 0
+        assert [sleeper.read_reply() for _ in range(4)][-1] == [b"OK", b"OK"]
+        # (the replica comes back when its loop runs again: a full sync, the backlog gone)
+        wait_until(lambda: primary.info("stats")["sync_partial_err"] == partial_err + 1)
+        wait_until(lambda: in_sync(primary, replica))
+    finally:
+        replica_server.stop()
+        primary_server.stop()

@@ -11,6 +11,8 @@ partial resync first.
 """
 
 import asyncio
+import os
+import socket
 import time
 
 from ops.commandstream import encode, parse_commands
@@ -174,9 +176,20 @@ class ReplicaLink:
         clients.register(client)
 
     def drop(self) -> None:
-        """CLIENT KILL of the primary's client: close the connection; the link reconnects."""
-        if self._writer is not None:
-            self._writer.close()
+        """CLIENT KILL of the primary's client: close the connection; the link reconnects.
+        The primary is told at once, as Redis's close(2) tells it: the transport's own close
+        waits for the event loop, which a command running on (DEBUG SLEEP in the same EXEC)
+        would hold up, and the primary would see the replica stay."""
+        if self._writer is None:
+            return
+        sock = self._writer.get_extra_info("socket")
+        if sock is not None:
+            try:
+                with socket.socket(fileno=os.dup(sock.fileno())) as duplicate:
+                    duplicate.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._writer.close()
 
     async def _expect(self, reader, writer, command, wanted: bytes) -> None:
         writer.write(encode(command))
