@@ -158,19 +158,19 @@ def test_a_child_reports_its_progress_and_copy_on_write(server):
     copy-on-write size stays and the current_* fields are back to 0; every fork is timed
     (integration/rdb "Test child sending info")."""
     client = redis.Redis(port=server.port)
-    client.execute_command("DEBUG", "POPULATE", 6000, "key", 500)
-    client.config_set("rdb-key-save-delay", 500)  # ~3 s for 6,000 keys, reports each second
+    client.execute_command("DEBUG", "POPULATE", 5000, "key", 500)
+    client.config_set("rdb-key-save-delay", 400)  # ~2 s for 5,000 keys, reports each second
     before = persistence(client)
     assert (before["current_save_keys_total"], before["rdb_last_cow_size"]) == (0, 0)
     client.bgsave()
     seen = persistence(client)
-    assert seen["current_save_keys_total"] == 6000 and seen["rdb_bgsave_in_progress"] == 1
+    assert seen["current_save_keys_total"] == 5000 and seen["rdb_bgsave_in_progress"] == 1
     assert client.info("stats")["latest_fork_usec"] > 0
     assert eventually(lambda: persistence(client)["current_save_keys_processed"] > 0, 10)
     for n in range(16):  # pages the child no longer shares
         client.setrange(f"key:{n}", 0, "B" * 500)
     midway = persistence(client)
-    assert 0 < midway["current_save_keys_processed"] <= 6000
+    assert 0 < midway["current_save_keys_processed"] <= 5000
     assert 0 < float(midway["current_fork_perc"]) <= 100
     assert midway["current_cow_size"] > 0 and midway["current_cow_peak"] > 0
     assert eventually(lambda: persistence(client)["rdb_bgsave_in_progress"] == 0, 30)
