@@ -25,6 +25,16 @@ class Failover:
         self.deadline = None  # monotonic seconds, when a TIMEOUT was given
 
     @property
+    def running(self) -> bool:
+        """A failover is under way (writes paused; REPLICAOF and SYNC refused)."""
+        return self.state != NO_FAILOVER
+
+    @property
+    def handing_over(self) -> bool:
+        """This server follows the target now: its PSYNC asks it to take over."""
+        return self.state == IN_PROGRESS
+
+    @property
     def _target_text(self) -> str:
         return f"{self.target[0]}:{self.target[1]}" if self.target else "any replica"
 

@@ -121,7 +121,7 @@ class ReplicationSource:
         if self.server.master_link is not None:
             return  # (a replica passes its primary's PINGs on)
         if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"] \
-                and self.server.failover.state == "no-failover":  # (offsets hold still for it)
+                and not self.server.failover.running:  # (offsets hold still for a failover)
             self.last_ping = now
             self._append(encode([b"PING"]))
         ttl = self.server.config["repl-backlog-ttl"]

@@ -126,7 +126,7 @@ class ReplicaLink:
                            b"+OK")
         psync = [b"PSYNC", self.primary_id.encode(), b"%d" % (self.offset + 1)]
         failover = self.server.failover
-        if failover.state == "failover-in-progress":  # (ops/replication/failover.py)
+        if failover.handing_over:  # (ops/replication/failover.py)
             psync.append(b"FAILOVER")
         writer.write(encode(psync))
         line = b""

@@ -9,8 +9,6 @@ from ..replies import NO_REPLY, OK, SimpleString
 from .common import lower, to_int
 from .connection import client_line
 
-NO_FAILOVER = "no-failover"  # (ops/replication/failover.py's state when none runs)
-
 G = "server"
 
 
@@ -18,7 +16,7 @@ G = "server"
          "a server as replica of another, or promotes it to a master.", "5.0.0")
 def replicaof(client, args):
     server = client.server
-    if server.failover.state != NO_FAILOVER:
+    if server.failover.running:
         raise CommandError("ERR REPLICAOF not allowed while failing over.")
     if lower(args[1]) == b"no" and lower(args[2]) == b"one":
         server.stop_replicating()
@@ -120,7 +118,7 @@ def sync(client, args):
 
 
 def _no_sync_while_failing_over(server) -> None:
-    if server.failover.state != NO_FAILOVER:
+    if server.failover.running:
         raise CommandError("NOMASTERLINK Can't SYNC while failing over")
 
 
@@ -130,7 +128,7 @@ def failover(client, args):
     abort, target, timeout_ms, force = _failover_arguments(args)
     server = client.server
     if abort:
-        if server.failover.state == NO_FAILOVER:
+        if not server.failover.running:
             raise CommandError("ERR No failover in progress.")
         server.failover.abort("Failover manually aborted")
     else:
