@@ -1,5 +1,5 @@
 """The differential suites for strings and everything that reads or writes them (keys, DUMP/
-RESTORE, snapshots, transactions, bit commands), run again with Predis on the GPU engine: in
+RESTORE, snapshots, transactions, bit commands, forked children), run again with Predis on the GPU engine: in
 numba's CUDA simulator here, on the device with bench/gpu_check.sh. Replies must match
 redis-server's exactly, as on the CPU engine."""
 
@@ -17,7 +17,12 @@ SUITES = ["test_strings.py", "test_keys.py", "test_dump_restore.py", "test_trans
           # file formats and children, the same on either engine)
           "test_snapshots.py::test_redis_rdb_loads_into_predis",
           "test_snapshots.py::test_predis_snapshots_survive_restart_save_bgsave_shutdown",
-          "test_snapshots.py::test_rdb10_file_from_predis_loads_into_redis_7_0"]
+          "test_snapshots.py::test_rdb10_file_from_predis_loads_into_redis_7_0",
+          # forked children (an AOF rewrite, a forked debugging session) that read and write
+          # strings: CUDA cannot be used after fork(), so they must get them in host memory
+          "test_aof.py::test_bgrewriteaof_keeps_everything_and_replaces_the_files",
+          "test_lua_debugger.py::test_ldb_changes_stay_after_a_sync_session_and_vanish_after_a_"
+          "forked_one"]
 # matching key names with glob patterns, or walking them with SCAN, never reads a value
 LEFT_OUT = ("not test_glob_patterns_match_as_redis_and_never_backtrack_forever"
             " and not test_scan_full_iteration")

@@ -92,3 +92,12 @@ class Engine(ABC):
     @abstractmethod
     def expire_due(self, now: int | None = None) -> int:
         """Remove every key whose deadline has passed; how many were removed."""
+
+    # -- forked children (BGSAVE, AOF rewrite, a forked Lua debugging session) ------------------
+    def prepare_fork(self):
+        """Called in the parent just before fork(): what `for_child` will need."""
+        return None
+
+    def for_child(self, prepared) -> "Engine":
+        """Called in the forked child: the engine the child uses from then on."""
+        return self

@@ -43,8 +43,9 @@ class Children:
         """os.fork() for "rdb", "aof" or "ldb": (pid, reporter); in the child pid is 0 and the
         reporter (None for "ldb") sends its progress to the parent."""
         exclusive = purpose in EXCLUSIVE
-        read_end, write_end = os.pipe() if exclusive else (-1, -1)
         started = time.perf_counter_ns()
+        in_child = self.server.keyspace.prepare_fork()
+        read_end, write_end = os.pipe() if exclusive else (-1, -1)
         try:
             pid = os.fork()
         except OSError:
@@ -53,6 +54,7 @@ class Children:
                 os.close(write_end)
             raise
         if pid == 0:
+            in_child()
             if not exclusive:
                 return 0, None
             os.close(read_end)

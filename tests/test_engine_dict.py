@@ -55,3 +55,23 @@ def test_only_plain_bytes_go_to_the_engine():
     assert db.data.pop(b"s") == b"value" and len(db.data.started_engine) == 0
     db.set(b"s", b"again")
     assert db.delete(b"s") and len(db.data.started_engine) == 0 and b"s" not in db.data
+
+
+def test_a_forked_child_keeps_its_strings_off_the_gpu():
+    """Keyspace.prepare_fork, then its function in the child: every database's strings (GPU
+    engine in the simulator here) move to host engines, and databases without strings yet
+    make host engines when the child writes one (a forked child must not use CUDA)."""
+    from gpu.gpu_engine import GpuEngine
+    from server.keyspace.keyspace import Keyspace
+
+    keyspace = Keyspace(3, lambda: EngineDict(lambda: GpuEngine(arena_bytes=1 << 20)))
+    keyspace[0].set(b"s", b"value")
+    keyspace[0].set(b"h", Hash())
+    keyspace[1].set_strings([b"a", b"b"], [b"1", b"2"])
+    in_child = keyspace.prepare_fork()
+    in_child()
+    assert [type(engine) for engine in keyspace.engines()] == [CpuEngine, CpuEngine]
+    assert keyspace[0].values_of([b"s"]) == [b"value"]
+    assert keyspace[1].values_of([b"a", b"b", b"c"]) == [b"1", b"2", None]
+    keyspace[2].set(b"new", b"written in the child")
+    assert type(keyspace[2].data.started_engine) is CpuEngine

@@ -31,6 +31,19 @@ class EngineDict(dict):
         """The engine, or None while no string was stored."""
         return self._engine
 
+    def prepare_fork(self):
+        """Before a fork: what the engine needs in the child (`forked`)."""
+        return None if self._engine is None else self._engine.prepare_fork()
+
+    def forked(self, prepared) -> None:
+        """In a forked child, which must not touch the GPU: the strings move to the engine the
+        child can use (host memory), and an engine made later is a host one too."""
+        from gpu.cpu_engine import CpuEngine
+
+        if self._engine is not None:
+            self._engine = self._engine.for_child(prepared)
+        self._new_engine = CpuEngine
+
     def fresh(self) -> "EngineDict":
         """An empty dict of the same kind (FLUSHDB), with its own engine."""
         return EngineDict(self._new_engine)

@@ -88,6 +88,17 @@ class Keyspace:
         started = [getattr(db.data, "started_engine", None) for db in self.dbs]
         return [engine for engine in started if engine is not None]
 
+    def prepare_fork(self):
+        """Before fork(): a function the child calls first, which moves GPU-held strings to
+        host memory (a forked child cannot use CUDA); nothing to do on the CPU engine."""
+        prepared = [(db.data, db.data.prepare_fork()) for db in self.dbs
+                    if hasattr(db.data, "prepare_fork")]
+
+        def in_child() -> None:
+            for data, state in prepared:
+                data.forked(state)
+        return in_child
+
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange contents; Database objects keep their index."""
         da, db_ = self.dbs[a], self.dbs[b]

@@ -116,6 +116,23 @@ def test_values_larger_than_an_arena_page(engine):
     assert engine.get(b"huge") is None
 
 
+def test_a_forked_childs_engine_holds_every_string_in_host_memory(engine):
+    """A forked child cannot use CUDA: before the fork the engine takes what the child needs
+    (the GPU engine: its arena copied to the host); the child's engine serves every string,
+    deadlines kept, from host memory."""
+    deadline = now_ms() + 60_000
+    engine.mset([b"a", b"b"], [b"1", b""], deadline=deadline)
+    engine.mset([b"big", b"c"], [b"x" * (PAGE + 1), b"3" * 300])  # big: too large for the arena
+    engine.delete([b"c"])
+    engine.mset([b"d"], [b"4"])
+    child = engine.for_child(engine.prepare_fork())
+    assert isinstance(child, CpuEngine)
+    expected = {b"a": (b"1", deadline), b"b": (b"", deadline), b"big": (b"x" * (PAGE + 1), None),
+                b"d": (b"4", None)}
+    assert {key: (value, due) for key, value, due in child.items()} == expected
+    assert child.mget([b"a", b"c", b"d"]) == [b"1", None, b"4"]
+
+
 def test_clear(engine):
     engine.mset([b"a", b"b"], [b"1", b"2"])
     engine.clear()

@@ -43,6 +43,20 @@ def test_full_arena_spills_to_host_without_losing_writes():
     assert len(engine) == 110
 
 
+def test_a_forked_childs_engine_takes_spilled_keys_too_and_leaves_the_parents_alone():
+    engine = small_engine()
+    values = {b"a%d" % i: b"x" * 100 for i in range(50)}
+    values.update({b"b%d" % i: b"y" * 3000 for i in range(50)})
+    values.update({b"c%d" % i: b"z" * 20000 for i in range(10)})  # spilled: no page left
+    engine.mset(list(values), list(values.values()))
+    assert engine.describe()["host_spilled_keys"] == 10
+    child = engine.for_child(engine.prepare_fork())
+    assert dict((key, value) for key, value, _ in child.items()) == values
+    child.mset([b"a0"], [b"the child's"])
+    child.delete([b"c0"])
+    assert engine.mget([b"a0", b"c0"]) == [values[b"a0"], values[b"c0"]]
+
+
 def test_reply_larger_than_the_output_buffer_is_fetched_again():
     engine = small_engine(arena_bytes=8 * PAGE)
     keys = [b"k%d" % i for i in range(6)]
