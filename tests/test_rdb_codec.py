@@ -32,6 +32,33 @@ def test_lzf_rejects_corrupt_input():
         decompress(b"\xe0\xff\x00", 10)
 
 
+def test_lzf_long_inputs_use_every_back_reference_length_and_offset():
+    """Runs longer than one back reference (264 bytes), repeats further back than its reach
+    (8 KiB), literal runs longer than 32 bytes, and a page of random bytes (not shrunk)."""
+    import random
+
+    rng = random.Random(3)
+    block = rng.randbytes(3000)
+    samples = [b"\0" * 100_000, block * 5, rng.randbytes(40) + b"ab" * 700 + rng.randbytes(9000)
+               + block[:100] + block[:100], bytes(range(256)) * 64]
+    for data in samples:
+        packed = compress(data)
+        assert packed is not None and len(packed) < len(data)
+        assert decompress(packed, len(data)) == data
+    assert compress(os.urandom(4096)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.integers(0, 400))
+def test_lzf_damaged_input_is_refused_never_overrun(data, announced):
+    """Whatever the bytes and the announced length: the exact output, or LZFError."""
+    try:
+        out = decompress(data, announced)
+    except ValueError:
+        return
+    assert len(out) == announced
+
+
 @pytest.mark.parametrize("n", [0, 63, 64, 16383, 16384, 2**32 - 1, 2**32])
 def test_length_roundtrip(n):
     assert Reader(encode_length(n)).length() == (n, False)
