@@ -273,15 +273,29 @@ def _load(server, data: bytes, progress, merge: bool, on_end=None, aux=None,
     """Keys and functions of RDB contents into the server; counts. `aux`, when given, gets the
     file's aux fields, `dropped` the (db, key) of keys a primary left out as expired (a
     replica keeps them: its primary deletes them)."""
-    loaded = expired = empty = 0
     aux = {} if aux is None else aux
+    skipped = {}
+    verify = server.config["rdbchecksum"] and not server.skip_checksum_validation
+    strings = StringBatch()
+    try:
+        loaded, expired, empty = _load_items(
+            server, read_rdb(data, skip_modules=server.config["rdb-skip-module-data"],
+                             progress=progress, on_end=on_end, verify_checksum=verify),
+            merge, aux, dropped, skipped, strings)
+    finally:
+        strings.flush()  # (what was read before a damaged part stays, as it did key by key)
+    if skipped:  # only with rdb-skip-module-data yes: say what was left behind
+        server.log.warning("module_data_skipped", modules=skipped)
+    return {"keys_loaded": loaded, "keys_expired": expired, "empty_keys_skipped": empty}
+
+
+def _load_items(server, items, merge: bool, aux: dict, dropped, skipped: dict, strings):
+    """_load's loop: (keys loaded, keys expired, empty keys skipped)."""
+    loaded = expired = empty = 0
     now = now_ms()
     as_primary = server.master_link is None and not server.config["replicaof"]
     keyspace = server.keyspace
-    skipped = {}
-    verify = server.config["rdbchecksum"] and not server.skip_checksum_validation
-    for item in read_rdb(data, skip_modules=server.config["rdb-skip-module-data"],
-                         progress=progress, on_end=on_end, verify_checksum=verify):
+    for item in items:
         if item[0] == "function":  # (a snapshot holds them before its keys)
             refusal = server.restore_library(item[1], replace=merge)
             if refusal is not None:
@@ -305,13 +319,54 @@ def _load(server, data: bytes, progress, merge: bool, on_end=None, aux=None,
                     dropped.append((index, key))
                 continue
             db = keyspace[index]
-            if not merge and key in db.data:  # (Redis stops the server on this one)
+            if not merge and (key in db.data or strings.holds(db, key)):
+                # (Redis stops the server on this one)
                 raise RDBError(f"duplicated key '{key.decode(errors='replace')}' in DB {index}")
-            db.delete(key)
-            db.add(key, build(kind, contents))
-            if expire_ms is not None:
-                db.set_expire(key, expire_ms)
+            if kind == "string":
+                strings.add(db, key, contents, expire_ms)
+            else:
+                if strings.holds(db, key):
+                    strings.flush()
+                db.delete(key)
+                db.add(key, build(kind, contents))
+                if expire_ms is not None:
+                    db.set_expire(key, expire_ms)
             loaded += 1
-    if skipped:  # only with rdb-skip-module-data yes: say what was left behind
-        server.log.warning("module_data_skipped", modules=skipped)
-    return {"keys_loaded": loaded, "keys_expired": expired, "empty_keys_skipped": empty}
+    return loaded, expired, empty
+
+
+class StringBatch:
+    """Strings read from a file, stored a batch at a time: one engine call per batch, where
+    storing them one by one would cost the GPU engine a kernel launch per key."""
+
+    LIMIT = 1 << 14
+
+    def __init__(self):
+        self.db = None
+        self.values: dict = {}  # key -> value, in file order
+        self.deadlines: dict = {}  # key -> expire_ms, for those that have one
+
+    def holds(self, db, key: bytes) -> bool:
+        return db is self.db and key in self.values
+
+    def add(self, db, key: bytes, value: bytes, expire_ms) -> None:
+        if db is not self.db or key in self.values:
+            self.flush()
+            self.db = db
+        self.values[key] = value
+        if expire_ms is not None:
+            self.deadlines[key] = expire_ms
+        if len(self.values) >= self.LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        db, values = self.db, self.values
+        if not values:
+            return
+        for key in values:
+            if key in db.data:  # (a merge replaces keys as a delete and an add would)
+                db.delete(key)
+        db.set_strings(list(values), list(values.values()))
+        for key, when in self.deadlines.items():
+            db.set_expire(key, when)
+        self.values, self.deadlines = {}, {}

@@ -46,7 +46,11 @@ class Reader:
         return chunk
 
     def byte(self) -> int:
-        return self.take(1)[0]
+        pos = self.pos
+        if pos >= len(self.data):
+            raise RDBError("unexpected end of data")
+        self.pos = pos + 1
+        return self.data[pos]
 
     def length(self):
         """(value, is_encoded): is_encoded marks the special string encodings (0xC0 prefix)."""
