@@ -21,7 +21,7 @@ from .min_replicas import MinReplicas
 from .pubsub import PubSub
 from .watch import WatchRegistry
 from .command_table import all_commands
-from .errors import DEMOTED, CommandError, error_code
+from .errors import CommandError, error_code
 from .keyspace import Keyspace
 from .keyspace.containers import LIMITS
 from .keyspace.engine_dict import EngineDict
@@ -33,6 +33,7 @@ from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
 from ops.children import Children
 from ops.replication.failover import Failover
+from ops.replication.roles import replicate_from
 from ops.snapshot import Persistence
 from .scripting.debugging import ForkedSessions
 
@@ -49,7 +50,6 @@ from .pause import PauseGate
 from .oom_score import OomScore
 from .shutdown import Shutdown
 from .tracking import Tracking
-from .replies import ErrorReply
 from .write_acks import WriteAcks
 from .protocol.connection import Connection
 from .traffic import InstantaneousMetrics, Limits, ServerStats
@@ -453,60 +453,16 @@ class PredisServer:
                 len(client.ssubscriptions))
 
     # -- replication ----------------------------------------------------------------------
-    def replicate_from(self, host: str, port: int) -> None:
-        """REPLICAOF host port: drop the current link, follow the new primary."""
-        from ops.replication.replica import ReplicaLink
-
-        link, source = self.master_link, self.replication
-        if link is not None:
-            link.stop()
-            if link.primary_id != "?":  # PSYNC the new primary from where this one stood
-                self.resume_from = (link.primary_id, link.offset, link.client.db.index)
-        elif source is not None:  # a primary with a history: from the end of its own
-            self.resume_from = (source.replid, source.offset, max(source.selected, 0))
-        # (its own replicas stay: they are dropped if the new primary's history differs)
-        self._unblock_all(DEMOTED)
-        self.config.values["replicaof"] = f"{host} {port}"  # (CONFIG GET / REWRITE show it)
-        self.master_link = ReplicaLink(self, host, port)
-        self.keyspace.stats.on_replica = True
-        self.replica_written.forget_all()
-        self.master_link.start()
-        self.oom_score.apply()
-        self.log.info("replicaof", primary=f"{host}:{port}")
-
     def unblock(self, client, reply=None) -> bool:
         """End a client's wait, on keys or in WAIT/WAITAOF, with `reply` (None: as its timeout
         would); False if it waits on neither (CLIENT UNBLOCK)."""
         return self.blocking.unblock(client, reply) or self.acks.unblock(client, reply)
-
-    def _unblock_all(self, message: str) -> None:
-        """Clients blocked on keys or in WAIT/WAITAOF get `message` and are closed (Redis's
-        disconnectAllBlockedClients); those held by CLIENT PAUSE stay."""
-        for client in list(self.clients):
-            if client.blocked is not None:
-                client.close_after_reply = True
-                self.unblock(client, ErrorReply(message))
 
     def note_replica_write(self, client, spec, args) -> None:
         """A command ran on this replica: keys its own clients gave a TTL are remembered,
         to expire (keyspace/expiry.ReplicaWrittenExpiry)."""
         if not client.is_primary and "write" in spec.flags:
             self.replica_written.remember(client.db, [args[i] for i in spec.key_positions(args)])
-
-    def stop_replicating(self) -> None:
-        """REPLICAOF NO ONE: keep the data, become a primary with a new history."""
-        link, self.master_link = self.master_link, None
-        if link is None:
-            return
-        self.config.values["replicaof"] = ""
-        link.stop()
-        self.keyspace.stats.on_replica = False
-        self.replica_written.forget_all()
-        self.oom_score.apply()
-        self.acks.promoted(link.offset)
-        if self.replication is not None:
-            self.replication.new_history()  # (its replicas reconnect to learn the new id)
-        self.log.info("replica_promoted", offset=link.offset)
 
     def replication_source(self):
         if self.replication is None:
@@ -515,21 +471,6 @@ class PredisServer:
             self.replication = ReplicationSource(self)
             self._add_sink(self.replication)
         return self.replication
-
-    def serve_replica(self, client, replid: str, offset: int, legacy: bool = False) -> None:
-        """PSYNC/SYNC from a replica: full or partial resync, then the stream."""
-        self.replication_source().attach(client, replid, offset, client.replica_port, legacy)
-
-    def replica_acknowledged(self, replica, offset: int, aof_offset: int = None) -> None:
-        """REPLCONF ACK <offset> [FACK <aof_offset>] from a replica."""
-        if not replica.acked:  # from its first ACK on (the snapshot is loaded: what is
-            replica.acked = True  # pending is stream) the replica class's limit holds
-            output_limits.watch(self, replica.client)
-        replica.ack_offset = max(replica.ack_offset, offset)
-        if aof_offset is not None:
-            replica.aof_offset = max(replica.aof_offset, aof_offset)
-        replica.last_ack = time.time()
-        self.acks.changed()
 
     def lua_memory(self) -> tuple:
         """Bytes held by EVAL's Lua state and by the FUNCTION libraries' one."""
@@ -728,7 +669,7 @@ class PredisServer:
                       engine=self.engine)
         if self.config["replicaof"]:  # `replicaof host port` in the config or on the command line
             host, port = self.config["replicaof"].split()
-            self.replicate_from(host, int(port))
+            replicate_from(self, host, int(port))
 
     def _schedule_cron(self):
         hz = max(1, min(500, self.config["hz"]))

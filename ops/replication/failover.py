@@ -13,6 +13,8 @@ import time
 
 from server.errors import CommandError
 
+from .roles import replicate_from, stop_replicating
+
 NO_FAILOVER, WAITING, IN_PROGRESS = "no-failover", "waiting-for-sync", "failover-in-progress"
 
 
@@ -69,7 +71,7 @@ class Failover:
             return
         self.server.log.info("failover_aborted", target=self._target_text, reason=reason)
         if self.state == IN_PROGRESS:
-            self.server.stop_replicating()
+            stop_replicating(self.server)
         self._clear()
 
     def _clear(self) -> None:
@@ -104,7 +106,7 @@ class Failover:
     def _hand_over(self) -> None:
         """Follow the target; the link's PSYNC carries FAILOVER while the state says so."""
         self.state = IN_PROGRESS
-        self.server.replicate_from(*self.target)
+        replicate_from(self.server, *self.target)
 
     def psync_answered(self, accepted: bool) -> None:
         """The replica link's PSYNC got +CONTINUE / +FULLRESYNC, or an error."""
@@ -131,7 +133,7 @@ class Failover:
             raise CommandError("ERR PSYNC FAILOVER can't be sent to a master.")
         if replid != server.replication_source().replid:
             raise CommandError("ERR PSYNC FAILOVER replid must match my replid.")
-        server.stop_replicating()
+        stop_replicating(server)
         server.log.info("failover_master_mode", client=asked_by)
 
 

@@ -14,6 +14,7 @@ import secrets
 import time
 
 from ops.commandstream import encode
+from server import output_limits
 from ops.snapshot import write_rdb
 from server.propagation import TO_REPLICAS
 
@@ -181,6 +182,17 @@ class ReplicationSource:
         client.replica = state
         self.replicas.append(state)
         self.server.log.info("replica_attached", addr=client.addr, offset=self.offset)
+
+    def acknowledge(self, replica, offset: int, aof_offset: int = None) -> None:
+        """REPLCONF ACK <offset> [FACK <aof_offset>] from a replica."""
+        if not replica.acked:  # from its first ACK on (the snapshot is loaded: what is
+            replica.acked = True  # pending is stream) the replica class's limit holds
+            output_limits.watch(self.server, replica.client)
+        replica.ack_offset = max(replica.ack_offset, offset)
+        if aof_offset is not None:
+            replica.aof_offset = max(replica.aof_offset, aof_offset)
+        replica.last_ack = time.time()
+        self.server.acks.changed()
 
     def detach(self, client) -> None:
         self.replicas = [r for r in self.replicas if r.client is not client]

@@ -1,6 +1,8 @@
 """Replication commands: REPLICAOF/SLAVEOF, ROLE, and what replicas send their primary
 (REPLCONF, PSYNC, SYNC). The machinery is in ops/replication/."""
 
+from ops.replication.roles import replicate_from, stop_replicating
+
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
@@ -19,7 +21,7 @@ def replicaof(client, args):
     if server.failover.running:
         raise CommandError("ERR REPLICAOF not allowed while failing over.")
     if lower(args[1]) == b"no" and lower(args[2]) == b"one":
-        server.stop_replicating()
+        stop_replicating(server)
         return OK
     port = to_int(args[2], "ERR Invalid master port")
     if not 0 <= port < 65536:
@@ -28,7 +30,7 @@ def replicaof(client, args):
     link = server.master_link
     if link is not None and (link.host, link.port) == (host, port):
         return SimpleString("OK Already connected to specified master")
-    server.replicate_from(host, port)
+    replicate_from(server, host, port)
     return OK
 
 
@@ -66,7 +68,7 @@ def replconf(client, args):
             replica = client.replica
             if replica is not None:
                 fack = to_int(args[4]) if len(args) > 4 and lower(args[3]) == b"fack" else None
-                server.replica_acknowledged(replica, to_int(value), fack)
+                server.replication.acknowledge(replica, to_int(value), fack)
             return NO_REPLY  # ACKs are never answered
         elif option == b"getack":
             return NO_REPLY  # only a primary's stream asks this of a replica
@@ -105,7 +107,7 @@ def psync(client, args):
         server.failover.requested(replid, client_line(client))
     _no_sync_while_failing_over(server)
     offset = to_int(args[2]) if args[2] != b"-1" else -1
-    server.serve_replica(client, replid, offset)
+    server.replication_source().attach(client, replid, offset, client.replica_port)
     return NO_REPLY
 
 
@@ -113,7 +115,8 @@ def psync(client, args):
          "command used in replication.", "1.0.0")
 def sync(client, args):
     _no_sync_while_failing_over(client.server)
-    client.server.serve_replica(client, "?", -1, legacy=True)
+    client.server.replication_source().attach(client, "?", -1, client.replica_port,
+                                              legacy=True)
     return NO_REPLY
 
 
