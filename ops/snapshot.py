@@ -76,9 +76,19 @@ class Persistence:
         server.log.info("bgsave_started", pid=pid)
         return True
 
+    def rdb_child_running(self) -> bool:
+        """A child writes an RDB: a BGSAVE's, or one for replicas' full resyncs (Redis runs
+        one RDB child of either kind)."""
+        source = self.server.replication
+        return bool(self.child_pid) or (source is not None and source.syncs.child_pid != 0)
+
     def kill_child(self) -> None:
-        """End a BGSAVE child whose snapshot is no longer wanted (shutdown, FLUSHALL), and
-        remove what it had written."""
+        """End the RDB child whose snapshot is no longer wanted (shutdown, FLUSHALL), and
+        remove what it had written (a full resync's replicas are dropped, as Redis drops
+        them)."""
+        source = self.server.replication
+        if source is not None:
+            source.syncs.stop()
         pid = self.child_pid
         if pid:
             os.kill(pid, 9)

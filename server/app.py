@@ -564,9 +564,10 @@ class PredisServer:
         return self.aof if self.aof is not None else self.offline_aof
 
     def has_active_child(self) -> bool:
-        """A BGSAVE or AOF-rewrite child runs (Redis runs one at a time)."""
+        """An RDB child (BGSAVE, full resync) or an AOF-rewrite child runs (Redis runs one at
+        a time)."""
         aof = self.aof_rewriter()
-        return bool(self.persistence.child_pid) or (aof is not None and aof.child is not None)
+        return self.persistence.rdb_child_running() or (aof is not None and aof.child is not None)
 
     def load_snapshot_at_start(self) -> None:
         """At start: the AOF when appendonly is yes and one exists; otherwise the RDB (and, with

@@ -32,6 +32,7 @@ class Client:
         self.replica_port = 0  # REPLCONF listening-port
         self.replica_ip = ""  # REPLCONF ip-address
         self.rdb_excludes = set()  # REPLCONF rdb-filter-only: "data", "functions" left out
+        self.replica_capa_eof = False  # REPLCONF capa eof: it reads an RDB sent diskless
         self.reply_mode = "on"  # on | off | skip_next | skip (CLIENT REPLY)
         self.close_after_reply = False
         self.no_evict = False

@@ -191,7 +191,7 @@ def _persistence(s):
         "async_loading": 0,
         **s.children.info_fields(),
         "rdb_changes_since_last_save": s.keyspace.dirty,
-        "rdb_bgsave_in_progress": 1 if s.persistence.child_pid else 0,
+        "rdb_bgsave_in_progress": int(s.persistence.rdb_child_running()),
         "rdb_last_save_time": s.lastsave,
         "rdb_last_bgsave_status": s.persistence.last_status,
         "rdb_last_bgsave_time_sec": s.persistence.last_duration,
@@ -327,7 +327,7 @@ def _replication(s):
     now = time.time()
     for number, replica in enumerate(replicas):
         ip = replica.client.addr.rsplit(":", 1)[0]
-        out[f"slave{number}"] = (f"ip={ip},port={replica.listening_port},state=online,"
+        out[f"slave{number}"] = (f"ip={ip},port={replica.listening_port},state={replica.state},"
                                  f"offset={replica.ack_offset},lag={int(now - replica.last_ack)}")
     out.update({
         "master_failover_state": s.failover.state,

@@ -9,13 +9,12 @@ their offset with REPLCONF ACK (and their AOF's fsynced offset with FACK), which
 WAITAOF count (server/write_acks.py).
 """
 
-import io
 import secrets
 import time
 
 from ops.commandstream import encode
+from ops.replication.fullsync import ONLINE, SEND_BULK, FullSyncs
 from server import output_limits
-from ops.snapshot import write_rdb
 from server.propagation import TO_REPLICAS
 
 
@@ -29,6 +28,9 @@ class ReplicaState:
         self.aof_offset = 0  # FACK: the offset its AOF fsynced (Redis's repl_aof_off)
         self.last_ack = time.time()
         self.acked = False  # it sent an ACK: the snapshot is loaded and the stream flows
+        self.state = ONLINE  # or, during a full resync, WAIT_BGSAVE then SEND_BULK
+        self.pending = bytearray()  # the stream, while its snapshot is on its way
+        self.last_io = 0.0  # (a full resync's: when its output last moved)
 
     def name(self) -> str:
         """ip:listening-port, as Redis names a replica in its log."""
@@ -53,6 +55,7 @@ class ReplicationSource:
         self.selected = -1
         self.last_ping = self.no_replicas_since = time.time()
         self.active = True  # the backlog is kept (repl-backlog-ttl frees it on a lone primary)
+        self.syncs = FullSyncs(self)
         self.full_syncs = self.partial_ok = self.partial_err = 0  # INFO stats
 
     # -- the stream ----------------------------------------------------------------------------
@@ -107,7 +110,10 @@ class ReplicationSource:
             del self.backlog[:cut]
             self.backlog_start += cut
         for replica in self.replicas:
-            replica.client.conn.send_raw(data)
+            if replica.state == ONLINE:
+                replica.client.conn.send_raw(data)
+            elif replica.state == SEND_BULK:  # (one still waiting gets the backlog from the
+                replica.pending += data      # offset its child starts at)
 
     def buffer_memory(self) -> int:
         """Redis's mem_total_replication_buffers: the replicas and the backlog share one
@@ -118,6 +124,7 @@ class ReplicationSource:
 
     def cron(self) -> None:
         """PING the replicas every repl-ping-replica-period seconds (part of the stream)."""
+        self.syncs.cron()
         now = time.time()
         if self.server.master_link is not None:
             return  # (a replica passes its primary's PINGs on)
@@ -156,6 +163,7 @@ class ReplicationSource:
         old SYNC command): always a full resync, the RDB sent without a +FULLRESYNC line."""
         conn = client.conn
         conn.replica_link = True  # what it is sent from now on counts as replication output
+        full = False
         if not legacy and self.can_continue(replid, offset):
             self.partial_ok += 1
             conn.send_raw(b"+CONTINUE %s\r\n" % self.replid.encode())
@@ -163,24 +171,16 @@ class ReplicationSource:
             if start < len(self.backlog):
                 conn.send_raw(bytes(self.backlog[start:]))
         else:
+            full = True
             self.full_syncs += 1
             self.partial_err += replid != "?"
-            if not self.active:  # the backlog again, under a new history
-                self.active = True
-                self.replid = secrets.token_hex(20)
-                self.backlog_start = self.offset + 1
-            rdb = io.BytesIO()
-            write_rdb(self.server, rdb, version=10,  # RDB 10: redis-server 7.0 replicas too
-                      excludes=client.rdb_excludes)
-            payload = rdb.getvalue()
-            if not legacy:
-                conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset))
-            conn.send_raw(b"$%d\r\n" % len(payload) + payload)
-            self.selected = -1  # the replica's stream needs a SELECT first
         state = ReplicaState(client, listening_port)
         state.ack_offset = offset - 1
+        state.legacy = legacy  # (old SYNC: the RDB comes without a +FULLRESYNC line)
         client.replica = state
         self.replicas.append(state)
+        if full:
+            self.syncs.add(state)
         self.server.log.info("replica_attached", addr=client.addr, offset=self.offset)
 
     def acknowledge(self, replica, offset: int, aof_offset: int = None) -> None:
@@ -195,6 +195,8 @@ class ReplicationSource:
         self.server.acks.changed()
 
     def detach(self, client) -> None:
+        if client.replica is not None:
+            self.syncs.drop(client.replica)
         self.replicas = [r for r in self.replicas if r.client is not client]
         if not self.replicas:
             self.no_replicas_since = time.time()

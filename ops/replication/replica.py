@@ -154,6 +154,7 @@ class ReplicaLink:
         self.server.log.info("replica_link_up", primary=f"{self.host}:{self.port}",
                              offset=self.offset)
         self._list_primary_client(writer)
+        self._ack(writer)  # (at once, as Redis's replica does: the primary sees it synced)
         acks = asyncio.get_running_loop().create_task(self._send_acks(writer))
         try:
             await self._stream(reader, timeout)

@@ -76,7 +76,9 @@ def replconf(client, args):
             client.rdb_excludes = _rdb_excludes(value)
         elif option == b"ip-address":  # the address it is known by (FAILOVER TO finds it)
             client.replica_ip = value.decode(errors="replace")
-        elif option not in (b"capa", b"rdb-only"):
+        elif option == b"capa":
+            client.replica_capa_eof |= lower(value) == b"eof"
+        elif option != b"rdb-only":
             raise CommandError("ERR Unrecognized REPLCONF option: "
                                f"{option.decode(errors='replace')}")
     return OK

@@ -40,7 +40,7 @@ def time_(client, args):
          "saves the database(s) to disk.")
 def save(client, args):
     server = client.server
-    if server.persistence.child_pid:
+    if server.persistence.rdb_child_running():
         raise CommandError("ERR Background save already in progress")
     if not server.persistence.save():
         raise CommandError("ERR")
@@ -54,7 +54,7 @@ def bgsave(client, args):
     if len(args) > 2 or (len(args) == 2 and not schedule):
         raise CommandError(errors.SYNTAX)
     server = client.server
-    if server.persistence.child_pid:
+    if server.persistence.rdb_child_running():
         raise CommandError("ERR Background save already in progress")
     if server.has_active_child() or server.in_exec:  # an AOF rewrite runs
         if not (schedule or server.in_exec):

@@ -1,0 +1,223 @@
+"""A primary's full resyncs, made as Redis makes them: by a forked child, so the primary keeps
+serving while the snapshot is written.
+
+A replica that needs a full resync waits (INFO state=wait_bgsave) until no other child runs
+and, with `repl-diskless-sync yes`, until `repl-diskless-sync-delay` seconds have passed since
+the first one came or `repl-diskless-sync-max-replicas` are waiting, so one child serves them
+all. The child writes the RDB into a pipe (with `rdb-key-save-delay` per key, as a BGSAVE's
+child does); the parent forwards what it reads: to each replica as it comes, framed by
+`$EOF:<mark>` (diskless), or whole with its `$<length>` once the child is done (disk-based:
+Predis keeps it in memory instead of writing dump.rdb). Each replica got its +FULLRESYNC when
+the child started; the stream produced since then waits in its `pending` buffer and follows the
+snapshot (state=send_bulk until then, online after). A replica that leaves is dropped from the
+transfer; when none is left the child is killed.
+"""
+
+import os
+import secrets
+import signal
+import time
+
+from ops.snapshot import in_forked_child, write_rdb
+
+WAIT_BGSAVE, SEND_BULK, ONLINE = "wait_bgsave", "send_bulk", "online"
+CHUNK = 1 << 20
+
+
+class FullSyncs:
+    def __init__(self, source):
+        self.source = source
+        self.server = source.server
+        self.waiting: list = []  # ReplicaStates waiting for a child (in arrival order)
+        self.waiting_since = 0.0
+        self.transfer = None  # the running one
+
+    @property
+    def child_pid(self) -> int:
+        return self.transfer.pid if self.transfer is not None else 0
+
+    def add(self, replica) -> None:
+        """A replica that needs a full resync."""
+        replica.state = WAIT_BGSAVE
+        if not self.waiting:
+            self.waiting_since = time.monotonic()
+        self.waiting.append(replica)
+        self.start_if_due()
+
+    def start_if_due(self) -> None:
+        config, server = self.server.config, self.server
+        if not self.waiting or self.transfer is not None or server.has_active_child():
+            return
+        if config["repl-diskless-sync"]:
+            most = config["repl-diskless-sync-max-replicas"]
+            waited = time.monotonic() - self.waiting_since
+            if waited < config["repl-diskless-sync-delay"] and not (
+                    most and len(self.waiting) >= most):
+                return
+        # replicas that want the same parts (REPLCONF rdb-filter-only) and framing share one
+        # child; one that never said `capa eof` gets the RDB with its length (Redis's disk
+        # target)
+        first = self.waiting[0]
+        diskless = bool(config["repl-diskless-sync"]) and first.client.replica_capa_eof
+        excludes = first.client.rdb_excludes
+        batch = [r for r in self.waiting if r.client.rdb_excludes == excludes
+                 and (r.client.replica_capa_eof or not diskless)]
+        self.waiting = [r for r in self.waiting if r not in batch]
+        self.waiting_since = time.monotonic()
+        self.transfer = Transfer(self, batch, excludes, diskless)
+
+    def drop(self, replica) -> None:
+        """A replica left (its connection closed)."""
+        if replica in self.waiting:
+            self.waiting.remove(replica)
+        elif self.transfer is not None:
+            self.transfer.drop(replica)
+
+    def cron(self) -> None:
+        """Start a child when it is due; newlines to replicas still waiting for one (Redis's
+        keep-alive: they would time out otherwise)."""
+        self.start_if_due()
+        for replica in self.waiting:
+            if replica.client.conn is not None:
+                replica.client.conn.send_raw(b"\n")
+        if self.transfer is not None:
+            self.transfer.check_timeouts()
+
+    def stop(self) -> None:
+        """Shutdown, or this server becomes a replica: no transfer survives it."""
+        if self.transfer is not None:
+            self.transfer.abort()
+
+    def finished(self) -> None:
+        self.transfer = None
+        self.start_if_due()  # (replicas that came during the transfer)
+
+
+class Transfer:
+    """One child writing one RDB for a batch of replicas."""
+
+    def __init__(self, syncs: FullSyncs, replicas: list, excludes, diskless: bool):
+        self.syncs, self.replicas, self.diskless = syncs, list(replicas), diskless
+        self.server = server = syncs.server
+        source = syncs.source
+        if not source.active:  # the backlog again, under a new history
+            source.active = True
+            source.replid = secrets.token_hex(20)
+            source.backlog_start = source.offset + 1
+        read_end, write_end = os.pipe()
+        self.pid, reporter = server.children.fork("rdb")
+        if self.pid == 0:  # the child: the RDB into the pipe, then leave
+            status = 1
+            try:
+                in_forked_child(server)
+                os.close(read_end)
+                with os.fdopen(write_end, "wb", buffering=CHUNK) as handle:
+                    write_rdb(server, handle, version=10,  # RDB 10: redis-server 7.0 too
+                              key_delay=server.config["rdb-key-save-delay"],
+                              excludes=excludes, reporter=reporter)
+                reporter.finish()
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        self.pipe = read_end
+        self.mark = secrets.token_hex(20).encode()
+        self.collected = bytearray()  # disk-based: the whole RDB before it is sent
+        self.last_read = time.monotonic()
+        for replica in self.replicas:
+            replica.state = SEND_BULK
+            replica.last_io = time.monotonic()
+            conn = replica.client.conn
+            if not replica.legacy:
+                conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (source.replid.encode(),
+                                                           source.offset))
+            if diskless:
+                conn.send_raw(b"$EOF:" + self.mark + b"\r\n")
+        source.selected = -1  # the replicas' stream needs a SELECT first
+        server.loop.add_reader(read_end, self._readable)
+        server.log.info("full_sync_started", pid=self.pid, replicas=len(self.replicas),
+                        target="replicas sockets" if diskless else "disk")
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.pipe, CHUNK)
+        except BlockingIOError:
+            return
+        if data:
+            self.last_read = time.monotonic()
+            if self.diskless:
+                for replica in self.replicas:
+                    replica.client.conn.send_raw(data)
+            else:
+                self.collected += data
+            return
+        self._close(kill=False)
+        ok = self._reap()
+        if self.diskless:
+            self.server.log.info("diskless_transfer_done", replicas=len(self.replicas))
+        for replica in self.replicas:
+            if not ok:
+                replica.client.kill(abort=True)
+                continue
+            conn = replica.client.conn
+            conn.send_raw(self.mark if self.diskless
+                          else b"$%d\r\n" % len(self.collected) + bytes(self.collected))
+            replica.state = ONLINE
+            if replica.pending:
+                conn.send_raw(bytes(replica.pending))
+                replica.pending = bytearray()
+        self.syncs.finished()
+
+    def drop(self, replica) -> None:
+        if replica not in self.replicas:
+            return
+        self.replicas.remove(replica)
+        if not self.replicas:
+            if self.diskless:
+                self.server.log.warning("diskless_transfer_last_replica_dropped")
+            self.abort()
+
+    def check_timeouts(self) -> None:
+        """A replica that reads nothing of the RDB for repl-timeout seconds is dropped (its
+        output backs up while the child goes on writing)."""
+        timeout = self.server.config["repl-timeout"]
+        now = time.monotonic()
+        for replica in list(self.replicas):
+            conn = replica.client.conn
+            if conn is not None and conn.output_buffer_size() > 0:
+                if now - replica.last_io > timeout:
+                    self.server.log.warning("replica_full_sync_timeout",
+                                            replica=replica.name())
+                    replica.client.kill(abort=True)
+            else:
+                replica.last_io = now
+
+    def abort(self) -> None:
+        """Kill the child (no replica wants its RDB any more, or the server stops)."""
+        self._close(kill=True)
+        self._reap()
+        replicas, self.replicas = self.replicas, []
+        for replica in replicas:
+            replica.client.kill(abort=True)
+        self.syncs.finished()
+
+    def _close(self, kill: bool) -> None:
+        if self.pipe < 0:
+            return
+        self.server.loop.remove_reader(self.pipe)
+        os.close(self.pipe)
+        self.pipe = -1
+        if kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _reap(self) -> bool:
+        if not self.pid:
+            return False
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        self.server.children.child_done()
+        return os.waitstatus_to_exitcode(status) == 0
