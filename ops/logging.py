@@ -65,6 +65,14 @@ REDIS_LINES = {
     "failover_master_mode": "MASTER MODE enabled (failover request from '{client}')",
     "replication_backlog_freed": "Replication backlog freed after {seconds} seconds without "
                                  "connected replicas.",
+    "full_sync_started": "Starting BGSAVE for SYNC with target: {target}",
+    "diskless_transfer_done": "Diskless rdb transfer, done reading from pipe, {replicas} "
+                              "replicas still up.",
+    "diskless_transfer_last_replica_dropped": "Diskless rdb transfer, last replica dropped, "
+                                              "killing fork child.",
+    "replica_full_sync_timeout": "Disconnecting timedout replica (full sync): {replica}",
+    "replica_loading_rdb": "MASTER <-> REPLICA sync: Loading DB in memory",
+    "replica_full_sync_done": "MASTER <-> REPLICA sync: Finished with success",
     "rdb_empty_key_skipped": "rdbLoadObject skipping empty key: {key}",
     "snapshot_loaded": "Done loading RDB, keys loaded: {keys_loaded}, keys expired: "
                        "{keys_expired}.",

@@ -9,7 +9,7 @@ child does); the parent forwards what it reads: to each replica as it comes, fra
 `$EOF:<mark>` (diskless), or whole with its `$<length>` once the child is done (disk-based:
 Predis keeps it in memory instead of writing dump.rdb). Each replica got its +FULLRESYNC when
 the child started; the stream produced since then waits in its `pending` buffer and follows the
-snapshot (state=send_bulk until then, online after). A replica that leaves is dropped from the
+snapshot (state=wait_bgsave until then, online after). A replica that leaves is dropped from the
 transfer; when none is left the child is killed.
 """
 
@@ -20,7 +20,8 @@ import time
 
 from ops.snapshot import in_forked_child, write_rdb
 
-WAIT_BGSAVE, SEND_BULK, ONLINE = "wait_bgsave", "send_bulk", "online"
+WAIT_BGSAVE, ONLINE = "wait_bgsave", "online"  # INFO's words (Redis shows send_bulk only
+#                                                   while it sends a file from disk)
 CHUNK = 1 << 20
 
 
@@ -126,7 +127,7 @@ class Transfer:
         self.collected = bytearray()  # disk-based: the whole RDB before it is sent
         self.last_read = time.monotonic()
         for replica in self.replicas:
-            replica.state = SEND_BULK
+            replica.in_transfer = True
             replica.last_io = time.monotonic()
             conn = replica.client.conn
             if not replica.legacy:
@@ -163,7 +164,7 @@ class Transfer:
             conn = replica.client.conn
             conn.send_raw(self.mark if self.diskless
                           else b"$%d\r\n" % len(self.collected) + bytes(self.collected))
-            replica.state = ONLINE
+            replica.state, replica.in_transfer = ONLINE, False
             if replica.pending:
                 conn.send_raw(bytes(replica.pending))
                 replica.pending = bytearray()

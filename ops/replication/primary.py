@@ -13,7 +13,7 @@ import secrets
 import time
 
 from ops.commandstream import encode
-from ops.replication.fullsync import ONLINE, SEND_BULK, FullSyncs
+from ops.replication.fullsync import ONLINE, FullSyncs
 from server import output_limits
 from server.propagation import TO_REPLICAS
 
@@ -28,8 +28,9 @@ class ReplicaState:
         self.aof_offset = 0  # FACK: the offset its AOF fsynced (Redis's repl_aof_off)
         self.last_ack = time.time()
         self.acked = False  # it sent an ACK: the snapshot is loaded and the stream flows
-        self.state = ONLINE  # or, during a full resync, WAIT_BGSAVE then SEND_BULK
-        self.pending = bytearray()  # the stream, while its snapshot is on its way
+        self.state = ONLINE  # or WAIT_BGSAVE until its full resync's snapshot was sent
+        self.in_transfer = False  # its snapshot is on its way: the stream waits in `pending`
+        self.pending = bytearray()
         self.last_io = 0.0  # (a full resync's: when its output last moved)
 
     def name(self) -> str:
@@ -112,8 +113,8 @@ class ReplicationSource:
         for replica in self.replicas:
             if replica.state == ONLINE:
                 replica.client.conn.send_raw(data)
-            elif replica.state == SEND_BULK:  # (one still waiting gets the backlog from the
-                replica.pending += data      # offset its child starts at)
+            elif replica.in_transfer:  # (one still waiting for a child gets the stream from
+                replica.pending += data   # the offset that child starts at)
 
     def buffer_memory(self) -> int:
         """Redis's mem_total_replication_buffers: the replicas and the backlog share one

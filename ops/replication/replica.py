@@ -212,6 +212,7 @@ class ReplicaLink:
         else:
             raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
         server = self.server
+        server.log.info("replica_loading_rdb")
         server.keyspace.flushall()
         server.flush_functions()
         counts = load_snapshot_bytes(server, rdb)

@@ -1,0 +1,109 @@
+"""A primary's full resync as Redis makes it, on redis-server and on Predis as the primary (a
+Predis replica in both cases): replicas wait for repl-diskless-sync-delay in the handshake,
+several share one forked child, the primary keeps serving while the child writes slowly, the
+stream written meanwhile follows the snapshot, a transfer no replica wants any more is killed,
+and the disk-based (length-framed) resync still works."""
+
+import os
+import time
+
+import pytest
+import redis
+
+from .servers import start_predis, start_redis
+from .test_replication import wait_until
+
+STARTERS = {"redis": start_redis, "predis": start_predis}
+
+
+@pytest.fixture(params=sorted(STARTERS))
+def primary(request):
+    server = STARTERS[request.param]()
+    yield server
+    server.stop()
+
+
+def _replica_of(primary):
+    replica = start_predis(("--repl-diskless-load", "disabled"))
+    redis.Redis(port=replica.port).replicaof("127.0.0.1", primary.port)
+    return replica
+
+
+def _state(client, number: int = 0):
+    return client.info("replication").get(f"slave{number}", {}).get("state")
+
+
+def _synced(primary_client, replica_server) -> bool:
+    replica = redis.Redis(port=replica_server.port)
+    return (replica.role()[3] == b"connected"
+            and replica.dbsize() == primary_client.dbsize())
+
+
+def test_replicas_wait_for_the_delay_then_share_one_child(primary):
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync-delay", 2)
+    client.config_set("repl-diskless-sync-max-replicas", 0)
+    client.mset({f"k{i}": i for i in range(100)})
+    forks = client.info("stats")["total_forks"]
+    replicas = [_replica_of(primary)]
+    try:
+        wait_until(lambda: _state(client) == "wait_bgsave")
+        replicas.append(_replica_of(primary))
+        wait_until(lambda: _state(client, 1) == "wait_bgsave")
+        time.sleep(0.5)
+        assert [redis.Redis(port=r.port).role()[3] for r in replicas] == [b"handshake"] * 2
+        assert client.info("persistence")["rdb_bgsave_in_progress"] == 0
+        for replica in replicas:
+            wait_until(lambda: _synced(client, replica))
+        assert client.info("stats")["total_forks"] == forks + 1
+        wait_until(lambda: [_state(client, n) for n in (0, 1)] == ["online", "online"])
+    finally:
+        for replica in replicas:
+            replica.stop()
+
+
+def test_max_replicas_starts_at_once_and_the_primary_serves_during_a_slow_sync(primary):
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync-delay", 60)
+    client.config_set("repl-diskless-sync-max-replicas", 1)
+    client.mset({f"k{i}": i for i in range(200)})
+    client.config_set("rdb-key-save-delay", 5000)  # 200 keys: at least a second of writing
+    replica = _replica_of(primary)
+    try:
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 1)
+        assert _state(client) == "wait_bgsave"  # (Redis's word for a diskless transfer too)
+        started = time.monotonic()
+        for i in range(20):  # answered at once while the child writes; these follow the RDB
+            client.incr("during")
+            client.set(f"new{i}", i)
+        assert time.monotonic() - started < 0.5
+        assert client.info("persistence")["rdb_bgsave_in_progress"] == 1
+        client.config_set("rdb-key-save-delay", 0)
+        wait_until(lambda: _synced(client, replica))
+        replica_client = redis.Redis(port=replica.port)
+        assert replica_client.get("during") == b"20"
+        assert replica_client.mget("k0", "k199", "new19") == [b"0", b"199", b"19"]
+    finally:
+        replica.stop()
+
+
+def test_a_transfer_without_replicas_is_killed_and_disk_based_syncs_work(primary):
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync-delay", 0)
+    client.config_set("rdbcompression", "no")  # (data keeps flowing: Redis's parent sees the
+    client.mset({f"k{i}": os.urandom(20_000) for i in range(100)})  # replica gone as it writes)
+    client.config_set("rdb-key-save-delay", 100_000)  # 10 s: the replica leaves first
+    replica = _replica_of(primary)
+    try:
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 1)
+        replica.stop()
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0,
+                   timeout=5)
+        assert client.info("replication")["connected_slaves"] == 0
+        client.config_set("rdb-key-save-delay", 0)
+        client.config_set("repl-diskless-sync", "no")
+        replica = _replica_of(primary)
+        wait_until(lambda: _synced(client, replica))
+        assert redis.Redis(port=replica.port).get("k7") == client.get("k7")
+    finally:
+        replica.stop()
