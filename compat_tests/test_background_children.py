@@ -178,3 +178,24 @@ def test_a_child_reports_its_progress_and_copy_on_write(server):
     assert after["rdb_last_cow_size"] >= midway["current_cow_size"] * 0.9
     assert (after["current_save_keys_total"], after["current_save_keys_processed"],
             after["current_cow_size"], after["total_forks"]) == (0, 0, 0, 1)
+
+
+def test_a_child_leaves_when_its_server_is_killed(server):
+    """SIGKILL of the server (the OOM killer, say) ends its BGSAVE child too, which would
+    otherwise write on for nobody."""
+    client = redis.Redis(port=server.port)
+    client.execute_command("DEBUG", "POPULATE", 10000)
+    client.config_set("rdb-key-save-delay", 1000)  # 10 s (Redis's child looks every 1024 keys)
+    client.bgsave()
+    assert eventually(lambda: len(children_of(server.proc.pid)) == 1, 5)
+    [child] = children_of(server.proc.pid)
+    os.kill(server.proc.pid, signal.SIGKILL)
+    server.proc.wait()
+
+    def gone() -> bool:
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                return stat.read().rpartition(") ")[2].startswith("Z")
+        except FileNotFoundError:
+            return True
+    assert eventually(gone, 5)

@@ -9,6 +9,7 @@ current_* fields and rdb_last_cow_size / aof_last_cow_size.
 """
 
 import os
+import signal
 import struct
 import time
 
@@ -20,6 +21,20 @@ EXCLUSIVE = {"rdb": RDB_DONE, "aof": AOF_DONE}  # one of these runs at a time, w
 REPORT_EVERY = 1024  # keys between looks at the clock
 REPORT_SECONDS = 1.0
 COW_DUTY_CYCLE = 100  # a CoW reading may take at most 1/100 of the child's time (Redis's)
+
+
+def _die_with(parent: int) -> None:
+    """In a child: be killed when the server dies (killed by the OOM killer, say), as Redis's
+    children notice their parent is gone and leave; nothing else would end one writing to a
+    pipe nobody reads."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # (not Linux: the child runs to its end)
+        return
+    if os.getppid() != parent:  # (the server died before the prctl)
+        os._exit(1)
 
 
 class Children:
@@ -46,6 +61,7 @@ class Children:
         started = time.perf_counter_ns()
         in_child = self.server.keyspace.prepare_fork()
         read_end, write_end = os.pipe() if exclusive else (-1, -1)
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -54,6 +70,7 @@ class Children:
                 os.close(write_end)
             raise
         if pid == 0:
+            _die_with(parent)
             in_child()
             if not exclusive:
                 return 0, None
