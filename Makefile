@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/predis-server --bind 127.0.0.1 --dir ./data $(ARGS)
 
+# (the slowest tests are listed at the end: the whole run must stay under 15 minutes on a
+# 2-core machine)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=30
 
 # Redis's own test suite (its 7.0.15 source, fetched once) with Predis as every server it
 # starts: `make redis-suite UNITS="unit/acl unit/type/list"` (no UNITS: every unit file);
