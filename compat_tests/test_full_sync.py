@@ -10,10 +10,12 @@ import time
 import pytest
 import redis
 
+from .rawclient import Err, RawClient
 from .servers import start_predis, start_redis
 from .test_replication import wait_until
 
 STARTERS = {"redis": start_redis, "predis": start_predis}
+LOADING = "LOADING Redis is loading the dataset in memory"
 
 
 @pytest.fixture(params=sorted(STARTERS))
@@ -106,4 +108,51 @@ def test_a_transfer_without_replicas_is_killed_and_disk_based_syncs_work(primary
         wait_until(lambda: _synced(client, replica))
         assert redis.Redis(port=replica.port).get("k7") == client.get("k7")
     finally:
+        replica.stop()
+
+
+@pytest.mark.parametrize("kind", sorted(STARTERS))
+def test_a_diskless_loading_replica_is_loading_or_async_loading_while_the_rdb_arrives(kind):
+    """repl-diskless-load swapdb: the first sync (another history) makes the replica load
+    (-LOADING to clients); a later full sync of the same history (its offset fell out of the
+    backlog) keeps serving the old data (async_loading), refusing REPLICAOF and CONFIG SET
+    appendonly with -LOADING. Both end with the primary's data."""
+    primary, replica = STARTERS[kind](), STARTERS[kind]()
+    try:
+        client, replica_client = redis.Redis(port=primary.port), redis.Redis(port=replica.port)
+        client.config_set("repl-diskless-sync-delay", 0)
+        client.config_set("rdbcompression", "no")  # (Redis's child writes 16 KB at a time:
+        client.mset({f"k{i}": "x" * 1000 for i in range(100)})  # 100 KB keep the RDB flowing)
+        client.config_set("rdb-key-save-delay", 20_000)  # 2 s of writing
+        replica_client.config_set("repl-diskless-load", "swapdb")
+        # (Redis serves clients while loading once per this many bytes: 2 MB by default)
+        replica_client.config_set("loading-process-events-interval-bytes", 1024)
+        replica_client.set("old", "1")
+        raw = RawClient(replica.port)  # (redis-py retries a -LOADING reply until it passes)
+        replica_client.replicaof("127.0.0.1", primary.port)
+        wait_until(lambda: replica_client.info("persistence")["loading"] == 1)
+        assert raw.call("GET", "old") == Err(LOADING)
+        wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up")
+        assert replica_client.dbsize() == 100
+
+        replica_client.config_set("replica-read-only", "no")
+        replica_client.set("written on the replica", "1")
+        client.config_set("repl-backlog-size", 16384)
+        with client.pipeline(transaction=True) as pipe:  # the link drops; what follows outruns
+            pipe.client_kill_filter(_type="replica")   # the backlog: a full sync again
+            for i in range(4):
+                pipe.set(f"big{i}", "A" * 16384)
+            pipe.execute()
+        wait_until(lambda: replica_client.info("persistence")["async_loading"] == 1)
+        assert replica_client.info("persistence")["loading"] == 0
+        assert raw.call("GET", "written on the replica") == b"1"  # the old data, served
+        assert raw.call("REPLICAOF", "NO", "ONE") == Err(LOADING)
+        assert raw.call("CONFIG", "SET", "appendonly", "no") == Err(LOADING)
+        wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up"
+                   and replica_client.info("persistence")["async_loading"] == 0)
+        assert replica_client.get("written on the replica") is None
+        assert replica_client.dbsize() == 104
+        raw.close()
+    finally:
+        primary.stop()
         replica.stop()

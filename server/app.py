@@ -126,6 +126,7 @@ class PredisServer:
         self.gate = None  # set by PauseGate while clients are paused
         self.busy_script = None  # scripting.busy.ScriptRun past busy-reply-threshold
         self.loading = None  # server.loading.Loading while a dataset loads
+        self.async_loading = False  # a replica receives a full sync, serving its old data
         self.migrate_links: dict = {}  # MIGRATE's cached connections (commands/migrate.py)
         self.limits = Limits()
         self.instantaneous = InstantaneousMetrics(self.limits)

@@ -79,6 +79,8 @@ def dispatch(client, args):
     if server.loading is not None and not client.obeys_unconditionally \
             and _denied_while_loading(client, spec):  # (the AOF's own commands run)
         return _reject(client, spec, errors.LOADING)
+    if server.async_loading and "no_async_loading" in spec.flags:
+        return _reject(client, spec, errors.LOADING)
     if server.busy_script is not None and "allow_busy" not in spec.flags:
         return _reject(client, spec, server.busy_script.busy_error)  # a script past its time
     if server.maxmemory and server.busy_script is None and not client.in_exec:

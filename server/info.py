@@ -188,7 +188,7 @@ def _memory(s):
 def _persistence(s):
     return {
         "loading": 0 if s.loading is None else 1,
-        "async_loading": 0,
+        "async_loading": int(s.async_loading),
         **s.children.info_fields(),
         "rdb_changes_since_last_save": s.keyspace.dirty,
         "rdb_bgsave_in_progress": int(s.persistence.rdb_child_running()),

@@ -14,16 +14,43 @@ import asyncio
 import os
 import socket
 import time
+from contextlib import contextmanager
 
 from ops.commandstream import encode, parse_commands
 from ops.snapshot import load_snapshot_bytes
 from server.client import Client
 from server.dispatch import dispatch
 from server.keyspace import expiry_held
+from server.loading import Loading
 
 
 class ReplicationError(ConnectionError):
     pass
+
+
+@contextmanager
+def receiving(server, async_load: bool):
+    """While the RDB of a full sync arrives, with `repl-diskless-load` swapdb (or on-empty-db
+    and no keys), the replica is loading as Redis's is while it parses from the socket: the
+    old data stays served (async_loading) when the primary continues the history the replica
+    had, else clients get -LOADING (loading); either way it stays until the sync succeeds.
+    With `disabled` (Redis writes the RDB to disk first) nothing changes until the load."""
+    mode = server.config["repl-diskless-load"]
+    if mode == "disabled" or (mode == "on-empty-db" and server.keyspace.total_keys()):
+        yield
+        return
+    if mode == "swapdb" and async_load:
+        server.async_loading = True
+        try:
+            yield
+        finally:
+            server.async_loading = False
+        return
+    server.loading = Loading(server, 0)
+    try:
+        yield
+    finally:
+        server.loading = None
 
 
 class ReplicaLink:
@@ -139,7 +166,7 @@ class ReplicaLink:
         if full_sync:
             _, primary_id, offset = line.split()
             self.state = "sync"
-            await self._full_sync(reader, timeout)
+            await self._full_sync(reader, timeout, primary_id.decode())
             self.primary_id, self.offset = primary_id.decode(), int(offset)
         elif line.startswith(b"+CONTINUE"):
             parts = line.split()
@@ -200,18 +227,19 @@ class ReplicaLink:
             raise ReplicationError(f"{command[0].decode()} answered "
                                    f"{line.strip().decode(errors='replace')}")
 
-    async def _full_sync(self, reader, timeout) -> None:
+    async def _full_sync(self, reader, timeout, primary_id: str) -> None:
         line = b"\n"
         while line in (b"\n", b"\r\n"):  # the primary sends newlines while it prepares the RDB
             line = self._count_input(await asyncio.wait_for(reader.readline(), timeout))
-        if line.startswith(b"$EOF:"):
-            mark = line[5:45]
-            rdb = self._count_input(await reader.readuntil(mark))[:-len(mark)]
-        elif line.startswith(b"$"):
-            rdb = self._count_input(await reader.readexactly(int(line[1:])))
-        else:
-            raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
         server = self.server
+        with receiving(server, async_load=primary_id == self.primary_id):
+            if line.startswith(b"$EOF:"):
+                mark = line[5:45]
+                rdb = self._count_input(await reader.readuntil(mark))[:-len(mark)]
+            elif line.startswith(b"$"):
+                rdb = self._count_input(await reader.readexactly(int(line[1:])))
+            else:
+                raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
         server.log.info("replica_loading_rdb")
         server.keyspace.flushall()
         server.flush_functions()

@@ -108,7 +108,9 @@ def config_set(client, args):
         raise CommandError(errors.SYNTAX)
     pairs = [(args[i].decode(errors="replace"), args[i + 1].decode(errors="replace"))
              for i in range(2, len(args), 2)]
-    if client.server.loading is not None and client.server.config.denied_while_loading(pairs):
+    server = client.server
+    if (server.loading is not None or server.async_loading) \
+            and server.config.denied_while_loading(pairs):
         raise CommandError(errors.LOADING)
     try:
         client.server.config.set_many(pairs, local_client=client.local)
