@@ -132,6 +132,8 @@ def test_a_diskless_loading_replica_is_loading_or_async_loading_while_the_rdb_ar
         replica_client.replicaof("127.0.0.1", primary.port)
         wait_until(lambda: replica_client.info("persistence")["loading"] == 1)
         assert raw.call("GET", "old") == Err(LOADING)
+        with open(os.path.join(replica.workdir, "server.log"), errors="replace") as log:
+            assert "MASTER <-> REPLICA sync: Loading DB in memory" in log.read()
         wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up")
         assert replica_client.dbsize() == 100
 

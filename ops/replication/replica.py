@@ -34,21 +34,22 @@ def receiving(server, async_load: bool):
     and no keys), the replica is loading as Redis's is while it parses from the socket: the
     old data stays served (async_loading) when the primary continues the history the replica
     had, else clients get -LOADING (loading); either way it stays until the sync succeeds.
-    With `disabled` (Redis writes the RDB to disk first) nothing changes until the load."""
+    With `disabled` (Redis writes the RDB to disk first) nothing changes until the load.
+    Yields whether the load counts as diskless."""
     mode = server.config["repl-diskless-load"]
     if mode == "disabled" or (mode == "on-empty-db" and server.keyspace.total_keys()):
-        yield
+        yield False
         return
     if mode == "swapdb" and async_load:
         server.async_loading = True
         try:
-            yield
+            yield True
         finally:
             server.async_loading = False
         return
     server.loading = Loading(server, 0)
     try:
-        yield
+        yield True
     finally:
         server.loading = None
 
@@ -232,15 +233,23 @@ class ReplicaLink:
         while line in (b"\n", b"\r\n"):  # the primary sends newlines while it prepares the RDB
             line = self._count_input(await asyncio.wait_for(reader.readline(), timeout))
         server = self.server
-        with receiving(server, async_load=primary_id == self.primary_id):
-            if line.startswith(b"$EOF:"):
-                mark = line[5:45]
-                rdb = self._count_input(await reader.readuntil(mark))[:-len(mark)]
-            elif line.startswith(b"$"):
-                rdb = self._count_input(await reader.readexactly(int(line[1:])))
-            else:
-                raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
-        server.log.info("replica_loading_rdb")
+        with receiving(server, async_load=primary_id == self.primary_id) as diskless:
+            if diskless:  # (Redis parses as the bytes come: its load starts now)
+                server.log.info("replica_loading_rdb")
+            try:
+                if line.startswith(b"$EOF:"):
+                    mark = line[5:45]
+                    rdb = self._count_input(await reader.readuntil(mark))[:-len(mark)]
+                elif line.startswith(b"$"):
+                    rdb = self._count_input(await reader.readexactly(int(line[1:])))
+                else:
+                    raise ReplicationError(f"expected the RDB, got {line[:40]!r}")
+            except asyncio.IncompleteReadError:
+                if diskless:  # (Redis's words for a load cut short; the old data stays)
+                    server.log.warning("rdb_load_failed", reason="Unexpected EOF reading RDB")
+                raise
+        if not diskless:
+            server.log.info("replica_loading_rdb")
         server.keyspace.flushall()
         server.flush_functions()
         counts = load_snapshot_bytes(server, rdb)
