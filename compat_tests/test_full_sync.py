@@ -5,6 +5,7 @@ stream written meanwhile follows the snapshot, a transfer no replica wants any m
 and the disk-based (length-framed) resync still works."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -157,4 +158,24 @@ def test_a_diskless_loading_replica_is_loading_or_async_loading_while_the_rdb_ar
         raw.close()
     finally:
         primary.stop()
+        replica.stop()
+
+
+def test_a_replica_that_stops_reading_is_dropped_and_its_transfer_ends(primary):
+    """SIGSTOP of the replica mid-transfer: after repl-timeout seconds without progress the
+    primary drops it (the pipe is not read on for it meanwhile) and, with no replica left,
+    ends the child."""
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync-delay", 0)
+    client.config_set("rdbcompression", "no")
+    client.execute_command("DEBUG", "POPULATE", 1500, "k", 20_000)  # 30 MB
+    client.config_set("repl-timeout", 2)
+    replica = _replica_of(primary)
+    try:
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 1)
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        wait_until(lambda: client.info("replication")["connected_slaves"] == 0
+                   and client.info("persistence")["rdb_bgsave_in_progress"] == 0, timeout=10)
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
         replica.stop()

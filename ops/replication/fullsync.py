@@ -20,6 +20,7 @@ import time
 
 from ops.snapshot import in_forked_child, write_rdb
 
+HELD_BACK = 8 << 20  # a replica's unsent RDB bytes past which the pipe is not read
 WAIT_BGSAVE, ONLINE = "wait_bgsave", "online"  # INFO's words (Redis shows send_bulk only
 #                                                   while it sends a file from disk)
 CHUNK = 1 << 20
@@ -125,10 +126,10 @@ class Transfer:
         self.pipe = read_end
         self.mark = secrets.token_hex(20).encode()
         self.collected = bytearray()  # disk-based: the whole RDB before it is sent
-        self.last_read = time.monotonic()
+        self.paused = False  # the pipe is not read until the replicas catch up
         for replica in self.replicas:
             replica.in_transfer = True
-            replica.last_io = time.monotonic()
+            replica.last_io, replica.unsent = time.monotonic(), 0
             conn = replica.client.conn
             if not replica.legacy:
                 conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (source.replid.encode(),
@@ -146,10 +147,12 @@ class Transfer:
         except BlockingIOError:
             return
         if data:
-            self.last_read = time.monotonic()
             if self.diskless:
                 for replica in self.replicas:
                     replica.client.conn.send_raw(data)
+                if self._unsent() > HELD_BACK:  # the slowest replica sets the pace (the child
+                    self.server.loop.remove_reader(self.pipe)  # waits on the full pipe); the
+                    self.paused = True                          # cron reads on once it drains
             else:
                 self.collected += data
             return
@@ -179,20 +182,26 @@ class Transfer:
                 self.server.log.warning("diskless_transfer_last_replica_dropped")
             self.abort()
 
+    def _unsent(self) -> int:
+        return max((r.client.conn.output_buffer_size() for r in self.replicas), default=0)
+
     def check_timeouts(self) -> None:
-        """A replica that reads nothing of the RDB for repl-timeout seconds is dropped (its
-        output backs up while the child goes on writing)."""
+        """The cron's look: a replica whose unsent RDB bytes did not go down for repl-timeout
+        seconds is dropped; the pipe is read again once the replicas have taken half of what
+        held it back."""
         timeout = self.server.config["repl-timeout"]
         now = time.monotonic()
         for replica in list(self.replicas):
-            conn = replica.client.conn
-            if conn is not None and conn.output_buffer_size() > 0:
-                if now - replica.last_io > timeout:
-                    self.server.log.warning("replica_full_sync_timeout",
-                                            replica=replica.name())
-                    replica.client.kill(abort=True)
-            else:
+            unsent = replica.client.conn.output_buffer_size()
+            if unsent == 0 or unsent < replica.unsent:
                 replica.last_io = now
+            elif now - replica.last_io > timeout:
+                self.server.log.warning("replica_full_sync_timeout", replica=replica.name())
+                replica.client.kill(abort=True)
+            replica.unsent = unsent
+        if self.paused and self.pipe >= 0 and self._unsent() < HELD_BACK // 2:
+            self.paused = False
+            self.server.loop.add_reader(self.pipe, self._readable)
 
     def abort(self) -> None:
         """Kill the child (no replica wants its RDB any more, or the server stops)."""
@@ -206,7 +215,8 @@ class Transfer:
     def _close(self, kill: bool) -> None:
         if self.pipe < 0:
             return
-        self.server.loop.remove_reader(self.pipe)
+        if not self.paused:
+            self.server.loop.remove_reader(self.pipe)
         os.close(self.pipe)
         self.pipe = -1
         if kill:

@@ -31,7 +31,8 @@ class ReplicaState:
         self.state = ONLINE  # or WAIT_BGSAVE until its full resync's snapshot was sent
         self.in_transfer = False  # its snapshot is on its way: the stream waits in `pending`
         self.pending = bytearray()
-        self.last_io = 0.0  # (a full resync's: when its output last moved)
+        self.last_io = 0.0  # (a full resync's: when its unsent output last went down,
+        self.unsent = 0  # and how much there was at the cron's last look)
 
     def name(self) -> str:
         """ip:listening-port, as Redis names a replica in its log."""
