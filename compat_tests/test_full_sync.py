@@ -124,7 +124,7 @@ def test_a_diskless_loading_replica_is_loading_or_async_loading_while_the_rdb_ar
         client.config_set("repl-diskless-sync-delay", 0)
         client.config_set("rdbcompression", "no")  # (Redis's child writes 16 KB at a time:
         client.mset({f"k{i}": "x" * 1000 for i in range(100)})  # 100 KB keep the RDB flowing)
-        client.config_set("rdb-key-save-delay", 20_000)  # 2 s of writing
+        client.config_set("rdb-key-save-delay", 10_000)  # 1 s of writing
         replica_client.config_set("repl-diskless-load", "swapdb")
         # (Redis serves clients while loading once per this many bytes: 2 MB by default)
         replica_client.config_set("loading-process-events-interval-bytes", 1024)
