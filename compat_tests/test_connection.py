@@ -108,6 +108,23 @@ def test_client_kill_by_id_and_self(servers):
         assert killer.read_all_until_close() == b""
 
 
+def test_a_killed_client_sees_its_connection_end_at_once(servers):
+    """CLIENT KILL closes the other connection before the killer's command ends (Redis frees
+    the client there and then): a DEBUG SLEEP after it in the same EXEC does not hold it up."""
+    for server in servers:
+        victim = RawClient(server.port)
+        victim_id = victim.call("CLIENT", "ID")
+        killer = RawClient(server.port)
+        for command in (["MULTI"], ["CLIENT", "KILL", "ID", str(victim_id)],
+                        ["DEBUG", "SLEEP", "1"]):
+            killer.call(*command)
+        killer.send_raw(b"EXEC\r\n")
+        started = time.monotonic()
+        assert victim.read_all_until_close() == b""
+        assert time.monotonic() - started < 0.5
+        assert killer.read_reply() == [1, b"OK"]
+
+
 def test_quit_closes_after_reply(servers):
     for server in servers:
         client = RawClient(server.port)

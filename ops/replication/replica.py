@@ -11,8 +11,6 @@ partial resync first.
 """
 
 import asyncio
-import os
-import socket
 import time
 from contextlib import contextmanager
 
@@ -21,6 +19,7 @@ from ops.snapshot import load_snapshot_bytes
 from server.client import Client
 from server.dispatch import dispatch
 from server.keyspace import expiry_held
+from server.protocol.connection import shut_down_now
 from server.loading import Loading
 
 
@@ -211,13 +210,7 @@ class ReplicaLink:
         would hold up, and the primary would see the replica stay."""
         if self._writer is None:
             return
-        sock = self._writer.get_extra_info("socket")
-        if sock is not None:
-            try:
-                with socket.socket(fileno=os.dup(sock.fileno())) as duplicate:
-                    duplicate.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down_now(self._writer.get_extra_info("socket"))
         self._writer.close()
 
     async def _expect(self, reader, writer, command, wanted: bytes) -> None:

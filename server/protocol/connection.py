@@ -7,6 +7,8 @@ returns a `Deferred`; later commands from this client queue behind it, in order.
 """
 
 import asyncio
+import os
+import socket
 import time
 from itertools import repeat
 from operator import is_
@@ -409,9 +411,13 @@ class Connection(asyncio.Protocol):
             self.transport.close()
 
     def abort(self):
-        """Close at once, discarding unsent output (a client over its output limit)."""
+        """Close at once, discarding unsent output (a client over its output limit, CLIENT
+        KILL): the peer sees the connection end now, as Redis's close(2) shows it, not at the
+        event loop's next turn (a killed replica reconnects before a reply written after the
+        kill reaches its sender, as with Redis)."""
         if not self.closed and self.transport is not None:
             self.closed = True
+            shut_down_now(self.transport.get_extra_info("socket"))
             self.transport.abort()
 
     def _pause_reading(self):
@@ -423,3 +429,15 @@ class Connection(asyncio.Protocol):
         if self._reading_paused and not self.closed:
             self._reading_paused = False
             self.transport.resume_reading()
+
+
+def shut_down_now(sock) -> None:
+    """Shut a transport's socket down for both directions at once (a duplicate descriptor:
+    the transport still owns and closes the original)."""
+    if sock is None:
+        return
+    try:
+        with socket.socket(fileno=os.dup(sock.fileno())) as duplicate:
+            duplicate.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
