@@ -179,3 +179,18 @@ def test_a_replica_that_stops_reading_is_dropped_and_its_transfer_ends(primary):
     finally:
         os.kill(replica.proc.pid, signal.SIGCONT)
         replica.stop()
+
+
+def test_an_online_replica_that_stops_acknowledging_is_dropped(primary):
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync-delay", 0)
+    client.set("k", "v")
+    replica = _replica_of(primary)
+    try:
+        wait_until(lambda: _state(client) == "online")
+        client.config_set("repl-timeout", 1)
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        wait_until(lambda: client.info("replication")["connected_slaves"] == 0, timeout=6)
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+        replica.stop()

@@ -66,10 +66,12 @@ REDIS_LINES = {
     "replication_backlog_freed": "Replication backlog freed after {seconds} seconds without "
                                  "connected replicas.",
     "full_sync_started": "Starting BGSAVE for SYNC with target: {target}",
+    "rdb_transfer_started": "Background RDB transfer started by pid {pid}",
     "diskless_transfer_done": "Diskless rdb transfer, done reading from pipe, {replicas} "
                               "replicas still up.",
     "diskless_transfer_last_replica_dropped": "Diskless rdb transfer, last replica dropped, "
                                               "killing fork child.",
+    "replica_timed_out": "Disconnecting timedout replica (streaming sync): {replica}",
     "replica_full_sync_timeout": "Disconnecting timedout replica (full sync): {replica}",
     "replica_loading_rdb": "MASTER <-> REPLICA sync: Loading DB in memory",
     "replica_full_sync_done": "MASTER <-> REPLICA sync: Finished with success",

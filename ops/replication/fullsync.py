@@ -138,8 +138,9 @@ class Transfer:
                 conn.send_raw(b"$EOF:" + self.mark + b"\r\n")
         source.selected = -1  # the replicas' stream needs a SELECT first
         server.loop.add_reader(read_end, self._readable)
-        server.log.info("full_sync_started", pid=self.pid, replicas=len(self.replicas),
+        server.log.info("full_sync_started", replicas=len(self.replicas),
                         target="replicas sockets" if diskless else "disk")
+        server.log.info("rdb_transfer_started" if diskless else "bgsave_started", pid=self.pid)
 
     def _readable(self) -> None:
         try:
@@ -168,6 +169,7 @@ class Transfer:
             conn.send_raw(self.mark if self.diskless
                           else b"$%d\r\n" % len(self.collected) + bytes(self.collected))
             replica.state, replica.in_transfer = ONLINE, False
+            replica.last_ack = time.time()  # (its ACKs are due from now on)
             if replica.pending:
                 conn.send_raw(bytes(replica.pending))
                 replica.pending = bytearray()

@@ -28,6 +28,7 @@ class ReplicaState:
         self.aof_offset = 0  # FACK: the offset its AOF fsynced (Redis's repl_aof_off)
         self.last_ack = time.time()
         self.acked = False  # it sent an ACK: the snapshot is loaded and the stream flows
+        self.legacy = False  # it came with SYNC: no +FULLRESYNC line, and it never ACKs
         self.state = ONLINE  # or WAIT_BGSAVE until its full resync's snapshot was sent
         self.in_transfer = False  # its snapshot is on its way: the stream waits in `pending`
         self.pending = bytearray()
@@ -125,9 +126,15 @@ class ReplicationSource:
         return max(len(self.backlog), max(waiting, default=0))
 
     def cron(self) -> None:
-        """PING the replicas every repl-ping-replica-period seconds (part of the stream)."""
+        """PING the replicas every repl-ping-replica-period seconds (part of the stream); drop
+        one whose last ACK is older than repl-timeout, as Redis does."""
         self.syncs.cron()
         now = time.time()
+        for replica in self.replicas:
+            if replica.state == ONLINE and not replica.legacy and now - replica.last_ack > \
+                    self.server.config["repl-timeout"]:  # (SYNC's replicas never ACK)
+                self.server.log.warning("replica_timed_out", replica=replica.name())
+                replica.client.kill(abort=True)
         if self.server.master_link is not None:
             return  # (a replica passes its primary's PINGs on)
         if self.replicas and now - self.last_ping >= self.server.config["repl-ping-replica-period"] \
@@ -178,7 +185,7 @@ class ReplicationSource:
             self.partial_err += replid != "?"
         state = ReplicaState(client, listening_port)
         state.ack_offset = offset - 1
-        state.legacy = legacy  # (old SYNC: the RDB comes without a +FULLRESYNC line)
+        state.legacy = legacy
         client.replica = state
         self.replicas.append(state)
         if full:
