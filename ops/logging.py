@@ -71,6 +71,10 @@ REDIS_LINES = {
                               "replicas still up.",
     "diskless_transfer_last_replica_dropped": "Diskless rdb transfer, last replica dropped, "
                                               "killing fork child.",
+    "replica_generated_reply": "Replica generated a reply to command '{command}', "
+                               "disconnecting it: {client}",
+    "replica_wrong_offset": "Replica {replica} asks for synchronization but with a wrong "
+                            "offset",
     "replica_timed_out": "Disconnecting timedout replica (streaming sync): {replica}",
     "replica_full_sync_timeout": "Disconnecting timedout replica (full sync): {replica}",
     "replica_loading_rdb": "MASTER <-> REPLICA sync: Loading DB in memory",

@@ -15,6 +15,7 @@ import time
 from ops.commandstream import encode
 from ops.replication.fullsync import ONLINE, FullSyncs
 from server import output_limits
+from server.replies import NO_REPLY
 from server.propagation import TO_REPLICAS
 
 
@@ -183,6 +184,7 @@ class ReplicationSource:
             full = True
             self.full_syncs += 1
             self.partial_err += replid != "?"
+        _refuse_replies(client)
         state = ReplicaState(client, listening_port)
         state.ack_offset = offset - 1
         state.legacy = legacy
@@ -237,3 +239,31 @@ class ReplicationSource:
         self.selected = -1  # (the last SELECT its replicas got was the old primary's)
         for replica in list(self.replicas):  # they come back with PSYNC and learn the new id
             replica.client.kill()
+
+
+def _refuse_replies(client) -> None:
+    """Nothing but the replication stream goes down a replica's link: a command of the replica
+    that makes a reply is logged and the replica dropped, as Redis does (its REPLCONF ACKs make
+    none). The client's execute functions are swapped for this one connection only."""
+    execute = client.execute
+
+    def execute_as_replica(args):
+        reply = execute(args)
+        if reply is NO_REPLY or client.conn is None or client.conn.closed:
+            return NO_REPLY
+        from server.commands.connection import client_line
+
+        spec = client.last_command
+        client.server.log.warning("replica_generated_reply", client=client_line(client),
+                                  command=spec.fullname if spec is not None else "?")
+        client.kill(abort=True)
+        return NO_REPLY
+
+    def execute_batch_as_replica(commands, start, replies):
+        for index in range(start, len(commands)):
+            replies.append(execute_as_replica(commands[index]))
+            if client.conn.closed:
+                return index + 1
+        return len(commands)
+
+    client.execute, client.execute_batch = execute_as_replica, execute_batch_as_replica

@@ -108,7 +108,11 @@ def psync(client, args):
     if len(args) > 3 and lower(args[3]) == b"failover":  # a primary hands over its role
         server.failover.requested(replid, client_line(client))
     _no_sync_while_failing_over(server)
-    offset = to_int(args[2]) if args[2] != b"-1" else -1
+    try:
+        offset = to_int(args[2]) if args[2] != b"-1" else -1
+    except CommandError:
+        server.log.warning("replica_wrong_offset", replica=client.addr)
+        raise
     server.replication_source().attach(client, replid, offset, client.replica_port)
     return NO_REPLY
 
