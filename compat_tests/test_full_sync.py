@@ -213,3 +213,29 @@ def test_a_replica_whose_command_makes_a_reply_is_dropped(primary, first):
         text = log.read()
     assert "Replica generated a reply to command 'xinfo|help', disconnecting it: id=" in text
     assert "asks for synchronization but with a wrong offset" in text
+
+
+def test_a_replica_joins_a_disk_based_transfer_that_runs(primary):
+    """repl-diskless-sync no: a replica that comes while another's BGSAVE for replication
+    runs shares it (one fork), and both get every write made meanwhile."""
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync", "no")
+    client.config_set("save", "")
+    client.mset({f"k{i}": i for i in range(10)})
+    client.config_set("rdb-key-save-delay", 100_000)  # 1 s
+    forks = client.info("stats")["total_forks"]
+    replicas = [start_predis(("--repl-diskless-load", "disabled")) for _ in range(2)]
+    try:
+        redis.Redis(port=replicas[0].port).replicaof("127.0.0.1", primary.port)
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 1)
+        client.set("between", "1")
+        redis.Redis(port=replicas[1].port).replicaof("127.0.0.1", primary.port)
+        wait_until(lambda: _state(client, 1) == "wait_bgsave")
+        client.set("after", "2")
+        for replica in replicas:
+            wait_until(lambda: _synced(client, replica))
+            assert redis.Redis(port=replica.port).mget("between", "after") == [b"1", b"2"]
+        assert client.info("stats")["total_forks"] == forks + 1
+    finally:
+        for replica in replicas:
+            replica.stop()

@@ -39,8 +39,14 @@ class FullSyncs:
         return self.transfer.pid if self.transfer is not None else 0
 
     def add(self, replica) -> None:
-        """A replica that needs a full resync."""
+        """A replica that needs a full resync: it joins a disk-based transfer that runs for
+        the same parts (it will get the same RDB, and the stream since its fork), else it
+        waits for the next child."""
         replica.state = WAIT_BGSAVE
+        transfer = self.transfer
+        if transfer is not None and transfer.can_join(replica):
+            transfer.join(replica)
+            return
         if not self.waiting:
             self.waiting_since = time.monotonic()
         self.waiting.append(replica)
@@ -127,20 +133,35 @@ class Transfer:
         self.mark = secrets.token_hex(20).encode()
         self.collected = bytearray()  # disk-based: the whole RDB before it is sent
         self.paused = False  # the pipe is not read until the replicas catch up
+        self.excludes = excludes
+        self.resync = b"+FULLRESYNC %s %d\r\n" % (source.replid.encode(), source.offset)
         for replica in self.replicas:
-            replica.in_transfer = True
-            replica.last_io, replica.unsent = time.monotonic(), 0
-            conn = replica.client.conn
-            if not replica.legacy:
-                conn.send_raw(b"+FULLRESYNC %s %d\r\n" % (source.replid.encode(),
-                                                           source.offset))
-            if diskless:
-                conn.send_raw(b"$EOF:" + self.mark + b"\r\n")
+            self._begin(replica)
         source.selected = -1  # the replicas' stream needs a SELECT first
         server.loop.add_reader(read_end, self._readable)
         server.log.info("full_sync_started", replicas=len(self.replicas),
                         target="replicas sockets" if diskless else "disk")
         server.log.info("rdb_transfer_started" if diskless else "bgsave_started", pid=self.pid)
+
+    def _begin(self, replica) -> None:
+        replica.in_transfer = True
+        replica.last_io, replica.unsent = time.monotonic(), 0
+        conn = replica.client.conn
+        if not replica.legacy:
+            conn.send_raw(self.resync)
+        if self.diskless:
+            conn.send_raw(b"$EOF:" + self.mark + b"\r\n")
+
+    def can_join(self, replica) -> bool:
+        """Redis lets a replica share a running disk-based BGSAVE for replication (nothing of
+        its RDB was sent yet) when it wants the same parts."""
+        return (not self.diskless and self.pipe >= 0 and bool(self.replicas)
+                and replica.client.rdb_excludes == self.excludes)
+
+    def join(self, replica) -> None:
+        replica.pending = bytearray(self.replicas[0].pending)  # the stream since the fork
+        self.replicas.append(replica)
+        self._begin(replica)
 
     def _readable(self) -> None:
         try:
