@@ -48,12 +48,13 @@ def test_replicas_wait_for_the_delay_then_share_one_child(primary):
     client.config_set("repl-diskless-sync-max-replicas", 0)
     client.mset({f"k{i}": i for i in range(100)})
     forks = client.info("stats")["total_forks"]
-    replicas = [_replica_of(primary)]
+    replicas = [start_predis(("--repl-diskless-load", "disabled")) for _ in range(2)]
     try:
+        redis.Redis(port=replicas[0].port).replicaof("127.0.0.1", primary.port)
         wait_until(lambda: _state(client) == "wait_bgsave")
-        replicas.append(_replica_of(primary))
+        redis.Redis(port=replicas[1].port).replicaof("127.0.0.1", primary.port)
         wait_until(lambda: _state(client, 1) == "wait_bgsave")
-        time.sleep(0.5)
+        time.sleep(0.3)
         assert [redis.Redis(port=r.port).role()[3] for r in replicas] == [b"handshake"] * 2
         assert client.info("persistence")["rdb_bgsave_in_progress"] == 0
         for replica in replicas:

@@ -33,6 +33,7 @@ class FullSyncs:
         self.waiting: list = []  # ReplicaStates waiting for a child (in arrival order)
         self.waiting_since = 0.0
         self.transfer = None  # the running one
+        self.keepalive_sent = 0.0
 
     @property
     def child_pid(self) -> int:
@@ -85,8 +86,10 @@ class FullSyncs:
         """Start a child when it is due; newlines to replicas still waiting for one (Redis's
         keep-alive: they would time out otherwise)."""
         self.start_if_due()
-        for replica in self.waiting:
-            if replica.client.conn is not None:
+        now = time.monotonic()
+        if self.waiting and now - self.keepalive_sent >= 1:  # (Redis's: once a second)
+            self.keepalive_sent = now
+            for replica in self.waiting:
                 replica.client.conn.send_raw(b"\n")
         if self.transfer is not None:
             self.transfer.check_timeouts()
