@@ -197,23 +197,28 @@ def test_an_online_replica_that_stops_acknowledging_is_dropped(primary):
         replica.stop()
 
 
-@pytest.mark.parametrize("first", [["SYNC"], ["PSYNC", "an-id", "-1"]])
-def test_a_replica_whose_command_makes_a_reply_is_dropped(primary, first):
+@pytest.mark.parametrize("first, command", [("SYNC", "XINFO HELP"), ("PSYNC an-id -1", "GET foo")])
+def test_a_replica_whose_command_makes_a_reply_is_dropped(primary, first, command):
     """Nothing but the stream goes down a replication link: a replica's command that would be
-    answered is logged (Redis's words) and the replica disconnected; the server serves on.
-    A PSYNC with an offset that is not a number is refused and logged."""
+    answered is logged (Redis's words) and the replica disconnected; the server serves on. A
+    command that touches the keyspace is refused first. A PSYNC with an offset that is not a
+    number is refused and logged."""
     client = RawClient(primary.port)
-    client.send_raw(" ".join(first).encode() + b"\r\n")
+    client.send_raw(first.encode() + b"\r\n")
     time.sleep(0.3)  # (attached as a replica)
-    client.send_raw(b"XINFO HELP\r\n")
+    client.send_raw(command.encode() + b"\r\n")
     client.read_all_until_close()  # the RDB, then the end
     assert RawClient(primary.port).call("PING") == b"PONG"
     assert RawClient(primary.port).call("PSYNC", "an-id", "offset") == Err(
         "ERR value is not an integer or out of range")
     with open(os.path.join(primary.workdir, "server.log"), errors="replace") as log:
         text = log.read()
-    assert "Replica generated a reply to command 'xinfo|help', disconnecting it: id=" in text
+    name = "get" if command == "GET foo" else "xinfo|help"
+    assert f"Replica generated a reply to command '{name}', disconnecting it: id=" in text
     assert "asks for synchronization but with a wrong offset" in text
+    if name == "get":
+        assert ("== CRITICAL == This master is sending an error to its replica: 'Replica "
+                "can't interact with the keyspace' after processing the command 'get'") in text
 
 
 def test_a_replica_joins_a_disk_based_transfer_that_runs(primary):

@@ -366,6 +366,16 @@ def _denied_while_loading(client, spec) -> bool:
         "loading" not in _spec_of(queued).flags for queued in client.multi)
 
 
+def refuse_replica_keyspace_access(client, args):
+    """A replica's connection may not touch the keyspace (Redis's processCommand): the error
+    for such a command (which counts, and is logged as one sent to a replica), else None."""
+    spec = _spec_of(args)
+    if spec.flags & {"write", "readonly", "may_replicate"}:
+        client.last_command = spec
+        return _reject(client, spec, "ERR Replica can't interact with the keyspace")
+    return None
+
+
 def _spec_of(args):
     spec = LOOKUP.get(args[0]) or LOOKUP.get(args[0].lower())
     if spec is not None and spec.subcommands and len(args) > 1:

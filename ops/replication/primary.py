@@ -15,6 +15,7 @@ import time
 from ops.commandstream import encode
 from ops.replication.fullsync import ONLINE, FullSyncs
 from server import output_limits
+from server.dispatch import refuse_replica_keyspace_access
 from server.replies import NO_REPLY
 from server.propagation import TO_REPLICAS
 
@@ -248,7 +249,7 @@ def _refuse_replies(client) -> None:
     execute = client.execute
 
     def execute_as_replica(args):
-        reply = execute(args)
+        reply = refuse_replica_keyspace_access(client, args) or execute(args)
         if reply is NO_REPLY or client.conn is None or client.conn.closed:
             return NO_REPLY
         from server.commands.connection import client_line
