@@ -230,6 +230,7 @@ def test_a_replica_joins_a_disk_based_transfer_that_runs(primary):
     client.mset({f"k{i}": i for i in range(10)})
     client.config_set("rdb-key-save-delay", 100_000)  # 1 s
     forks = client.info("stats")["total_forks"]
+    saves = client.info("persistence")["rdb_saves"]
     replicas = [start_predis(("--repl-diskless-load", "disabled")) for _ in range(2)]
     try:
         redis.Redis(port=replicas[0].port).replicaof("127.0.0.1", primary.port)
@@ -242,6 +243,28 @@ def test_a_replica_joins_a_disk_based_transfer_that_runs(primary):
             wait_until(lambda: _synced(client, replica))
             assert redis.Redis(port=replica.port).mget("between", "after") == [b"1", b"2"]
         assert client.info("stats")["total_forks"] == forks + 1
+        assert client.info("persistence")["rdb_saves"] == saves + 1  # (it wrote dump.rdb)
+        assert os.path.exists(os.path.join(primary.workdir, "dump.rdb"))
     finally:
         for replica in replicas:
             replica.stop()
+
+
+def test_a_disk_based_transfer_whose_replicas_left_finishes_its_dump_with_save_points(primary):
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync", "no")
+    client.config_set("save", "900 1")
+    client.mset({f"k{i}": i for i in range(10)})
+    client.config_set("rdb-key-save-delay", 100_000)  # 1 s
+    saves = client.info("persistence")["rdb_saves"]
+    replica = start_predis(("--repl-diskless-load", "disabled"))
+    try:
+        redis.Redis(port=replica.port).replicaof("127.0.0.1", primary.port)
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 1)
+        redis.Redis(port=replica.port).replicaof("no", "one")
+        wait_until(lambda: client.info("replication")["connected_slaves"] == 0)
+        assert client.info("persistence")["rdb_bgsave_in_progress"] == 1  # it goes on
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0)
+        assert client.info("persistence")["rdb_saves"] == saves + 1
+    finally:
+        replica.stop()

@@ -108,11 +108,15 @@ class Persistence:
         server = self.server
         server.children.child_done()
         if os.waitstatus_to_exitcode(status) == 0:
-            self._saved(self.child_started, self.dirty_at_fork)
-            server.log.info("bgsave_done")
+            self.saved_in_background(self.child_started, self.dirty_at_fork)
         else:
             self.last_status = "err"
             server.log.warning("bgsave_failed", status=status)
+
+    def saved_in_background(self, started: float, dirty_included: int) -> None:
+        """A child wrote dump.rdb (a BGSAVE's, or a disk-based full resync's)."""
+        self._saved(started, dirty_included)
+        self.server.log.info("bgsave_done")
 
     def _saved(self, started: float, dirty_included: int) -> None:
         self.server.keyspace.dirty -= dirty_included

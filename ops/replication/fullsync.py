@@ -7,7 +7,8 @@ the first one came or `repl-diskless-sync-max-replicas` are waiting, so one chil
 all. The child writes the RDB into a pipe (with `rdb-key-save-delay` per key, as a BGSAVE's
 child does); the parent forwards what it reads: to each replica as it comes, framed by
 `$EOF:<mark>` (diskless), or whole with its `$<length>` once the child is done (disk-based:
-Predis keeps it in memory instead of writing dump.rdb). Each replica got its +FULLRESYNC when
+the child writes dump.rdb, a BGSAVE that counts as one, and the parent sends the file; with
+save points set it is finished even when every replica left, as Redis does). Each replica got its +FULLRESYNC when
 the child started; the stream produced since then waits in its `pending` buffer and follows the
 snapshot (state=wait_bgsave until then, online after). A replica that leaves is dropped from the
 transfer; when none is left the child is killed.
@@ -18,7 +19,8 @@ import secrets
 import signal
 import time
 
-from ops.snapshot import in_forked_child, write_rdb
+from ops.snapshot import (in_forked_child, remove_quietly, snapshot_path, temp_snapshot_path,
+                          write_rdb, write_snapshot)
 
 HELD_BACK = 8 << 20  # a replica's unsent RDB bytes past which the pipe is not read
 WAIT_BGSAVE, ONLINE = "wait_bgsave", "online"  # INFO's words (Redis shows send_bulk only
@@ -115,17 +117,24 @@ class Transfer:
             source.active = True
             source.replid = secrets.token_hex(20)
             source.backlog_start = source.offset + 1
+        # disk-based with the whole data set: the child writes dump.rdb, as a BGSAVE (and the
+        # pipe only tells the parent it is done); otherwise the RDB comes through the pipe
+        self.to_file = None if diskless or excludes else snapshot_path(server.config)
+        self.started, self.dirty_at_fork = time.monotonic(), server.keyspace.dirty
         read_end, write_end = os.pipe()
         self.pid, reporter = server.children.fork("rdb")
-        if self.pid == 0:  # the child: the RDB into the pipe, then leave
+        if self.pid == 0:  # the child: the RDB, then leave
             status = 1
             try:
                 in_forked_child(server)
                 os.close(read_end)
                 with os.fdopen(write_end, "wb", buffering=CHUNK) as handle:
-                    write_rdb(server, handle, version=10,  # RDB 10: redis-server 7.0 too
-                              key_delay=server.config["rdb-key-save-delay"],
-                              excludes=excludes, reporter=reporter)
+                    if self.to_file is not None:
+                        write_snapshot(server, self.to_file, version=10, reporter=reporter)
+                    else:  # (RDB 10: redis-server 7.0 replicas load it too)
+                        write_rdb(server, handle, version=10,
+                                  key_delay=server.config["rdb-key-save-delay"],
+                                  excludes=excludes, reporter=reporter)
                 reporter.finish()
                 status = 0
             finally:
@@ -185,6 +194,10 @@ class Transfer:
         ok = self._reap()
         if self.diskless:
             self.server.log.info("diskless_transfer_done", replicas=len(self.replicas))
+        elif ok and self.to_file is not None:
+            self.server.persistence.saved_in_background(self.started, self.dirty_at_fork)
+            with open(self.to_file, "rb") as handle:
+                self.collected = handle.read()
         for replica in self.replicas:
             if not ok:
                 replica.client.kill(abort=True)
@@ -206,6 +219,8 @@ class Transfer:
         if not self.replicas:
             if self.diskless:
                 self.server.log.warning("diskless_transfer_last_replica_dropped")
+            elif self.to_file is not None and self.server.config["save"]:
+                return  # (a dump.rdb is still worth finishing where save points are set)
             self.abort()
 
     def _unsent(self) -> int:
@@ -231,8 +246,11 @@ class Transfer:
 
     def abort(self) -> None:
         """Kill the child (no replica wants its RDB any more, or the server stops)."""
+        pid = self.pid
         self._close(kill=True)
         self._reap()
+        if self.to_file is not None:  # (its half-written temporary file goes too)
+            remove_quietly(temp_snapshot_path(os.path.dirname(self.to_file) or ".", pid))
         replicas, self.replicas = self.replicas, []
         for replica in replicas:
             replica.client.kill(abort=True)
