@@ -221,14 +221,20 @@ def test_a_replica_whose_command_makes_a_reply_is_dropped(primary, first, comman
                 "can't interact with the keyspace' after processing the command 'get'") in text
 
 
+def _slow_disk_based(primary, save: str):
+    """The primary's client, set for disk-based resyncs whose child takes a second."""
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync", "no")
+    client.config_set("save", save)
+    client.mset({f"k{i}": i for i in range(10)})
+    client.config_set("rdb-key-save-delay", 100_000)
+    return client
+
+
 def test_a_replica_joins_a_disk_based_transfer_that_runs(primary):
     """repl-diskless-sync no: a replica that comes while another's BGSAVE for replication
     runs shares it (one fork), and both get every write made meanwhile."""
-    client = redis.Redis(port=primary.port)
-    client.config_set("repl-diskless-sync", "no")
-    client.config_set("save", "")
-    client.mset({f"k{i}": i for i in range(10)})
-    client.config_set("rdb-key-save-delay", 100_000)  # 1 s
+    client = _slow_disk_based(primary, save="")
     forks = client.info("stats")["total_forks"]
     saves = client.info("persistence")["rdb_saves"]
     replicas = [start_predis(("--repl-diskless-load", "disabled")) for _ in range(2)]
@@ -251,11 +257,7 @@ def test_a_replica_joins_a_disk_based_transfer_that_runs(primary):
 
 
 def test_a_disk_based_transfer_whose_replicas_left_finishes_its_dump_with_save_points(primary):
-    client = redis.Redis(port=primary.port)
-    client.config_set("repl-diskless-sync", "no")
-    client.config_set("save", "900 1")
-    client.mset({f"k{i}": i for i in range(10)})
-    client.config_set("rdb-key-save-delay", 100_000)  # 1 s
+    client = _slow_disk_based(primary, save="900 1")
     saves = client.info("persistence")["rdb_saves"]
     replica = start_predis(("--repl-diskless-load", "disabled"))
     try:
