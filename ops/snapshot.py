@@ -194,9 +194,9 @@ def remove_quietly(path: str) -> None:
 def write_rdb(server, handle, version: int = 11, aof_base: bool = False,
               key_delay: int = 0, excludes=frozenset(), reporter=None) -> int:
     """The RDB of the whole server to a binary file object (a file, or a primary's full
-    resync); returns the number of keys. key_delay: `rdb-key-save-delay`, applied to files
-    only (Redis's tests use it to catch a save midway; a full resync is written in process
-    here, where it would hold every client). `excludes`: "data" and/or "functions" left out
+    resync); returns the number of keys. key_delay: `rdb-key-save-delay` (Redis's tests use
+    it to catch a save or a full resync midway).
+    `excludes`: "data" and/or "functions" left out
     (a replica's REPLCONF rdb-filter-only)."""
     config = server.config
     written = 0

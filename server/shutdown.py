@@ -154,9 +154,8 @@ class Shutdown:
             lagging = self._lagging()
             for replica, behind in lagging:
                 server.log.warning("shutdown_replica_lagging", replica=replica.name(),
-                                   behind=behind, state="online" if replica.acked else
-                                   "send_bulk", lag=int(now - replica.last_ack)
-                                   if replica.acked else 0)
+                                   behind=behind, state=replica.state,
+                                   lag=int(now - replica.last_ack) if replica.acked else 0)
             server.log.info("shutdown_replicas_in_sync", replicas=len(source.replicas),
                             in_sync=len(source.replicas) - len(lagging))
         if not self.prepare(*self.options):
