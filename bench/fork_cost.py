@@ -40,7 +40,7 @@ def measure(server, keys: int, size: int, runs: int) -> dict:
     loaded = client.dbsize()
     client.close()
     restarted.stop()
-    return {"fork_us": statistics.median(forks), "bgsave_s": statistics.median(saves),
+    return {"fork_us": int(statistics.median(forks)), "bgsave_s": statistics.median(saves),
             "loaded": loaded, "on_device": on_device}
 
 

@@ -423,7 +423,8 @@ class GpuEngine(Engine):
     # -- forked children: CUDA cannot be used after fork(), so the child gets host copies ---------
     def prepare_fork(self) -> np.ndarray:
         """The arena's pages in use, copied to host memory (one device-to-host copy in the
-        parent, before the fork: ~0.1 s per GB through pageable memory)."""
+        parent, before the fork: ~0.33 s per GB on an H200, most of it first-touching the fresh
+        host memory; docs/benchmarks.md, session 21)."""
         used = self.slab.next_page * PAGE
         return self.arena[:used].copy_to_host() if used else np.empty(0, np.uint8)
 
