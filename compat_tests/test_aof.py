@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 
+import hiredis
 import pytest
 import redis
 from hypothesis import HealthCheck, given, settings
@@ -623,3 +624,50 @@ def test_a_rewrite_without_rdb_preamble_writes_commands(tmp_path, kind):
         server.stop()
     assert "file appendonly.aof.2.base.aof seq 2 type b" in manifest
     assert base.startswith(b"#TS:") and b"\r\n*2\r\n$6\r\nSELECT\r\n" in base
+
+
+def _logged(server) -> list:
+    """The commands in the server's incremental AOF, as argument lists."""
+    path = os.path.join(server.workdir, "appendonlydir", "appendonly.aof.1.incr.aof")
+    reader = hiredis.Reader()
+    reader.feed(open(path, "rb").read())
+    commands = []
+    while (command := reader.gets()) is not False:
+        commands.append(command)
+    return commands
+
+
+@pytest.mark.parametrize("kind", ["redis", "predis"])
+def test_keys_freed_lazily_are_logged_as_unlink(kind):
+    """A key removed for its deadline (EXPIRE or GETEX with one already past, or found
+    expired) is logged as UNLINK under lazyfree-lazy-expire and as DEL without; an evicted
+    key likewise under lazyfree-lazy-eviction."""
+    server = (start_redis if kind == "redis" else start_predis)(AOF)
+    try:
+        client = redis.Redis(port=server.port)
+        client.config_set("lazyfree-lazy-expire", "yes")
+        client.set("past", "v")
+        client.expire("past", -1)
+        client.set("getex", "v")
+        client.getex("getex", exat=1)
+        client.set("found", "v", px=1)
+        time.sleep(0.05)
+        assert client.get("found") is None
+        client.config_set("lazyfree-lazy-expire", "no")
+        client.set("eager", "v")
+        client.expire("eager", -1)
+        without_pxat = [command[:3] for command in _logged(server)]
+        assert without_pxat == [
+            [b"SELECT", b"0"], [b"SET", b"past", b"v"], [b"UNLINK", b"past"],
+            [b"SET", b"getex", b"v"], [b"UNLINK", b"getex"], [b"SET", b"found", b"v"],
+            [b"UNLINK", b"found"], [b"SET", b"eager", b"v"], [b"DEL", b"eager"]]
+        logged_before = len(without_pxat)
+        client.config_set("maxmemory-policy", "allkeys-random")
+        client.config_set("lazyfree-lazy-eviction", "yes")
+        client.config_set("maxmemory", client.info("memory")["used_memory"] + 100_000)
+        for index in range(400):
+            client.set(f"filler:{index}", "x" * 1000)
+        assert client.info("stats")["evicted_keys"] > 0
+        assert {command[0] for command in _logged(server)[logged_before:]} == {b"SET", b"UNLINK"}
+    finally:
+        server.stop()

@@ -413,10 +413,11 @@ class PredisServer:
             self.blocking.signal_db(index)
 
     def _key_expired(self, db, key, value) -> None:
-        if self.config["lazyfree-lazy-expire"]:
+        lazy = self.config["lazyfree-lazy-expire"]
+        if lazy:
             self.lazyfree.released(value)
         if self.propagation is not None:
-            self.propagation.deleted(db, key)
+            self.propagation.deleted(db, key, lazy)
         if self.on_key_modified is not None:
             self.on_key_modified(db, key)
         if self.notifier.flags:
@@ -517,7 +518,7 @@ class PredisServer:
         from .propagation import Propagation
 
         if self.propagation is None:
-            self.propagation = Propagation(self.acks)
+            self.propagation = Propagation(self.acks, self.config)
         self.propagation.sinks.append(sink)
 
     def _remove_sink(self, sink) -> None:
@@ -790,11 +791,12 @@ class PredisServer:
 
     def evict_key(self, db, key: bytes) -> None:
         """Remove `key` for memory, telling WATCH and keyspace notifications, as Redis does."""
-        if self.config["lazyfree-lazy-eviction"]:
+        lazy = self.config["lazyfree-lazy-eviction"]
+        if lazy:
             self.lazyfree.released(dict.get(db.data, key))
         db.delete(key)
         if self.propagation is not None:
-            self.propagation.deleted(db, key)
+            self.propagation.deleted(db, key, lazy)
         self.evicted_keys += 1
         if self.on_key_modified is not None:
             self.on_key_modified(db, key, None, True)

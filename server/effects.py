@@ -30,10 +30,12 @@ def _key_state(db, key):
     return True, db.get_expire(key)
 
 
-def _expiry(args, reply, db):
+def _expiry(args, reply, db, deletion=b"DEL"):
+    """`deletion`: how a key the command removed at once (a deadline already past) is logged;
+    UNLINK under lazyfree-lazy-expire, as Redis."""
     present, deadline = _key_state(db, args[1])
     if not present:
-        return [[b"DEL", args[1]]]
+        return [[deletion, args[1]]]
     if deadline is None:
         return [[b"PERSIST", args[1]]]
     return [[b"PEXPIREAT", args[1], _num(deadline)]]
@@ -215,7 +217,12 @@ RULES = {
 }
 
 
-def effects(name: str, args: list, reply, db) -> list:
-    """The commands that reproduce what `name args` (which answered `reply`) did to `db`."""
+def effects(name: str, args: list, reply, db, lazy_expire: bool = False) -> list:
+    """The commands that reproduce what `name args` (which answered `reply`) did to `db`;
+    `lazy_expire`: the lazyfree-lazy-expire setting."""
     rule = RULES.get(name)
-    return rule(args, reply, db) if rule is not None else [list(args)]
+    if rule is None:
+        return [list(args)]
+    if rule is _expiry and lazy_expire:
+        return _expiry(args, reply, db, b"UNLINK")
+    return rule(args, reply, db)

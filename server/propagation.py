@@ -4,7 +4,7 @@ sinks that need them (the append-only file; replicas later).
 Callers: the dispatcher after a command that changed the data (the keyspace's dirty counter
 moved), run batches and the GPU engine's batcher, the scripting engine for each write a script
 makes (scripts are logged by their effects, never as EVAL), the blocking registry when it
-serves a waiting client, and the keyspace when a key expires or is evicted (DEL). EXEC and
+serves a waiting client, and the keyspace when a key expires or is evicted (DEL, or UNLINK when freed lazily). EXEC and
 scripts wrap what they propagate in MULTI/EXEC, so a replay applies them atomically.
 """
 
@@ -32,8 +32,9 @@ TO_ALL = TO_AOF | TO_REPLICAS
 
 
 class Propagation:
-    def __init__(self, acks):
+    def __init__(self, acks, config):
         self.acks = acks  # server/write_acks.py: counts what is propagated
+        self.config = config  # (the lazyfree-lazy-* settings choose DEL or UNLINK)
         self.sinks: list = []  # each has feed(db_index, commands)
         self._depth = 0  # nesting of EXEC / scripts
         self._pending: list = []  # (db index, commands, targets) inside the outermost wrapper
@@ -53,15 +54,17 @@ class Propagation:
 
     def command(self, db, spec, args, reply, targets: int = TO_ALL) -> None:
         # (by full name: FUNCTION RESTORE is not RESTORE)
-        self._emit(db.index, effects(spec.fullname, args, reply, db), targets)
+        self._emit(db.index, effects(spec.fullname, args, reply, db,
+                                     self.config["lazyfree-lazy-expire"]), targets)
 
     def to_replicas(self, db, args) -> None:
         """A command only replicas get (PUBLISH, SPUBLISH: their subscribers hear it too)."""
         self._emit(db.index, [list(args)], TO_REPLICAS)
 
-    def deleted(self, db, key: bytes) -> None:
-        """A key expired or was evicted."""
-        self._emit(db.index, [[b"DEL", key]])
+    def deleted(self, db, key: bytes, lazy: bool) -> None:
+        """A key expired or was evicted: logged as UNLINK when freed lazily (`lazy`: the
+        lazyfree-lazy-expire or -eviction setting), else DEL, as Redis."""
+        self._emit(db.index, [[b"UNLINK" if lazy else b"DEL", key]])
 
     def begin(self) -> None:
         self._depth += 1

@@ -24,7 +24,8 @@ def restore(server, aux: dict, dropped: list) -> None:
     """After the file loaded at start: a replica asks its primary to continue from the saved
     position (ReplicaLink takes `server.resume_from`); a primary keeps the saved id as its
     second one, its offset rebased on the saved one, so its former replicas continue, and
-    the keys it `dropped` as expired go to them as DELs first (they still hold them)."""
+    the keys it `dropped` as expired go to them as DELs first (they still hold them; UNLINKs
+    under lazyfree-lazy-expire)."""
     try:
         replid = aux[b"repl-id"].decode()
         offset, db = int(aux[b"repl-offset"]), int(aux[b"repl-stream-db"])
@@ -39,5 +40,6 @@ def restore(server, aux: dict, dropped: list) -> None:
     source.replid2, source.second_offset = replid, offset + 1
     source.offset += offset
     source.backlog_start = source.offset + 1 - len(source.backlog)
+    deletion = b"UNLINK" if server.config["lazyfree-lazy-expire"] else b"DEL"
     for index, key in dropped:
-        source.feed(index, [[b"DEL", key]])
+        source.feed(index, [[deletion, key]])
