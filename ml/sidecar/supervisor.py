@@ -39,6 +39,7 @@ class SidecarSupervisor:
         self.backoff = BACKOFF_FIRST  # the delay before the next restart
         self._writer = None
         self._process = None
+        self._said_hello = False  # the running sidecar finished starting (its "hello")
         self._task = None
         self._stopping = False
 
@@ -75,7 +76,7 @@ class SidecarSupervisor:
     async def _run_once(self) -> float:
         """Run one sidecar until it exits; how long it lived."""
         ours, theirs = socket.socketpair()
-        started = time.monotonic()
+        started, self._said_hello = time.monotonic(), False
         try:
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(
                 filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
@@ -97,6 +98,7 @@ class SidecarSupervisor:
             self.on_connect()
             while True:
                 header, _ = await wire.read_frame(reader)
+                self._said_hello = self._said_hello or header.get("op") == "hello"
                 self.on_message(header)
         except (asyncio.IncompleteReadError, ConnectionError, wire.WireError) as exc:
             if not isinstance(exc, asyncio.IncompleteReadError):
@@ -104,17 +106,23 @@ class SidecarSupervisor:
         finally:
             self._writer.close()
             self._writer = None
-            if self._process.returncode is None:
-                self._process.kill()
+            if self._process.returncode is None and not self._stopping:
+                self._process.kill()  # (a sidecar asked to stop closes its end as it exits:
+                #                        stop() waits for it)
             self.last_exit = await self._process.wait()
             self.pid = None
         return time.monotonic() - started
 
     async def stop(self) -> None:
+        """Ask the sidecar to stop and wait for it (2 s at most). One still starting (importing
+        its libraries, up to a second or more) has nothing to lose: it is killed at once, so
+        a shutdown right after a start does not wait for it to read the request."""
         self._stopping = True
-        if self._writer is not None:
-            self.send({"op": "stop"})
         process = self._process
+        if process is not None and process.returncode is None and not self._said_hello:
+            process.kill()
+        elif self._writer is not None:
+            self.send({"op": "stop"})
         if process is not None and process.returncode is None:
             try:
                 await asyncio.wait_for(process.wait(), 2)
