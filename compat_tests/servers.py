@@ -148,6 +148,17 @@ def sidecar_settled_ticks(port: int, at_least: int = 1, pause: float = 1.0,
     raise TimeoutError(f"the sidecar on port {port} did not settle (ticks {last})")
 
 
+def client_without_retries(port: int, **options):
+    """A redis-py client that fails at once on a refused or dropped connection (by default
+    redis-py retries three times with back-off, seconds in all: a test expecting the error
+    waited for nothing)."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis(port=port, retry=Retry(NoBackoff(), 0), **options)
+
+
 def eventually(condition, seconds: float, step: float = 0.05) -> bool:
     """Whether `condition()` comes true within `seconds` (asked every `step`, and once more
     at the end)."""

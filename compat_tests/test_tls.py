@@ -11,7 +11,8 @@ import tempfile
 import pytest
 import redis
 
-from .servers import ROOT, ServerProcess, free_port, start_predis, start_redis
+from .servers import (ROOT, ServerProcess, client_without_retries, free_port, start_predis,
+                      start_redis)
 
 
 def _openssl(*args, cwd):
@@ -44,7 +45,7 @@ def tls_args(certs, port, auth="yes"):
 def tls_client(port, certs, with_cert=True):
     extra = {"ssl_certfile": certs["client.crt"], "ssl_keyfile": certs["client.key"]} \
         if with_cert else {}
-    return redis.Redis(port=port, ssl=True, ssl_ca_certs=certs["ca.crt"], **extra)
+    return client_without_retries(port, ssl=True, ssl_ca_certs=certs["ca.crt"], **extra)
 
 
 def _answers_over_tls(port, certs) -> bool:
