@@ -49,7 +49,6 @@ async def _serve(config) -> None:
         _exit_with(f"\n*** FATAL: {exc}\n")
     except ConfigError as exc:  # users from `user` lines or the aclfile
         _exit_with(CONFIG_ERROR.format(exc))
-    from ops.admin_http import AdminExposed
     from ops.tls import TLSConfigError
     from server.listen import UnixSocketError
     from server.loading import LoadingInterrupted
@@ -75,9 +74,12 @@ async def _serve(config) -> None:
         return
     except (OSError, ValueError) as exc:  # RDBError is a ValueError
         _exit_with(f"\n*** FATAL: the snapshot could not be loaded: {exc}\n")
+    admin_refused = ()  # (ops.admin_http and prometheus_client: imported only for an admin port)
+    if config["admin-port"]:
+        from ops.admin_http import AdminExposed as admin_refused
     try:
         await server.start()
-    except AdminExposed as exc:
+    except admin_refused as exc:
         _exit_with(CONFIG_ERROR.format(exc))
     asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, server.reload_config)
     await server.serve_until_shutdown()
