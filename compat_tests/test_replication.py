@@ -213,20 +213,32 @@ def test_a_replica_connects_from_bind_source_addr(redis_primary):
         replica_server.stop()
 
 
-def test_a_paused_replica_applies_the_primarys_writes_after_unpause(redis_primary):
-    """CLIENT PAUSE WRITE on a replica holds what its primary sends; CLIENT UNPAUSE applies
-    it (Redis's unit/pause; the link's client has no connection of its own)."""
-    replica_server = start_predis(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_paused_replica_reads_but_applies_after_unpause(redis_primary, start_replica):
+    """CLIENT PAUSE WRITE on a replica holds what its primary sends, in order: it reads the
+    stream (slave_read_repl_offset grows) without applying it (slave_repl_offset stays, as
+    Redis's unit/pause checks); after CLIENT UNPAUSE each write lands in its own database
+    (a SELECT applied while the write before it was held would misplace that write)."""
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(redis_primary.port)))
     try:
         primary = redis.Redis(port=redis_primary.port)
+        primary.config_set("repl-ping-replica-period", 3600)
         replica = redis.Redis(port=replica_server.port)
+        primary.set("before", "0")  # (the stream's SELECT 0 comes with it)
         wait_until(lambda: in_sync(primary, replica))
+        applied = replica.info("replication")["slave_repl_offset"]
         replica.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
         primary.set("held", "1")
-        time.sleep(0.3)
+        redis.Redis(port=redis_primary.port, db=1).set("other", "2")
+        primary.set("after", "3")
+        written = primary.info("replication")["master_repl_offset"]
+        wait_until(lambda: replica.info("replication")["slave_read_repl_offset"] == written)
+        assert replica.info("replication")["slave_repl_offset"] == applied
         assert replica.get("held") is None
         assert replica.execute_command("CLIENT", "UNPAUSE") == b"OK"
-        wait_until(lambda: replica.get("held") == b"1")
+        wait_until(lambda: in_sync(primary, replica))
+        assert replica.mget("held", "other", "after") == [b"1", None, b"3"]
+        assert redis.Redis(port=replica_server.port, db=1).get("other") == b"2"
     finally:
         replica_server.stop()
 

@@ -12,6 +12,7 @@ partial resync first.
 
 import asyncio
 import time
+from collections import deque
 from contextlib import contextmanager
 
 from ops.commandstream import encode, parse_commands
@@ -19,7 +20,7 @@ from ops.snapshot import load_snapshot_bytes
 from server.client import Client
 from server.dispatch import dispatch
 from server.keyspace import expiry_held
-from server.protocol.connection import shut_down_now
+from server.protocol.connection import Deferred, shut_down_now
 from server.loading import Loading
 
 
@@ -61,6 +62,9 @@ class ReplicaLink:
         self.state = "connect"
         self.primary_id = "?"
         self.offset = -1  # bytes of the primary's stream processed (PSYNC asks for offset+1)
+        self.unapplied = 0  # bytes read after those: INFO slave_read_repl_offset counts them
+        self._pending = deque()  # the stream's (command, its bytes) not applied yet
+        self._held = None  # the future of the command CLIENT PAUSE holds: the rest waits
         self.last_io = time.time()
         self.syncs = 0
         self.task = None
@@ -254,6 +258,9 @@ class ReplicaLink:
         server.log.info("replica_full_sync_done", bytes=len(rdb), **counts)
 
     async def _stream(self, reader, timeout) -> None:
+        self.server.pause.forget(self.client)  # (what an earlier stream left held is void)
+        self._pending.clear()
+        self._held, self.unapplied = None, 0
         buffered = b""
         while True:
             data = await asyncio.wait_for(reader.read(1 << 16), timeout)
@@ -264,14 +271,49 @@ class ReplicaLink:
             self._count_input(data)
             self.client.last_interaction = time.time()
             self.last_io = time.time()
+            self.unapplied += len(data)
             buffered += data
             parsed, done = parse_commands(buffered, "the replication stream")
             start = 0
-            with expiry_held():  # the primary's commands find its keys as it left them: it
-                for args, end in parsed:  # expires them itself, and sends DELs
-                    self._apply(args, buffered[start:end])
-                    start = end
+            for args, end in parsed:
+                self._pending.append((args, buffered[start:end]))
+                start = end
             buffered = buffered[done:]
+            self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        """Apply the stream's commands in order. One that CLIENT PAUSE holds holds the rest
+        too (Redis pauses the primary's client as a whole): applying a SELECT meanwhile
+        would run the held write in the wrong database."""
+        pending = self._pending
+        with expiry_held():  # the primary's commands find its keys as it left them: it
+            while pending and self._held is None:  # expires them itself, and sends DELs
+                args, raw = pending.popleft()
+                if args[0].lower() == b"replconf" and len(args) > 1 and \
+                        args[1].lower() == b"getack":
+                    self._ack(self._writer)  # (before the GETACK itself counts, as Redis's)
+                    self._applied(raw)
+                    continue
+                reply = dispatch(self.client, args)
+                if type(reply) is Deferred:
+                    self._held = reply.future
+                    reply.future.add_done_callback(
+                        lambda future, raw=raw: self._released(future, raw))
+                    return
+                self._applied(raw)
+
+    def _released(self, future, raw: bytes) -> None:
+        """The held command ran (the pause ended): the stream goes on."""
+        if future is not self._held or self.stopped:
+            return  # (from a stream that ended)
+        self._held = None
+        self._applied(raw)
+        self._apply_pending()
+
+    def _applied(self, raw: bytes) -> None:
+        self.offset += len(raw)
+        self.unapplied -= len(raw)
+        self.server.replication.proxy(raw)  # (this server's replicas get the same bytes)
 
     def _count_input(self, data: bytes) -> bytes:
         """What the link read from the primary: INFO's replication input and reads."""
@@ -279,14 +321,6 @@ class ReplicaLink:
         limits.net_repl_input_bytes += len(data)
         limits.reads += 1
         return data
-
-    def _apply(self, args, raw: bytes) -> None:
-        if args[0].lower() == b"replconf" and len(args) > 1 and args[1].lower() == b"getack":
-            self._ack(self._writer)
-        else:
-            dispatch(self.client, args)
-        self.offset += len(raw)
-        self.server.replication.proxy(raw)  # (this server's replicas get the same bytes)
 
     def _ack(self, writer) -> None:
         """REPLCONF ACK <offset processed>, plus FACK <offset fsynced> while the AOF is on."""
