@@ -63,6 +63,9 @@ def test_hll_strings_are_redis_bytes_sparse_then_dense(diff):
             diff.assert_same("PFCOUNT", "grow")
             diff.assert_same("GET", "grow")
     diff.assert_same("STRLEN", "grow")
+    for batch in range(3):  # many opcodes: the edits far into a long sparse string
+        diff.assert_same("PFADD", "bulk", *[f"b{batch}:{i}" for i in range(400)])
+        diff.assert_same("GET", "bulk")
     diff.assert_same("CONFIG", "SET", "hll-sparse-max-bytes", "200")
     for batch in range(10):
         diff.assert_same("PFADD", "small", *[f"s{batch}:{i}" for i in range(8)])

@@ -32,7 +32,7 @@ def pfdebug(client, args):
             raise CommandError("ERR HLL encoding is not sparse")
         return SimpleString(" ".join(
             (_DECODED[kind] % length) if kind in _DECODED else "v:%d,%d" % (value, length)
-            for kind, length, value in editor.ops))
+            for kind, length, value in editor.sparse.ops))
     if sub == b"encoding":
         return SimpleString("sparse" if editor.is_sparse else "dense")
     if sub == b"todense":

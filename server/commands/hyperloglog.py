@@ -115,18 +115,18 @@ class HllEditor:
         validated(value)
         self.header = bytearray(value[:HEADER])
         self.max_bytes = max_bytes
-        self.ops = _sparse_ops(value) if value[4] == SPARSE else None
+        self.sparse = hll_sparse.Sparse(_sparse_ops(value)) if value[4] == SPARSE else None
         self.size = len(value)  # the string's length as the sparse opcodes now stand
-        self.dense = None if self.ops is not None else bytearray(value[HEADER:]) + b"\x00"
+        self.dense = None if self.sparse is not None else bytearray(value[HEADER:]) + b"\x00"
 
     @property
     def is_sparse(self) -> bool:
-        return self.ops is not None
+        return self.sparse is not None
 
     def set(self, index: int, count: int) -> bool:
         """Raise a register to `count`; True if it changed."""
-        if self.ops is not None:
-            outcome = hll_sparse.set_register(self.ops, self.size, index, count,
+        if self.sparse is not None:
+            outcome = hll_sparse.set_register(self.sparse, self.size, index, count,
                                               self.max_bytes)
             if outcome is not None:
                 changed, self.size = outcome
@@ -139,27 +139,28 @@ class HllEditor:
 
     def to_dense(self) -> bool:
         """Switch to the dense encoding (the header, cached count included, carries over)."""
-        if self.ops is None:
+        if self.sparse is None:
             return False
         self.dense = bytearray(DENSE_BYTES + 1)
-        registers = hll_sparse.registers(self.ops)
+        registers = hll_sparse.registers(self.sparse.ops)
         for i in np.flatnonzero(registers).tolist():
             _set(self.dense, i, int(registers[i]))
-        self.ops = None
+        self.sparse = None
         self.header[4] = DENSE
         return True
 
     def registers(self) -> np.ndarray:
         """All 16384 register values (uint8)."""
-        if self.ops is not None:
-            return hll_sparse.registers(self.ops)
+        if self.sparse is not None:
+            return hll_sparse.registers(self.sparse.ops)
         return dense_registers(self.dense)
 
     def value(self, invalidate: bool = True) -> bytearray:
         header = bytearray(self.header)
         if invalidate:
             header[15] |= 0x80  # the cached cardinality no longer holds
-        body = hll_sparse.encode(self.ops) if self.ops is not None else self.dense[:DENSE_BYTES]
+        body = hll_sparse.encode(self.sparse.ops) if self.sparse is not None \
+            else self.dense[:DENSE_BYTES]
         return header + body
 
 
