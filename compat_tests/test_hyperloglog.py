@@ -10,6 +10,11 @@ def test_pfadd_pfcount(diff):
     diff.assert_same("PFCOUNT", "empty")
     diff.assert_same("PFCOUNT", "missing")
     diff.assert_same("TYPE", "h")
+    # the hash's edge cases: empty, a whole 8-byte block, a tail, bytes over 0x7f
+    odd = [b"", b"abcdefgh", b"abcdefghi", b"\xff" * 17, bytes(range(256))]
+    for index, element in enumerate(odd):
+        diff.assert_same("PFADD", f"odd{index}", element)
+        diff.assert_same("GET", f"odd{index}")
     for batch in range(20):
         diff.assert_same("PFADD", "big", *[f"element:{batch}:{i}" for i in range(500)])
     diff.assert_same("PFCOUNT", "big")

@@ -8,7 +8,7 @@ from ..errors import CommandError
 from ..replies import OK, SimpleString
 from .common import modified
 from .hyperloglog import (DENSE_BYTES, M, HllEditor, _get, _set, dense_registers, estimate,
-                          new_hll, pattern, validated)
+                          new_hll, patterns, validated)
 
 G = "hyperloglog"
 _DECODED = {hll_sparse.ZERO: "z:%d", hll_sparse.XZERO: "Z:%d"}
@@ -65,8 +65,9 @@ def pfselftest(client, args):
     bound = 5 * 1.04 / M ** 0.5
     seed = rng.getrandbits(32)
     checkpoint = 1
-    for n in range(1, 20001):
-        editor.set(*pattern(b"%d:%d" % (seed, n)))
+    for n, (index, count) in enumerate(patterns(b"%d:%d" % (seed, n)
+                                                for n in range(1, 20001)), 1):
+        editor.set(index, count)
         if n == checkpoint or n == 20000:
             checkpoint *= 2
             found = estimate(editor.registers())

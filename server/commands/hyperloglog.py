@@ -10,6 +10,7 @@ cardinality in the header.
 import math
 
 import numpy as np
+from numba import njit
 
 from .. import errors, hll_sparse
 from ..command_table import command
@@ -28,41 +29,60 @@ MAGIC = b"HYLL"
 DENSE, SPARSE = 0, 1
 ALPHA_INF = 0.721347520444481703680
 INVALID_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
-_MASK64 = (1 << 64) - 1
 
 
-def murmurhash64a(data: bytes, seed: int = 0xADC83B19) -> int:
-    m, r = 0xC6A4A7935BD1E995, 47
-    length = len(data)
-    h = (seed ^ (length * m)) & _MASK64
-    end = length - (length & 7)
-    for i in range(0, end, 8):
-        k = int.from_bytes(data[i:i + 8], "little")
-        k = (k * m) & _MASK64
-        k ^= k >> r
-        k = (k * m) & _MASK64
-        h ^= k
-        h = (h * m) & _MASK64
-    tail = data[end:]
-    if tail:
-        h ^= int.from_bytes(tail, "little")
-        h = (h * m) & _MASK64
-    h ^= h >> r
-    h = (h * m) & _MASK64
-    h ^= h >> r
-    return h
+_M64 = np.uint64(0xC6A4A7935BD1E995)
+_R64 = np.uint64(47)
 
 
-def pattern(element: bytes):
-    """(register index, run length of zeros + 1) for an element, as Redis's hllPatLen."""
-    h = murmurhash64a(element)
-    index = h & (M - 1)
-    h = (h >> P) | (1 << Q)
-    count = 1
-    while not h & 1:
-        count += 1
-        h >>= 1
-    return index, count
+@njit(cache=True, nogil=True)
+def _patterns(data, ends, seed, indexes, counts):
+    """Redis's hllPatLen for each element (data[ends[i-1]:ends[i]]): MurmurHash64A, the low
+    P bits the register, the zeros after them (plus one) its count. Compiled: in Python the
+    hash cost ~4 us an element."""
+    start = 0
+    for e in range(ends.size):
+        end = ends[e]
+        length = end - start
+        h = np.uint64(seed) ^ (np.uint64(length) * _M64)
+        stop = start + length - (length & 7)
+        for i in range(start, stop, 8):
+            k = np.uint64(0)
+            for b in range(7, -1, -1):
+                k = (k << np.uint64(8)) | np.uint64(data[i + b])
+            k *= _M64
+            k ^= k >> _R64
+            k *= _M64
+            h ^= k
+            h *= _M64
+        if stop < end:
+            tail = np.uint64(0)
+            for b in range(end - 1, stop - 1, -1):
+                tail = (tail << np.uint64(8)) | np.uint64(data[b])
+            h ^= tail
+            h *= _M64
+        h ^= h >> _R64
+        h *= _M64
+        h ^= h >> _R64
+        indexes[e] = np.int64(h & np.uint64(M - 1))
+        h = (h >> np.uint64(P)) | (np.uint64(1) << np.uint64(Q))
+        count = 1
+        while not h & np.uint64(1):
+            count += 1
+            h >>= np.uint64(1)
+        counts[e] = count
+        start = end
+
+
+def patterns(elements) -> zip:
+    """(register index, run length of zeros + 1) for each element, as Redis's hllPatLen."""
+    elements = [bytes(element) for element in elements]
+    ends = np.cumsum(np.fromiter(map(len, elements), np.int64, len(elements)))
+    indexes = np.empty(len(elements), np.int64)
+    counts = np.empty(len(elements), np.int64)
+    _patterns(np.frombuffer(b"".join(elements), np.uint8), ends, 0xADC83B19,
+              indexes, counts)
+    return zip(indexes.tolist(), counts.tolist())
 
 
 def _get(regs: bytearray, i: int) -> int:
@@ -231,8 +251,8 @@ def pfadd(client, args):
     value = write_typed_string(client.db, key)
     updated = int(value is None)  # a new key counts as an update even with no element
     editor = _editor_for(client, new_hll() if value is None else value)
-    for element in args[2:]:
-        updated += editor.set(*pattern(bytes(element)))
+    for index, count in patterns(args[2:]):
+        updated += editor.set(index, count)
     if updated:
         _store(client, key, editor.value())
         modified(client, key, changes=updated)  # (registers changed, as Redis's dirty)
