@@ -244,6 +244,29 @@ def test_a_paused_replica_reads_but_applies_after_unpause(redis_primary, start_r
 
 
 @pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
+def test_a_write_held_when_the_link_drops_is_applied_once(redis_primary, start_replica):
+    """The link drops while a pause holds the primary's INCR: the replica continues from the
+    offset it applied, so the INCR comes again and lands once."""
+    replica_server = start_replica(("--replicaof", "127.0.0.1", str(redis_primary.port)))
+    try:
+        primary = redis.Redis(port=redis_primary.port)
+        replica = redis.Redis(port=replica_server.port)
+        primary.set("before", "0")
+        wait_until(lambda: in_sync(primary, replica))
+        replica.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        primary.incr("counter")
+        written = primary.info("replication")["master_repl_offset"]
+        wait_until(lambda: replica.info("replication")["slave_read_repl_offset"] == written)
+        assert primary.execute_command("CLIENT", "KILL", "TYPE", "replica") == 1
+        wait_until(lambda: primary.info("replication")["connected_slaves"] == 1)
+        replica.execute_command("CLIENT", "UNPAUSE")
+        wait_until(lambda: in_sync(primary, replica))
+        assert replica.get("counter") == b"1"
+    finally:
+        replica_server.stop()
+
+
+@pytest.mark.parametrize("start_replica", [start_redis, start_predis], ids=["redis", "predis"])
 def test_a_writable_replica_expires_the_keys_its_clients_wrote(redis_primary, start_replica):
     """Redis's unit/expire "expired key which is created in writeable replicas should be
     deleted by active expiry": a replica leaves the primary's keys to the primary's DELs,

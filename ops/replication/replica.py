@@ -191,6 +191,11 @@ class ReplicaLink:
             await self._stream(reader, timeout)
         finally:
             acks.cancel()
+            # what the stream left unapplied (held by a pause) is dropped: the next PSYNC
+            # asks for it again from the offset applied, as Redis's freed master client
+            self.server.pause.forget(self.client)
+            self._pending.clear()
+            self._held, self.unapplied = None, 0
             if self.server.clients.by_id.get(self.client.id) is self.client:
                 self.server.clients.unregister(self.client)
 
@@ -258,9 +263,6 @@ class ReplicaLink:
         server.log.info("replica_full_sync_done", bytes=len(rdb), **counts)
 
     async def _stream(self, reader, timeout) -> None:
-        self.server.pause.forget(self.client)  # (what an earlier stream left held is void)
-        self._pending.clear()
-        self._held, self.unapplied = None, 0
         buffered = b""
         while True:
             data = await asyncio.wait_for(reader.read(1 << 16), timeout)
