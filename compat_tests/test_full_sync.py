@@ -270,3 +270,43 @@ def test_a_disk_based_transfer_whose_replicas_left_finishes_its_dump_with_save_p
         assert client.info("persistence")["rdb_saves"] == saves + 1
     finally:
         replica.stop()
+
+
+def test_the_stream_waits_for_a_diskless_replicas_first_ack(primary):
+    """After a diskless RDB's EOF mark the primary sends nothing more until the replica's
+    first REPLCONF ACK, as Redis: `redis-cli --rdb` finds the end by the mark being the last
+    bytes it read, and waited forever when writes made during the transfer followed it."""
+    import shutil
+    import subprocess
+    import threading
+
+    client = redis.Redis(port=primary.port)
+    client.config_set("repl-diskless-sync-delay", 0)
+    client.execute_command("DEBUG", "POPULATE", 100)
+    client.config_set("rdb-key-save-delay", 5000)  # 100 keys: half a second of writing
+    writing = threading.Event()
+
+    def write_meanwhile():
+        writer = redis.Redis(port=primary.port)
+        while not writing.is_set():
+            writer.incr("counter")
+            time.sleep(0.01)
+
+    writer = threading.Thread(target=write_meanwhile)
+    writer.start()
+    try:
+        run = subprocess.run([shutil.which("redis-cli"), "-p", str(primary.port), "--rdb",
+                              os.path.join(primary.workdir, "copy.rdb")],
+                             capture_output=True, timeout=20)
+    finally:
+        writing.set()
+        writer.join()
+        client.config_set("rdb-key-save-delay", 0)
+    assert b"Transfer finished with success" in run.stdout + run.stderr
+    replica = _replica_of(primary)  # a real replica gets the stream once it ACKs
+    try:
+        client.incr("counter")
+        wait_until(lambda: redis.Redis(port=replica.port).get("counter") ==
+                   client.get("counter"))
+    finally:
+        replica.stop()

@@ -207,7 +207,9 @@ class Transfer:
                           else b"$%d\r\n" % len(self.collected) + bytes(self.collected))
             replica.state, replica.in_transfer = ONLINE, False
             replica.last_ack = time.time()  # (its ACKs are due from now on)
-            if replica.pending:
+            if self.diskless:
+                replica.stream_on_ack = True  # (the stream follows its first ACK)
+            elif replica.pending:
                 conn.send_raw(bytes(replica.pending))
                 replica.pending = bytearray()
         self.syncs.finished()

@@ -33,6 +33,10 @@ class ReplicaState:
         self.legacy = False  # it came with SYNC: no +FULLRESYNC line, and it never ACKs
         self.state = ONLINE  # or WAIT_BGSAVE until its full resync's snapshot was sent
         self.in_transfer = False  # its snapshot is on its way: the stream waits in `pending`
+        # a diskless snapshot ended by its EOF mark: the stream waits for the first ACK, as
+        # Redis's (a reader that finds the mark by the last bytes it read misses it when the
+        # stream follows in the same read: redis-cli --rdb waited forever)
+        self.stream_on_ack = False
         self.pending = bytearray()
         self.last_io = 0.0  # (a full resync's: when its unsent output last went down,
         self.unsent = 0  # and how much there was at the cron's last look)
@@ -115,10 +119,10 @@ class ReplicationSource:
             del self.backlog[:cut]
             self.backlog_start += cut
         for replica in self.replicas:
-            if replica.state == ONLINE:
+            if replica.state == ONLINE and not replica.stream_on_ack:
                 replica.client.conn.send_raw(data)
-            elif replica.in_transfer:  # (one still waiting for a child gets the stream from
-                replica.pending += data   # the offset that child starts at)
+            elif replica.in_transfer or replica.stream_on_ack:  # (one still waiting for a
+                replica.pending += data   # child gets the stream from the offset it starts at)
 
     def buffer_memory(self) -> int:
         """Redis's mem_total_replication_buffers: the replicas and the backlog share one
@@ -200,6 +204,11 @@ class ReplicationSource:
         if not replica.acked:  # from its first ACK on (the snapshot is loaded: what is
             replica.acked = True  # pending is stream) the replica class's limit holds
             output_limits.watch(self.server, replica.client)
+        if replica.stream_on_ack:
+            replica.stream_on_ack = False
+            if replica.pending:
+                replica.client.conn.send_raw(bytes(replica.pending))
+                replica.pending = bytearray()
         replica.ack_offset = max(replica.ack_offset, offset)
         if aof_offset is not None:
             replica.aof_offset = max(replica.aof_offset, aof_offset)
