@@ -217,12 +217,12 @@ RULES = {
 }
 
 
-def effects(name: str, args: list, reply, db, lazy_expire: bool = False) -> list:
+def effects(name: str, args: list, reply, db, config=None) -> list:
     """The commands that reproduce what `name args` (which answered `reply`) did to `db`;
-    `lazy_expire`: the lazyfree-lazy-expire setting."""
+    `config` decides DEL or UNLINK for the expiry rules (lazyfree-lazy-expire)."""
     rule = RULES.get(name)
     if rule is None:
         return [list(args)]
-    if rule is _expiry and lazy_expire:
+    if rule is _expiry and config is not None and config["lazyfree-lazy-expire"]:
         return _expiry(args, reply, db, b"UNLINK")
     return rule(args, reply, db)

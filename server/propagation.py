@@ -54,8 +54,7 @@ class Propagation:
 
     def command(self, db, spec, args, reply, targets: int = TO_ALL) -> None:
         # (by full name: FUNCTION RESTORE is not RESTORE)
-        self._emit(db.index, effects(spec.fullname, args, reply, db,
-                                     self.config["lazyfree-lazy-expire"]), targets)
+        self._emit(db.index, effects(spec.fullname, args, reply, db, self.config), targets)
 
     def to_replicas(self, db, args) -> None:
         """A command only replicas get (PUBLISH, SPUBLISH: their subscribers hear it too)."""

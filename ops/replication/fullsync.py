@@ -209,9 +209,8 @@ class Transfer:
             replica.last_ack = time.time()  # (its ACKs are due from now on)
             if self.diskless:
                 replica.stream_on_ack = True  # (the stream follows its first ACK)
-            elif replica.pending:
-                conn.send_raw(bytes(replica.pending))
-                replica.pending = bytearray()
+            else:
+                replica.send_pending()
         self.syncs.finished()
 
     def drop(self, replica) -> None:

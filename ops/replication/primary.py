@@ -41,6 +41,12 @@ class ReplicaState:
         self.last_io = 0.0  # (a full resync's: when its unsent output last went down,
         self.unsent = 0  # and how much there was at the cron's last look)
 
+    def send_pending(self) -> None:
+        """The stream held while its snapshot was on its way (or until its first ACK)."""
+        if self.pending:
+            self.client.conn.send_raw(bytes(self.pending))
+            self.pending = bytearray()
+
     def name(self) -> str:
         """ip:listening-port, as Redis names a replica in its log."""
         return f"{self.client.addr.rsplit(':', 1)[0]}:{self.listening_port}"
@@ -206,9 +212,7 @@ class ReplicationSource:
             output_limits.watch(self.server, replica.client)
         if replica.stream_on_ack:
             replica.stream_on_ack = False
-            if replica.pending:
-                replica.client.conn.send_raw(bytes(replica.pending))
-                replica.pending = bytearray()
+            replica.send_pending()
         replica.ack_offset = max(replica.ack_offset, offset)
         if aof_offset is not None:
             replica.aof_offset = max(replica.aof_offset, aof_offset)
