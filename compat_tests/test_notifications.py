@@ -31,6 +31,10 @@ SCRIPT = [
     ("XGROUP", "DELCONSUMER", "xs", "grp", "Lee"), ("XAUTOCLAIM", "xs", "grp", "Bob", "0", "1-0"),
     ("XAUTOCLAIM", "xs", "grp", "Ann", "0", "1-0"), ("XGROUP", "DELCONSUMER", "xs", "grp", "Bob"),
     ("SET", "gone", "v", "PX", "50"),
+    # a deadline already past: SET stores the key (it expires at its next read), GETEX
+    # deletes it at once
+    ("SET", "past", "v", "PXAT", "1"), ("DBSIZE",), ("GET", "past"), ("SET", "gx", "v"),
+    ("GETEX", "gx", "PXAT", "1"),
 ]
 
 

@@ -1,5 +1,7 @@
 """Differential tests: string commands against a real redis-server."""
 
+import time
+
 import pytest
 
 
@@ -82,6 +84,24 @@ def test_getdel_getex(diff):
     diff.assert_same("GETDEL", "k")
     diff.assert_same("GETDEL", "k")
     diff.assert_same("EXISTS", "k")
+
+
+def test_a_deadline_already_past_is_stored_by_set(diff):
+    """SET with a past EXAT/PXAT stores the key (counted by DBSIZE, found by DEBUG OBJECT)
+    until it is read or swept; only GETEX deletes at once."""
+    diff.assert_same("FLUSHDB")
+    diff.assert_same("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    try:
+        for command in [("SET", "k", "v", "PXAT", "1"), ("SET", "j", "v", "EXAT", "1"),
+                        ("PSETEX", "m", "1", "v")]:
+            diff.assert_same(*command)
+        time.sleep(0.01)
+        diff.assert_same("DBSIZE")
+        assert diff.predis.call("DEBUG", "OBJECT", "k").startswith(b"Value at:")
+        diff.assert_same("EXISTS", "k", "j", "m")
+        diff.assert_same("DBSIZE")
+    finally:
+        diff.assert_same("DEBUG", "SET-ACTIVE-EXPIRE", "1")
 
 
 def test_append_strlen_getrange_setrange(diff):

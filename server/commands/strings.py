@@ -33,12 +33,10 @@ def store_with_deadline(client, key, value, deadline, keep_ttl=False) -> None:
     db.set(key, value, keep_ttl)
     modified(client, key)
     if deadline is not None:
-        if already_expired(deadline, client.server):
-            db.delete(key)  # already in the past: the key is set and immediately gone
-            notify_generic(client, "del", key)
-        else:
-            db.set_expire(key, deadline)
-            notify_generic(client, "expire", key)
+        # (a deadline already past is stored too, as Redis's SET does: the key is gone at
+        # its next access or expiry cycle, reported as "expired")
+        db.set_expire(key, deadline)
+        notify_generic(client, "expire", key)
 
 
 # -- GET / SET ------------------------------------------------------------------------------
@@ -187,8 +185,11 @@ def getex(client, args):
         return None
     if expire is not None:
         opt, amount = expire
-        deadline = expire_deadline(amount, _UNIT_MS[opt], opt in (b"ex", b"px"), "getex")
-        if already_expired(deadline, client.server):
+        relative = opt in (b"ex", b"px")
+        deadline = expire_deadline(amount, _UNIT_MS[opt], relative, "getex")
+        # (only an absolute deadline can be past: a relative one is from the same clock,
+        # which may tick on before the comparison)
+        if not relative and already_expired(deadline, client.server):
             db.delete(key)
             modified(client, key, event="del")
         else:
