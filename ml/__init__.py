@@ -9,6 +9,7 @@ fresh one (an upgrade can never run stale compiled kernels).
 
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -36,3 +37,24 @@ if "NUMBA_CACHE_DIR" not in os.environ:
         _numba_config.reload_config()
     except ImportError:  # numba absent: nothing compiled here will run anyway
         pass
+
+
+def _load_numba_array_math_without_scipy() -> None:
+    """numba's array-math module asks whether a BLAS is there by importing scipy.linalg when
+    the first kernel is compiled or loaded: 0.2 s of a 1 s server start. That answer only
+    picks np.convolve/np.correlate's inner loop, which no kernel here calls, so the one import
+    is made to fail while the module loads; scipy stays importable afterwards (np.dot in a
+    kernel imports it again when it is compiled, and the sidecar's drift tests use it)."""
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    blas = "scipy.linalg.cython_blas"
+    sys.modules[blas] = None  # `import` of a None entry raises ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    except ImportError:
+        pass  # numba absent
+    finally:
+        del sys.modules[blas]
+
+
+_load_numba_array_math_without_scipy()
