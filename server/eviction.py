@@ -48,6 +48,25 @@ def time_limit_us(tenacity: int) -> float:
     return float("inf")
 
 
+def warm_up_kernels(weights) -> None:
+    """Run each fold and eviction kernel once on a table of one key (`weights`: a model's
+    arrays), so that each is compiled or loaded from numba's cache in this process."""
+    from server.keyspace.keytable import KeyTable
+
+    for hook, code in ((HOOK_NONE, LRU), (HOOK_HISTORY, LEARNED), (HOOK_S3FIFO, S3FIFO)):
+        table = KeyTable(hook)
+        if hook == HOOK_S3FIFO:
+            table.arbitrate(0)
+        table.log.append(b"warm-up")
+        table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1, weights)
+        out = np.empty(1, np.int64)
+        found = pick_victims(table.slots, table.hist, table.state, code, 0, 5, 1,
+                             int(time.time()), 1, *weights, out)
+        tracking.retire_all(table.slots, table.hist, table.state, out, found)
+    sample(table.slots, restriction(True), 1, np.empty(1, np.int64))
+    sample(table.slots, restriction(False, 1, 1 << 12), 1, np.empty(1, np.int64))
+
+
 class Evictor:
     def __init__(self, server):
         self.server = server
@@ -83,20 +102,7 @@ class Evictor:
     def warm_up(self) -> None:
         """Compile (or load from numba's cache) the kernels before the first client: the first
         fold or eviction must not stall the loop for a compilation."""
-        from server.keyspace.keytable import KeyTable
-
-        for hook, code in ((HOOK_NONE, LRU), (HOOK_HISTORY, LEARNED), (HOOK_S3FIFO, S3FIFO)):
-            table = KeyTable(hook)
-            if hook == HOOK_S3FIFO:
-                table.arbitrate(0)
-            table.log.append(b"warm-up")
-            table.fold({b"warm-up": b""}, {}, int(time.time()), MODE_LRU, 10, 1, self._weights)
-            out = np.empty(1, np.int64)
-            found = pick_victims(table.slots, table.hist, table.state, code, 0, 5, 1,
-                                 int(time.time()), 1, *self._weights, out)
-            tracking.retire_all(table.slots, table.hist, table.state, out, found)
-        sample(table.slots, restriction(True), 1, np.empty(1, np.int64))
-        sample(table.slots, restriction(False, 1, 1 << 12), 1, np.empty(1, np.int64))
+        warm_up_kernels(self._weights)
 
     # -- eviction ------------------------------------------------------------------------------
     def perform(self) -> bool:
