@@ -5,8 +5,9 @@ about 270 servers.
 
 A forked server runs what `python -m predis ARGS` runs (ops.cli.main, with sys.argv, the
 working directory and the log as an exec'd one has them) in a process of its own; only the
-imports are shared, so a start whose environment differs from the launcher's (a test that
-sets PREDIS_TEST_ENGINE, say) is exec'd instead (servers._start_process decides).
+imports are shared, so a start whose environment differs from the launcher's in what those
+imports read (READ_AT_IMPORT: a test that sets PREDIS_TEST_ENGINE, say) is exec'd instead
+(servers._start_process decides).
 
 The launcher is the forked servers' parent: it reaps them and sends each exit status back,
 and `ForkedProcess` answers for them as the subprocess.Popen the tests otherwise hold.
@@ -112,9 +113,13 @@ def _run_server(channel: Connection, args: list, cwd: str, env: dict, log_path: 
 
 
 # -- the tests' side -----------------------------------------------------------------------------
-# Set by pytest for each test, and the tests' own switch: a difference there changes nothing a
-# server reads at import.
-IMPORT_BLIND = {"PYTEST_CURRENT_TEST", "PREDIS_TEST_FORK"}
+# The variables a server's imports read (numba's configuration, Predis's own, the interpreter's,
+# CUDA's, the dynamic loader's, the math libraries' thread counts): a start is forked only when
+# they are as the launcher had them. Others (pytest's PYTEST_CURRENT_TEST, what torch sets when
+# a test imports it) reach the forked server's os.environ all the same.
+READ_AT_IMPORT = ("NUMBA_", "PREDIS_", "PYTHON", "CUDA", "NVIDIA_", "LD_", "OPENBLAS_", "OMP_",
+                  "MKL_", "NPY_", "NUMPY_")
+TESTS_OWN = {"PREDIS_TEST_FORK"}
 
 
 class Launcher:
@@ -134,10 +139,11 @@ class Launcher:
         self._exits: dict = {}  # pid -> exit status, as the launcher reported them
 
     def can_start(self, env: dict) -> bool:
-        """Whether a server with `env` is the one an exec would start: the environment the
-        launcher imported the server with, but for what nothing reads at import."""
+        """Whether a server with `env` is the one an exec would start: `env` agrees with the
+        launcher's on what the imports read."""
         def relevant(names):
-            return {name: names[name] for name in names if name not in IMPORT_BLIND}
+            return {name: value for name, value in names.items()
+                    if name.startswith(READ_AT_IMPORT) and name not in TESTS_OWN}
         return relevant(env) == relevant(self.env)
 
     def spawn(self, args: list, cwd: str, env: dict, log_path: str) -> "ForkedProcess":

@@ -1,6 +1,7 @@
 """Start a real redis-server and a Predis server side by side on free loopback ports."""
 
 import atexit
+import importlib
 import os
 import shutil
 import socket
@@ -44,7 +45,11 @@ def wait_for_port(port: int, proc, timeout: float = 60.0, ready=None) -> None:
 
 
 _launcher = None  # the fork server Predis servers start from (launcher.py), once started
-_TESTS_ENV = dict(os.environ)  # (as the run began: the launcher's, whatever a test sets)
+# Importing ml sets NUMBA_CACHE_DIR (ml/__init__.py), as it does in every server; the tests
+# import it too, so it is set here first: the environment below is then the one every test
+# has, unless a test sets something of its own.
+importlib.import_module("ml")
+_TESTS_ENV = dict(os.environ)  # (the launcher's, whatever a test sets later)
 
 
 def predis_env(env=None) -> dict:

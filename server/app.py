@@ -658,15 +658,16 @@ class PredisServer:
         self.config.on_change["bind"] = self.listen.readdress
 
     async def start(self):
-        """Serve (after open_listeners and the load)."""
-        await self.listen.start_serving()
-        self._schedule_cron()
-        self.learning.start()
+        """Serve (after open_listeners and the load). The admin port opens first: by the time
+        clients get answers, its probes and metrics answer too."""
         if self.config["admin-port"]:
             from ops.admin_http import AdminHTTP
 
             self.admin_http = AdminHTTP(self)
             await self.admin_http.start()
+        await self.listen.start_serving()
+        self._schedule_cron()
+        self.learning.start()
         self.ready = True
         self.log.info("server_started", port=self.tcp_port, pid=os.getpid(), version=VERSION,
                       engine=self.engine)
