@@ -1,7 +1,7 @@
 """Predis servers for the tests, forked from one process that has already imported the server
-(a fork server, as multiprocessing's "forkserver"): a start costs 0.06 s instead of the 0.7 s a
-fresh interpreter spends importing numba, numpy and the server's modules, and the tests start
-about 270 servers.
+(a fork server, as multiprocessing's "forkserver"): a start costs 0.06 s instead of the 0.7-1.0 s
+a fresh interpreter spends importing numba, numpy and the server's modules, and the tests start
+about 270 servers (`python -m bench.server_start`).
 
 A forked server runs what `python -m predis ARGS` runs (ops.cli.main, with sys.argv, the
 working directory and the log as an exec'd one has them) in a process of its own; only the

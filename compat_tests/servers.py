@@ -61,7 +61,7 @@ def predis_env(env=None) -> dict:
 
 def _start_process(argv, cwd, env, log):
     """`argv` running with its output in `log`. `python -m predis ...` with the environment
-    the launcher has is forked from the launcher (0.06 s instead of 0.7: its imports are done);
+    the launcher has is forked from the launcher (0.06 s instead of 0.7-1.0: its imports are done);
     anything else, or PREDIS_TEST_FORK=0, is exec'd."""
     global _launcher
     forkable = argv[:3] == [sys.executable, "-m", "predis"]
