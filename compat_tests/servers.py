@@ -63,18 +63,25 @@ def _start_process(argv, cwd, env, log):
     """`argv` running with its output in `log`. `python -m predis ...` with the environment
     the launcher has is forked from the launcher (0.06 s instead of 0.7-1.0: its imports are done);
     anything else, or PREDIS_TEST_FORK=0, is exec'd."""
-    global _launcher
     forkable = argv[:3] == [sys.executable, "-m", "predis"]
     if forkable and os.environ.get("PREDIS_TEST_FORK") != "0":
-        if _launcher is None:
-            from .launcher import Launcher
-
-            _launcher = Launcher(predis_env(_TESTS_ENV), os.path.join(tempfile.gettempdir(),
-                                                            f"predis-launcher-{os.getpid()}.log"))
-            atexit.register(_launcher.close)
-        if env is not None and _launcher.can_start(env):
-            return _launcher.spawn(argv[3:], cwd, env, log.name)
+        launcher = start_launcher()
+        if env is not None and launcher.can_start(env):
+            return launcher.spawn(argv[3:], cwd, env, log.name)
     return subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def start_launcher():
+    """The launcher, started at the first call (it then imports and loads the kernels in the
+    background; the first spawn waits for it)."""
+    global _launcher
+    if _launcher is None:
+        from .launcher import Launcher
+
+        _launcher = Launcher(predis_env(_TESTS_ENV), os.path.join(
+            tempfile.gettempdir(), f"predis-launcher-{os.getpid()}.log"))
+        atexit.register(_launcher.close)
+    return _launcher
 
 
 class ServerProcess:
