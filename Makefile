@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: redis-suite run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy fuzz model sim sim-live lint clean
+.PHONY: redis-suite run test test-slow bench bench-memory bench-eviction bench-gpu bench-sampler autonomy fuzz model sim sim-live clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
