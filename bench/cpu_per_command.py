@@ -18,7 +18,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def counters(pid: int) -> dict:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
     found = {"minor faults": int(fields[7]), "user us": int(fields[11]) / TICK * 1e6,
              "kernel us": int(fields[12]) / TICK * 1e6}
     with open(f"/proc/{pid}/status") as status:

@@ -1,14 +1,13 @@
 """Fixtures for differential tests: the same commands go to a real redis-server and to Predis,
 and their replies (errors included) must be identical."""
 
-import os
 import re
 
 import pytest
 import redis
 
 from .rawclient import Err, RawClient
-from .servers import STARTERS, start_launcher, start_predis, start_redis
+from .servers import STARTERS, forking, start_launcher, start_predis, start_redis
 
 # Replies whose wording changed between the reference redis-server installed here (Debian's
 # 7.0) and Redis 7.2, which Predis follows. Applied to the reference's reply only.
@@ -75,7 +74,7 @@ def pytest_collection_finish(session):
     """A run with differential tests starts the launcher of Predis servers now: its imports
     and kernels (in a fresh clone, 30 s of numba compiling them) take the other core while the
     unit tests run, instead of the first differential test's time."""
-    if os.environ.get("PREDIS_TEST_FORK") != "0" and any(
+    if forking() and any(
             item.nodeid.startswith("compat_tests/") for item in session.items):
         start_launcher()
 

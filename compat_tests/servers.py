@@ -63,12 +63,16 @@ def _start_process(argv, cwd, env, log):
     """`argv` running with its output in `log`. `python -m predis ...` with the environment
     the launcher has is forked from the launcher (0.06 s instead of 0.7-1.0: its imports are done);
     anything else, or PREDIS_TEST_FORK=0, is exec'd."""
-    forkable = argv[:3] == [sys.executable, "-m", "predis"]
-    if forkable and os.environ.get("PREDIS_TEST_FORK") != "0":
+    if argv[:3] == [sys.executable, "-m", "predis"] and forking():
         launcher = start_launcher()
         if env is not None and launcher.can_start(env):
             return launcher.spawn(argv[3:], cwd, env, log.name)
     return subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def forking() -> bool:
+    """Whether Predis servers are forked from the launcher (PREDIS_TEST_FORK=0: never)."""
+    return os.environ.get("PREDIS_TEST_FORK") != "0"
 
 
 def start_launcher():
