@@ -1,11 +1,14 @@
-"""SHARDS miss-ratio-curve accuracy: estimated LRU miss ratios (ml/sidecar/mrc.py) against a
-full LRU replay (libCacheSim) at 1%, 2%, 5%, 10%, 20% and 50% of each trace's unique objects.
+"""Miss-ratio-curve accuracy: estimated LRU miss ratios (ml/sidecar/mrc.py) against a full LRU
+replay (libCacheSim) at 1%, 2%, 5%, 10%, 20% and 50% of each trace's unique objects, for SHARDS
+(a spatial sample of the keys, with and without its adjustment) and for the reuse-time sample
+the sidecar's LRU curve comes from (ml/reuse.py: a random sample of the accesses, by AET).
 
-    python -m bench.mrc                      # one hash function (the table in the docs)
-    python -m bench.mrc --seeds 8 --floor    # mean over 8 hash functions, and the floor
+    python -m bench.mrc                      # one hash function and one draw
+    python -m bench.mrc --seeds 8 --floor    # mean over 8 of them, and SHARDS's floor
 
-`--seeds N` re-hashes the keys with N different seeds, so that which keys fall in the sample
-changes: the mean error over them is the estimator's typical error, not one draw's. `--floor`
+`--seeds N` re-hashes the keys with N different seeds, so that which keys fall in SHARDS's
+sample changes, and draws the reuse-time sample with N seeds: the mean error over them is the
+estimator's typical error, not one draw's. `--floor`
 adds the sampling error alone: the expected error of SHARDS's ratio estimate at that rate if
 every sampled key's LRU hits and misses were known exactly (the per-key spread of misses
 against requests, linearized, so an approximation for skewed traces), for scale against the
@@ -17,7 +20,7 @@ import glob
 
 import numpy as np
 
-from ml.sidecar.mrc import _stack_distances, lru_mrc
+from ml.sidecar.mrc import _stack_distances, lru_mrc, reuse_mrc
 from ml.sim.references import run_reference
 from ml.sim.traces import mix, read_oracle
 
@@ -25,12 +28,14 @@ FRACTIONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 def mean_errors(ids, sizes, exact, rate: float, seeds: int) -> tuple:
-    """(adjusted, raw) mean absolute error over the sizes, averaged over `seeds` hashes."""
-    errors = np.zeros(2)
+    """(SHARDS adjusted, SHARDS raw, reuse times) mean absolute error over the sizes, averaged
+    over `seeds` hashes (SHARDS) and random draws (reuse times)."""
+    errors = np.zeros(3)
     for seed in range(seeds):
         hashed = ids if seed == 0 else mix(ids ^ np.int64(seed * 7919 + 1))
-        for column, adjust in enumerate((True, False)):
-            estimate = lru_mrc(hashed, sizes, rate, adjust)
+        estimates = (lru_mrc(hashed, sizes, rate, True), lru_mrc(hashed, sizes, rate, False),
+                     reuse_mrc(ids, sizes, rate, seed))
+        for column, estimate in enumerate(estimates):
             errors[column] += np.mean([abs(estimate[s] - exact[s]) for s in sizes])
     return tuple(errors / seeds)
 
@@ -62,8 +67,9 @@ def main(argv=None) -> None:
     parser.add_argument("--floor", action="store_true")
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
-    columns = [f"rate {r}, {kind}" for r in rates for kind in
-               (("adjusted", "raw", "floor") if args.floor else ("adjusted", "raw"))]
+    kinds = ("SHARDS adjusted", "SHARDS raw", "reuse (AET)") + (
+        ("SHARDS floor",) if args.floor else ())
+    columns = [f"rate {r}, {kind}" for r in rates for kind in kinds]
     print("mean absolute error of the estimated LRU miss ratio over six cache sizes"
           + (f", mean of {args.seeds} hash functions" if args.seeds > 1 else "") + "\n")
     print("| trace | " + " | ".join(columns) + " |")

@@ -177,6 +177,37 @@ def test_every_admin_command_works_from_redis_cli(loop_server):
     assert "A/B test" in help_text and "predis.ab|start" in help_text
 
 
+def test_the_lru_curve_matches_a_replay_of_the_requests(tmp_path):
+    """PREDIS.MRC's LRU hit ratios from a 20% reuse-time sample of a live server's accesses,
+    against an exact LRU replay of the same requests (hits counted over the reads, every key
+    written first)."""
+    from ml.sidecar.mrc import _stack_distances
+
+    server = start_predis(("--dir", str(tmp_path), "--predis-sample-rate", "0.2"), sidecar=True)
+    client = redis.Redis(port=server.port)
+    try:
+        keys = [b"key:%d" % i for i in range(2000)]
+        client.mset({key: b"v" for key in keys})
+        reads = np.random.default_rng(7).zipf(1.1, 40_000) % len(keys)
+        for start in range(0, len(reads), 500):
+            client.mget([keys[i] for i in reads[start:start + 500]])
+        sidecar_settled_ticks(server.port, at_least=40_000 * 0.2 * 0.9)
+        assert client.execute_command("PREDIS.MRC", "REFRESH") == b"OK"
+        # (about 0.2 x 42,000 accesses followed: a curve computed before the last batch has
+        # fewer)
+        mrc = wait_until(lambda: (lambda m: m if m and m[b"reuse_samples"] > 8000 else None)(
+            _mrc_or_none(client)), what="a curve from the whole reuse sample")
+        assert mrc[b"lru_estimate"] == b"aet"
+        stream = np.concatenate([np.arange(len(keys)), reads]).astype(np.int64) + 1
+        distances = _stack_distances(stream, 1 << 24)[len(keys):]
+        for row in map(fields, mrc[b"curve"]):
+            exact = np.mean(distances < row[b"keys"])
+            assert abs(float(row[b"lru_hit_ratio"]) - exact) < 0.03, (row, exact)
+    finally:
+        client.close()
+        server.stop()
+
+
 def _mrc_or_none(client):
     try:
         return fields(client.execute_command("PREDIS.MRC"))

@@ -116,17 +116,19 @@ class LearningLoop:
         if sampler is None or self.supervisor is None or not self.supervisor.connected:
             return
         now = time.monotonic()
-        if now - self._sent_at < SEND_EVERY_S and sampler.pending < len(sampler.ring) // 2:
+        if now - self._sent_at < SEND_EVERY_S and not sampler.half_full():
             return
         self._sent_at = now
         records = sampler.take()
+        events, clock = sampler.take_reuse()
         counters = self._counter_deltas()
         server = self.server
         gauges = {"keys": server.keyspace.total_keys(), "maxmemory": server.maxmemory,
                   "used_memory": server.used_memory(), "evicted_keys": server.evicted_keys,
                   "policy": server.config["maxmemory-policy"]}
-        self.supervisor.send({"op": "batch", "counters": counters, "gauges": gauges},
-                             records.tobytes())
+        self.supervisor.send({"op": "batch", "counters": counters, "gauges": gauges,
+                              "records": len(records), "reuse_clock": clock},
+                             records.tobytes() + events.tobytes())
 
     def _counter_deltas(self) -> dict:
         from .command_table import all_commands

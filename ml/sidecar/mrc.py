@@ -1,6 +1,8 @@
-"""Miss-ratio curves from a spatial sample of the keys (SHARDS, Waldspurger et al., FAST'15).
+"""Miss-ratio curves: LRU's from the reuse-time sample (AET, `aet_mrc`, below) or from a
+spatial sample of the keys (SHARDS, Waldspurger et al., FAST'15); the other policies' by
+miniature simulation of the spatial sample.
 
-A key is in the sample when its hash falls under `rate` of the hash space, so the sample is a
+SHARDS: a key is in the sample when its hash falls under `rate` of the hash space, so the sample is a
 consistent subset of keys and every access to a sampled key is seen. LRU stack distances are
 computed on the sample (a Fenwick tree over access times counts the distinct keys touched since
 the key's previous access) and scaled by 1/rate: a key hits in an LRU cache of C keys when fewer
@@ -80,6 +82,83 @@ def _curve(distances: np.ndarray, rate: float, expected: float, cache_sizes) -> 
     scaled = np.where(distances < 0, np.inf, distances / rate)
     return {int(size): float(min(1.0, np.count_nonzero(scaled >= size) / expected))
             for size in cache_sizes}
+
+
+class ReuseCohort:
+    """The sidecar's side of reuse-time sampling (ml/reuse.py): the last `size` sampled starts
+    and what became of them, as (reuse time or age, ended) observations."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.starts = np.zeros(0, np.int64)  # increasing: the server's clock only moves on
+        self.ends = np.zeros(0, np.int64)  # as in ml/reuse.EVENT: 0 open, > 0 ended, < 0 dropped
+        self.clock = 0
+
+    def __len__(self):
+        return self.starts.size
+
+    def add(self, events: np.ndarray, clock: int) -> None:
+        """Events in the order the server wrote them, and its clock after them."""
+        opened = events["end"] == 0
+        self.starts = np.concatenate([self.starts, events["start"][opened]])[-self.size:]
+        self.ends = np.concatenate([self.ends, np.zeros(np.count_nonzero(opened), np.int64)]
+                                   )[-self.size:]
+        closed = events[~opened]
+        at = np.searchsorted(self.starts, closed["start"])
+        known = at < self.starts.size
+        known[known] = self.starts[at[known]] == closed["start"][known]
+        self.ends[at[known]] = closed["end"][known]  # (starts older than the cohort: gone)
+        self.clock = max(self.clock, clock)
+
+    def observations(self) -> tuple:
+        """(times, ended): reuse times of the ended monitors; the others' ages (their reuse
+        time is longer: censored)."""
+        ends = self.ends
+        ended = ends > 0
+        stop = np.where(ended, ends, np.where(ends < 0, -ends, self.clock))
+        return stop - self.starts, ended
+
+
+def aet_mrc(times: np.ndarray, ended: np.ndarray, cache_sizes) -> dict:
+    """LRU miss ratio per cache size (objects) from sampled reuse times (ml/reuse.py), by the
+    AET model (Hu et al., USENIX ATC'16): with s(t) the share of accesses whose reuse time
+    exceeds t, a cache of C objects keeps an object for the T accesses in which the sum of s(t)
+    over t < T reaches C, and misses s(T) of the accesses. s is the Kaplan-Meier estimate, so
+    monitors still open (or dropped) count for as long as they were seen."""
+    times = np.asarray(times, np.int64)
+    ended = np.asarray(ended, np.bool_)
+    if times.size == 0:
+        return {int(size): 1.0 for size in cache_sizes}
+    event_times, deaths = np.unique(times[ended], return_counts=True)
+    at_risk = times.size - np.searchsorted(np.sort(times), event_times, side="left")
+    # above[j]: s(t) on [bounds[j], bounds[j + 1]), the last one for ever after
+    above = np.concatenate(([1.0], np.cumprod(1.0 - deaths / at_risk)))
+    bounds = np.concatenate(([0], event_times))
+    reached = np.concatenate(([0.0], np.cumsum(above[:-1] * np.diff(bounds))))
+    out = {}
+    for size in cache_sizes:
+        j = int(np.searchsorted(reached, size * (1 - 1e-12), side="left"))
+        if j == 0:
+            out[int(size)] = 1.0
+        elif j == reached.size and above[-1] <= 0:
+            out[int(size)] = 0.0  # room for every key: nothing misses any more
+        else:
+            start, share = bounds[j - 1], above[j - 1]
+            eviction_time = start + np.ceil((size - reached[j - 1]) / share - 1e-9)
+            inside = j == reached.size or eviction_time < bounds[j]
+            out[int(size)] = float(share if inside else above[j])
+    return out
+
+
+def reuse_mrc(ids: np.ndarray, cache_sizes, rate: float = 0.01, seed: int = 0) -> dict:
+    """The LRU curve the sidecar would estimate from the server's reuse-time sample of a
+    trace (every monitor in the cohort)."""
+    from ..reuse import trace_events
+
+    events, clock = trace_events(ids, rate, seed)
+    cohort = ReuseCohort(max(1, len(events)))
+    cohort.add(events, clock)
+    return aet_mrc(*cohort.observations(), cache_sizes)
 
 
 def sample_trace(records, name: str = "sample", sizes: bool = False):

@@ -1,7 +1,8 @@
 """Messages between the server and its sidecar over a socketpair.
 
 A frame is a little-endian u32 header length and u32 payload length, then the header (a JSON
-object with at least "op") and the payload (raw bytes: sampled records for "batch", else empty).
+object with at least "op") and the payload (raw bytes: for "batch" the sampled records, then
+the reuse-time events; else empty).
 The server side reads with asyncio (`read_frame`), the sidecar with a blocking file
 (`read_frame_blocking`). Both sides are this code base, but a frame is still checked: a header
 that is not a JSON object or a length over the limits ends the connection.

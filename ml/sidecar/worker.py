@@ -2,7 +2,7 @@
 
 The server starts it (ml/sidecar/supervisor.py) with one end of a socketpair and sends it
 frames (ml/sidecar/wire.py): "config" (the predis-* settings), "champion" (the model in use),
-"batch" (sampled accesses plus the server's counters), "retrain" and "mrc" (operator
+"batch" (sampled accesses, the reuse-time sample's events and the server's counters), "retrain" and "mrc" (operator
 requests), "stop". It answers with "state" (everything PREDIS.INFO/DRIFT/MRC show),
 "candidate" (a retrained model that passed validation, already in the registry),
 "namespace_candidate" (the same for one tenant's keys: each retrain also trains a model per
@@ -26,15 +26,18 @@ import time
 import numpy as np
 
 from ..model import EvictionModel, DEFAULT_PATH
+from ..reuse import EVENT
 from ..sampler import OP_DELETE, RECORD
 from . import wire
 from .drift import WorkloadDrift
-from .mrc import miniature_mrc, sample_trace, sampled_lru_mrc
+from .mrc import ReuseCohort, aet_mrc, miniature_mrc, sample_trace, sampled_lru_mrc
 from .registry import ModelRegistry
 from .retrain import retrain
 from .workload import WorkloadWindows
 
 HISTORY = 200_000  # sampled records kept (newest)
+REUSE_COHORT = 20_000  # sampled accesses followed to their reuse (newest), for the LRU curve
+REUSE_MINIMUM = 200  # below this many, the LRU curve comes from the spatial sample (SHARDS)
 MRC_REQUESTS = 50_000  # the most recent sampled requests the miniature simulations replay
 LEARNED_MRC_REQUESTS = 10_000  # fewer for the learned policy: it scores every candidate
 MRC_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)  # cache sizes as multiples of the live one
@@ -65,6 +68,7 @@ class Sidecar:
         self.last_retrain = time.time()
         self.windows_log = []
         self.detection_ticks = []  # the request clock at each declared drift
+        self.reuse = ReuseCohort(REUSE_COHORT)
         self.mrc = None
         self.mrc_at = 0.0
         self.batches = 0
@@ -80,7 +84,9 @@ class Sidecar:
         """One frame; False when the server asked the sidecar to stop."""
         op = header["op"]
         if op == "batch":
-            self.ingest(np.frombuffer(payload, RECORD), header.get("counters", {}),
+            split = header.get("records", len(payload) // RECORD.itemsize) * RECORD.itemsize
+            self.reuse.add(np.frombuffer(payload[split:], EVENT), header.get("reuse_clock", 0))
+            self.ingest(np.frombuffer(payload[:split], RECORD), header.get("counters", {}),
                         header.get("gauges", {}))
         elif op == "config":
             detector_changed = any(header["settings"].get(k) != self.settings.get(k) for k in
@@ -154,7 +160,10 @@ class Sidecar:
         live = self._live_size()
         sizes = [max(1, int(live * f)) for f in MRC_FACTORS]
         requests = self.history[self.history["op"] != OP_DELETE]
-        lru = sampled_lru_mrc(requests["hash"], rate, sizes)
+        if len(self.reuse) >= REUSE_MINIMUM:
+            lru, estimate = aet_mrc(*self.reuse.observations(), sizes), "aet"
+        else:
+            lru, estimate = sampled_lru_mrc(requests["hash"], rate, sizes), "shards"
         curves = {"lru": [lru[s] for s in sizes]}
         if len(requests):
             for policy in MRC_POLICIES:
@@ -165,7 +174,7 @@ class Sidecar:
                 curves[policy] = [curve[s] for s in sizes]
         self.mrc = {"sizes": sizes, "factors": list(MRC_FACTORS), "live_size": sizes[2],
                     "requests": int(len(requests)), "rate": rate, "time": time.time(),
-                    **curves}
+                    "lru_estimate": estimate, "reuse_samples": len(self.reuse), **curves}
         self.mrc_at = time.time()
 
     def _champion_model(self) -> EvictionModel:

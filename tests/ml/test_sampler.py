@@ -72,3 +72,19 @@ def test_rate_zero_samples_nothing_and_a_rate_change_applies_at_once():
                     lambda picked: [7], 0, 0)
     record = sampler.take()
     assert record.dtype == RECORD and record["size"].tolist() == [7]
+
+
+def test_folded_accesses_feed_the_reuse_sample_at_the_same_rate():
+    sampler = AccessSampler(1.0)
+    table, data = KeyTable(), {b"a": b"1", b"b": b"2"}
+    table.log.extend([b"a", b"b", b"gone", b"a"])  # "gone" does not exist: not timed
+    fold(table, data, sampler)
+    events, clock = sampler.take_reuse()
+    assert clock == 3 and events.tolist() == [(1, 0), (2, 0), (1, 3), (3, 0)]
+    assert sampler.take_reuse()[0].size == 0
+    assert sampler.stats()["reuse_open"] == 2 and sampler.stats()["reuse_events"] == 4
+    sampler.set_rate(0.0)  # off: the open monitors are dropped, nothing more is followed
+    assert sampler.take_reuse()[0].tolist() == [(2, -3), (3, -3)]
+    table.log.extend([b"a", b"b"])
+    fold(table, data, sampler)
+    assert sampler.take_reuse()[0].size == 0

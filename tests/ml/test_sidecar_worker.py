@@ -70,6 +70,25 @@ def test_stationary_batches_publish_state_and_a_curve_without_drift(sidecar):
         assert all(a >= b for a, b in zip(mrc[policy], mrc[policy][1:]))  # more memory, fewer misses
 
 
+def test_the_lru_curve_comes_from_the_reuse_sample_once_it_has_enough(sidecar):
+    from ml.reuse import trace_events
+
+    feed(sidecar, batches(2000))
+    sidecar.update_mrc()
+    assert sidecar.mrc["lru_estimate"] == "shards" and sidecar.mrc["reuse_samples"] == 0
+    events, clock = trace_events(np.tile(np.arange(1, 101, dtype=np.int64), 50), 1.0)
+    records = next(batches(10))
+    sidecar.handle({"op": "batch", "counters": {}, "gauges": {"keys": 200, "maxmemory": 0},
+                    "records": len(records) // RECORD.itemsize, "reuse_clock": clock},
+                   records + events.tobytes())
+    sidecar.update_mrc()
+    mrc = sidecar.mrc
+    assert mrc["lru_estimate"] == "aet" and mrc["reuse_samples"] == 5000
+    # a loop over 100 keys: all misses below 100 keys, none from 100 on
+    assert mrc["sizes"] == [50, 100, 200, 400, 800] and mrc["lru"] == [1.0, 0, 0, 0, 0]
+    assert len(sidecar.history) == 2010  # the payload's records, not its events
+
+
 def test_a_shift_is_detected_retrained_registered_and_announced(sidecar):
     feed(sidecar, batches(40_000, move_at=20_000))
     assert sidecar.drift.detections_ == [18]
