@@ -2,8 +2,8 @@
 spatial sample of the keys (SHARDS, Waldspurger et al., FAST'15); the other policies' by
 miniature simulation of the spatial sample.
 
-SHARDS: a key is in the sample when its hash falls under `rate` of the hash space, so the sample is a
-consistent subset of keys and every access to a sampled key is seen. LRU stack distances are
+SHARDS: a key is in the sample when its hash falls under `rate` of the hash space, so the sample
+is a consistent subset of keys and every access to a sampled key is seen. LRU stack distances are
 computed on the sample (a Fenwick tree over access times counts the distinct keys touched since
 the key's previous access) and scaled by 1/rate: a key hits in an LRU cache of C keys when fewer
 than C distinct keys were asked for since its last access. `adjust` applies SHARDS's

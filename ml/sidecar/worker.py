@@ -2,8 +2,8 @@
 
 The server starts it (ml/sidecar/supervisor.py) with one end of a socketpair and sends it
 frames (ml/sidecar/wire.py): "config" (the predis-* settings), "champion" (the model in use),
-"batch" (sampled accesses, the reuse-time sample's events and the server's counters), "retrain" and "mrc" (operator
-requests), "stop". It answers with "state" (everything PREDIS.INFO/DRIFT/MRC show),
+"batch" (sampled accesses, the reuse-time sample's events and the server's counters),
+"retrain" and "mrc" (operator requests), "stop". It answers with "state" (everything PREDIS.INFO/DRIFT/MRC show),
 "candidate" (a retrained model that passed validation, already in the registry),
 "namespace_candidate" (the same for one tenant's keys: each retrain also trains a model per
 namespace with enough sampled requests, the rest stay on the global one) and "log".
