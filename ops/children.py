@@ -13,6 +13,8 @@ import signal
 import struct
 import time
 
+from . import proc_title
+
 # (kind, keys written, copy-on-write bytes, when those were measured: CLOCK_MONOTONIC seconds,
 # which parent and child share)
 _RECORD = struct.Struct("<Bqqd")
@@ -54,9 +56,10 @@ class Children:
         self.cow_updated = 0.0
         self.keys_processed = self.keys_total = 0
 
-    def fork(self, purpose: str):
+    def fork(self, purpose: str, title: str = None):
         """os.fork() for "rdb", "aof" or "ldb": (pid, reporter); in the child pid is 0 and the
-        reporter (None for "ldb") sends its progress to the parent."""
+        reporter (None for "ldb") sends its progress to the parent. The child takes `title`
+        as its process title's {title} (Redis's names: ops/proc_title.CHILD_TITLES)."""
         exclusive = purpose in EXCLUSIVE
         started = time.perf_counter_ns()
         in_child = self.server.keyspace.prepare_fork()
@@ -72,6 +75,8 @@ class Children:
         if pid == 0:
             _die_with(parent)
             in_child()
+            if title is not None:
+                proc_title.apply(self.server.config, title)
             if not exclusive:
                 return 0, None
             os.close(read_end)

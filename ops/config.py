@@ -11,6 +11,7 @@ import re
 
 from server.protocol.reader import ProtocolError, split_inline
 
+from . import proc_title
 from .config_params import BY_NAME, PARAMS, Param
 
 PROTECTED = {"dir", "dbfilename"}
@@ -137,6 +138,10 @@ class Config:
                 raise ConfigError(
                     "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
             return nums
+        if kind == "proc_title":
+            if not proc_title.valid(text, self):
+                raise ConfigError(proc_title.INVALID)
+            return text
         if kind == "bind":
             return text.split()
         if kind == "dir":

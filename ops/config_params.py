@@ -90,7 +90,7 @@ PARAMS = [
     _i("databases", "16", 1, INT_MAX, immutable=True),
     _b("always-show-logo", "no", immutable=True),
     _b("set-proc-title", "yes", immutable=True),
-    _s("proc-title-template", "{title} {listen-addr} {server-mode}"),
+    Param("proc-title-template", "proc_title", "{title} {listen-addr} {server-mode}"),
     _s("locale-collate", ""),
     _e("supervised", "no", "upstart systemd auto no", immutable=True),
     _b("disable-thp", "yes", immutable=True),

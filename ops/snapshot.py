@@ -5,6 +5,7 @@ so a crash never leaves a half-written dump.rdb behind."""
 import os
 import time
 
+from ops.proc_title import CHILD_TITLES
 from ops.rdb.codec import RDBError
 from ops.rdb.file import RDBWriter, read_rdb
 from ops.replication.resume import aux_fields, restore
@@ -60,7 +61,7 @@ class Persistence:
         if self.child_pid:
             return False
         dirty_at_fork = server.keyspace.dirty
-        pid, reporter = server.children.fork("rdb")
+        pid, reporter = server.children.fork("rdb", CHILD_TITLES["bgsave"])
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:

@@ -31,6 +31,7 @@ from .engine_batch import EngineBatcher
 from gpu import select as engine_select
 from ml.model import DEFAULT_PATH as DEFAULT_MODEL
 from ml.sidecar.registry import ModelRegistry, RegistryError
+from ops import proc_title
 from ops.children import Children
 from ops.replication.failover import Failover
 from ops.replication.roles import replicate_from
@@ -656,6 +657,7 @@ class PredisServer:
                                self.config["unixsocket"], self.config["unixsocketperm"])
         self.config.on_change["port"] = self.listen.rebind
         self.config.on_change["bind"] = self.listen.readdress
+        proc_title.follow(self.config)
 
     async def start(self):
         """Serve (after open_listeners and the load). The admin port opens first: by the time

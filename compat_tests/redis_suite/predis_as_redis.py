@@ -45,6 +45,9 @@ def main() -> None:
         return config
 
     cli.build_config = sidecar_off
+    # the process title's {title} is the program as the suite ran it, src/redis-server (the
+    # wrapper run.sh writes, which passes its path on)
+    sys.argv[0] = os.environ.pop("PREDIS_RUN_AS", sys.argv[0])
     predis_main(sys.argv[1:])
 
 

@@ -44,7 +44,7 @@ cat > "$SOURCE/src/redis-server" <<LAUNCH
 #!/usr/bin/env bash
 # --version is asked of the real server (the suite reads the version it tests)
 if [ "\${1:-}" = "--version" ] || [ "\${1:-}" = "-v" ]; then exec redis-server "\$@"; fi
-exec "$PYTHON" "$HERE/predis_as_redis.py" "\$@"
+PREDIS_RUN_AS="\$0" exec "$PYTHON" "$HERE/predis_as_redis.py" "\$@"
 LAUNCH
 chmod +x "$SOURCE/src/redis-server"
 for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do

@@ -19,6 +19,7 @@ import os
 import time
 
 from ops.commandstream import encode
+from ops.proc_title import CHILD_TITLES
 from server import disk_errors
 from ops.aof.rewrite import write_aof_base
 from ops.snapshot import in_forked_child, write_snapshot
@@ -316,7 +317,7 @@ class AppendOnlyFile:
             first_new = float("inf")
         seq = (self.manifest.base[1] if self.manifest.base else 0) + 1
         name = self._base_name(seq)
-        pid, reporter = self.server.children.fork("aof")
+        pid, reporter = self.server.children.fork("aof", CHILD_TITLES["aof"])
         if pid == 0:  # the child: write and leave without running any parent cleanup
             status = 1
             try:

@@ -19,6 +19,7 @@ import secrets
 import signal
 import time
 
+from ops.proc_title import CHILD_TITLES
 from ops.snapshot import (in_forked_child, remove_quietly, snapshot_path, temp_snapshot_path,
                           write_rdb, write_snapshot)
 
@@ -122,7 +123,8 @@ class Transfer:
         self.to_file = None if diskless or excludes else snapshot_path(server.config)
         self.started, self.dirty_at_fork = time.monotonic(), server.keyspace.dirty
         read_end, write_end = os.pipe()
-        self.pid, reporter = server.children.fork("rdb")
+        self.pid, reporter = server.children.fork(
+            "rdb", CHILD_TITLES["bgsave" if self.to_file else "fullsync"])  # (Redis's titles)
         if self.pid == 0:  # the child: the RDB, then leave
             status = 1
             try:
