@@ -135,9 +135,10 @@ def test_a_killed_sidecar_is_restarted_and_the_server_serves_meanwhile(loop_serv
     info = wait_until(lambda: (lambda i: i if i["sidecar_status"] == "running" else None)(
         ml_info(client)), what="the restart")
     assert info["sidecar_restarts"] == 1 and info["sidecar_pid"] != pid
-    CacheAside(client).run("a", 2000)  # the new sidecar takes batches again
-    wait_until(lambda: ml_info(client)["drift_windows"] > 0 or
-               ml_info(client)["sampled_accesses"] >= 2000, what="batches")
+    CacheAside(client).run("a", 2000)  # the new sidecar takes batches again (its clock of
+    #                                      sampled requests starts at 0)
+    wait_until(lambda: fields(client.execute_command("PREDIS.DRIFT"))["ticks"] > 0,
+               what="batches")
 
 
 def redis_cli(port, *args) -> str:
@@ -191,12 +192,7 @@ def test_the_lru_curve_matches_a_replay_of_the_requests(tmp_path):
         reads = np.random.default_rng(7).zipf(1.1, 40_000) % len(keys)
         for start in range(0, len(reads), 500):
             client.mget([keys[i] for i in reads[start:start + 500]])
-        sidecar_settled_ticks(server.port, at_least=40_000 * 0.2 * 0.9)
-        assert client.execute_command("PREDIS.MRC", "REFRESH") == b"OK"
-        # (about 0.2 x 42,000 accesses followed: a curve computed before the last batch has
-        # fewer)
-        mrc = wait_until(lambda: (lambda m: m if m and m[b"reuse_samples"] > 8000 else None)(
-            _mrc_or_none(client)), what="a curve from the whole reuse sample")
+        mrc = _refreshed_curve(client, reuse_samples=8000)  # (of about 0.2 x 42,000)
         assert mrc[b"lru_estimate"] == b"aet"
         stream = np.concatenate([np.arange(len(keys)), reads]).astype(np.int64) + 1
         distances = _stack_distances(stream, 1 << 24)[len(keys):]
@@ -206,6 +202,48 @@ def test_the_lru_curve_matches_a_replay_of_the_requests(tmp_path):
     finally:
         client.close()
         server.stop()
+
+
+def test_the_lru_curve_under_eviction_predicts_bigger_caches(tmp_path):
+    """With maxmemory evicting most of the keys, PREDIS.MRC's LRU hit ratios at 0.5x-4x the
+    live key count against an exact LRU replay of the requests as the server sees them (each
+    batch's hits, then its fills): the reuse sample follows a key through its eviction and
+    back, so what a bigger cache would have kept counts as a hit."""
+    from ml.sidecar.mrc import _stack_distances
+
+    server = start_predis(("--dir", str(tmp_path), "--predis-sample-rate", "0.2",
+                           "--maxmemory-policy", "allkeys-lru"), sidecar=True)
+    client = redis.Redis(port=server.port)
+    try:
+        client.config_set("maxmemory", client.info("memory")["used_memory"] + 300_000)
+        rng, reads = np.random.default_rng(3), []
+        for _ in range(150):
+            ranks = rng.zipf(1.05, 400) % 20_000
+            keys = [b"k:%d" % r for r in ranks]
+            values = client.mget(keys)
+            missed = {k: b"v" * 100 for k, v in zip(keys, values) if v is None}
+            client.mset(missed)
+            reads += [k for k, v in zip(keys, values) if v is not None] + list(missed)
+        assert client.info("stats")["evicted_keys"] > 20_000
+        mrc = _refreshed_curve(client, reuse_samples=11_000)  # (of about 0.2 x 58,000)
+        distances = _stack_distances(np.array([int(k[2:]) for k in reads], np.int64) + 1,
+                                     1 << 24)
+        for row in map(fields, mrc[b"curve"][1:]):
+            exact = np.mean((distances >= 0) & (distances < row[b"keys"]))
+            assert abs(float(row[b"lru_hit_ratio"]) - exact) < 0.03, (row, exact)
+    finally:
+        client.close()
+        server.stop()
+
+
+def _refreshed_curve(client, reuse_samples: int) -> dict:
+    """PREDIS.MRC once the sidecar computed it from at least `reuse_samples` followed
+    accesses (asking it to recompute until then: the last batches may still be on their way)."""
+    def ready():
+        assert client.execute_command("PREDIS.MRC", "REFRESH") == b"OK"
+        mrc = _mrc_or_none(client)
+        return mrc if mrc and mrc[b"reuse_samples"] >= reuse_samples else None
+    return wait_until(ready, step=0.5, what=f"a curve from {reuse_samples} followed accesses")
 
 
 def _mrc_or_none(client):

@@ -160,7 +160,8 @@ class Database:
     def read_many(self, keys: list) -> list:
         """lookup_read() for each key, batched: due keys are expired first, then every value is
         fetched at once; the same replies, statistics and access log as one key at a time
-        (the access table ignores logged keys that do not exist)."""
+        (only the keys found are logged: a miss is no access, and a fill right after it would
+        otherwise count twice)."""
         expires = self.expires
         due = ()
         if expires and not _loading and not expires.keys().isdisjoint(keys):
@@ -176,10 +177,13 @@ class Database:
         misses = values.count(None)
         self.misses += misses
         self.hits += len(values) - misses
-        self.touch_many(keys)
-        if misses and self.stats.on_key_missed is not None:
-            for key in compress(keys, map(is_, values, repeat(None))):
-                self.stats.on_key_missed(self, key)
+        if not misses:
+            self.touch_many(keys)
+        else:
+            self.touch_many(compress(keys, map(is_not, values, repeat(None))))
+            if self.stats.on_key_missed is not None:
+                for key in compress(keys, map(is_, values, repeat(None))):
+                    self.stats.on_key_missed(self, key)
         if self.read_tap is not None:
             for key, value in zip(keys, values):
                 self.read_tap(key, value is not None)
