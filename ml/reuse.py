@@ -19,6 +19,8 @@ and dropped ones censored at their age (ml/sidecar/mrc.ReuseCohort).
 import numpy as np
 from numba import njit
 
+from .splitmix import GOLDEN, splitmix64
+
 # start: the sampled access's time; end: 0 when it starts, its key's next access when it ends,
 # minus the time it was dropped at when it is dropped (its reuse time exceeds that age)
 EVENT = np.dtype([("start", "<i8"), ("end", "<i8")])
@@ -46,12 +48,9 @@ def threshold_of(rate: float) -> int:
 
 @njit(cache=True)
 def _draw(state):
-    """splitmix64: the next 53 random bits."""
-    z = np.uint64(state[RNG]) + np.uint64(0x9E3779B97F4A7C15)
-    state[RNG] = np.int64(z)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
+    """The generator's next 53 random bits."""
+    z = splitmix64(np.uint64(state[RNG]))
+    state[RNG] = np.int64(np.uint64(state[RNG]) + np.uint64(GOLDEN))
     return np.int64(z >> np.uint64(64 - _UNIFORM_BITS))
 
 
@@ -195,7 +194,7 @@ class ReuseSampler:
         # room for a start and an end per access, and drops of every monitor open now or
         # started in this batch
         events = np.empty(3 * len(hashes) + self.open, EVENT)
-        salt = np.int64((db_index * 0x9E3779B97F4A7C15) & _MASK)
+        salt = np.int64((db_index * GOLDEN) & _MASK)
         count = follow(hashes, present, salt, self.hashes, self.starts, self.state,
                        self.threshold, events)
         return events[:count]

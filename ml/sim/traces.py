@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..splitmix import splitmix64
+
 ORACLE_RECORD = np.dtype([("time", "<u4"), ("id", "<u8"), ("size", "<u4"), ("next", "<i8")])
 
 
@@ -46,11 +48,7 @@ def mix(ids):
     """splitmix64 of every id, as int64, avoiding the table's two marker values."""
     out = np.empty(ids.size, np.int64)
     for i in range(ids.size):
-        z = np.uint64(ids[i]) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-        value = np.int64(z)
+        value = np.int64(splitmix64(np.uint64(ids[i])))
         out[i] = value + 2 if value == 0 or value == 1 else value
     return out
 
