@@ -86,7 +86,8 @@ def write(text: str) -> bool:
     return True
 
 
-_moved = []  # the environment strings' new homes (kept alive), once they were moved
+_kept = []  # the copies the C environment points at now (they must outlive the process)
+_environment_moved = False
 
 
 def _title_area():
@@ -101,7 +102,7 @@ def _title_area():
         return None
     if arg_end <= arg_start:
         return None
-    if env_start == arg_end and env_end > env_start and (_moved or _move_environment(
+    if env_start == arg_end and env_end > env_start and (_environment_moved or _move_environment(
             env_start, env_end)):
         return arg_start, env_end - arg_start
     return arg_start, arg_end - arg_start
@@ -111,6 +112,7 @@ def _move_environment(start: int, end: int) -> bool:
     """Point the C environment's entries that lie in [start, end) at copies (as Redis's
     setproctitle does at start), and glibc's program_invocation_name too (it points into the
     arguments); getenv() then reads the copies and the old strings are free for the title."""
+    global _environment_moved
     try:
         libc = ctypes.CDLL(None)
         environ = ctypes.c_void_p.in_dll(libc, "environ").value
@@ -122,7 +124,7 @@ def _move_environment(start: int, end: int) -> bool:
         address = entries[index]
         if start <= address < end:
             copy = ctypes.create_string_buffer(ctypes.string_at(address))
-            _moved.append(copy)
+            _kept.append(copy)
             entries[index] = ctypes.addressof(copy)
         index += 1
     for name in ("program_invocation_name", "program_invocation_short_name"):
@@ -132,9 +134,9 @@ def _move_environment(start: int, end: int) -> bool:
             continue
         if pointer.value:
             copy = ctypes.create_string_buffer(ctypes.string_at(pointer.value))
-            _moved.append(copy)
+            _kept.append(copy)
             pointer.value = ctypes.addressof(copy)
-    _moved.append(None)  # (moved, even when there was nothing to move)
+    _environment_moved = True
     return True
 
 

@@ -135,8 +135,8 @@ def predis_mrc(client, args):
         row.update({f"{name}_hit_ratio": 1.0 - mrc[name][index] for name in policies})
         rows.append(_flat(row))
     return ["sampled_requests", mrc["requests"], "rate", _text(mrc["rate"]),
-            "live_keys", mrc["live_size"], "lru_estimate", mrc.get("lru_estimate", "shards"),
-            "reuse_samples", mrc.get("reuse_samples", 0), "curve", rows]
+            "live_keys", mrc["live_size"], "lru_estimate", mrc["lru_estimate"],
+            "reuse_samples", mrc["reuse_samples"], "curve", rows]
 
 
 @command("predis.retrain", -1, "admin noscript loading stale", (0, 0, 0), G, "Starts a "
