@@ -259,10 +259,9 @@ def _run_batch(client, spec, run: list, replies: list) -> None:
     dirty = server.keyspace.dirty
     started = _perf_ns()
     try:
-        if spec.batch is LOOP_RUN:
-            produced, failed = _loop(client, spec.handler, run)
-        else:
-            produced, failed = spec.batch(client, run)
+        done = None if spec.batch is LOOP_RUN else spec.batch(client, run)
+        # (a run handler answers None when this run must go command by command)
+        produced, failed = _loop(client, spec.handler, run) if done is None else done
     except Exception as exc:  # a bug must cost error replies, never the connection
         produced, failed = [_internal_error(client, spec, exc)] * len(run), len(run)
     elapsed = _perf_ns() - started

@@ -3,13 +3,14 @@
 import numpy as np
 
 from .. import errors
-from ..command_table import command
+from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace.containers import Hash
 from ..replies import NO_REPLY, OK
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_count,
                      random_members, read_typed, repetitions_cut_short, settle, to_int,
                      to_long_double, writable, write_typed)
+from .keyed_runs import run_by_key, touch_again
 from .scanning import scan_reply
 
 G = "hash"
@@ -29,6 +30,21 @@ def hset(client, args):
     added = sum(1 for field, value in pairs if h.set(field, value))
     settle(client, args[1], h, before, changes=len(pairs))  # (Redis counts every field set)
     return added
+
+
+@batched("hset", 4)
+def hset_run(client, run):
+    return run_by_key(client, run, _hset_stretch)
+
+
+def _hset_stretch(client, key, commands) -> list:
+    """Consecutive one-field HSETs on `key` (keyed_runs)."""
+    db = client.db
+    h, before = writable(db, key, Hash)
+    touch_again(db, key, len(commands) - 1)
+    replies = [1 if h.set(args[2], args[3]) else 0 for args in commands]
+    settle(client, key, h, before, changes=len(commands))
+    return replies
 
 
 @command("hmset", -4, "write denyoom fast", (1, 1, 1), G, "Sets the values of multiple fields.",

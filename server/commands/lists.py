@@ -3,12 +3,13 @@
 from itertools import islice
 
 from .. import errors
-from ..command_table import command
+from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace.containers import List
 from ..replies import NULL_ARRAY, OK
 from .common import (first_served, lower, modified, notify_generic, optional_count, read_typed,
                      serve_or_block, settle, to_int, to_timeout_seconds, writable, write_typed)
+from .keyed_runs import run_by_key, touch_again
 
 G = "list"
 LEFT, RIGHT = b"left", b"right"
@@ -50,6 +51,35 @@ def lpushx(client, args):
          "when the list exists.", "2.2.0")
 def rpushx(client, args):
     return _push(client, args, False, True)
+
+
+@batched("lpush", 3)
+def lpush_run(client, run):
+    return run_by_key(client, run, _push_head_stretch)
+
+
+@batched("rpush", 3)
+def rpush_run(client, run):
+    return run_by_key(client, run, _push_tail_stretch)
+
+
+def _push_stretch(client, key, commands, head: bool) -> list:
+    """Consecutive one-element pushes to `key` (keyed_runs): one lookup, one extend."""
+    db = client.db
+    items, before = writable(db, key, List)
+    touch_again(db, key, len(commands) - 1)
+    size = len(items)
+    items.push_many([args[2] for args in commands], head)
+    settle(client, key, items, before, changes=len(commands))
+    return list(range(size + 1, len(items) + 1))
+
+
+def _push_head_stretch(client, key, commands):
+    return _push_stretch(client, key, commands, True)
+
+
+def _push_tail_stretch(client, key, commands):
+    return _push_stretch(client, key, commands, False)
 
 
 # -- pops -----------------------------------------------------------------------------------
@@ -94,6 +124,32 @@ def lpop(client, args):
          "list. Deletes the list if the last element was popped.")
 def rpop(client, args):
     return _pop(client, args, False)
+
+
+@batched("lpop", 2)
+def lpop_run(client, run):
+    return run_by_key(client, run, _pop_head_stretch)
+
+
+@batched("rpop", 2)
+def rpop_run(client, run):
+    return run_by_key(client, run, _pop_tail_stretch)
+
+
+def _pop_stretch(client, key, commands, head: bool) -> list:
+    """Consecutive plain pops of `key` (keyed_runs): one pop of as many elements; the
+    commands after the list ran out find no key."""
+    popped = pop_from(client, client.db, key, head, len(commands)) or []
+    touch_again(client.db, key, len(popped) - 1)
+    return popped + [None] * (len(commands) - len(popped))
+
+
+def _pop_head_stretch(client, key, commands):
+    return _pop_stretch(client, key, commands, True)
+
+
+def _pop_tail_stretch(client, key, commands):
+    return _pop_stretch(client, key, commands, False)
 
 
 # -- reads ------------------------------------------------------------------------------------

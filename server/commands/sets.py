@@ -3,12 +3,13 @@
 import random
 
 from .. import errors
-from ..command_table import command
+from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace.containers import Set
 from ..replies import NO_REPLY, OrderedSet
 from .common import (lower, modified, optional_count, random_members, read_typed,
                      repetitions_cut_short, settle, to_int, writable, write_typed)
+from .keyed_runs import run_by_key, touch_again
 from .scanning import scan_reply
 
 G = "set"
@@ -21,6 +22,22 @@ def sadd(client, args):
     added = s.update(args[2:])
     settle(client, args[1], s, before, changed=added > 0, changes=added)
     return added
+
+
+@batched("sadd", 3)
+def sadd_run(client, run):
+    return run_by_key(client, run, _sadd_stretch)
+
+
+def _sadd_stretch(client, key, commands) -> list:
+    """Consecutive one-member SADDs to `key` (keyed_runs)."""
+    db = client.db
+    s, before = writable(db, key, Set)
+    touch_again(db, key, len(commands) - 1)
+    replies = [1 if s.add(args[2]) else 0 for args in commands]
+    added = sum(replies)
+    settle(client, key, s, before, changed=added > 0, changes=added)
+    return replies
 
 
 @command("srem", -3, "write fast", (1, 1, 1), G, "Removes one or more members from a set. "
@@ -84,6 +101,24 @@ def spop(client, args):
         s.discard(member)
     settle(client, args[1], s, before, changes=len(chosen))
     return chosen
+
+
+@batched("spop", 2)
+def spop_run(client, run):
+    return run_by_key(client, run, _spop_stretch)
+
+
+def _spop_stretch(client, key, commands) -> list:
+    """Consecutive plain SPOPs of `key` (keyed_runs); those after the set ran out find no key."""
+    db = client.db
+    s = write_typed(db, key, Set)
+    if s is None:
+        return [None] * len(commands)
+    before = s.nbytes
+    popped = [_pop_random(s) for _ in range(min(len(commands), len(s)))]
+    touch_again(db, key, len(popped) - 1)
+    settle(client, key, s, before, changes=len(popped))
+    return popped + [None] * (len(commands) - len(popped))
 
 
 def _pop_random(s: Set) -> bytes:

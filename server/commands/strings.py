@@ -8,6 +8,7 @@ from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
                      notify_generic, store_strings, to_int, to_long_double)
+from .keyed_runs import run_by_key, touch_again
 
 G = "string"
 
@@ -344,16 +345,26 @@ def incr(client, args):
 
 @batched("incr", 2)
 def incr_run(client, run):
-    """A run of INCRs: the same per-key work without a dispatch per command."""
-    replies = []
-    failed = 0
-    for args in run:
-        try:
-            replies.append(incr_generic(client, args[1], 1))
-        except CommandError as exc:
-            replies.append(ErrorReply(exc.message))
-            failed += 1
-    return replies, failed
+    return run_by_key(client, run, _incr_stretch)
+
+
+def _incr_stretch(client, key, commands) -> list:
+    """Consecutive INCRs of `key` (keyed_runs): one read, one store of the last result; past
+    LLONG_MAX the rest fail as each would."""
+    db = client.db
+    value = get_string(db, key, read=False)
+    current = 0 if value is None else to_int(value)
+    wanted = len(commands)
+    done = min(wanted, LLONG_MAX - current)
+    if done:
+        db.set(key, b"%d" % (current + done), keep_ttl=True)
+        modified(client, key, changes=done)
+    # the accesses one at a time would log: a lookup that found the key per command (all but
+    # the first when it was new), a store per success; this logged one of each already
+    found = wanted if value is not None else wanted - 1
+    touch_again(db, key, found + done - (value is not None) - (done > 0))
+    return list(range(current + 1, current + done + 1)) + \
+        [ErrorReply(errors.OVERFLOW)] * (wanted - done)
 
 
 @command("decr", 2, "write denyoom fast", (1, 1, 1), G, "Decrements the integer value of a key "

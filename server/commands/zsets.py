@@ -3,14 +3,15 @@
 import math
 
 from .. import errors
-from ..command_table import command
+from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
-from ..replies import NO_REPLY, NULL_ARRAY
+from ..replies import NO_REPLY, NULL_ARRAY, ErrorReply
 from .common import (first_served, lower, modified, notify_generic, optional_count,
                      parse_random_count, random_members, read_typed, repetitions_cut_short,
                      serve_or_block, settle, take_flags, to_float, to_int, to_timeout_seconds,
                      writable, write_typed)
+from .keyed_runs import run_by_key, touch_again
 from .scanning import scan_reply
 from .sets import parse_numkeys
 
@@ -114,6 +115,48 @@ def zadd(client, args):
     if incr:
         return None if result is None else _score_reply(client, result)
     return added + changed if ch else added
+
+
+@batched("zadd", 4)
+def zadd_run(client, run):
+    return run_by_key(client, run, _zadd_stretch)
+
+
+def _zadd_stretch(client, key, commands) -> list:
+    """Consecutive `ZADD key score member` on `key` (keyed_runs). A flag where the score goes
+    leaves an odd element count (Redis's syntax error); errors come before the lookup."""
+    replies: list = []
+    parsed = []  # (reply index, score, member)
+    for args in commands:
+        try:
+            if lower(args[2]) in _ZADD_FLAGS:
+                raise CommandError(errors.SYNTAX)
+            parsed.append((len(replies), to_float(args[2]), args[3]))
+            replies.append(0)
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+    if not parsed:
+        return replies
+    db = client.db
+    try:
+        z, before = writable(db, key, ZSet)
+    except CommandError as exc:  # WRONGTYPE, for the commands that got as far as the lookup
+        touch_again(db, key, len(parsed) - 1)
+        for index, _, _ in parsed:
+            replies[index] = ErrorReply(exc.message)
+        return replies
+    touch_again(db, key, len(parsed) - 1)
+    changes = 0
+    for index, score, member in parsed:
+        current = z.score(member)
+        if current is None:
+            replies[index] = 1
+        elif score == current:
+            continue
+        z.add(member, score)
+        changes += 1
+    settle(client, key, z, before, changed=changes > 0, changes=changes)
+    return replies
 
 
 @command("zincrby", 4, "write denyoom fast", (1, 1, 1), G, "Increments the score of a member in "
@@ -499,6 +542,33 @@ def zpopmin(client, args):
          "5.0.0")
 def zpopmax(client, args):
     return _pop(client, args, True)
+
+
+@batched("zpopmin", 2)
+def zpopmin_run(client, run):
+    return run_by_key(client, run, _zpopmin_stretch)
+
+
+@batched("zpopmax", 2)
+def zpopmax_run(client, run):
+    return run_by_key(client, run, _zpopmax_stretch)
+
+
+def _zpop_stretch(client, key, commands, maximum: bool) -> list:
+    """Consecutive plain ZPOPMIN (ZPOPMAX) of `key` (keyed_runs): one pop of as many
+    members; the commands after the set ran out find no key."""
+    pairs = pop_pairs(client, client.db, key, maximum, len(commands)) or []
+    touch_again(client.db, key, len(pairs) - 1)
+    replies = [_with_scores(client, [pair], flat_in_resp3=True) for pair in pairs]
+    return replies + [[] for _ in range(len(commands) - len(pairs))]
+
+
+def _zpopmin_stretch(client, key, commands):
+    return _zpop_stretch(client, key, commands, False)
+
+
+def _zpopmax_stretch(client, key, commands):
+    return _zpop_stretch(client, key, commands, True)
 
 
 def _blocking_pop(client, args, maximum: bool):

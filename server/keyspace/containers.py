@@ -8,7 +8,7 @@ Encodings follow Redis 7.2: a small container is reported as 'listpack' (sets of
 
 from collections import deque
 
-from .memory import string_size
+from .memory import costs_of, string_size
 
 # The encoding thresholds from the configuration; app.py keeps them current.
 LIMITS = {
@@ -181,6 +181,14 @@ class List:
     def push_tail(self, item: bytes) -> None:
         self.items.append(item)
         self.nbytes += DEQUE_ITEM + string_size(item)
+
+    def push_many(self, items: list, head: bool) -> None:
+        """push_head (or push_tail) of each of these `bytes`, in order."""
+        if head:
+            self.items.extendleft(items)
+        else:
+            self.items.extend(items)
+        self.nbytes += DEQUE_ITEM * len(items) + costs_of(map(len, items))
 
     def pop_head(self) -> bytes:
         item = self.items.popleft()

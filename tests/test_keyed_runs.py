@@ -1,0 +1,120 @@
+"""Pipelined runs done a key at a time (server/commands/keyed_runs.py) leave exactly what the
+same commands sent one read each leave: replies, values, memory accounting, the dirty count,
+keyspace statistics and the access log the eviction policies and samplers read."""
+
+import random
+
+import pytest
+
+from server.keyspace.containers import Hash, List, Set, ZSet
+from tests.fakes import connect, make_server
+
+# name -> (setup commands, the commands under test: pipelined on one side, one by one on the
+# other); each covers several keys, a key of the wrong type and the edges of its command
+SCENARIOS = {
+    "lpush": ([["SET", "s", "v"], ["RPUSH", "old", "x"]],
+              [["LPUSH", "l", "a"], ["LPUSH", "l", "b"], ["LPUSH", "old", "c"],
+               ["LPUSH", "l", "d"], ["LPUSH", "s", "e"], ["LPUSH", "s", "f"], ["LPUSH", "l", "g"]]),
+    "rpush": ([["SET", "s", "v"]],
+              [["RPUSH", "l", "a"], ["RPUSH", "l", "b" * 100], ["RPUSH", "s", "c"],
+               ["RPUSH", "s", "c"], ["RPUSH", "l", "d"]]),
+    "lpop": ([["SET", "s", "v"], ["RPUSH", "l", "a", "b", "c"], ["RPUSH", "m", "z"]],
+             [["LPOP", "l"], ["LPOP", "l"], ["LPOP", "m"], ["LPOP", "l"], ["LPOP", "l"],
+              ["LPOP", "l"], ["LPOP", "missing"], ["LPOP", "missing"], ["LPOP", "s"],
+              ["LPOP", "s"]]),
+    "rpop": ([["RPUSH", "l", "a", "b", "c"]],
+             [["RPOP", "l"], ["RPOP", "l"], ["RPOP", "l"], ["RPOP", "l"], ["RPUSH", "l", "n"],
+              ["RPOP", "l"]]),
+    "sadd": ([["SET", "s", "v"], ["SADD", "ints", "1"]],
+             [["SADD", "ints", "2"], ["SADD", "ints", "2"], ["SADD", "ints", "x"],
+              ["SADD", "t", "a"], ["SADD", "t", "a"], ["SADD", "s", "a"], ["SADD", "s", "b"]]),
+    "spop": ([["SADD", "t", "1", "2", "3", "a"], ["SET", "s", "v"]],
+             [["SPOP", "t"]] * 6 + [["SPOP", "s"], ["SPOP", "s"], ["SPOP", "missing"]]),
+    "hset": ([["SET", "s", "v"]],
+             [["HSET", "h", "f", "1"], ["HSET", "h", "f", "2"], ["HSET", "h", "g", "x" * 80],
+              ["HSET", "s", "f", "1"], ["HSET", "s", "f", "1"], ["HSET", "k", "f", "1"]]),
+    "zadd": ([["SET", "s", "v"], ["ZADD", "z", "5", "e"]],
+             [["ZADD", "z", "1", "a"], ["ZADD", "z", "1", "a"], ["ZADD", "z", "2", "a"],
+              ["ZADD", "z", "nx", "b"], ["ZADD", "z", "abc", "b"], ["ZADD", "z", "nan", "b"],
+              ["ZADD", "z", "-inf", "c"], ["ZADD", "z", "0", "e"], ["ZADD", "z", "-0", "e"],
+              ["ZADD", "s", "1", "a"], ["ZADD", "s", "x", "a"], ["ZADD", "s", "2", "b"],
+              ["ZADD", "new", "1e3", "m"]]),
+    "zpopmin": ([["ZADD", "z", "1", "a", "2", "b", "2", "c"], ["SET", "s", "v"]],
+                [["ZPOPMIN", "z"]] * 4 + [["ZPOPMIN", "s"], ["ZPOPMIN", "s"]]),
+    "zpopmax": ([["ZADD", "z", "1", "a", "2", "b", "2", "c"]],
+                [["ZPOPMAX", "z"]] * 4 + [["ZPOPMAX", "missing"]]),
+    "incr": ([["SET", "n", "5"], ["SET", "text", "abc"], ["SET", "max", "9223372036854775805"],
+              ["SADD", "t", "a"], ["SET", "ttl", "1", "EX", "100"]],
+             [["INCR", "n"], ["INCR", "n"], ["INCR", "new"], ["INCR", "new"], ["INCR", "text"],
+              ["INCR", "text"], ["INCR", "max"], ["INCR", "max"], ["INCR", "max"],
+              ["INCR", "max"], ["INCR", "t"], ["INCR", "t"], ["INCR", "ttl"], ["INCR", "ttl"]]),
+}
+
+
+def encode(args: list) -> bytes:
+    words = [word.encode() for word in args]
+    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%b\r\n" % (len(w), w) for w in words)
+
+
+def _contents(value):
+    kind = type(value)
+    if kind is List:
+        return list(value.items)
+    if kind is Set:
+        return sorted(value.members), value.kind
+    if kind is Hash:
+        return dict(value.fields), value.big
+    if kind is ZSet:
+        return dict(value.scores), list(value.order.islice(0, len(value))), value.big
+    return value
+
+
+def _state(server):
+    db = server.keyspace[0]
+    return {
+        "data": {key: (_contents(value), getattr(value, "nbytes", None))
+                 for key, value in db.data.items()},
+        "volatile": sorted(db.expires), "memory": db.memory, "dirty": server.keyspace.dirty,
+        "hits": db.hits, "misses": db.misses, "log": list(db.table.log),
+    }
+
+
+def _run(commands: list, setup: list, pipelined: bool, resp3: bool):
+    server = make_server("--predis-sidecar", "no")
+    connection, transport = connect(server)
+    for args in [["HELLO", "3"]] * resp3 + setup:
+        connection.data_received(encode(args))
+    transport.writes.clear()
+    server.keyspace[0].table.log.clear()
+    random.seed(7)  # SPOP's choices
+    if pipelined:
+        connection.data_received(b"".join(map(encode, commands)))
+    else:
+        for args in commands:
+            connection.data_received(encode(args))
+    return transport.output, _state(server)
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_a_run_leaves_what_the_commands_one_by_one_leave(name, resp3):
+    setup, commands = SCENARIOS[name]
+    one_by_one = _run(commands, setup, pipelined=False, resp3=resp3)
+    pipelined = _run(commands, setup, pipelined=True, resp3=resp3)
+    assert pipelined[0] == one_by_one[0]
+    assert pipelined[1] == one_by_one[1]
+    assert pipelined[1]["log"], "the scenario logged no access"
+
+
+def test_runs_take_the_key_at_a_time_path(monkeypatch):
+    """The scenarios above exercise the run handlers' own path, not the command-by-command
+    loop they fall back to when something watches each write."""
+    from server.commands import keyed_runs
+
+    asked = []
+    quiet = keyed_runs.quiet_writes
+    monkeypatch.setattr(keyed_runs, "quiet_writes", lambda server: asked.append(1) or quiet(server))
+    for name, (setup, commands) in SCENARIOS.items():
+        asked.clear()
+        _run(commands, setup, pipelined=True, resp3=False)
+        assert asked, name
