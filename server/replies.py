@@ -48,6 +48,13 @@ class OrderedSet(list):
     __slots__ = ()
 
 
+class BulkStrings(list):
+    """An array of plain strings (bytes or bytearray), as a list's elements are: encoded in one
+    join without a look at each element's type (LRANGE's 100-element replies)."""
+
+    __slots__ = ()
+
+
 class Push(list):
     """An out-of-band push message (>) in RESP3; a plain array in RESP2."""
 

@@ -3,7 +3,7 @@
 import pytest
 
 from server.protocol.writer import encode, format_double
-from server.replies import NULL_ARRAY, OK, ErrorReply, Push, Verbatim
+from server.replies import NULL_ARRAY, OK, BulkStrings, ErrorReply, Push, Verbatim
 
 
 @pytest.mark.parametrize("value,resp2,resp3", [
@@ -23,6 +23,14 @@ from server.replies import NULL_ARRAY, OK, ErrorReply, Push, Verbatim
     (Push([b"message", b"c"]), b"*2\r\n$7\r\nmessage\r\n$1\r\nc\r\n",
      b">2\r\n$7\r\nmessage\r\n$1\r\nc\r\n"),
     (ErrorReply("ERR bad\r\nthing"), b"-ERR bad  thing\r\n", b"-ERR bad  thing\r\n"),
+    # arrays of plain strings, joined in one go (a string of 1 KB or more takes the slow way)
+    ([b"ab", b"", bytearray(b"c")], b"*3\r\n$2\r\nab\r\n$0\r\n\r\n$1\r\nc\r\n",
+     b"*3\r\n$2\r\nab\r\n$0\r\n\r\n$1\r\nc\r\n"),
+    (BulkStrings([b"x" * 1024, b"y"]), b"*2\r\n$1024\r\n" + b"x" * 1024 + b"\r\n$1\r\ny\r\n",
+     b"*2\r\n$1024\r\n" + b"x" * 1024 + b"\r\n$1\r\ny\r\n"),
+    (BulkStrings([b"a", b"bc"]), b"*2\r\n$1\r\na\r\n$2\r\nbc\r\n",
+     b"*2\r\n$1\r\na\r\n$2\r\nbc\r\n"),
+    (BulkStrings(), b"*0\r\n", b"*0\r\n"),
 ])
 def test_encode_shapes(value, resp2, resp3):
     assert encode(value, resp3=False) == resp2

@@ -6,7 +6,7 @@ from .. import errors
 from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace.containers import List
-from ..replies import NULL_ARRAY, OK
+from ..replies import NULL_ARRAY, OK, BulkStrings
 from .common import (first_served, lower, modified, notify_generic, optional_count, read_typed,
                      serve_or_block, settle, to_int, to_timeout_seconds, writable, write_typed)
 from .keyed_runs import run_by_key, touch_again
@@ -183,8 +183,8 @@ def lrange(client, args):
     start, stop = bounds
     data = items.items
     if start == 0 and stop == len(data) - 1:
-        return list(data)
-    return list(islice(data, start, stop + 1))
+        return BulkStrings(data)
+    return BulkStrings(islice(data, start, stop + 1))
 
 
 @command("lindex", 3, "readonly", (1, 1, 1), G, "Returns an element from a list by its index.")

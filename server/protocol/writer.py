@@ -6,9 +6,9 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 
 import math
 
-from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
-                       NoReply, OrderedSet, Push, Raw, SimpleString, UncountedError, Verbatim,
-                       _NullArray)
+from ..replies import (Attributed, BigNumber, BulkStrings, DoubleText, ErrorReply,
+                       FormattedVerbatim, NoReply, OrderedSet, Push, Raw, SimpleString,
+                       UncountedError, Verbatim, _NullArray)
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -35,6 +35,10 @@ def encode_into(out: list, value, resp3: bool) -> None:
         else:
             for item in value:
                 encode_into(out, item, resp3)
+    elif kind is BulkStrings:
+        out.append(b"*%d\r\n" % len(value))
+        if value:
+            out.append(_bulk_strings(value))
     elif kind is ErrorReply or kind is UncountedError:
         out.append(b"-" + _one_line(value) + b"\r\n")
     elif kind is str:
@@ -103,18 +107,19 @@ def encode_into(out: list, value, resp3: bool) -> None:
         raise TypeError(f"cannot encode reply of type {kind.__name__}")
 
 
-_BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+_BULK_HEADERS = [b"$%d" % n for n in range(1024)]  # (the CRLF after each comes from the join)
 
 
 def _bulk_strings(items) -> bytes:
-    """Bulk strings back to back, assembled with C-level slicing (no per-item formatting)."""
-    lengths = list(map(len, items))
-    if max(lengths) >= len(_BULK_HEADERS):
+    """Bulk strings back to back, assembled with C-level slicing (no per-item formatting):
+    header, item, header, item, ..., "" joined by CRLF."""
+    parts = [b""] * (2 * len(items) + 1)
+    try:
+        parts[0:-1:2] = map(_BULK_HEADERS.__getitem__, map(len, items))
+    except IndexError:  # an item of 1 KB or more
         return b"".join([b"$%d\r\n%b\r\n" % (len(item), item) for item in items])
-    parts = [b"\r\n"] * (3 * len(items))
-    parts[0::3] = map(_BULK_HEADERS.__getitem__, lengths)
-    parts[1::3] = items
-    return b"".join(parts)
+    parts[1::2] = items
+    return b"\r\n".join(parts)
 
 
 def encode(value, resp3: bool = False) -> bytes:
