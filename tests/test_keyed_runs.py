@@ -7,6 +7,7 @@ import random
 import pytest
 
 from server.keyspace.containers import Hash, List, Set, ZSet
+from server.keyspace.stream import Stream
 from tests.fakes import connect, make_server
 
 # name -> (setup commands, the commands under test: pipelined on one side, one by one on the
@@ -48,7 +49,13 @@ SCENARIOS = {
              [["INCR", "n"], ["INCR", "n"], ["INCR", "new"], ["INCR", "new"], ["INCR", "text"],
               ["INCR", "text"], ["INCR", "max"], ["INCR", "max"], ["INCR", "max"],
               ["INCR", "max"], ["INCR", "t"], ["INCR", "t"], ["INCR", "ttl"], ["INCR", "ttl"]]),
+    "xadd": ([["SET", "s", "v"], ["XADD", "x", "5-0", "a", "1"]],
+             [["XADD", "x", "*", "f", "v"], ["XADD", "x", "*", "g", "w"], ["XADD", "y", "*", "f", "v"],
+              ["XADD", "x", "*", "f", "v"], ["XADD", "x", "9-9", "f", "v"],
+              ["XADD", "x", "NOMKSTREAM", "*", "f"], ["XADD", "s", "*", "f", "v"],
+              ["XADD", "s", "*", "f", "v"], ["XADD", "z", "*", "f", "v"]]),
 }
+CLOCK_MS = 1_700_000_000_000  # XADD's `*` IDs, the same on both sides
 
 
 def encode(args: list) -> bytes:
@@ -66,6 +73,9 @@ def _contents(value):
         return dict(value.fields), value.big
     if kind is ZSet:
         return dict(value.scores), list(value.order.islice(0, len(value))), value.big
+    if kind is Stream:
+        return dict(value.entries), value.last_id, [
+            (node.master_id, node.fields, node.live, node.body) for node in value.nodes.nodes]
     return value
 
 
@@ -97,7 +107,8 @@ def _run(commands: list, setup: list, pipelined: bool, resp3: bool):
 
 @pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_a_run_leaves_what_the_commands_one_by_one_leave(name, resp3):
+def test_a_run_leaves_what_the_commands_one_by_one_leave(name, resp3, monkeypatch):
+    monkeypatch.setattr("server.commands.streams.now_ms", lambda: CLOCK_MS)
     setup, commands = SCENARIOS[name]
     one_by_one = _run(commands, setup, pipelined=False, resp3=resp3)
     pipelined = _run(commands, setup, pipelined=True, resp3=resp3)

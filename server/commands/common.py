@@ -44,6 +44,8 @@ def to_float(value, message: str = errors.NOT_FLOAT, out_of_range_ok: bool = Fal
     """Redis's string2d: a finite or infinite double, never NaN, and not a number too large or
     too small for a double (strtod's ERANGE: '1e400', '1e-400'; 'inf' itself is fine).
     `out_of_range_ok`: plain strtod, as score ranges take them (as inf and 0)."""
+    if type(value) is bytes and value.isdigit() and len(value) <= 308:
+        return float(value)  # plain digits (most scores): finite, nothing below refuses them
     if not _FLOAT_RE.match(value):
         raise CommandError(message)
     text = value.decode().lower()

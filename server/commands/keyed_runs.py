@@ -46,6 +46,18 @@ def run_by_key(client, run: list, do_stretch):
     return replies, failed
 
 
+def one_by_one(client, commands: list, handler) -> list:
+    """The replies of `handler` run on each command in turn (a stretch the fast way does not
+    cover, e.g. XADD with explicit IDs)."""
+    replies = []
+    for args in commands:
+        try:
+            replies.append(handler(client, args))
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+    return replies
+
+
 def touch_again(db, key, times: int) -> None:
     """Log `times` more accesses of `key`: the lookups of a stretch's later commands, which
     the stretch did once (LRU clock, LFU counter and the samplers see every command)."""

@@ -3,11 +3,12 @@
 import re
 
 from .. import errors
-from ..command_table import command
+from ..command_table import batched, command
 from ..errors import CommandError
 from ..keyspace.stream import MAX_ID, Stream, format_id, next_id, now_ms, previous_id
-from ..replies import NULL_ARRAY, OK
+from ..replies import NULL_ARRAY, OK, ErrorReply
 from .common import block, lower, modified, read_typed, to_int, to_timeout_ms, write_typed
+from .keyed_runs import one_by_one, run_by_key, touch_again
 
 G = "stream"
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -193,6 +194,40 @@ def xadd(client, args):
     db.resized(args[1], stream.nbytes - before)
     modified(client, args[1])
     return format_id(new_id)
+
+
+@batched("xadd", 5)
+def xadd_run(client, run):
+    return run_by_key(client, run, _xadd_stretch)
+
+
+def _xadd_stretch(client, key, commands) -> list:
+    """Consecutive `XADD key * field value` (keyed_runs): one lookup, one size update; other
+    forms of a 5-argument XADD (an explicit ID, an option where the ID goes) one by one."""
+    if any(args[2] != b"*" for args in commands):
+        return one_by_one(client, commands, xadd)
+    db = client.db
+    stream = _stream(client, key, write=True)
+    if stream is None:
+        stream = Stream()
+        db.add(key, stream)
+    touch_again(db, key, len(commands) - 1)
+    before = stream.nbytes
+    limits = node_limits(client)
+    replies = []
+    for args in commands:
+        try:
+            new_id = _next_auto_id(stream)
+        except CommandError as exc:  # the last possible ID was taken
+            replies.append(ErrorReply(exc.message))
+            continue
+        stream.add(new_id, [bytes(args[3]), bytes(args[4])], limits)
+        replies.append(format_id(new_id))
+    db.resized(key, stream.nbytes - before)
+    added = sum(type(reply) is bytes for reply in replies)
+    if added:
+        modified(client, key, changes=added)
+    return replies
 
 
 @command("xlen", 2, "readonly fast", (1, 1, 1), G, "Return the number of messages in a stream.",

@@ -103,7 +103,7 @@ class Stream:
         self.entries_added += 1
         if len(self.entries) == 1:
             self.first_id = stream_id
-        self.nbytes += ENTRY_OVERHEAD + sum(string_size(f) for f in fields)
+        self.nbytes += ENTRY_OVERHEAD + sum(map(string_size, fields))
 
     def delete(self, stream_id, drop_empty_node: bool = True) -> bool:
         """XDEL's deletion: a node left with no live entry goes (trimming keeps it)."""
