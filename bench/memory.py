@@ -13,6 +13,7 @@ sizes and types and for the eviction policies that keep extra per-key metadata:
 
 import argparse
 import socket
+import time
 
 from bench.common import rss_of, start_predis, start_redis
 
@@ -71,9 +72,12 @@ def load_keys(port: int, count: int, batch: int = 2000, shape: str = "string16")
                 got += len(sock.recv(1 << 20))
 
 
-def measure(server, count: int) -> dict:
+def measure(server, count: int, settle_s: float) -> dict:
+    """Growth per key, read `settle_s` after the load (the server's housekeeping done: a
+    Predis cron folds the access logs and hands freed heap pages back; jemalloc purges)."""
     used_before, rss_before = info_used_memory(server.port), rss_of(server.proc.pid)
     load_keys(server.port, count)
+    time.sleep(settle_s)
     used_after, rss_after = info_used_memory(server.port), rss_of(server.proc.pid)
     return {"used_memory_per_key": (used_after - used_before) / count,
             "rss_per_key": (rss_after - rss_before) / count}
@@ -103,6 +107,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--accounting", action="store_true")
+    parser.add_argument("--settle", type=float, default=8.0,
+                        help="seconds between the load and the reading (default 8)")
     parser.add_argument("--shapes", default="string16,string100,string1000,hash10,list10,"
                                             "set10,zset10")
     parser.add_argument("--policies", default="noeviction,allkeys-learned,allkeys-s3fifo")
@@ -114,10 +120,10 @@ def main(argv=None) -> None:
     for name, start in (("redis-server", start_redis), ("Predis", start_predis)):
         server = start()
         try:
-            results[name] = measure(server, args.keys)
+            results[name] = measure(server, args.keys, args.settle)
         finally:
             server.stop()
-    print(f"{args.keys:,} keys, 16-byte keys and values\n")
+    print(f"{args.keys:,} keys, 16-byte keys and values, read {args.settle:g} s after the load\n")
     print("| server | used_memory bytes/key | RSS bytes/key |")
     print("|---|---|---|")
     for name, row in results.items():

@@ -45,6 +45,7 @@ from .protocol.reply_buffer import ReplyBufferSettings
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry, ReplicaWrittenExpiry
 from .keyspace.scan import Scanner
+from .heap_trim import HeapTrimmer
 from .lazyfree import LazyFree
 from .observers import LatencyMonitor, SlowLog, monitor_line
 from .pause import PauseGate
@@ -139,6 +140,7 @@ class PredisServer:
         self.lazyfree = LazyFree(config)
         self.evictor = Evictor(self)
         self.learning = LearningLoop(self)
+        self.heap_trim = HeapTrimmer()
         self.memory_peak = 0
         self.aof_flush_sleep_us = 0  # DEBUG AOF-FLUSH-SLEEP
         self.skip_checksum_validation = False  # DEBUG SET-SKIP-CHECKSUM-VALIDATION
@@ -703,6 +705,8 @@ class PredisServer:
             if self.clients.eviction_limit:  # clients before keys, as Redis evicts them
                 self.clients.evict_over(self.clients.eviction_limit)
             self._tend_access_tables()
+            if self.heap_trim.due():  # (after the folds: their arrays are what it gives back)
+                self.heap_trim.tick(self.used_memory())
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
             self.children.receive()

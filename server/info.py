@@ -8,6 +8,7 @@ import time
 
 from .command_table import all_commands, total_calls, total_command_ns
 from .commands.migrate import cached_links
+from .heap_trim import rss_bytes
 from .latency_stats import info_fields as latency_info_fields
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
@@ -21,14 +22,6 @@ def human_bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:.2f}{unit}"
     return f"{n}B"
-
-
-def rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _total_system_memory() -> int:
