@@ -21,7 +21,7 @@ from server.client import Client
 from server.dispatch import dispatch
 from server.keyspace import expiry_held
 from server.protocol.connection import Deferred, shut_down_now
-from server.loading import Loading
+from server.loading import Loading, collector_paused
 
 
 class ReplicationError(ConnectionError):
@@ -49,7 +49,8 @@ def receiving(server, async_load: bool):
         return
     server.loading = Loading(server, 0)
     try:
-        yield True
+        with collector_paused():  # (the load inside joins this one: see server/loading.py)
+            yield True
     finally:
         server.loading = None
 
