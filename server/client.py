@@ -82,6 +82,10 @@ class Client:
 
     def on_disconnect(self):
         self.server.clients.unregister(self)
+        # the partials hold this client: without them (nothing runs commands for a client that
+        # is gone) and the connection's link back (Connection.connection_lost), no cycle is
+        # left and reference counting frees both
+        self.execute = self.execute_batch = None
 
     def measure_memory(self):
         """Its memory counted again now (input piled up; maxmemory-clients is set)."""

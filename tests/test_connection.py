@@ -148,3 +148,27 @@ def test_local_only_protections_refuse_remote_clients():
         b"protected config\r\n-ERR DEBUG command not allowed. If the enable-debug-command "
         b"option is set to \"local\", you can run it from a local connection, otherwise you "
         b"need to set this option in the configuration file, and then restart the server.\r\n")
+
+
+def test_a_disconnected_client_is_freed_without_the_cycle_collector():
+    """Nothing keeps a client and its connection alive in a cycle once it is gone, so a client
+    frozen by a load's gc.freeze() (server/loading.py) cannot leak."""
+    import gc
+    import weakref
+
+    server = make_server()
+    gc.collect()
+    gc.disable()
+    try:
+        for requests in ([b"PING\r\n"], [b"SUBSCRIBE ch\r\n"], [b"MULTI\r\n", b"SET a 1\r\n"],
+                         [b"WATCH a\r\n"], [b"CLIENT TRACKING on\r\n", b"GET a\r\n"],
+                         [b"CLIENT SETNAME x\r\n", b"SET a b\r\nGET a\r\n"]):
+            conn, transport = connect(server)
+            for request in requests:
+                conn.data_received(request)
+            gone = [weakref.ref(conn), weakref.ref(conn.session)]
+            conn.connection_lost(None)
+            del conn, transport
+            assert [ref() for ref in gone] == [None, None], requests
+    finally:
+        gc.enable()

@@ -84,6 +84,8 @@ class Connection(asyncio.Protocol):
         self._backlog.clear()
         if self.session is not None:
             self.session.on_disconnect()
+            # (the session refers back to this connection: see Client.on_disconnect)
+            self.session = None
 
     def pause_writing(self):
         self._write_paused = True
