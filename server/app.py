@@ -45,6 +45,7 @@ from .protocol.reply_buffer import ReplyBufferSettings
 from .learning import LEARNING_PARAMS, LearningLoop
 from .keyspace.expiry import ActiveExpiry, ReplicaWrittenExpiry
 from .keyspace.scan import Scanner
+from . import collector
 from .heap_trim import HeapTrimmer
 from .lazyfree import LazyFree
 from .observers import LatencyMonitor, SlowLog, monitor_line
@@ -707,6 +708,7 @@ class PredisServer:
             self._tend_access_tables()
             if self.heap_trim.due():  # (after the folds: their arrays are what it gives back)
                 self.heap_trim.tick(self.used_memory())
+            collector.tick()
             self.clients.cron(hz, self.config["timeout"])
             self.pause.check_deadline()
             self.children.receive()

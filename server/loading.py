@@ -7,20 +7,15 @@ Redis's debugDelay) slows loading down, which is how Redis's tests catch a serve
 
 INFO persistence reads `loading:1` and the loading_* progress fields from the state here.
 
-A load makes millions of long-lived objects (every hash, set, sorted set, list and stream is
-tracked by CPython's cycle collector), and each full collection walks all of them: 0.2 s per
-million containers here, at every 25% growth, during the load and after it. So the collector
-pauses for the load; at its end one collection runs and everything alive is frozen (gc.freeze:
-left out of later collections, still freed by reference counting as usual). What that gives up:
-a frozen object that later joins a garbage cycle is never freed (the clients connected during
-a load, say); the data itself holds no cycles.
+While a dataset loads the cycle collector is paused, and what the load made is frozen after
+it (server/collector.py).
 """
 
-import gc
 import random
 import time
 from contextlib import contextmanager
 
+from .collector import paused_for_load
 from .keyspace.database import expiry_held
 
 
@@ -110,24 +105,9 @@ def loading(server, total_bytes: int, protected=None):
         state.finish(interrupted)
 
 
-@contextmanager
 def collector_paused():
-    """No cycle collection while a dataset loads; after it one collection, and what is alive
-    is frozen (see above). Not after a load cut short by SHUTDOWN."""
-    collecting = gc.isenabled()
-    gc.disable()
-    settle = True
-    try:
-        yield
-    except LoadingInterrupted:
-        settle = False
-        raise
-    finally:
-        if collecting:
-            gc.enable()
-        if settle:
-            gc.collect()
-            gc.freeze()
+    """The cycle collector paused for a load, which a SHUTDOWN may cut short."""
+    return paused_for_load((LoadingInterrupted,))
 
 
 def debug_delay(usec: int) -> None:
