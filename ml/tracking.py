@@ -100,16 +100,20 @@ def find_key(slots, h):
 
 @njit(cache=True)
 def remove(slots, hist, state, h):
-    """The key with hash h no longer exists. A ghost stays: it remembers an evicted key."""
+    """The key with hash h no longer exists: the slot of the record dropped, or -1. A ghost
+    stays: it remembers an evicted key."""
     slot = find(slots, h)
     if slot >= 0 and not slots[slot].flags & GHOST:
         drop(slots, hist, state, slot)
+        return slot
+    return -1
 
 
 @njit(cache=True)
 def fold(slots, hist, state, hashes, present, volatile, now_sec, mode, log_factor, decay_time,
          out_slots, out_added):
-    """Apply a batch of logged keys in order: existing keys are accessed, missing ones removed."""
+    """Apply a batch of logged keys in order: existing keys are accessed, missing ones removed.
+    out_slots: each accessed key's slot, or the slot a removal freed (-1: none)."""
     for i in range(hashes.size):
         h = fix_hash(hashes[i])
         if present[i]:
@@ -121,8 +125,7 @@ def fold(slots, hist, state, hashes, present, volatile, now_sec, mode, log_facto
             out_slots[i] = slot
             out_added[i] = added
         else:
-            remove(slots, hist, state, h)
-            out_slots[i] = -1
+            out_slots[i] = remove(slots, hist, state, h)
             out_added[i] = False
 
 

@@ -166,3 +166,29 @@ def test_the_shadows_see_exactly_the_sampled_accesses():
         moved = not np.array_equal(before, stats)
         assert moved == (log[0] in sampled), len(log)
         assert (table.expert is None) == moved
+
+
+@pytest.mark.parametrize("policy", ["noeviction", "allkeys-learned", "allkeys-s3fifo"])
+def test_a_deleted_key_object_is_let_go_at_the_next_fold_and_a_rebuild_keeps_the_rest(policy):
+    """The access table's key objects: those of deleted keys go at the fold that drops their
+    records (not when the slot is reused), and growing the table moves every live one."""
+    server = make_server("--maxmemory-policy", policy)
+    conn, transport = connect(server)
+    db = server.keyspace[0]
+    for i in range(300):
+        run(conn, transport, f"SET k{i} v")
+    server.keyspace.fold_all()
+    run(conn, transport, "DEL " + " ".join(f"k{i}" for i in range(0, 300, 3)))
+    run(conn, transport, "GET k1")  # a fold of accesses after the removals
+    server.keyspace.fold_all()
+    held = {key for key in db.table.keys if key is not None}
+    assert held == set(db.data)
+    for i in range(300, 3000):  # several growths of the table
+        run(conn, transport, f"SET k{i} v")
+        if i % 500 == 0:
+            server.keyspace.fold_all()
+    server.keyspace.fold_all()
+    slots = {db.table.slot_of(key) for key in db.data}
+    assert -1 not in slots and [db.table.keys[slot] for slot in sorted(slots)] == \
+        [key for key in db.table.keys if key is not None]
+    assert {key for key in db.table.keys if key is not None} == set(db.data)
