@@ -7,7 +7,7 @@ from .sortedlist import SortedList
 from .stream_nodes import StreamNodes
 
 MAX_ID = (2**64 - 1, 2**64 - 1)
-ENTRY_OVERHEAD = 48 + 56 + 8 + 64  # dict slot, id tuple, sorted-list pointer, fields list
+ENTRY_OVERHEAD = 48 + 56 + 8 + 64  # dict slot, id tuple, sorted-list pointer, fields tuple
 
 
 def now_ms() -> int:
@@ -98,7 +98,9 @@ class Stream:
         """Append an entry; node_limits: (stream-node-max-entries, stream-node-max-bytes)."""
         self.nodes.append(stream_id, fields, *node_limits)
         self.ids.add(stream_id)
-        self.entries[stream_id] = fields
+        # a tuple of bytes: the cycle collector stops tracking it at its first pass, where a
+        # list would be walked by every full collection for as long as the entry lives
+        self.entries[stream_id] = tuple(fields)
         self.last_id = stream_id
         self.entries_added += 1
         if len(self.entries) == 1:
