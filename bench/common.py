@@ -38,8 +38,9 @@ def load_arguments(parser, runs: int = 5, requests: int = 200000) -> None:
 
 
 def alternate(servers: dict, tests: str, runs: int, requests: int, pipelines: list,
-              clients: int, extra=(), after_each=None) -> dict:
-    """redis-benchmark against each server in turn, `runs` rounds: {(name, -P, TEST): [rps]}.
+              clients: int, extra=(), after_each=None, commands=()) -> dict:
+    """redis-benchmark against each server in turn, `runs` rounds: {(name, -P, TEST): [rps]}
+    (`commands`: custom command lines too, named by their first word).
     `after_each(name, server)` runs after each measurement (e.g. wait for leftover work)."""
     from bench.vs_redis import run_benchmark
 
@@ -49,9 +50,9 @@ def alternate(servers: dict, tests: str, runs: int, requests: int, pipelines: li
         for pipeline in pipelines:
             for name, server in servers.items():
                 measured = run_benchmark(server.port, tests, requests, pipeline, clients,
-                                         extra=extra)
+                                         commands, extra=extra)
                 for test, rps in measured.items():
-                    results[(name, pipeline, test)].append(rps)
+                    results.setdefault((name, pipeline, test), []).append(rps)
                 if after_each is not None:
                     after_each(name, server)
     return results
@@ -59,7 +60,8 @@ def alternate(servers: dict, tests: str, runs: int, requests: int, pipelines: li
 
 def ratio_table(results: dict, base: str, others: list, pipelines: list, tests: str,
                 label=str) -> str:
-    """Markdown: medians of `base` and of each other configuration with its ratio to base."""
+    """Markdown: medians of `base` and of each other configuration with its ratio to base
+    (`tests`: the rows, comma-separated names as redis-benchmark prints them)."""
     lines = ["| test | -P | " + f"{label(base)} (req/s) | " +
              " | ".join(f"{label(o)} (req/s) | ratio" for o in others) + " |",
              "|---|---|---|" + "---|---|" * len(others)]

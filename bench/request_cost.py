@@ -1,8 +1,9 @@
-"""What one unpipelined request costs in process: the redis-benchmark commands, each sent as
-one read to a connection on a fake transport (parse, dispatch, handler, reply), no sockets.
-Medians of `--rounds` rounds of `-n` requests, in microseconds.
+"""What one request costs in process: the redis-benchmark commands, each sent as one read to a
+connection on a fake transport (parse, dispatch, handler, reply), no sockets. Medians of
+`--rounds` rounds of `-n` requests, in microseconds per command. With `--pipeline P` each read
+holds P copies of the request, as redis-benchmark -P P sends them.
 
-    python -m bench.request_cost [-n 50000] [--rounds 3] [--tests get,lpush]
+    python -m bench.request_cost [-n 50000] [--rounds 3] [--tests get,lpush] [--pipeline 16]
 """
 
 import argparse
@@ -41,19 +42,21 @@ def main(argv=None) -> None:
     parser.add_argument("-n", "--requests", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tests", default=",".join(REQUESTS))
+    parser.add_argument("-P", "--pipeline", type=int, default=1)
     options = parser.parse_args(argv)
+    reads = max(1, options.requests // options.pipeline)
     server = make_server("--predis-sidecar", "no")
     connection, transport = connect(server)
     for _ in range(600):  # LRANGE_100's list, as redis-benchmark fills it first
         connection.data_received(encode([b"LPUSH", b"mylist", b"xxx"]))
     for name in options.tests.split(","):
-        request = encode(REQUESTS[name])
+        request = encode(REQUESTS[name]) * options.pipeline
         timings = []
         for _ in range(options.rounds):
             started = time.perf_counter()
-            for _ in range(options.requests):
+            for _ in range(reads):
                 connection.data_received(request)
-            timings.append((time.perf_counter() - started) / options.requests * 1e6)
+            timings.append((time.perf_counter() - started) / (reads * options.pipeline) * 1e6)
             transport.writes.clear()
         print(f"{name.upper():12s} {statistics.median(timings):6.2f} us", flush=True)
 

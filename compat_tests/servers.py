@@ -52,11 +52,11 @@ importlib.import_module("ml")
 _TESTS_ENV = dict(os.environ)  # (the launcher's, whatever a test sets later)
 
 
-def predis_env(env=None) -> dict:
+def predis_env(env=None, root: str = ROOT) -> dict:
     """The environment Predis servers get: `env` (the tests' own by default) with the
-    checkout first on PYTHONPATH."""
+    checkout (`root`) first on PYTHONPATH."""
     env = os.environ if env is None else env
-    return dict(env, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")])))
+    return dict(env, PYTHONPATH=os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")])))
 
 
 def _start_process(argv, cwd, env, log):
@@ -131,10 +131,11 @@ def start_redis(extra=(), ready=None) -> ServerProcess:
     return ServerProcess(argv, port, workdir, ready=ready)
 
 
-def start_predis(extra=(), sidecar: bool = False, ready=None) -> ServerProcess:
+def start_predis(extra=(), sidecar: bool = False, ready=None, tree: str = ROOT) -> ServerProcess:
     """A Predis server; PREDIS_TEST_ENGINE=gpu runs the whole differential suite on the GPU
     engine (in numba's CUDA simulator where there is no GPU). The ML sidecar process is left
-    off unless a test asks for it: dozens of servers each starting one would cost minutes."""
+    off unless a test asks for it: dozens of servers each starting one would cost minutes.
+    `tree`: another checkout's Predis (an A/B of two versions; exec'd, never forked)."""
     port = free_port()
     engine = os.environ.get("PREDIS_TEST_ENGINE")
     if engine:
@@ -143,7 +144,7 @@ def start_predis(extra=(), sidecar: bool = False, ready=None) -> ServerProcess:
     argv = [sys.executable, "-m", "predis", "--port", str(port), "--dir", workdir,
             "--admin-port", "0", "--predis-sidecar", "yes" if sidecar else "no", *COMMON_FLAGS,
             *extra]
-    return ServerProcess(argv, port, workdir, cwd=ROOT, env=predis_env(), ready=ready)
+    return ServerProcess(argv, port, workdir, cwd=tree, env=predis_env(root=tree), ready=ready)
 
 
 def shut_down(server, *options: str) -> int:
