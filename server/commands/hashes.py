@@ -3,14 +3,14 @@
 import numpy as np
 
 from .. import errors
-from ..command_table import batched, command
+from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Hash
 from ..replies import NO_REPLY, OK
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_count,
                      random_members, read_typed, repetitions_cut_short, settle, to_int,
                      to_long_double, writable, write_typed)
-from .keyed_runs import run_by_key, touch_again
+from .keyed_runs import keyed_run, touch_again
 from .scanning import scan_reply
 
 G = "hash"
@@ -32,11 +32,6 @@ def hset(client, args):
     return added
 
 
-@batched("hset", 4)
-def hset_run(client, run):
-    return run_by_key(client, run, _hset_stretch)
-
-
 def _hset_stretch(client, key, commands) -> list:
     """Consecutive one-field HSETs on `key` (keyed_runs)."""
     db = client.db
@@ -45,6 +40,9 @@ def _hset_stretch(client, key, commands) -> list:
     replies = [1 if h.set(args[2], args[3]) else 0 for args in commands]
     settle(client, key, h, before, changes=len(commands))
     return replies
+
+
+keyed_run("hset", 4, _hset_stretch)
 
 
 @command("hmset", -4, "write denyoom fast", (1, 1, 1), G, "Sets the values of multiple fields.",

@@ -11,6 +11,7 @@ by one would leave them. Otherwise the handler returns None and the commands run
 from itertools import groupby
 from operator import itemgetter
 
+from ..command_table import batched
 from ..errors import CommandError
 from ..replies import ErrorReply
 
@@ -21,6 +22,11 @@ def quiet_writes(server) -> bool:
     """No blocked client to serve between commands, no WATCH or tracking hook, no keyspace
     events: a key's consecutive writes are then seen only through their end state."""
     return not server.blocking and server.on_key_modified is None and not server.notifier.flags
+
+
+def keyed_run(name: str, argc: int, do_stretch) -> None:
+    """Make run_by_key(.., do_stretch) the run handler of `name` invoked with `argc` args."""
+    batched(name, argc)(lambda client, run: run_by_key(client, run, do_stretch))
 
 
 def run_by_key(client, run: list, do_stretch):

@@ -1,15 +1,16 @@
 """List commands, blocking variants included (they wait through server.blocking)."""
 
+from functools import partial
 from itertools import islice
 
 from .. import errors
-from ..command_table import batched, command
+from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import List
 from ..replies import NULL_ARRAY, OK, BulkStrings
 from .common import (first_served, lower, modified, notify_generic, optional_count, read_typed,
                      serve_or_block, settle, to_int, to_timeout_seconds, writable, write_typed)
-from .keyed_runs import run_by_key, touch_again
+from .keyed_runs import keyed_run, touch_again
 
 G = "list"
 LEFT, RIGHT = b"left", b"right"
@@ -53,16 +54,6 @@ def rpushx(client, args):
     return _push(client, args, False, True)
 
 
-@batched("lpush", 3)
-def lpush_run(client, run):
-    return run_by_key(client, run, _push_head_stretch)
-
-
-@batched("rpush", 3)
-def rpush_run(client, run):
-    return run_by_key(client, run, _push_tail_stretch)
-
-
 def _push_stretch(client, key, commands, head: bool) -> list:
     """Consecutive one-element pushes to `key` (keyed_runs): one lookup, one extend."""
     db = client.db
@@ -74,12 +65,8 @@ def _push_stretch(client, key, commands, head: bool) -> list:
     return list(range(size + 1, len(items) + 1))
 
 
-def _push_head_stretch(client, key, commands):
-    return _push_stretch(client, key, commands, True)
-
-
-def _push_tail_stretch(client, key, commands):
-    return _push_stretch(client, key, commands, False)
+keyed_run("lpush", 3, partial(_push_stretch, head=True))
+keyed_run("rpush", 3, partial(_push_stretch, head=False))
 
 
 # -- pops -----------------------------------------------------------------------------------
@@ -126,16 +113,6 @@ def rpop(client, args):
     return _pop(client, args, False)
 
 
-@batched("lpop", 2)
-def lpop_run(client, run):
-    return run_by_key(client, run, _pop_head_stretch)
-
-
-@batched("rpop", 2)
-def rpop_run(client, run):
-    return run_by_key(client, run, _pop_tail_stretch)
-
-
 def _pop_stretch(client, key, commands, head: bool) -> list:
     """Consecutive plain pops of `key` (keyed_runs): one pop of as many elements; the
     commands after the list ran out find no key."""
@@ -144,12 +121,8 @@ def _pop_stretch(client, key, commands, head: bool) -> list:
     return popped + [None] * (len(commands) - len(popped))
 
 
-def _pop_head_stretch(client, key, commands):
-    return _pop_stretch(client, key, commands, True)
-
-
-def _pop_tail_stretch(client, key, commands):
-    return _pop_stretch(client, key, commands, False)
+keyed_run("lpop", 2, partial(_pop_stretch, head=True))
+keyed_run("rpop", 2, partial(_pop_stretch, head=False))
 
 
 # -- reads ------------------------------------------------------------------------------------

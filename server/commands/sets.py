@@ -3,13 +3,13 @@
 import random
 
 from .. import errors
-from ..command_table import batched, command
+from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set
 from ..replies import NO_REPLY, OrderedSet
 from .common import (lower, modified, optional_count, random_members, read_typed,
                      repetitions_cut_short, settle, to_int, writable, write_typed)
-from .keyed_runs import run_by_key, touch_again
+from .keyed_runs import keyed_run, touch_again
 from .scanning import scan_reply
 
 G = "set"
@@ -24,11 +24,6 @@ def sadd(client, args):
     return added
 
 
-@batched("sadd", 3)
-def sadd_run(client, run):
-    return run_by_key(client, run, _sadd_stretch)
-
-
 def _sadd_stretch(client, key, commands) -> list:
     """Consecutive one-member SADDs to `key` (keyed_runs)."""
     db = client.db
@@ -38,6 +33,9 @@ def _sadd_stretch(client, key, commands) -> list:
     added = sum(replies)
     settle(client, key, s, before, changed=added > 0, changes=added)
     return replies
+
+
+keyed_run("sadd", 3, _sadd_stretch)
 
 
 @command("srem", -3, "write fast", (1, 1, 1), G, "Removes one or more members from a set. "
@@ -103,11 +101,6 @@ def spop(client, args):
     return chosen
 
 
-@batched("spop", 2)
-def spop_run(client, run):
-    return run_by_key(client, run, _spop_stretch)
-
-
 def _spop_stretch(client, key, commands) -> list:
     """Consecutive plain SPOPs of `key` (keyed_runs); those after the set ran out find no key."""
     db = client.db
@@ -119,6 +112,9 @@ def _spop_stretch(client, key, commands) -> list:
     touch_again(db, key, len(popped) - 1)
     settle(client, key, s, before, changes=len(popped))
     return popped + [None] * (len(commands) - len(popped))
+
+
+keyed_run("spop", 2, _spop_stretch)
 
 
 def _pop_random(s: Set) -> bytes:

@@ -3,12 +3,12 @@
 import re
 
 from .. import errors
-from ..command_table import batched, command
+from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.stream import MAX_ID, Stream, format_id, next_id, now_ms, previous_id
 from ..replies import NULL_ARRAY, OK, ErrorReply
 from .common import block, lower, modified, read_typed, to_int, to_timeout_ms, write_typed
-from .keyed_runs import one_by_one, run_by_key, touch_again
+from .keyed_runs import keyed_run, one_by_one, touch_again
 
 G = "stream"
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -196,11 +196,6 @@ def xadd(client, args):
     return format_id(new_id)
 
 
-@batched("xadd", 5)
-def xadd_run(client, run):
-    return run_by_key(client, run, _xadd_stretch)
-
-
 def _xadd_stretch(client, key, commands) -> list:
     """Consecutive `XADD key * field value` (keyed_runs): one lookup, one size update; other
     forms of a 5-argument XADD (an explicit ID, an option where the ID goes) one by one."""
@@ -228,6 +223,9 @@ def _xadd_stretch(client, key, commands) -> list:
     if added:
         modified(client, key, changes=added)
     return replies
+
+
+keyed_run("xadd", 5, _xadd_stretch)
 
 
 @command("xlen", 2, "readonly fast", (1, 1, 1), G, "Return the number of messages in a stream.",

@@ -8,7 +8,7 @@ from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
                      notify_generic, store_strings, to_int, to_long_double)
-from .keyed_runs import run_by_key, touch_again
+from .keyed_runs import keyed_run, touch_again
 
 G = "string"
 
@@ -343,11 +343,6 @@ def incr(client, args):
     return incr_generic(client, args[1], 1)
 
 
-@batched("incr", 2)
-def incr_run(client, run):
-    return run_by_key(client, run, _incr_stretch)
-
-
 def _incr_stretch(client, key, commands) -> list:
     """Consecutive INCRs of `key` (keyed_runs): one read, one store of the last result; past
     LLONG_MAX the rest fail as each would."""
@@ -365,6 +360,9 @@ def _incr_stretch(client, key, commands) -> list:
     touch_again(db, key, found + done - (value is not None) - (done > 0))
     return list(range(current + 1, current + done + 1)) + \
         [ErrorReply(errors.OVERFLOW)] * (wanted - done)
+
+
+keyed_run("incr", 2, _incr_stretch)
 
 
 @command("decr", 2, "write denyoom fast", (1, 1, 1), G, "Decrements the integer value of a key "

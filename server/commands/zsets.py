@@ -1,9 +1,10 @@
 """Sorted set commands."""
 
 import math
+from functools import partial
 
 from .. import errors
-from ..command_table import batched, command
+from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
 from ..replies import NO_REPLY, NULL_ARRAY, ErrorReply
@@ -11,7 +12,7 @@ from .common import (first_served, lower, modified, notify_generic, optional_cou
                      parse_random_count, random_members, read_typed, repetitions_cut_short,
                      serve_or_block, settle, take_flags, to_float, to_int, to_timeout_seconds,
                      writable, write_typed)
-from .keyed_runs import run_by_key, touch_again
+from .keyed_runs import keyed_run, touch_again
 from .scanning import scan_reply
 from .sets import parse_numkeys
 
@@ -117,11 +118,6 @@ def zadd(client, args):
     return added + changed if ch else added
 
 
-@batched("zadd", 4)
-def zadd_run(client, run):
-    return run_by_key(client, run, _zadd_stretch)
-
-
 def _zadd_stretch(client, key, commands) -> list:
     """Consecutive `ZADD key score member` on `key` (keyed_runs). A flag where the score goes
     leaves an odd element count (Redis's syntax error); errors come before the lookup."""
@@ -157,6 +153,9 @@ def _zadd_stretch(client, key, commands) -> list:
         changes += 1
     settle(client, key, z, before, changed=changes > 0, changes=changes)
     return replies
+
+
+keyed_run("zadd", 4, _zadd_stretch)
 
 
 @command("zincrby", 4, "write denyoom fast", (1, 1, 1), G, "Increments the score of a member in "
@@ -544,16 +543,6 @@ def zpopmax(client, args):
     return _pop(client, args, True)
 
 
-@batched("zpopmin", 2)
-def zpopmin_run(client, run):
-    return run_by_key(client, run, _zpopmin_stretch)
-
-
-@batched("zpopmax", 2)
-def zpopmax_run(client, run):
-    return run_by_key(client, run, _zpopmax_stretch)
-
-
 def _zpop_stretch(client, key, commands, maximum: bool) -> list:
     """Consecutive plain ZPOPMIN (ZPOPMAX) of `key` (keyed_runs): one pop of as many
     members; the commands after the set ran out find no key."""
@@ -563,12 +552,8 @@ def _zpop_stretch(client, key, commands, maximum: bool) -> list:
     return replies + [[] for _ in range(len(commands) - len(pairs))]
 
 
-def _zpopmin_stretch(client, key, commands):
-    return _zpop_stretch(client, key, commands, False)
-
-
-def _zpopmax_stretch(client, key, commands):
-    return _zpop_stretch(client, key, commands, True)
+keyed_run("zpopmin", 2, partial(_zpop_stretch, maximum=False))
+keyed_run("zpopmax", 2, partial(_zpop_stretch, maximum=True))
 
 
 def _blocking_pop(client, args, maximum: bool):
