@@ -160,8 +160,8 @@ class KeyTable:
         slots, hist = new_slots(capacity), new_hist(capacity if len(self.hist) else 0)
         moved = tracking.rebuild(self.slots, self.hist, self.state, slots, hist)
         # every old slot's key goes to its new slot in one scatter, those of no record to a
-        # spare last element (a gather of the kept ones first touched each key twice more:
-        # 0.25 s of a 1.4M-key rebuild here)
+        # spare last element (gathering the kept ones first touched each key twice more:
+        # 0.21 s against 0.16 s for 1.4M keys here)
         keys = np.empty(capacity + 1, object)
         keys[np.where(moved >= 0, moved, capacity)] = self.keys
         self.slots, self.hist, self.keys = slots, hist, keys[:capacity]
