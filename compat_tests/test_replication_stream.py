@@ -81,6 +81,7 @@ COMMANDS = [
     ["XADD", "tr", "MAXLEN", "~", "10", "LIMIT", "50", "300-0", "f", "v"],
     ["XTRIM", "tr", "MINID", "~", "280"], ["XADD", "tr2", "1-0", "f", "v"],
     ["XTRIM", "tr2", "MINID", "~", "5"], ["XADD", "tr2", "MINID", "~", "0", "2-0", "f", "v"],
+    ["SADD", "popped", "a", "b"], ["SPOP", "popped", "5"],  # (the whole set: its DEL)
     ["SAVE"],  # (it lowers the changes counter: not a write to pass on; Predis passed it on,
     ["SET", "done", "1"],  # and a saving SHUTDOWN with it, which stopped its replicas)
 ]
@@ -112,6 +113,7 @@ def test_a_sync_replica_gets_redis_s_stream(servers):
     assert ["set", "sc", "3"] not in streams[0][1]
     assert ["xtrim", "tr", "maxlen", "=", "150"] in streams[0][1]  # what `~ 120` came to
     assert ["xtrim", "tr2", "minid", "=", f"{2**64 - 1}-{2**64 - 1}"] in streams[0][1]
+    assert ["del", "popped"] in streams[0][1]
 
 
 def test_a_blocked_client_woken_for_an_expired_key_leaves_it_alone(servers):

@@ -85,9 +85,16 @@ def _hincrbyfloat(args, reply, db):
     return [[b"HSET", args[1], args[2], reply]]
 
 
-def _spop(args, reply, db):
+def _spop(args, reply, db, deletion=b"DEL"):
+    """SREM of the popped members, 1024 a command, as Redis 7.2 logs them; an SPOP with a
+    count that took the whole set is logged as its deletion (`deletion`: DEL or UNLINK, by
+    lazyfree-lazy-server-del)."""
     members = [reply] if isinstance(reply, bytes) else list(reply or ())
-    return [[b"SREM", args[1], *members]] if members else []
+    if not members:
+        return []
+    if len(args) == 3 and args[1] not in db.data:
+        return [[deletion, args[1]]]
+    return [[b"SREM", args[1], *members[i:i + 1024]] for i in range(0, len(members), 1024)]
 
 
 def _restore(args, reply, db):
@@ -219,10 +226,13 @@ RULES = {
 
 def effects(name: str, args: list, reply, db, config=None) -> list:
     """The commands that reproduce what `name args` (which answered `reply`) did to `db`;
-    `config` decides DEL or UNLINK for the expiry rules (lazyfree-lazy-expire)."""
+    `config` decides DEL or UNLINK for the expiry rules (lazyfree-lazy-expire) and SPOP's
+    (lazyfree-lazy-server-del)."""
     rule = RULES.get(name)
     if rule is None:
         return [list(args)]
     if rule is _expiry and config is not None and config["lazyfree-lazy-expire"]:
         return _expiry(args, reply, db, b"UNLINK")
+    if rule is _spop and config is not None and config["lazyfree-lazy-server-del"]:
+        return _spop(args, reply, db, b"UNLINK")
     return rule(args, reply, db)
