@@ -51,12 +51,23 @@ WATCH = _Watch()
 gc.callbacks.append(WATCH.observe)  # (one per process: the collector is the process's)
 
 
+def _freeze() -> None:
+    gc.freeze()
+    WATCH.freezes += 1
+
+
 def tick() -> None:
     """From the cron: freeze what is alive if the last full collection was a long one."""
     if WATCH.freeze_due:
         WATCH.freeze_due = False
-        gc.freeze()
-        WATCH.freezes += 1
+        _freeze()
+
+
+def info_fields() -> dict:
+    """INFO memory's lines for the collector (Predis's own names)."""
+    return {"predis_gc_full_collections": WATCH.full_collections,
+            "predis_gc_longest_full_ms": round(WATCH.longest_s * 1000, 1),
+            "predis_gc_freezes": WATCH.freezes, "predis_gc_frozen_objects": gc.get_freeze_count()}
 
 
 @contextmanager
@@ -76,5 +87,4 @@ def paused_for_load(interrupted_by=()):
             gc.enable()
         if settle:
             gc.collect()
-            gc.freeze()
-            WATCH.freezes += 1
+            _freeze()

@@ -52,6 +52,10 @@ class HeapTrimmer:
         self.trims = 0
         self.released = 0  # RSS bytes the trims gave back, all told
 
+    def info_fields(self) -> dict:
+        """INFO memory's lines for the trims (Predis's own names)."""
+        return {"predis_heap_trims": self.trims, "predis_heap_trimmed_bytes": self.released}
+
     def due(self) -> bool:
         """Whether tick() would look at the figures now (reading RSS costs a file read)."""
         return self._trim is not None and self._clock() >= self._next

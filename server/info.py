@@ -8,6 +8,7 @@ import time
 
 from .command_table import all_commands, total_calls, total_command_ns
 from .commands.migrate import cached_links
+from . import collector
 from .heap_trim import rss_bytes
 from .latency_stats import info_fields as latency_info_fields
 
@@ -175,6 +176,8 @@ def _memory(s):
         "active_defrag_running": 0,
         "lazyfree_pending_objects": 0,
         "lazyfreed_objects": s.lazyfree.freed,
+        **s.heap_trim.info_fields(),
+        **collector.info_fields(),
     }
 
 

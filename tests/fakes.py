@@ -1,4 +1,14 @@
-"""A fake asyncio transport, so the protocol can be tested without sockets."""
+"""A fake asyncio transport, so the protocol can be tested without sockets; a clock to set."""
+
+
+class Clock:
+    """A time function whose time the test moves (`clock.now += 5`)."""
+
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
 
 
 class FakeTransport:

@@ -61,3 +61,18 @@ def test_short_full_collections_freeze_nothing(monkeypatch):
     collector.WATCH.freeze_due = False
     gc.collect()
     assert not collector.WATCH.freeze_due and collector.WATCH.longest_s > 0
+
+
+def test_info_memory_shows_the_collector_and_the_heap_trims():
+    from tests.fakes import connect
+
+    server = make_server("--predis-sidecar", "no")
+    server.heap_trim.trims, server.heap_trim.released = 2, 4096
+    conn, transport = connect(server)
+    conn.data_received(b"INFO memory\r\n")
+    lines = dict(line.split(":", 1) for line in transport.output.decode().split("\r\n")
+                 if ":" in line)
+    assert (lines["predis_heap_trims"], lines["predis_heap_trimmed_bytes"]) == ("2", "4096")
+    assert int(lines["predis_gc_freezes"]) == collector.WATCH.freezes
+    assert int(lines["predis_gc_frozen_objects"]) == gc.get_freeze_count()
+    assert float(lines["predis_gc_longest_full_ms"]) >= 0

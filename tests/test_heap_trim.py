@@ -1,17 +1,9 @@
 """Freed heap pages handed back to the OS (server/heap_trim.py)."""
 
 from server.heap_trim import GAP, INTERVAL_S, HeapTrimmer
-from tests.fakes import connect, make_server
+from tests.fakes import Clock, connect, make_server
 
 MB = 1 << 20
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_it_trims_when_rss_drifts_a_gap_above_used_memory_and_not_more_often_than_its_interval():

@@ -9,14 +9,7 @@ import pytest
 from ops import history as history_module
 from ops.history import History
 from server.latency_stats import BUCKETS, bucket
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1_000_000.0
-
-    def __call__(self):
-        return self.now
+from tests.fakes import Clock
 
 
 def fake_server():
