@@ -148,8 +148,18 @@ def rebuild(slots, hist, state, new_slots, new_hist):
     """Re-insert every live record into fresh (larger) arrays, dropping tombstones; returns the
     new slot of every old slot (-1 where none). Queue links and remembered insertions follow."""
     moved = np.full(slots.size, -1, np.int64)
+    copy_range(slots, hist, new_slots, new_hist, moved, 0, slots.size)
+    relink(new_slots, new_hist, state, moved)
+    return moved
+
+
+@njit(cache=True)
+def copy_range(slots, hist, new_slots, new_hist, moved, start, end):
+    """The first part of a rebuild, old slots [start, end) at a time (the server spreads a large
+    table's over several cron ticks): each live record into the new arrays, its new slot in
+    `moved`. Neither the old arrays nor `state` change, so the old table stays usable."""
     cap = new_slots.size
-    for old in range(slots.size):
+    for old in range(start, end):
         h = slots[old].hash
         if h == EMPTY or h == TOMB:
             continue
@@ -162,8 +172,14 @@ def rebuild(slots, hist, state, new_slots, new_hist):
         if new_hist.size:
             new_hist[i] = hist[old]
         moved[old] = i
+
+
+@njit(cache=True)
+def relink(new_slots, new_hist, state, moved):
+    """The last part of a rebuild, once every record is copied: queue links and remembered
+    insertions point at the new slots; no tombstones are left."""
     if new_hist.size:
-        for i in range(cap):
+        for i in range(new_slots.size):
             if new_slots[i].hash != EMPTY:
                 rec = new_hist[i]
                 if rec.prev >= 0:
@@ -179,7 +195,6 @@ def rebuild(slots, hist, state, new_slots, new_hist):
             if state[at] >= 0:
                 state[at] = moved[state[at]]
     state[TOMBS] = 0
-    return moved
 
 
 def needs_rebuild(state, capacity: int, incoming: int) -> bool:

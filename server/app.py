@@ -730,7 +730,7 @@ class PredisServer:
         """Fold the access logs (so idle times stay true to the tick), check every table still
         matches its data, and keep evicting while over maxmemory (e.g. after CONFIG SET)."""
         keyspace = self.keyspace
-        keyspace.fold_all()
+        keyspace.tend_tables()
         repaired = keyspace.repair_tables()
         if repaired:
             self.log.warning("access_table_repaired", dbs=repaired)

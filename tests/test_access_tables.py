@@ -192,3 +192,125 @@ def test_a_deleted_key_object_is_let_go_at_the_next_fold_and_a_rebuild_keeps_the
     assert -1 not in slots and [db.table.keys[slot] for slot in sorted(slots)] == \
         [key for key in db.table.keys if key is not None]
     assert {key for key in db.table.keys if key is not None} == set(db.data)
+
+
+@pytest.mark.parametrize("hook_name", ["HOOK_NONE", "HOOK_S3FIFO"])
+def test_a_large_table_grows_over_cron_ticks_into_the_table_a_growth_at_once_makes(
+        monkeypatch, hook_name):
+    """The cron grows a large table a slice of records per tick while the log waits; the end
+    is the very table one rebuild makes (records, history, queue links, keys, counters)."""
+    import numpy as np
+
+    from ml import keymeta
+    from server.keyspace import keytable
+
+    monkeypatch.setattr(keytable, "GROWTH_STEP", 64)  # (tables over 128 slots grow gradually)
+    hook = getattr(keymeta, hook_name)
+    gradual, at_once, data = keytable.KeyTable(hook), keytable.KeyTable(hook), {}
+    ticks_deferred = 0
+    for batch in range(12):
+        keys = [b"key:%d" % i for i in range(batch * 150, (batch + 1) * 150)]
+        data.update(dict.fromkeys(keys, b"v"))
+        for table in (gradual, at_once):
+            table.log.extend(keys + keys[:20])  # new keys, then hot ones again
+        at_once.fold(data, {}, 1000 + batch, 0, 10, 1)
+        gradual.tend(data, {}, 1000 + batch, 0, 10, 1)
+        while gradual.growing:
+            ticks_deferred += 1
+            assert gradual.log  # nothing folded while the records are copied
+            assert gradual.nbytes > gradual.slots.nbytes + gradual.keys.nbytes + \
+                gradual.growth.slots.nbytes  # both generations count in used_memory
+            gradual.tend(data, {}, 1000 + batch, 0, 10, 1)
+    assert ticks_deferred >= 5
+    assert len(gradual) == len(at_once) == len(data)
+    assert np.array_equal(gradual.slots, at_once.slots)
+    assert np.array_equal(gradual.hist, at_once.hist)
+    assert np.array_equal(gradual.state, at_once.state)
+    assert list(gradual.keys) == list(at_once.keys)
+    assert gradual.nbytes == at_once.nbytes
+
+
+def test_a_fold_outside_the_cron_finishes_a_growth_and_no_repair_happens_meanwhile(
+        monkeypatch):
+    """Eviction, OBJECT and the rest fold before they read the table: a growth under way is
+    finished then. The cron's table check leaves a growing table alone (its log waits)."""
+    from server.keyspace import keytable
+
+    monkeypatch.setattr(keytable, "GROWTH_STEP", 64)
+    server = make_server("--maxmemory-policy", "allkeys-lru")
+    conn, transport = connect(server)
+    db = server.keyspace[0]
+    grew = False
+    for i in range(40):
+        conn.data_received(b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$1\r\nv\r\n" % (
+            len(b"k%d" % j), b"k%d" % j) for j in range(i * 50, (i + 1) * 50)))
+        server._tend_access_tables()
+        grew = grew or db.table.growing
+        assert server.keyspace.repair_tables() == []
+    assert grew
+    while not db.table.growing:  # a growth under way, then a command that folds
+        conn.data_received(b"*3\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$1\r\nv\r\n" % (
+            len(b"n%d" % i), b"n%d" % i))
+        i += 1
+        server._tend_access_tables()
+    assert run(conn, transport, "OBJECT IDLETIME k1") == b":0\r\n"
+    assert not db.table.growing and not db.table.log
+    assert len(db.table) == len(db.data)
+    assert {key for key in db.table.keys if key is not None} == set(db.data)
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-s3fifo"])
+def test_the_cron_folding_a_long_log_in_parts_ends_where_one_fold_ends(monkeypatch, policy):
+    """The cron folds a long log a part at a time; removals and re-creations that straddle
+    a part's end leave the same records as one fold of the whole log."""
+    import random
+
+    import numpy as np
+
+    from server.keyspace import keytable
+
+    monkeypatch.setattr(keytable, "FOLD_PART", 7)
+    rng = random.Random(5)
+    lines = []
+    for _ in range(400):
+        key = f"k{rng.randrange(40)}"
+        lines.append(rng.choice([f"SET {key} v", f"GET {key}", f"DEL {key}", f"LPUSH {key}x a",
+                                 f"UNLINK {key}x", f"INCR {key}n"]))
+    servers = [make_server("--maxmemory-policy", policy) for _ in range(2)]
+    for server in servers:
+        conn, transport = connect(server)
+        for line in lines:
+            run(conn, transport, line)
+    whole, parts = servers[0].keyspace[0], servers[1].keyspace[0]
+    servers[0].keyspace.fold_all()
+    ticks = 0
+    while parts.table.log:
+        servers[1].keyspace.tend_tables()
+        ticks += 1
+    assert ticks > 5 and not parts.table.removed
+    assert records(parts.table) == records(whole.table)
+    assert len(parts.table) == len(parts.data) == len(whole.data)
+
+
+def records(table) -> tuple:
+    """A table's records by key (flags; S3-FIFO's queue, frequency and size), and its queues
+    in order: what a fold decides, apart from where the records sit."""
+    from ml.keymeta import Q_HEAD
+
+    by_key = {}
+    for slot, key in enumerate(table.keys):
+        if key is not None:
+            row = (int(table.slots[slot]["flags"]),)
+            if len(table.hist):
+                rec = table.hist[slot]
+                row += (int(rec["queue"]), int(rec["freq"]), int(rec["size"]))
+            by_key[key] = row
+    queues = []
+    if len(table.hist):
+        for q in range(3):
+            order, slot = [], int(table.state[Q_HEAD + q])
+            while slot >= 0:
+                order.append(table.keys[slot])
+                slot = int(table.hist[slot]["next"])
+            queues.append(order)
+    return by_key, queues

@@ -112,16 +112,26 @@ class Keyspace:
 
     # -- access metadata -----------------------------------------------------------------------
     def fold(self, db: Database) -> None:
-        """Apply db's access log to its table (before anything reads the table)."""
-        if db.table.log:
-            a = self.access
-            db.table.fold(db.data, db.expires, int(time.time()), a.mode, a.lfu_log_factor,
-                          a.lfu_decay_time, a.weights, a.sampler, db.index,
-                          None if db.tenants is None else db.tenants.number_of)
+        """Apply db's access log to its table (before anything reads the table; a growth
+        under way is finished first)."""
+        if db.table.log or db.table.growing:
+            db.table.fold(*self._fold_args(db))
 
     def fold_all(self) -> None:
         for db in self.dbs:
             self.fold(db)
+
+    def tend_tables(self) -> None:
+        """The cron's fold: a large table that must grow does so over several ticks."""
+        for db in self.dbs:
+            if db.table.log or db.table.growing:
+                db.table.tend(*self._fold_args(db))
+
+    def _fold_args(self, db: Database) -> tuple:
+        a = self.access
+        return (db.data, db.expires, int(time.time()), a.mode, a.lfu_log_factor,
+                a.lfu_decay_time, a.weights, a.sampler, db.index,
+                None if db.tenants is None else db.tenants.number_of)
 
     def silence_touches(self, silent: bool) -> None:
         for db in self.dbs:
@@ -157,10 +167,12 @@ class Keyspace:
 
     def repair_tables(self) -> list:
         """Rebuild any table that disagrees with its data (a code path that changed keys without
-        logging them); returns the indices repaired. Run after a full fold."""
+        logging them); returns the indices repaired. Run after a full fold (or the cron's)."""
         repaired = []
         for db in self.dbs:
-            if len(db.table) != len(db.data):
+            if not (db.table.growing or db.table.log) and len(db.table) != len(db.data):
+                # (a table still growing, or with log entries the cron left for its next
+                # tick, is behind its data)
                 self._rebuild(db)
                 repaired.append(db.index)
         return repaired
