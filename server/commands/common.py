@@ -227,7 +227,7 @@ def modified(client, key, db=None, event=None, notify=True, changes=1) -> None:
     second key of a RENAME or MOVE)."""
     server = client.server
     server.keyspace.dirty += changes
-    if server.blocking:
+    if server.blocking.queues:
         server.blocking.signal(db or client.db, key)
     if server.on_key_modified is not None:
         server.on_key_modified(db or client.db, key, client)
@@ -240,7 +240,8 @@ def modified(client, key, db=None, event=None, notify=True, changes=1) -> None:
 def modified_many(client, keys) -> None:
     """modified() for several keys written by one command (MSET, runs of SET)."""
     server = client.server
-    if server.on_key_modified is None and not server.blocking and not server.notifier.flags:
+    if server.on_key_modified is None and not server.blocking.queues and \
+            not server.notifier.flags:
         server.keyspace.dirty += len(keys)
         return
     for key in keys:

@@ -25,6 +25,8 @@ def _pairs(args, start: int, name: str):
 @command("hset", -4, "write denyoom fast", (1, 1, 1), G, "Creates or modifies the value of a "
          "field in a hash.", "2.0.0")
 def hset(client, args):
+    if len(args) == 4:  # one field, the usual call: a stretch of one
+        return _hset_stretch(client, args[1], (args,))[0]
     pairs = list(_pairs(args, 2, "hset"))
     h, before = writable(client.db, args[1], Hash)
     added = sum(1 for field, value in pairs if h.set(field, value))

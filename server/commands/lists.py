@@ -78,7 +78,8 @@ def pop_from(client, db, key, head: bool, count: int, before_events=None):
         return None
     before = items.nbytes
     pop = items.pop_head if head else items.pop_tail
-    popped = [pop() for _ in range(min(count, len(items)))]
+    # (a list that exists holds an element: Redis deletes emptied ones)
+    popped = [pop()] if count == 1 else [pop() for _ in range(min(count, len(items)))]
     db.resized(key, items.nbytes - before)
     if before_events is not None:
         before_events(popped)
@@ -90,6 +91,9 @@ def pop_from(client, db, key, head: bool, count: int, before_events=None):
 
 
 def _pop(client, args, head: bool):
+    if len(args) == 2:  # no count: the usual call
+        popped = pop_from(client, client.db, args[1], head, 1)
+        return popped[0] if popped else None
     if len(args) > 3:
         raise CommandError(errors.wrong_arity(args[0].decode(errors="replace").lower()))
     count = optional_count(args)

@@ -19,7 +19,7 @@ G = "set"
          "Creates the key if it doesn't exist.")
 def sadd(client, args):
     s, before = writable(client.db, args[1], Set)
-    added = s.update(args[2:])
+    added = (1 if s.add(args[2]) else 0) if len(args) == 3 else s.update(args[2:])
     settle(client, args[1], s, before, changed=added > 0, changes=added)
     return added
 

@@ -53,8 +53,10 @@ def get(client, args):
 def get_run(client, run):
     """A run of GETs: one batched read (C-level dict lookups, or one engine call); same replies
     and statistics as one GET at a time."""
-    replies = get_replies(client.db.read_many([args[1] for args in run]))
-    return replies, sum(type(reply) is ErrorReply for reply in replies)
+    values = client.db.read_many([args[1] for args in run])
+    replies = get_replies(values)
+    return replies, 0 if replies is values else sum(type(reply) is ErrorReply
+                                                    for reply in replies)
 
 
 _PLAIN_GET_REPLIES = {bytes, bytearray, type(None)}

@@ -72,6 +72,11 @@ _ZADD_FLAGS = frozenset({b"nx", b"xx", b"gt", b"lt", b"ch", b"incr"})
 @command("zadd", -4, "write denyoom fast", (1, 1, 1), G, "Adds one or more members to a sorted "
          "set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0")
 def zadd(client, args):
+    if len(args) == 4 and lower(args[2]) not in _ZADD_FLAGS:  # one pair, no flag: the usual
+        reply = _zadd_stretch(client, args[1], (args,))[0]   # call, a stretch of one
+        if type(reply) is ErrorReply:
+            raise CommandError(str(reply))
+        return reply
     flags, i = take_flags(args, 2, _ZADD_FLAGS)
     nx, xx, gt, lt = b"nx" in flags, b"xx" in flags, b"gt" in flags, b"lt" in flags
     ch, incr = b"ch" in flags, b"incr" in flags

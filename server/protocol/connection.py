@@ -19,8 +19,9 @@ from ..replies import OK, ErrorReply, Raw, Replies
 from .query_buffer import QueryBuffer
 from .reply_buffer import ReplyBuffer
 from .reader import ProtocolError, RequestParser, unauthenticated_refusal
-from .writer import encode_into
+from .writer import bulk_strings, encode_into
 
+_BYTES = {bytes}
 # Stop reading from a client while this much output waits in the socket buffer (flow control).
 WRITE_HIGH_WATER = 4 * 1024 * 1024
 WRITE_LOW_WATER = 1 * 1024 * 1024
@@ -256,6 +257,9 @@ class Connection(asyncio.Protocol):
             return
         if all(map(is_, replies, repeat(OK))):  # a run of writes: all +OK
             out.append(b"+OK\r\n" * len(replies))
+            return
+        if set(map(type, replies)) == _BYTES:  # a run of GETs that all found their key
+            out.append(bulk_strings(replies))
             return
         null = b"_\r\n" if resp3 else b"$-1\r\n"
         for reply in replies:

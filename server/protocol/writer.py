@@ -31,14 +31,14 @@ def encode_into(out: list, value, resp3: bool) -> None:
     elif kind is list or kind is tuple:
         out.append(b"*%d\r\n" % len(value))
         if value and set(map(type, value)) == _BYTES:  # LRANGE, KEYS, HKEYS...: one join
-            out.append(_bulk_strings(value))
+            out.append(bulk_strings(value))
         else:
             for item in value:
                 encode_into(out, item, resp3)
     elif kind is BulkStrings:
         out.append(b"*%d\r\n" % len(value))
         if value:
-            out.append(_bulk_strings(value))
+            out.append(bulk_strings(value))
     elif kind is ErrorReply or kind is UncountedError:
         out.append(b"-" + _one_line(value) + b"\r\n")
     elif kind is str:
@@ -110,7 +110,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
 _BULK_HEADERS = [b"$%d" % n for n in range(1024)]  # (the CRLF after each comes from the join)
 
 
-def _bulk_strings(items) -> bytes:
+def bulk_strings(items) -> bytes:
     """Bulk strings back to back, assembled with C-level slicing (no per-item formatting):
     header, item, header, item, ..., "" joined by CRLF."""
     parts = [b""] * (2 * len(items) + 1)
