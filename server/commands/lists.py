@@ -23,8 +23,11 @@ def _push(client, args, head: bool, only_existing: bool):
         return 0
     items, before = writable(db, args[1], List)
     push = items.push_head if head else items.push_tail
-    for value in args[2:]:
-        push(value)
+    if len(args) == 3:  # one element, the usual call
+        push(args[2])
+    else:
+        for value in args[2:]:
+            push(value)
     size = len(items)
     settle(client, args[1], items, before, changes=len(args) - 2)
     return size
