@@ -23,8 +23,8 @@ from .writer import bulk_strings, encode_into
 
 _BYTES = {bytes}
 # Stop reading from a client while this much output waits in the socket buffer (flow control).
-WRITE_HIGH_WATER = 4 * 1024 * 1024
-WRITE_LOW_WATER = 1 * 1024 * 1024
+WRITE_HIGH_WATER = 16 * 1024 * 1024
+WRITE_LOW_WATER = 4 * 1024 * 1024
 
 
 class Deferred:
