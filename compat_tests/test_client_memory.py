@@ -312,3 +312,32 @@ def test_a_killed_replicas_buffer_stops_counting_at_once(server):
             os.kill(replica.proc.pid, signal.SIGCONT)
     finally:
         replica.stop()
+
+
+def test_an_unread_reply_backlog_grows_past_ten_megabytes_then_its_client_is_evicted(evicting):
+    """Redis's unit/client-eviction "client total memory grows during client no-evict": a
+    client that sends GETs of a 1 MB value and never reads holds more than 10 MB of replies
+    (Redis never stops reading it; Predis's flow control must not stop it that early), and is
+    evicted once it loses its no-evict flag."""
+    server, control = evicting
+    control.call("SETRANGE", "k", str(1 << 20), "v")
+    client = RawClient(server.port)
+    client.call("CLIENT", "SETNAME", "backlog")
+    client.call("CLIENT", "NO-EVICT", "on")
+    control.call("CONFIG", "SET", "maxmemory-clients", "1")
+
+    def tot_mem() -> int:
+        line = [item for item in control.call("CLIENT", "LIST").split(b"\n")
+                if b"name=backlog" in item][0]
+        return int(line.split(b"tot-mem=")[1].split()[0])
+
+    deadline = time.time() + 30
+    while tot_mem() <= 10 << 20:
+        assert time.time() < deadline, "the unread replies stopped growing"
+        client.send_raw(encode_command("GET", "k"))
+        time.sleep(0.01)
+    client.send_raw(encode_command("CLIENT", "NO-EVICT", "off"))
+    deadline = time.time() + 10
+    while not _gone(control, "backlog"):
+        assert time.time() < deadline, "the client was not evicted"
+        time.sleep(0.05)
