@@ -43,9 +43,6 @@ class BlockingRegistry:
         self.queues: dict = {}  # (db index, key) -> deque of Waiters
         self.ready: list = []  # (db index, key) signalled since the last serve()
 
-    def __bool__(self):
-        return bool(self.queues)
-
     def block(self, client, keys, attempt, timeout_s: float, timeout_reply,
               kind=None, unblock_on_nokey=False) -> Deferred:
         """Park `client` on `keys` until served or `timeout_s` (0 = forever) passes."""

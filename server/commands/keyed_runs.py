@@ -21,7 +21,8 @@ _key = itemgetter(1)
 def quiet_writes(server) -> bool:
     """No blocked client to serve between commands, no WATCH or tracking hook, no keyspace
     events: a key's consecutive writes are then seen only through their end state."""
-    return not server.blocking.queues and server.on_key_modified is None and not server.notifier.flags
+    return (not server.blocking.queues and server.on_key_modified is None
+            and not server.notifier.flags)
 
 
 def keyed_run(name: str, argc: int, do_stretch) -> None:
