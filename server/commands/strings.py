@@ -1,5 +1,7 @@
 """String commands: GET/SET and friends, counters, ranges, LCS."""
 
+from functools import partial
+
 from .. import errors
 from ..command_table import batched, command
 from ..errors import CommandError
@@ -345,32 +347,35 @@ def incr(client, args):
     return incr_generic(client, args[1], 1)
 
 
-def _incr_stretch(client, key, commands) -> list:
-    """Consecutive INCRs of `key` (keyed_runs): one read, one store of the last result; past
-    LLONG_MAX the rest fail as each would."""
+def _step_stretch(client, key, commands, step: int) -> list:
+    """Consecutive INCRs (step 1) or DECRs (step -1) of `key` (keyed_runs): one read, one store
+    of the last result; past LLONG_MAX (LLONG_MIN) the rest fail as each would."""
     db = client.db
     value = get_string(db, key, read=False)
     current = 0 if value is None else to_int(value)
     wanted = len(commands)
-    done = min(wanted, LLONG_MAX - current)
+    done = min(wanted, LLONG_MAX - current if step > 0 else current - LLONG_MIN)
     if done:
-        db.set(key, b"%d" % (current + done), keep_ttl=True)
+        db.set(key, b"%d" % (current + step * done), keep_ttl=True)
         modified(client, key, changes=done)
     # the accesses one at a time would log: a lookup that found the key per command (all but
     # the first when it was new), a store per success; this logged one of each already
     found = wanted if value is not None else wanted - 1
     touch_again(db, key, found + done - (value is not None) - (done > 0))
-    return list(range(current + 1, current + done + 1)) + \
+    return [current + step * n for n in range(1, done + 1)] + \
         [ErrorReply(errors.OVERFLOW)] * (wanted - done)
 
 
-keyed_run("incr", 2, _incr_stretch)
+keyed_run("incr", 2, partial(_step_stretch, step=1))
 
 
 @command("decr", 2, "write denyoom fast", (1, 1, 1), G, "Decrements the integer value of a key "
          "by one. Uses 0 as initial value if the key doesn't exist.")
 def decr(client, args):
     return incr_generic(client, args[1], -1)
+
+
+keyed_run("decr", 2, partial(_step_stretch, step=-1))
 
 
 @command("incrby", 3, "write denyoom fast", (1, 1, 1), G, "Increments the integer value of a "
