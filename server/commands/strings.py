@@ -10,7 +10,7 @@ from ..keyspace.memory import string_size
 from ..replies import OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, get_string, lower, modified,
                      notify_generic, store_strings, to_int, to_long_double)
-from .keyed_runs import keyed_run, touch_again
+from .keyed_runs import keyed_run, one_by_one, touch_again
 
 G = "string"
 
@@ -347,26 +347,66 @@ def incr(client, args):
     return incr_generic(client, args[1], 1)
 
 
-def _step_stretch(client, key, commands, step: int) -> list:
-    """Consecutive INCRs (step 1) or DECRs (step -1) of `key` (keyed_runs): one read, one store
-    of the last result; past LLONG_MAX (LLONG_MIN) the rest fail as each would."""
+def _counter_stretch(client, key, commands, delta, handler) -> list:
+    """Consecutive INCR, DECR, INCRBY or DECRBY of `key` (keyed_runs); `delta` an int, or a
+    function of the command's arguments. One read, one store of the last result. A command
+    whose result would leave the 64-bit range fails as it would alone, the value as it was;
+    an argument that is no integer (an error before the lookup) sends the stretch one by
+    one."""
+    wanted = len(commands)
+    if type(delta) is int:
+        step, deltas = delta, None
+    else:
+        try:
+            deltas = [delta(args) for args in commands]
+        except CommandError:
+            return one_by_one(client, commands, handler)
+        step = deltas[0]
     db = client.db
     value = get_string(db, key, read=False)
     current = 0 if value is None else to_int(value)
-    wanted = len(commands)
-    done = min(wanted, LLONG_MAX - current if step > 0 else current - LLONG_MIN)
+    if deltas is None or deltas.count(step) == wanted:  # (INCR, DECR, a repeated INCRBY:
+        # in closed form)
+        done = wanted if not step else min(wanted, (
+            LLONG_MAX - current if step > 0 else current - LLONG_MIN) // abs(step))
+        replies = list(range(current + step, current + step * (done + 1), step)) if step \
+            else [current] * wanted
+        # every lookup finds the key but the first when it was new (no overflow then)
+        found = wanted - (value is None)
+        replies += [ErrorReply(errors.OVERFLOW)] * (wanted - done)
+        current += step * done
+    else:
+        replies, found, done, exists = [], 0, 0, value is not None
+        for step in deltas:
+            found += exists
+            if LLONG_MIN <= current + step <= LLONG_MAX:
+                current += step
+                replies.append(current)
+                done += 1
+                exists = True
+            else:
+                replies.append(ErrorReply(errors.OVERFLOW))
     if done:
-        db.set(key, b"%d" % (current + step * done), keep_ttl=True)
+        db.set(key, b"%d" % current, keep_ttl=True)
         modified(client, key, changes=done)
-    # the accesses one at a time would log: a lookup that found the key per command (all but
-    # the first when it was new), a store per success; this logged one of each already
-    found = wanted if value is not None else wanted - 1
+    # one at a time would log a found lookup per command and a store per success; this logged
+    # one of each already
     touch_again(db, key, found + done - (value is not None) - (done > 0))
-    return [current + step * n for n in range(1, done + 1)] + \
-        [ErrorReply(errors.OVERFLOW)] * (wanted - done)
+    return replies
 
 
-keyed_run("incr", 2, partial(_step_stretch, step=1))
+def _increment(args) -> int:
+    return to_int(args[2])
+
+
+def _decrement(args) -> int:
+    delta = to_int(args[2])
+    if delta == LLONG_MIN:
+        raise CommandError("ERR decrement would overflow")
+    return -delta
+
+
+keyed_run("incr", 2, partial(_counter_stretch, delta=1, handler=incr))
 
 
 @command("decr", 2, "write denyoom fast", (1, 1, 1), G, "Decrements the integer value of a key "
@@ -375,22 +415,25 @@ def decr(client, args):
     return incr_generic(client, args[1], -1)
 
 
-keyed_run("decr", 2, partial(_step_stretch, step=-1))
+keyed_run("decr", 2, partial(_counter_stretch, delta=-1, handler=decr))
 
 
 @command("incrby", 3, "write denyoom fast", (1, 1, 1), G, "Increments the integer value of a "
          "key by a number. Uses 0 as initial value if the key doesn't exist.")
 def incrby(client, args):
-    return incr_generic(client, args[1], to_int(args[2]))
+    return incr_generic(client, args[1], _increment(args))
+
+
+keyed_run("incrby", 3, partial(_counter_stretch, delta=_increment, handler=incrby))
 
 
 @command("decrby", 3, "write denyoom fast", (1, 1, 1), G, "Decrements a number from the integer "
          "value of a key. Uses 0 as initial value if the key doesn't exist.")
 def decrby(client, args):
-    delta = to_int(args[2])
-    if delta == LLONG_MIN:
-        raise CommandError("ERR decrement would overflow")
-    return incr_generic(client, args[1], -delta)
+    return incr_generic(client, args[1], _decrement(args))
+
+
+keyed_run("decrby", 3, partial(_counter_stretch, delta=_decrement, handler=decrby))
 
 
 @command("incrbyfloat", 3, "write denyoom fast", (1, 1, 1), G, "Increment the floating point "
