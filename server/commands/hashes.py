@@ -6,11 +6,11 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Hash
-from ..replies import NO_REPLY, OK
+from ..replies import NO_REPLY, OK, ErrorReply
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_count,
                      random_members, read_typed, repetitions_cut_short, settle, to_int,
                      to_long_double, writable, write_typed)
-from .keyed_runs import keyed_run, touch_again
+from .keyed_runs import keyed_run, one_by_one, touch_again
 from .scanning import scan_reply
 
 G = "hash"
@@ -145,18 +145,49 @@ def hgetall(client, args):
 def hincrby(client, args):
     delta = to_int(args[3])
     h, before = writable(client.db, args[1], Hash)
-    current = h.get(args[2])
     try:
-        value = 0 if current is None else to_int(current, "ERR hash value is not an integer")
-        result = value + delta
-        if not LLONG_MIN <= result <= LLONG_MAX:
-            raise CommandError(errors.OVERFLOW)
+        result = _incremented(h, args[2], delta)
     except CommandError:
         settle(client, args[1], h, before, changed=False)
         raise
-    h.set(args[2], b"%d" % result)
     settle(client, args[1], h, before)
     return result
+
+
+def _incremented(h: Hash, field: bytes, delta: int) -> int:
+    """HINCRBY's change to one field: the new value, or a CommandError with h unchanged."""
+    current = h.get(field)
+    result = (0 if current is None else
+              to_int(current, "ERR hash value is not an integer")) + delta
+    if not LLONG_MIN <= result <= LLONG_MAX:
+        raise CommandError(errors.OVERFLOW)
+    h.set(field, b"%d" % result)
+    return result
+
+
+def _hincrby_stretch(client, key, commands) -> list:
+    """Consecutive HINCRBYs of `key`'s fields (keyed_runs): one lookup, one size update; a
+    command that fails leaves its field as it was; an increment that is no integer (an error
+    before the lookup) sends the stretch one by one."""
+    try:
+        deltas = [to_int(args[3]) for args in commands]
+    except CommandError:
+        return one_by_one(client, commands, hincrby)
+    db = client.db
+    h, before = writable(db, key, Hash)
+    touch_again(db, key, len(commands) - 1)
+    replies, changes = [], 0
+    for args, delta in zip(commands, deltas):
+        try:
+            replies.append(_incremented(h, args[2], delta))
+            changes += 1
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+    settle(client, key, h, before, changed=changes > 0, changes=changes)
+    return replies
+
+
+keyed_run("hincrby", 4, _hincrby_stretch)
 
 
 @command("hincrbyfloat", 4, "write denyoom fast", (1, 1, 1), G, "Increments the floating point "
