@@ -50,6 +50,28 @@ def srem(client, args):
     return removed
 
 
+def _srem_stretch(client, key, commands) -> list:
+    """Consecutive one-member SREMs from `key` (keyed_runs): one lookup; the commands after
+    the one that emptied the set (and deleted its key) find nothing, as they would."""
+    db = client.db
+    s = write_typed(db, key, Set)
+    if s is None:
+        return [0] * len(commands)
+    before = s.nbytes
+    replies = []
+    for args in commands:
+        if not len(s):
+            break
+        replies.append(1 if s.discard(args[2]) else 0)
+    touch_again(db, key, len(replies) - 1)  # (the lookups that found the set)
+    removed = sum(replies)
+    settle(client, key, s, before, changed=removed > 0, changes=removed)
+    return replies + [0] * (len(commands) - len(replies))
+
+
+keyed_run("srem", 3, _srem_stretch)
+
+
 @command("sismember", 3, "readonly fast", (1, 1, 1), G, "Determines whether a member belongs "
          "to a set.")
 def sismember(client, args):
