@@ -226,3 +226,28 @@ def test_doubles_out_of_a_doubles_range_are_refused_where_redis_refuses_them(dif
     INCRBYFLOAT's long double reaches further."""
     diff.assert_same("ZADD", "zz", "1", "x")
     diff.assert_same(*args)
+
+
+def test_a_zincrby_that_leaves_the_score_as_it_was_changes_nothing(servers):
+    """ZINCRBY by 0, or onto an infinite score, answers the score but is no change: Redis
+    neither counts it (rdb_changes_since_last_save) nor signals the key (a WATCH holds)."""
+    seen = []
+    for server in servers:
+        client, watcher = RawClient(server.port), RawClient(server.port)
+        client.call("ZADD", "z", "1", "a", "inf", "b")
+        watcher.call("WATCH", "z")
+        before = _changes(client)
+        replies = [client.call("ZINCRBY", "z", "0", "a"), client.call("ZINCRBY", "z", "1", "b"),
+                   client.call("ZINCRBY", "z", "-0", "a")]
+        changes = _changes(client) - before
+        watcher.call("MULTI")
+        watcher.call("ZSCORE", "z", "a")
+        seen.append((replies, changes, watcher.call("EXEC")))
+        client.call("ZINCRBY", "z", "2", "a")  # (a real change, counted once)
+        seen[-1] += (_changes(client) - before,)
+    assert seen[1] == seen[0] == ([b"1", b"inf", b"1"], 0, [b"1"], 1)
+
+
+def _changes(client) -> int:
+    info = client.call("INFO", "persistence").decode()
+    return int(info.split("rdb_changes_since_last_save:")[1].split()[0])

@@ -12,7 +12,7 @@ from .common import (first_served, lower, modified, notify_generic, optional_cou
                      parse_random_count, random_members, read_typed, repetitions_cut_short,
                      serve_or_block, settle, take_flags, to_float, to_int, to_timeout_seconds,
                      writable, write_typed)
-from .keyed_runs import keyed_run, touch_again
+from .keyed_runs import keyed_run, one_by_one, touch_again
 from .scanning import scan_reply
 from .sets import parse_numkeys
 
@@ -168,13 +168,54 @@ keyed_run("zadd", 4, _zadd_stretch)
 def zincrby(client, args):
     increment = to_float(args[2])
     z, before = writable(client.db, args[1], ZSet)
-    new = (z.score(args[3]) or 0.0) + increment
-    if math.isnan(new):
+    try:
+        new, changed = _incremented_score(z, args[3], increment)
+    except CommandError:
         settle(client, args[1], z, before, changed=False)
-        raise CommandError("ERR resulting score is not a number (NaN)")
-    z.add(args[3], new)
-    settle(client, args[1], z, before)
+        raise
+    settle(client, args[1], z, before, changed=changed)
     return _score_reply(client, new)
+
+
+def _incremented_score(z: ZSet, member: bytes, increment: float) -> tuple:
+    """ZINCRBY's change to one member: (its new score, whether it changed), or a CommandError
+    with z unchanged. A score left as it was (an increment of 0, inf + 1) is neither counted
+    as a change nor announced, as in Redis's zsetAdd."""
+    old = z.score(member)
+    new = (old or 0.0) + increment
+    if math.isnan(new):
+        raise CommandError("ERR resulting score is not a number (NaN)")
+    if new == old:
+        return new, False
+    z.add(member, new)
+    return new, True
+
+
+def _zincrby_stretch(client, key, commands) -> list:
+    """Consecutive ZINCRBYs on `key` (keyed_runs): one lookup, one size update; a sum that is
+    not a number fails alone; an increment that is no float (an error before the lookup)
+    sends the stretch one by one."""
+    try:
+        increments = [to_float(args[2]) for args in commands]
+    except CommandError:
+        return one_by_one(client, commands, zincrby)
+    db = client.db
+    z, before = writable(db, key, ZSet)
+    touch_again(db, key, len(commands) - 1)
+    replies, changes = [], 0
+    for args, increment in zip(commands, increments):
+        try:
+            new, changed = _incremented_score(z, args[3], increment)
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+            continue
+        replies.append(_score_reply(client, new))
+        changes += changed
+    settle(client, key, z, before, changed=changes > 0, changes=changes)
+    return replies
+
+
+keyed_run("zincrby", 4, _zincrby_stretch)
 
 
 # -- point reads ------------------------------------------------------------------------------
