@@ -1,16 +1,18 @@
 """Hash commands."""
 
+from functools import partial
+
 import numpy as np
 
 from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Hash
-from ..replies import NO_REPLY, OK, ErrorReply
+from ..replies import NO_REPLY, OK
 from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_count,
                      random_members, read_typed, repetitions_cut_short, settle, to_int,
                      to_long_double, writable, write_typed)
-from .keyed_runs import keyed_run, one_by_one, touch_again
+from .keyed_runs import keyed_run, member_increments, touch_again
 from .scanning import scan_reply
 
 G = "hash"
@@ -143,7 +145,7 @@ def hgetall(client, args):
          "field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
          "2.0.0")
 def hincrby(client, args):
-    delta = to_int(args[3])
+    delta = _hincrby_amount(args)
     h, before = writable(client.db, args[1], Hash)
     try:
         result = _incremented(h, args[2], delta)
@@ -165,29 +167,16 @@ def _incremented(h: Hash, field: bytes, delta: int) -> int:
     return result
 
 
-def _hincrby_stretch(client, key, commands) -> list:
-    """Consecutive HINCRBYs of `key`'s fields (keyed_runs): one lookup, one size update; a
-    command that fails leaves its field as it was; an increment that is no integer (an error
-    before the lookup) sends the stretch one by one."""
-    try:
-        deltas = [to_int(args[3]) for args in commands]
-    except CommandError:
-        return one_by_one(client, commands, hincrby)
-    db = client.db
-    h, before = writable(db, key, Hash)
-    touch_again(db, key, len(commands) - 1)
-    replies, changes = [], 0
-    for args, delta in zip(commands, deltas):
-        try:
-            replies.append(_incremented(h, args[2], delta))
-            changes += 1
-        except CommandError as exc:
-            replies.append(ErrorReply(exc.message))
-    settle(client, key, h, before, changed=changes > 0, changes=changes)
-    return replies
+def _hincrby_amount(args) -> int:
+    return to_int(args[3])
 
 
-keyed_run("hincrby", 4, _hincrby_stretch)
+def _apply_hincrby(client, h, args, delta) -> tuple:
+    return _incremented(h, args[2], delta), True
+
+
+keyed_run("hincrby", 4, partial(member_increments, container=Hash, amount=_hincrby_amount,
+                                apply=_apply_hincrby, handler=hincrby))
 
 
 @command("hincrbyfloat", 4, "write denyoom fast", (1, 1, 1), G, "Increments the floating point "

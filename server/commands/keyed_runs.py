@@ -14,6 +14,7 @@ from operator import itemgetter
 from ..command_table import batched
 from ..errors import CommandError
 from ..replies import ErrorReply
+from .common import settle, writable
 
 _key = itemgetter(1)
 
@@ -62,6 +63,32 @@ def one_by_one(client, commands: list, handler) -> list:
             replies.append(handler(client, args))
         except CommandError as exc:
             replies.append(ErrorReply(exc.message))
+    return replies
+
+
+def member_increments(client, key, commands, container, amount, apply, handler) -> list:
+    """Consecutive increments of members of the `container` (Hash, ZSet) at `key` (HINCRBY,
+    ZINCRBY): one lookup, one size update. `amount(args)` parses a command's increment (a
+    CommandError, which comes before the lookup, sends the stretch one by one through
+    `handler`); `apply(client, value, args, amount)` -> (reply, changed) or a CommandError
+    for that command alone, the value left as it was."""
+    try:
+        amounts = [amount(args) for args in commands]
+    except CommandError:
+        return one_by_one(client, commands, handler)
+    db = client.db
+    value, before = writable(db, key, container)
+    touch_again(db, key, len(commands) - 1)
+    replies, changes = [], 0
+    for args, each in zip(commands, amounts):
+        try:
+            reply, changed = apply(client, value, args, each)
+        except CommandError as exc:
+            replies.append(ErrorReply(exc.message))
+            continue
+        replies.append(reply)
+        changes += changed
+    settle(client, key, value, before, changed=changes > 0, changes=changes)
     return replies
 
 

@@ -12,7 +12,7 @@ from .common import (first_served, lower, modified, notify_generic, optional_cou
                      parse_random_count, random_members, read_typed, repetitions_cut_short,
                      serve_or_block, settle, take_flags, to_float, to_int, to_timeout_seconds,
                      writable, write_typed)
-from .keyed_runs import keyed_run, one_by_one, touch_again
+from .keyed_runs import keyed_run, member_increments, touch_again
 from .scanning import scan_reply
 from .sets import parse_numkeys
 
@@ -166,7 +166,7 @@ keyed_run("zadd", 4, _zadd_stretch)
 @command("zincrby", 4, "write denyoom fast", (1, 1, 1), G, "Increments the score of a member in "
          "a sorted set.", "1.2.0")
 def zincrby(client, args):
-    increment = to_float(args[2])
+    increment = _zincrby_amount(args)
     z, before = writable(client.db, args[1], ZSet)
     try:
         new, changed = _incremented_score(z, args[3], increment)
@@ -191,31 +191,17 @@ def _incremented_score(z: ZSet, member: bytes, increment: float) -> tuple:
     return new, True
 
 
-def _zincrby_stretch(client, key, commands) -> list:
-    """Consecutive ZINCRBYs on `key` (keyed_runs): one lookup, one size update; a sum that is
-    not a number fails alone; an increment that is no float (an error before the lookup)
-    sends the stretch one by one."""
-    try:
-        increments = [to_float(args[2]) for args in commands]
-    except CommandError:
-        return one_by_one(client, commands, zincrby)
-    db = client.db
-    z, before = writable(db, key, ZSet)
-    touch_again(db, key, len(commands) - 1)
-    replies, changes = [], 0
-    for args, increment in zip(commands, increments):
-        try:
-            new, changed = _incremented_score(z, args[3], increment)
-        except CommandError as exc:
-            replies.append(ErrorReply(exc.message))
-            continue
-        replies.append(_score_reply(client, new))
-        changes += changed
-    settle(client, key, z, before, changed=changes > 0, changes=changes)
-    return replies
+def _zincrby_amount(args) -> float:
+    return to_float(args[2])
 
 
-keyed_run("zincrby", 4, _zincrby_stretch)
+def _apply_zincrby(client, z, args, increment) -> tuple:
+    new, changed = _incremented_score(z, args[3], increment)
+    return _score_reply(client, new), changed
+
+
+keyed_run("zincrby", 4, partial(member_increments, container=ZSet, amount=_zincrby_amount,
+                                apply=_apply_zincrby, handler=zincrby))
 
 
 # -- point reads ------------------------------------------------------------------------------
