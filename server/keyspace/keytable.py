@@ -26,7 +26,7 @@ from .memory import entry_size
 
 SHRINK_FROM = 1024  # slots; smaller tables are not worth rebuilding to shrink
 GROWTH_STEP = 65_536  # old slots copied per cron tick at least; smaller tables grow at once
-GROWTH_TICKS = 16  # and at most this many ticks per growth (log entries pile up meanwhile)
+GROWTH_TICKS = 16  # and in at most this many copying ticks (the log piles up meanwhile)
 FOLD_PART = 32_768  # a cron tick folds at most max(this, an eighth of the log) entries
 # A value as its database stores it, for sizes: a GPU-held string is then its length (an
 # EngineDict's own lookup would fetch it from the device)
@@ -163,8 +163,7 @@ class KeyTable:
         taken = len(log)
         removed = self.removed
         self.removed = {key: at - taken for key, at in removed.items() if at >= taken}
-        keys = [key for key, at in removed.items() if at < taken] if self.removed \
-            else list(removed)
+        keys = [key for key, at in removed.items() if at < taken]
         n = len(keys)
         freed = np.empty(n, np.int64)
         tracking.fold(self.slots, self.hist, self.state,
@@ -191,14 +190,14 @@ class KeyTable:
         """The cron's turn: one step of a growth under way (the log is folded from the tick
         after its last), else fold(*fold_args, gradual=True)."""
         if self.growth is not None:
-            if self.growth.step(self.keys):
+            if self.growth.step():
                 self._finish_growth()
             return  # (the log is folded from the next tick on)
         self.fold(*fold_args, gradual=True)
 
     def _finish_growth(self) -> None:
         growth, self.growth = self.growth, None
-        while not growth.step(self.keys):
+        while not growth.step():
             pass
         tracking.relink(growth.slots, growth.hist, self.state, growth.moved)
         self.slots, self.hist, self.keys = growth.slots, growth.hist, growth.finished_keys()
@@ -247,12 +246,12 @@ class KeyTable:
 
 class _Growth:
     """A table's next arrays, cleared then filled a slice per step."""
-    __slots__ = ("old_slots", "old_hist", "slots", "hist", "keys", "moved", "done", "per_step",
-                 "cleared", "clear_per_step")
+    __slots__ = ("old_slots", "old_hist", "old_keys", "slots", "hist", "keys", "moved", "done",
+                 "per_step", "cleared", "clear_per_step")
 
     def __init__(self, table: KeyTable, records: int, at_once: bool = False):
         capacity = tracking.capacity_for(records)
-        self.old_slots, self.old_hist = table.slots, table.hist
+        self.old_slots, self.old_hist, self.old_keys = table.slots, table.hist, table.keys
         # The records go to random places of the new array, so its first step would fault in
         # every page of it (0.1 s for 37 MB under this VM's kernel): a gradual growth clears
         # it a quarter at a time first.
@@ -272,7 +271,7 @@ class _Growth:
     def nbytes(self) -> int:
         return self.slots.nbytes + self.hist.nbytes + self.keys.nbytes + self.moved.nbytes
 
-    def step(self, old_keys: np.ndarray) -> bool:
+    def step(self) -> bool:
         """Clear the next slice of the new records, or once they are clear copy the next slice
         of old records and their keys; True once all are copied."""
         if self.cleared < len(self.slots):
@@ -284,10 +283,10 @@ class _Growth:
         tracking.copy_range(self.old_slots, self.old_hist, self.slots, self.hist, self.moved,
                             start, end)
         moved = self.moved[start:end]
-        self.keys[np.where(moved >= 0, moved, len(self.slots))] = old_keys[start:end]
+        self.keys[np.where(moved >= 0, moved, len(self.slots))] = self.old_keys[start:end]
         # (let go of the copied references now: dropping the whole old array at the end
         # would touch every key object in one tick, 30 ms for 1.4M keys here)
-        old_keys[start:end] = None
+        self.old_keys[start:end] = None
         self.done = end
         return end == len(self.old_slots)
 

@@ -21,10 +21,10 @@ from .reply_buffer import ReplyBuffer
 from .reader import ProtocolError, RequestParser, unauthenticated_refusal
 from .writer import bulk_strings, encode_into
 
-_BYTES = {bytes}
 # Stop reading from a client while this much output waits in the socket buffer (flow control).
 WRITE_HIGH_WATER = 16 * 1024 * 1024
 WRITE_LOW_WATER = 4 * 1024 * 1024
+_BYTES = {bytes}  # (replies that are all bulk strings are encoded in one join)
 
 
 class Deferred:
