@@ -128,6 +128,9 @@ class PredisServer:
         self.keyspace.stats.on_expired = self._key_expired
         self.gate = None  # set by PauseGate while clients are paused
         self.busy_script = None  # scripting.busy.ScriptRun past busy-reply-threshold
+        # Redis's pre_command_oom_state: the eviction before the running command found nothing
+        # more to evict (not merely ran out of time); scripts judge their writes by it
+        self.pre_command_oom = False
         self.loading = None  # server.loading.Loading while a dataset loads
         self.async_loading = False  # a replica receives a full sync, serving its old data
         self.migrate_links: dict = {}  # MIGRATE's cached connections (commands/migrate.py)
@@ -782,10 +785,6 @@ class PredisServer:
 
     def uptime(self) -> float:
         return time.monotonic() - self.started_monotonic
-
-    def over_maxmemory(self) -> bool:
-        """Past maxmemory now (scripts check this: Redis does not evict inside a script)."""
-        return self.memory_for_eviction() > self.maxmemory
 
     def memory_for_eviction(self) -> int:
         """used_memory as maxmemory judges it (replica and AOF buffers left out, as Redis)."""

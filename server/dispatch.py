@@ -88,7 +88,8 @@ def dispatch(client, args):
         # tracking a key hears of its eviction before its next reply); only commands that
         # may grow memory are refused when nothing more can go. (EXEC was judged as a whole:
         # what it runs is neither refused nor preceded by evictions.)
-        if not server.make_room() and _refused_when_full(client, spec, args):
+        server.pre_command_oom = not server.make_room()
+        if server.pre_command_oom and _refused_when_full(client, spec, args):
             return _reject(client, spec, errors.OOM)
     if server.disk_error is not None and not client.in_exec and \
             not client.obeys_unconditionally and (spec.name == "ping" or _writes(client, spec, args)):

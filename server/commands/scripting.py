@@ -67,7 +67,7 @@ def check_declared_flags(client, flags, read_only: bool) -> None:
                                "command.")
         if not server.min_replicas.allow_writes():
             raise CommandError(errors.NOREPLICAS)
-        if "allow-oom" not in flags and server.maxmemory and server.over_maxmemory():
+        if "allow-oom" not in flags and server.maxmemory and server.pre_command_oom:
             raise CommandError("OOM allow-oom flag is not set on the script, can not run it "
                                "when used memory > 'maxmemory'")
 

@@ -113,7 +113,7 @@ class LuaEngine:
         self.running.keys = keys
         # Redis's pre_command_oom_state: judged once, when the script starts
         self.running.oom = not allow_oom and not client.is_primary and \
-            bool(self.server.maxmemory) and self.server.over_maxmemory()
+            bool(self.server.maxmemory) and self.server.pre_command_oom
         saved_resp3, saved_mode, saved_db = client.resp3, client.reply_mode, client.db
         saved_in_script, client.in_script = client.in_script, True
         client.deny_blocking += 1
