@@ -292,3 +292,44 @@ def test_waiter_stays_blocked_while_its_key_holds_another_type(servers):
         admin.close()
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][0] == [b"wl", b"b"] and outcomes[0][2]
+
+
+def _quicklist_fields(reply: bytes) -> dict:
+    return dict(field.split(b":", 1) for field in reply.split() if field.startswith(b"ql_"))
+
+
+def _mixed_elements() -> list:
+    """Strings of 0-69 bytes and integers of every listpack width, six of 300 bytes (plain nodes
+    from a threshold of 300)."""
+    elements = [b"x" * (i % 70) if i % 3 else b"%d" % (i * 7919 - 5000000) for i in range(2500)]
+    elements[100:2500:400] = [b"y" * 300] * 6
+    return elements
+
+
+@pytest.mark.parametrize("fill, compress, threshold, elements", [
+    (-2, 0, 0, _mixed_elements()), (-1, 3, 0, _mixed_elements()), (-5, 0, 0, _mixed_elements()),
+    (5, 1, 0, _mixed_elements()), (1000, 0, 0, _mixed_elements()),
+    (-1, 0, 300, _mixed_elements()),
+    # 59-byte elements: a node's room for the next one is judged with quicklist's 8-byte
+    # estimate of an entry's overhead (46 nodes; 45 without it)
+    (-1, 0, 0, [b"z" * 59] * 3000)], ids=["mixed-2", "mixed-1-compressed", "mixed-5",
+                                            "count5", "count1000", "plain-nodes", "uniform"])
+def test_debug_object_counts_quicklist_nodes_as_redis_does(diff, fill, compress, threshold,
+                                                            elements):
+    """A list pushed at its tail: its nodes as Redis cuts them by list-max-listpack-size (bytes
+    or entries a node), elements of the packed threshold or more in plain nodes of their
+    own."""
+    try:
+        diff.assert_same("CONFIG", "SET", "list-max-listpack-size", fill)
+        diff.assert_same("CONFIG", "SET", "list-compress-depth", compress)
+        diff.assert_same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", threshold)
+        for start in range(0, len(elements), 100):
+            diff.assert_same("RPUSH", "l", *elements[start:start + 100])
+        expected, actual = diff.both("DEBUG", "OBJECT", "l")
+        assert b"encoding:quicklist" in actual
+        assert _quicklist_fields(actual) == _quicklist_fields(expected), (expected, actual)
+        assert len(_quicklist_fields(actual)) == 5
+    finally:
+        diff.assert_same("CONFIG", "SET", "list-max-listpack-size", -2)
+        diff.assert_same("CONFIG", "SET", "list-compress-depth", 0)
+        diff.assert_same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", 0)

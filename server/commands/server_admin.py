@@ -11,6 +11,8 @@ from .. import errors
 from ..command_table import command, container
 from ..errors import CommandError
 from ..info import render_info
+from ..keyspace import quicklist_layout
+from ..keyspace.containers import LIMITS
 from ..keyspace.memory import entry_size
 from ..protocol.connection import Deferred
 from ..protocol.ldb_wire import atoi  # (C's atoi)
@@ -238,10 +240,14 @@ def _debug_object(client, args):
     client.server.keyspace.fold(db)
     clock = db.table.clock_of(args[2]) or 0
     size = len(value) if isinstance(value, (bytes, bytearray)) else value.memory_usage()
+    encoding = encoding_of(value)
+    extra = "" if encoding != "quicklist" else quicklist_layout.debug_fields(
+        value.items, LIMITS["list-max-listpack-size"], client.server.config["list-compress-depth"],
+        client.server.list_packed_threshold)
     return SimpleString(
-        f"Value at:0x{id(value):x} refcount:1 encoding:{encoding_of(value)} "
+        f"Value at:0x{id(value):x} refcount:1 encoding:{encoding} "
         f"serializedlength:{size + 1} lru:{clock & 0xFFFFFF} "
-        f"lru_seconds_idle:{idle_seconds(clock)}")
+        f"lru_seconds_idle:{idle_seconds(clock)}{extra}")
 
 
 def _setter(apply):
@@ -357,8 +363,7 @@ def _debug_replybuffer(settings, args) -> object:
 def _packed_threshold(value) -> int:
     """DEBUG QUICKLIST-PACKED-THRESHOLD <bytes>: the size from which Redis keeps a list
     element in a quicklist node of its own (0: back to 1 GB). It changes no reply or encoding
-    in Redis 7.2 and Predis's lists have no nodes: validated and kept, as parameters without
-    meaning here are."""
+    in Redis 7.2, only the nodes DEBUG OBJECT counts (server/keyspace/quicklist_layout.py)."""
     try:
         size = parse_memory(bytes(value).decode())
     except UnicodeDecodeError:
