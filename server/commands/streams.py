@@ -146,6 +146,8 @@ def _next_auto_id(stream: Stream, ms=None):
 @command("xadd", -5, "write denyoom fast", (1, 1, 1), G, "Appends a new message to a stream. "
          "Creates the key if it doesn't exist.", "5.0.0")
 def xadd(client, args):
+    if args[2] == b"*" and len(args) % 2:  # XADD key * field value ...: nothing to parse
+        return _xadd_plain(client, args[1], args[3:])
     i = 2
     nomkstream = False
     trim_spec = None
@@ -194,6 +196,20 @@ def xadd(client, args):
     db.resized(args[1], stream.nbytes - before)
     modified(client, args[1])
     return format_id(new_id)
+
+
+def _xadd_plain(client, key, fields: list) -> bytes:
+    """XADD key * field value ...: the form without options or an explicit ID."""
+    stream = _stream(client, key, write=True)
+    if stream is None:
+        stream = Stream()
+        client.db.add(key, stream)
+    before = stream.nbytes
+    new_id = _next_auto_id(stream)
+    stream.add(new_id, list(map(bytes, fields)), node_limits(client))
+    client.db.resized(key, stream.nbytes - before)
+    modified(client, key)
+    return b"%d-%d" % new_id
 
 
 def _xadd_stretch(client, key, commands) -> list:

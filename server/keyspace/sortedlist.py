@@ -58,6 +58,22 @@ class SortedList:
                 maxes.insert(pos + 1, half[-1])
         self._len += 1
 
+    def append(self, item) -> None:
+        """add() of an item known to be above every other (a stream's new ID)."""
+        if not self._maxes:
+            self.add(item)
+            return
+        last = self._lists[-1]
+        last.append(item)
+        self._maxes[-1] = item
+        self._len += 1
+        if len(last) > 2 * LOAD:
+            half = last[LOAD:]
+            del last[LOAD:]
+            self._lists.append(half)
+            self._maxes[-1] = last[-1]
+            self._maxes.append(half[-1])
+
     def remove(self, item) -> None:
         pos = bisect_left(self._maxes, item)
         sub = self._lists[pos]

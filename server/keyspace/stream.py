@@ -96,14 +96,19 @@ class Stream:
 
     def add(self, stream_id, fields: list, node_limits=(100, 4096)) -> None:
         """Append an entry; node_limits: (stream-node-max-entries, stream-node-max-bytes)."""
-        self.nodes.append(stream_id, fields, *node_limits)
-        self.ids.add(stream_id)
         # a tuple of bytes: the cycle collector stops tracking it at its first pass, where a
         # list would be walked by every full collection for as long as the entry lives
-        self.entries[stream_id] = tuple(fields)
+        fields = tuple(fields)
+        self.nodes.append(stream_id, fields, *node_limits)
+        if stream_id > self.last_id:  # (XADD's IDs grow; a replayed history may not)
+            self.ids.append(stream_id)
+        else:
+            self.ids.add(stream_id)
+        entries = self.entries
+        entries[stream_id] = fields
         self.last_id = stream_id
         self.entries_added += 1
-        if len(self.entries) == 1:
+        if len(entries) == 1:
             self.first_id = stream_id
         self.nbytes += ENTRY_OVERHEAD + sum(map(string_size, fields))
 

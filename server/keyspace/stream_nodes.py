@@ -46,16 +46,21 @@ class StreamNodes:
     def __len__(self):
         return len(self.nodes)
 
-    def append(self, stream_id, fields: list, max_entries: int, max_bytes: int) -> None:
+    def append(self, stream_id, fields: tuple, max_entries: int, max_bytes: int) -> None:
         """Place a new entry (fields: name, value, ...) as streamAppendItem does."""
         tail = self.nodes[-1] if self.nodes else None
         if tail is not None:
             limit = max_bytes if 0 < max_bytes <= LISTPACK_MAX else LISTPACK_MAX
-            if tail.listpack_bytes() + sum(map(len, fields)) >= limit or (
-                    max_entries and tail.live + tail.deleted >= max_entries):
+            live, deleted = tail.live, tail.deleted
+            if max_entries and live + deleted >= max_entries:
                 tail = None
+            else:  # (listpack_bytes, its two counters' usual width inline)
+                size = _HEADER + tail.body + (2 if live < 128 else int_size(live)) + (
+                    2 if deleted < 128 else int_size(deleted))
+                if size + sum(map(len, fields)) >= limit:
+                    tail = None
         if tail is None:
-            tail = self.open(stream_id, tuple(fields[0::2]))
+            tail = self.open(stream_id, fields[0::2])
         tail.body += entry_bytes(stream_id, fields, tail.master_id, tail.fields)
         tail.live += 1
         tail.last_id = stream_id
