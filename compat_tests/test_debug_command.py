@@ -5,6 +5,8 @@ change server-wide settings."""
 
 import time
 
+import pytest
+
 from .rawclient import Err, RawClient
 
 LIBRARY = "#!lua name=lib{n}\nredis.register_function('f{n}', function() return 'hello' end)"
@@ -195,3 +197,10 @@ def test_debug_panic_ends_the_server_with_redis_s_report(server):
     assert server.proc.wait(10) == 1
     with open(server.log.name, "rb") as log:
         assert b"Guru Meditation: DEBUG PANIC called at Unix time " in log.read()
+
+
+@pytest.mark.parametrize("argument", ["abc", "-1", "0.01x", " 0", "nan"])
+def test_debug_sleep_reads_its_time_as_strtod(diff, argument):
+    """A time that is no number sleeps 0 seconds, a negative one too, '0.01x' 10 ms."""
+    diff.assert_same("DEBUG", "SLEEP", argument)
+    diff.assert_same("PING")

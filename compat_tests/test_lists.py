@@ -333,3 +333,15 @@ def test_debug_object_counts_quicklist_nodes_as_redis_does(diff, fill, compress,
         diff.assert_same("CONFIG", "SET", "list-max-listpack-size", -2)
         diff.assert_same("CONFIG", "SET", "list-compress-depth", 0)
         diff.assert_same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", 0)
+
+
+@pytest.mark.parametrize("command", [
+    ("LPOS", "l", "a", "COUNT", "abc"), ("LPOS", "l", "a", "MAXLEN", "abc"),
+    ("LPOS", "l", "a", "COUNT", "-1"), ("LPOS", "l", "a", "MAXLEN", "-1"),
+    ("LSET", "missing", "abc", "x"),  # the key looked at before the index is read
+    ("HRANDFIELD", "h", "-9223372036854775808"),
+])
+def test_list_and_hash_arguments_are_checked_in_redis_order(diff, command):
+    diff.assert_same("RPUSH", "l", "a", "b")
+    diff.assert_same("HSET", "h", "f", "v")
+    diff.assert_same(*command)

@@ -221,6 +221,7 @@ def test_function_names_ignore_case_and_load_errors(diff):
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test\nredis.register_function('test', "
              "function(KEYS, ARGV)\n return _G \nend)"],
             ["FCALL", "test", "0"], ["FCALL", "TEST", "0"], ["FCALL_RO", "Test", "0"],
+            ["FCALL", "missing", "abc"], ["FCALL", "test", "abc"],  # (the function first)
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test\nbad script"],
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test foo=bar\nreturn 1"],
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test name=x\nreturn 1"],

@@ -309,6 +309,17 @@ def test_monitor_shows_what_scripts_run(servers):
         [line.split(b"] ", 1)[1] for line in lines[0]]
 
 
+def test_monitor_shows_scripts_refused_for_their_arguments(servers):
+    """EVAL, EVALSHA and FCALL are shown first thing, before their arguments are read (a
+    key count that is no number, a missing script or function)."""
+    commands = [["EVAL", "return 1", "abc"], ["EVALSHA", "a" * 40, "0"],
+                ["FCALL", "missing", "abc"], ["SET", "after", "1"]]
+    lines = [[line.split(b"] ", 1)[1] for line in monitor_lines(server, commands, 4)]
+             for server in servers]
+    assert lines[1] == lines[0]
+    assert lines[1][2] == b'"FCALL" "missing" "abc"'
+
+
 def test_client_pause_write_holds_writes_only(servers):
     for server in servers:
         admin = redis.Redis(port=server.port)
@@ -741,3 +752,15 @@ def test_debug_log_and_aof_flush_sleep(server):
     client.close()
     with open(server.log.name, "rb") as log:
         assert b"DEBUG LOG: marker-17" in log.read()
+
+
+@pytest.mark.parametrize("command", [
+    (b"OBJECT", b"\x00k"), (b"OBJECT", b"a\x00b"), (b"OBJECT", b"\xff\xfe"),
+    (b"NOSUCH", b"a\x00b", b"c"), (b"NOSUCH", b"\xc3\xa9" * 70, b"x"),
+    (b"NOSUCH", b"a" * 150, b"b" * 150),
+    (b"XREADGROUP", b"GROUP", b"g\x00h", b"c", b"STREAMS", b"\xffk", b">"),
+])
+def test_errors_print_arguments_as_redis_s_percent_s(diff, command):
+    """Redis prints a client's bytes into an error with '%s' (or '%.128s'): raw, up to the
+    first NUL, 128 bytes at most (not characters)."""
+    diff.assert_same(*command)

@@ -1,5 +1,7 @@
 """Differential tests: set commands (order-insensitive where Redis's order is unspecified)."""
 
+import pytest
+
 from .rawclient import RawClient
 
 
@@ -134,3 +136,16 @@ def test_an_intsets_members_come_out_in_order(diff):
     diff.assert_same("EVAL", "return redis.call('smembers', KEYS[1])", "1", "ints")
     diff.assert_same("SADD", "ints", "x")  # a listpack now: Redis's order is insertion's,
     assert_same_unordered(diff, "SMEMBERS", "ints")  # not checked here
+
+
+@pytest.mark.parametrize("command", [
+    ("SMOVE", "missing", "str", "m"),  # 0 whatever the destination holds
+    ("SMOVE", "s", "str", "m"), ("SMOVE", "str", "s", "m"),
+    ("SINTERCARD", "1", "s", "LIMIT", "1", "LIMIT", "0"),  # a repeated LIMIT: the last one
+    ("SINTERCARD", "1", "s", "LIMIT"), ("SINTERCARD", "1", "s", "LIMIT", "abc"),
+    ("SRANDMEMBER", "s", "-9223372036854775808"),
+])
+def test_set_commands_check_in_redis_order(diff, command):
+    diff.assert_same("SADD", "s", "m", "n")
+    diff.assert_same("SET", "str", "v")
+    diff.assert_same(*command)

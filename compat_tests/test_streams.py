@@ -380,3 +380,38 @@ def test_unbalanced_stream_lists_name_the_command_and_its_special_id(servers):
         "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be "
         "specified.")
     client.close()
+
+
+@pytest.mark.parametrize("command", [
+    # the key (and group) looked at before the IDs: 0 or NOGROUP, not an ID error
+    ("XDEL", "missing", "abc"), ("XDEL", "s", "abc"),
+    ("XACK", "missing", "g", "abc"), ("XACK", "s", "nogroup", "abc"), ("XACK", "s", "g", "abc"),
+    ("XCLAIM", "missing", "g", "c", "abc", "1-1"), ("XCLAIM", "s", "g", "c", "abc", "1-1"),
+    ("XCLAIM", "s", "g", "c", "0", "1-0", "IDLE", "abc"),
+    ("XCLAIM", "s", "g", "c", "0", "1-0", "TIME", "abc"),
+    ("XCLAIM", "s", "g", "c", "0", "1-0", "RETRYCOUNT", "abc"),
+    ("XAUTOCLAIM", "s", "g", "c", "0", "0", "COUNT", "abc"),
+    ("XAUTOCLAIM", "s", "g", "c", "0", "0", "COUNT", "576460752303423488"),
+    # XADD reads its ID before it counts the fields, and refuses 0-0 before the key
+    ("XADD", "s", "MAXLEN", "1", "-1", "0-1", "f", "v"),
+    ("XADD", "missing", "NOMKSTREAM", "0", "f", "v"),
+    ("XREAD", "COUNT", "1", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "missing", "$"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "missing", ">", "$"),
+    # XPENDING: its argument count, then IDLE, the count, start and end; past the consumer,
+    # arguments are ignored
+    ("XPENDING", "s", "g", "IDLE", "abc"), ("XPENDING", "s", "g", "IDLE", "1", "-", "+"),
+    ("XPENDING", "s", "g", "-", "+", "abc"), ("XPENDING", "s", "g", "abc", "+", "abc"),
+    # (replies without idle times, which differ by a millisecond between the servers)
+    ("XPENDING", "s", "g", "-", "+", "10", "nobody", "extra"),
+    ("XPENDING", "s", "g", "IDLE", "99999999", "-", "+", "10", "c"),
+    ("XPENDING", "missing", "g", "-", "+", "abc"),
+    # a key with a NUL in an error: Redis prints it up to the NUL
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "a\x00b", ">"),
+])
+def test_arguments_are_checked_in_redis_order(diff, command):
+    diff.assert_same("XADD", "s", "1-0", "f", "v")
+    diff.assert_same("XGROUP", "CREATE", "s", "g", "0")
+    diff.assert_same("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    diff.assert_same(*command)
+    diff.assert_same("EXISTS", "missing")

@@ -251,3 +251,19 @@ def test_a_zincrby_that_leaves_the_score_as_it_was_changes_nothing(servers):
 def _changes(client) -> int:
     info = client.call("INFO", "persistence").decode()
     return int(info.split("rdb_changes_since_last_save:")[1].split()[0])
+
+
+@pytest.mark.parametrize("command", [
+    # the input keys looked at (WRONGTYPE) before the options are read
+    ("ZDIFF", "1", "str", "str"), ("ZUNION", "1", "str", "WEIGHTS", "x"),
+    ("ZINTERSTORE", "d", "1", "str", "AGGREGATE", "x"),
+    ("ZINTERCARD", "1", "str", "LIMIT", "x"),
+    ("ZINTERCARD", "1", "z", "LIMIT", "5", "LIMIT", "1"),  # the last LIMIT counts
+    ("ZINTERCARD", "1", "z", "LIMIT"),
+    ("ZRANDMEMBER", "z", "-9223372036854775808"),
+    ("ZRANDMEMBER", "z", "-9223372036854775808", "WITHSCORES"),
+])
+def test_zset_commands_check_in_redis_order(diff, command):
+    diff.assert_same("ZADD", "z", "1", "a", "2", "b")
+    diff.assert_same("SET", "str", "v")
+    diff.assert_same(*command)

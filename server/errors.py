@@ -62,12 +62,13 @@ def wrong_arity(name: str) -> str:
 
 def unknown_command(name, args) -> str:
     # Redis quotes arguments until the list reaches 128 characters, each followed by a space.
-    shown = ""
+    shown = b""
     for arg in args:
         if len(shown) >= 128:
             break
-        shown += f"'{_printable(arg, 128 - len(shown))}' "
-    return f"ERR unknown command '{_printable(name)}', with args beginning with: {shown}"
+        shown += b"'" + _c_string(arg, 128 - len(shown)) + b"' "
+    return (f"ERR unknown command '{_printable(name)}', with args beginning with: "
+            f"{_printable(shown, len(shown))}")
 
 
 def subcommand_syntax(sub: str, container: str) -> str:
@@ -89,10 +90,17 @@ def error_code(message: str) -> str:
     return message.split(" ", 1)[0]
 
 
+def _c_string(value, limit: int) -> bytes:
+    """Client-supplied bytes as Redis's '%.128s' prints them: up to the first NUL, at most
+    `limit` bytes."""
+    if isinstance(value, str):
+        value = value.encode("utf-8", "surrogateescape")
+    return bytes(value).split(b"\0", 1)[0][:limit]
+
+
 def _printable(value, limit: int = 128) -> str:
-    """Render client-supplied bytes the way Redis's sdscatrepr-free error path does (truncated)."""
-    if isinstance(value, (bytes, bytearray)):
-        value = bytes(value).decode("utf-8", "replace")
-    value = value[:limit]
-    # Redis replaces newlines so an error reply stays on one line.
-    return value.replace("\r", " ").replace("\n", " ")
+    """Client-supplied bytes in an error, as Redis formats them ('%.128s'): raw bytes (the
+    error writer encodes them back with surrogateescape), newlines made spaces so the reply
+    stays on one line."""
+    text = _c_string(value, limit).decode("utf-8", "surrogateescape")
+    return text.replace("\r", " ").replace("\n", " ")

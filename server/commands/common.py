@@ -24,6 +24,12 @@ _FLOAT_RE = re.compile(
     rb"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)\Z",
     re.IGNORECASE,
 )
+# what C's strtod reads of a string with no end pointer asked: its longest number prefix
+_FLOAT_PREFIX_RE = re.compile(
+    rb"\s*([+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?"
+    rb"|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|infinity|inf|nan))",
+    re.IGNORECASE,
+)
 # a digit that is not zero before the exponent: a number that parses as 0 underflowed
 _NONZERO_MANTISSA = re.compile(r"^[+-]?(?:0x[0-9a-f.]*[1-9a-f]|[0-9.]*[1-9])")
 
@@ -38,6 +44,16 @@ def to_int(value, message: str = errors.NOT_INTEGER) -> int:
     if LLONG_MIN <= number <= LLONG_MAX and b"%d" % number == value:
         return number
     raise CommandError(message)
+
+
+def strtod_prefix(value) -> float:
+    """C's strtod(s, NULL): the number at the start of the string, 0 when there is none
+    (DEBUG SLEEP reads its argument so)."""
+    found = _FLOAT_PREFIX_RE.match(bytes(value))
+    if found is None:
+        return 0.0
+    text = found[1].decode()
+    return float.fromhex(text) if "x" in text.lower() else float(text)
 
 
 def to_float(value, message: str = errors.NOT_FLOAT, out_of_range_ok: bool = False) -> float:
@@ -167,11 +183,19 @@ def to_positive(arg) -> int:
     return number
 
 
+def to_long_in(arg, low: int, high: int) -> int:
+    """Redis's getRangeLongFromObjectOrReply without a message of its own."""
+    number = to_int(arg)
+    if not low <= number <= high:
+        raise CommandError(f"ERR value is out of range, value must between {low} and {high}")
+    return number
+
+
 def parse_random_count(args, option: bytes):
     """HRANDFIELD/ZRANDMEMBER arguments: [count [WITHVALUES|WITHSCORES]] -> (count, flag)."""
     if len(args) < 3:
         return None, False
-    count = to_int(args[2])
+    count = to_long_in(args[2], -LLONG_MAX, LLONG_MAX)
     flag = False
     if len(args) == 4 and lower(args[3]) == option:
         flag = True

@@ -195,14 +195,15 @@ def lpos(client, args):
                     "second ... or use negative to start from the end of the list")
             if rank == -(2**63):
                 raise CommandError("ERR value is out of range")
-        elif opt == b"count":
-            count = to_int(args[i + 1])
-            if count < 0:
-                raise CommandError("ERR COUNT can't be negative")
-        elif opt == b"maxlen":
-            maxlen = to_int(args[i + 1])
-            if maxlen < 0:
-                raise CommandError("ERR MAXLEN can't be negative")
+        elif opt in (b"count", b"maxlen"):  # (one error for a bad or a negative value)
+            message = f"ERR {opt.decode().upper()} can't be negative"
+            number = to_int(args[i + 1], message)
+            if number < 0:
+                raise CommandError(message)
+            if opt == b"count":
+                count = number
+            else:
+                maxlen = number
         else:
             raise CommandError(errors.SYNTAX)
         i += 2
@@ -234,10 +235,10 @@ def lpos(client, args):
 @command("lset", 4, "write denyoom", (1, 1, 1), G, "Sets the value of an element in a list by "
          "its index.")
 def lset(client, args):
-    index = to_int(args[2])
     items = write_typed(client.db, args[1], List)
-    if items is None:
+    if items is None:  # (as Redis: before the index is read)
         raise CommandError(errors.NO_SUCH_KEY)
+    index = to_int(args[2])
     if index < 0:
         index += len(items)
     if not 0 <= index < len(items):

@@ -48,7 +48,6 @@ def _run(client, args, sha: str, script, keys, argv, read_only: bool):
         read_only = read_only or "no-writes" in flags
     elif running_stale(server):  # (Redis's compatibility mode for scripts without flags)
         raise CommandError(errors.MASTERDOWN)
-    _shown(client, args)
     return server.lua().run(client, function, keys, argv, read_only, sha,
                             allow_oom=flags is not None and "allow-oom" in flags)
 
@@ -74,12 +73,13 @@ def check_declared_flags(client, flags, read_only: bool) -> None:
 
 def _shown(client, args) -> None:
     """Scripts skip MONITOR after they run (skip_monitor); Redis shows them before their
-    commands instead."""
+    commands instead, first thing (one refused for its arguments or a missing script too)."""
     if client.server.clients.monitors:
         client.server.show_monitors(client, args)
 
 
 def _eval(client, args, read_only: bool):
+    _shown(client, args)
     if client.lua_debug is not None:  # SCRIPT DEBUG: the session's protocol, then the reply
         return debug_eval(client, bytes(args[1]), lambda: _eval_now(client, args, read_only))
     return _eval_now(client, args, read_only)
@@ -92,6 +92,7 @@ def _eval_now(client, args, read_only: bool):
 
 
 def _evalsha(client, args, read_only: bool):
+    _shown(client, args)
     if client.lua_debug is not None and len(args[1]) == 40:
         raise CommandError("ERR Please use EVAL instead of EVALSHA for debugging")
     keys, argv = _keys_and_args(args, 2)
@@ -413,14 +414,14 @@ def function_help(client, args):
 
 
 def _fcall(client, args, read_only: bool):
-    keys, argv = _keys_and_args(args, 2, "ERR Bad number of keys provided")
+    _shown(client, args)
     name = bytes(args[1]).decode(errors="replace")
     library = client.server.functions.get(name.lower())
-    if library is None:
+    if library is None:  # (as Redis: before the key count is read)
         raise CommandError("ERR Function not found")
+    keys, argv = _keys_and_args(args, 2, "ERR Bad number of keys provided")
     name, callback, flags = library.function(name)
     check_declared_flags(client, flags, read_only)
-    _shown(client, args)
     return client.server.lua(functions=True).run(client, callback, keys, argv, read_only or "no-writes" in flags,
                                    name, call_as_function=True, allow_oom="allow-oom" in flags)
 

@@ -20,7 +20,7 @@ from ..protocol.reply_buffer import DEFAULT_PEAK_RESET_MS
 from ..error_stats import panic
 from ..replies import OK, SimpleString, UncountedError, Verbatim
 from ..shutdown import FAILED
-from .common import lower, to_float, to_int, to_positive, to_timeout_ms
+from .common import lower, strtod_prefix, to_int, to_positive, to_timeout_ms
 from .keys import encoding_of, idle_seconds
 
 G = "server"
@@ -191,7 +191,9 @@ def debug(client, args):
 
 
 def _debug_sleep(client, args):
-    time.sleep(to_float(args[2]))  # Redis's DEBUG SLEEP blocks the whole server; so does this
+    seconds = strtod_prefix(args[2])  # (a negative or NaN time is no sleep: nanosleep fails)
+    if seconds > 0:
+        time.sleep(min(seconds, 2**63 / 1e6))  # Redis's blocks the whole server; so does this
     return OK
 
 

@@ -7,8 +7,9 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set
 from ..replies import NO_REPLY, OrderedSet
-from .common import (lower, modified, optional_count, random_members, read_typed,
-                     repetitions_cut_short, settle, to_int, writable, write_typed)
+from .common import (LLONG_MAX, lower, modified, optional_count, random_members, read_typed,
+                     repetitions_cut_short, settle, to_int, to_long_in, writable,
+                     write_typed)
 from .keyed_runs import keyed_run, touch_again
 from .scanning import scan_reply
 
@@ -150,7 +151,7 @@ def _pop_random(s: Set) -> bytes:
 def srandmember(client, args):
     count = None
     if len(args) == 3:
-        count = to_int(args[2])
+        count = to_long_in(args[2], -LLONG_MAX, LLONG_MAX)
         if count < -(2**62):
             raise CommandError("ERR value is out of range")
     elif len(args) > 3:
@@ -168,9 +169,12 @@ def srandmember(client, args):
 def smove(client, args):
     db = client.db
     src_key, dst_key, member = args[1], args[2], args[3]
-    src = write_typed(db, src_key, Set)
-    write_typed(db, dst_key, Set)  # WRONGTYPE for the destination before anything moves
-    if src is None or member not in src:
+    src, dst = db.lookup(src_key), db.lookup(dst_key)  # (both first, as Redis looks them up)
+    if src is None:  # 0, whatever the destination holds
+        return 0
+    if type(src) is not Set or (dst is not None and type(dst) is not Set):
+        raise CommandError(errors.WRONGTYPE)  # before anything moves
+    if member not in src:
         return 0
     if src_key == dst_key:
         return 1
@@ -274,13 +278,14 @@ def sintercard(client, args):
     numkeys = parse_numkeys(args, 1)
     keys = args[2:2 + numkeys]
     limit = 0
-    rest = args[2 + numkeys:]
-    if rest:
-        if len(rest) != 2 or lower(rest[0]) != b"limit":
+    i = 2 + numkeys
+    while i < len(args):  # (LIMIT may come more than once: the last one counts)
+        if lower(args[i]) != b"limit" or i + 1 >= len(args):
             raise CommandError(errors.SYNTAX)
-        limit = to_int(rest[1], "ERR LIMIT can't be negative")
+        limit = to_int(args[i + 1], "ERR LIMIT can't be negative")
         if limit < 0:
             raise CommandError("ERR LIMIT can't be negative")
+        i += 2
     count = len(_combine("inter", _sources(client, keys)))
     return min(count, limit) if limit else count
 

@@ -71,15 +71,14 @@ def xreadgroup(client, args):
         args, True, client.in_script)
     if group_name is None:
         raise CommandError("ERR Missing GROUP option for XREADGROUP")
-    for id_arg in ids:
+    targets = []
+    for key, id_arg in zip(keys, ids):  # (key by key: its group, then its ID, as Redis)
+        stream, group = _group(client, key, group_name, "xreadgroup")
         if id_arg == b"$":
             raise CommandError(
                 "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the "
                 "history of this consumer by specifying a proper ID, or use the > ID to get new "
                 "messages. The $ ID would just return an empty result set.")
-    targets = []
-    for key, id_arg in zip(keys, ids):
-        stream, group = _group(client, key, group_name, "xreadgroup")
         targets.append((key, None if id_arg == b">" else parse_id(id_arg)))
 
     def collect(db):
@@ -128,11 +127,11 @@ def xreadgroup(client, args):
 @command("xack", -4, "write fast", (1, 1, 1), G, "Returns the number of messages that were "
          "successfully acknowledged by the consumer group member of a stream.", "5.0.0")
 def xack(client, args):
-    ids = [parse_id(a) for a in args[3:]]
     stream = _stream(client, args[1], write=True)
     group = None if stream is None else stream.groups.get(args[2])
-    if group is None:
+    if group is None:  # (as Redis: before the IDs are read)
         return 0
+    ids = [parse_id(a) for a in args[3:]]
     acked = 0
     for stream_id in ids:
         entry = group.pel.pop(stream_id, None)
@@ -146,23 +145,24 @@ def xack(client, args):
 @command("xpending", -3, "readonly", (1, 1, 1), G, "Returns the information and entries from a "
          "stream consumer group's pending entries list.", "5.0.0")
 def xpending(client, args):
-    min_idle = 0
-    rest = args[3:]
-    if rest and lower(rest[0]) == b"idle":
-        if len(rest) < 2:
-            raise CommandError(errors.SYNTAX)
-        min_idle = to_int(rest[1])
-        rest = rest[2:]
-        if not rest:
-            raise CommandError(errors.SYNTAX)
-    if rest and len(rest) not in (3, 4):
+    """Arguments read in Redis's order: their count, IDLE, the count, start, end (a
+    consumer after them, anything after it ignored)."""
+    if len(args) != 3 and not 6 <= len(args) <= 9:
         raise CommandError(errors.SYNTAX)
-    extended = bool(rest)
+    extended = len(args) >= 6
+    min_idle, consumer_name = 0, None
     if extended:
-        start = parse_range_id(rest[0], True)
-        end = parse_range_id(rest[1], False)
-        count = to_int(rest[2])
-        consumer_name = rest[3] if len(rest) == 4 else None
+        first = 3
+        if lower(args[3]) == b"idle":
+            min_idle = to_int(args[4])
+            if len(args) < 8:
+                raise CommandError(errors.SYNTAX)
+            first = 5
+        count = to_int(args[first + 2])
+        start = parse_range_id(args[first], True)
+        end = parse_range_id(args[first + 1], False)
+        if first + 3 < len(args):
+            consumer_name = args[first + 3]
     stream, group = _group(client, args[1], args[2], "")
     if not extended:
         if not group.pel:
@@ -199,7 +199,8 @@ def _claim_options(args, i):
     while i < len(args):
         opt = lower(args[i])
         if opt in (b"idle", b"time", b"retrycount") and i + 1 < len(args):
-            options[opt.decode()] = to_int(args[i + 1])
+            options[opt.decode()] = to_int(
+                args[i + 1], f"ERR Invalid {opt.decode().upper()} option argument for XCLAIM")
             i += 2
         elif opt == b"force":
             options["force"] = True
@@ -219,6 +220,7 @@ def _claim_options(args, i):
          "in a consumer group, as if the message was delivered a consumer group member.",
          "5.0.0")
 def xclaim(client, args):
+    stream, group = _group(client, args[1], args[2], "")  # (Redis looks first, then parses)
     min_idle = to_int(args[4], "ERR Invalid min-idle-time argument for XCLAIM")
     ids = []
     i = 5
@@ -229,7 +231,6 @@ def xclaim(client, args):
             break
         i += 1
     options = _claim_options(args, i)
-    stream, group = _group(client, args[1], args[2], "")
     now = now_ms()
     delivery_time = now
     if options["idle"] is not None:
@@ -278,8 +279,9 @@ def xautoclaim(client, args):
     while i < len(args):
         opt = lower(args[i])
         if opt == b"count" and i + 1 < len(args):
-            count = to_int(args[i + 1])
-            if not 1 <= count <= (2**63 - 1) // 10:
+            # (LONG_MAX over the larger of a stream ID's 16 bytes and the attempts factor)
+            count = to_int(args[i + 1], "ERR COUNT must be > 0")
+            if not 1 <= count <= (2**63 - 1) // 16:
                 raise CommandError("ERR COUNT must be > 0")
             i += 2
         elif opt == b"justid":

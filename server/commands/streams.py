@@ -163,29 +163,30 @@ def xadd(client, args):
     if i >= len(args):
         raise CommandError(errors.SYNTAX)
     id_arg = args[i]
+    explicit = None
+    if id_arg != b"*":  # (read before the fields are counted, as Redis does)
+        explicit = parse_id(id_arg, 0, allow_star_seq=True)
     fields = args[i + 1:]
     if not fields or len(fields) % 2:
         raise CommandError(errors.wrong_arity("xadd"))
-    explicit = None
-    if id_arg != b"*":
-        explicit = parse_id(id_arg, 0, allow_star_seq=True)
+    if explicit == (0, 0):  # (before the key is looked at: no stream is made for it)
+        raise CommandError("ERR The ID specified in XADD must be greater than 0-0")
     db = client.db
     stream = _stream(client, args[1], write=True)
     if stream is None:
         if nomkstream:
             return None
-        if explicit == (0, 0):
-            raise CommandError("ERR The ID specified in XADD must be greater than 0-0")
         stream = Stream()
         db.add(args[1], stream)
+    if stream.last_id == MAX_ID:
+        raise CommandError("ERR The stream has exhausted the last possible ID, unable to add "
+                           "more items")
     before = stream.nbytes
     if explicit is None:
         new_id = _next_auto_id(stream)
     elif explicit[1] is None:
         new_id = _next_auto_id(stream, explicit[0])
     else:
-        if explicit == (0, 0):
-            raise CommandError("ERR The ID specified in XADD must be greater than 0-0")
         if explicit <= stream.last_id:
             raise CommandError("ERR The ID specified in XADD is equal or smaller than the "
                                "target stream top item")
@@ -285,10 +286,10 @@ def xrevrange(client, args):
 @command("xdel", -3, "write fast", (1, 1, 1), G, "Returns the number of messages after removing "
          "them from a stream.", "5.0.0")
 def xdel(client, args):
-    ids = [parse_id(a) for a in args[2:]]
     stream = _stream(client, args[1], write=True)
-    if stream is None:
+    if stream is None:  # (as Redis: before the IDs are read)
         return 0
+    ids = [parse_id(a) for a in args[2:]]
     before = stream.nbytes
     removed = 0
     for stream_id in ids:
@@ -417,6 +418,9 @@ def xread(client, args):
         stream = _stream(client, key)
         if id_arg == b"$":
             starts.append(stream.last_id if stream is not None else (0, 0))
+        elif id_arg == b">":
+            raise CommandError("ERR The > ID can be specified only when calling XREADGROUP "
+                               "using the GROUP <group> <consumer> option.")
         else:
             starts.append(parse_id(id_arg))
 
@@ -443,4 +447,6 @@ def xread(client, args):
 
 
 def _text(value) -> str:
-    return bytes(value).decode("utf-8", "replace")
+    """A key, group or option in an error as Redis's '%s' prints it: raw bytes, up to the
+    first NUL (the error writer encodes them back with surrogateescape)."""
+    return bytes(value).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")

@@ -700,6 +700,7 @@ def _input_keys(args, index: int, name: str) -> list:
 def combine(client, op: str, args, index: int, name: str, write=False, allow_withscores=True):
     """ZUNION/ZINTER/ZDIFF (and their STORE forms): (pairs in order, withscores)."""
     keys = _input_keys(args, index, name)
+    sources = [_source_scores(client, key, write) for key in keys]  # (WRONGTYPE before options)
     numkeys = len(keys)
     weights = [1.0] * numkeys
     how = b"sum"
@@ -721,7 +722,6 @@ def combine(client, op: str, args, index: int, name: str, write=False, allow_wit
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
-    sources = [_source_scores(client, key, write) for key in keys]
     result: dict = {}
     if op == "union":
         gathered: dict = {}
@@ -812,16 +812,17 @@ def zdiffstore(client, args):
 @command("zintercard", -3, "readonly", (0, 0, 0), G, "Returns the number of members of the "
          "intersect of multiple sorted sets.", "7.0.0")
 def zintercard(client, args):
-    numkeys = len(_input_keys(args, 1, "zintercard"))
-    rest = args[2 + numkeys:]
+    keys = _input_keys(args, 1, "zintercard")
+    sources = [_source_scores(client, key, False) for key in keys]  # (before the options)
     limit = 0
-    if rest:
-        if len(rest) != 2 or lower(rest[0]) != b"limit":
+    i = 2 + len(keys)
+    while i < len(args):  # (LIMIT may come more than once: the last one counts)
+        if lower(args[i]) != b"limit" or i + 1 >= len(args):
             raise CommandError(errors.SYNTAX)
-        limit = to_int(rest[1], "ERR LIMIT can't be negative")
+        limit = to_int(args[i + 1], "ERR LIMIT can't be negative")
         if limit < 0:
             raise CommandError("ERR LIMIT can't be negative")
-    sources = [_source_scores(client, key, False) for key in args[2:2 + numkeys]]
+        i += 2
     if any(s is None for s in sources):
         return 0
     count = sum(1 for m in min(sources, key=len) if all(m in s for s in sources))
