@@ -136,3 +136,17 @@ def test_searches_from_a_member_of_a_missing_key(diff):
                  ["EXISTS", "dest"], ["GEOSEARCH", "nokey", "FROMMEMBER", "m", "BYBOX", "1", "1", "km"],
                  ["GEOSEARCHSTORE", "dest", "nokey", "FROMMEMBER", "m", "BYBOX", "1", "1", "m"]):
         diff.assert_same(*args)
+
+
+@pytest.mark.parametrize("command", [
+    ("GEOSEARCH", "str", "FROMLONLAT", "13.36", "38.1", "BYRADIUS", "100", "km", "COUNT"),
+    ("GEORADIUS", "str", "abc", "37", "200", "km"),  # WRONGTYPE before any argument
+    ("GEORADIUSBYMEMBER", "str", "x", "200", "km"),
+    ("GEOSEARCHSTORE", "d", "str", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
+    ("GEORADIUSBYMEMBER_RO", "g", "store", "200", "km"),  # a member named 'store'
+    ("GEORADIUS_RO", "g", "15", "37", "200", "km", "STORE", "x"),
+])
+def test_geo_commands_check_the_key_first(diff, command):
+    diff.assert_same("GEOADD", "g", "13.361389", "38.115556", "Palermo", "13.5", "38.0", "store")
+    diff.assert_same("SET", "str", "v")
+    diff.assert_same(*command)

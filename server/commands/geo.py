@@ -8,7 +8,7 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import ZSet
 from ..replies import NULL_ARRAY, DoubleText
-from .common import lower, read_typed, to_float, to_int
+from .common import lower, read_typed, to_float, to_int, write_typed
 from .zsets import store_pairs, zadd
 
 G = "geo"
@@ -122,9 +122,10 @@ class Search:
         self.store_dist = False
 
 
-def _parse_options(search: Search, args, i: int, georadius: bool) -> None:
+def _parse_options(search: Search, args, i: int, georadius: bool, store: bool = True) -> None:
     """The options after the shape: WITH*, ASC/DESC, COUNT [ANY], STORE/STOREDIST (the last
-    ones GEORADIUS only; GEOSEARCHSTORE's STOREDIST is passed in as an option too)."""
+    ones GEORADIUS only, not its _RO forms; GEOSEARCHSTORE's STOREDIST is passed in as an
+    option too)."""
     while i < len(args):
         word = lower(args[i])
         if word == b"withdist":
@@ -142,7 +143,7 @@ def _parse_options(search: Search, args, i: int, georadius: bool) -> None:
             if search.count <= 0:
                 raise CommandError("ERR COUNT must be > 0")
             i += 1
-        elif georadius and word in (b"store", b"storedist") and i + 1 < len(args):
+        elif georadius and store and word in (b"store", b"storedist") and i + 1 < len(args):
             search.store, search.store_dist = args[i + 1], word == b"storedist"
             i += 1
         elif not georadius and word in (b"frommember", b"fromlonlat", b"byradius", b"bybox"):
@@ -244,7 +245,8 @@ def _reply(client, search: Search, found: list):
     return out
 
 
-def _georadius(client, args, by_member: bool):
+def _georadius(client, args, by_member: bool, read_only: bool = False):
+    write_typed(client.db, args[1], ZSet)  # WRONGTYPE before any argument, as Redis
     search = Search()
     if by_member:
         search.member, shape_at = args[2], 3
@@ -255,7 +257,7 @@ def _georadius(client, args, by_member: bool):
         raise CommandError("ERR radius cannot be negative")
     search.unit = _unit(args[shape_at + 1])
     search.radius = radius * search.unit
-    _parse_options(search, args, shape_at + 2, georadius=True)
+    _parse_options(search, args, shape_at + 2, georadius=True, store=not read_only)
     if search.store is not None and (search.with_dist or search.with_hash or search.with_coord):
         raise CommandError("ERR STORE option in GEORADIUS is not compatible with WITHDIST, "
                            "WITHHASH and WITHCOORD options")
@@ -263,6 +265,7 @@ def _georadius(client, args, by_member: bool):
 
 
 def _geosearch(client, key, args, start: int, store=None):
+    write_typed(client.db, key, ZSet)  # WRONGTYPE before any argument, as Redis
     search = Search()
     search.store = store
     _parse_options(search, args, start, georadius=False)
@@ -287,7 +290,7 @@ def georadius(client, args):
 @command("georadius_ro", -6, "readonly", (1, 1, 1), G, "Returns members from a geospatial "
          "index that are within a distance from a coordinate.", "3.2.10")
 def georadius_ro(client, args):
-    return _georadius(client, _without_store(args), by_member=False)
+    return _georadius(client, args, by_member=False, read_only=True)
 
 
 @command("georadiusbymember", -5, "write denyoom", (1, 1, 1), G, "Queries a geospatial index "
@@ -299,14 +302,8 @@ def georadiusbymember(client, args):
 @command("georadiusbymember_ro", -5, "readonly", (1, 1, 1), G, "Returns members from a "
          "geospatial index that are within a distance from a member.", "3.2.10")
 def georadiusbymember_ro(client, args):
-    return _georadius(client, _without_store(args), by_member=True)
+    return _georadius(client, args, by_member=True, read_only=True)
 
-
-def _without_store(args):
-    """The _RO variants take no STORE: the word is then a syntax error."""
-    if any(lower(a) in (b"store", b"storedist") for a in args[2:]):
-        raise CommandError(errors.SYNTAX)
-    return args
 
 
 @command("geosearch", -7, "readonly", (1, 1, 1), G, "Queries a geospatial index for members "
