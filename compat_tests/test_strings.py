@@ -180,6 +180,9 @@ def test_lcs(diff23):
     d.assert_same("LCS", "a", "b", "LEN", "IDX")
     d.assert_same("LCS", "a", "missing")
     d.assert_same("LCS", "a", "b", "FOO")
+    d.assert_same("RPUSH", "list", "x")
+    d.assert_same("LCS", "a", "list", "FOO")  # the keys' types before the options
+    d.assert_same("LCS", "list", "a", "LEN", "IDX")
     d.assert_same("MSET", "c", "abcdefghij", "e", "xaxbxcxdxexfx")
     d.assert_same("LCS", "c", "e", "IDX", "WITHMATCHLEN")
     # the table Redis would allocate is bounded by proto-max-bulk-len (found by Redis's

@@ -459,6 +459,11 @@ def incrbyfloat(client, args):
 # -- LCS ----------------------------------------------------------------------------------------
 @command("lcs", -3, "readonly", (1, 2, 1), G, "Finds the longest common substring.", "7.0.0")
 def lcs(client, args):
+    db = client.db
+    a, b = db.lookup_read(args[1]), db.lookup_read(args[2])
+    for value in (a, b):  # (before the options, as Redis)
+        if value is not None and type(value) not in (bytes, bytearray):
+            raise CommandError("ERR The specified keys must contain string values")
     want_len = want_idx = with_match_len = False
     min_match = 0
     i = 3
@@ -476,11 +481,6 @@ def lcs(client, args):
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
-    db = client.db
-    a, b = db.lookup_read(args[1]), db.lookup_read(args[2])
-    for value in (a, b):
-        if value is not None and type(value) not in (bytes, bytearray):
-            raise CommandError("ERR The specified keys must contain string values")
     if want_len and want_idx:
         raise CommandError(
             "ERR If you want both the length and indexes, please just use IDX.")
