@@ -47,3 +47,16 @@ def test_a_set_sorted_by_a_constant_and_stored_is_sorted_alpha(diff):
     diff.assert_same("LRANGE", "mylist", "0", "-1")
     diff.assert_same("SORT", "myset", "BY", "nosort", "STORE", "mylist2")
     diff.assert_same("LRANGE", "mylist2", "0", "-1")
+
+
+@pytest.mark.parametrize("elements", [
+    ["", "", ""], ["3", "", "1"], [" 2", "1"], ["1 ", "2"], ["  ", "1"], ["0x10", "3"],
+    ["1e400", "1"], ["nan", "1"], ["inf", "-inf", "0"],
+])
+def test_numeric_sort_reads_elements_as_strtod(diff, elements):
+    """An empty string is 0 and leading spaces are skipped (strtod); anything after the
+    number, or none at all, is refused."""
+    diff.assert_same("RPUSH", "l", *elements)
+    diff.assert_same("SORT", "l")
+    diff.assert_same("SORT", "l", "STORE", "dest")
+    diff.assert_same("LRANGE", "dest", "0", "-1")

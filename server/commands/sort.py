@@ -121,6 +121,20 @@ def _sort(client, args, allow_store: bool):
     return len(stored)
 
 
+def _score(weight) -> float:
+    """A weight as Redis's strtod(s, &end) takes it: the whole string a number after any
+    leading spaces; an empty string (or a missing BY key) is 0."""
+    if not weight:
+        return 0.0
+    number = bytes(weight).lstrip(b" \t\n\v\f\r")
+    try:
+        if not number:
+            raise CommandError(errors.NOT_FLOAT)
+        return to_float(number)
+    except CommandError:
+        raise CommandError("ERR One or more scores can't be converted into double") from None
+
+
 def _ordered(db, elements, by, alpha: bool, descending: bool):
     keyed = []
     for element in elements:
@@ -128,12 +142,7 @@ def _ordered(db, elements, by, alpha: bool, descending: bool):
         if alpha:
             keyed.append((weight, element))
         else:
-            try:
-                score = 0.0 if weight is None else to_float(weight)
-            except CommandError:
-                raise CommandError(
-                    "ERR One or more scores can't be converted into double") from None
-            keyed.append((score, element))
+            keyed.append((_score(weight), element))
 
     def compare(a, b):
         if alpha and by is not None and (a[0] is None or b[0] is None):
