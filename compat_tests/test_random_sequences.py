@@ -65,6 +65,11 @@ COMMANDS = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(sequence=st.lists(COMMANDS, min_size=1, max_size=25))
 def test_random_command_sequences_match(servers, sequence):
+    replay_on_both(servers, sequence)
+
+
+def replay_on_both(servers, sequence) -> None:
+    """Each command to redis-server, then to Predis; the first reply that differs fails."""
     ref, predis = (RawClient(s.port) for s in servers)
     try:
         for client in (ref, predis):
