@@ -117,3 +117,15 @@ def test_hash_encoding_conversion(diff, value_len):
     diff.assert_same("HDEL", "h2", "c", "b")
     diff.assert_same("OBJECT", "ENCODING", "h2")
     diff.assert_same("CONFIG", "SET", "hash-max-listpack-entries", "512")
+
+
+@pytest.mark.parametrize("command", [
+    ("HSCAN", "missing", "0", "COUNT", "x"), ("SSCAN", "missing", "0", "MATCH"),
+    ("ZSCAN", "str", "0", "COUNT", "x"),  # the type before the options
+    ("HSCAN", "str", "abc"),  # the cursor before the key
+    ("SSCAN", "h", "0", "COUNT", "0"), ("HSCAN", "h", "0", "NOVALUE"),
+])
+def test_container_scans_read_cursor_key_then_options(diff, command):
+    diff.assert_same("HSET", "h", "f", "v")
+    diff.assert_same("SET", "str", "v")
+    diff.assert_same(*command)

@@ -13,7 +13,7 @@ from .common import (LLONG_MAX, LLONG_MIN, format_long_double, parse_random_coun
                      random_members, read_typed, repetitions_cut_short, settle, to_int,
                      to_long_double, writable, write_typed)
 from .keyed_runs import keyed_run, member_increments, touch_again
-from .scanning import scan_reply
+from .scanning import parse_cursor, scan_reply
 
 G = "hash"
 
@@ -225,10 +225,11 @@ def hrandfield(client, args):
 @command("hscan", -3, "readonly", (1, 1, 1), G, "Iterates over fields and values of a hash.",
          "2.8.0")
 def hscan(client, args):
+    cursor = parse_cursor(args[2])
     h = read_typed(client.db, args[1], Hash)
     def expand(field):
         value = h.get(field)
         return () if value is None else (field, value)  # deleted since the scan started
 
-    return scan_reply(client, args, h, expand, lambda: h.fields,
+    return scan_reply(client, args, cursor, h, expand, lambda: h.fields,
                       small=h is not None and not h.big)

@@ -40,14 +40,14 @@ def parse_scan_options(args, start: int, allow_type: bool):
     return pattern, count, kind
 
 
-def scan_reply(client, args, container, expand, source, small: bool):
-    """[cursor, items] for HSCAN/SSCAN/ZSCAN. `source()` gives the container's elements,
-    `expand(element)` the values to return for one. Small (listpack/intset) containers are
-    returned whole with cursor 0, as Redis does."""
-    cursor = parse_cursor(args[2])
-    pattern, count, _ = parse_scan_options(args, 3, allow_type=False)
+def scan_reply(client, args, cursor: int, container, expand, source, small: bool):
+    """[cursor, items] for HSCAN/SSCAN/ZSCAN: the caller parsed the cursor, then looked the
+    key up (Redis's order), the options are read here, only when the key exists.
+    `source()` gives the container's elements, `expand(element)` the values to return for
+    one. Small (listpack/intset) containers are returned whole with cursor 0, as Redis does."""
     if container is None:
         return [b"0", []]
+    pattern, count, _ = parse_scan_options(args, 3, allow_type=False)
     if small:
         next_cursor, elements = 0, list(source())
     else:

@@ -11,7 +11,7 @@ from .common import (LLONG_MAX, lower, modified, optional_count, random_members,
                      repetitions_cut_short, settle, to_int, to_long_in, writable,
                      write_typed)
 from .keyed_runs import keyed_run, touch_again
-from .scanning import scan_reply
+from .scanning import parse_cursor, scan_reply
 
 G = "set"
 
@@ -292,8 +292,9 @@ def sintercard(client, args):
 
 @command("sscan", -3, "readonly", (1, 1, 1), G, "Iterates over members of a set.", "2.8.0")
 def sscan(client, args):
+    cursor = parse_cursor(args[2])
     s = read_typed(client.db, args[1], Set)
-    return scan_reply(client, args, s, lambda m: (m,) if m in s else (), lambda: s.members,
-                      small=s is not None and s.kind != "hashtable")
+    return scan_reply(client, args, cursor, s, lambda m: (m,) if m in s else (),
+                      lambda: s.members, small=s is not None and s.kind != "hashtable")
 
 

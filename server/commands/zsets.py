@@ -13,7 +13,7 @@ from .common import (first_served, lower, modified, notify_generic, optional_cou
                      serve_or_block, settle, take_flags, to_float, to_int, to_timeout_seconds,
                      writable, write_typed)
 from .keyed_runs import keyed_run, member_increments, touch_again
-from .scanning import scan_reply
+from .scanning import parse_cursor, scan_reply
 from .sets import parse_numkeys
 
 G = "sorted-set"
@@ -849,13 +849,14 @@ def zrandmember(client, args):
 @command("zscan", -3, "readonly", (1, 1, 1), G, "Iterates over members and scores of a sorted "
          "set.", "2.8.0")
 def zscan(client, args):
+    cursor = parse_cursor(args[2])
     z = _zset(client, args[1])
 
     def expand(member):
         score = z.score(member)
         return () if score is None else (member, _score_text(score))  # strings, even in RESP3
 
-    return scan_reply(client, args, z, expand, lambda: z.scores,
+    return scan_reply(client, args, cursor, z, expand, lambda: z.scores,
                       small=z is not None and not z.big)
 
 
