@@ -14,7 +14,16 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .test_random_sequences import COMMANDS, INTS, KEYS, TTLS, VALUES, replay_on_both
+from .conftest import numeric
+from .test_random_sequences import (
+    COMMANDS,
+    INTS,
+    KEYS,
+    TTLS,
+    VALUES,
+    first_difference,
+    replies_of_both,
+)
 
 SCORES = st.sampled_from(
     [b"0", b"1", b"-1", b"1.5", b"inf", b"-inf", b"(1", b"(-inf", b"abc", b"nan", b"+inf", b"2e3"]
@@ -448,4 +457,6 @@ ALL = st.one_of(COMMANDS, SORTED_SETS_LISTS_STREAMS, STRINGS_KEYS_SORT_GEO, SCRI
 )
 @given(sequence=st.lists(ALL, min_size=1, max_size=30))
 def test_random_sequences_of_every_family_match(servers, sequence):
-    replay_on_both(servers, sequence)
+    for step, (expected, actual) in enumerate(replies_of_both(servers, sequence)):
+        assert numeric(actual) == numeric(expected), first_difference(sequence, step, expected,
+                                                                      actual)

@@ -65,21 +65,25 @@ COMMANDS = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(sequence=st.lists(COMMANDS, min_size=1, max_size=25))
 def test_random_command_sequences_match(servers, sequence):
-    replay_on_both(servers, sequence)
+    for step, (expected, actual) in enumerate(replies_of_both(servers, sequence)):
+        assert numeric(actual) == numeric(expected), first_difference(sequence, step, expected,
+                                                                      actual)
 
 
-def replay_on_both(servers, sequence) -> None:
-    """Each command to redis-server, then to Predis; the first reply that differs fails."""
+def replies_of_both(servers, sequence):
+    """(redis-server's reply, Predis's) to each command in turn, from an empty database 0."""
     ref, predis = (RawClient(s.port) for s in servers)
     try:
         for client in (ref, predis):
             client.call("SELECT", "0")
             client.call("FLUSHALL")
-        for step, command in enumerate(sequence):
-            expected, actual = as_72(ref.call(*command)), predis.call(*command)
-            assert numeric(actual) == numeric(expected), (
-                f"first difference at step {step}: {command!r}\n"
-                f"redis={expected!r}\npredis={actual!r}\nsequence={sequence[:step + 1]!r}")
+        for command in sequence:
+            yield as_72(ref.call(*command)), predis.call(*command)
     finally:
         ref.close()
         predis.close()
+
+
+def first_difference(sequence, step: int, expected, actual) -> str:
+    return (f"first difference at step {step}: {sequence[step]!r}\n"
+            f"redis={expected!r}\npredis={actual!r}\nsequence={sequence[:step + 1]!r}")
