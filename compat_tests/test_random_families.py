@@ -14,13 +14,13 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import numeric
 from .test_random_sequences import (
     COMMANDS,
     INTS,
     KEYS,
     TTLS,
     VALUES,
+    comparable,
     first_difference,
     replies_of_both,
 )
@@ -458,5 +458,6 @@ ALL = st.one_of(COMMANDS, SORTED_SETS_LISTS_STREAMS, STRINGS_KEYS_SORT_GEO, SCRI
 @given(sequence=st.lists(ALL, min_size=1, max_size=30))
 def test_random_sequences_of_every_family_match(servers, sequence):
     for step, (expected, actual) in enumerate(replies_of_both(servers, sequence)):
-        assert numeric(actual) == numeric(expected), first_difference(sequence, step, expected,
-                                                                      actual)
+        command = sequence[step]
+        assert comparable(command, actual) == comparable(command, expected), \
+            first_difference(sequence, step, expected, actual)
