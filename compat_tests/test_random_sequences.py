@@ -65,10 +65,7 @@ COMMANDS = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(sequence=st.lists(COMMANDS, min_size=1, max_size=25))
 def test_random_command_sequences_match(servers, sequence):
-    for step, (expected, actual) in enumerate(replies_of_both(servers, sequence)):
-        command = sequence[step]
-        assert comparable(command, actual) == comparable(command, expected), \
-            first_difference(sequence, step, expected, actual)
+    assert first_difference(servers, sequence) is None
 
 
 # Replies in the order of a set's hash table, which Redis seeds at random in each process
@@ -85,20 +82,21 @@ def comparable(command, reply):
     return numeric(reply)
 
 
-def replies_of_both(servers, sequence):
-    """(redis-server's reply, Predis's) to each command in turn, from an empty database 0."""
+def first_difference(servers, sequence):
+    """Each command to redis-server, then to Predis, from an empty database 0: None if every
+    reply matched, else what differed first and the sequence that led there."""
     ref, predis = (RawClient(s.port) for s in servers)
     try:
         for client in (ref, predis):
             client.call("SELECT", "0")
             client.call("FLUSHALL")
-        for command in sequence:
-            yield as_72(ref.call(*command)), predis.call(*command)
+        for step, command in enumerate(sequence):
+            expected, actual = as_72(ref.call(*command)), predis.call(*command)
+            if comparable(command, actual) != comparable(command, expected):
+                return (f"first difference at step {step}: {command!r}\n"
+                        f"redis={expected!r}\npredis={actual!r}\n"
+                        f"sequence={sequence[:step + 1]!r}")
+        return None
     finally:
         ref.close()
         predis.close()
-
-
-def first_difference(sequence, step: int, expected, actual) -> str:
-    return (f"first difference at step {step}: {sequence[step]!r}\n"
-            f"redis={expected!r}\npredis={actual!r}\nsequence={sequence[:step + 1]!r}")
