@@ -1,8 +1,10 @@
 """Reply encoding for RESP2 and RESP3."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from server.protocol.writer import encode, format_double
+from server.protocol.writer import bulk_strings, encode, format_double
 from server.replies import NULL_ARRAY, OK, BulkStrings, ErrorReply, Push, Verbatim
 
 
@@ -31,10 +33,22 @@ from server.replies import NULL_ARRAY, OK, BulkStrings, ErrorReply, Push, Verbat
     (BulkStrings([b"a", b"bc"]), b"*2\r\n$1\r\na\r\n$2\r\nbc\r\n",
      b"*2\r\n$1\r\na\r\n$2\r\nbc\r\n"),
     (BulkStrings(), b"*0\r\n", b"*0\r\n"),
+    # items of one length share a header
+    (BulkStrings([b"ab", bytearray(b"cd"), b"ef"]), b"*3\r\n$2\r\nab\r\n$2\r\ncd\r\n$2\r\nef\r\n",
+     b"*3\r\n$2\r\nab\r\n$2\r\ncd\r\n$2\r\nef\r\n"),
+    (BulkStrings([b"z" * 2000] * 2), (b"*2\r\n" + (b"$2000\r\n" + b"z" * 2000 + b"\r\n") * 2),
+     (b"*2\r\n" + (b"$2000\r\n" + b"z" * 2000 + b"\r\n") * 2)),
 ])
 def test_encode_shapes(value, resp2, resp3):
     assert encode(value, resp3=False) == resp2
     assert encode(value, resp3=True) == resp3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=1100) | st.sampled_from([b"", b"abc", b"x" * 1023, b"y" * 1024]),
+                min_size=1, max_size=40))
+def test_bulk_strings_is_each_item_encoded_in_turn(items):
+    assert bulk_strings(items) == b"".join(b"$%d\r\n%b\r\n" % (len(item), item) for item in items)
 
 
 def test_format_double():

@@ -5,6 +5,7 @@ write per read. The common shapes (bulk string, OK, integer) are tested first.
 """
 
 import math
+from operator import itemgetter
 
 from ..replies import (Attributed, BigNumber, BulkStrings, DoubleText, ErrorReply,
                        FormattedVerbatim, NoReply, OrderedSet, Push, Raw, SimpleString,
@@ -111,11 +112,17 @@ _BULK_HEADERS = [b"$%d" % n for n in range(1024)]  # (the CRLF after each comes 
 
 
 def bulk_strings(items) -> bytes:
-    """Bulk strings back to back, assembled with C-level slicing (no per-item formatting):
-    header, item, header, item, ..., "" joined by CRLF."""
-    parts = [b""] * (2 * len(items) + 1)
+    """Bulk strings back to back, assembled with C-level joins (no per-item formatting). Items
+    of one length (fixed-width values, IDs) share one header: items joined by CRLF header CRLF.
+    Otherwise header, item, header, item, ..., "" joined by CRLF."""
+    lengths = list(map(len, items))
+    first = lengths[0]
     try:
-        parts[0:-1:2] = map(_BULK_HEADERS.__getitem__, map(len, items))
+        if lengths.count(first) == len(lengths):
+            header = _BULK_HEADERS[first] + b"\r\n"
+            return b"%b%b\r\n" % (header, (b"\r\n" + header).join(items))
+        parts = [b""] * (2 * len(items) + 1)
+        parts[0:-1:2] = itemgetter(*lengths)(_BULK_HEADERS)  # (two or more lengths: a tuple)
     except IndexError:  # an item of 1 KB or more
         return b"".join([b"$%d\r\n%b\r\n" % (len(item), item) for item in items])
     parts[1::2] = items
