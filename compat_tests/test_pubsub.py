@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from .rawclient import RawClient
+from .rawclient import RawClient, encode_command
 
 
 def _drain(client, count):
@@ -103,5 +103,11 @@ def test_messages_to_the_publisher_itself_follow_its_reply(servers):
     client.call("SUBSCRIBE", "__keyspace@0__:k")
     assert client.call("SET", "k", "v") == b"OK"  # its own keyspace event comes after it
     assert client.read_reply() == [b"message", b"__keyspace@0__:k", b"set"]
+    # pipelined: right after the reply of its command, before the next command's (Redis's
+    # afterCommand), not after the whole read's replies
+    client.send_raw(encode_command("PUBLISH", "foo", "bar") + encode_command("SET", "k", "w")
+                    + encode_command("PING", "end"))
+    assert [client.read_reply() for _ in range(5)] == [
+        1, message, b"OK", [b"message", b"__keyspace@0__:k", b"set"], b"end"]
     client.call("CONFIG", "SET", "notify-keyspace-events", "")
     client.close()

@@ -123,6 +123,24 @@ def test_redirect_to_a_resp2_subscriber(pair):
     assert info == [b"flags", [b"on"], b"redirect", b"r", b"prefixes", []]
 
 
+def test_a_resp2_redirect_target_in_pubsub_mode_gets_invalidations_on_any_channel(pair):
+    """Redis only asks the target to be in pub/sub mode, whatever it subscribed to; a target
+    out of it (unsubscribed again) gets nothing."""
+    log = same(pair, [("r", "SUBSCRIBE", "news"),
+                      ("a", "CLIENT", "TRACKING", "on", "REDIRECT", "@r"), ("a", "GET", "k"),
+                      ("b", "SET", "k", "v"), ("r", "UNSUBSCRIBE"), ("a", "GET", "k"),
+                      ("b", "SET", "k", "w")])
+    assert invalidations(log, "r") == [[b"k"]]
+
+
+def test_a_read_that_fails_is_remembered_too(pair):
+    """Redis remembers a read-only command's keys whatever it answered (WRONGTYPE here)."""
+    log = same(pair, [("b", "LPUSH", "l", "x"), ("a", "HELLO", "3"),
+                      ("a", "CLIENT", "TRACKING", "on"), ("a", "GET", "l"),
+                      ("b", "RPUSH", "l", "y")])
+    assert invalidations(log, "a") == [[b"l"]]
+
+
 def test_bcast_prefixes_noloop_and_flush(pair):
     log = same(pair, [("a", "HELLO", "3"),
                       ("a", "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "NOLOOP"),
@@ -160,6 +178,29 @@ def test_errors(pair):
     assert replies[0] == Err("ERR PREFIX option requires BCAST mode to be enabled")
     assert str(replies[8]).startswith("ERR You can't switch BCAST mode")
     assert replies[-1] == [b"flags", [b"off"], b"redirect", -1, b"prefixes", []]
+
+
+def test_option_checks_in_redis_order(pair):
+    """OFF reads its options without checking them together; ON checks them in Redis's
+    order, then against the tracking already on (OPTIN to OPTOUT); CLIENT CACHING with
+    tracking on but neither OPTIN nor OPTOUT answers the mode's own error."""
+    log = same(pair, [("a", "CLIENT", "TRACKING", "off", "OPTIN", "OPTOUT"),
+                      ("a", "CLIENT", "TRACKING", "on", "OPTIN", "OPTOUT", "BCAST"),
+                      ("a", "CLIENT", "TRACKING", "on", "REDIRECT", "@a", "REDIRECT", "@a"),
+                      ("a", "CLIENT", "TRACKING", "on", "REDIRECT", "0"),
+                      ("a", "CLIENT", "TRACKING", "on"), ("a", "CLIENT", "CACHING", "yes"),
+                      ("a", "CLIENT", "CACHING", "no"), ("a", "CLIENT", "TRACKING", "on", "OPTIN"),
+                      ("a", "CLIENT", "TRACKING", "on", "OPTOUT"),
+                      ("a", "CLIENT", "TRACKING", "on", "BCAST", "OPTOUT"),
+                      ("a", "CLIENT", "TRACKINGINFO")])
+    replies = [e[2] for e in log if e[0] == "a"]
+    assert replies[0] == b"OK"
+    assert replies[1] == Err("ERR OPTIN and OPTOUT are not compatible with BCAST")
+    assert replies[2] == Err("ERR A client can only redirect to a single other client")
+    assert replies[5] == Err("ERR CLIENT CACHING YES is only valid when tracking is enabled in "
+                             "OPTIN mode.")
+    assert str(replies[8]).startswith("ERR You can't switch OPTIN/OPTOUT mode")
+    assert str(replies[9]).startswith("ERR You can't switch BCAST mode")
 
 
 def test_the_gpu_engine_remembers_what_tracking_clients_read(pair):

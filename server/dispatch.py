@@ -170,7 +170,7 @@ def dispatch(client, args):
     if spec.audited:
         audit(client, spec, args, reply)
     if client.tracking is not None:  # CLIENT TRACKING: remember what it read
-        if "readonly" in spec.flags and type(reply) is not ErrorReply:
+        if "readonly" in spec.flags:  # (a read that failed too, WRONGTYPE..., as Redis's call())
             server.tracking.remember(client, [args[i] for i in spec.key_positions(args)])
         elif spec.fullname != "client|caching":
             client.tracking.caching = None  # CLIENT CACHING counts for the next command only
@@ -212,6 +212,7 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
     server = client.server
     append = replies.append
     resp3 = client.resp3
+    held = client.conn.held_pushes
     index = start
     for name, group in groupby(commands[start:] if start else commands, key=_name):
         group = list(group)
@@ -242,6 +243,9 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
             index += 1
             if type(reply) is Deferred or client.resp3 is not resp3 or client.close_after_reply:
                 return index
+            if held:  # pushes to this client held for after its reply: before the next one
+                replies += held
+                held.clear()
     return index
 
 

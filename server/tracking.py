@@ -7,8 +7,8 @@ forgets them. BCAST mode needs no memory of reads: every modified key under one 
 client's prefixes (none: every key) is announced at the end of the event-loop turn, one
 message per prefix with its keys in order, as Redis's broadcast does. An
 invalidation goes to the client itself as a RESP3 push `["invalidate", [keys]]`, or to its
-REDIRECT client (a RESP3 push, or for a RESP2 client subscribed to `__redis__:invalidate` a
-pub/sub message); a flush sends a null key list. NOLOOP skips the client's own changes.
+REDIRECT client (a RESP3 push, or for a RESP2 client in pub/sub mode a message of
+`__redis__:invalidate`, whatever channels it subscribed to); a flush sends a null key list. NOLOOP skips the client's own changes.
 """
 
 from .replies import Push
@@ -158,7 +158,7 @@ class Tracking:
         after_reply = after_reply and target is client
         if target.resp3:
             target.deliver(Push([b"invalidate", keys]), after_reply)
-        elif CHANNEL in target.subscriptions:
+        elif redirect and target.subscribed:  # (subscribed to anything, as Redis's check)
             target.deliver(Push([b"message", CHANNEL, keys]))
 
     # -- INFO -----------------------------------------------------------------------------------

@@ -12,13 +12,16 @@ G = "connection"
 
 
 def _options(client, args) -> TrackingOptions:
+    """The options as written (syntax, REDIRECT's client), not yet checked together."""
     options = TrackingOptions()
     i = 3
     while i < len(args):
         word = lower(args[i])
         if word == b"redirect" and i + 1 < len(args):
+            if options.redirect:  # (a REDIRECT 0 before it does not count)
+                raise CommandError("ERR A client can only redirect to a single other client")
             options.redirect = to_int(args[i + 1])
-            if options.redirect and options.redirect not in client.server.clients.by_id:
+            if options.redirect not in client.server.clients.by_id:
                 raise CommandError("ERR The client ID you want redirect to does not exist")
             i += 1
         elif word == b"bcast":
@@ -35,13 +38,27 @@ def _options(client, args) -> TrackingOptions:
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
+    return options
+
+
+def _refuse_switching_on(current, options: TrackingOptions) -> None:
+    """CLIENT TRACKING ON's checks of the options together and against the tracking already
+    on (`current`, or None), in Redis's order."""
     if options.prefixes and not options.bcast:
         raise CommandError("ERR PREFIX option requires BCAST mode to be enabled")
-    if options.optin and options.optout:
-        raise CommandError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+    if current is not None and current.bcast != options.bcast:
+        raise CommandError(
+            "ERR You can't switch BCAST mode on/off before disabling tracking for this "
+            "client, and then re-enabling it with a different mode.")
     if (options.optin or options.optout) and options.bcast:
         raise CommandError("ERR OPTIN and OPTOUT are not compatible with BCAST")
-    return options
+    if options.optin and options.optout:
+        raise CommandError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+    if current is not None and ((options.optin and current.optout)
+                                or (options.optout and current.optin)):
+        raise CommandError(
+            "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this "
+            "client, and then re-enabling it with a different mode.")
 
 
 def _check_prefixes(new: list, existing: list) -> None:
@@ -72,17 +89,14 @@ def client_tracking(client, args):
     switch = lower(args[2])
     if switch == b"off":
         if len(args) > 3:
-            _options(client, args)  # Redis checks the options even when switching off
+            _options(client, args)  # Redis reads the options even when switching off
         client.server.tracking.disable(client)
         return OK
     if switch != b"on":
         raise CommandError(errors.SYNTAX)
     options = _options(client, args)
     current = client.tracking
-    if current is not None and current.bcast != options.bcast:
-        raise CommandError(
-            "ERR You can't switch BCAST mode on/off before disabling tracking for this "
-            "client, and then re-enabling it with a different mode.")
+    _refuse_switching_on(current, options)
     existing = current.prefixes if current is not None else []
     _check_prefixes(options.prefixes, existing)
     if options.bcast:  # prefixes add up while BCAST stays on (none given: the empty one)
@@ -119,7 +133,7 @@ def client_trackinginfo(client, args):
          "to track the keys in the next request.", "6.0.0", parent="client")
 def client_caching(client, args):
     options = client.tracking
-    if options is None or not (options.optin or options.optout):
+    if options is None:  # (tracking without OPTIN/OPTOUT gets the per-mode errors below)
         raise CommandError("ERR CLIENT CACHING can be called only when the client is in "
                            "tracking mode with OPTIN or OPTOUT mode enabled")
     choice = lower(args[2])

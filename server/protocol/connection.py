@@ -50,7 +50,8 @@ class Connection(asyncio.Protocol):
         self._parser = RequestParser()
         self._out: list = []
         self._replies: list = []  # replies (and pushes) of the batch being executed
-        self._after: list = []  # pushes that follow the reply of the running command
+        # pushes that follow the reply of the running command (a batch moves them in after it)
+        self.held_pushes: list = []
         self._in_batch = False
         self._read_bytes = 0  # size of the read being executed (CLIENT LIST's qbuf)
         self.query_buffer = QueryBuffer()  # the room Redis's buffer would take (qbuf-free)
@@ -172,7 +173,7 @@ class Connection(asyncio.Protocol):
         else:
             encode_into(self._out, reply, session.resp3)
             self.flush()
-        if self._after:
+        if self.held_pushes:
             self._encode_after()
             self.flush()
         if session.close_after_reply:
@@ -234,7 +235,7 @@ class Connection(asyncio.Protocol):
             deferred = replies.pop() if replies and type(replies[-1]) is Deferred else None
             self._encode(replies, resp3, session.resp3)
             replies.clear()
-            if self._after and deferred is None:
+            if self.held_pushes and deferred is None:
                 self._encode_after()
             if deferred is not None:
                 self._wait_for(deferred, commands[index:])
@@ -288,7 +289,7 @@ class Connection(asyncio.Protocol):
             self._encode(reply, self.session.resp3, self.session.resp3)
         else:
             encode_into(self._out, reply, self.session.resp3)
-        if self._after:
+        if self.held_pushes:
             self._encode_after()
         backlog, self._backlog = self._backlog, []
         if self.session.close_after_reply:  # (e.g. a blocked client its primary demoted)
@@ -314,7 +315,7 @@ class Connection(asyncio.Protocol):
         if self.closed:
             return
         if after_reply and (self._in_batch or self._waiting is not None):
-            self._after.append(value)
+            self.held_pushes.append(value)
             return
         if self._in_batch:  # keep its place among the replies of the batch being executed
             self._replies.append(value)
@@ -324,7 +325,8 @@ class Connection(asyncio.Protocol):
 
     def _encode_after(self) -> None:
         """The pushes held for after the reply just encoded."""
-        after, self._after = self._after, []
+        after = self.held_pushes[:]  # (the same list stays: execute_batch holds on to it)
+        self.held_pushes.clear()
         self._encode(after, self.session.resp3, self.session.resp3)
 
     def flush(self):
