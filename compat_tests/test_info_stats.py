@@ -67,6 +67,45 @@ def test_reads_writes_and_bytes_count_as_redis_counts_them(servers):
     assert written_bytes == 20 * len(b"$100\r\n" + b"v" * 100 + b"\r\n")
 
 
+# -- keyspace hits and misses: which lookups count ---------------------------------------------
+HIT_AND_MISS_COMMANDS = [
+    ("XADD", "x", "1-1", "f", "v"), ("XGROUP", "CREATE", "x", "g", "0"), ("SADD", "s", "1"),
+    ("ZADD", "z", "1", "a"), ("RPUSH", "l", "2", "1"),
+    # XREAD and XREADGROUP look each key up twice; the group commands read their key
+    ("XREAD", "STREAMS", "x", "nox", "0", "0"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", ">"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", "0"), ("XPENDING", "x", "g"),
+    ("XCLAIM", "x", "g", "c", "0", "1-1"), ("XAUTOCLAIM", "x", "g", "c", "0", "0"),
+    ("XACK", "x", "g", "1-1"),
+    # stores read their sources; SORT its key and each BY / GET pattern's key
+    ("SUNIONSTORE", "d", "s", "nos"), ("ZUNIONSTORE", "d", "2", "z", "noz"),
+    ("ZRANGESTORE", "d", "z", "0", "-1"), ("SORT", "l", "STORE", "d"),
+    ("SORT", "l", "BY", "w*", "GET", "h*", "GET", "#"), ("COPY", "s", "s2"), ("COPY", "no", "s3"),
+    # OBJECT counts, though it neither touches the key nor announces a miss
+    ("OBJECT", "ENCODING", "s"), ("OBJECT", "ENCODING", "no"), ("OBJECT", "REFCOUNT", "no"),
+]
+
+
+def _hits_and_misses(port) -> list:
+    """What each command adds to keyspace_hits and keyspace_misses."""
+    client = RawClient(port)
+    client.call("FLUSHALL")
+    out = []
+    for command in HIT_AND_MISS_COMMANDS:
+        before = _fields(client.call("INFO", "stats"))
+        client.call(*command)
+        after = _fields(client.call("INFO", "stats"))
+        out.append((command, after["keyspace_hits"] - before["keyspace_hits"],
+                    after["keyspace_misses"] - before["keyspace_misses"]))
+    client.close()
+    return out
+
+
+def test_keyspace_hits_and_misses_count_the_lookups_redis_makes(servers):
+    reference, predis = (_hits_and_misses(server.port) for server in servers)
+    assert predis == reference
+    assert (HIT_AND_MISS_COMMANDS[5], 2, 2) in predis  # XREAD: each key twice
+
+
 @pytest.mark.parametrize("kind", sorted(STARTERS))
 def test_replication_bytes_count_apart_on_both_ends(kind):
     """A primary counts what it sends its replicas as total_net_repl_output_bytes, a replica

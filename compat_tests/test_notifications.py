@@ -35,6 +35,14 @@ SCRIPT = [
     # deletes it at once
     ("SET", "past", "v", "PXAT", "1"), ("DBSIZE",), ("GET", "past"), ("SET", "gx", "v"),
     ("GETEX", "gx", "PXAT", "1"),
+    # GEOADD announces zadd, GEO stores their own events (class z); SORT's store is a list
+    # event, an empty one deletes; PFADD and PFMERGE are string events
+    ("GEOADD", "geo", "13.361389", "38.115556", "a"),
+    ("GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "geo2"),
+    ("GEOSEARCHSTORE", "geo3", "geo", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"),
+    ("RPUSH", "tosort", "3", "1"), ("SORT", "tosort", "STORE", "sorted"),
+    ("SORT", "nope", "STORE", "sorted"), ("PFADD", "hll", "a"), ("PFMERGE", "hll2", "hll"),
+    ("ZRANGESTORE", "z4", "z2", "0", "-1"),
 ]
 
 
@@ -54,6 +62,13 @@ NEW_AND_MISS_SCRIPT = [
     ("GETRANGE", "nope", "0", "1"), ("LMOVE", "l", "l2", "LEFT", "RIGHT"),
     ("BLPOP", "nolist", "0.01"), ("HINCRBY", "h2", "f", "1"), ("EXPIRE", "nope", "10"),
     ("SET", "gone", "v", "PX", "50"),
+    # a store over an existing key replaces it (no 'new'); the stores' and COPY's sources are
+    # read lookups (a 'keymiss' each), XREAD looks each key up twice, OBJECT never announces
+    ("SADD", "s1", "x"), ("SUNIONSTORE", "s1", "s1", "nos"), ("SINTERSTORE", "s2", "s1", "s1"),
+    ("SINTERSTORE", "s2", "s1", "s1"), ("ZUNIONSTORE", "z", "2", "z", "noz"),
+    ("ZRANGESTORE", "z", "z", "0", "-1"), ("SORT", "l", "STORE", "l2"),
+    ("SORT", "l", "BY", "nosort", "GET", "nokey*"), ("COPY", "nope", "c2"),
+    ("XREAD", "STREAMS", "nost", "0"), ("OBJECT", "ENCODING", "nope"),
 ]
 
 
@@ -68,7 +83,7 @@ def test_new_key_and_keymiss_events_match(servers, flags):
         assert [b"__keyspace@0__:m2", b"new"] in outcomes[0]
 
 
-@pytest.mark.parametrize("flags", ["KEA", "El", "Kg$", "Ex"])
+@pytest.mark.parametrize("flags", ["KEA", "El", "Kg$", "Ex", "Kz"])
 def test_keyspace_notifications_match(servers, flags):
     outcomes = [_events(server, flags, SCRIPT) for server in servers]
     assert outcomes[1] == outcomes[0]

@@ -12,12 +12,15 @@ EVENTS = {
     "unlink": "del", "getdel": "del", "pexpire": "expire", "expireat": "expire",
     "pexpireat": "expire", "lpushx": "lpush", "rpushx": "rpush", "blpop": "lpop",
     "brpop": "rpop", "hmset": "hset", "hsetnx": "hset", "zincrby": "zincr", "bzpopmin": "zpopmin",
-    "bzpopmax": "zpopmax", "copy": "copy_to",
+    "bzpopmax": "zpopmax", "copy": "copy_to", "geoadd": "zadd", "georadius": "georadiusstore",
+    "georadiusbymember": "georadiusstore",
 }
 GENERIC_EVENTS = {"del", "expire", "persist", "rename_from", "rename_to", "copy_to", "move_from",
                   "move_to", "restore", "new"}
-GROUP_CLASS = {"string": "$", "bitmap": "$", "list": "l", "set": "s", "hash": "h",
-               "sorted-set": "z", "stream": "t", "generic": "g"}
+GROUP_CLASS = {"string": "$", "bitmap": "$", "hyperloglog": "$", "list": "l", "set": "s",
+               "hash": "h", "sorted-set": "z", "geo": "z", "stream": "t", "generic": "g"}
+# Events of another class than their command's group (SORT is generic, its store a list)
+EVENT_CLASS = {"sortstore": "l"}
 
 
 def event_class(event: str, group: str) -> str:
@@ -27,7 +30,7 @@ def event_class(event: str, group: str) -> str:
         return "x"
     if event == "evicted":
         return "e"
-    return GROUP_CLASS.get(group, "g")
+    return EVENT_CLASS.get(event) or GROUP_CLASS.get(group, "g")
 
 
 class Notifier:

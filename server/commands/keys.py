@@ -312,7 +312,7 @@ def copy(client, args):
     db = client.db
     if db is target and src == dst:
         raise CommandError(errors.SAME_OBJECT)
-    value = db.lookup(src)
+    value = db.lookup_read(src)  # (as Redis: a hit or a miss, a keymiss event)
     if value is None:
         return 0
     if target.lookup(dst) is not None:
@@ -379,14 +379,14 @@ def encoding_of(value) -> str:
 @command("encoding", 3, "readonly", (2, 2, 1), G, "Returns the internal encoding of a Redis "
          "object.", "2.2.3", parent="object")
 def object_encoding(client, args):
-    value = client.db.lookup(args[2], False)
+    value = _object_lookup(client.db, args[2])
     return None if value is None else encoding_of(value)
 
 
 @command("refcount", 3, "readonly", (2, 2, 1), G, "Returns the reference count of a value of a "
          "key.", "2.2.3", parent="object")
 def object_refcount(client, args):
-    value = client.db.lookup(args[2], False)
+    value = _object_lookup(client.db, args[2])
     if value is None:
         return None
     policy = client.server.config["maxmemory-policy"]
@@ -424,10 +424,16 @@ def idle_seconds(clock: int) -> int:
     return max(0, int(time.time()) - clock)
 
 
+def _object_lookup(db, key: bytes):
+    """OBJECT's lookup, as Redis's objectCommandLookup: a hit or a miss, no access recorded,
+    no keymiss event."""
+    return db.lookup_read(key, touch=False, notify=False)
+
+
 def _access_clock(client, key: bytes):
     """The key's LRU clock or LFU field (None when the key does not exist)."""
     db = client.db
-    if db.lookup(key, False) is None:
+    if _object_lookup(db, key) is None:
         return None
     client.server.keyspace.fold(db)
     return db.table.clock_of(key)

@@ -188,9 +188,10 @@ def smove(client, args):
     return 1
 
 
-def _sources(client, keys, write=False):
-    lookup = write_typed if write else read_typed
-    return [lookup(client.db, key, Set) for key in keys]
+def _sources(client, keys):
+    """The sets at `keys` (None where absent), read as Redis's lookupKeyRead (store forms
+    too: hits, misses, keymiss events)."""
+    return [read_typed(client.db, key, Set) for key in keys]
 
 
 def _combine(op: str, sources: list) -> set:
@@ -220,11 +221,10 @@ def _combine(op: str, sources: list) -> set:
 
 def _store(client, dest, members: set) -> int:
     db = client.db
-    existed = db.delete(dest)
-    if members:
-        db.add(dest, Set.of(members))
+    if members:  # (replaced, as Redis's setKey: a 'new' event only if it was absent)
+        db.set(dest, Set.of(members))
         modified(client, dest)
-    elif existed:
+    elif db.delete(dest):
         modified(client, dest, event="del")
     return len(members)
 
@@ -247,19 +247,19 @@ def sdiff(client, args):
 @command("sinterstore", -3, "write denyoom", (1, -1, 1), G, "Stores the intersect of multiple "
          "sets in a key.")
 def sinterstore(client, args):
-    return _store(client, args[1], _combine("inter", _sources(client, args[2:], True)))
+    return _store(client, args[1], _combine("inter", _sources(client, args[2:])))
 
 
 @command("sunionstore", -3, "write denyoom", (1, -1, 1), G, "Stores the union of multiple sets "
          "in a key.")
 def sunionstore(client, args):
-    return _store(client, args[1], _combine("union", _sources(client, args[2:], True)))
+    return _store(client, args[1], _combine("union", _sources(client, args[2:])))
 
 
 @command("sdiffstore", -3, "write denyoom", (1, -1, 1), G, "Stores the difference of multiple "
          "sets in a key.")
 def sdiffstore(client, args):
-    return _store(client, args[1], _combine("diff", _sources(client, args[2:], True)))
+    return _store(client, args[1], _combine("diff", _sources(client, args[2:])))
 
 
 def parse_numkeys(args, index: int) -> int:

@@ -24,7 +24,7 @@ def _lookup_pattern(db, pattern: bytes, element: bytes):
         key, field = pattern[:arrow].replace(b"*", element, 1), pattern[arrow + 2:]
     else:
         key, field = pattern.replace(b"*", element, 1), None
-    value = db.lookup(key)
+    value = db.lookup_read(key)  # (a hit or a miss each, as Redis's lookupKeyRead)
     if value is None:
         return None
     if field is not None:
@@ -91,7 +91,7 @@ def _sort(client, args, allow_store: bool):
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
-    value = db.lookup(args[1]) if store is not None else db.lookup_read(args[1])
+    value = db.lookup_read(args[1])  # (STORE too, as Redis's lookupKeyRead)
     elements = _elements(value)
     dont_sort = by is not None and b"*" not in by  # BY nosort (or any constant pattern)
     if dont_sort and type(value) is Set:
@@ -113,11 +113,12 @@ def _sort(client, args, allow_store: bool):
         result = elements
     if store is None:
         return result
-    db.delete(store)
     stored = [item if item is not None else b"" for item in result]
-    if stored:
-        db.add(store, List(stored))
-    modified(client, store, event="sortstore")
+    if stored:  # (replaced, as Redis's setKey: a 'new' event only if it was absent)
+        db.set(store, List(stored))
+        modified(client, store, event="sortstore", changes=len(stored))
+    elif db.delete(store):  # nothing to store: the destination goes, if it was there
+        modified(client, store, event="del")
     return len(stored)
 
 

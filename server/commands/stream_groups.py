@@ -5,13 +5,13 @@ from ..command_table import command, container
 from ..errors import CommandError
 from ..keyspace.stream import MAX_ID, Group, PendingEntry, Stream, format_id, now_ms
 from ..replies import NULL_ARRAY, OK
-from .common import block, lower, modified, to_int, write_typed
+from .common import block, lower, modified, read_typed, to_int
 from .streams import G, _parse_read, _read_reply, _stream, _text, entry_reply, parse_id, \
     parse_range_id
 
 
 def _group(client, key, name, command_name: str):
-    stream = _stream(client, key, write=True)
+    stream = _stream(client, key)  # (a read lookup in Redis, for all of its callers)
     group = None if stream is None else stream.groups.get(name)
     if group is None:
         suffix = f" in {command_name.upper()} with GROUP option" if command_name else ""
@@ -84,8 +84,8 @@ def xreadgroup(client, args):
     def collect(db):
         results = []
         now = now_ms()
-        for key, start in targets:
-            stream = write_typed(db, key, Stream)
+        for key, start in targets:  # (Redis's second lookup of each key: a read one again)
+            stream = read_typed(db, key, Stream)
             group = None if stream is None else stream.groups.get(group_name)
             if group is None:
                 continue
@@ -127,7 +127,7 @@ def xreadgroup(client, args):
 @command("xack", -4, "write fast", (1, 1, 1), G, "Returns the number of messages that were "
          "successfully acknowledged by the consumer group member of a stream.", "5.0.0")
 def xack(client, args):
-    stream = _stream(client, args[1], write=True)
+    stream = _stream(client, args[1])  # (a read lookup, as Redis's)
     group = None if stream is None else stream.groups.get(args[2])
     if group is None:  # (as Redis: before the IDs are read)
         return 0

@@ -426,8 +426,8 @@ def xread(client, args):
 
     def collect(db):
         results = []
-        for key, start in zip(keys, starts):
-            stream = write_typed(db, key, Stream)
+        for key, start in zip(keys, starts):  # (Redis's second lookup of each key, a read too)
+            stream = read_typed(db, key, Stream)
             if stream is None:
                 continue
             entries = stream.after(start, count)
@@ -440,6 +440,8 @@ def xread(client, args):
         return _read_reply(client, results)
 
     def attempt(db, key):
+        for each_key in keys:  # (Redis 7.2 runs the command again: its first lookups too)
+            read_typed(db, each_key, Stream)
         found = collect(db)
         return _read_reply(client, found) if found else None
 

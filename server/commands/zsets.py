@@ -428,7 +428,7 @@ def zrange(client, args):
 def zrangestore(client, args):
     by, reverse, limit, _ = parse_range_args(args, 5, None, None, False)
     low, high = parse_bounds(by, args[3], args[4])
-    pairs = range_generic(client, args[2], low, high, by, reverse, limit, write=True)
+    pairs = range_generic(client, args[2], low, high, by, reverse, limit)  # (a read lookup)
     return store_pairs(client, args[1], pairs)
 
 
@@ -662,8 +662,10 @@ def bzmpop(client, args):
 
 
 # -- set operations ---------------------------------------------------------------------------
-def _source_scores(client, key, write: bool):
-    value = client.db.lookup(key) if write else client.db.lookup_read(key)
+def _source_scores(client, key):
+    """A source's scores (a set's members score 1), read as Redis's lookupKeyRead (store
+    forms too: hits, misses, keymiss events)."""
+    value = client.db.lookup_read(key)
     if value is None:
         return None
     if type(value) is ZSet:
@@ -697,10 +699,10 @@ def _input_keys(args, index: int, name: str) -> list:
     return keys
 
 
-def combine(client, op: str, args, index: int, name: str, write=False, allow_withscores=True):
+def combine(client, op: str, args, index: int, name: str, allow_withscores=True):
     """ZUNION/ZINTER/ZDIFF (and their STORE forms): (pairs in order, withscores)."""
     keys = _input_keys(args, index, name)
-    sources = [_source_scores(client, key, write) for key in keys]  # (WRONGTYPE before options)
+    sources = [_source_scores(client, key) for key in keys]  # (WRONGTYPE before options)
     numkeys = len(keys)
     weights = [1.0] * numkeys
     how = b"sum"
@@ -751,14 +753,13 @@ def _weighted(score: float, weight: float) -> float:
 def store_pairs(client, dest, pairs, changes: int = 1) -> int:
     """Replace `dest` with the pairs (`changes`: what the dirty counter gains for them)."""
     db = client.db
-    existed = db.delete(dest)
-    if pairs:
+    if pairs:  # (replaced, as Redis's setKey: a 'new' event only if it was absent)
         z = ZSet()
         for score, member in pairs:
             z.add(member, score)
-        db.add(dest, z)
+        db.set(dest, z)
         modified(client, dest, changes=changes)
-    elif existed:
+    elif db.delete(dest):
         modified(client, dest, event="del")
     return len(pairs)
 
@@ -787,7 +788,7 @@ def zdiff(client, args):
 
 
 def _combine_store(client, args, op, name):
-    pairs, _ = combine(client, op, args, 2, name, write=True, allow_withscores=False)
+    pairs, _ = combine(client, op, args, 2, name, allow_withscores=False)
     return store_pairs(client, args[1], pairs)
 
 
@@ -813,7 +814,7 @@ def zdiffstore(client, args):
          "intersect of multiple sorted sets.", "7.0.0")
 def zintercard(client, args):
     keys = _input_keys(args, 1, "zintercard")
-    sources = [_source_scores(client, key, False) for key in keys]  # (before the options)
+    sources = [_source_scores(client, key) for key in keys]  # (before the options)
     limit = 0
     i = 2 + len(keys)
     while i < len(args):  # (LIMIT may come more than once: the last one counts)

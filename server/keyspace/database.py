@@ -111,9 +111,10 @@ class Database:
         return len(self.data)
 
     # -- lookups --------------------------------------------------------------------------
-    def lookup_read(self, key: bytes, touch: bool = True):
+    def lookup_read(self, key: bytes, touch: bool = True, notify: bool = True):
         """The live value of `key` or None, counting a keyspace hit or miss. touch=False for
-        the commands Redis runs with LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT ...)."""
+        the commands Redis runs with LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT ...),
+        notify=False for LOOKUP_NONOTIFY (OBJECT: no keymiss event)."""
         value = self.data.get(key)
         if value is not None and self.expires and key in self.expires:
             if self.expires[key] <= now_ms() and not _loading:
@@ -121,7 +122,7 @@ class Database:
                 value = None
         if value is None:
             self.misses += 1
-            if self.stats.on_key_missed is not None:
+            if notify and self.stats.on_key_missed is not None:
                 self.stats.on_key_missed(self, key)
         else:
             self.hits += 1
