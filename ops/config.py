@@ -12,7 +12,7 @@ import re
 from server.protocol.reader import ProtocolError, split_inline
 
 from . import proc_title
-from .config_params import BY_NAME, PARAMS, Param
+from .config_params import BY_NAME, LLONG_MAX, LLONG_MIN, PARAMS, Param
 
 PROTECTED = {"dir", "dbfilename"}
 # Refused with -LOADING while a dataset loads (Redis's DENY_LOADING_CONFIG)
@@ -21,6 +21,13 @@ _MEM_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
               "g": 1000**3, "gb": 1024**3}
 MAX_INCLUDE_DEPTH = 32
 _INT_RE = re.compile(r"-?\d+\Z")
+_CANONICAL_INT_RE = re.compile(r"(0|-?[1-9]\d*)\Z")
+_MEMORY_RE = re.compile(r"(\d*)([a-zA-Z]*)")
+# string2d's doubles: no leading space, no NaN (strtod's inf and infinity are numbers)
+_DOUBLE_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?inf(inity)?\Z", re.I)
+_HEX_DOUBLE_RE = re.compile(r"[+-]?0x([0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(p[+-]?\d+)?\Z", re.I)
+_HOSTNAME_RE = re.compile(r"[A-Za-z0-9.-]*\Z")
+ULLONG_MAX = 2**64 - 1
 _NOTIFY_CLASSES = "Ag$lshzxeKEtmdn"
 _COBL_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
 
@@ -35,14 +42,25 @@ class ConfigError(Exception):
 
 
 def parse_memory(text: str):
-    m = re.fullmatch(r"(-?\d+)([a-zA-Z]*)", text)
-    if not m or m.group(2).lower() not in _MEM_UNITS:
+    """Redis's memtoull: digits (none reads as 0) and an optional unit, no sign; None when it
+    does not parse. Past 2**64 - 1 the digits saturate and the product wraps, as in C."""
+    m = _MEMORY_RE.fullmatch(text)
+    if not m or m.group(2).lower() not in _MEM_UNITS or len(m.group(1)) >= 128:
         return None
-    return int(m.group(1)) * _MEM_UNITS[m.group(2).lower()]
+    digits = min(int(m.group(1) or "0"), ULLONG_MAX)  # (strtoull saturates)
+    return digits * _MEM_UNITS[m.group(2).lower()] & ULLONG_MAX
 
 
 def _parse_int(text: str):
     return int(text) if _INT_RE.match(text) else None
+
+
+def _string2ll(text: str):
+    """Redis's string2ll: canonical decimal (no '+', no leading zero, no '-0'), int64."""
+    if not _CANONICAL_INT_RE.match(text):
+        return None
+    value = int(text)
+    return value if LLONG_MIN <= value <= LLONG_MAX else None
 
 
 class Config:
@@ -69,7 +87,7 @@ class Config:
                 raise ConfigError("argument must be 'yes' or 'no'")
             return low == "yes"
         if kind == "int":
-            value = _parse_int(text)
+            value = _string2ll(text)
             if value is None:
                 raise ConfigError("argument couldn't be parsed into an integer")
             return self._bounded(param, value)
@@ -88,17 +106,22 @@ class Config:
             except ValueError:
                 raise ConfigError("argument couldn't be parsed into an integer") from None
             return self._bounded(param, value)
-        if kind == "mem":
-            if param.name == "maxmemory-clients" and text.endswith("%"):
-                pct = _parse_int(text[:-1])
-                if pct is None or pct < 0:
-                    raise ConfigError("argument must be a memory or percent value")
-                if pct > 100:
-                    raise ConfigError("percentage argument must be less or equal to 100")
-                return -pct  # Redis stores percentages as negative numbers
+        if kind == "mem":  # Redis's numericParseString: a memory value, then a percentage
+            percent = param.name == "maxmemory-clients"
             value = parse_memory(text)
-            if value is None or value < 0:
-                raise ConfigError("argument must be a memory value")
+            if value is not None and value > LLONG_MAX and param.high <= LLONG_MAX:
+                value -= 2**64  # (read into a signed long long)
+            if value is None and percent and len(text) > 1 and text.endswith("%"):
+                pct = _string2ll(text[:-1])
+                if pct is not None and pct >= 0:
+                    value = -pct  # Redis stores percentages as negative numbers
+            if value is None:
+                raise ConfigError("argument must be a memory or percent value" if percent
+                                  else "argument must be a memory value")
+            if percent and value < 0:
+                if value < -100:
+                    raise ConfigError("percentage argument must be less or equal to 100")
+                return value
             return self._bounded(param, value)
         if kind == "enum":
             low = text.lower()
@@ -128,19 +151,30 @@ class Config:
                 raise ConfigError("Invalid oom-score-adj-values, elements must be between -2000 "
                                   "and 2000.")
             return nums
-        if kind == "percentiles":
-            try:
-                nums = [float(p) for p in text.split()]
-            except ValueError:
-                raise ConfigError("latency-tracking-info-percentiles parameters should be "
-                                  "a space separated list of double values") from None
-            if any(not 0.0 <= n <= 100.0 for n in nums):
-                raise ConfigError(
-                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+        if kind == "percentiles":  # each checked in turn, as Redis does
+            nums = []
+            for word in text.split():
+                if _DOUBLE_RE.match(word):
+                    number = float(word)
+                elif _HEX_DOUBLE_RE.match(word):  # (strtod reads hexadecimal too)
+                    number = float.fromhex(word)
+                else:
+                    raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
+                if not 0.0 <= number <= 100.0:
+                    raise ConfigError("latency-tracking-info-percentiles parameters should sit "
+                                      "between [0.0,100.0]")
+                nums.append(number)
             return nums
         if kind == "proc_title":
             if not proc_title.valid(text, self):
                 raise ConfigError(proc_title.INVALID)
+            return text
+        if kind == "hostname":  # (isValidAnnouncedHostname)
+            if len(text) >= 256:
+                raise ConfigError("Hostnames must be less than 256 characters")
+            if not _HOSTNAME_RE.match(text):
+                raise ConfigError("Hostnames may only contain alphanumeric characters, hyphens "
+                                  "or dots")
             return text
         if kind == "bind":
             return text.split()
@@ -239,9 +273,13 @@ class Config:
             if refusal:
                 raise ConfigError(refusal, name)
             try:
-                staged.append((param, self._convert(param, text)))
+                value = self._convert(param, text)
             except ConfigError as exc:
                 raise ConfigError(exc.reason, name) from None
+            applied = param.extra.get("applied_range")
+            if applied is not None and not at_start:
+                value = min(max(value, applied[0]), applied[1])
+            staged.append((param, value))
         previous = {p.name: self.values[p.name] for p, _ in staged}
         try:
             for param, value in staged:
@@ -387,7 +425,8 @@ def _quote(word: str) -> str:
 
 
 def _fmt_pct(n: float) -> str:
-    return str(int(n)) if n == int(n) else repr(n)
+    """Redis's "%f" with the trailing zeros (and a bare dot) trimmed: 99.9, 50, -0."""
+    return ("%f" % n).rstrip("0").rstrip(".")
 
 
 def _parse_save(text: str):

@@ -13,7 +13,9 @@ LLONG_MAX = 2**63 - 1
 LONG_MAX = LLONG_MAX
 LLONG_MIN = -(2**63)
 INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
 UINT_MAX = 2**32 - 1
+ULLONG_MAX = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ PARAMS = [
     Param("unixsocketperm", "octal", "0", 0, 0o777, immutable=True),
     _i("timeout", "0", 0, INT_MAX),
     _i("tcp-keepalive", "300", 0, INT_MAX),
-    _i("socket-mark-id", "0", 0, UINT_MAX),
+    _i("socket-mark-id", "0", 0, UINT_MAX, immutable=True),
     _b("protected-mode", "yes"),
     _e("loglevel", "notice", "debug verbose notice warning"),
     _s("logfile", immutable=True),
@@ -98,7 +100,7 @@ PARAMS = [
     _e("enable-protected-configs", "no", _PROTECTED, immutable=True),
     _e("enable-debug-command", "no", _PROTECTED, immutable=True),
     _e("enable-module-command", "no", _PROTECTED, immutable=True),
-    _i("hz", "10", 0, INT_MAX),
+    _i("hz", "10", 0, INT_MAX, extra={"applied_range": (1, 500)}),  # (updateHZ)
     _b("dynamic-hz", "yes"),
     _i("io-threads", "1", 1, 128, immutable=True),
     _b("io-threads-do-reads", "no", immutable=True),
@@ -113,7 +115,7 @@ PARAMS = [
     Param("save", "save", "3600 1 300 100 60 10000"),
     _b("stop-writes-on-bgsave-error", "yes"),
     _b("rdbcompression", "yes"),
-    _b("rdbchecksum", "yes"),
+    _b("rdbchecksum", "yes", immutable=True),
     _e("sanitize-dump-payload", "no", "no yes clients"),
     _s("dbfilename", "dump.rdb", extra={"no_path": True}),
     _b("rdb-del-sync-files", "no"),
@@ -122,7 +124,7 @@ PARAMS = [
     _b("appendonly", "no"),
     _s("appendfilename", "appendonly.aof", immutable=True),
     _s("appenddirname", "appendonlydir", immutable=True),
-    _e("appendfsync", "everysec", "always everysec no"),
+    _e("appendfsync", "everysec", "everysec always no"),
     _b("no-appendfsync-on-rewrite", "no"),
     _i("auto-aof-rewrite-percentage", "100", 0, INT_MAX),
     _m("auto-aof-rewrite-min-size", "67108864"),
@@ -144,8 +146,8 @@ PARAMS = [
     _i("repl-ping-replica-period", "10", 1, INT_MAX, aliases=("repl-ping-slave-period",)),
     _i("repl-timeout", "60", 1, INT_MAX),
     _b("repl-disable-tcp-nodelay", "no"),
-    _m("repl-backlog-size", "1048576", 1),
-    _i("repl-backlog-ttl", "3600", 0, INT_MAX),
+    _m("repl-backlog-size", "1048576", 1, extra={"applied_range": (16384, LLONG_MAX)}),
+    _i("repl-backlog-ttl", "3600", 0, LONG_MAX),
     _i("replica-priority", "100", 0, INT_MAX, aliases=("slave-priority",)),
     _b("replica-announced", "yes"),
     _i("min-replicas-to-write", "0", 0, INT_MAX, aliases=("min-slaves-to-write",)),
@@ -175,14 +177,14 @@ PARAMS = [
     # enough sampled requests and gives it to the tenant when it beats the champion there
     _b("predis-tenant-retrain", "yes"),
     # clients and limits
-    _i("maxclients", "10000", 1, INT_MAX),
+    _i("maxclients", "10000", 1, UINT_MAX),
     _m("client-query-buffer-limit", "1073741824", 1024 * 1024),
     _m("proto-max-bulk-len", "536870912", 1024 * 1024),
     Param("client-output-buffer-limit", "cobl",
           "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
     _i("tracking-table-max-keys", "1000000", 0, LONG_MAX),
     # memory management
-    _m("maxmemory", "0"),
+    _m("maxmemory", "0", high=ULLONG_MAX),
     _e("maxmemory-policy", "noeviction",
        "volatile-lru volatile-lfu volatile-random volatile-ttl "
        "allkeys-lru allkeys-lfu allkeys-random noeviction "
@@ -191,8 +193,8 @@ PARAMS = [
     _i("maxmemory-eviction-tenacity", "10", 0, 100),
     _m("maxmemory-clients", "0"),
     # Redis's hidden testing parameters (slow loading / saving on purpose): stored only.
-    _i("key-load-delay", "0", LLONG_MIN, LLONG_MAX, hidden=True),
-    _i("rdb-key-save-delay", "0", LLONG_MIN, LLONG_MAX, hidden=True),
+    _i("key-load-delay", "0", INT_MIN, INT_MAX, hidden=True),
+    _i("rdb-key-save-delay", "0", INT_MIN, INT_MAX, hidden=True),
     _m("loading-process-events-interval-bytes", "2mb", low=1024, high=2**31 - 1, hidden=True),
     # Redis exits instead of aborting on a panic, and its software watchdog; Predis has neither
     _b("use-exit-on-panic", "no", hidden=True),
@@ -214,14 +216,14 @@ PARAMS = [
     _i("active-defrag-cycle-max", "25", 1, 99),
     _i("active-defrag-max-scan-fields", "1000", 1, LONG_MAX),
     # encodings (stored and validated; Predis chooses its own layouts)
-    _m("hash-max-listpack-entries", "512", aliases=("hash-max-ziplist-entries",)),
+    _i("hash-max-listpack-entries", "512", 0, LONG_MAX, aliases=("hash-max-ziplist-entries",)),
     _m("hash-max-listpack-value", "64", aliases=("hash-max-ziplist-value",)),
     _i("list-max-listpack-size", "-2", -2**31, INT_MAX, aliases=("list-max-ziplist-size",)),
     _i("list-compress-depth", "0", 0, INT_MAX),
-    _m("set-max-intset-entries", "512"),
-    _m("set-max-listpack-entries", "128"),
-    _m("set-max-listpack-value", "64"),
-    _m("zset-max-listpack-entries", "128", aliases=("zset-max-ziplist-entries",)),
+    _i("set-max-intset-entries", "512", 0, LONG_MAX),
+    _i("set-max-listpack-entries", "128", 0, LONG_MAX),
+    _i("set-max-listpack-value", "64", 0, LONG_MAX),
+    _i("zset-max-listpack-entries", "128", 0, LONG_MAX, aliases=("zset-max-ziplist-entries",)),
     _m("zset-max-listpack-value", "64", aliases=("zset-max-ziplist-value",)),
     _m("hll-sparse-max-bytes", "3000"),
     _m("stream-node-max-bytes", "4096"),
@@ -294,9 +296,9 @@ PARAMS = [
     _b("cluster-replica-no-failover", "no", aliases=("cluster-slave-no-failover",)),
     _b("cluster-allow-reads-when-down", "no"),
     _b("cluster-allow-pubsubshard-when-down", "yes"),
-    _m("cluster-link-sendbuf-limit", "0"),
+    _m("cluster-link-sendbuf-limit", "0", high=ULLONG_MAX),
     _s("cluster-announce-ip"),
-    _s("cluster-announce-hostname"),
+    Param("cluster-announce-hostname", "hostname", ""),
     _s("cluster-announce-human-nodename"),
     _i("cluster-announce-port", "0", 0, 65535),
     _i("cluster-announce-bus-port", "0", 0, 65535),

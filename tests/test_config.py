@@ -16,6 +16,30 @@ def test_parse_memory_units():
     assert parse_memory("abc") is None
 
 
+def test_parse_memory_reads_as_memtoull():
+    """No sign; no digits read as 0; digits past 2**64 - 1 saturate and the product wraps."""
+    assert parse_memory("-1") is None and parse_memory("-0") is None
+    assert parse_memory("") == 0 and parse_memory("kb") == 0
+    assert parse_memory("007") == 7
+    assert parse_memory("99999999999999999999") == 2**64 - 1
+    assert parse_memory("18446744073709551615kb") == (2**64 - 1) * 1024 % 2**64
+
+
+def test_integers_read_as_string2ll_and_percentages_as_redis_stores_them():
+    config = Config()
+    for text in ("-0", "01", "+1", " 1", "9223372036854775808"):
+        with pytest.raises(ConfigError, match="couldn't be parsed into an integer"):
+            config.set_many([("hz", text)])
+    config.set_many([("hz", "0")])
+    assert config["hz"] == 1  # CONFIG SET brings it into 1..500, as Redis's updateHZ
+    config.set_many([("maxmemory-clients", "5%")])
+    assert config.render("maxmemory-clients") == "5%"
+    with pytest.raises(ConfigError, match="less or equal to 100"):
+        config.set_many([("maxmemory-clients", "101%")])
+    with pytest.raises(ConfigError, match="must be a memory or percent value"):
+        config.set_many([("maxmemory-clients", "-5%")])
+
+
 def test_defaults_match_redis():
     config = Config()
     assert config["port"] == 6379
