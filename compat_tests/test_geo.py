@@ -130,8 +130,17 @@ def test_unsorted_results_come_in_redis_s_box_order(diff):
 
 
 def test_searches_from_a_member_of_a_missing_key(diff):
+    """From a missing key Redis reads neither the member nor the radius, only the options;
+    from a present key it looks for the member before reading the radius."""
     diff.assert_same("SET", "dest", "x")
-    for args in (["GEORADIUSBYMEMBER", "nokey", "m", "1", "km"],
+    diff.assert_same("GEOADD", "g", "13.36", "38.11", "a")
+    for args in (["GEORADIUSBYMEMBER", "nokey", "x", "abc", "km"],
+                 ["GEORADIUSBYMEMBER_RO", "nokey", "x", "abc", "lightyears"],
+                 ["GEORADIUSBYMEMBER", "nokey", "x", "abc", "km", "COUNT"],
+                 ["GEORADIUSBYMEMBER", "nokey", "x", "abc", "km", "WITHDIST", "STORE", "d"],
+                 ["GEORADIUSBYMEMBER", "g", "x", "abc", "km"],
+                 ["GEORADIUSBYMEMBER", "g", "a", "abc", "km"],
+                 ["GEORADIUSBYMEMBER", "nokey", "m", "1", "km"],
                  ["GEORADIUSBYMEMBER", "nokey", "m", "1", "km", "STORE", "dest"],
                  ["EXISTS", "dest"], ["GEOSEARCH", "nokey", "FROMMEMBER", "m", "BYBOX", "1", "1", "km"],
                  ["GEOSEARCHSTORE", "dest", "nokey", "FROMMEMBER", "m", "BYBOX", "1", "1", "m"]):

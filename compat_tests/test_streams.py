@@ -75,6 +75,28 @@ def test_xdel_xtrim_xsetid(s):
     s.assert_same("XINFO", "STREAM", "t")
 
 
+@pytest.mark.parametrize("args", [
+    # options in any order, each error where Redis meets it
+    ("XTRIM", "t", "LIMIT", "5", "MAXLEN", "~", "0"), ("XTRIM", "t", "LIMIT", "0"),
+    ("XTRIM", "t", "LIMIT", "5"), ("XTRIM", "t", "LIMIT", ""), ("XTRIM", "t", "MAXLEN"),
+    ("XTRIM", "t", "MAXLEN", "~"), ("XTRIM", "t", "MAXLEN", "~", "5", "LIMIT"),
+    ("XTRIM", "t", "NOMKSTREAM", "MAXLEN", "5"), ("XTRIM", "t", "MINID", "1-1", "MAXLEN", "1"),
+    ("XTRIM", "t", "MAXLEN", "=", "0", "LIMIT", "1"),
+    ("XADD", "t", "MAXLEN", "5", "NOMKSTREAM"),
+    ("XADD", "t", "LIMIT", "5", "MAXLEN", "~", "5", "9-1", "f", "v"),
+    ("XADD", "t", "MAXLEN", "5", "MAXLEN", "6", "9-2", "f", "v"),
+    ("XADD", "t", "LIMIT", "0", "*", "f", "v"), ("XADD", "t", "LIMIT", "5", "*", "f", "v"),
+    ("XADD", "t", "LIMIT", "5", "abc", "f", "v"),
+    ("XADD", "t", "NOMKSTREAM", "MAXLEN", "=", "3", "LIMIT", "2", "9-3", "f", "v"),
+    ("XADD", "t", "MINID", "~", "abc", "*", "f", "v"),
+    ("XADD", "t", "MAXLEN", "-1", "*", "f", "v"),
+])
+def test_xadd_and_xtrim_options_in_any_order(diff, args):
+    diff.assert_same("XADD", "t", "1-1", "f", "v")
+    diff.assert_same(*args)
+    diff.assert_same("XRANGE", "t", "-", "+")
+
+
 def test_approximate_maxlen_trims_whole_nodes(diff):
     for i in range(1, 351):
         diff.assert_same("XADD", "big", f"{i}-0", "f", "v")

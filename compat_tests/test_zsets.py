@@ -106,8 +106,23 @@ def test_numkeys_errors(diff):
                  ["SINTERCARD", "a", "x"], ["SINTERCARD", "0", "x"], ["ZMPOP", "a", "x", "MIN"],
                  ["LMPOP", "a", "x", "LEFT"], ["BLMPOP", "0", "a", "x", "LEFT"],
                  ["BZMPOP", "0", "a", "x", "MIN"], ["ZINTER", "a", "x"], ["ZUNIONSTORE", "d", "0", "x"],
-                 ["LMPOP", "2", "x", "LEFT"], ["SINTERCARD", "2", "x"]):
+                 ["LMPOP", "2", "x", "LEFT"], ["SINTERCARD", "2", "x"],
+                 # more keys than arguments: *MPOP's syntax error, the others' own words
+                 ["ZMPOP", "10", "st", "0", "l"], ["LMPOP", "10", "a", "b", "LEFT"],
+                 ["BZMPOP", "0.01", "10", "a"], ["BLMPOP", "0.01", "10", "a", "b"],
+                 ["SINTERCARD", "10", "a"], ["ZINTERCARD", "10", "a"]):
         diff.assert_same(*args)
+
+
+def test_an_empty_score_bound_reads_as_zero(zdiff):
+    """zslParseRange takes strtod's word: "" (or "(") converts nothing and ends there, 0;
+    leading white space is skipped; white space alone is no number."""
+    for low, high in (("", ""), ("(", "1"), (" 1", "5"), ("  ", "5"), ("1 ", "5"),
+                      ("( 0", "+inf"), ("\t1", "2")):
+        assert_same_numbers(zdiff, "ZCOUNT", "z", low, high)
+        assert_same_numbers(zdiff, "ZRANGEBYSCORE", "z", low, high)
+    assert_same_numbers(zdiff, "SET", "str", "v")
+    assert_same_numbers(zdiff, "ZRANGEBYSCORE", "str", "10", "")  # a range, then WRONGTYPE
 
 
 def test_removal_and_pops(zdiff):
@@ -179,6 +194,12 @@ def test_zrandmember_and_encoding(diff23):
 def test_zscan(diff):
     assert_same_numbers(diff, "ZADD", "small", "1", "a", "2", "b")
     assert_same_numbers(diff, "ZSCAN", "small", "0")
+    # an empty cursor is 0 in Redis 7.2 (7.4 refuses it); then the key's type, then options
+    for args in (("small", ""), ("nokey", ""), ("small", "", "COUNT", "0"), ("small", "+")):
+        assert_same_numbers(diff, "ZSCAN", *args)
+    diff.assert_same("SET", "str", "v")
+    for command in ("ZSCAN", "SSCAN", "HSCAN"):
+        diff.assert_same(command, "str", "")
     assert_same_numbers(diff, "ZADD", "big", *[x for i in range(300) for x in (str(i), f"m{i}")])
     results = []
     for client in (diff.ref, diff.predis):

@@ -246,17 +246,21 @@ def _reply(client, search: Search, found: list):
 
 
 def _georadius(client, args, by_member: bool, read_only: bool = False):
-    write_typed(client.db, args[1], ZSet)  # WRONGTYPE before any argument, as Redis
+    z = write_typed(client.db, args[1], ZSet)  # WRONGTYPE before any argument, as Redis
     search = Search()
     if by_member:
-        search.member, shape_at = args[2], 3
+        shape_at = 3
+        if z is not None and z.score(args[2]) is None:  # (before the radius is read)
+            raise CommandError(NO_MEMBER)
+        search.member = args[2]
     else:
         search.center, shape_at = _lonlat(args[2], args[3]), 4
-    radius = to_float(args[shape_at], "ERR need numeric radius")
-    if radius < 0:
-        raise CommandError("ERR radius cannot be negative")
-    search.unit = _unit(args[shape_at + 1])
-    search.radius = radius * search.unit
+    if z is not None or not by_member:  # (by member from no key: only options are read)
+        radius = to_float(args[shape_at], "ERR need numeric radius")
+        if radius < 0:
+            raise CommandError("ERR radius cannot be negative")
+        search.unit = _unit(args[shape_at + 1])
+        search.radius = radius * search.unit
     _parse_options(search, args, shape_at + 2, georadius=True, store=not read_only)
     if search.store is not None and (search.with_dist or search.with_hash or search.with_coord):
         raise CommandError("ERR STORE option in GEORADIUS is not compatible with WITHDIST, "

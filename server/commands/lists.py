@@ -367,7 +367,7 @@ def parse_mpop(args, index: int, count_error: str = "ERR count should be greater
     """numkeys key... LEFT|RIGHT [COUNT n] -> (keys, side, count)."""
     from .sets import parse_numkeys
 
-    numkeys = parse_numkeys(args, index)
+    numkeys = parse_numkeys(args, index, errors.SYNTAX)
     keys = args[index + 1:index + 1 + numkeys]
     rest = args[index + 1 + numkeys:]
     if not rest:

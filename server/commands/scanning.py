@@ -11,7 +11,10 @@ _CURSOR_RE = re.compile(rb"([+-]?)([0-9]+)\Z")
 
 
 def parse_cursor(value) -> int:
-    """strtoul's rules, as Redis uses them: optional sign (negative wraps), no spaces."""
+    """strtoul's rules, as Redis uses them: optional sign (negative wraps), no spaces; an
+    empty cursor converts nothing and reads as 0 (Redis 7.4 refuses it, 7.2 does not)."""
+    if not value:
+        return 0
     match = _CURSOR_RE.match(value)
     if not match or int(match.group(2)) >= 1 << 64:
         raise CommandError(errors.INVALID_CURSOR)

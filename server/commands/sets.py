@@ -262,13 +262,17 @@ def sdiffstore(client, args):
     return _store(client, args[1], _combine("diff", _sources(client, args[2:])))
 
 
-def parse_numkeys(args, index: int) -> int:
-    """SINTERCARD, LMPOP, ZMPOP (and blocking forms): numkeys, with Redis's errors."""
+_TOO_MANY_KEYS = "ERR Number of keys can't be greater than number of args"
+
+
+def parse_numkeys(args, index: int, too_many: str = _TOO_MANY_KEYS) -> int:
+    """SINTERCARD, LMPOP, ZMPOP (and blocking forms): numkeys, with Redis's errors (the
+    *MPOP commands answer a syntax error for more keys than arguments)."""
     numkeys = to_int(args[index], "ERR numkeys should be greater than 0")
     if numkeys <= 0:
         raise CommandError("ERR numkeys should be greater than 0")
     if numkeys > len(args) - index - 1:
-        raise CommandError("ERR Number of keys can't be greater than number of args")
+        raise CommandError(too_many)
     return numkeys
 
 

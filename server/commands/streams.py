@@ -70,35 +70,74 @@ def _stream(client, key, write=False):
 
 
 # -- XADD / trimming ------------------------------------------------------------------------
-def _parse_trim(client, args, i: int, allow_limit: bool = True):
-    """MAXLEN|MINID [=|~] threshold [LIMIT n] starting at args[i]; returns (spec, next index).
-    The primary's link and the AOF loader may send LIMIT with `=`: approximate trims are
-    logged as the exact ones they came to, LIMIT and all."""
-    strategy = lower(args[i])
-    i += 1
-    approx = False
-    if i < len(args) and args[i] in (b"~", b"="):
-        approx = args[i] == b"~"
-        i += 1
-    if i >= len(args):
-        raise CommandError(errors.SYNTAX)
-    if strategy == b"maxlen":
-        threshold = to_int(args[i])
-        if threshold < 0:
-            raise CommandError("ERR The MAXLEN argument must be >= 0.")
-    else:
-        threshold = parse_id(args[i])
-    i += 1
-    limit = None
-    if i + 1 < len(args) and lower(args[i]) == b"limit" and allow_limit:
-        limit = to_int(args[i + 1])
-        if limit < 0:
-            raise CommandError("ERR The LIMIT argument must be >= 0.")
-        i += 2
-        if not approx and not client.obeys_unconditionally:
-            raise CommandError(
-                "ERR syntax error, LIMIT cannot be used without the special ~ option")
-    return (strategy, approx, threshold, limit), i
+class _AddOrTrim:
+    """XADD's and XTRIM's options as read (see _parse_add_or_trim)."""
+    __slots__ = ("nomkstream", "trim", "id_at", "explicit")
+
+    def __init__(self):
+        self.nomkstream = False
+        self.trim = None  # (strategy, approx, threshold, limit) or None
+        self.id_at = None  # XADD: the index of its ID
+        self.explicit = None  # XADD: its explicit ID, None for '*'
+
+
+def _parse_add_or_trim(client, args, xadd: bool) -> _AddOrTrim:
+    """The options of XADD (up to its ID, which it reads too) or XTRIM, as Redis's
+    streamParseAddOrTrimArgsOrReply reads them: MAXLEN|MINID [=|~] threshold, LIMIT n and
+    XADD's NOMKSTREAM in any order, each error where Redis meets it. The primary's link and
+    the AOF loader may send LIMIT with '=': approximate trims are logged as the exact ones
+    they came to, LIMIT and all."""
+    parsed = _AddOrTrim()
+    strategy = threshold = limit = None
+    approx = limit_given = False
+    i = 2
+    while i < len(args):
+        more = len(args) - 1 - i
+        word = lower(args[i])
+        if xadd and args[i] == b"*":
+            parsed.id_at = i
+            break
+        if word in (b"maxlen", b"minid") and more:
+            if strategy is not None:
+                raise CommandError("ERR syntax error, MAXLEN and MINID options at the same time "
+                                   "are not compatible")
+            approx = False
+            if more >= 2 and args[i + 1] in (b"~", b"="):
+                approx = args[i + 1] == b"~"
+                i += 1
+            if word == b"maxlen":
+                threshold = to_int(args[i + 1])
+                if threshold < 0:
+                    raise CommandError("ERR The MAXLEN argument must be >= 0.")
+            else:
+                threshold = parse_id(args[i + 1])
+            strategy = word
+            i += 2
+        elif word == b"limit" and more:
+            limit = to_int(args[i + 1])
+            if limit < 0:
+                raise CommandError("ERR The LIMIT argument must be >= 0.")
+            limit_given = True
+            i += 2
+        elif xadd and word == b"nomkstream":
+            parsed.nomkstream = True
+            i += 1
+        elif xadd:  # the ID, read here: its error comes before the checks below
+            parsed.explicit = parse_id(args[i], 0, allow_star_seq=True)
+            parsed.id_at = i
+            break
+        else:
+            raise CommandError(errors.SYNTAX)
+    if limit and strategy is None:
+        raise CommandError("ERR syntax error, LIMIT cannot be used without specifying a "
+                           "trimming strategy")
+    if not xadd and strategy is None:
+        raise CommandError("ERR syntax error, XTRIM must be called with a trimming strategy")
+    if limit_given and not approx and not client.obeys_unconditionally:
+        raise CommandError("ERR syntax error, LIMIT cannot be used without the special ~ option")
+    if strategy is not None:
+        parsed.trim = (strategy, approx, threshold, limit)
+    return parsed
 
 
 def trim(client, stream: Stream, spec) -> int:
@@ -148,24 +187,9 @@ def _next_auto_id(stream: Stream, ms=None):
 def xadd(client, args):
     if args[2] == b"*" and len(args) % 2:  # XADD key * field value ...: nothing to parse
         return _xadd_plain(client, args[1], args[3:])
-    i = 2
-    nomkstream = False
-    trim_spec = None
-    while i < len(args):
-        opt = lower(args[i])
-        if opt == b"nomkstream":
-            nomkstream = True
-            i += 1
-        elif opt in (b"maxlen", b"minid"):
-            trim_spec, i = _parse_trim(client, args, i)
-        else:
-            break
-    if i >= len(args):
-        raise CommandError(errors.SYNTAX)
-    id_arg = args[i]
-    explicit = None
-    if id_arg != b"*":  # (read before the fields are counted, as Redis does)
-        explicit = parse_id(id_arg, 0, allow_star_seq=True)
+    parsed = _parse_add_or_trim(client, args, xadd=True)
+    nomkstream, trim_spec, explicit = parsed.nomkstream, parsed.trim, parsed.explicit
+    i = len(args) if parsed.id_at is None else parsed.id_at  # (no ID: too few arguments)
     fields = args[i + 1:]
     if not fields or len(fields) % 2:
         raise CommandError(errors.wrong_arity("xadd"))
@@ -305,11 +329,7 @@ def xdel(client, args):
 @command("xtrim", -4, "write", (1, 1, 1), G, "Deletes messages from the beginning of a stream.",
          "5.0.0")
 def xtrim(client, args):
-    if lower(args[2]) not in (b"maxlen", b"minid"):
-        raise CommandError(errors.SYNTAX)
-    spec, i = _parse_trim(client, args, 2)
-    if i != len(args):
-        raise CommandError(errors.SYNTAX)
+    spec = _parse_add_or_trim(client, args, xadd=False).trim
     stream = _stream(client, args[1], write=True)
     if stream is None:
         return 0

@@ -25,8 +25,10 @@ def parse_score_bound(value):
     """'(1.5' (exclusive), '1.5', '-inf', '+inf' -> (score, exclusive)."""
     exclusive = value[:1] == b"("
     text = value[1:] if exclusive else value
-    try:
-        score = to_float(text, out_of_range_ok=True)  # (Redis's zslParseRange: plain strtod)
+    if not text:  # (strtod converts nothing and stops at the end: 0, as Redis takes it)
+        return 0.0, exclusive
+    try:  # (Redis's zslParseRange: plain strtod, leading white space too)
+        score = to_float(text.lstrip(b" \t\n\v\f\r") or text, out_of_range_ok=True)
     except CommandError:
         raise CommandError("ERR min or max is not a float") from None
     return score, exclusive
@@ -617,7 +619,7 @@ def bzpopmax(client, args):
 
 
 def _parse_zmpop(args, index):
-    numkeys = parse_numkeys(args, index)
+    numkeys = parse_numkeys(args, index, errors.SYNTAX)
     keys = args[index + 1:index + 1 + numkeys]
     rest = args[index + 1 + numkeys:]
     if not rest or lower(rest[0]) not in (b"min", b"max"):
