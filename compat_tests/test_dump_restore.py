@@ -64,7 +64,11 @@ def test_restore_options_and_errors(diff):
                  ("RESTORE", "bad", "0", b"garbage"), ("RESTORE", "opt", "0", payload, "IDLETIME", "-1"),
                  ("RESTORE", "opt", "0", payload, "FREQ", "300"),
                  ("RESTORE", "opt", "0", payload, "IDLETIME", "10", "FREQ", "5"),
-                 ("RESTORE", "opt2", "0", payload, "FOO"), ("DUMP", "missing"), ("GET", "opt")):
+                 ("RESTORE", "opt2", "0", payload, "FOO"), ("DUMP", "missing"), ("GET", "opt"),
+                 # the options, then the key (BUSYKEY), then the TTL
+                 ("RESTORE", "src", "abc", payload), ("RESTORE", "src", "-1", payload),
+                 ("RESTORE", "src", "abc", payload, "FOO"),
+                 ("RESTORE", "src", "abc", payload, "REPLACE")):
         d.assert_same(*args)
     expected, actual = d.both("PTTL", "ttl")
     assert 90000 < actual <= 100000 and 90000 < expected <= 100000

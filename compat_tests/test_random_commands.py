@@ -7,9 +7,10 @@ read in a fixed order, the empty scan cursor and score bound (both read as 0 by 
 GEORADIUSBYMEMBER reading its radius before looking for the key and the member, and *MPOP's
 error for more keys than arguments.
 
-Left out: commands that block, change the connection's state or mode, touch the whole server
-or answer by chance or by the clock (SCAN order, random members, TTLs, IDs made from the time);
-their own tests cover them. `FUZZ_EXAMPLES` sets the number of commands (300 in CI)."""
+Left out: commands that block, change the connection's state or mode, touch the whole server,
+answer by chance or by the clock (SCAN order, random members, XADD's '*', idle times) or by
+version (DUMP's RDB version, COMMAND's table, MEMORY's estimates, scripts' error texts); their
+own tests cover them. `FUZZ_EXAMPLES` sets the number of commands (300 in CI)."""
 
 import os
 
@@ -31,11 +32,9 @@ LEFT_OUT = {
     "bgrewriteaof", "module", "cluster", "readonly", "readwrite", "migrate", "latency", "slowlog",
     "lolwut", "restore-asking", "asking", "function", "script", "eval", "evalsha", "eval_ro",
     "evalsha_ro", "fcall", "fcall_ro", "xread", "xreadgroup", "keys", "scan", "randomkey", "info",
-    "time", "lastsave", "dbsize", "memory", "object", "command", "pfselftest", "pfdebug",
-    "replconf", "role", "sort", "sort_ro", "spop", "srandmember", "hrandfield", "zrandmember",
-    "xadd", "xautoclaim", "xclaim", "xinfo", "xpending", "xsetid", "expiretime", "pexpiretime",
-    "ttl", "pttl", "dump", "restore", "move", "copy", "rename", "renamenx", "publish",
-    "spublish", "pubsub",
+    "time", "lastsave", "memory", "command", "pfselftest", "pfdebug", "replconf", "role", "spop",
+    "srandmember", "hrandfield", "zrandmember", "xautoclaim", "xclaim", "xinfo", "xpending",
+    "dump",
 }
 POOL = st.sampled_from([b"s", b"l", b"h", b"z", b"st", b"x", b"nokey", b"0", b"-1", b"1", b"abc",
                         b"*", b"COUNT", b"10", b"WITHSCORES", b"LIMIT", b"1.5", b"", b"(1",
@@ -67,6 +66,7 @@ def test_any_command_with_drawn_arguments_matches(pair, data):
     args = data.draw(st.lists(POOL, max_size=4), label="arguments")
     # ZRANK/ZREVRANK take a third argument (WITHSCORE) since 7.2, the reference is 7.0
     assume(not (name in (b"ZRANK", b"ZREVRANK") and len(args) >= 3))
+    assume(not (name == b"XADD" and b"*" in args))  # (an ID made from the clock)
     command = (name, *args)
     replies = []
     for client in clients:

@@ -56,7 +56,6 @@ def dump_payload(server, value) -> bytes:
          "representation of a value.", "2.6.0")
 def restore(client, args):
     key, payload = args[1], bytes(args[3])
-    ttl = to_int(args[2])
     replace = absttl = False
     idle = freq = None
     i = 4
@@ -79,11 +78,12 @@ def restore(client, args):
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
-    if ttl < 0:
-        raise CommandError("ERR Invalid TTL value, must be >= 0")
-    db = client.db
+    db = client.db  # (options, then the key, then the TTL, as Redis checks them)
     if not replace and db.lookup(key) is not None:
         raise CommandError("BUSYKEY Target key name already exists.")
+    ttl = to_int(args[2])
+    if ttl < 0:
+        raise CommandError("ERR Invalid TTL value, must be >= 0")
     kind, contents = _read_payload(client.server, payload)
     deadline = (ttl if absttl else now_ms() + ttl) if ttl else None
     existed = db.delete(key)
