@@ -1,5 +1,6 @@
 """Differential tests: server commands (CONFIG, INFO, COMMAND, DEBUG, MEMORY, SLOWLOG...)."""
 
+import re
 import threading
 import time
 
@@ -278,6 +279,33 @@ def test_latency(diff):
     assert [e[0] for e in actual] == [e[0] for e in expected] == [b"command"]
     diff.assert_same("LATENCY", "RESET")
     diff.assert_same("CONFIG", "SET", "latency-monitor-threshold", "0")
+
+
+def test_latency_doctor_writes_redis_s_report(diff):
+    """Word for word: monitoring off, on without spikes, a command spike with the slow log
+    tuned too high and then off (each its own advice), a threshold turned off again."""
+    diff.both("LATENCY", "RESET")
+    doctor = ("LATENCY", "DOCTOR")
+    for step in (doctor, ("CONFIG", "SET", "latency-monitor-threshold", "1"), doctor,
+                 ("DEBUG", "SLEEP", "0.05"), doctor,
+                 ("CONFIG", "SET", "slowlog-log-slower-than", "-1"), doctor,
+                 ("CONFIG", "SET", "latency-monitor-threshold", "0"), doctor,
+                 ("LATENCY", "RESET"), doctor):
+        expected, actual = diff.both(*step)
+        assert _timings_out(actual) == _timings_out(expected), step
+    diff.assert_same("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+
+
+def _timings_out(report):
+    """A report with its measured milliseconds and periods as N (the sleep took 50 ms on one
+    server, 51 on the other)."""
+    if not isinstance(report, bytes):
+        return report
+    return re.sub(rb"\d+ms|period [0-9.]+ sec", b"N", report)
+
+
+def test_memory_doctor_of_a_nearly_empty_instance(diff):
+    diff.assert_same("MEMORY", "DOCTOR")  # under 5 MB in use: too little to judge
 
 
 def monitor_lines(server, commands: list, count: int) -> list:

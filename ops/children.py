@@ -46,6 +46,7 @@ class Children:
         self.server = server
         self.forks = 0
         self.latest_fork_usec = 0
+        self.fork_rate = 0.0
         self.rdb_last_cow = self.aof_last_cow = 0
         self._pipe = -1  # the read end, while a BGSAVE or AOF-rewrite child runs
         self._partial = b""
@@ -84,6 +85,8 @@ class Children:
         elapsed_ns = time.perf_counter_ns() - started
         self.forks += 1
         self.latest_fork_usec = elapsed_ns // 1000
+        # GB of memory forked per second (Redis's stat_fork_rate, for LATENCY DOCTOR)
+        self.fork_rate = self.server.used_memory() * 1e6 / max(1, self.latest_fork_usec) / 2**30
         self.server.latency.add_if_slow("fork", elapsed_ns,
                                         self.server.config["latency-monitor-threshold"])
         if exclusive:

@@ -71,8 +71,9 @@ def unknown_command(name, args) -> str:
             f"{_printable(shown, len(shown))}")
 
 
-def subcommand_syntax(sub: str, container: str) -> str:
-    """Redis's addReplySubcommandSyntaxError: a subcommand given too many arguments."""
+def subcommand_syntax(sub, container: str) -> str:
+    """Redis's addReplySubcommandSyntaxError: a subcommand given too many arguments (`sub` as
+    the client wrote it)."""
     return (f"ERR unknown subcommand or wrong number of arguments for '{_printable(sub)}'. "
             f"Try {container.upper()} HELP.")
 

@@ -72,7 +72,7 @@ def acl_whoami(client, args):
          "commands inside a category.", "6.0.0", parent="acl")
 def acl_cat(client, args):
     if len(args) > 3:
-        raise CommandError(errors.wrong_arity("acl|cat"))
+        raise CommandError(errors.subcommand_syntax(args[1], "acl"))
     if len(args) == 2:
         return list(CATEGORIES)
     category = lower(args[2]).decode(errors="replace")
@@ -85,7 +85,7 @@ def acl_cat(client, args):
          "secure password that can be used to identify ACL users.", "6.0.0", parent="acl")
 def acl_genpass(client, args):
     if len(args) > 3:
-        raise CommandError(errors.wrong_arity("acl|genpass"))
+        raise CommandError(errors.subcommand_syntax(args[1], "acl"))
     bits = to_int(args[2]) if len(args) == 3 else 256
     if not 0 < bits <= 4096:
         raise CommandError("ERR ACL GENPASS argument must be the number of bits for the output "
@@ -98,7 +98,7 @@ def acl_genpass(client, args):
 def acl_log(client, args):
     acl = _acl(client)
     if len(args) > 3:
-        raise CommandError(errors.wrong_arity("acl|log"))
+        raise CommandError(errors.subcommand_syntax(args[1], "acl"))
     if len(args) == 3:
         if lower(args[2]) == b"reset":
             acl.log.clear()

@@ -432,14 +432,14 @@ def client_unpause(client, args):
 @command("unblock", -3, "admin noscript loading stale", (0, 0, 0), G, "Unblocks a client "
          "blocked by a blocking command from a different connection.", "5.0.0", parent="client")
 def client_unblock(client, args):
-    target_id = to_int(args[2])
+    if len(args) > 4:
+        raise CommandError(errors.subcommand_syntax(args[1], "client"))
     mode = b"timeout"
-    if len(args) == 4:
+    if len(args) == 4:  # (the reason before the ID, as Redis reads them)
         mode = lower(args[3])
         if mode not in (b"timeout", b"error"):
             raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
-    elif len(args) > 4:
-        raise CommandError(errors.SYNTAX)
+    target_id = to_int(args[2])
     target = client.server.clients.by_id.get(target_id)
     if target is None or target.blocked is None:
         return 0

@@ -89,7 +89,7 @@ container("pubsub", -2, "", G, "A container for Pub/Sub commands.", "2.8.0")
          "2.8.0", parent="pubsub")
 def pubsub_channels(client, args):
     if len(args) > 3:
-        raise CommandError(errors.wrong_arity("pubsub|channels"))
+        raise CommandError(errors.subcommand_syntax(args[1], "pubsub"))
     return client.server.pubsub.channel_names(args[2] if len(args) == 3 else None)
 
 
@@ -97,7 +97,7 @@ def pubsub_channels(client, args):
          "channels.", "7.0.0", parent="pubsub")
 def pubsub_shardchannels(client, args):
     if len(args) > 3:
-        raise CommandError(errors.wrong_arity("pubsub|shardchannels"))
+        raise CommandError(errors.subcommand_syntax(args[1], "pubsub"))
     return client.server.pubsub.channel_names(args[2] if len(args) == 3 else None, shard=True)
 
 

@@ -11,6 +11,8 @@ from .. import errors
 from ..command_table import command, container
 from ..errors import CommandError
 from ..info import render_info
+from ..latency_doctor import report as latency_doctor_report
+from ..memory_doctor import report as memory_doctor_report
 from ..keyspace import quicklist_layout
 from ..keyspace.containers import LIMITS
 from ..keyspace.memory import entry_size
@@ -513,14 +515,7 @@ def memory_stats(client, args):
 @command("doctor", 2, "", (0, 0, 0), G, "Outputs a memory problems report.", "4.0.0",
          parent="memory")
 def memory_doctor(client, args):
-    server = client.server
-    if server.keyspace.total_keys() == 0:
-        return Verbatim("Hi Sam, this instance is empty or is using very little memory, my "
-                        "issues detector can't be used in these conditions. Please, leave for "
-                        "your mission on Earth and fill it with some data. The new Sam and I "
-                        "will be back to our programming as soon as I finished rebooting.")
-    return Verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account "
-                    "for what occurs on this base.")
+    return Verbatim(memory_doctor_report(client.server))
 
 
 @command("malloc-stats", 2, "", (0, 0, 0), G, "Returns the allocator statistics.", "4.0.0",
@@ -563,7 +558,7 @@ def slowlog_get(client, args):
         if count < -1:
             raise CommandError("ERR count should be greater than or equal to -1")
     elif len(args) > 3:
-        raise CommandError(errors.wrong_arity("slowlog|get"))
+        raise CommandError(errors.subcommand_syntax(args[1], "slowlog"))
     entries = list(client.server.slowlog.entries)
     if count != -1:
         entries = entries[:count]
@@ -708,17 +703,7 @@ def latency_reset(client, args):
 @command("doctor", 2, "admin noscript loading stale", (0, 0, 0), G, "Returns a human-readable "
          "latency analysis report.", "2.8.13", parent="latency")
 def latency_doctor(client, args):
-    events = client.server.latency.events
-    if not events:
-        return Verbatim("Dave, no latency spike was observed during the lifetime of this Redis "
-                        "instance, not in the slightest bit. I honestly think you ought to sleep "
-                        "better. Please, now, go to sleep.")
-    lines = ["Dave, I have observed latency spikes in this Redis instance."]
-    for number, (event, record) in enumerate(events.items(), 1):
-        samples = [ms for _, ms in record["samples"]]
-        lines.append(f"{number}. {event}: {len(samples)} latency spikes (average "
-                     f"{sum(samples) // len(samples)}ms, max {record['max']}ms).")
-    return Verbatim("\n".join(lines) + "\n")
+    return Verbatim(latency_doctor_report(client.server))
 
 
 @command("graph", 3, "admin noscript loading stale", (0, 0, 0), G, "Returns a latency graph "
