@@ -304,6 +304,24 @@ def _timings_out(report):
     return re.sub(rb"\d+ms|period [0-9.]+ sec", b"N", report)
 
 
+@pytest.mark.parametrize("args", [
+    ("ACL", "CAT", "a", "b"), ("acl", "genpass", "1", "2"), ("ACL", "LOG", "1", "2"),
+    ("PUBSUB", "CHANNELS", "a", "b"), ("pubsub", "shardchannels", "a", "b"),
+    ("SLOWLOG", "GET", "1", "2"), ("CLIENT", "UNBLOCK", "1", "2", "3"),
+    ("CLIENT", "UNBLOCK", "abc", "maybe"), ("CLIENT", "UNBLOCK", "abc", "timeout"),
+    # XINFO STREAM: the key, then its options
+    ("XINFO", "STREAM", "nokey", "normal"), ("XINFO", "STREAM", "x", "normal"),
+    ("XINFO", "STREAM", "x", "FULL", "COUNT"), ("XINFO", "STREAM", "x", "FULL", "foo", "1"),
+    ("XINFO", "STREAM", "nokey", "FULL", "COUNT", "abc"),
+    ("XINFO", "STREAM", "x", "FULL", "COUNT", "abc"),
+])
+def test_subcommands_read_their_arguments_as_redis_does(diff, args):
+    """Too many arguments for a subcommand that takes a few: Redis's 'unknown subcommand or
+    wrong number of arguments' from the handler, not the table's arity error."""
+    diff.assert_same("XADD", "x", "1-1", "f", "v")
+    diff.assert_same(*args)
+
+
 def test_memory_doctor_of_a_nearly_empty_instance(diff):
     diff.assert_same("MEMORY", "DOCTOR")  # under 5 MB in use: too little to judge
 

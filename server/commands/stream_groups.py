@@ -492,19 +492,19 @@ def _group_info(stream, group):
 @command("stream", -3, "readonly", (2, 2, 1), G, "Returns information about a stream.", "5.0.0",
          parent="xinfo")
 def xinfo_stream(client, args):
-    full = False
-    count = 10
-    if len(args) > 3:
-        if lower(args[3]) != b"full":
-            raise CommandError(errors.SYNTAX)
-        full = True
-        if len(args) == 6 and lower(args[4]) == b"count":
-            count = to_int(args[5])
-        elif len(args) != 4:
-            raise CommandError(errors.SYNTAX)
-    stream = _stream(client, args[2])
+    stream = _stream(client, args[2])  # (the key first, then [FULL [COUNT n]], as Redis)
     if stream is None:
         raise CommandError(errors.NO_SUCH_KEY)
+    full = len(args) > 3
+    count = 10
+    if full:
+        options = [lower(arg) for arg in args[3:5]]
+        if len(args) not in (4, 6) or options[0] != b"full" or options[1:] not in ([], [b"count"]):
+            raise CommandError(errors.subcommand_syntax(args[1], "xinfo"))
+        if len(args) == 6:
+            count = to_int(args[5])
+            if count < 0:
+                count = 10
     nodes = (stream.length + 99) // 100  # an estimate of Redis's listpack nodes (none: empty)
     info = {"length": stream.length, "radix-tree-keys": nodes, "radix-tree-nodes": nodes + 1,
             "last-generated-id": format_id(stream.last_id),
