@@ -1,11 +1,11 @@
-"""Hypothesis: any command both servers know, with zero to four arguments drawn from a pool of
-key names (one per type, and a missing one), numbers, option words and junk, on the same small
-dataset: the same reply from redis-server and Predis, errors word for word. Where the family
-tests (test_random_families.py) write each command's shapes by hand, this one reaches the
-argument parsers of every command, the rarely used ones too. It found XADD's and XTRIM's options
-read in a fixed order, the empty scan cursor and score bound (both read as 0 by Redis 7.2),
-GEORADIUSBYMEMBER reading its radius before looking for the key and the member, and *MPOP's
-error for more keys than arguments.
+"""Hypothesis: any command both servers know, in RESP2 or RESP3, with zero to four arguments
+drawn from a pool of key names (one per type, and a missing one), numbers, option words and
+junk, on the same small dataset: the same reply from redis-server and Predis, errors word for
+word. Where the family tests (test_random_families.py) write each command's shapes by hand,
+this one reaches the argument parsers of every command, the rarely used ones too. It found
+XADD's and XTRIM's options read in a fixed order, the empty scan cursor and score bound (both
+read as 0 by Redis 7.2), GEORADIUSBYMEMBER reading its radius before looking for the key and
+the member, *MPOP's error for more keys than arguments and RESTORE's order of checks.
 
 Left out: commands that block, change the connection's state or mode, touch the whole server,
 answer by chance or by the clock (SCAN order, random members, XADD's '*', idle times) or by
@@ -47,11 +47,14 @@ DATASET = [("SET", "s", "hello"), ("RPUSH", "l", "a", "b", "c"), ("HSET", "h", "
 def pair():
     servers = (start_redis(), start_predis())
     clients = [RawClient(server.port) for server in servers]
+    resp3 = [RawClient(server.port) for server in servers]
+    for client in resp3:
+        client.call("HELLO", "3")
     known = [{name.lower() for name in client.call("COMMAND", "LIST")} for client in clients]
     commands = sorted(name.upper() for name in known[0] & known[1]  # (no container|sub names)
                       if name.decode() not in LEFT_OUT and b"|" not in name)
-    yield clients, commands
-    for client in clients:
+    yield {2: clients, 3: resp3}, commands
+    for client in clients + resp3:
         client.close()
     for server in servers:
         server.stop()
@@ -61,7 +64,8 @@ def pair():
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_command_with_drawn_arguments_matches(pair, data):
-    clients, commands = pair
+    by_protocol, commands = pair
+    clients = by_protocol[data.draw(st.sampled_from([2, 3]), label="protocol")]
     name = data.draw(st.sampled_from(commands), label="command")
     args = data.draw(st.lists(POOL, max_size=4), label="arguments")
     # ZRANK/ZREVRANK take a third argument (WITHSCORE) since 7.2, the reference is 7.0
