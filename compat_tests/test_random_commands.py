@@ -36,9 +36,16 @@ LEFT_OUT = {
     "srandmember", "hrandfield", "zrandmember", "xautoclaim", "xclaim", "xinfo", "xpending",
     "dump",
 }
-POOL = st.sampled_from([b"s", b"l", b"h", b"z", b"st", b"x", b"nokey", b"0", b"-1", b"1", b"abc",
-                        b"*", b"COUNT", b"10", b"WITHSCORES", b"LIMIT", b"1.5", b"", b"(1",
-                        b"MAXLEN", b"~", b"+inf", b"-"])
+POOL = st.one_of(
+    st.sampled_from([b"s", b"l", b"h", b"z", b"st", b"x", b"nokey", b"0", b"-1", b"1", b"abc",
+                     b"*", b"COUNT", b"10", b"WITHSCORES", b"LIMIT", b"1.5", b"", b"(1",
+                     b"MAXLEN", b"~", b"+inf", b"-"]),
+    st.sampled_from([b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR", b"EX", b"PX", b"KEEPTTL", b"GET",
+                     b"REV", b"BYSCORE", b"BYLEX", b"WITHSCORE", b"MATCH", b"TYPE", b"ALPHA",
+                     b"DESC", b"STORE", b"BY", b"LEFT", b"RIGHT", b"BEFORE", b"RANK", b"IDLE",
+                     b"JUSTID", b"FORCE", b"MKSTREAM", b"BIT", b"BYTE", b"AND", b"SET",
+                     b"OVERFLOW", b"SAT", b"u8", b"i8", b"#1", b"REPLACE", b"DB", b"[a", b"(a",
+                     b"f", b"a", b"1-1", b"$", b">", b"ENCODING", b"FREQ", b"CHANNELS"]))
 DATASET = [("SET", "s", "hello"), ("RPUSH", "l", "a", "b", "c"), ("HSET", "h", "f", "v", "g", "2"),
            ("ZADD", "z", "1", "a", "2", "b"), ("SADD", "st", "a", "b"), ("XADD", "x", "1-1", "f", "v")]
 

@@ -47,6 +47,8 @@ def test_scores_ranks_counts(zdiff):
     for args in (["ZSCORE", "z", "d"], ["ZSCORE", "z", "nope"], ["ZMSCORE", "z", "a", "nope", "high"],
                  ["ZCARD", "z"], ["ZCARD", "missing"], ["ZRANK", "z", "c"], ["ZREVRANK", "z", "c"],
                  ["ZRANK", "z", "nope"], ["ZINCRBY", "z", "2.5", "a"], ["ZINCRBY", "z", "x", "a"],
+                 # ZADD's parser reads a flag where the increment goes: a syntax error
+                 ["ZINCRBY", "z", "NX", "a"], ["ZINCRBY", "z", "incr", "a"],
                  ["ZCOUNT", "z", "1", "3"], ["ZCOUNT", "z", "(1", "(3"], ["ZCOUNT", "z", "-inf", "+inf"],
                  ["ZCOUNT", "z", "x", "3"], ["ZLEXCOUNT", "z", "-", "+"],
                  ["ZLEXCOUNT", "z", "a", "c"], ["ZSCORE", "missing", "a"]):

@@ -194,6 +194,10 @@ def _incremented_score(z: ZSet, member: bytes, increment: float) -> tuple:
 
 
 def _zincrby_amount(args) -> float:
+    """ZINCRBY runs ZADD's parser in Redis: a ZADD flag where the increment goes is read as
+    a flag, which leaves one argument: a syntax error."""
+    if args[2].lower() in _ZADD_FLAGS:
+        raise CommandError(errors.SYNTAX)
     return to_float(args[2])
 
 
