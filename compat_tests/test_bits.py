@@ -89,6 +89,11 @@ def test_bitfield_ro(diff):
     diff.assert_same("BITFIELD_RO", "bf", "INCRBY", "u4", 0, 1)
     diff.assert_same("BITFIELD_RO", "missing", "GET", "u8", 0)
     diff.assert_same("BITFIELD_RO", "bf")
+    # parsed whole before a write is refused: syntax and number errors first, OVERFLOW is fine
+    for args in (("SET",), ("SET", "u8", 0, "abc"), ("SET", "i99", 0, 1), ("OVERFLOW", "SAT"),
+                 ("OVERFLOW", "SAT", "GET", "u8", 0), ("OVERFLOW", "bad"),
+                 ("INCRBY", "u8", 0, 1, "GET", "u8", 0, "foo")):
+        diff.assert_same("BITFIELD_RO", "bf", *args)
 
 
 def test_setbit_and_bitfield_change_only_what_they_change(diff):

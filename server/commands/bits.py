@@ -258,6 +258,8 @@ def _parse_type(value):
 
 
 def _parse_bitfield(client, args, read_only: bool) -> list:
+    """The operations, parsed whole before BITFIELD_RO refuses a write among them (its
+    OVERFLOW alone is fine), as Redis does."""
     ops = []
     overflow = b"wrap"
     i = 2
@@ -270,24 +272,20 @@ def _parse_bitfield(client, args, read_only: bool) -> list:
             ops.append(_Field(b"get", signed, bits, offset, 0, overflow))
             i += 3
         elif word in (b"set", b"incrby") and remaining >= 3:
-            if read_only:
-                raise CommandError("ERR BITFIELD_RO only supports the GET subcommand")
             signed, bits = _parse_type(args[i + 1])
             offset = bit_offset(client, args[i + 2], True, bits)
             number = to_int(args[i + 3])
             ops.append(_Field(word, signed, bits, offset, number, overflow))
             i += 4
         elif word == b"overflow" and remaining >= 1:
-            if read_only:
-                raise CommandError("ERR BITFIELD_RO only supports the GET subcommand")
             overflow = lower(args[i + 1])
             if overflow not in (b"wrap", b"sat", b"fail"):
                 raise CommandError("ERR Invalid OVERFLOW type specified")
             i += 2
         else:
-            if read_only and word in (b"set", b"incrby", b"overflow"):
-                raise CommandError("ERR BITFIELD_RO only supports the GET subcommand")
             raise CommandError(errors.SYNTAX)
+    if read_only and any(op.op != b"get" for op in ops):
+        raise CommandError("ERR BITFIELD_RO only supports the GET subcommand")
     return ops
 
 
