@@ -2,6 +2,7 @@
 maxmemory, and `maxmemory-clients` evicts the largest clients first (Redis 7's client
 eviction). The scenarios are those of Redis's own unit/maxmemory tests."""
 
+import socket
 import time
 
 import pytest
@@ -312,6 +313,57 @@ def test_a_killed_replicas_buffer_stops_counting_at_once(server):
             os.kill(replica.proc.pid, signal.SIGCONT)
     finally:
         replica.stop()
+
+
+def test_the_stream_held_until_a_replica_acks_counts_as_its_memory(server):
+    """A replica that received its diskless snapshot but has not acknowledged it (here a raw
+    connection that reads the snapshot, then neither reads nor ACKs): the stream written
+    meanwhile waits for its first ACK, and Redis counts it in mem_clients_slaves; killing the
+    replica frees it. (The real-replica test above can stop its replica in that window.)"""
+    control = RawClient(server.port)
+    replica = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        def memory_field(name: str) -> int:
+            info = control.call("INFO", "memory").decode()
+            return int(info.split(f"{name}:")[1].split()[0])
+
+        control.call("CONFIG", "SET", "repl-diskless-sync-delay", "0")
+        control.call("CONFIG", "SET", "client-output-buffer-limit", "replica 0 0 0")
+        for line in (b"REPLCONF listening-port 1234\r\n", b"REPLCONF capa eof\r\n"):
+            replica.sendall(line)  # (one at a time: PSYNC wants no replies pending)
+            assert replica.recv(100) == b"+OK\r\n"
+        replica.sendall(b"PSYNC ? -1\r\n")
+        _read_diskless_snapshot(replica)
+        payload = "A" * 10000
+        for _ in range(400):
+            control.call("SET", "k", payload)
+        assert memory_field("mem_clients_slaves") > 2 * 1024 * 1024
+        assert control.call("CLIENT", "KILL", "TYPE", "replica") == 1
+        assert memory_field("mem_clients_slaves") == 0
+    finally:
+        control.call("CONFIG", "SET", "client-output-buffer-limit",
+                     "replica 268435456 67108864 60")
+        control.call("CONFIG", "SET", "repl-diskless-sync-delay", "5")
+        replica.close()
+        control.close()
+
+
+def _read_diskless_snapshot(sock) -> None:
+    """Read +FULLRESYNC and a snapshot sent as `$EOF:<40-byte mark>` ... mark."""
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        assert chunk, "the primary closed the connection"
+        received += chunk
+        start = received.find(b"$EOF:")
+        if start < 0:
+            continue
+        header_end = received.find(b"\r\n", start)
+        if header_end < 0:
+            continue
+        mark = received[start + 5:header_end]
+        if len(received) >= header_end + 2 + len(mark) and received.endswith(mark):
+            return
 
 
 def test_an_unread_reply_backlog_grows_past_ten_megabytes_then_its_client_is_evicted(evicting):

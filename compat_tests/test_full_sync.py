@@ -6,6 +6,7 @@ and the disk-based (length-framed) resync still works."""
 
 import os
 import signal
+import socket
 import time
 
 import pytest
@@ -310,3 +311,22 @@ def test_the_stream_waits_for_a_diskless_replicas_first_ack(primary):
                    client.get("counter"))
     finally:
         replica.stop()
+
+
+@pytest.mark.parametrize("first", [b"PING\r\n", b"REPLCONF listening-port 1234\r\n"])
+@pytest.mark.parametrize("sync", [b"SYNC\r\n", b"PSYNC ? -1\r\n"])
+def test_sync_refused_behind_replies_not_yet_written(servers, first, sync):
+    """SYNC and PSYNC sent in the same read as another command: that command's reply is
+    still pending, and Redis refuses ("invalid with pending output") rather than mix it into
+    the replica's stream."""
+    answers = []
+    for server in servers:
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        connection.sendall(first + sync)
+        received = b""
+        while received.count(b"\r\n") < 2:
+            received += connection.recv(4096)
+        connection.close()
+        answers.append(received)
+    assert answers[1] == answers[0]
+    assert answers[1].endswith(b"-ERR SYNC and PSYNC are invalid with pending output\r\n")

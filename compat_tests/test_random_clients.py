@@ -130,6 +130,7 @@ class Session:
         """`start`: the subscriber's protocol (2 or 3), the notify-keyspace-events flags and
         the patterns the subscriber starts with."""
         protocol, flags, patterns = start
+        self.port = port
         self.clients = [RawClient(port) for _ in range(3)]
         first = self.clients[0]
         first.call("FLUSHALL")
@@ -167,6 +168,9 @@ class Session:
     def close(self) -> None:
         for client in self.clients:
             client.close()
+        admin = RawClient(self.port)  # (a worker may have been left inside MULTI)
+        admin.call("CONFIG", "SET", "notify-keyspace-events", "")  # as the other tests expect
+        admin.close()
 
 
 # Replies in the order of a hash table, which Redis seeds at random in each process: PUBSUB

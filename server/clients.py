@@ -38,6 +38,8 @@ def client_memory(client) -> int:
     if conn is not None:  # (the overhead counts a new client's 16 KB reply buffer)
         memory += conn.input_held() + conn.output_buffer_size() + \
             conn.reply_buffer.size - CHUNK_BYTES
+    if client.replica is not None:  # the stream held during its snapshot or until its first
+        memory += len(client.replica.pending)  # ACK: in Redis's replica output buffer too
     memory += multi_state_memory(client)
     if client.subscribed:
         memory += (len(client.psubscriptions) * PATTERN_BYTES

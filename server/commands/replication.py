@@ -107,7 +107,7 @@ def psync(client, args):
     replid = args[1].decode(errors="replace")
     if len(args) > 3 and lower(args[3]) == b"failover":  # a primary hands over its role
         server.failover.requested(replid, client_line(client))
-    _no_sync_while_failing_over(server)
+    _refuse_sync(client)
     try:
         offset = to_int(args[2]) if args[2] != b"-1" else -1
     except CommandError:
@@ -120,15 +120,20 @@ def psync(client, args):
 @command("sync", 1, "admin noscript no_async_loading no_multi", (0, 0, 0), G, "An internal "
          "command used in replication.", "1.0.0")
 def sync(client, args):
-    _no_sync_while_failing_over(client.server)
+    _refuse_sync(client)
     client.server.replication_source().attach(client, "?", -1, client.replica_port,
                                               legacy=True)
     return NO_REPLY
 
 
-def _no_sync_while_failing_over(server) -> None:
-    if server.failover.running:
+def _refuse_sync(client) -> None:
+    """SYNC's and PSYNC's refusals before the sync starts, in Redis's order."""
+    if client.server.failover.running:
         raise CommandError("NOMASTERLINK Can't SYNC while failing over")
+    if client.conn is not None and client.conn.has_pending_output():
+        # (the replies of commands sent before it in the same read, not yet written: the
+        # replica's output must start with the sync, as Redis requires)
+        raise CommandError("ERR SYNC and PSYNC are invalid with pending output")
 
 
 @command("failover", -1, "admin noscript stale", (0, 0, 0), G, "Starts a coordinated failover "
