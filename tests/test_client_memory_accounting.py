@@ -1,6 +1,8 @@
 """The registry's memory totals (server/clients.py) follow clients that come, grow, become
 replicas and go: no drift, whatever the order."""
 
+from types import SimpleNamespace
+
 from server.clients import ClientRegistry
 from server.protocol.reply_buffer import ReplyBuffer
 
@@ -38,10 +40,11 @@ def test_totals_follow_clients_that_grow_turn_replica_and_leave():
         registry.register(client)
     base = registry.memory // 2
     normal.conn.output = 5000
-    later_replica.replica = object()  # PSYNC made it a replica after it connected
+    # PSYNC made it a replica after it connected; 300 bytes of stream wait for its first ACK
+    later_replica.replica = SimpleNamespace(pending=bytearray(300))
     later_replica.conn.output = 7000
     registry.measure_all()
-    assert (registry.memory, registry.replica_memory) == (2 * base + 12000, base + 7000)
+    assert (registry.memory, registry.replica_memory) == (2 * base + 12300, base + 7300)
     registry.unregister(later_replica)
     assert (registry.memory, registry.replica_memory) == (base + 5000, 0)
     registry.unregister(normal)
