@@ -282,6 +282,19 @@ def test_output_pushed_to_another_client_counts_at_once(evicting):
         control.call("DEBUG", "PAUSE-CRON", "0")
 
 
+def _replicas_buffers(control) -> int:
+    """INFO memory's mem_clients_slaves."""
+    info = control.call("INFO", "memory").decode()
+    return int(info.split("mem_clients_slaves:")[1].split()[0])
+
+
+def _write_stream(control, writes: int) -> None:
+    """`writes` SETs of 10 KB: as much stream for the replicas."""
+    payload = "A" * 10000
+    for _ in range(writes):
+        control.call("SET", "k", payload)
+
+
 def test_a_killed_replicas_buffer_stops_counting_at_once(server):
     """Redis's unit/maxmemory "slave buffer are counted correctly": a replica that stopped
     reading holds megabytes of output; CLIENT KILL TYPE replica frees them before the next
@@ -292,10 +305,6 @@ def test_a_killed_replicas_buffer_stops_counting_at_once(server):
     replica = start_redis(("--replicaof", "127.0.0.1", str(server.port)))
     control = RawClient(server.port)
     try:
-        def memory_field(name: str) -> int:
-            info = control.call("INFO", "memory").decode()
-            return int(info.split(f"{name}:")[1].split()[0])
-
         deadline = time.time() + 20
         while b"state=online" not in control.call("INFO", "replication") \
                 and time.time() < deadline:
@@ -303,12 +312,10 @@ def test_a_killed_replicas_buffer_stops_counting_at_once(server):
         control.call("CONFIG", "SET", "client-output-buffer-limit", "replica 0 0 0")
         os.kill(replica.proc.pid, signal.SIGSTOP)
         try:
-            payload = "A" * 10000
-            for _ in range(2000):
-                control.call("SET", "k", payload)
-            assert memory_field("mem_clients_slaves") > 2 * 1024 * 1024
+            _write_stream(control, 2000)
+            assert _replicas_buffers(control) > 2 * 1024 * 1024
             assert control.call("CLIENT", "KILL", "TYPE", "replica") == 1
-            assert memory_field("mem_clients_slaves") == 0
+            assert _replicas_buffers(control) == 0
         finally:
             os.kill(replica.proc.pid, signal.SIGCONT)
     finally:
@@ -323,10 +330,6 @@ def test_the_stream_held_until_a_replica_acks_counts_as_its_memory(server):
     control = RawClient(server.port)
     replica = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     try:
-        def memory_field(name: str) -> int:
-            info = control.call("INFO", "memory").decode()
-            return int(info.split(f"{name}:")[1].split()[0])
-
         control.call("CONFIG", "SET", "repl-diskless-sync-delay", "0")
         control.call("CONFIG", "SET", "client-output-buffer-limit", "replica 0 0 0")
         for line in (b"REPLCONF listening-port 1234\r\n", b"REPLCONF capa eof\r\n"):
@@ -334,12 +337,10 @@ def test_the_stream_held_until_a_replica_acks_counts_as_its_memory(server):
             assert replica.recv(100) == b"+OK\r\n"
         replica.sendall(b"PSYNC ? -1\r\n")
         _read_diskless_snapshot(replica)
-        payload = "A" * 10000
-        for _ in range(400):
-            control.call("SET", "k", payload)
-        assert memory_field("mem_clients_slaves") > 2 * 1024 * 1024
+        _write_stream(control, 400)
+        assert _replicas_buffers(control) > 2 * 1024 * 1024
         assert control.call("CLIENT", "KILL", "TYPE", "replica") == 1
-        assert memory_field("mem_clients_slaves") == 0
+        assert _replicas_buffers(control) == 0
     finally:
         control.call("CONFIG", "SET", "client-output-buffer-limit",
                      "replica 268435456 67108864 60")

@@ -12,7 +12,7 @@ import re
 from server.protocol.reader import ProtocolError, split_inline
 
 from . import proc_title
-from .config_params import BY_NAME, LLONG_MAX, LLONG_MIN, PARAMS, Param
+from .config_params import BY_NAME, LLONG_MAX, LLONG_MIN, PARAMS, ULLONG_MAX, Param
 
 PROTECTED = {"dir", "dbfilename"}
 # Refused with -LOADING while a dataset loads (Redis's DENY_LOADING_CONFIG)
@@ -27,7 +27,6 @@ _MEMORY_RE = re.compile(r"(\d*)([a-zA-Z]*)")
 _DOUBLE_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?inf(inity)?\Z", re.I)
 _HEX_DOUBLE_RE = re.compile(r"[+-]?0x([0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(p[+-]?\d+)?\Z", re.I)
 _HOSTNAME_RE = re.compile(r"[A-Za-z0-9.-]*\Z")
-ULLONG_MAX = 2**64 - 1
 _NOTIFY_CLASSES = "Ag$lshzxeKEtmdn"
 _COBL_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
 
