@@ -58,6 +58,19 @@ SCRIPTS = [
     ("return struct.size('>iHd')", []), ("return {struct.unpack('<I3', 'abc')}", []),
     ("return struct.pack('!4 i b i', 1, 2, 3)", []), ("return {struct.unpack('s', 'ab\\0cd')}", []),
     ("return {struct.unpack('c0', struct.pack('Bc0', 3, 'xyz'))}", []),
+    # what the random-scripts test found (test_random_scripts.py)
+    ("return {1e20, 2^63, -2^63, 1/0, -1/0, 0/0, 3.7, -3.7}", []),
+    ("return {{err=0}, {err=true}, {err={}}, {ok=1}, {ok={}}, {ok=true}, {err='a\\0b'}}", []),
+    ("return {{ok='a\\0b'}, {err='x\\r\\n'}, {err=''}, {ok='a\\r\\nb'}}", []),
+    ("return {redis.error_reply('\\0a'), redis.error_reply('x\\r\\n'), "
+     "redis.error_reply('-'), redis.error_reply('- x'), redis.error_reply('-A B C')}", []),
+    ("return {redis.error_reply(1), redis.status_reply('a', 'b'), redis.error_reply()}", []),
+    ("redis.setresp(3); return {map={[1]='a', [1.5]='b', ['1']='c'}}", []),
+    ("redis.setresp(3); return {map={[true]=1}, set={}}", []),
+    ("return {verbatim_string={format='\\0ab', string='s'}}", []),
+    ("return redis.call('echo', 100000000) .. redis.call('echo', 0.5)", []),
+    ("return redis.pcall('object', 'nosuch')", []), ("return redis.pcall('object')", []),
+    ("return redis.acl_check_cmd('object', 'nosuch')", []),
     ("return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", []),
 ]
 

@@ -48,6 +48,14 @@ class OrderedSet(list):
     __slots__ = ()
 
 
+class MapPairs(list):
+    """A map given as (key, value) pairs: a script's map table, whose keys need not be
+    hashable once converted (a table) nor distinct (1 and 1.5 both become 1); a flat array
+    in RESP2."""
+
+    __slots__ = ()
+
+
 class BulkStrings(list):
     """An array of plain strings (bytes or bytearray), as a list's elements are: encoded in one
     join without a look at each element's type (LRANGE's 100-element replies)."""

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.protocol.writer import bulk_strings, encode, format_double
+from server.protocol.writer import bulk_strings, encode
 from server.replies import NULL_ARRAY, OK, BulkStrings, ErrorReply, Push, Verbatim
 
 
@@ -49,12 +49,6 @@ def test_encode_shapes(value, resp2, resp3):
                 min_size=1, max_size=40))
 def test_bulk_strings_is_each_item_encoded_in_turn(items):
     assert bulk_strings(items) == b"".join(b"$%d\r\n%b\r\n" % (len(item), item) for item in items)
-
-
-def test_format_double():
-    assert format_double(3.0) == b"3"
-    assert format_double(0.1) == b"0.1"
-    assert format_double(-float("inf")) == b"-inf"
 
 
 def test_unknown_type_is_a_bug_not_garbage():

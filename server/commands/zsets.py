@@ -7,6 +7,7 @@ from .. import errors
 from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import Set, ZSet
+from ..protocol.doubles import d2string
 from ..replies import NO_REPLY, NULL_ARRAY, ErrorReply
 from .common import (first_served, lower, modified, notify_generic, optional_count,
                      parse_random_count, random_members, read_typed, repetitions_cut_short,
@@ -46,12 +47,10 @@ def parse_lex_bound(value):
 
 
 def _score_reply(client, score: float):
-    """A score as Redis 7.2 sends it: RESP3 double, RESP2 bulk string (shortest round-trip)."""
+    """A score as Redis 7.2 sends it: RESP3 double, RESP2 bulk string (d2string's text)."""
     if client.resp3:
         return score
-    from ..protocol.writer import format_double
-
-    return format_double(score)
+    return d2string(score)
 
 
 def _with_scores(client, pairs, flat_in_resp3: bool = False):
@@ -861,13 +860,7 @@ def zscan(client, args):
 
     def expand(member):
         score = z.score(member)
-        return () if score is None else (member, _score_text(score))  # strings, even in RESP3
+        return () if score is None else (member, d2string(score))  # strings, even in RESP3
 
     return scan_reply(client, args, cursor, z, expand, lambda: z.scores,
                       small=z is not None and not z.big)
-
-
-def _score_text(score: float) -> bytes:
-    from ..protocol.writer import format_double
-
-    return format_double(score)

@@ -4,12 +4,12 @@
 write per read. The common shapes (bulk string, OK, integer) are tested first.
 """
 
-import math
 from operator import itemgetter
 
+from .doubles import d2string
 from ..replies import (Attributed, BigNumber, BulkStrings, DoubleText, ErrorReply,
-                       FormattedVerbatim, NoReply, OrderedSet, Push, Raw, SimpleString,
-                       UncountedError, Verbatim, _NullArray)
+                       FormattedVerbatim, MapPairs, NoReply, OrderedSet, Push, Raw,
+                       SimpleString, UncountedError, Verbatim, _NullArray)
 
 _STATUS_CACHE: dict = {}
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1025)]
@@ -59,7 +59,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
         else:
             out.append(b":1\r\n" if value else b":0\r\n")
     elif kind is float:
-        text = format_double(value)
+        text = d2string(value)
         if resp3:
             out.append(b"," + text + b"\r\n")
         else:
@@ -69,6 +69,11 @@ def encode_into(out: list, value, resp3: bool) -> None:
             out.append(b"," + value + b"\r\n")
         else:
             out.append(b"$%d\r\n%b\r\n" % (len(value), value))
+    elif kind is MapPairs:
+        out.append((b"%%%d\r\n" if resp3 else b"*%d\r\n") % (len(value) * (1 if resp3 else 2)))
+        for k, v in value:
+            encode_into(out, k, resp3)
+            encode_into(out, v, resp3)
     elif kind is set or kind is frozenset or kind is OrderedSet:
         out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(value))
         for item in value:
@@ -133,17 +138,6 @@ def encode(value, resp3: bool = False) -> bytes:
     out: list = []
     encode_into(out, value, resp3)
     return b"".join(out)
-
-
-def format_double(value: float) -> bytes:
-    """Redis's double formatting: shortest round-trip form, 'inf'/'-inf', integers without '.0'."""
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    if math.isnan(value):
-        return b"nan"
-    if value == int(value) and abs(value) < 1e17:
-        return b"%d" % int(value)
-    return repr(value).encode()
 
 
 def _one_line(text: str) -> bytes:

@@ -22,9 +22,10 @@ from ..command_table import LOOKUP, MAY_WRITE_FLAGS
 from ..errors import NOREPLICAS, CommandError
 from ..keyspace import clock_frozen
 from ..propagation import TO_ALL
+from ..protocol.doubles import as_long_long, d2string, dtoa
 from ..protocol.writer import encode
 from ..replies import (Attributed, BigNumber, DoubleText, ErrorReply, FormattedVerbatim,
-                       NoReply, OrderedSet, SimpleString, Verbatim, _NullArray)
+                       MapPairs, NoReply, OrderedSet, SimpleString, Verbatim, _NullArray)
 
 _COUNTED = b"ignore_error_stats_update"
 REPLY_DEPTH = 200  # nesting of a script's reply (Redis stops at Lua's C stack limit)
@@ -79,6 +80,9 @@ class LuaEngine:
         self.api = self.lua.eval(b"__predis")
         # Replies read tables without their metamethods, as Redis does (lua_rawget)
         self._raw = self.lua.eval(b"rawget")
+        # lupa hands an integral Lua number to Python as an int, so -0.0 arrives as 0
+        self._negative_zero_double = self.lua.eval(
+            b"function(t) local d = rawget(t, 'double') return d == 0 and 1 / d < 0 end")
         self._collectgarbage = self.lua.eval(b"collectgarbage")
         self._tostring = self.lua.eval(b"tostring")
         self._calls = 0  # scripts run since the last collector steps
@@ -313,9 +317,7 @@ class LuaEngine:
         if kind is float or kind is DoubleText:
             if resp3:
                 return lua.table_from({b"double": float(reply)})
-            from ..protocol.writer import format_double
-
-            return bytes(reply) if kind is DoubleText else format_double(reply)
+            return bytes(reply) if kind is DoubleText else d2string(reply)
         if kind is BigNumber:
             return lua.table_from({b"big_number": bytes(reply)}) if resp3 else bytes(reply)
         if kind is Verbatim or kind is FormattedVerbatim:
@@ -356,19 +358,17 @@ class LuaEngine:
         if value is None:
             return None
         if isinstance(value, (int, float)):
-            if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-                return int(value) if not math.isnan(value) else 0
-            return int(value)
+            return _as_c_long_long(value)
         if isinstance(value, bytes):
             return value
-        if _is_table(value):
+        if _is_table(value):  # {err=...} and {ok=...} only with a string (a Lua number is not)
             raw = self._raw
             err = raw(value, b"err")
-            if err is not None:
-                return ErrorReply(_text(err))
+            if type(err) is bytes:  # Redis's "-%s" of the C string, trimmed of CR/LF at its end
+                return ErrorReply(_text(_c_string(err).rstrip(b"\r\n")))
             ok = raw(value, b"ok")
-            if ok is not None:
-                return SimpleString(_text(ok))
+            if type(ok) is bytes:
+                return SimpleString(_text(_c_string(ok)))
             special = self._typed_table(value, resp3_caller, depth)
             if special is not _NONE:
                 return special
@@ -390,7 +390,7 @@ class LuaEngine:
         raw = self._raw
         double = raw(value, b"double")
         if isinstance(double, (int, float)) and not isinstance(double, bool):
-            return float(double)
+            return -0.0 if double == 0 and self._negative_zero_double(value) else float(double)
         big = raw(value, b"big_number")
         if isinstance(big, bytes):
             return BigNumber(big.replace(b"\r", b" ").replace(b"\n", b" "))
@@ -398,12 +398,12 @@ class LuaEngine:
         if _is_table(verbatim):
             form, data = raw(verbatim, b"format"), raw(verbatim, b"string")
             if isinstance(form, bytes) and isinstance(data, bytes):
-                return FormattedVerbatim(form, data)
+                return FormattedVerbatim(_c_string(form), data)
         mapping = raw(value, b"map")
         if _is_table(mapping):
-            return {self._to_reply(k, resp3_caller, depth + 1):
-                    self._to_reply(v, resp3_caller, depth + 1)
-                    for k, v in mapping.items()}
+            return MapPairs((self._to_reply(k, resp3_caller, depth + 1),
+                             self._to_reply(v, resp3_caller, depth + 1))
+                            for k, v in mapping.items())
         members = raw(value, b"set")
         if _is_table(members):
             return OrderedSet(self._to_reply(k, resp3_caller, depth + 1)
@@ -413,13 +413,16 @@ class LuaEngine:
     # -- helpers exposed to Lua ------------------------------------------------------------
     @staticmethod
     def _error_text(message: bytes) -> bytes:
-        """redis.error_reply: strip one '-', and add 'ERR ' when no error code is given."""
-        text = _text(message)
-        if text.startswith("-"):
-            text = text[1:]
-        if " " not in text:
-            text = "ERR " + text
-        return text.encode()
+        """redis.error_reply's message as luaPushErrorBuff stores it: the text before a NUL,
+        as "-CODE message" (a '-' added when missing), becomes "CODE message" with the
+        message trimmed of CR/LF; with no space, the code is ERR and all of it the message."""
+        text = _c_string(message)
+        if not text.startswith(b"-"):
+            text = b"-" + text
+        code, space, rest = text[1:].partition(b" ")
+        if not space:
+            code, rest = b"ERR", text[1:]
+        return code + b" " + rest.strip(b"\r\n")
 
     def _sha1hex(self, *args):
         """redis.sha1hex (a C function to Lua, like redis.call, so an error names the script's
@@ -597,6 +600,25 @@ def _is_table(value) -> bool:
     return type(value).__name__ == "_LuaTable"
 
 
+_LONG_LONG_MIN = -2**63
+
+
+def _as_c_long_long(number) -> int:
+    """C's (long long) cast of a Lua number, as Redis converts a script's number to an integer
+    reply: the fraction dropped; NaN, infinities and values out of range give LLONG_MIN
+    (x86-64's answer to an impossible conversion)."""
+    if isinstance(number, float):
+        if number != number or math.isinf(number):
+            return _LONG_LONG_MIN
+        number = int(number)
+    return number if _LONG_LONG_MIN <= number < 2**63 else _LONG_LONG_MIN
+
+
+def _c_string(data: bytes) -> bytes:
+    """What C reads of a Lua string as a NUL-terminated string: the bytes before any NUL."""
+    return data.partition(b"\0")[0]
+
+
 def _text(value) -> str:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
@@ -604,10 +626,11 @@ def _text(value) -> str:
 
 
 def _command_of(argv: list):
-    """The command table entry (a subcommand's when it has one) for argv, or None."""
+    """The command table entry for argv as Redis's lookupCommand finds it: a container's
+    subcommand when there is a second argument (None for an unknown one), or None."""
     spec = LOOKUP.get(argv[0]) or LOOKUP.get(argv[0].lower())
     if spec is not None and spec.subcommands and len(argv) > 1:
-        spec = spec.subcommands.get(argv[1].lower(), spec)
+        return spec.subcommands.get(argv[1].lower())
     return spec
 
 
@@ -616,10 +639,9 @@ def _to_bytes(value) -> bytes:
         return value
     if isinstance(value, bool):
         raise TypeError
-    if isinstance(value, float):
-        return b"%d" % value if value == int(value) else repr(value).encode()
-    if isinstance(value, int):
-        return b"%d" % value
+    if isinstance(value, (int, float)):  # Redis: integral values in +-2^62 as integers, else
+        whole = as_long_long(float(value))  # fpconv's digits (100000000, not 1e8)
+        return b"%d" % whole if whole is not None else dtoa(float(value))
     raise TypeError
 
 

@@ -26,13 +26,18 @@ redis.call = py.call_raise
 function redis.pcall(...)
   return py.call(...)[2]
 end
-function redis.error_reply(msg)
-  if type(msg) ~= 'string' then error('wrong number or type of arguments') end
-  return {err = py.error_text(msg)}
+-- One string argument, or Redis's error table (returned, not raised)
+local function one_string(...)
+  return select('#', ...) == 1 and type((...)) == 'string'
 end
-function redis.status_reply(msg)
-  if type(msg) ~= 'string' then error('wrong number or type of arguments') end
-  return {ok = msg}
+local WRONG_ARGUMENTS = {err = 'ERR wrong number or type of arguments'}
+function redis.error_reply(...)
+  if not one_string(...) then return {err = WRONG_ARGUMENTS.err} end
+  return {err = py.error_text((...))}
+end
+function redis.status_reply(...)
+  if not one_string(...) then return {err = WRONG_ARGUMENTS.err} end
+  return {ok = (...)}
 end
 redis.sha1hex = py.sha1hex  -- a C function too, for the same reason
 function redis.log(level, ...) py.log(level, ...) end
