@@ -13,6 +13,7 @@ import time
 
 from ops.commandstream import encode
 from server.keyspace.serialize import describe
+from server.protocol.doubles import dtoa
 from server.keyspace.stream import format_id
 
 ITEMS_PER_COMMAND = 64  # Redis's AOF_REWRITE_ITEMS_PER_CMD
@@ -68,7 +69,7 @@ def key_commands(key: bytes, value, deadline) -> list:
     elif kind == "set":
         commands = _batched(b"SADD", key, [[member] for member in contents])
     elif kind == "zset":
-        commands = _batched(b"ZADD", key, [[b"%.17g" % score, member]
+        commands = _batched(b"ZADD", key, [[dtoa(score), member]  # (rioWriteBulkDouble)
                                            for member, score in contents])
     elif kind == "hash":
         commands = _batched(b"HMSET", key, [[field, item] for field, item in contents])
