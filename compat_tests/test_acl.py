@@ -542,3 +542,14 @@ def test_a_subscriber_that_revokes_its_own_channel_gets_its_reply_then_goes(serv
     assert b"deathrow" not in admin.call("CLIENT", "LIST")
     admin.call("ACL", "DELUSER", "psuser")
     admin.close()
+
+
+def test_key_permission_and_pattern_rules_are_read_as_acl_setselector_reads_them(admin):
+    """`%` rules: R and W each once, in any case, the `~` optional (an empty pattern); the
+    allkeys check before the rule is read; whitespace or NUL in a key or channel pattern is a
+    syntax error (found by a random ACL SETUSER sweep)."""
+    for rules in (["%R"], ["%rw"], ["%RR~x"], ["%WRW~x"], ["%~x"], ["%R~"], ["%X~y"],
+                  ["allkeys", "%X~y"], ["allkeys", "%R~x"], ["~a b"], ["&a b"], ["~a\tb"],
+                  ["%R~a\nb"], ["&a\x00b"], ["%wR~k*", "~k*"], ["resetkeys", "%W~w", "%R~w"]):
+        both(admin, "ACL", "SETUSER", "pat", "reset", *rules)
+        both(admin, "ACL", "GETUSER", "pat")

@@ -73,29 +73,26 @@ class Selector:
             self.channels, self.all_channels = [], False
         elif rule[:1] in "+-" and len(rule) > 1:
             self._command_rule(rule[0], lowered[1:], rule)
-        elif rule.startswith("~"):
-            self._key_pattern(rule[1:], True, True)
-        elif rule.startswith("%"):
-            access, _, pattern = rule[1:].partition("~")
-            if not _ or not access or set(access.upper()) - {"R", "W"}:
-                raise ACLError("Syntax error")
-            upper = access.upper()
-            self._key_pattern(pattern, "R" in upper, "W" in upper)
+        elif rule[:1] in ("~", "%"):
+            if self.all_keys:  # (before the rule is read, as ACLSetSelector does)
+                raise ACLError("Adding a pattern after the * pattern (or the 'allkeys' flag) "
+                               "is not valid and does not have any effect. Try 'resetkeys' to "
+                               "start with an empty list of patterns")
+            if rule[0] == "~":
+                self._key_pattern(_pattern(rule[1:]), True, True)
+            else:
+                self._key_pattern(*_permission_pattern(rule[1:]))
         elif rule.startswith("&"):
             if self.all_channels:
                 raise ACLError("Adding a pattern after the * pattern (or the 'allchannels' "
                                "flag) is not valid and does not have any effect. Try "
                                "'resetchannels' to start with an empty list of channels")
-            if rule[1:].encode() not in self.channels:
+            if _pattern(rule[1:]).encode() not in self.channels:
                 self.channels.append(rule[1:].encode())
         else:
             raise ACLError("Syntax error")
 
     def _key_pattern(self, pattern: str, read: bool, write: bool) -> None:
-        if self.all_keys:
-            raise ACLError("Adding a pattern after the * pattern (or the 'allkeys' flag) is "
-                           "not valid and does not have any effect. Try 'resetkeys' to start "
-                           "with an empty list of patterns")
         encoded = pattern.encode()
         for index, (existing, r, w) in enumerate(self.keys):
             if existing == encoded:
@@ -289,7 +286,8 @@ class User:
             else:
                 self.root.apply(rule)
         except ACLError as exc:
-            raise ACLError(f"Error in ACL SETUSER modifier '{rule}': {exc}") from None
+            shown = rule.partition("\0")[0]  # (Redis formats it with %s: it ends at a NUL)
+            raise ACLError(f"Error in ACL SETUSER modifier '{shown}': {exc}") from None
 
     def _add_hash(self, digest: str) -> None:
         self.nopass = False
@@ -376,6 +374,30 @@ class User:
                 "channels", self.root.describe_channels(),
                 "selectors", [["commands", s.describe_commands(), "keys", s.describe_keys(),
                                "channels", s.describe_channels()] for s in self.selectors]]
+
+
+def _pattern(text: str) -> str:
+    """A key or channel pattern: no whitespace (C's isspace) or NUL in it."""
+    if any(char in " \t\n\v\f\r\0" for char in text):
+        raise ACLError("Syntax error")
+    return text
+
+
+def _permission_pattern(text: str) -> tuple:
+    """`%R~pattern`, `%W~...`, `%RW~...` (case-insensitive, each letter once; without the
+    `~` the pattern is empty): (pattern, read, write)."""
+    read = write = False
+    letters, tilde, pattern = text.partition("~")
+    for letter in letters.upper():
+        if letter == "R" and not read:
+            read = True
+        elif letter == "W" and not write:
+            write = True
+        else:
+            raise ACLError("Syntax error")
+    if not (read or write):
+        raise ACLError("Syntax error")
+    return _pattern(pattern if tilde else ""), read, write
 
 
 def _copy_selector(selector: Selector) -> Selector:
