@@ -238,6 +238,8 @@ class User:
         self._update_unrestricted()
 
     def _apply_one(self, rule: str, all_channels: bool) -> None:
+        if not rule:
+            return  # an empty rule does nothing (ACLSetUser)
         lowered = rule.lower()
         try:
             if rule.startswith("(") and rule.endswith(")"):
