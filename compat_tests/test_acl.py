@@ -101,6 +101,7 @@ def test_permissions_on_commands_keys_and_channels(pair, admin):
     both(admin, "ACL", "DRYRUN", "bob", "DEL", "app:1")
     both(admin, "ACL", "DRYRUN", "bob", "HSET", "ro:h", "f", "v")
     both(admin, "ACL", "DRYRUN", "nobody", "GET", "x")
+    both(admin, "ACL", "DRYRUN", "bob", "OBJECT", "NOSUCH", "x")  # (lookupCommand: not found)
     both(admin, "ACL", "DRYRUN", "bob", "NOSUCHCOMMAND", "x")
     both(admin, "ACL", "DRYRUN", "bob", "SET", "x")
     for client in bob:

@@ -72,6 +72,7 @@ GETKEYS_CASES = [
     ["RESTORE", "k", "0", "x"], ["RESTORE-ASKING", "k", "0", "x"], ["DUMP", "k"],
     # errors: unknown command, no key arguments, arity, no key found
     ["NOSUCH", "x"], ["PING"], ["GET"], ["GET", "a", "b"], ["CLIENT", "LIST"], ["PUBLISH", "c", "m"],
+    ["OBJECT", "NOSUCH", "k"], ["PUBSUB", "PATTERN"], ["OBJECT"],  # (an unknown subcommand)
 ]
 
 

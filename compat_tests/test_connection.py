@@ -35,7 +35,10 @@ def test_unknown_command_and_arity_errors(diff):
 
 def test_hello(diff):
     for args in (["HELLO", "4"], ["HELLO", "x"], ["HELLO", "2", "FOO"],
-                 ["HELLO", "2", "AUTH", "default"], ["HELLO", "3", "SETNAME", "bad name"]):
+                 ["HELLO", "2", "AUTH", "default"], ["HELLO", "3", "SETNAME", "bad name"],
+                 # (the version first, then each option in turn: a bad name before a bad option)
+                 ["HELLO", "0", "TIME"], ["HELLO", "3", "SETNAME", "a b", "NOSUCH"],
+                 ["HELLO", "2", "AUTH", "default", "wrong", "SETNAME", "a b"]):
         diff.assert_same(*args)
     expected, actual = diff.both("HELLO", "3", "SETNAME", "conn1")
     assert set(actual) == set(expected)

@@ -225,12 +225,6 @@ def _patterns_unordered(messages: list) -> list:
     return out
 
 
-def _plain(reply):
-    if isinstance(reply, list):
-        return [_plain(item) for item in reply]
-    return numeric(as_72(reply))
-
-
 def first_difference(servers, start, steps):
     """The first step whose reply or deliveries differ between the servers, or None."""
     sessions = [Session(server.port, start) for server in servers]

@@ -238,6 +238,8 @@ def test_function_names_ignore_case_and_load_errors(diff):
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test\nbad script"],
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test foo=bar\nreturn 1"],
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=test name=x\nreturn 1"],
+            ["FUNCTION", "LOAD", "REPLACE", "TYPE", "ALL"], ["FUNCTION", "LOAD", "NOSUCH", "x"],
+            ["FUNCTION", "LOAD", "REPLACE", "REPLACE", "#!lua name=test\nbad"],
             ["FUNCTION", "LOAD", "REPLACE", "#!lua name=TEST\nredis.register_function('Test', "
              "function() return 2 end)"],
             ["FUNCTION", "LIST"], ["FUNCTION", "DELETE", "TEST"], ["FUNCTION", "DELETE", "test"],

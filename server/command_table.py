@@ -191,6 +191,15 @@ def _publish(name: str, spec: CommandSpec) -> None:
     LOOKUP[name.upper().encode()] = spec
 
 
+def lookup_command(argv):
+    """Redis's lookupCommand: the spec of a full command line (any case), a container's
+    subcommand when a second argument follows (None for an unknown one), or None."""
+    spec = LOOKUP.get(argv[0]) or LOOKUP.get(bytes(argv[0]).lower())
+    if spec is not None and spec.subcommands and len(argv) > 1:
+        return spec.subcommands.get(bytes(argv[1]).lower())
+    return spec
+
+
 def all_commands():
     """Every top-level spec, in registration order."""
     return list(TABLE.values())

@@ -5,7 +5,7 @@ import secrets
 
 from .. import errors
 from ..acl.users import CATEGORIES, ACLError, commands_in
-from ..command_table import LOOKUP, command, container
+from ..command_table import command, container, lookup_command
 from ..errors import CommandError
 from ..replies import OK
 from .common import lower, to_int
@@ -120,11 +120,9 @@ def acl_dryrun(client, args):
     if user is None:
         raise CommandError(f"ERR User '{_text(args[2])}' not found")
     argv = list(args[3:])
-    spec = LOOKUP.get(lower(argv[0]))
+    spec = lookup_command(argv)
     if spec is None:
         raise CommandError(f"ERR Command '{_text(argv[0])}' not found")
-    if spec.subcommands and len(argv) > 1:
-        spec = spec.subcommands.get(lower(argv[1]), spec)
     if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
         raise CommandError(errors.wrong_arity(spec.fullname))
     found = acl.denial(user, spec, argv)

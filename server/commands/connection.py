@@ -85,12 +85,16 @@ def auth(client, args):
 @command("hello", -1, "noscript loading stale fast no_auth allow_busy", (0, 0, 0), G,
          "Handshakes with the Redis server.", "6.0.0")
 def hello(client, args):
+    """Checked in Redis's order: the version, then each option in turn (a bad client name as
+    it comes), then the credentials."""
     version = None
     if len(args) >= 2:
         try:
             version = to_int(args[1])
         except CommandError:
             raise CommandError("ERR Protocol version is not an integer or out of range") from None
+        if version not in (2, 3):
+            raise CommandError("NOPROTO unsupported protocol version")
     credentials = None
     name = None
     i = 2
@@ -102,11 +106,11 @@ def hello(client, args):
             i += 3
         elif opt == b"setname" and remaining >= 1:
             name = args[i + 1]
+            if not _valid_name(name):
+                raise CommandError(errors.CLIENT_NAME)
             i += 2
         else:
             raise CommandError(f"ERR Syntax error in HELLO option '{args[i].decode(errors='replace')}'")
-    if version is not None and version not in (2, 3):
-        raise CommandError("NOPROTO unsupported protocol version")
     if credentials is not None:
         authenticate(client, *credentials)
     if not client.authenticated:

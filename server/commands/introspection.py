@@ -2,7 +2,8 @@
 
 from .. import errors
 from .. import key_specs
-from ..command_table import TABLE, acl_categories, all_commands, command, container
+from ..command_table import (TABLE, acl_categories, all_commands, command, container,
+                             lookup_command)
 from ..errors import CommandError
 from ..glob import compile_glob
 from ..replies import SimpleString
@@ -109,11 +110,9 @@ def command_list(client, args):
 
 def keys_of(args) -> list:
     """COMMAND GETKEYS[ANDFLAGS]: [(key, flags)] of a full command, with Redis's errors."""
-    spec = TABLE.get(lower(args[0]))
+    spec = lookup_command(args)
     if spec is None:
         raise CommandError("ERR Invalid command specified")
-    if spec.subcommands and len(args) > 1:
-        spec = spec.subcommands.get(lower(args[1]), spec)
     if not key_specs.specs_of(spec.fullname):
         raise CommandError("ERR The command has no key arguments")
     argc = len(args)

@@ -218,11 +218,11 @@ def function_load(client, args):
     from ..scripting.functions import KNOWN_FLAGS, Library, parse_metadata
 
     replace = False
-    rest = args[2:]
-    if len(rest) == 2 and lower(rest[0]) == b"replace":
-        replace, rest = True, rest[1:]
-    elif len(rest) != 1:
-        raise CommandError("ERR Unknown option given: " + bytes(rest[0]).decode(errors="replace"))
+    for option in args[2:-1]:  # (the last argument is the code; REPLACE may repeat)
+        if lower(option) != b"replace":
+            raise CommandError("ERR Unknown option given: " + bytes(option).decode(errors="replace"))
+        replace = True
+    rest = args[-1:]
     code = bytes(rest[0])
     name, body = parse_metadata(code)
     server = client.server

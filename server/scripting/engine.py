@@ -18,7 +18,7 @@ from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
 
-from ..command_table import LOOKUP, MAY_WRITE_FLAGS
+from ..command_table import MAY_WRITE_FLAGS, lookup_command
 from ..errors import NOREPLICAS, CommandError
 from ..keyspace import clock_frozen
 from ..propagation import TO_ALL
@@ -218,7 +218,7 @@ class LuaEngine:
             else None
         if debugger is not None:
             debugger.log_command(argv)
-        spec = _command_of(argv)
+        spec = lookup_command(argv)
         if spec is None:
             return self._refused("ERR Unknown Redis command called from script")
         if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
@@ -506,7 +506,7 @@ class LuaEngine:
         except TypeError:
             raise CallError("ERR Lua redis lib command arguments must be strings or integers",
                             self.api.where()) from None
-        spec = _command_of(argv)
+        spec = lookup_command(argv)
         if spec is None:
             raise CallError("ERR Invalid command passed to redis.acl_check_cmd()",
                             self.api.where())
@@ -623,15 +623,6 @@ def _text(value) -> str:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     return str(value)
-
-
-def _command_of(argv: list):
-    """The command table entry for argv as Redis's lookupCommand finds it: a container's
-    subcommand when there is a second argument (None for an unknown one), or None."""
-    spec = LOOKUP.get(argv[0]) or LOOKUP.get(argv[0].lower())
-    if spec is not None and spec.subcommands and len(argv) > 1:
-        return spec.subcommands.get(argv[1].lower())
-    return spec
 
 
 def _to_bytes(value) -> bytes:
