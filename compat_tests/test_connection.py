@@ -88,6 +88,26 @@ def test_client_list_fields(diff):
     assert b"cmd=client|info" in actual and b"cmd=client|info" in expected
 
 
+def test_client_list_by_id_keeps_the_order_given_and_type_takes_one_argument(servers, diff):
+    """CLIENT LIST ID lists each ID given in turn (twice if named twice, unknown or negative
+    ones skipped); TYPE with anything after it is a syntax error (Redis's argument count)."""
+    names = []
+    for server in servers:
+        first, second = RawClient(server.port), RawClient(server.port)
+        first.call("CLIENT", "SETNAME", "first")
+        second.call("CLIENT", "SETNAME", "second")
+        ids = [str(client.call("CLIENT", "ID")) for client in (first, second)]
+        listed = first.call("CLIENT", "LIST", "ID", ids[1], "-3", ids[0], "0", ids[1])
+        names.append([field for line in listed.decode().splitlines()
+                      for field in line.split() if field.startswith("name=")])
+        first.close()
+        second.close()
+    assert names[1] == names[0] == ["name=second", "name=first", "name=second"]
+    for args in (["CLIENT", "LIST", "TYPE", "normal", "x"], ["CLIENT", "LIST", "TYPE", "nosuch"],
+                 ["CLIENT", "LIST", "ID", "abc"], ["CLIENT", "LIST", "TYPE"]):
+        diff.assert_same(*args)
+
+
 def test_client_reply_off_skip(servers):
     outputs = []
     for server in servers:

@@ -249,41 +249,31 @@ def client_type(client) -> str:
 @command("list", -2, "admin noscript loading stale", (0, 0, 0), G, "Lists open connections.",
          "2.4.0", parent="client")
 def client_list(client, args):
-    wanted_type = None
-    wanted_ids = None
-    i = 2
-    while i < len(args):
-        opt = lower(args[i])
-        if opt == b"type" and i + 1 < len(args):
-            wanted_type = lower(args[i + 1]).decode()
-            if wanted_type not in _CLIENT_TYPES:
-                raise CommandError(f"ERR Unknown client type '{args[i + 1].decode(errors='replace')}'")
-            wanted_type = "replica" if wanted_type == "slave" else wanted_type
-            i += 2
-        elif opt == b"id" and i + 1 < len(args):
-            wanted_ids = set()
-            i += 1
-            while i < len(args):
-                try:
-                    number = to_int(args[i])
-                except CommandError:
-                    raise CommandError("ERR Invalid client ID") from None
-                if number <= 0:
-                    raise CommandError("ERR Invalid client ID")
-                wanted_ids.add(number)
-                i += 1
-        else:
-            raise CommandError(errors.SYNTAX)
-    lines = []
-    for other in sorted(client.server.clients, key=lambda c: c.id):
-        if other.conn is not None and other.conn.closed:
-            continue  # evicted or killed just now: gone, as in Redis, though not yet reaped
-        if wanted_type is not None and client_type(other) != wanted_type:
-            continue
-        if wanted_ids is not None and other.id not in wanted_ids:
-            continue
-        lines.append(client_line(other, args if other is client else None) + "\n")
-    return Verbatim("".join(lines))
+    """CLIENT LIST, LIST TYPE t (exactly), or LIST ID id... (in the order given, an ID named
+    twice listed twice, unknown ones skipped), as Redis reads them."""
+    clients = [other for other in sorted(client.server.clients, key=lambda c: c.id)
+               # (evicted or killed just now: gone, as in Redis, though not yet reaped)
+               if other.conn is None or not other.conn.closed]
+    if len(args) == 4 and lower(args[2]) == b"type":
+        wanted_type = lower(args[3]).decode()
+        if wanted_type not in _CLIENT_TYPES:
+            raise CommandError(f"ERR Unknown client type '{args[3].decode(errors='replace')}'")
+        wanted_type = "replica" if wanted_type == "slave" else wanted_type
+        clients = [other for other in clients if client_type(other) == wanted_type]
+    elif len(args) > 3 and lower(args[2]) == b"id":
+        by_id = {other.id: other for other in clients}
+        clients = []
+        for value in args[3:]:
+            try:
+                number = to_int(value)
+            except CommandError:
+                raise CommandError("ERR Invalid client ID") from None
+            if number in by_id:
+                clients.append(by_id[number])
+    elif len(args) != 2:
+        raise CommandError(errors.SYNTAX)
+    return Verbatim("".join(client_line(other, args if other is client else None) + "\n"
+                            for other in clients))
 
 
 @command("info", 2, "noscript loading stale", (0, 0, 0), G, "Returns information about the "
