@@ -103,9 +103,7 @@ def acl_log(client, args):
         if lower(args[2]) == b"reset":
             acl.log.clear()
             return OK
-        count = to_int(args[2])
-        if count < 0:
-            raise CommandError("ERR value is out of range, must be positive")
+        count = max(to_int(args[2]), 0)  # (a negative count lists nothing, as in Redis)
         return [entry.reply() for entry in acl.log[:count]]
     return [entry.reply() for entry in acl.log[:10]]
 
