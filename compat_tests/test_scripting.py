@@ -71,6 +71,25 @@ SCRIPTS = [
     ("return redis.call('echo', 100000000) .. redis.call('echo', 0.5)", []),
     ("return redis.pcall('object', 'nosuch')", []), ("return redis.pcall('object')", []),
     ("return redis.acl_check_cmd('object', 'nosuch')", []),
+    # the bit library as LuaBitOp reads its arguments, and its errors (a library sweep)
+    ("return {bit.tobit(1.5), bit.tobit(2.5), bit.tobit(-1.5), bit.tobit(2^53), "
+     "bit.tobit('7'), bit.tobit(' 0x10 '), bit.tohex(255, 0), bit.tohex(-1, -4), "
+     "bit.tohex(1, -2^31), bit.tohex(1/0), bit.rol(0x12345678, 0), bit.ror(1, 36)}", []),
+    ("return bit.tobit('x')", []), ("return bit.tobit()", []), ("return bit.tobit(nil)", []),
+    ("return bit.band(1, 'x', 'y')", []), ("local f = bit.rshift return f(1)", []),
+    ("return bit:tobit()", []), ("return bit.tohex(1, nil)", []),
+    # Redis's pcall: error tables and the errors of C functions come back as strings
+    ("local ok, e = pcall(redis.call, 'nosuch') return {tostring(ok), e}", []),
+    ("local ok, e = pcall(redis.call, 'get', 'a', 'b') return e", []),
+    ("local ok, e = pcall(error, {err='x'}) return e", []),
+    ("local ok, e = pcall(error, {err=5}) return e", []),
+    ("local ok, e = pcall(bit.tobit) return e", []),
+    ("return {pcall(function() return 1, nil, 3 end)}", []),
+    # cjson.null: decoded nulls keep their place, encode as null, read as a NULL pointer
+    ("local t = cjson.decode('[null,1,{\"a\":null}]') return {#t, cjson.encode(t), "
+     "tostring(t[1]), type(t[3].a), tostring(t[1] == cjson.null)}", []),
+    ("return cjson.null", []), ("return cmsgpack.pack(cjson.null)", []),
+    ("return redis.call('set', 'k', cjson.null)", []),
     ("return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", []),
 ]
 

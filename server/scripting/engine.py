@@ -13,7 +13,7 @@ import time
 
 from lupa.lua51 import LuaRuntime
 
-from . import luastruct
+from . import luabit, luajson, luastruct
 from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
@@ -46,6 +46,11 @@ class CallError(Exception):
         self.counted = counted  # the failed command counted it in errorstats already
 
 
+class LibraryError(Exception):
+    """A Lua error a library function raises as Redis's C code would (luaL_error,
+    luaL_argerror): its text starts with the calling Lua code's position."""
+
+
 GC_PERIOD = 50  # Redis's LUA_GC_CYCLE_PERIOD
 
 
@@ -72,7 +77,10 @@ class LuaEngine:
             "ldb_line": self._ldb_line, "ldb_debug": self._ldb_debug,
             "ldb_breakpoint": self._ldb_breakpoint,
         }
-        bridge.update(_bit_functions())
+        bridge.update({"bit_" + name: self._library_function(function)
+                       for name, function in luabit.FUNCTIONS.items()})
+        bridge["error_value"] = self._error_value
+        bridge["cjson_null"] = luajson.NULL
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
         self.lua.globals()[b"__predis_py"] = self.lua.table_from(
             {name.encode(): function for name, function in bridge.items()})
@@ -546,6 +554,39 @@ class LuaEngine:
             return self.lua.table_from([len(values), next_offset] + values)
         return self.lua.table_from([len(values)] + values)
 
+    # -- the C libraries' errors ------------------------------------------------------------
+    def _library_function(self, function):
+        """A library function whose bad arguments raise luaL_argerror's error."""
+        def call(*values):
+            try:
+                return function(*values)
+            except luabit.ArgumentError as exc:
+                raise self._argument_error(exc.index, str(exc)) from None
+        return call
+
+    def _argument_error(self, index: int, text: str) -> LibraryError:
+        """luaL_argerror: "bad argument #i to 'name' (text)", the argument counted as the
+        script sees it (a method call's self is not)."""
+        name, how, where = _triple(self.api.c_caller())
+        if how == b"method":
+            index -= 1
+            if index == 0:
+                return LibraryError(f"{_text(where)}calling '{_text(name)}' on bad self ({text})")
+        return LibraryError(f"{_text(where)}bad argument #{index} to '{_text(name)}' ({text})")
+
+    def _error_value(self, value):
+        """What Redis's pcall gives a script for an error: a table's string `err`, the text of
+        an error raised from Python (redis.call's, the libraries'), else the error itself."""
+        if isinstance(value, CallError):
+            return value.message.encode()
+        if isinstance(value, LibraryError):
+            return str(value).encode()
+        if _is_table(value):
+            message = value[b"err"]
+            if isinstance(message, (bytes, int, float)) and not isinstance(message, bool):
+                return message
+        return value
+
     def _checked(self, compute):
         """{true, result} or {false, message}: the glue raises the error at the script's line."""
         try:
@@ -596,6 +637,10 @@ def _pair(table):
     return table[1], table[2]
 
 
+def _triple(table):
+    return table[1], table[2], table[3]
+
+
 def _is_table(value) -> bool:
     return type(value).__name__ == "_LuaTable"
 
@@ -634,42 +679,3 @@ def _to_bytes(value) -> bytes:
         whole = as_long_long(float(value))  # fpconv's digits (100000000, not 1e8)
         return b"%d" % whole if whole is not None else dtoa(float(value))
     raise TypeError
-
-
-def _bit_functions() -> dict:
-    """LuaBitOp's `bit` library (32-bit two's complement results), as Redis bundles it."""
-    def tobit(x):
-        x = int(x) & 0xFFFFFFFF
-        return x - (1 << 32) if x & 0x80000000 else x
-
-    def tohex(x, n=8):
-        n = int(n)
-        digits = "0123456789ABCDEF" if n < 0 else "0123456789abcdef"
-        n = abs(n) or 8
-        x = int(x) & 0xFFFFFFFF
-        return "".join(digits[(x >> (4 * i)) & 15] for i in reversed(range(n))).encode()
-
-    def fold(op):
-        def apply(x, *rest):
-            result = int(x)
-            for y in rest:
-                result = op(result, int(y))
-            return tobit(result)
-        return apply
-
-    return {
-        "bit_tobit": tobit, "bit_tohex": tohex, "bit_bnot": lambda x: tobit(~int(x)),
-        "bit_band": fold(lambda a, b: a & b), "bit_bor": fold(lambda a, b: a | b),
-        "bit_bxor": fold(lambda a, b: a ^ b),
-        "bit_lshift": lambda x, n: tobit(int(x) << (int(n) & 31)),
-        "bit_rshift": lambda x, n: tobit((int(x) & 0xFFFFFFFF) >> (int(n) & 31)),
-        "bit_arshift": lambda x, n: tobit(tobit(x) >> (int(n) & 31)),
-        "bit_rol": lambda x, n: tobit(((int(x) & 0xFFFFFFFF) << (int(n) & 31))
-                                      | ((int(x) & 0xFFFFFFFF) >> (32 - (int(n) & 31)))),
-        "bit_ror": lambda x, n: tobit(((int(x) & 0xFFFFFFFF) >> (int(n) & 31))
-                                      | ((int(x) & 0xFFFFFFFF) << (32 - (int(n) & 31)))),
-        "bit_bswap": lambda x: tobit(int.from_bytes((int(x) & 0xFFFFFFFF).to_bytes(4, "big"),
-                                                    "little")),
-    }
-
-

@@ -72,6 +72,7 @@ end
 cjson = {
   encode = function(value) return checked(py.cjson_encode(value)) end,
   decode = function(text) return checked(py.cjson_decode(text)) end,
+  null = py.cjson_null,
 }
 for _, name in ipairs({'encode_max_depth', 'decode_max_depth', 'encode_invalid_numbers',
                        'decode_invalid_numbers', 'encode_number_precision',
@@ -88,11 +89,23 @@ struct = {
   size = function(fmt) return checked(py.struct_size(fmt)) end,
 }
 
+-- The bit functions are the Python callables themselves (C functions to Lua), so their errors
+-- name them as the script called them and carry its position (see __predis.c_caller)
 bit = {}
 for _, name in ipairs({'tobit', 'tohex', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift',
                        'arshift', 'rol', 'ror', 'bswap'}) do
-  local f = py['bit_' .. name]
-  bit[name] = function(...) return f(...) end
+  bit[name] = py['bit_' .. name]
+end
+
+-- Redis's pcall (luaRedisPcall): an error that is a table with a string `err` (redis.call's)
+-- comes back as that string, and so do the errors the Python side raises (py.error_value)
+local lua_pcall = pcall
+local function caught(ok, ...)
+  if ok then return true, ... end
+  return false, py.error_value((...))
+end
+local function redis_pcall(f, ...)
+  return caught(lua_pcall(f, ...))
 end
 
 -- Redis makes its libraries and the globals table read-only (a patch to its Lua). Stock Lua 5.1
@@ -113,11 +126,12 @@ end
 -- Scripts run with their own environment table (setfenv), never the real _G, which lupa
 -- itself relies on: the sandbox holds only what Redis offers, and refuses new globals.
 local globals = {}
-for _, name in ipairs({'assert', 'error', 'getmetatable', 'ipairs', 'next', 'pairs', 'pcall',
+for _, name in ipairs({'assert', 'error', 'getmetatable', 'ipairs', 'next', 'pairs',
                        'rawequal', 'rawget', 'select', 'tonumber', 'tostring', 'type',
                        'unpack', 'xpcall', 'gcinfo', 'collectgarbage', '_VERSION'}) do
   globals[name] = _G[name]
 end
+globals.pcall = redis_pcall
 for name, lib in pairs({redis = redis, cjson = cjson, bit = bit, cmsgpack = cmsgpack,
                         struct = struct, string = string, table = table, math = math}) do
   globals[name] = readonly_view(lib)
@@ -227,6 +241,16 @@ end
 __predis = {}
 function __predis.where()
   return user_line()
+end
+-- Called by a Python function that raises a Lua error as a C library would: the name it was
+-- called by and how (luaL_argerror's), and its caller's position (luaL_where(L, 1))
+function __predis.c_caller()
+  local called, caller = getinfo(2, 'n'), getinfo(3, 'Sl')  -- (1: this function)
+  local where = ''
+  if caller and caller.currentline > 0 then
+    where = caller.short_src .. ':' .. caller.currentline .. ': '
+  end
+  return {called and called.name or '?', called and called.namewhat or '', where}
 end
 function __predis.compile(body)
   local many = unpacks(body)

@@ -12,6 +12,22 @@ class CJSONError(ValueError):
     """Raised into the script as a Lua error (at the script's line)."""
 
 
+class _Null:
+    """cjson.null: lua-cjson's JSON null, a light userdata holding NULL. Decoding gives it for
+    every null (so arrays keep their length); encoding writes it as null; Lua's tostring of it
+    reads as a NULL pointer's."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "userdata: (nil)"
+
+    __str__ = __repr__
+
+
+NULL = _Null()
+
+
 _ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", ord("/"): "\\/", ord("\b"): "\\b",
             ord("\f"): "\\f", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 
@@ -86,7 +102,7 @@ class LuaJSON:
         return self._encode(value, 0)
 
     def _encode(self, value, depth: int) -> bytes:
-        if value is None:
+        if value is None or value is NULL:
             return b"null"
         if value is True or value is False:
             return b"true" if value else b"false"
@@ -160,7 +176,7 @@ class LuaJSON:
                                         for key, item in value.items()})
         if isinstance(value, str):
             return value.encode()
-        return value
+        return NULL if value is None else value
 
 
 def _too_deep(text: bytes, limit: int) -> int:

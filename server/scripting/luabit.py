@@ -1,0 +1,124 @@
+"""The `bit` library scripts see: LuaBitOp 1.0.2 as Redis bundles it (deps/lua/src/lua_bit.c).
+
+Every argument is read as its barg() reads it: the number plus 2^52 + 2^51 as a double, whose
+low 32 bits are the argument (so 1.5 rounds to 2, 2.5 to 2, and 2^53 wraps to 0); numeric
+strings count as numbers, anything else is Lua's bad-argument error. Results are signed 32-bit.
+Arguments are read in the C library's order (band, bor and bxor: the first, then the last
+back to the second), so the first bad one is the one named.
+"""
+
+import struct
+
+_BIAS = 6755399441055744.0  # 2^52 + 2^51
+_MASK = 0xFFFFFFFF
+
+
+class ArgumentError(ValueError):
+    """Argument `index` (1-based) is not a number: luaL_typerror's case."""
+
+    def __init__(self, index: int, got: str):
+        super().__init__(f"number expected, got {got}")
+        self.index = index
+
+
+def _number(values: tuple, index: int):
+    """lua_tonumber of argument `index`: a number, a numeric string's value, or None."""
+    if index > len(values):
+        return None
+    value = values[index - 1]
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, bytes):
+        if b"_" in value or not value.strip():  # (Python's float takes 1_0; strtod does not)
+            return None
+        try:
+            return float(value.strip())
+        except ValueError:
+            return _hex(value)
+    return None
+
+
+def _hex(text: bytes):
+    """Lua 5.1 reads '0x1F' (strtoul) as a number too."""
+    stripped = text.strip().lower()
+    if stripped.startswith((b"0x", b"-0x", b"+0x")):
+        try:
+            return float(int(stripped, 16))
+        except ValueError:
+            return None
+    return None
+
+
+def _word(values: tuple, index: int) -> int:
+    """barg(): argument `index` as an unsigned 32-bit word."""
+    number = _number(values, index)
+    if number is None:
+        got = "no value" if index > len(values) else lua_type(values[index - 1])
+        raise ArgumentError(index, got)
+    return struct.unpack("<Q", struct.pack("<d", float(number) + _BIAS))[0] & _MASK
+
+
+_LUPA_TYPES = {"_LuaTable": "table", "_LuaFunction": "function", "_LuaThread": "thread",
+               "_LuaCoroutineFunction": "function"}
+
+
+def lua_type(value) -> str:
+    """Lua's type() of a value as lupa hands it to Python."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, bytes):
+        return "string"
+    return _LUPA_TYPES.get(type(value).__name__, "userdata")
+
+
+def _signed(word: int) -> int:
+    return word - (1 << 32) if word & 0x80000000 else word
+
+
+def _fold(operation):
+    def apply(*values):
+        word = _word(values, 1)
+        for index in range(len(values), 1, -1):
+            word = operation(word, _word(values, index))
+        return _signed(word)
+    return apply
+
+
+def _shift(operation):
+    def apply(*values):
+        word = _word(values, 1)
+        return _signed(operation(word, _word(values, 2) & 31) & _MASK)
+    return apply
+
+
+def tohex(*values) -> bytes:
+    """bit.tohex(x [, n]): n hex digits (8 by default, at most 8), upper case when n < 0."""
+    word = _word(values, 1)
+    count = 8 if len(values) < 2 else _signed(_word(values, 2))
+    count = max(count, -(2**31) + 1)  # (-INT32_MIN would overflow: lua_bit.c clamps it)
+    digits = "%08X" % word if count < 0 else "%08x" % word
+    count = min(abs(count), 8)
+    return digits[8 - count:].encode()
+
+
+FUNCTIONS = {
+    "tobit": lambda *values: _signed(_word(values, 1)),
+    "bnot": lambda *values: _signed(~_word(values, 1) & _MASK),
+    "band": _fold(lambda a, b: a & b),
+    "bor": _fold(lambda a, b: a | b),
+    "bxor": _fold(lambda a, b: a ^ b),
+    "lshift": _shift(lambda word, by: word << by),
+    "rshift": _shift(lambda word, by: word >> by),
+    "arshift": _shift(lambda word, by: _signed(word) >> by),
+    "rol": _shift(lambda word, by: (word << by) | (word >> (32 - by))),
+    "ror": _shift(lambda word, by: (word >> by) | (word << (32 - by))),
+    "bswap": lambda *values: _signed(int.from_bytes(_word(values, 1).to_bytes(4, "big"),
+                                                   "little")),
+    "tohex": tohex,
+}
