@@ -89,6 +89,17 @@ SCRIPTS = [
     ("local t = cjson.decode('[null,1,{\"a\":null}]') return {#t, cjson.encode(t), "
      "tostring(t[1]), type(t[3].a), tostring(t[1] == cjson.null)}", []),
     ("return cjson.null", []), ("return cmsgpack.pack(cjson.null)", []),
+    # lua-cjson's parser: its tokens and words, numbers by strtod, errors at the caller's line
+    ("return cjson.decode('[1 2]')", []), ("return cjson.decode('[1,]')", []),
+    ("return cjson.decode('{\"a\"}')", []), ("return cjson.decode('[1]x')", []),
+    ("return cjson.decode('\" \\\\x\"')", []), ("return cjson.decode('[')", []),
+    ("return cjson.decode('\"\\\\ud83d\"')", []), ("return cjson.decode('{1:2}')", []),
+    ("return cjson.encode(cjson.decode('[123456789012345678901234567890, 1e400, 0x1F, 01]'))",
+     []),
+    ("return cjson.encode(cjson.decode('[\"\\\\u00e9\\\\ud83d\\\\ude00\"]'))", []),
+    ("return cjson.decode()", []), ("return cjson.decode({})", []), ("return cjson.decode(12)", []),
+    ("return cjson.encode()", []), ("return cjson.encode(1/0)", []),
+    ("local ok, e = pcall(cjson.decode, '[') return e", []),
     ("return redis.call('set', 'k', cjson.null)", []),
     ("return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", []),
 ]

@@ -14,6 +14,7 @@ import time
 from lupa.lua51 import LuaRuntime
 
 from . import luabit, luajson, luastruct
+from .library_errors import ArgumentError, RaisedError
 from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from .msgpack import Unpacker, pack_values
@@ -63,12 +64,12 @@ class LuaEngine:
         self.debugger = None  # debugger.DebugSession while a script is debugged (SCRIPT DEBUG)
         self.read_only = False
         self.resp = 2
+        self.json = LuaJSON(self.lua, _is_table)
         bridge = {
             "call": self._call, "call_raise": self._call_raise, "error_text": self._error_text, "sha1hex": self._sha1hex,
             "call_packed": self._call_packed, "call_raise_packed": self._call_raise_packed,
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
             "set_repl": self._set_repl,
-            "cjson_encode": self._cjson_encode, "cjson_decode": self._cjson_decode,
             "cjson_config": self._cjson_config,
             "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
             "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
@@ -79,6 +80,8 @@ class LuaEngine:
         }
         bridge.update({"bit_" + name: self._library_function(function)
                        for name, function in luabit.FUNCTIONS.items()})
+        bridge["cjson_encode"] = self._library_function(self.json.encode)
+        bridge["cjson_decode"] = self._library_function(self.json.decode)
         bridge["error_value"] = self._error_value
         bridge["cjson_null"] = luajson.NULL
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
@@ -94,7 +97,6 @@ class LuaEngine:
         self._collectgarbage = self.lua.eval(b"collectgarbage")
         self._tostring = self.lua.eval(b"tostring")
         self._calls = 0  # scripts run since the last collector steps
-        self.json = LuaJSON(self.lua, _is_table)
 
     def _collect_now_and_then(self) -> None:
         """Redis's luaCallFunction: every GC_PERIOD scripts, GC_PERIOD steps of Lua's
@@ -373,10 +375,10 @@ class LuaEngine:
             raw = self._raw
             err = raw(value, b"err")
             if type(err) is bytes:  # Redis's "-%s" of the C string, trimmed of CR/LF at its end
-                return ErrorReply(_text(_c_string(err).rstrip(b"\r\n")))
+                return ErrorReply(_binary_text(_c_string(err).rstrip(b"\r\n")))
             ok = raw(value, b"ok")
             if type(ok) is bytes:
-                return SimpleString(_text(_c_string(ok)))
+                return SimpleString(_binary_text(_c_string(ok)))
             special = self._typed_table(value, resp3_caller, depth)
             if special is not _NONE:
                 return special
@@ -522,9 +524,6 @@ class LuaEngine:
         return user.unrestricted or \
             self.server.acl.refuse(self.client, user, spec, argv, "lua") is None
 
-    def _cjson_encode(self, value):
-        return self._checked(lambda: self.json.encode(value))
-
     def _cjson_config(self, name, count, *args):
         def answer():
             values = self.json.configure(bytes(name), list(args[:count]))
@@ -556,12 +555,16 @@ class LuaEngine:
 
     # -- the C libraries' errors ------------------------------------------------------------
     def _library_function(self, function):
-        """A library function whose bad arguments raise luaL_argerror's error."""
+        """A library function (a C function to Lua) raising luaL_argerror's and luaL_error's
+        errors, at the calling script's position."""
         def call(*values):
             try:
                 return function(*values)
-            except luabit.ArgumentError as exc:
+            except ArgumentError as exc:
                 raise self._argument_error(exc.index, str(exc)) from None
+            except RaisedError as exc:
+                where = _triple(self.api.c_caller())[2]
+                raise LibraryError(_text(where) + str(exc)) from None
         return call
 
     def _argument_error(self, index: int, text: str) -> LibraryError:
@@ -608,9 +611,6 @@ class LuaEngine:
 
     def _struct_size(self, fmt):
         return self._checked(lambda: luastruct.size(bytes(fmt)))
-
-    def _cjson_decode(self, text):
-        return self._checked(lambda: self.json.decode(bytes(text)))
 
     def load_library(self, body: bytes):
         """Run a FUNCTION LOAD body; returns {function name: (callback, flags, description)}."""
@@ -662,6 +662,11 @@ def _as_c_long_long(number) -> int:
 def _c_string(data: bytes) -> bytes:
     """What C reads of a Lua string as a NUL-terminated string: the bytes before any NUL."""
     return data.partition(b"\0")[0]
+
+
+def _binary_text(data: bytes) -> str:
+    """Bytes as a reply's str, every byte kept (the writer encodes it back the same way)."""
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _text(value) -> str:

@@ -69,11 +69,7 @@ local function checked(r)
   if r[1] then return r[2] end
   error(r[2], 3)
 end
-cjson = {
-  encode = function(value) return checked(py.cjson_encode(value)) end,
-  decode = function(text) return checked(py.cjson_decode(text)) end,
-  null = py.cjson_null,
-}
+cjson = {encode = py.cjson_encode, decode = py.cjson_decode, null = py.cjson_null}
 for _, name in ipairs({'encode_max_depth', 'decode_max_depth', 'encode_invalid_numbers',
                        'decode_invalid_numbers', 'encode_number_precision',
                        'encode_keep_buffer', 'encode_sparse_array'}) do

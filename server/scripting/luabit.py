@@ -9,16 +9,10 @@ back to the second), so the first bad one is the one named.
 
 import struct
 
+from .library_errors import ArgumentError
+
 _BIAS = 6755399441055744.0  # 2^52 + 2^51
 _MASK = 0xFFFFFFFF
-
-
-class ArgumentError(ValueError):
-    """Argument `index` (1-based) is not a number: luaL_typerror's case."""
-
-    def __init__(self, index: int, got: str):
-        super().__init__(f"number expected, got {got}")
-        self.index = index
 
 
 def _number(values: tuple, index: int):
@@ -56,7 +50,7 @@ def _word(values: tuple, index: int) -> int:
     number = _number(values, index)
     if number is None:
         got = "no value" if index > len(values) else lua_type(values[index - 1])
-        raise ArgumentError(index, got)
+        raise ArgumentError(index, f"number expected, got {got}")
     return struct.unpack("<Q", struct.pack("<d", float(number) + _BIAS))[0] & _MASK
 
 

@@ -4,12 +4,11 @@ must be strings or numbers, nesting limits, NaN/Inf refused unless allowed, and 
 configuration calls (encode_max_depth, decode_max_depth, encode_invalid_numbers, ...) whose
 settings last for the Lua state, as lua-cjson's do."""
 
-import json
 import math
+import re
 
-
-class CJSONError(ValueError):
-    """Raised into the script as a Lua error (at the script's line)."""
+from .library_errors import ArgumentError, RaisedError
+from .luabit import lua_type
 
 
 class _Null:
@@ -65,7 +64,7 @@ class LuaJSON:
             if args:
                 depth = int(args[0])
                 if depth < 1:
-                    raise CJSONError(f"bad argument #1 to '{name}' (expected integer between "
+                    raise RaisedError(f"bad argument #1 to '{name}' (expected integer between "
                                      "1 and 2147483647)")
                 setattr(self, name, depth)
             return [getattr(self, name)]
@@ -95,11 +94,14 @@ class LuaJSON:
                 safe = int(args[2])
             self.sparse = (convert, ratio, safe)
             return list(self.sparse)
-        raise CJSONError(f"attempt to call field '{name}' (a nil value)")
+        raise RaisedError(f"attempt to call field '{name}' (a nil value)")
 
     # -- encoding --------------------------------------------------------------------------
-    def encode(self, value) -> bytes:
-        return self._encode(value, 0)
+    def encode(self, *args) -> bytes:
+        """cjson.encode(value)."""
+        if len(args) != 1:
+            raise ArgumentError(1, "expected 1 argument")
+        return self._encode(args[0], 0)
 
     def _encode(self, value, depth: int) -> bytes:
         if value is None or value is NULL:
@@ -113,7 +115,7 @@ class LuaJSON:
         if self.is_table(value):
             depth += 1
             if depth > self.encode_max_depth:
-                raise CJSONError(f"Cannot serialise, excessive nesting ({depth})")
+                raise RaisedError(f"Cannot serialise, excessive nesting ({depth})")
             length = self._array_length(value)
             if length >= 0:
                 return b"[" + b",".join(self._encode(self.raw(value, index), depth)
@@ -125,16 +127,16 @@ class LuaJSON:
                 elif isinstance(key, (int, float)) and not isinstance(key, bool):
                     name = b'"' + self._number(key) + b'"'
                 else:
-                    raise CJSONError(f"Cannot serialise {_type(key)}: table key must be a number "
+                    raise RaisedError(f"Cannot serialise {_type(key)}: table key must be a number "
                                      "or string")
                 parts.append(name + b":" + self._encode(item, depth))
             return b"{" + b",".join(parts) + b"}"
-        raise CJSONError(f"Cannot serialise {_type(value)}: type not supported")
+        raise RaisedError(f"Cannot serialise {_type(value)}: type not supported")
 
     def _number(self, number) -> bytes:
         if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
             if self.encode_invalid_numbers == "off":
-                raise CJSONError("Cannot serialise number: must not be NaN or Inf")
+                raise RaisedError("Cannot serialise number: must not be NaN or Inf")
             if self.encode_invalid_numbers == "null":
                 return b"null"
             return b"nan" if math.isnan(number) else (b"inf" if number > 0 else b"-inf")
@@ -152,54 +154,225 @@ class LuaJSON:
         if ratio > 0 and largest > items * ratio and largest > safe:
             if convert:
                 return -1
-            raise CJSONError("Cannot serialise table: excessively sparse array")
+            raise RaisedError("Cannot serialise table: excessively sparse array")
         return largest if items else -1  # {} is an object, as lua-cjson encodes it
 
     # -- decoding --------------------------------------------------------------------------
-    def decode(self, text: bytes):
-        position = _too_deep(text, self.decode_max_depth)
-        if position:
-            raise CJSONError(f"Found too many nested data structures ({self.decode_max_depth + 1})"
-                             f" at character {position}")
-        try:
-            parsed = json.loads(text.decode("utf-8", "replace"))
-        except ValueError as exc:
-            raise CJSONError(f"Expected value but found invalid token at character "
-                             f"{getattr(exc, 'pos', 0) + 1}") from None
-        return self._to_lua(parsed)
-
-    def _to_lua(self, value):
-        if isinstance(value, list):
-            return self.lua.table_from([self._to_lua(item) for item in value])
-        if isinstance(value, dict):
-            return self.lua.table_from({key.encode(): self._to_lua(item)
-                                        for key, item in value.items()})
-        if isinstance(value, str):
-            return value.encode()
-        return NULL if value is None else value
+    def decode(self, *args):
+        """cjson.decode(text): lua-cjson's own parser (its tokens, its error words)."""
+        if len(args) != 1:
+            raise ArgumentError(1, "expected 1 argument")
+        text = args[0]
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = b"%.14g" % text  # (luaL_checklstring takes a number, as Lua writes it)
+        if not isinstance(text, bytes):
+            raise ArgumentError(1, f"string expected, got {lua_type(text)}")
+        if len(text) >= 2 and (not text[0] or not text[1]):
+            raise RaisedError("JSON parser does not support UTF-16 or UTF-32")
+        return _Decoder(self, text).document()
 
 
-def _too_deep(text: bytes, limit: int) -> int:
-    """The 1-based position of the bracket that nests deeper than `limit` (0: none does)."""
-    depth = 0
-    in_string = escaped = False
-    for index, byte in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            if depth > limit:
-                return index + 1
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return 0
+_TOKENS = {ord("{"): "T_OBJ_BEGIN", ord("}"): "T_OBJ_END", ord("["): "T_ARR_BEGIN",
+           ord("]"): "T_ARR_END", ord(","): "T_COMMA", ord(":"): "T_COLON", 0: "T_END"}
+_WHITESPACE = b" \t\n\r"
+_ESCAPES_IN = {ord('"'): b'"', ord("\\"): b"\\", ord("/"): b"/", ord("b"): b"\b",
+               ord("t"): b"\t", ord("n"): b"\n", ord("f"): b"\f", ord("r"): b"\r"}
+# strtod's longest prefix: decimal, hexadecimal (with a binary exponent), inf/infinity, nan
+_STRTOD = re.compile(
+    rb"[+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?"
+    rb"|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+    rb"|(?i:infinity|inf|nan(?:\([0-9A-Za-z_]*\))?))")
+
+
+class _Token:
+    __slots__ = ("kind", "index", "value")
+
+    def __init__(self, kind: str, index: int, value=None):
+        self.kind, self.index, self.value = kind, index, value
+
+
+class _Decoder:
+    """json_next_token and the parse contexts of lua_cjson.c. The text ends at its first NUL,
+    as the C parser reads it."""
+
+    def __init__(self, owner: "LuaJSON", text: bytes):
+        self.owner = owner
+        self.data = text.partition(b"\0")[0] + b"\0"
+        self.at = 0
+        self.depth = 0
+
+    def document(self):
+        value = self.value(self.token())
+        token = self.token()
+        if token.kind != "T_END":
+            self.fail("the end", token)
+        return value
+
+    def fail(self, expected: str, token: _Token):
+        found = token.value if token.kind == "T_ERROR" else token.kind
+        raise RaisedError(f"Expected {expected} but found {found} at character "
+                          f"{token.index + 1}")
+
+    def descend(self) -> None:
+        self.depth += 1
+        if self.depth > self.owner.decode_max_depth:
+            raise RaisedError(f"Found too many nested data structures ({self.depth}) at "
+                              f"character {self.at}")
+
+    def value(self, token: _Token):
+        kind = token.kind
+        if kind in ("T_STRING", "T_NUMBER", "T_BOOLEAN"):
+            return token.value
+        if kind == "T_NULL":
+            return NULL
+        if kind == "T_OBJ_BEGIN":
+            return self.object()
+        if kind == "T_ARR_BEGIN":
+            return self.array()
+        self.fail("value", token)
+
+    def object(self):
+        self.descend()
+        pairs = {}
+        token = self.token()
+        if token.kind != "T_OBJ_END":
+            while True:
+                if token.kind != "T_STRING":
+                    self.fail("object key string", token)
+                key = token.value
+                token = self.token()
+                if token.kind != "T_COLON":
+                    self.fail("colon", token)
+                pairs[key] = self.value(self.token())
+                token = self.token()
+                if token.kind == "T_OBJ_END":
+                    break
+                if token.kind != "T_COMMA":
+                    self.fail("comma or object end", token)
+                token = self.token()
+        self.depth -= 1
+        return self.owner.lua.table_from(pairs)
+
+    def array(self):
+        self.descend()
+        items = []
+        token = self.token()
+        if token.kind != "T_ARR_END":
+            while True:
+                items.append(self.value(token))
+                token = self.token()
+                if token.kind == "T_ARR_END":
+                    break
+                if token.kind != "T_COMMA":
+                    self.fail("comma or array end", token)
+                token = self.token()
+        self.depth -= 1
+        return self.owner.lua.table_from(items)
+
+    def token(self) -> _Token:
+        data = self.data
+        while data[self.at] in _WHITESPACE:
+            self.at += 1
+        start, char = self.at, data[self.at]
+        kind = _TOKENS.get(char)
+        if kind is not None:
+            if kind != "T_END":
+                self.at += 1
+            return _Token(kind, start)
+        if char == 0x22:  # '"'
+            return self.string(start)
+        if char == 0x2D or 0x30 <= char <= 0x39:  # '-', a digit
+            return self.number(start)
+        for word, kind, value in ((b"true", "T_BOOLEAN", True), (b"false", "T_BOOLEAN", False),
+                                  (b"null", "T_NULL", None)):
+            if data.startswith(word, start):
+                self.at += len(word)
+                return _Token(kind, start, value)
+        if char in b"iInN+" and self.owner.decode_invalid_numbers and _invalid_number(data,
+                                                                                    start):
+            return self.number(start)
+        return _Token("T_ERROR", start, "invalid token")
+
+    def number(self, start: int) -> _Token:
+        if not self.owner.decode_invalid_numbers and _invalid_number(self.data, start):
+            return _Token("T_ERROR", start, "invalid number")
+        match = _STRTOD.match(self.data, start)
+        if match is None:
+            return _Token("T_ERROR", start, "invalid number")
+        self.at = match.end()
+        return _Token("T_NUMBER", start, _strtod(match.group()))
+
+    def string(self, start: int) -> _Token:
+        data, out = self.data, bytearray()
+        self.at += 1
+        while data[self.at] != 0x22:
+            char = data[self.at]
+            if char == 0:
+                return _Token("T_ERROR", self.at, "unexpected end of string")
+            if char == 0x5C:  # backslash
+                escape = data[self.at + 1]
+                if escape == 0x75:  # \u
+                    if not self.unicode_escape(out):
+                        return _Token("T_ERROR", self.at, "invalid unicode escape code")
+                    continue
+                if escape not in _ESCAPES_IN:
+                    return _Token("T_ERROR", self.at, "invalid escape code")
+                out += _ESCAPES_IN[escape]
+                self.at += 2
+                continue
+            out.append(char)
+            self.at += 1
+        self.at += 1
+        return _Token("T_STRING", start, bytes(out))
+
+    def unicode_escape(self, out: bytearray) -> bool:
+        """\\uXXXX (a surrogate pair as two), appended as UTF-8; False when malformed."""
+        code = _hex4(self.data, self.at + 2)
+        length = 6
+        if code < 0:
+            return False
+        if code & 0xF800 == 0xD800:
+            if code & 0x400 or self.data[self.at + 6:self.at + 8] != b"\\u":
+                return False
+            low = _hex4(self.data, self.at + 8)
+            if low < 0 or low & 0xFC00 != 0xDC00:
+                return False
+            code = (((code & 0x3FF) << 10) | (low & 0x3FF)) + 0x10000
+            length = 12
+        out += chr(code).encode("utf-8", "surrogatepass")
+        self.at += length
+        return True
+
+
+def _hex4(data: bytes, at: int) -> int:
+    digits = data[at:at + 4]
+    if len(digits) < 4 or any(chr(d) not in "0123456789abcdefABCDEF" for d in digits):
+        return -1
+    return int(digits, 16)
+
+
+def _invalid_number(data: bytes, at: int) -> bool:
+    """json_is_invalid_number: a leading '+', hex or a leading zero, inf or nan."""
+    if data[at] == 0x2B:
+        return True
+    if data[at] == 0x2D:
+        at += 1
+    if data[at] == 0x30:
+        following = data[at + 1]
+        return following | 0x20 == 0x78 or 0x30 <= following <= 0x39
+    if data[at] <= 0x39:
+        return False
+    return data[at:at + 3].lower() in (b"inf", b"nan")
+
+
+def _strtod(text: bytes) -> float:
+    body = text.lstrip(b"+-")
+    sign = -1.0 if text.startswith(b"-") else 1.0
+    if body[:2].lower() == b"0x":
+        return sign * float.fromhex(body.decode())
+    if body[:3].lower() == b"nan":
+        return math.copysign(math.nan, sign)
+    return float(text)
 
 
 def _switch(value, allow_null: bool = False) -> str:

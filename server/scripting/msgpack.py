@@ -25,17 +25,27 @@ def _pack(out: bytearray, value, level: int = 0) -> None:
     elif value is False:
         out.append(0xC2)
     elif isinstance(value, (int, float)):
-        if value == value and value not in (float("inf"), float("-inf")) and value == int(value) \
-                and -(2**63) <= int(value) < 2**64:
-            _pack_int(out, int(value))
+        number = float(value)  # (a Lua number is a double)
+        if _int64_equivalent(number):
+            _pack_int(out, int(number))
         else:
-            _pack_float(out, float(value))
+            _pack_float(out, number)
     elif isinstance(value, (bytes, bytearray)):
         _pack_bytes(out, bytes(value))
     elif type(value).__name__ == "_LuaTable" and level < MAX_NESTING:
         _pack_table(out, value, level + 1)
     else:
         out.append(0xC0)
+
+
+def _int64_equivalent(number: float) -> bool:
+    """IS_INT64_EQUIVALENT: (int64_t)x == x (x86-64 turns what does not fit into INT64_MIN)."""
+    return number == number and -(2.0**63) <= number < 2.0**63 and number.is_integer()
+
+
+def _int_equivalent(number: float) -> bool:
+    """IS_INT_EQUIVALENT: (int)x == x, a C int being 32 bits."""
+    return number == number and -(2.0**31) <= number < 2.0**31 and number.is_integer()
 
 
 def _pack_int(out: bytearray, n: int) -> None:
@@ -63,8 +73,13 @@ def _pack_int(out: bytearray, n: int) -> None:
 
 
 def _pack_float(out: bytearray, x: float) -> None:
-    single = struct.pack(">f", x)
-    if struct.unpack(">f", single)[0] == x or x != x:
+    """mp_encode_double: float32 when (double)(float)x == x (never for NaN, nor for values
+    beyond float's range, which C's conversion makes infinite), else float64."""
+    try:
+        single = struct.pack(">f", x)
+    except OverflowError:
+        single = None
+    if single is not None and struct.unpack(">f", single)[0] == x:
         out += b"\xca" + single
     else:
         out += b"\xcb" + struct.pack(">d", x)
@@ -86,7 +101,10 @@ def _pack_bytes(out: bytearray, data: bytes) -> None:
 def _pack_table(out: bytearray, table, level: int) -> None:
     items = list(table.items())
     keys = [k for k, _ in items]
-    is_array = all(isinstance(k, (int, float)) and k == int(k) and k >= 1 for k in keys) and (
+    # table_is_an_array: every key a number, an integer a C int holds, above 0, the largest
+    # the count (so exactly 1..n)
+    is_array = all(isinstance(k, (int, float)) and not isinstance(k, bool)
+                   and _int_equivalent(float(k)) and k > 0 for k in keys) and (
         not keys or max(keys) == len(keys))
     n = len(items)
     if is_array:
@@ -146,7 +164,9 @@ class Unpacker:
         fixed = {0xCA: ">f", 0xCB: ">d", 0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q",
                  0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}
         if code in fixed:
-            return self._fmt(fixed[code])
+            number = self._fmt(fixed[code])
+            # (lua_pushunsigned: a double; lupa cannot push an int past 2^63)
+            return float(number) if number >= 2**63 else number
         if code in (0xD9, 0xC4):
             return self._take(self._fmt(">B"))
         if code in (0xDA, 0xC5):
