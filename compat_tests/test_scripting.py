@@ -100,6 +100,27 @@ SCRIPTS = [
     ("return cjson.decode()", []), ("return cjson.decode({})", []), ("return cjson.decode(12)", []),
     ("return cjson.encode()", []), ("return cjson.encode(1/0)", []),
     ("local ok, e = pcall(cjson.decode, '[') return e", []),
+    ("return cjson.encode({[1/0]=0})", []),
+    # cmsgpack: doubles as lua-cmsgpack chooses their width, maps set key by key
+    ("return {cmsgpack.pack(1e300), cmsgpack.pack(2^63), cmsgpack.pack(0/0), "
+     "cmsgpack.pack({[true]=1}), cmsgpack.pack({[2^40]=1})}", []),
+    ("return {cmsgpack.unpack('\\207\\128\\0\\0\\0\\0\\0\\0\\0'), "
+     "cmsgpack.unpack('\\130\\1\\1\\195\\0')}", []),
+    ("return cmsgpack.unpack('\\207\\1')", []), ("return cmsgpack.unpack('\\196\\1a')", []),
+    ("return cmsgpack.pack()", []), ("return {cmsgpack.unpack_one('\\1\\2', 1)}", []),
+    ("return {cmsgpack.unpack_limit('\\1\\2\\3', 2, 0)}", []),
+    ("return {cmsgpack.unpack_limit('\\1\\2\\3', 0)}", []),
+    ("return cmsgpack.unpack_one('\\1', 5)", []), ("return cmsgpack.unpack_one('\\1', -1)", []),
+    ("return cmsgpack.unpack_limit('\\1')", []), ("return cmsgpack.unpack({})", []),
+    # struct as lua_struct.c reads formats and converts values on x86-64
+    ("return {struct.pack('!I5>', 1, -1, 0), struct.pack(' <i3', -2^31, 1, 1.5), "
+     "struct.pack('<L', 2^64), struct.pack('<l', -1e30), struct.pack('<i16', -1)}", []),
+    ("return {struct.unpack('>i16', string.rep('\\255', 16)), "
+     "struct.unpack('c1c0', '3abc'), struct.unpack('fc0', 'abcdefgh'), struct.size('z')}", []),
+    ("return struct.pack('=i', 1)", []), ("return struct.pack('c2', 0)", []),
+    ("return struct.pack('ii')", []), ("return struct.unpack('b', 'a', 0)", []),
+    ("return struct.unpack('b', 'a', -1)", []), ("return struct.pack('i33', 1)", []),
+    ("return struct.size('s')", []), ("return struct.unpack('s', 'ab')", []),
     ("return redis.call('set', 'k', cjson.null)", []),
     ("return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", []),
 ]

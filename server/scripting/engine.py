@@ -17,7 +17,7 @@ from . import luabit, luajson, luastruct
 from .library_errors import ArgumentError, RaisedError
 from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
-from .msgpack import Unpacker, pack_values
+from . import msgpack
 
 from ..command_table import MAY_WRITE_FLAGS, lookup_command
 from ..errors import NOREPLICAS, CommandError
@@ -58,7 +58,8 @@ GC_PERIOD = 50  # Redis's LUA_GC_CYCLE_PERIOD
 class LuaEngine:
     def __init__(self, server):
         self.server = server
-        self.lua = LuaRuntime(encoding=None, unpack_returned_tuples=False, register_eval=False)
+        # (a Python function returning a tuple returns its items: struct.unpack's values)
+        self.lua = LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False)
         self.client = None  # the client whose script is running
         self.running = None  # its busy.ScriptRun
         self.debugger = None  # debugger.DebugSession while a script is debugged (SCRIPT DEBUG)
@@ -71,15 +72,17 @@ class LuaEngine:
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
             "set_repl": self._set_repl,
             "cjson_config": self._cjson_config,
-            "msgpack_pack": self._msgpack_pack, "msgpack_unpack": self._msgpack_unpack,
-            "struct_pack": self._struct_pack, "struct_unpack": self._struct_unpack,
-            "struct_size": self._struct_size, "interrupt": self._interrupt,
+            "interrupt": self._interrupt,
             "monotonic": time.monotonic, "version": self._version,
             "ldb_line": self._ldb_line, "ldb_debug": self._ldb_debug,
             "ldb_breakpoint": self._ldb_breakpoint,
         }
         bridge.update({"bit_" + name: self._library_function(function)
                        for name, function in luabit.FUNCTIONS.items()})
+        bridge.update({"msgpack_" + name: self._library_function(function) for name, function
+                       in msgpack.library(self.lua.table_from, self._lua_map).items()})
+        bridge.update({"struct_" + function.__name__: self._library_function(function)
+                       for function in (luastruct.pack, luastruct.unpack, luastruct.size)})
         bridge["cjson_encode"] = self._library_function(self.json.encode)
         bridge["cjson_decode"] = self._library_function(self.json.decode)
         bridge["error_value"] = self._error_value
@@ -532,26 +535,12 @@ class LuaEngine:
             return table
         return self._checked(answer)
 
-    def _msgpack_pack(self, *values):
-        if not values:
-            raise ValueError("MessagePack pack needs input.")
-        return pack_values(values)
-
-    def _msgpack_unpack(self, data, offset, limit):
-        """Lua table {count, values..., next offset (unpack_one/limit only)} for the glue."""
-        def make_table(items):
-            return self.lua.table_from(items) if isinstance(items, list) else \
-                self.lua.table_from(items)
-
-        reader = Unpacker(bytes(data), make_table)
-        reader.pos = int(offset)
-        values = []
-        while reader.pos < len(reader.data) and (not limit or len(values) < limit):
-            values.append(reader.value())
-        if limit:  # unpack_one / unpack_limit also return where decoding stopped
-            next_offset = reader.pos if reader.pos < len(reader.data) else -1
-            return self.lua.table_from([len(values), next_offset] + values)
-        return self.lua.table_from([len(values)] + values)
+    def _lua_map(self, pairs):
+        """A Lua table set a pair at a time (a Python dict would merge the keys 1 and true)."""
+        table = self.lua.table()
+        for key, value in pairs:
+            table[key] = value
+        return table
 
     # -- the C libraries' errors ------------------------------------------------------------
     def _library_function(self, function):
@@ -594,23 +583,8 @@ class LuaEngine:
         """{true, result} or {false, message}: the glue raises the error at the script's line."""
         try:
             return self.lua.table_from([True, compute()])
-        except (luastruct.StructError, ValueError, OverflowError, TypeError, IndexError) as exc:
+        except (ValueError, OverflowError, TypeError, IndexError) as exc:
             return self.lua.table_from([False, str(exc).encode()])
-
-    def _struct_pack(self, fmt, *values):
-        return self._checked(lambda: luastruct.pack(bytes(fmt), *values))
-
-    def _struct_unpack(self, fmt, data, position=1):
-        def compute():
-            values = luastruct.unpack(bytes(fmt), bytes(data), int(position))
-            table = self.lua.table_from(values)
-            table[b"n"] = len(values)
-            return table
-
-        return self._checked(compute)
-
-    def _struct_size(self, fmt):
-        return self._checked(lambda: luastruct.size(bytes(fmt)))
 
     def load_library(self, body: bytes):
         """Run a FUNCTION LOAD body; returns {function name: (callback, flags, description)}."""

@@ -48,21 +48,8 @@ redis.breakpoint = py.ldb_breakpoint  -- (the Lua debugger's: see debugger.py)
 redis.debug = py.ldb_debug
 redis.acl_check_cmd = py.acl_check_cmd
 
-cmsgpack = {
-  pack = function(...) return py.msgpack_pack(...) end,
-  unpack = function(data)
-    local t = py.msgpack_unpack(data, 0, 0)
-    return unpack(t, 2, t[1] + 1)
-  end,
-  unpack_one = function(data, offset)
-    local t = py.msgpack_unpack(data, offset or 0, 1)
-    return t[2], unpack(t, 3, t[1] + 2)
-  end,
-  unpack_limit = function(data, limit, offset)
-    local t = py.msgpack_unpack(data, offset or 0, limit)
-    return t[2], unpack(t, 3, t[1] + 2)
-  end,
-}
+cmsgpack = {pack = py.msgpack_pack, unpack = py.msgpack_unpack,
+            unpack_one = py.msgpack_unpack_one, unpack_limit = py.msgpack_unpack_limit}
 
 -- Python helpers answer {ok, result-or-message}; errors are raised here, at the script's line.
 local function checked(r)
@@ -79,11 +66,7 @@ for _, name in ipairs({'encode_max_depth', 'decode_max_depth', 'encode_invalid_n
   end
 end
 
-struct = {
-  pack = function(...) return checked(py.struct_pack(...)) end,
-  unpack = function(...) local t = checked(py.struct_unpack(...)) return unpack(t, 1, t.n) end,
-  size = function(fmt) return checked(py.struct_size(fmt)) end,
-}
+struct = {pack = py.struct_pack, unpack = py.struct_unpack, size = py.struct_size}
 
 -- The bit functions are the Python callables themselves (C functions to Lua), so their errors
 -- name them as the script called them and carry its position (see __predis.c_caller)

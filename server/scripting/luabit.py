@@ -9,66 +9,16 @@ back to the second), so the first bad one is the one named.
 
 import struct
 
-from .library_errors import ArgumentError
+from .lua_values import check_number
 
 _BIAS = 6755399441055744.0  # 2^52 + 2^51
 _MASK = 0xFFFFFFFF
 
 
-def _number(values: tuple, index: int):
-    """lua_tonumber of argument `index`: a number, a numeric string's value, or None."""
-    if index > len(values):
-        return None
-    value = values[index - 1]
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, bytes):
-        if b"_" in value or not value.strip():  # (Python's float takes 1_0; strtod does not)
-            return None
-        try:
-            return float(value.strip())
-        except ValueError:
-            return _hex(value)
-    return None
-
-
-def _hex(text: bytes):
-    """Lua 5.1 reads '0x1F' (strtoul) as a number too."""
-    stripped = text.strip().lower()
-    if stripped.startswith((b"0x", b"-0x", b"+0x")):
-        try:
-            return float(int(stripped, 16))
-        except ValueError:
-            return None
-    return None
-
-
 def _word(values: tuple, index: int) -> int:
     """barg(): argument `index` as an unsigned 32-bit word."""
-    number = _number(values, index)
-    if number is None:
-        got = "no value" if index > len(values) else lua_type(values[index - 1])
-        raise ArgumentError(index, f"number expected, got {got}")
+    number = check_number(values, index)
     return struct.unpack("<Q", struct.pack("<d", float(number) + _BIAS))[0] & _MASK
-
-
-_LUPA_TYPES = {"_LuaTable": "table", "_LuaFunction": "function", "_LuaThread": "thread",
-               "_LuaCoroutineFunction": "function"}
-
-
-def lua_type(value) -> str:
-    """Lua's type() of a value as lupa hands it to Python."""
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, bytes):
-        return "string"
-    return _LUPA_TYPES.get(type(value).__name__, "userdata")
 
 
 def _signed(word: int) -> int:

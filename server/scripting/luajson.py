@@ -8,7 +8,7 @@ import math
 import re
 
 from .library_errors import ArgumentError, RaisedError
-from .luabit import lua_type
+from .lua_values import lua_type, number_text
 
 
 class _Null:
@@ -117,7 +117,7 @@ class LuaJSON:
             if depth > self.encode_max_depth:
                 raise RaisedError(f"Cannot serialise, excessive nesting ({depth})")
             length = self._array_length(value)
-            if length >= 0:
+            if length > 0:  # ({} and what overflowed below are objects)
                 return b"[" + b",".join(self._encode(self.raw(value, index), depth)
                                         for index in range(1, length + 1)) + b"]"
             parts = []
@@ -143,19 +143,25 @@ class LuaJSON:
         return (b"%%.%dg" % self.precision) % number
 
     def _array_length(self, table) -> int:
-        """n when the keys are exactly 1..n (holes allowed unless too sparse), else -1."""
+        """lua_array_length: the largest key when every key is an integer from 1 up (holes
+        allowed unless too sparse), -1 otherwise. The largest is a C int: a key beyond its
+        range (infinity too) makes it INT_MIN, as x86-64 converts it."""
         largest, items = 0, 0
         for key in table.keys():
-            if isinstance(key, bool) or not isinstance(key, (int, float)) or key < 1 \
-                    or key != int(key):
+            if isinstance(key, bool) or not isinstance(key, (int, float)) or not key:
                 return -1
-            largest, items = max(largest, int(key)), items + 1
+            number = float(key)
+            if not ((math.isinf(number) or number.is_integer()) and number >= 1):  # (floor)
+                return -1
+            if number > largest:
+                largest = int(number) if number < 2.0**31 else -(2**31)
+            items += 1
         convert, ratio, safe = self.sparse
         if ratio > 0 and largest > items * ratio and largest > safe:
             if convert:
                 return -1
             raise RaisedError("Cannot serialise table: excessively sparse array")
-        return largest if items else -1  # {} is an object, as lua-cjson encodes it
+        return largest
 
     # -- decoding --------------------------------------------------------------------------
     def decode(self, *args):
@@ -164,7 +170,7 @@ class LuaJSON:
             raise ArgumentError(1, "expected 1 argument")
         text = args[0]
         if isinstance(text, (int, float)) and not isinstance(text, bool):
-            text = b"%.14g" % text  # (luaL_checklstring takes a number, as Lua writes it)
+            text = number_text(text)  # (luaL_checklstring takes a number, as Lua writes it)
         if not isinstance(text, bytes):
             raise ArgumentError(1, f"string expected, got {lua_type(text)}")
         if len(text) >= 2 and (not text[0] or not text[1]):

@@ -7,10 +7,16 @@ are exactly 1..n, maps otherwise, in Lua's own iteration order).
 
 import struct
 
+from .library_errors import ArgumentError, RaisedError
+from .lua_values import check_number, check_string
+
 MAX_NESTING = 16  # lua-cmsgpack: deeper tables (a circular one, say) are packed as nil
 
 
-def pack_values(values) -> bytes:
+def pack(*values) -> bytes:
+    """cmsgpack.pack(v1, ...): each value packed in turn."""
+    if not values:
+        raise ArgumentError(0, "MessagePack pack needs input.")
     out = bytearray()
     for value in values:
         _pack(out, value)
@@ -129,16 +135,18 @@ def _pack_table(out: bytearray, table, level: int) -> None:
 
 
 class Unpacker:
-    """Decodes values one by one; tables are built with `make_table(list_or_dict)`."""
+    """Decodes values one by one; arrays are built with `make_table(items)`, maps with
+    `make_map(key and value pairs, in order)`."""
 
-    def __init__(self, data: bytes, make_table):
+    def __init__(self, data: bytes, make_table, make_map):
         self.data = data
         self.pos = 0
         self.make_table = make_table
+        self.make_map = make_map
 
     def _take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
-            raise ValueError("Missing bytes in input.")
+            raise RaisedError("Missing bytes in input.")
         chunk = self.data[self.pos:self.pos + n]
         self.pos += n
         return chunk
@@ -167,11 +175,11 @@ class Unpacker:
             number = self._fmt(fixed[code])
             # (lua_pushunsigned: a double; lupa cannot push an int past 2^63)
             return float(number) if number >= 2**63 else number
-        if code in (0xD9, 0xC4):
+        if code == 0xD9:  # (lua-cmsgpack has no bin formats: 0xc4-0xc6 are bad data)
             return self._take(self._fmt(">B"))
-        if code in (0xDA, 0xC5):
+        if code == 0xDA:
             return self._take(self._fmt(">H"))
-        if code in (0xDB, 0xC6):
+        if code == 0xDB:
             return self._take(self._fmt(">I"))
         if code == 0xDC:
             return self._array(self._fmt(">H"))
@@ -181,14 +189,64 @@ class Unpacker:
             return self._map(self._fmt(">H"))
         if code == 0xDF:
             return self._map(self._fmt(">I"))
-        raise ValueError("Bad data format in input.")
+        raise RaisedError("Bad data format in input.")
 
     def _array(self, n: int):
         return self.make_table([self.value() for _ in range(n)])
 
     def _map(self, n: int):
-        pairs = {}
+        pairs = []
         for _ in range(n):
             key = self.value()
-            pairs[key] = self.value()
-        return self.make_table(pairs)
+            pairs.append((key, self.value()))
+        return self.make_map(pairs)
+
+
+def _optional_integer(values: tuple, index: int, default: int) -> int:
+    """luaL_optinteger."""
+    if index > len(values) or values[index - 1] is None:
+        return default
+    return int(check_number(values, index))
+
+
+def _c_int(number: int) -> int:
+    number &= 0xFFFFFFFF
+    return number - (1 << 32) if number >= 1 << 31 else number
+
+
+def unpack_values(data: bytes, limit: int, offset: int, make_table, make_map) -> tuple:
+    """mp_unpack_full: every value (limit and offset 0), else up to `limit` values from
+    `offset`, preceded by where the next value starts (-1 at the end of the data)."""
+    decode_all = not limit and not offset
+    if offset < 0 or limit < 0:  # (Redis prints the data's length where the limit goes)
+        raise RaisedError(f"Invalid request to unpack with offset of {_c_int(offset)} and "
+                          f"limit of {_c_int(len(data))}.")
+    if offset > len(data):
+        raise RaisedError(f"Start offset {_c_int(offset)} greater than input length "
+                          f"{_c_int(len(data))}.")
+    reader = Unpacker(data, make_table, make_map)
+    reader.pos = offset
+    values = []
+    while reader.pos < len(data) and (decode_all or len(values) < limit):
+        values.append(reader.value())
+    if not decode_all:
+        values.insert(0, reader.pos if reader.pos < len(data) else -1)
+    return tuple(values)
+
+
+def library(make_table, make_map) -> dict:
+    """cmsgpack's functions, their arguments read as lua_cmsgpack.c reads them."""
+    def unpack(*args):
+        return unpack_values(check_string(args, 1), 0, 0, make_table, make_map)
+
+    def unpack_one(*args):
+        offset = _optional_integer(args, 2, 0)
+        return unpack_values(check_string(args, 1), 1, offset, make_table, make_map)
+
+    def unpack_limit(*args):
+        limit = int(check_number(args, 2))
+        offset = _optional_integer(args, 3, 0)
+        return unpack_values(check_string(args, 1), limit, offset, make_table, make_map)
+
+    return {"pack": pack, "unpack": unpack, "unpack_one": unpack_one,
+            "unpack_limit": unpack_limit}
