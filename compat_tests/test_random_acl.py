@@ -4,7 +4,8 @@ several times on one user: the same reply from redis-server and Predis, the same
 (but for the commands' description, whose order Redis 7.0 normalises and 7.2 keeps), and the
 same ACL DRYRUN answers for commands that touch keys, channels and subcommands. It found `%R`
 (no `~`) refused, `%RR~x` taken, the allkeys check after the rule was read, whitespace
-accepted in patterns and an empty rule refused (Redis ignores it). `FUZZ_EXAMPLES` sets the number of examples (100 in CI)."""
+accepted in patterns and an empty rule refused (Redis ignores it). `FUZZ_EXAMPLES` sets the
+number of examples (100 in CI)."""
 
 import os
 

@@ -112,6 +112,8 @@ SCRIPTS = [
     ("return {cmsgpack.unpack_limit('\\1\\2\\3', 0)}", []),
     ("return cmsgpack.unpack_one('\\1', 5)", []), ("return cmsgpack.unpack_one('\\1', -1)", []),
     ("return cmsgpack.unpack_limit('\\1')", []), ("return cmsgpack.unpack({})", []),
+    # an error object that is no string nor table, as Lua's tostring writes it
+    ("error()", []), ("error(true)", []), ("error(0.1 + 0.2)", []),
     # struct as lua_struct.c reads formats and converts values on x86-64
     ("return {struct.pack('!I5>', 1, -1, 0), struct.pack(' <i3', -2^31, 1, 1.5), "
      "struct.pack('<L', 2^64), struct.pack('<l', -1e30), struct.pack('<i16', -1)}", []),

@@ -5,12 +5,12 @@ tests compare a server before and after a reload, or a primary with its replica.
 The digest is Redis's: per key, the key mixed into a zeroed 20-byte digest, then its type
 number and its value (strings and list elements mixed in order; set members, hash
 field/value pairs and sorted-set member/score pairs xored in, so their order does not count;
-scores written by fpconv_dtoa, as Redis 7.2's DEBUG DIGEST does); "!!expire!!" xored in when the key has a
-TTL. Each database's number is mixed into the dataset's digest before its keys, and each
-key's digest xored in. To mix is to xor in SHA1(data), then take SHA1 of the result; to xor
-in is always to xor in the data's SHA1. Streams are digested from their entries and groups
-in order, which Redis does from its listpack bytes instead: equal streams digest equally,
-but not to Redis's value.
+scores written by fpconv_dtoa, as Redis 7.2's DEBUG DIGEST does); "!!expire!!" xored in when
+the key has a TTL. Each database's number is mixed into the dataset's digest before its keys,
+and each key's digest xored in. To mix is to xor in SHA1(data), then take SHA1 of the result;
+to xor in is always to xor in the data's SHA1. Streams are digested from their entries and
+groups in order, which Redis does from its listpack bytes instead: equal streams digest
+equally, but not to Redis's value.
 """
 
 import hashlib

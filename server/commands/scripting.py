@@ -220,7 +220,8 @@ def function_load(client, args):
     replace = False
     for option in args[2:-1]:  # (the last argument is the code; REPLACE may repeat)
         if lower(option) != b"replace":
-            raise CommandError("ERR Unknown option given: " + bytes(option).decode(errors="replace"))
+            raise CommandError("ERR Unknown option given: "
+                               + bytes(option).decode(errors="replace"))
         replace = True
     rest = args[-1:]
     code = bytes(rest[0])

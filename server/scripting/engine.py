@@ -174,8 +174,10 @@ class LuaEngine:
         elif _is_table(value):
             message = value[b"err"]
             message = _text(message) if message is not None else "ERR unknown error"
-        else:
+        elif isinstance(value, (bytes, Exception)):
             message = "ERR " + _text(value)
+        else:  # Redis's error handler: 'ERR ' .. tostring(err) (nil, true, 0.3 as Lua writes them)
+            message = "ERR " + _text(self._tostring(value))
         chunk = "@user_script" if len(sha) == 40 else "@user_function"
         where = f"{chunk}:{line}" if line and line > 0 else f"{chunk}:?"
         return f"{message} script: {sha}, on {where}."
