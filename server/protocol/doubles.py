@@ -138,30 +138,49 @@ def _grisu2(value: float) -> tuple:
     lower_shift = 2 if significand == 1 << 52 else 1  # (a power of two: a closer lower one)
     lower = ((significand << lower_shift) - 1) << (exponent - lower_shift - upper_exponent)
     middle = significand << (64 - significand.bit_length())
-    # a cached power bringing the upper boundary's exponent into [-60, -32]
-    index = int((int(-(upper_exponent + 87) * _ONE_LOG_TEN) + 348) / 8)
+    power, shift, k = _POWER_FOR.get(upper_exponent) or _cached_power(upper_exponent)
+    middle = _scaled(middle, power)
+    upper = _scaled(upper, power) - 1  # (narrowed by one unit each side: the products are
+    lower = _scaled(lower, power) + 1  # approximate)
+    return _digits(upper, middle, upper - lower, shift, k, _shortest_length(value))
+
+
+_POWER_FOR: dict = {}  # the upper boundary's binary exponent -> _cached_power's answer
+
+
+def _cached_power(exponent: int) -> tuple:
+    """find_cachedpow10: the cached power bringing `exponent` into [-60, -32], as (its
+    significand, the fraction bits of the scaled boundary, K before the digits)."""
+    index = int((int(-(exponent + 87) * _ONE_LOG_TEN) + 348) / 8)
     while True:
-        scaled_exponent = upper_exponent + _POWERS[index][1] + 64
+        scaled_exponent = exponent + _POWERS[index][1] + 64
         if scaled_exponent < -60:
             index += 1
         elif scaled_exponent > -32:
             index -= 1
         else:
             break
-    power = _POWERS[index][0]
-    middle = _scaled(middle, power)
-    upper = _scaled(upper, power) - 1  # (narrowed by one unit each side: the products are
-    lower = _scaled(lower, power) + 1  # approximate)
-    return _digits(upper, middle, upper - lower, -scaled_exponent, 348 - index * 8)
+    found = _POWER_FOR[exponent] = (_POWERS[index][0], -scaled_exponent, 348 - index * 8)
+    return found
 
 
-def _digits(upper: int, middle: int, delta: int, shift: int, k: int) -> tuple:
+def _shortest_length(value: float) -> int:
+    """How many significant digits the shortest text that reads back as `value` has (repr's)."""
+    digits = repr(value).partition("e")[0].replace(".", "").strip("0")
+    return len(digits)
+
+
+def _digits(upper: int, middle: int, delta: int, shift: int, k: int, shortest: int) -> tuple:
     """fpconv's generate_digits: the fewest leading digits of `upper` (a fixed-point number
     with `shift` fraction bits) that stay within `delta` of it, then round_digit's nudges of
-    the last digit towards `middle`."""
+    the last digit towards `middle`. Cuts that would leave fewer digits than `shortest` are
+    not tried: the interval Grisu2 searches lies inside the one where those would have read
+    back as the double, and none is that short (the scaled `upper` always has an integral
+    part: its exponent is at least -60 with 64 bits)."""
     distance = upper - middle
     whole, fraction = upper >> shift, upper & ((1 << shift) - 1)
-    place = len(str(whole)) - 1 if whole else -1
+    width = len(str(whole))
+    place = min(width - 1, width - shortest)
     while place >= 0:  # cut in the integral part, at the highest place that allows it
         unit = _POW10[place]
         rest = ((whole % unit) << shift) + fraction
@@ -169,7 +188,8 @@ def _digits(upper: int, middle: int, delta: int, shift: int, k: int) -> tuple:
             return _nudged(whole // unit, rest, delta, unit << shift, distance), k + place
         place -= 1
     one = 1 << shift
-    places = 0
+    places = max(shortest - width, 1) - 1
+    fraction, delta = (fraction * _POW10[places]) & (one - 1), delta * _POW10[places]
     while True:  # digits after the point, one at a time
         places += 1
         fraction *= 10
