@@ -114,6 +114,14 @@ SCRIPTS = [
     ("return cmsgpack.unpack_limit('\\1')", []), ("return cmsgpack.unpack({})", []),
     # an error object that is no string nor table, as Lua's tostring writes it
     ("error()", []), ("error(true)", []), ("error(0.1 + 0.2)", []),
+    # redis.log / setresp / set_repl: Redis's checks, errors at the script's line
+    ("return redis.log()", []), ("return redis.log(1)", []), ("return redis.log(99, 'x')", []),
+    ("return redis.log('a', 'x')", []), ("return redis.log('2', 'x', 1, {}, nil, 2.5)", []),
+    ("return redis.set_repl()", []), ("return redis.set_repl(99)", []),
+    ("return redis.set_repl('x')", []), ("return redis.setresp()", []),
+    ("return redis.setresp(4)", []), ("redis.setresp('3') return redis.call('ping')", []),
+    ("redis.setresp(2.5) return redis.call('ping')", []),
+    ("local ok, e = pcall(redis.log) return e", []),
     # struct as lua_struct.c reads formats and converts values on x86-64
     ("return {struct.pack('!I5>', 1, -1, 0), struct.pack(' <i3', -2^31, 1, 1.5), "
      "struct.pack('<L', 2^64), struct.pack('<l', -1e30), struct.pack('<i16', -1)}", []),

@@ -15,6 +15,7 @@ from lupa.lua51 import LuaRuntime
 
 from . import luabit, luajson, luastruct
 from .library_errors import ArgumentError, RaisedError
+from .lua_values import number_text, to_number
 from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from . import msgpack
@@ -451,9 +452,23 @@ class LuaEngine:
             data = b""
         return sha1hex(data).encode()
 
-    def _log(self, level, *parts):
-        message = " ".join(_text(p) for p in parts)
-        self.server.log.info("script_log", level=int(level), message=message)
+    def _log(self, *args):
+        """redis.log(level, message...): Redis's checks, then the strings and numbers among
+        the rest joined by spaces, at that level (0 debug, 1 verbose, 2 notice, 3 warning)."""
+        if len(args) < 2:
+            raise CallError("ERR redis.log() requires two arguments or more.", self.api.where())
+        level = to_number(args[0])
+        if level is None:
+            raise CallError("ERR First argument must be a number (log level).",
+                            self.api.where())
+        level = int(level)
+        if not 0 <= level <= 3:
+            raise CallError("ERR Invalid debug level.", self.api.where())  # (7.2's words)
+        parts = [part if isinstance(part, bytes) else number_text(part) for part in args[1:]
+                 if isinstance(part, (bytes, int, float)) and not isinstance(part, bool)]
+        log = self.server.log.debug if level == 0 else (
+            self.server.log.warning if level == 3 else self.server.log.info)
+        log("script_log", level=level, message=_text(b" ".join(parts)))
 
     # -- the Lua debugger's access (debugger.py) ----------------------------------------------
     def _ldb_line(self, line):
@@ -491,23 +506,25 @@ class LuaEngine:
     def lua_tostring(self, value) -> bytes:
         return self._tostring(value)
 
-    def _setresp(self, version):
+    def _setresp(self, *args):
+        """redis.setresp(2|3): the protocol of the replies redis.call hands the script; the
+        argument read as (int)lua_tonumber (so "3" and 2.5 count)."""
+        if len(args) != 1:
+            raise CallError("ERR redis.setresp() requires one argument.", self.api.where())
+        version = int(to_number(args[0]) or 0)
         if version not in (2, 3):
-            raise CommandError("RESP version must be 2 or 3.")
-        self.resp = int(version)
+            raise CallError("ERR RESP version must be 2 or 3.", self.api.where())
+        self.resp = version
 
-    def _set_repl(self, count, flags=None, *_):
+    def _set_repl(self, *args):
         """redis.set_repl(flags): where the script's next writes propagate to (REPL_AOF=1,
         REPL_REPLICA=2, both, or none). A non-number reads as 0, as lua_tonumber gives."""
-        if count != 1:
-            raise CommandError("redis.set_repl() requires two arguments.")  # (sic, Redis)
-        try:
-            flags = int(float(flags))
-        except (TypeError, ValueError):
-            flags = 0
+        if len(args) != 1:  # (sic: Redis 7.2's words)
+            raise CallError("ERR redis.set_repl() requires two arguments.", self.api.where())
+        flags = int(to_number(args[0]) or 0)
         if flags & ~TO_ALL:
-            raise CommandError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, "
-                               "REPL_ALL or REPL_NONE.")
+            raise CallError("ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, "
+                            "REPL_ALL or REPL_NONE.", self.api.where())
         self.running.repl = flags
 
     def _acl_check(self, *args):

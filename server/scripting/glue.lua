@@ -40,9 +40,9 @@ function redis.status_reply(...)
   return {ok = (...)}
 end
 redis.sha1hex = py.sha1hex  -- a C function too, for the same reason
-function redis.log(level, ...) py.log(level, ...) end
-function redis.setresp(n) py.setresp(n) end
-function redis.set_repl(...) py.set_repl(select('#', ...), ...) end
+redis.log = py.log  -- (C functions to Lua too: their errors carry the script's line)
+redis.setresp = py.setresp
+redis.set_repl = py.set_repl
 function redis.replicate_commands() return true end
 redis.breakpoint = py.ldb_breakpoint  -- (the Lua debugger's: see debugger.py)
 redis.debug = py.ldb_debug
