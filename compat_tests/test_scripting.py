@@ -122,6 +122,12 @@ SCRIPTS = [
     ("return redis.setresp(4)", []), ("redis.setresp('3') return redis.call('ping')", []),
     ("redis.setresp(2.5) return redis.call('ping')", []),
     ("local ok, e = pcall(redis.log) return e", []),
+    # math.random: Redis's lrand48 sequence, one per process (both servers draw alike)
+    ("return {math.random(100), math.random(1, 10), tostring(math.random())}", []),
+    ("math.randomseed(42) return {math.random(1000), math.random(-5, -1)}", []),
+    ("return math.random(0)", []), ("return math.random(5, 1)", []),
+    ("return math.random(1, 2, 3)", []), ("return math.random('x')", []),
+    ("return math.randomseed()", []),
     # struct as lua_struct.c reads formats and converts values on x86-64
     ("return {struct.pack('!I5>', 1, -1, 0), struct.pack(' <i3', -2^31, 1, 1.5), "
      "struct.pack('<L', 2^64), struct.pack('<l', -1e30), struct.pack('<i16', -1)}", []),

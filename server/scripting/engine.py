@@ -13,7 +13,7 @@ import time
 
 from lupa.lua51 import LuaRuntime
 
-from . import luabit, luajson, luastruct
+from . import luabit, luajson, luarandom, luastruct
 from .library_errors import ArgumentError, RaisedError
 from .lua_values import number_text, to_number
 from .luajson import LuaJSON
@@ -84,6 +84,8 @@ class LuaEngine:
                        in msgpack.library(self.lua.table_from, self._lua_map).items()})
         bridge.update({"struct_" + function.__name__: self._library_function(function)
                        for function in (luastruct.pack, luastruct.unpack, luastruct.size)})
+        bridge["math_random"] = self._library_function(luarandom.random)
+        bridge["math_randomseed"] = self._library_function(luarandom.randomseed)
         bridge["cjson_encode"] = self._library_function(self.json.encode)
         bridge["cjson_decode"] = self._library_function(self.json.decode)
         bridge["error_value"] = self._error_value

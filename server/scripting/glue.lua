@@ -48,6 +48,9 @@ redis.breakpoint = py.ldb_breakpoint  -- (the Lua debugger's: see debugger.py)
 redis.debug = py.ldb_debug
 redis.acl_check_cmd = py.acl_check_cmd
 
+-- Redis's own math.random and math.randomseed (its lrand48 sequence, see luarandom.py)
+math.random, math.randomseed = py.math_random, py.math_randomseed
+
 cmsgpack = {pack = py.msgpack_pack, unpack = py.msgpack_unpack,
             unpack_one = py.msgpack_unpack_one, unpack_limit = py.msgpack_unpack_limit}
 
