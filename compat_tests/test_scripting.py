@@ -128,6 +128,8 @@ SCRIPTS = [
     ("return math.random(0)", []), ("return math.random(5, 1)", []),
     ("return math.random(1, 2, 3)", []), ("return math.random('x')", []),
     ("return math.randomseed()", []),
+    ("KEYS = nil return 1", []), ("ARGV = {} return 1", []),  # (read-only globals)
+    ("KEYS[1] = 'x' return KEYS[1]", ["1", "k"]),
     # struct as lua_struct.c reads formats and converts values on x86-64
     ("return {struct.pack('!I5>', 1, -1, 0), struct.pack(' <i3', -2^31, 1, 1.5), "
      "struct.pack('<L', 2^64), struct.pack('<l', -1e30), struct.pack('<i16', -1)}", []),

@@ -129,6 +129,7 @@ globals.setmetatable = function(t, meta)
 end
 -- The environment over a table of globals: the view scripts see as _G, whose loadstring gives
 -- the chunks it makes the same environment.
+local globals_of = {}  -- sandbox -> the table of globals it reads
 local function sandbox_over(names)
   local box
   names.loadstring = function(code, name)
@@ -148,6 +149,7 @@ local function sandbox_over(names)
     return value
   end)
   names._G = box
+  globals_of[box] = names
   return box
 end
 local sandbox = sandbox_over(globals)
@@ -336,9 +338,9 @@ function __predis.ldb_eval(code)  -- {ok, value or message}: an expression, else
   return {ok, value}
 end
 function __predis.run(fn, keys, argv, hook_count)
-  local env = getfenv(fn)
-  rawset(env, 'KEYS', keys)
-  rawset(env, 'ARGV', argv)
+  -- KEYS and ARGV are read-only globals, as in Redis: set in the table the sandbox reads
+  local names = globals_of[getfenv(fn)]
+  names.KEYS, names.ARGV = keys, argv
   return guarded(fn, hook_count)
 end
 function __predis.call_function(fn, keys, argv, hook_count)
