@@ -89,6 +89,15 @@ def pair():
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def pair_clients(pair):
+    """A RawClient on each server of `pair`, redis-server's first."""
+    clients = [RawClient(server.port) for server in pair]
+    yield clients
+    for client in clients:
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def servers():
     reference = start_redis()

@@ -9,13 +9,10 @@ number of examples (100 in CI)."""
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from .conftest import as_72, as_72_noperm
-from .rawclient import RawClient
-from .servers import start_predis, start_redis
 
 RULES = [
     "on", "off", "nopass", ">p1", ">p2", "<p1", "<nosuch", "#" + "a" * 64, "!" + "a" * 64,
@@ -65,33 +62,22 @@ def _without_commands(reply):
     return fields
 
 
-@pytest.fixture(scope="module")
-def pair():
-    servers = (start_redis(), start_predis())
-    clients = [RawClient(server.port) for server in servers]
-    yield clients
-    for client in clients:
-        client.close()
-    for server in servers:
-        server.stop()
-
-
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(st.lists(st.sampled_from(RULES), min_size=1, max_size=4),
                       min_size=1, max_size=4))
-def test_drawn_acl_rules_build_the_same_user(pair, steps):
+def test_drawn_acl_rules_build_the_same_user(pair_clients, steps):
     for rules in steps:
         assume(_one_open_selector_at_a_time(rules))
-    for client in pair:
+    for client in pair_clients:
         client.call("ACL", "DELUSER", "drawn")
     for rules in steps:
         redis_reply, predis_reply = (client.call("ACL", "SETUSER", "drawn", *rules)
-                                     for client in pair)
+                                     for client in pair_clients)
         assert predis_reply == as_72(redis_reply), rules
-        redis_user, predis_user = (client.call("ACL", "GETUSER", "drawn") for client in pair)
+        redis_user, predis_user = (client.call("ACL", "GETUSER", "drawn") for client in pair_clients)
         assert _without_commands(predis_user) == _without_commands(redis_user), rules
     for command in DRYRUNS:
         redis_reply, predis_reply = (client.call("ACL", "DRYRUN", "drawn", *command)
-                                     for client in pair)
+                                     for client in pair_clients)
         assert predis_reply == as_72_noperm(as_72(redis_reply), "drawn"), (steps, command)

@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from .conftest import as_72
-from .rawclient import Err, RawClient
-from .servers import start_predis, start_redis
+from .rawclient import Err
 
 SUBCOMMANDS = {
     "CLIENT": ["ID", "INFO", "LIST", "KILL", "GETNAME", "SETNAME", "NO-EVICT", "UNPAUSE",
@@ -54,17 +53,12 @@ DATASET = [("SET", "s", "hello"), ("RPUSH", "l", "a"), ("HSET", "h", "f", "v"),
 
 
 @pytest.fixture(scope="module")
-def pair():
-    servers = (start_redis(), start_predis())
-    clients = [RawClient(server.port) for server in servers]
-    for client in clients:
+def clients(pair_clients):
+    """A client on each server, with the dataset loaded."""
+    for client in pair_clients:
         for entry in DATASET:
             client.call(*entry)
-    yield clients
-    for client in clients:
-        client.close()
-    for server in servers:
-        server.stop()
+    return pair_clients
 
 
 def _allowed(words: list) -> bool:
@@ -81,14 +75,14 @@ def _allowed(words: list) -> bool:
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_admin_commands_refuse_what_redis_refuses(pair, data):
+def test_admin_commands_refuse_what_redis_refuses(clients, data):
     name = data.draw(st.sampled_from(sorted(SUBCOMMANDS)), label="command")
     words = [name] + ([data.draw(st.sampled_from(SUBCOMMANDS[name]), label="subcommand")]
                       if SUBCOMMANDS[name] else [])
     words += data.draw(st.lists(ARGUMENT, max_size=3), label="arguments")
     assume(_allowed(words))
-    redis_reply, predis_reply = as_72(pair[0].call(*words)), pair[1].call(*words)
-    for client in pair:
+    redis_reply, predis_reply = as_72(clients[0].call(*words)), clients[1].call(*words)
+    for client in clients:
         client.call("SELECT", "0")
     assert isinstance(predis_reply, Err) == isinstance(redis_reply, Err), (words, redis_reply,
                                                                             predis_reply)

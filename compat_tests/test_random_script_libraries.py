@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .servers import start_predis, start_redis
 from .test_random_scripts import Connection, comparable
 
 NUMBERS = ["0", "1", "-1", "3.5", "-2.25", "1e20", "2^53", "2^31", "-2^31", "2^32", "2^63",
@@ -79,17 +78,14 @@ script = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def pair():
-    servers = (start_redis(), start_predis())
-    yield [Connection(server.port) for server in servers]
-    for server in servers:
-        server.stop()
+def connections(pair):
+    return [Connection(server.port) for server in pair]
 
 
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(source=script)
-def test_script_libraries_answer_as_redis_s(pair, source):
-    redis_reply, predis_reply = (connection.call("EVAL", source, "0") for connection in pair)
+def test_script_libraries_answer_as_redis_s(connections, source):
+    redis_reply, predis_reply = (connection.call("EVAL", source, "0") for connection in connections)
     assert comparable(predis_reply)[0] == comparable(redis_reply)[0], (source, redis_reply,
                                                                         predis_reply)

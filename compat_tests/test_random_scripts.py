@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .rawclient import encode_command
-from .servers import start_predis, start_redis
 
 DATASET = [("SET", "s", "hello"), ("RPUSH", "l", "a", "b", "c"), ("HSET", "h", "f", "v", "g", "2"),
            ("ZADD", "z", "1.5", "a", "2", "b"), ("SADD", "st", "a"), ("XADD", "x", "1-1", "f", "v")]
@@ -157,25 +156,23 @@ def _as_float(text: bytes):
 
 
 @pytest.fixture(scope="module")
-def pair():
-    servers = (start_redis(), start_predis())
-    by_protocol = {2: [Connection(s.port) for s in servers],
-                   3: [Connection(s.port) for s in servers]}
-    for connection in by_protocol[3]:
+def by_protocol(pair):
+    """Raw connections to both servers, in RESP2 and in RESP3, on the loaded dataset."""
+    connections = {2: [Connection(s.port) for s in pair], 3: [Connection(s.port) for s in pair]}
+    for connection in connections[3]:
         connection.call("HELLO", "3")
-    for connection in by_protocol[2]:
+    for connection in connections[2]:
         for entry in DATASET:
             connection.call(*entry)
-    yield by_protocol
-    for server in servers:
-        server.stop()
+    return connections
 
 
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(protocol=st.sampled_from([2, 3]), resp=st.sampled_from([None, 2, 3]), returned=value)
-def test_a_scripts_return_value_converts_as_redis_converts_it(pair, protocol, resp, returned):
+def test_a_scripts_return_value_converts_as_redis_converts_it(by_protocol, protocol, resp,
+                                                              returned):
     script = ("" if resp is None else f"redis.setresp({resp}); ") + "return " + returned
-    redis_reply, predis_reply = (c.call("EVAL", script, "0") for c in pair[protocol])
+    redis_reply, predis_reply = (c.call("EVAL", script, "0") for c in by_protocol[protocol])
     assert comparable(predis_reply)[0] == comparable(redis_reply)[0], (script, redis_reply,
                                                                         predis_reply)

@@ -238,42 +238,40 @@ class _Decoder:
         self.fail("value", token)
 
     def object(self):
-        self.descend()
         pairs = {}
-        token = self.token()
-        if token.kind != "T_OBJ_END":
-            while True:
-                if token.kind != "T_STRING":
-                    self.fail("object key string", token)
-                key = token.value
-                token = self.token()
-                if token.kind != "T_COLON":
-                    self.fail("colon", token)
-                pairs[key] = self.value(self.token())
-                token = self.token()
-                if token.kind == "T_OBJ_END":
-                    break
-                if token.kind != "T_COMMA":
-                    self.fail("comma or object end", token)
-                token = self.token()
-        self.depth -= 1
+
+        def member(token: _Token) -> None:
+            if token.kind != "T_STRING":
+                self.fail("object key string", token)
+            colon = self.token()
+            if colon.kind != "T_COLON":
+                self.fail("colon", colon)
+            pairs[token.value] = self.value(self.token())
+
+        self.elements("T_OBJ_END", "comma or object end", member)
         return self.owner.lua.table_from(pairs)
 
     def array(self):
-        self.descend()
         items = []
+        self.elements("T_ARR_END", "comma or array end", lambda token: items.append(
+            self.value(token)))
+        return self.owner.lua.table_from(items)
+
+    def elements(self, end: str, expected: str, read) -> None:
+        """The parse contexts' loop: nothing, or elements (`read` given each one's first
+        token) separated by commas, up to the `end` token; a level of nesting meanwhile."""
+        self.descend()
         token = self.token()
-        if token.kind != "T_ARR_END":
+        if token.kind != end:
             while True:
-                items.append(self.value(token))
+                read(token)
                 token = self.token()
-                if token.kind == "T_ARR_END":
+                if token.kind == end:
                     break
                 if token.kind != "T_COMMA":
-                    self.fail("comma or array end", token)
+                    self.fail(expected, token)
                 token = self.token()
         self.depth -= 1
-        return self.owner.lua.table_from(items)
 
     def token(self) -> _Token:
         data = self.data
