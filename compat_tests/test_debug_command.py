@@ -204,3 +204,14 @@ def test_debug_sleep_reads_its_time_as_strtod(diff, argument):
     """A time that is no number sleeps 0 seconds, a negative one too, '0.01x' 10 ms."""
     diff.assert_same("DEBUG", "SLEEP", argument)
     diff.assert_same("PING")
+
+
+def test_debug_switches_read_atoi_and_wrong_arguments_name_the_subcommand(diff):
+    """The switches read their argument with atoi (junk is 0, no error); an unknown
+    subcommand or a known one with the wrong count is addReplySubcommandSyntaxError's
+    (found by a sweep of DEBUG's subcommands with drawn arguments)."""
+    for args in (["DEBUG", "SET-ACTIVE-EXPIRE", "abc"], ["DEBUG", "SET-ACTIVE-EXPIRE", "1x"],
+                 ["DEBUG", "PAUSE-CRON", "h"], ["DEBUG", "PAUSE-CRON", "0"],
+                 ["DEBUG", "NOSUCH", "1"], ["DEBUG", "SLEEP"], ["DEBUG", "OBJECT"],
+                 ["DEBUG", "HELP", "x"], ["DEBUG", "PROTOCOL"], ["DEBUG", "DIGEST", "x"]):
+        diff.assert_same(*args)

@@ -188,8 +188,7 @@ def debug(client, args):
         fewest, most, handler = entry
         if fewest <= len(args) and (most is None or len(args) <= most):
             return handler(client, args)
-    raise CommandError(
-        f"ERR unknown subcommand '{args[1].decode(errors='replace')}'. Try DEBUG HELP.")
+    raise CommandError(errors.subcommand_syntax(args[1], "debug"))
 
 
 def _debug_sleep(client, args):
@@ -264,8 +263,9 @@ def _setter(apply):
 
 
 def _switch(attribute: str):
-    """A DEBUG subcommand that turns a server flag on (non-zero) or off."""
-    return _setter(lambda server, value: setattr(server, attribute, to_int(value) != 0))
+    """A DEBUG subcommand that turns a server flag on (non-zero) or off; the argument read
+    with atoi, as Redis reads it (junk is 0)."""
+    return _setter(lambda server, value: setattr(server, attribute, atoi(value) != 0))
 
 
 def _debug_help(client, args):
@@ -331,10 +331,10 @@ _DEBUG = {
     b"set-disable-deny-scripts": (3, 3, _switch("scripts_run_noscript")),
     b"log": (3, 3, _debug_log),
     b"aof-flush-sleep": (3, 3, _setter(lambda server, value: setattr(
-        server, "aof_flush_sleep_us", to_int(value)))),
+        server, "aof_flush_sleep_us", atoi(value)))),
     b"set-skip-checksum-validation": (3, 3, _switch("skip_checksum_validation")),
     b"set-active-expire": (3, 3, _setter(lambda server, value: setattr(
-        server.expiry, "enabled", to_int(value) != 0))),
+        server.expiry, "enabled", atoi(value) != 0))),
     b"pause-cron": (3, 3, _switch("cron_paused")),
     b"replicate": (3, None, _debug_replicate),
     b"error": (3, 3, lambda client, args: UncountedError(args[2].decode(
@@ -344,7 +344,7 @@ _DEBUG = {
     b"digest-value": (2, None, _debug_digest_value),
     b"protocol": (3, 3, _debug_protocol),
     b"object": (3, 3, _debug_object),
-    b"help": (2, None, _debug_help),
+    b"help": (2, 2, _debug_help),
 }
 
 
