@@ -237,10 +237,8 @@ def test_debug_populate(diff):
     diff.assert_same("DBSIZE")
     for args in (["-1"], ["x"], ["1", "p", "-5"], ["1", "p", "y"]):
         diff.assert_same("DEBUG", "POPULATE", *args)
-    expected, actual = diff.both("DEBUG", "POPULATE", "1", "p", "2", "extra")
-    assert expected.startswith("ERR unknown subcommand or wrong number of arguments for "
-                               "'POPULATE'")  # 7.2 words it without "or wrong number ..."
-    assert actual == "ERR unknown subcommand 'POPULATE'. Try DEBUG HELP."
+    # (addReplySubcommandSyntaxError's words, in 7.0 as in 8.0: DEBUG is no container)
+    diff.assert_same("DEBUG", "POPULATE", "1", "p", "2", "extra")
     diff.assert_same("DEBUG", "POPULATE", "0")
     diff.assert_same("DBSIZE")
 
