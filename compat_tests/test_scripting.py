@@ -129,6 +129,11 @@ SCRIPTS = [
     ("return math.random(1, 2, 3)", []), ("return math.random('x')", []),
     ("return math.randomseed()", []),
     ("KEYS = nil return 1", []), ("ARGV = {} return 1", []),  # (read-only globals)
+    # integers read as luaL_checkinteger reads them (NaN, infinity: LLONG_MIN)
+    ("return {cmsgpack.unpack_one('\\1', 0/0)}", []), ("return struct.unpack('b', 'a', 1/0)", []),
+    ("return math.random(1/0)", []), ("return cjson.encode_max_depth('x')", []),
+    ("return {cjson.encode_max_depth(), cjson.encode_max_depth(5), cjson.encode_max_depth(0)}",
+     []),
     ("KEYS[1] = 'x' return KEYS[1]", ["1", "k"]),
     # struct as lua_struct.c reads formats and converts values on x86-64
     ("return {struct.pack('!I5>', 1, -1, 0), struct.pack(' <i3', -2^31, 1, 1.5), "

@@ -7,15 +7,15 @@ and SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE can end it, as in Redis.
 """
 
 import hashlib
-import math
 import os
 import time
+from functools import partial
 
 from lupa.lua51 import LuaRuntime
 
 from . import luabit, luajson, luarandom, luastruct
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import number_text, to_number
+from .lua_values import c_long_long, number_text, to_number
 from .luajson import LuaJSON
 from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from . import msgpack
@@ -72,7 +72,7 @@ class LuaEngine:
             "call_packed": self._call_packed, "call_raise_packed": self._call_raise_packed,
             "log": self._log, "setresp": self._setresp, "acl_check_cmd": self._acl_check,
             "set_repl": self._set_repl,
-            "cjson_config": self._cjson_config,
+
             "interrupt": self._interrupt,
             "monotonic": time.monotonic, "version": self._version,
             "ldb_line": self._ldb_line, "ldb_debug": self._ldb_debug,
@@ -86,10 +86,14 @@ class LuaEngine:
                        for function in (luastruct.pack, luastruct.unpack, luastruct.size)})
         bridge["math_random"] = self._library_function(luarandom.random)
         bridge["math_randomseed"] = self._library_function(luarandom.randomseed)
+        bridge.update({"cjson_" + name: self._library_function(
+            partial(self.json.configure, name)) for name in luajson.SETTINGS})
         bridge["cjson_encode"] = self._library_function(self.json.encode)
         bridge["cjson_decode"] = self._library_function(self.json.decode)
         bridge["error_value"] = self._error_value
         bridge["cjson_null"] = luajson.NULL
+        bridge["cjson_settings"] = self.lua.table_from(
+            [name.encode() for name in luajson.SETTINGS])
         # encoding=None: Lua strings are bytes both ways, so table keys must be bytes too.
         self.lua.globals()[b"__predis_py"] = self.lua.table_from(
             {name.encode(): function for name, function in bridge.items()})
@@ -376,7 +380,7 @@ class LuaEngine:
         if value is None:
             return None
         if isinstance(value, (int, float)):
-            return _as_c_long_long(value)
+            return c_long_long(value)
         if isinstance(value, bytes):
             return value
         if _is_table(value):  # {err=...} and {ok=...} only with a string (a Lua number is not)
@@ -548,14 +552,6 @@ class LuaEngine:
         return user.unrestricted or \
             self.server.acl.refuse(self.client, user, spec, argv, "lua") is None
 
-    def _cjson_config(self, name, count, *args):
-        def answer():
-            values = self.json.configure(bytes(name), list(args[:count]))
-            table = self.lua.table_from(values)
-            table[b"n"] = len(values)
-            return table
-        return self._checked(answer)
-
     def _lua_map(self, pairs):
         """A Lua table set a pair at a time (a Python dict would merge the keys 1 and true)."""
         table = self.lua.table()
@@ -600,13 +596,6 @@ class LuaEngine:
                 return message
         return value
 
-    def _checked(self, compute):
-        """{true, result} or {false, message}: the glue raises the error at the script's line."""
-        try:
-            return self.lua.table_from([True, compute()])
-        except (ValueError, OverflowError, TypeError, IndexError) as exc:
-            return self.lua.table_from([False, str(exc).encode()])
-
     def load_library(self, body: bytes):
         """Run a FUNCTION LOAD body; returns {function name: (callback, flags, description)}."""
         outcome = self.api.load_library(body)
@@ -638,20 +627,6 @@ def _triple(table):
 
 def _is_table(value) -> bool:
     return type(value).__name__ == "_LuaTable"
-
-
-_LONG_LONG_MIN = -2**63
-
-
-def _as_c_long_long(number) -> int:
-    """C's (long long) cast of a Lua number, as Redis converts a script's number to an integer
-    reply: the fraction dropped; NaN, infinities and values out of range give LLONG_MIN
-    (x86-64's answer to an impossible conversion)."""
-    if isinstance(number, float):
-        if number != number or math.isinf(number):
-            return _LONG_LONG_MIN
-        number = int(number)
-    return number if _LONG_LONG_MIN <= number < 2**63 else _LONG_LONG_MIN
 
 
 def _c_string(data: bytes) -> bytes:

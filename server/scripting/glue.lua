@@ -54,20 +54,8 @@ math.random, math.randomseed = py.math_random, py.math_randomseed
 cmsgpack = {pack = py.msgpack_pack, unpack = py.msgpack_unpack,
             unpack_one = py.msgpack_unpack_one, unpack_limit = py.msgpack_unpack_limit}
 
--- Python helpers answer {ok, result-or-message}; errors are raised here, at the script's line.
-local function checked(r)
-  if r[1] then return r[2] end
-  error(r[2], 3)
-end
 cjson = {encode = py.cjson_encode, decode = py.cjson_decode, null = py.cjson_null}
-for _, name in ipairs({'encode_max_depth', 'decode_max_depth', 'encode_invalid_numbers',
-                       'decode_invalid_numbers', 'encode_number_precision',
-                       'encode_keep_buffer', 'encode_sparse_array'}) do
-  cjson[name] = function(...)
-    local t = checked(py.cjson_config(name, select('#', ...), ...))
-    return unpack(t, 1, t.n)
-  end
-end
+for _, name in ipairs(py.cjson_settings) do cjson[name] = py['cjson_' .. name] end
 
 struct = {pack = py.struct_pack, unpack = py.struct_unpack, size = py.struct_size}
 

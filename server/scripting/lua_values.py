@@ -54,6 +54,22 @@ def number_text(number) -> bytes:
     return b"%.14g" % number
 
 
+def c_long_long(number) -> int:
+    """C's (long long) of a Lua number: the fraction dropped; NaN, infinities and values out
+    of range give LLONG_MIN (x86-64's answer to an impossible conversion)."""
+    if isinstance(number, float):
+        if number != number or math.isinf(number):
+            return -(2**63)
+        number = int(number)
+    return number if -(2**63) <= number < 2**63 else -(2**63)
+
+
+def c_int(number: int) -> int:
+    """An integer cut to a C int's 32 bits, as a cast to int cuts it."""
+    number &= 0xFFFFFFFF
+    return number - (1 << 32) if number >= 1 << 31 else number
+
+
 def _got(values: tuple, index: int) -> str:
     return "no value" if index > len(values) else lua_type(values[index - 1])
 
@@ -64,6 +80,18 @@ def check_number(values: tuple, index: int):
     if number is None:
         raise ArgumentError(index, f"number expected, got {_got(values, index)}")
     return number
+
+
+def check_integer(values: tuple, index: int) -> int:
+    """luaL_checkinteger of argument `index`: the number, cast to long long."""
+    return c_long_long(check_number(values, index))
+
+
+def opt_integer(values: tuple, index: int, default: int) -> int:
+    """luaL_optinteger: `default` for a missing or nil argument."""
+    if index > len(values) or values[index - 1] is None:
+        return default
+    return check_integer(values, index)
 
 
 def check_string(values: tuple, index: int) -> bytes:

@@ -9,7 +9,7 @@ back to the second), so the first bad one is the one named.
 
 import struct
 
-from .lua_values import check_number
+from .lua_values import c_int, check_number
 
 _BIAS = 6755399441055744.0  # 2^52 + 2^51
 _MASK = 0xFFFFFFFF
@@ -21,30 +21,26 @@ def _word(values: tuple, index: int) -> int:
     return struct.unpack("<Q", struct.pack("<d", float(number) + _BIAS))[0] & _MASK
 
 
-def _signed(word: int) -> int:
-    return word - (1 << 32) if word & 0x80000000 else word
-
-
 def _fold(operation):
     def apply(*values):
         word = _word(values, 1)
         for index in range(len(values), 1, -1):
             word = operation(word, _word(values, index))
-        return _signed(word)
+        return c_int(word)
     return apply
 
 
 def _shift(operation):
     def apply(*values):
         word = _word(values, 1)
-        return _signed(operation(word, _word(values, 2) & 31) & _MASK)
+        return c_int(operation(word, _word(values, 2) & 31) & _MASK)
     return apply
 
 
 def tohex(*values) -> bytes:
     """bit.tohex(x [, n]): n hex digits (8 by default, at most 8), upper case when n < 0."""
     word = _word(values, 1)
-    count = 8 if len(values) < 2 else _signed(_word(values, 2))
+    count = 8 if len(values) < 2 else c_int(_word(values, 2))
     count = max(count, -(2**31) + 1)  # (-INT32_MIN would overflow: lua_bit.c clamps it)
     digits = "%08X" % word if count < 0 else "%08x" % word
     count = min(abs(count), 8)
@@ -52,17 +48,17 @@ def tohex(*values) -> bytes:
 
 
 FUNCTIONS = {
-    "tobit": lambda *values: _signed(_word(values, 1)),
-    "bnot": lambda *values: _signed(~_word(values, 1) & _MASK),
+    "tobit": lambda *values: c_int(_word(values, 1)),
+    "bnot": lambda *values: c_int(~_word(values, 1) & _MASK),
     "band": _fold(lambda a, b: a & b),
     "bor": _fold(lambda a, b: a | b),
     "bxor": _fold(lambda a, b: a ^ b),
     "lshift": _shift(lambda word, by: word << by),
     "rshift": _shift(lambda word, by: word >> by),
-    "arshift": _shift(lambda word, by: _signed(word) >> by),
+    "arshift": _shift(lambda word, by: c_int(word) >> by),
     "rol": _shift(lambda word, by: (word << by) | (word >> (32 - by))),
     "ror": _shift(lambda word, by: (word >> by) | (word << (32 - by))),
-    "bswap": lambda *values: _signed(int.from_bytes(_word(values, 1).to_bytes(4, "big"),
+    "bswap": lambda *values: c_int(int.from_bytes(_word(values, 1).to_bytes(4, "big"),
                                                    "little")),
     "tohex": tohex,
 }

@@ -8,7 +8,13 @@ import math
 import re
 
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import lua_type, number_text
+from .lua_values import check_integer, lua_type, number_text
+
+
+# the configuration functions cjson offers (LuaJSON.configure)
+SETTINGS = ("encode_max_depth", "decode_max_depth", "encode_invalid_numbers",
+            "decode_invalid_numbers", "encode_number_precision", "encode_keep_buffer",
+            "encode_sparse_array")
 
 
 class _Null:
@@ -57,44 +63,42 @@ class LuaJSON:
         self.sparse = (False, 2, 10)  # convert, ratio, safe
 
     # -- configuration ---------------------------------------------------------------------
-    def configure(self, name: bytes, args: list):
+    def configure(self, name: str, *args) -> tuple:
         """cjson.<name>(...): set when given, and answer the setting (as lua-cjson)."""
-        name = name.decode()
         if name in ("encode_max_depth", "decode_max_depth"):
             if args:
-                depth = int(args[0])
+                depth = check_integer(args, 1)
                 if depth < 1:
-                    raise RaisedError(f"bad argument #1 to '{name}' (expected integer between "
-                                     "1 and 2147483647)")
+                    raise ArgumentError(1, "expected integer between 1 and 2147483647")
                 setattr(self, name, depth)
-            return [getattr(self, name)]
+            return (getattr(self, name),)
         if name == "encode_number_precision":
             if args:
-                self.precision = int(args[0])
-            return [self.precision]
+                self.precision = check_integer(args, 1)
+            return (self.precision,)
         if name == "encode_keep_buffer":
             if args:
                 self.keep_buffer = bool(args[0])
-            return [self.keep_buffer]
+            return (self.keep_buffer,)
         if name == "encode_invalid_numbers":
             if args:
                 self.encode_invalid_numbers = _switch(args[0], allow_null=True)
-            return [self.encode_invalid_numbers]
+            return (self.encode_invalid_numbers,)
         if name == "decode_invalid_numbers":
             if args:
                 self.decode_invalid_numbers = _switch(args[0]) == "on"
-            return [self.decode_invalid_numbers]
+            return (self.decode_invalid_numbers,)
         if name == "encode_sparse_array":
             convert, ratio, safe = self.sparse
             if args:
                 convert = bool(args[0]) if args[0] is not None else convert
             if len(args) > 1 and args[1] is not None:
-                ratio = int(args[1])
+                ratio = check_integer(args, 2)
             if len(args) > 2 and args[2] is not None:
-                safe = int(args[2])
+                safe = check_integer(args, 3)
             self.sparse = (convert, ratio, safe)
-            return list(self.sparse)
-        raise RaisedError(f"attempt to call field '{name}' (a nil value)")
+            return self.sparse
+        raise ValueError(f"no cjson setting {name}")
 
     # -- encoding --------------------------------------------------------------------------
     def encode(self, *args) -> bytes:
@@ -127,11 +131,11 @@ class LuaJSON:
                 elif isinstance(key, (int, float)) and not isinstance(key, bool):
                     name = b'"' + self._number(key) + b'"'
                 else:
-                    raise RaisedError(f"Cannot serialise {_type(key)}: table key must be a number "
-                                     "or string")
+                    raise RaisedError(f"Cannot serialise {lua_type(key)}: table key must be a "
+                                      "number or string")
                 parts.append(name + b":" + self._encode(item, depth))
             return b"{" + b",".join(parts) + b"}"
-        raise RaisedError(f"Cannot serialise {_type(value)}: type not supported")
+        raise RaisedError(f"Cannot serialise {lua_type(value)}: type not supported")
 
     def _number(self, number) -> bytes:
         if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
@@ -385,14 +389,3 @@ def _switch(value, allow_null: bool = False) -> str:
     if allow_null and value in (b"null", "null"):
         return "null"
     return "off"
-
-
-def _type(value) -> str:
-    if value is True or value is False:
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, bytes):
-        return "string"
-    name = type(value).__name__
-    return "function" if "Function" in name else "table" if "Table" in name else "userdata"

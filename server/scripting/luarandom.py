@@ -8,7 +8,7 @@ math.randomseed(n) starts the same sequence in both.
 import math
 
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import check_number
+from .lua_values import c_int, check_integer
 
 _MULTIPLIER, _INCREMENT, _MASK = 0x5DEECE66D, 0xB, (1 << 48) - 1
 _INITIAL = 0x1234ABCD330E
@@ -26,11 +26,8 @@ def srand48(seed: int) -> None:
 
 
 def _check_int(values: tuple, index: int) -> int:
-    """luaL_checkint: the number truncated, then cut to a C int's 32 bits."""
-    number = float(check_number(values, index))
-    whole = int(number) if number == number and abs(number) < 2.0**63 else -(2**63)
-    whole &= 0xFFFFFFFF
-    return whole - (1 << 32) if whole >= 1 << 31 else whole
+    """luaL_checkint: luaL_checkinteger cast to int."""
+    return c_int(check_integer(values, index))
 
 
 def random(*args) -> float:

@@ -15,7 +15,7 @@ two uses the same mask, and integers wider than 8 bytes keep their last 8 bytes.
 import struct as _struct
 
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import check_number, check_string, to_number
+from .lua_values import c_long_long, check_number, check_string, opt_integer, to_number
 
 MAXINTSIZE = 32
 MAXALIGN = 8
@@ -94,10 +94,8 @@ def _c_to_u64(number: float) -> int:
     """A double as a 64-bit unsigned integer the way putinteger converts it ((Uinttype)(Inttype)n
     below zero, (Uinttype)n otherwise), with x86-64's answers where C leaves the conversion
     undefined: NaN and what is below the long range give 2^63, 2^64 and more give 0."""
-    if number != number:
-        return 1 << 63
-    if number < 0:
-        return 1 << 63 if number <= -(2.0**63) - 1 else int(number) & _U64
+    if number != number or number < 0:
+        return c_long_long(number) & _U64
     return int(number) if number < 2.0**64 else 0
 
 
@@ -147,9 +145,7 @@ def unpack(*args) -> tuple:
     """The values, then the position after them (1-based)."""
     fmt = _Format(check_string(args, 1))
     data = check_string(args, 2)
-    position = 1
-    if len(args) >= 3 and args[2] is not None:
-        position = int(check_number(args, 3))  # (luaL_optinteger truncates)
+    position = opt_integer(args, 3, 1)
     if position == 0:
         raise ArgumentError(3, "offset must be 1 or greater")
     at = (position - 1) & _U64  # (size_t: a negative offset is past any data)

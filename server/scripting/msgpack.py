@@ -8,7 +8,7 @@ are exactly 1..n, maps otherwise, in Lua's own iteration order).
 import struct
 
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import check_number, check_string
+from .lua_values import c_int, check_integer, check_string, opt_integer
 
 MAX_NESTING = 16  # lua-cmsgpack: deeper tables (a circular one, say) are packed as nil
 
@@ -202,28 +202,16 @@ class Unpacker:
         return self.make_map(pairs)
 
 
-def _optional_integer(values: tuple, index: int, default: int) -> int:
-    """luaL_optinteger."""
-    if index > len(values) or values[index - 1] is None:
-        return default
-    return int(check_number(values, index))
-
-
-def _c_int(number: int) -> int:
-    number &= 0xFFFFFFFF
-    return number - (1 << 32) if number >= 1 << 31 else number
-
-
 def unpack_values(data: bytes, limit: int, offset: int, make_table, make_map) -> tuple:
     """mp_unpack_full: every value (limit and offset 0), else up to `limit` values from
     `offset`, preceded by where the next value starts (-1 at the end of the data)."""
     decode_all = not limit and not offset
     if offset < 0 or limit < 0:  # (Redis prints the data's length where the limit goes)
-        raise RaisedError(f"Invalid request to unpack with offset of {_c_int(offset)} and "
-                          f"limit of {_c_int(len(data))}.")
+        raise RaisedError(f"Invalid request to unpack with offset of {c_int(offset)} and "
+                          f"limit of {c_int(len(data))}.")
     if offset > len(data):
-        raise RaisedError(f"Start offset {_c_int(offset)} greater than input length "
-                          f"{_c_int(len(data))}.")
+        raise RaisedError(f"Start offset {c_int(offset)} greater than input length "
+                          f"{c_int(len(data))}.")
     reader = Unpacker(data, make_table, make_map)
     reader.pos = offset
     values = []
@@ -240,12 +228,12 @@ def library(make_table, make_map) -> dict:
         return unpack_values(check_string(args, 1), 0, 0, make_table, make_map)
 
     def unpack_one(*args):
-        offset = _optional_integer(args, 2, 0)
+        offset = opt_integer(args, 2, 0)
         return unpack_values(check_string(args, 1), 1, offset, make_table, make_map)
 
     def unpack_limit(*args):
-        limit = int(check_number(args, 2))
-        offset = _optional_integer(args, 3, 0)
+        limit = check_integer(args, 2)
+        offset = opt_integer(args, 3, 0)
         return unpack_values(check_string(args, 1), limit, offset, make_table, make_map)
 
     return {"pack": pack, "unpack": unpack, "unpack_one": unpack_one,
