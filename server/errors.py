@@ -66,7 +66,7 @@ def unknown_command(name, args) -> str:
     for arg in args:
         if len(shown) >= 128:
             break
-        shown += b"'" + _c_string(arg, 128 - len(shown)) + b"' "
+        shown += b"'" + c_string(arg, 128 - len(shown)) + b"' "
     return (f"ERR unknown command '{_printable(name)}', with args beginning with: "
             f"{_printable(shown, len(shown))}")
 
@@ -91,9 +91,9 @@ def error_code(message: str) -> str:
     return message.split(" ", 1)[0]
 
 
-def _c_string(value, limit: int) -> bytes:
-    """Client-supplied bytes as Redis's '%.128s' prints them: up to the first NUL, at most
-    `limit` bytes."""
+def c_string(value, limit=None) -> bytes:
+    """Bytes as C reads them as a string ('%.128s' with a `limit`): up to the first NUL, at
+    most `limit` bytes."""
     if isinstance(value, str):
         value = value.encode("utf-8", "surrogateescape")
     return bytes(value).split(b"\0", 1)[0][:limit]
@@ -103,5 +103,5 @@ def _printable(value, limit: int = 128) -> str:
     """Client-supplied bytes in an error, as Redis formats them ('%.128s'): raw bytes (the
     error writer encodes them back with surrogateescape), newlines made spaces so the reply
     stays on one line."""
-    text = _c_string(value, limit).decode("utf-8", "surrogateescape")
+    text = c_string(value, limit).decode("utf-8", "surrogateescape")
     return text.replace("\r", " ").replace("\n", " ")

@@ -21,7 +21,7 @@ from .busy import HOOK_INSTRUCTIONS, ScriptRun
 from . import msgpack
 
 from ..command_table import MAY_WRITE_FLAGS, lookup_command
-from ..errors import NOREPLICAS, CommandError
+from ..errors import NOREPLICAS, CommandError, c_string
 from ..keyspace import clock_frozen
 from ..propagation import TO_ALL
 from ..protocol.doubles import as_long_long, d2string, dtoa
@@ -387,10 +387,10 @@ class LuaEngine:
             raw = self._raw
             err = raw(value, b"err")
             if type(err) is bytes:  # Redis's "-%s" of the C string, trimmed of CR/LF at its end
-                return ErrorReply(_binary_text(_c_string(err).rstrip(b"\r\n")))
+                return ErrorReply(_binary_text(c_string(err).rstrip(b"\r\n")))
             ok = raw(value, b"ok")
             if type(ok) is bytes:
-                return SimpleString(_binary_text(_c_string(ok)))
+                return SimpleString(_binary_text(c_string(ok)))
             special = self._typed_table(value, resp3_caller, depth)
             if special is not _NONE:
                 return special
@@ -420,7 +420,7 @@ class LuaEngine:
         if _is_table(verbatim):
             form, data = raw(verbatim, b"format"), raw(verbatim, b"string")
             if isinstance(form, bytes) and isinstance(data, bytes):
-                return FormattedVerbatim(_c_string(form), data)
+                return FormattedVerbatim(c_string(form), data)
         mapping = raw(value, b"map")
         if _is_table(mapping):
             return MapPairs((self._to_reply(k, resp3_caller, depth + 1),
@@ -438,7 +438,7 @@ class LuaEngine:
         """redis.error_reply's message as luaPushErrorBuff stores it: the text before a NUL,
         as "-CODE message" (a '-' added when missing), becomes "CODE message" with the
         message trimmed of CR/LF; with no space, the code is ERR and all of it the message."""
-        text = _c_string(message)
+        text = c_string(message)
         if not text.startswith(b"-"):
             text = b"-" + text
         code, space, rest = text[1:].partition(b" ")
@@ -627,11 +627,6 @@ def _triple(table):
 
 def _is_table(value) -> bool:
     return type(value).__name__ == "_LuaTable"
-
-
-def _c_string(data: bytes) -> bytes:
-    """What C reads of a Lua string as a NUL-terminated string: the bytes before any NUL."""
-    return data.partition(b"\0")[0]
 
 
 def _binary_text(data: bytes) -> str:
