@@ -47,6 +47,42 @@ def as_72(reply):
     return reply
 
 
+def as_72_reply(args, reply):
+    """as_72, and as_72_user for ACL GETUSER and ACL LIST: the reference's reply to `args`."""
+    if [str(arg).upper() for arg in args[:2]] in (["ACL", "GETUSER"], ["ACL", "LIST"]):
+        return as_72_user(reply)
+    return as_72(reply)
+
+
+# A user's payload flag: Redis 7.0 creates users with neither sanitize-payload nor
+# skip-sanitize-payload (only `reset` sets the first), 7.2 creates them with sanitize-payload.
+# Each rule sets exactly one, so 7.0's "neither" is 7.2's sanitize-payload.
+_PAYLOAD_FLAGS = (b"sanitize-payload", b"skip-sanitize-payload")
+_ACL_LIST_LINE = re.compile(rb"(user \S+(?: (?:on|off|nopass))*)( .*)?\Z", re.S)
+
+
+def as_72_user(reply):
+    """ACL GETUSER's reply (either protocol) or ACL LIST's lines from Redis 7.0, as 7.2 gives
+    them."""
+    if isinstance(reply, dict) and isinstance(reply.get(b"flags"), list):
+        flags = reply[b"flags"]
+        if not any(flag in flags for flag in _PAYLOAD_FLAGS):
+            return {**reply, b"flags": flags + [b"sanitize-payload"]}
+        return reply
+    if isinstance(reply, list) and reply[:1] == [b"flags"] and isinstance(reply[1], list):
+        fields = as_72_user(dict(zip(reply[0::2], reply[1::2])))
+        return [item for field in fields.items() for item in field]
+    if isinstance(reply, list):
+        return [as_72_user(item) for item in reply]
+    if isinstance(reply, bytes) and reply.startswith(b"user "):
+        words = reply.split(b" ")
+        if not any(word in _PAYLOAD_FLAGS for word in words):
+            match = _ACL_LIST_LINE.match(reply)
+            if match:
+                return match[1] + b" sanitize-payload" + (match[2] or b"")
+    return reply
+
+
 _COMMAND_70 = re.compile(
     r"(EXECABORT Transaction discarded because of: )?NOPERM this user has no permissions to "
     r"run the '(.+)' command")
@@ -119,7 +155,7 @@ class Differ:
             self.predis.call("HELLO", "3")
 
     def both(self, *args):
-        return as_72(self.ref.call(*args)), self.predis.call(*args)
+        return as_72_reply(args, self.ref.call(*args)), self.predis.call(*args)
 
     def assert_same(self, *args):
         expected, actual = self.both(*args)

@@ -1,7 +1,7 @@
 """The server's users, the ACL log and the aclfile.
 
-The `default` user starts `on nopass ~* &* +@all`; `requirepass` sets its one password (as in
-Redis). Denials are logged (ACL LOG): an entry repeats (count, last update) when the same user
+The `default` user starts `on nopass sanitize-payload ~* &* +@all`; `requirepass` sets its one
+password (as in Redis). Denials are logged (ACL LOG): an entry repeats (count, last update) when the same user
 is refused the same thing in the same context within 60 s.
 """
 

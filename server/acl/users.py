@@ -213,7 +213,9 @@ class User:
         self.enabled = False
         self.nopass = False
         self.passwords: list = []  # sha256 hex digests, in the order added
-        self.sanitize = False  # 'sanitize-payload' (ACL GETUSER shows it; `reset` sets it)
+        # 'sanitize-payload': Redis 7.2 creates every user with it (7.0 only set it on `reset`);
+        # ACL GETUSER and LIST show it, RESTORE's payloads are validated whole either way
+        self.sanitize = True
         self.skip_sanitize = False
         self.root = Selector()
         self.selectors: list = []
@@ -354,11 +356,9 @@ class User:
 
     # -- description ---------------------------------------------------------------------------
     def flags(self) -> list:
-        return ["on" if self.enabled else "off"] + (["nopass"] if self.nopass else [])
-
-    def all_flags(self) -> list:
-        """ACL GETUSER's flags (the payload-sanitizing ones too, which ACL LIST leaves out)."""
-        return self.flags() + (["skip-sanitize-payload"] if self.skip_sanitize else []) + \
+        """The flags ACL GETUSER and ACL LIST show, in Redis's order (ACLUserFlags)."""
+        return ["on" if self.enabled else "off"] + (["nopass"] if self.nopass else []) + \
+            (["skip-sanitize-payload"] if self.skip_sanitize else []) + \
             (["sanitize-payload"] if self.sanitize else [])
 
     def describe(self) -> str:
@@ -371,7 +371,7 @@ class User:
 
     def getuser(self) -> list:
         """ACL GETUSER's reply."""
-        return ["flags", self.all_flags(), "passwords", list(self.passwords),
+        return ["flags", self.flags(), "passwords", list(self.passwords),
                 "commands", self.root.describe_commands(), "keys", self.root.describe_keys(),
                 "channels", self.root.describe_channels(),
                 "selectors", [["commands", s.describe_commands(), "keys", s.describe_keys(),
