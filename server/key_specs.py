@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .command_specs_data import KEY_SPECS, NOTES, TIPS
 from .commands.common import lower
+from .protocol.ldb_wire import atoi
 from .replies import SimpleString
 
 # The order Redis lists a key's flags in.
@@ -70,6 +71,11 @@ def specs_of(fullname: str) -> tuple:
 
 def tips_of(fullname: str) -> tuple:
     return TIPS.get(fullname, ())
+
+
+def has_keys(fullname: str) -> bool:
+    """Redis's doesCommandHaveKeys: some spec names real keys (not only shard channels)."""
+    return any("not_key" not in spec.flags for spec in specs_of(fullname))
 
 
 def has_movable_keys(fullname: str) -> bool:
@@ -132,7 +138,8 @@ def find_keys(command, args: list) -> list:
     specs = specs_of(command.fullname)
     if not any("variable_flags" in spec.flags for spec in specs):
         try:
-            return [key for spec in specs for key in _spec_keys(spec, args)]
+            return [key for spec in specs if "not_key" not in spec.flags
+                    for key in _spec_keys(spec, args)]
         except _Unusable:
             pass
     finder = _KEY_FINDERS.get(command.fullname)
@@ -177,11 +184,50 @@ def _sort_keys(args):
     return keys + ([(store, _OVERWRITE)] if store is not None else [])
 
 
+def _counted_keys(count_at: int, store_at: int = 0):
+    """genericGetKeys, where a key count's spec could not be applied ('1x', ' 1', a count
+    past the arguments): the count read with atoi, no key at all when it is below 1 or more
+    than the arguments after it, a destination last; keys without flags."""
+    def keys(args):
+        count = atoi(args[count_at]) if len(args) > count_at else 0
+        first = count_at + 1
+        if count < 1 or count > len(args) - first:
+            return []
+        return [(index, ()) for index in range(first, first + count)] + (
+            [(store_at, ())] if store_at else [])
+    return keys
+
+
+_MIGRATE_OPTIONS = {b"copy": 0, b"replace": 0, b"auth": 1, b"auth2": 2}
+
+
+def _migrate_keys(args):
+    """The key at 3, or those after KEYS (none when the key at 3 is not empty as well)."""
+    first, count = 3, 1
+    index = 6
+    while index < len(args):
+        word = lower(args[index])
+        if word == b"keys":
+            if len(args[3]):
+                count = 0  # a syntax error MIGRATE itself reports
+            else:
+                first, count = index + 1, len(args) - index - 1
+            break
+        index += _MIGRATE_OPTIONS.get(word, 0) + 1
+    return [(index, ("RW", "access", "delete")) for index in range(first, first + count)]
+
+
 _KEY_FINDERS = {
     "set": _set_keys,
     "bitfield": _bitfield_keys,
     "sort": _sort_keys,
     "sort_ro": lambda args: [(1, _READ)],
+    "migrate": _migrate_keys,
+    **dict.fromkeys(("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "blmpop",
+                     "bzmpop"), _counted_keys(2)),
+    **dict.fromkeys(("zunion", "zinter", "zdiff", "zintercard", "sintercard", "lmpop", "zmpop"),
+                    _counted_keys(1)),
+    **dict.fromkeys(("zunionstore", "zinterstore", "zdiffstore"), _counted_keys(2, store_at=1)),
 }
 
 

@@ -45,6 +45,10 @@ def test_parse_command_random_input_only_ever_raises_protocol_error():
 def test_atoi_reads_as_c_does():
     assert [atoi(t) for t in (b"12", b"  7x", b"-3", b"+4", b"x", b"", b"0012")] == \
         [12, 7, -3, 4, 0, 0, 12]
+    # glibc's (int) strtol: a long's range, then the low 32 bits
+    assert [atoi(t) for t in (b"4294967297", b"2147483648", b"-2147483649",
+                              b"99999999999999999999", b"-99999999999999999999")] == \
+        [1, -2147483648, 2147483647, -1, 0]
 
 
 def test_log_reply_is_an_array_of_status_lines_without_line_breaks():

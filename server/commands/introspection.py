@@ -113,7 +113,7 @@ def keys_of(args) -> list:
     spec = lookup_command(args)
     if spec is None:
         raise CommandError("ERR Invalid command specified")
-    if not key_specs.specs_of(spec.fullname):
+    if not key_specs.has_keys(spec.fullname):
         raise CommandError("ERR The command has no key arguments")
     argc = len(args)
     if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:

@@ -103,7 +103,8 @@ def parse_command(buffer: bytes):
 
 
 def atoi(text: bytes) -> int:
-    """C's atoi: optional blanks and sign, then digits; whatever follows is ignored."""
+    """C's atoi: optional blanks and sign, then digits; whatever follows is ignored. As glibc's,
+    (int) strtol: a number past a long's range is LONG_MAX / LONG_MIN, then cut to 32 bits."""
     text = text.lstrip(b" \t\n\v\f\r")
     sign, digits = 1, 0
     if text[:1] in (b"-", b"+"):
@@ -112,7 +113,13 @@ def atoi(text: bytes) -> int:
         if not 48 <= byte <= 57:
             break
         digits = digits * 10 + byte - 48
-    return sign * digits
+    return c_int(min(max(sign * digits, -(1 << 63)), (1 << 63) - 1))
+
+
+def c_int(number: int) -> int:
+    """An integer cut to a C int's 32 bits, as a cast to int cuts it."""
+    number &= 0xFFFFFFFF
+    return number - (1 << 32) if number >= 1 << 31 else number
 
 
 def log_reply(lines: list) -> bytes:

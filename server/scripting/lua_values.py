@@ -64,12 +64,6 @@ def c_long_long(number) -> int:
     return number if -(2**63) <= number < 2**63 else -(2**63)
 
 
-def c_int(number: int) -> int:
-    """An integer cut to a C int's 32 bits, as a cast to int cuts it."""
-    number &= 0xFFFFFFFF
-    return number - (1 << 32) if number >= 1 << 31 else number
-
-
 def _got(values: tuple, index: int) -> str:
     return "no value" if index > len(values) else lua_type(values[index - 1])
 

@@ -9,7 +9,8 @@ back to the second), so the first bad one is the one named.
 
 import struct
 
-from .lua_values import c_int, check_number
+from ..protocol.ldb_wire import c_int
+from .lua_values import check_number
 
 _BIAS = 6755399441055744.0  # 2^52 + 2^51
 _MASK = 0xFFFFFFFF

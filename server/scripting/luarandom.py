@@ -8,7 +8,8 @@ math.randomseed(n) starts the same sequence in both.
 import math
 
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import c_int, check_integer
+from ..protocol.ldb_wire import c_int
+from .lua_values import check_integer
 
 _MULTIPLIER, _INCREMENT, _MASK = 0x5DEECE66D, 0xB, (1 << 48) - 1
 _INITIAL = 0x1234ABCD330E

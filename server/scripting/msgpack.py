@@ -8,7 +8,8 @@ are exactly 1..n, maps otherwise, in Lua's own iteration order).
 import struct
 
 from .library_errors import ArgumentError, RaisedError
-from .lua_values import c_int, check_integer, check_string, opt_integer
+from ..protocol.ldb_wire import c_int
+from .lua_values import check_integer, check_string, opt_integer
 
 MAX_NESTING = 16  # lua-cmsgpack: deeper tables (a circular one, say) are packed as nil
 
