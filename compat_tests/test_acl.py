@@ -511,6 +511,22 @@ def test_rules_changed_between_queueing_and_exec(admin, pair):
                                                                       b"command")
 
 
+def test_acl_log_shows_the_refused_command_as_the_clients_command(admin, pair):
+    """ACL LOG's client-info is the client's CLIENT LIST line while its refused command is
+    the current one: cmd= names it and argv-mem counts its arguments (unit/acl)."""
+    both(admin, "ACL", "SETUSER", "logged", "on", ">foo", "+set", "~object:*")
+    clients = login(pair, "logged", "foo")
+    for args in (("GET", "foo"), ("SET", "other", "1")):
+        both(clients, *args, user="logged")
+        infos = [dict(zip(entry[::2], entry[1::2]))[b"client-info"] for entry in
+                 (client.call("ACL", "LOG", "1")[0] for client in admin)]
+        fields = [[field for field in info.split() if field.split(b"=")[0] in (
+            b"cmd", b"argv-mem", b"qbuf", b"multi", b"flags")] for info in infos]
+        assert fields[1] == fields[0], args
+    for client in clients:
+        client.close()
+
+
 def test_patterns_after_every_key_or_channel_and_migrate_key_access(admin):
     """A key or channel pattern after allkeys / allchannels is refused (also inside a
     selector); MIGRATE reads and writes the keys it moves (Redis's unit/acl-v2)."""

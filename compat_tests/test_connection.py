@@ -88,6 +88,27 @@ def test_client_list_fields(diff):
     assert b"cmd=client|info" in actual and b"cmd=client|info" in expected
 
 
+@pytest.mark.parametrize("commands", [
+    [("GET",)], [("NOSUCH", "x")], [("CLIENT", "NOSUCH")], [("CLIENT",)],
+    [("MULTI",), ("GET", "a")], [("MULTI",), ("GET",), ("EXEC",)],
+    [("SUBSCRIBE", "c"), ("GET", "a")], [("MULTI",), ("SET", "a", "1"), ("EXEC",)]])
+def test_client_list_names_a_refused_or_queued_command(servers, commands):
+    """CLIENT LIST's cmd= names the command as soon as it is looked up (NULL for none), before
+    a check refuses it or MULTI queues it; EXEC's commands leave it at exec."""
+    listed = []
+    for server in servers:
+        probe, observer = RawClient(server.port), RawClient(server.port)
+        probe.call("CLIENT", "SETNAME", "probe")
+        for args in commands:
+            probe.call(*args)
+        line = next(line for line in observer.call("CLIENT", "LIST").decode().splitlines()
+                    if " name=probe " in line)
+        listed.append([field for field in line.split() if field.startswith("cmd=")])
+        probe.close()
+        observer.close()
+    assert listed[1] == listed[0]
+
+
 def test_client_list_by_id_keeps_the_order_given_and_type_takes_one_argument(servers, diff):
     """CLIENT LIST ID lists each ID given in turn (twice if named twice, unknown or negative
     ones skipped); TYPE with anything after it is a syntax error (Redis's argument count)."""

@@ -44,15 +44,20 @@ def dispatch(client, args):
         if spec is None:
             if name.lower() in (b"post", b"host:"):
                 return _cross_protocol_attack(client)
+            _looked_up(client, None)
             return _reject(client, None, errors.unknown_command(name, args[1:]))
     if spec.subcommands:
         if len(args) >= 2:
             sub = spec.subcommands.get(args[1].lower())
             if sub is None:
+                _looked_up(client, None)
                 return _reject(client, spec, errors.unknown_subcommand(args[1], spec.name))
             spec = sub
         elif spec.handler is None:  # a pure container (CLIENT, CONFIG...) needs a subcommand
+            _looked_up(client, spec)
             return _reject(client, spec, errors.wrong_arity(spec.name))
+    if not client.in_exec:  # (_looked_up, inline on the way every command takes)
+        client.last_command = spec
     arity = spec.arity
     argc = len(args)
     if (arity > 0 and argc != arity) or argc < -arity:
@@ -392,6 +397,14 @@ class _NoSpec:
 
 
 _NO_SPEC = _NoSpec()
+
+
+def _looked_up(client, spec) -> None:
+    """CLIENT LIST's cmd= names a command once it is looked up (None: no such command), before
+    any check refuses it or MULTI queues it, as Redis's processCommand sets lastcmd. EXEC's
+    queued commands leave it at EXEC."""
+    if not client.in_exec:
+        client.last_command = spec
 
 
 def _reject(client, spec, message: str):

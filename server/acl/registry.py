@@ -1,8 +1,8 @@
 """The server's users, the ACL log and the aclfile.
 
 The `default` user starts `on nopass sanitize-payload ~* &* +@all`; `requirepass` sets its one
-password (as in Redis). Denials are logged (ACL LOG): an entry repeats (count, last update) when the same user
-is refused the same thing in the same context within 60 s.
+password (as in Redis). Denials are logged (ACL LOG): an entry repeats (count, last update)
+when the same user is refused the same thing in the same context within 60 s.
 """
 
 import os
@@ -97,14 +97,16 @@ class ACL:
             return None
         reason, denied = found
         obj = denied if reason == "command" else bytes(denied).decode(errors="replace")
-        self.record(reason, context, obj, user.name, client)
+        # (a refused command's own arguments count in its argv-mem, as Redis's c->argv)
+        self.record(reason, context, obj, user.name, client,
+                    running=args if context == "toplevel" else None)
         if client.in_exec and context == "multi":
             return ("NOPERM ACLs rules changed between the moment the transaction was "
                     "accumulated and the EXEC call. This command is no longer allowed for the "
                     "following reason: " + _AT_EXEC[reason])
         return "NOPERM " + denial_message(user, reason, denied)
 
-    def record(self, reason, context, obj, username, client) -> None:
+    def record(self, reason, context, obj, username, client, running=None) -> None:
         self.denials[reason] += 1
         now = time.time()
         for entry in self.log:
@@ -115,7 +117,7 @@ class ACL:
                 return
         from ..commands.connection import client_line
 
-        info = client_line(client) if client.conn is not None else ""
+        info = client_line(client, running) if client.conn is not None else ""
         self.log.insert(0, LogEntry(self.next_entry, reason, context, obj, username, info))
         self.next_entry += 1
         del self.log[self.server.config["acllog-max-len"]:]
