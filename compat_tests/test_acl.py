@@ -513,11 +513,14 @@ def test_rules_changed_between_queueing_and_exec(admin, pair):
 
 def test_acl_log_shows_the_refused_command_as_the_clients_command(admin, pair):
     """ACL LOG's client-info is the client's CLIENT LIST line while its refused command is
-    the current one: cmd= names it and argv-mem counts its arguments (unit/acl)."""
-    both(admin, "ACL", "SETUSER", "logged", "on", ">foo", "+set", "~object:*")
+    the current one: cmd= names it and argv-mem counts its arguments (unit/acl); for a failed
+    AUTH and a script's refused call, AUTH's and EVAL's."""
+    both(admin, "ACL", "SETUSER", "logged", "on", ">foo", "+set", "+auth", "+eval", "~object:*")
     clients = login(pair, "logged", "foo")
-    for args in (("GET", "foo"), ("SET", "other", "1")):
-        both(clients, *args, user="logged")
+    for args in (("GET", "foo"), ("SET", "other", "1"), ("AUTH", "logged", "wrong"),
+                 ("EVAL", "return redis.pcall('get', 'x')", "0")):
+        for client in clients:  # (7.0 words the script's refusal otherwise: not compared)
+            client.call(*args)
         infos = [dict(zip(entry[::2], entry[1::2]))[b"client-info"] for entry in
                  (client.call("ACL", "LOG", "1")[0] for client in admin)]
         fields = [[field for field in info.split() if field.split(b"=")[0] in (

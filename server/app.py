@@ -453,7 +453,7 @@ class PredisServer:
 
     def acl_log_failure(self, client, username) -> None:
         self.acl.record("auth", "toplevel", "AUTH", bytes(username).decode("utf-8", "replace"),
-                        client)
+                        client, client.last_args)  # (AUTH's or HELLO's arguments)
         self.log.warning("auth_failed", client_id=client.id, addr=client.addr,
                          user=bytes(username).decode("utf-8", "replace"))
 

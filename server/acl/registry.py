@@ -97,9 +97,11 @@ class ACL:
             return None
         reason, denied = found
         obj = denied if reason == "command" else bytes(denied).decode(errors="replace")
-        # (a refused command's own arguments count in its argv-mem, as Redis's c->argv)
-        self.record(reason, context, obj, user.name, client,
-                    running=args if context == "toplevel" else None)
+        # (the command the client is running counts in its argv-mem, as Redis's c->argv: the
+        # refused one at the top level, the script's EVAL or FCALL in a script)
+        running = args if context == "toplevel" else \
+            client.last_args if context == "lua" else None
+        self.record(reason, context, obj, user.name, client, running)
         if client.in_exec and context == "multi":
             return ("NOPERM ACLs rules changed between the moment the transaction was "
                     "accumulated and the EXEC call. This command is no longer allowed for the "
