@@ -7,14 +7,14 @@ Classes, as Redis's getClientType: a replica (its replication stream), a subscri
 each delivery (server/pubsub.py); a normal or replica client's connection is checked before each
 write while its class has a limit (by default only replicas: a normal client's write then pays
 one attribute test), counting the output about to be queued as Redis counts its reply list
-(what does not fit its reply buffer, whose size follows the client's recent replies:
-protocol/reply_buffer.py), so a reply over the hard limit is never sent; the
+(what does not fit its reply buffer, whose size follows the client's recent replies, in
+its list's nodes: protocol/reply_buffer.py), so a reply over the hard limit is never sent; the
 client cron checks every class too (a soft limit ends while no new output comes).
 """
 
 import time
 
-from .protocol.reply_buffer import CHUNK_BYTES
+from .protocol.reply_buffer import CHUNK_BYTES, reply_list_bytes
 
 # A client that has not authenticated yet (where a password is required) may hold this much
 # output, whatever its class: it cannot make the server buffer replies it never reads
@@ -53,7 +53,9 @@ def close_if_over(server, client, cls: str, limit: tuple, incoming: int = 0) -> 
     if conn is None or conn.closed:
         return False
     pending = conn.output_buffer_size()
-    pending += max(incoming - (0 if pending else conn.reply_buffer.size), 0)
+    past_buffer = incoming - (0 if pending else conn.reply_buffer.size)
+    if past_buffer > 0:
+        pending += reply_list_bytes(past_buffer)
     if not limit_reached(client, limit, pending):
         return False
     server.log.warning("client_output_buffer_limit", client_id=client.id, addr=client.addr,

@@ -22,7 +22,7 @@ SDS_MAX_PREALLOC = 1024 * 1024
 IDLE_SECONDS = 2
 
 
-def _allocator_size(size: int) -> int:
+def allocator_size(size: int) -> int:
     """jemalloc's size class for a request: 8-byte steps to 128, then four classes a doubling."""
     if size <= 8:
         return 8
@@ -40,7 +40,7 @@ def _header(size: int) -> int:
 def usable(size: int) -> int:
     """sds room (`alloc`) for a request of `size` bytes, after the allocator's rounding."""
     header = _header(size)
-    return _allocator_size(header + size + 1) - header - 1
+    return allocator_size(header + size + 1) - header - 1
 
 
 def allocation(room: int) -> int:

@@ -15,9 +15,19 @@ Rules (Redis 7.0 networking.c _addReplyToBuffer, server.c clientsCronResizeOutpu
   peak-reset-time milliseconds (5 seconds, DEBUG REPLYBUFFER PEAK-RESET-TIME; -1 never).
 """
 
-from .query_buffer import _allocator_size
+from .query_buffer import allocator_size
 
 CHUNK_BYTES = 16 * 1024  # PROTO_REPLY_CHUNK_BYTES: a new client's buffer
+_NODE_HEADER = 16  # clientReplyBlock's size and used fields
+# What a reply list node takes in: its 16 KB request plus header, rounded up by the allocator
+_NODE_BYTES = allocator_size(CHUNK_BYTES + _NODE_HEADER) - _NODE_HEADER
+
+
+def reply_list_bytes(size: int) -> int:
+    """What Redis's reply list counts (reply_bytes, what output limits judge) for `size` bytes
+    of small replies past the reply buffer: whole nodes, each taking the room its allocation
+    got (a KEYS reply of 94 KB counts 5 nodes of 20,464 bytes)."""
+    return -(-size // _NODE_BYTES) * _NODE_BYTES
 MIN_BYTES = 1024  # PROTO_REPLY_MIN_BYTES
 DEFAULT_PEAK_RESET_MS = 5000  # REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME
 
@@ -61,7 +71,7 @@ class ReplyBuffer:
                 wanted = min(CHUNK_BYTES, self.size * 2)
                 settings.expands += 1
         if wanted:
-            self.size = _allocator_size(wanted)
+            self.size = allocator_size(wanted)
         if settings.peak_reset_ms >= 0 and now_ms - self.peak_reset_at >= settings.peak_reset_ms:
             self.peak_reset_at = now_ms
             return True
