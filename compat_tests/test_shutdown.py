@@ -108,6 +108,24 @@ def test_a_failed_save_keeps_the_server_serving(server):
     assert "ready to exit, bye bye" in log_of(server)
 
 
+def test_a_shutdown_while_the_first_aof_is_written_needs_force(server):
+    """appendonly turned on: until the child has written the AOF's first base the AOF holds no
+    dataset, so SIGTERM and SHUTDOWN leave the server serving ("Writing initial AOF, can't
+    exit."); SHUTDOWN FORCE exits (Redis's unit/shutdown, 7.2)."""
+    client = redis.Redis(port=server.port)
+    fill(client)
+    client.config_set("appendonly", "yes")
+    assert eventually(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 1, 5)
+    server.proc.send_signal(signal.SIGTERM)
+    assert eventually(lambda: "Writing initial AOF, can't exit" in log_of(server), 5)
+    assert client.ping() is True
+    assert reply_or_error(lambda: client.execute_command("SHUTDOWN", "NOSAVE")) == \
+        "Errors trying to SHUTDOWN. Check logs."
+    assert client.dbsize() == 20
+    assert shut_down(server, "NOSAVE", "FORCE") == 0
+    assert "Writing initial AOF. Exit anyway." in log_of(server)
+
+
 def test_a_shutdown_waits_for_a_lagging_replica(server):
     """With a replica behind, SHUTDOWN pauses writes and waits (its client blocked, INFO's
     shutdown_in_milliseconds counting down); SHUTDOWN ABORT answers the waiting client with an

@@ -36,6 +36,8 @@ REDIS_LINES = {
                                  "down.",
     "shutdown_save_failed": "Error trying to save the DB, can't exit.",
     "shutdown_save_failed_exiting_anyway": "Error trying to save the DB. Exit anyway.",
+    "shutdown_initial_aof_unwritten": "Writing initial AOF, can't exit.",
+    "shutdown_initial_aof_exiting_anyway": "Writing initial AOF. Exit anyway.",
     "shutdown_failed": "Errors trying to shut down the server. Check the logs for more "
                        "information.",
     "server_stopped": "Redis is now ready to exit, bye bye...",

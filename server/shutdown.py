@@ -177,10 +177,20 @@ class Shutdown:
 
     def prepare(self, save: bool, force: bool = False) -> bool:
         """Before leaving: end a BGSAVE child, then save if asked. False, with Redis's log
-        lines, when the save failed and `force` was not given."""
+        lines, when the save failed or the AOF's first base is still being written, and
+        `force` was not given (forced, the base is written before the AOF closes)."""
         server = self.server
         server.persistence.kill_child()
         server.debug_sessions.kill_all()
+        aof = server.aof
+        if aof is not None and aof.child is not None and aof.waiting_base is not None:
+            # the AOF was just turned on and its first base is still being written: without
+            # it the AOF holds no dataset (Redis's AOF_WAIT_REWRITE)
+            if not force:
+                server.log.warning("shutdown_initial_aof_unwritten")
+                server.log.warning("shutdown_failed")
+                return False
+            server.log.warning("shutdown_initial_aof_exiting_anyway")
         if save and not server.persistence.save():
             if not force:
                 server.log.warning("shutdown_save_failed")
