@@ -194,6 +194,33 @@ def test_predis_replicates_predis_and_wait_counts_acks():
         primary_server.stop()
 
 
+def test_a_replica_keeps_the_groups_read_counter_after_plain_reads():
+    """XREADGROUP without NOACK reaches the replica as XCLAIMs, which do not move a group's
+    entries-read: Redis 7.2.5 sends XGROUP SETID ... ENTRIESREAD after them (its unit/type/
+    stream-cgroups "XREADGROUP ACK would propagate entries-read"), so lag agrees too."""
+    primary_server = start_predis()
+    replica_server = start_predis(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    try:
+        primary = redis.Redis(port=primary_server.port)
+        replica = redis.Redis(port=replica_server.port)
+        wait_until(lambda: in_sync(primary, replica))
+        primary.xadd("mystream", {"a": "b", "c": "d"})
+        primary.xgroup_create("mystream", "mygroup", "$")
+        primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
+        primary.xadd("mystream", {"a1": "b1"})
+        primary.xadd("mystream", {"name": "v1"})
+        primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
+        primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
+        assert primary.execute_command("WAIT", 1, 2000) == 1
+        counters = [[(group["entries-read"], group["lag"]) for group in
+                     client.xinfo_stream("mystream", full=True)["groups"]]
+                    for client in (primary, replica)]
+        assert counters[1] == counters[0] == [(3, 0)]
+    finally:
+        replica_server.stop()
+        primary_server.stop()
+
+
 def test_replicaof_port_checks(diff):
     for port in ("99999", "-1", "abc", "0"):
         diff.assert_same("REPLICAOF", "localhost", port)

@@ -150,10 +150,11 @@ def _xtrim(args, reply, db):
 
 def _xreadgroup(args, reply, db):
     """XREADGROUP as Redis propagates it: each entry newly delivered (">") as an XCLAIM that
-    recreates its pending entry as it stands (FORCE, JUSTID, LASTID moving the group on); with
-    NOACK, the group's new last id as XGROUP SETID, after an XGROUP CREATECONSUMER for a
-    consumer the read created (Redis 7.2 creates one with any read, served or not). A read of
-    a consumer's own history propagates nothing else."""
+    recreates its pending entry as it stands (FORCE, JUSTID, LASTID moving the group on; none
+    with NOACK), then the group's new last id and read counter as XGROUP SETID ... ENTRIESREAD
+    (Redis 7.2.5's fix: XCLAIM alone left a replica's entries-read behind), after an XGROUP
+    CREATECONSUMER for a consumer the read created (Redis 7.2 creates one with any read,
+    served or not). A read of a consumer's own history propagates nothing else."""
     from .commands.streams import _parse_read, parse_id
     from .keyspace.stream import format_id
 
@@ -172,16 +173,14 @@ def _xreadgroup(args, reply, db):
             commands.append([b"XGROUP", b"CREATECONSUMER", key, group_name, consumer])
         if id_arg != b">" or not entries:
             continue
-        if noack:
-            commands.append([b"XGROUP", b"SETID", key, group_name, format_id(group.last_id),
-                             b"ENTRIESREAD", _num(group.entries_read)])
-            continue
-        for stream_id, _ in entries:
+        for stream_id, _ in entries if not noack else ():
             pending = group.pel[parse_id(stream_id)]
             commands.append([b"XCLAIM", key, group_name, consumer, b"0", stream_id, b"TIME",
                              _num(pending.delivery_time), b"RETRYCOUNT",
                              _num(pending.delivery_count), b"FORCE", b"JUSTID", b"LASTID",
                              stream_id])
+        commands.append([b"XGROUP", b"SETID", key, group_name, format_id(group.last_id),
+                         b"ENTRIESREAD", _num(group.entries_read)])
     return commands
 
 
