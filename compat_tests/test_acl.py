@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import as_72, as_72_noperm, as_72_reply, as_72_user
 from .rawclient import Err, RawClient, encode_command
-from .servers import ROOT, free_port, start_predis, start_redis
+from .servers import ROOT, eventually, free_port, start_predis, start_redis
 
 @pytest.fixture
 def admin(pair):
@@ -527,6 +527,31 @@ def test_acl_log_shows_the_refused_command_as_the_clients_command(admin, pair):
             b"cmd", b"argv-mem", b"qbuf", b"multi", b"flags")] for info in infos]
         assert fields[1] == fields[0], args
     for client in clients:
+        client.close()
+
+
+def test_a_blocked_command_is_checked_again_when_woken(servers):
+    """Redis 7.2 runs a woken blocked command through its checks again (unit/acl "blocked
+    command gets rejected when reprocessed after permission change"; 7.0, the reference here,
+    served it): rules changed while it waited end it with NOPERM, a rejected call, and the
+    value stays."""
+    admin, waiter = RawClient(servers[1].port), RawClient(servers[1].port)
+    admin.call("CONFIG", "RESETSTAT")
+    admin.call("ACL", "SETUSER", "blocked", "reset", "on", "nopass", "+@all", "allkeys")
+    waiter.call("AUTH", "blocked", "x")
+    waiter.send_raw(b"BLPOP reprocessed 0\r\n")
+    assert eventually(lambda: b"blocked_clients:1" in admin.call("INFO", "clients"), 5)
+    admin.call("ACL", "SETUSER", "blocked", "resetkeys")
+    admin.call("LPUSH", "reprocessed", "foo")
+    assert waiter.read_reply() == Err("NOPERM No permissions to access a key")
+    assert waiter.call("PING") == b"PONG"
+    stats = admin.call("INFO", "commandstats").decode()
+    assert "cmdstat_blpop:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0" \
+        in stats
+    assert admin.call("LRANGE", "reprocessed", "0", "-1") == [b"foo"]
+    admin.call("DEL", "reprocessed")
+    admin.call("ACL", "DELUSER", "blocked")
+    for client in (admin, waiter):
         client.close()
 
 

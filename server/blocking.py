@@ -76,6 +76,8 @@ class BlockingRegistry:
                     value = waiter.db.peek(ident[1])
                     if value is None or type(value) is not waiter.kind:
                         continue  # e.g. a list waiter on a key now holding a string
+                if self._refused_now(waiter):
+                    continue
                 try:
                     reply = waiter.attempt(waiter.db, ident[1])
                 except CommandError as exc:  # e.g. BLMOVE whose target changed type meanwhile
@@ -87,6 +89,25 @@ class BlockingRegistry:
                     propagation.command(waiter.db, waiter.spec, waiter.args, reply)
                     waiter.client.woff = self.server.acks.offset()
                 self._finish(waiter, reply)
+
+    def _refused_now(self, waiter) -> bool:
+        """Redis 7.2 runs a woken command through its checks again: one the user's rules no
+        longer allow (ACL SETUSER while it waited) ends with NOPERM, counted as a rejected
+        call and not as the call it blocked in. True if it was refused."""
+        client, spec = waiter.client, waiter.spec
+        if spec is None or client.acl_user.unrestricted:
+            return False
+        refusal = self.server.acl.refuse(client, client.acl_user, spec, waiter.args,
+                                         "toplevel")
+        if refusal is None:
+            return False
+        spec.calls -= 1
+        spec.rejected_calls += 1
+        reply = ErrorReply(refusal)
+        self.server.count_error(reply, client, spec)
+        waiter.spec = None  # (nothing more to count when it finishes)
+        self._finish(waiter, reply)
+        return True
 
     def unblock(self, client, reply=None) -> bool:
         """End `client`'s wait on keys with `reply` (None: its timeout reply); False if it is
