@@ -530,6 +530,29 @@ def test_acl_log_shows_the_refused_command_as_the_clients_command(admin, pair):
         client.close()
 
 
+def test_a_repeated_refusal_moves_its_log_entry_first_with_the_new_client(admin, pair):
+    """ACL LOG merges a refusal into an equal entry among the latest ten: its count grows, it
+    moves first, and it takes the refused client's line and time (its age restarts)."""
+    both(admin, "ACL", "LOG", "RESET")
+    both(admin, "ACL", "SETUSER", "merged", "on", ">foo", "+set", "+client|setname",
+         "~object:*")
+    clients = login(pair, "merged", "foo")
+    for name, args in (("first", ("GET", "a")), ("first", ("DEL", "b")),
+                       ("second", ("GET", "a"))):
+        for client in clients:
+            client.call("CLIENT", "SETNAME", name)
+            client.call(*args)
+    logs = []
+    for client in admin:
+        entries = [dict(zip(entry[::2], entry[1::2])) for entry in client.call("ACL", "LOG")]
+        logs.append([(entry[b"object"], entry[b"count"], b"name=second " in entry[
+            b"client-info"], float(entry[b"age-seconds"]) < 1) for entry in entries])
+    assert logs[1] == logs[0], logs
+    assert logs[0] == [(b"get", 2, True, True), (b"del", 1, False, True)]
+    for client in clients:
+        client.close()
+
+
 def test_a_blocked_command_is_checked_again_when_woken(servers):
     """Redis 7.2 runs a woken blocked command through its checks again (unit/acl "blocked
     command gets rejected when reprocessed after permission change"; 7.0, the reference here,

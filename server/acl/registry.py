@@ -1,8 +1,9 @@
 """The server's users, the ACL log and the aclfile.
 
 The `default` user starts `on nopass sanitize-payload ~* &* +@all`; `requirepass` sets its one
-password (as in Redis). Denials are logged (ACL LOG): an entry repeats (count, last update)
-when the same user is refused the same thing in the same context within 60 s.
+password (as in Redis). Denials are logged (ACL LOG): an entry repeats (count, last update,
+client line, first place) when the same user is refused the same thing in the same context
+within 60 s.
 """
 
 import os
@@ -13,6 +14,7 @@ from .access import accesses
 from .users import ACLError, User
 
 LOG_MERGE_SECONDS = 60
+LOG_MERGE_SCAN = 10  # how many of the latest entries a refusal may merge into
 
 
 def denial_message(user, reason: str, denied, verbose: bool = False) -> str:
@@ -44,7 +46,7 @@ class LogEntry:
         now = time.time()
         return ["count", self.count, "reason", self.reason, "context", self.context,
                 "object", self.object, "username", self.username,
-                "age-seconds", round(now - self.created, 3), "client-info", self.client_info,
+                "age-seconds", round(now - self.updated, 3), "client-info", self.client_info,
                 "entry-id", self.entry_id,
                 "timestamp-created", int(self.created * 1000),
                 "timestamp-last-updated", int(self.updated * 1000)]
@@ -110,16 +112,19 @@ class ACL:
 
     def record(self, reason, context, obj, username, client, running=None) -> None:
         self.denials[reason] += 1
-        now = time.time()
-        for entry in self.log:
-            if (entry.reason, entry.context, entry.object, entry.username) == (
-                    reason, context, obj, username) and now - entry.updated < LOG_MERGE_SECONDS:
-                entry.count += 1
-                entry.updated = now
-                return
         from ..commands.connection import client_line
 
+        now = time.time()
         info = client_line(client, running) if client.conn is not None else ""
+        # As Redis's addACLLogEntry: the same refusal as one of the 10 latest entries, within
+        # 60 s of it, counts there and moves it first, with this client's line and time
+        for index, entry in enumerate(self.log[:LOG_MERGE_SCAN]):
+            if (entry.reason, entry.context, entry.object, entry.username) == (
+                    reason, context, obj, username) and now - entry.updated <= LOG_MERGE_SECONDS:
+                entry.count += 1
+                entry.updated, entry.client_info = now, info
+                self.log.insert(0, self.log.pop(index))
+                return
         self.log.insert(0, LogEntry(self.next_entry, reason, context, obj, username, info))
         self.next_entry += 1
         del self.log[self.server.config["acllog-max-len"]:]
