@@ -264,6 +264,24 @@ def test_a_user_declared_twice_stops_the_start():
                "defined once in config files" in output
 
 
+@pytest.mark.parametrize("rules", [["on", "nopass", "~*", "+@all"],
+                                   ["on", "nopass", "~*", "&*", "+@all"]])
+def test_a_declared_default_user_starts_from_reset(rules):
+    """`user default ...` in the configuration resets the default user before its rules, as
+    for a new user: without `&*` it has no channel (Redis's unit/acl "default: load from config
+    file, without channel permission default user can't access any channels")."""
+    servers = [start(("--user", "default", *rules)) for start in (start_redis, start_predis)]
+    try:
+        clients = [RawClient(server.port) for server in servers]
+        both(clients, "ACL", "GETUSER", "default")
+        both(clients, "ACL", "LIST")
+        both(clients, "PUBLISH", "foo", "x")
+        both(clients, "SUBSCRIBE", "foo")
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def test_acl_without_aclfile(admin):
     both(admin, "ACL", "SAVE")
     both(admin, "ACL", "LOAD")

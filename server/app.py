@@ -347,7 +347,9 @@ class PredisServer:
                                   "A user can only be defined once in config files")
             declared.add(name)
             try:
-                self.acl.setuser(name, args[1:])
+                # (the default user exists already: Redis resets it before a declaration's
+                # rules, so it starts as a new user would, without channels by default)
+                self.acl.setuser(name, ["reset", *args[1:]] if name == "default" else args[1:])
             except (ACLError, IndexError) as exc:
                 raise ConfigError(f"Error in user declaration '{name}': {exc}") from None
         if self.config["aclfile"]:
