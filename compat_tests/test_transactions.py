@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 import redis
 
 from .rawclient import RawClient
@@ -241,3 +242,42 @@ def test_client_list_names_exec_after_a_transaction(servers):
         client.close()
         admin.close()
     assert outcomes == [b"exec", b"exec"]
+
+
+def _transaction_fields(line: bytes) -> list:
+    return [field for field in line.split() if field.split(b"=")[0] in (
+        b"flags", b"multi", b"argv-mem", b"multi-mem", b"cmd")]
+
+
+@pytest.mark.parametrize("commands", [
+    [["MULTI"], ["SET", "a", "1"], ["GET", "b"], ["SET", "c", "2"], ["GET", "d"]],
+    [["MULTI"], ["SET", "a", "1"], ["NOSUCH"], ["SET", "c", "2"]],
+    [["WATCH", "w"], ["@SET", "w", "1"], ["MULTI"], ["SET", "a", "1"]],
+    [["WATCH", "w"], ["@SET", "w", "1"], ["WATCH", "x"], ["MULTI"], ["GET", "b"]],
+    [["MULTI"], ["SET", "a", "1"], ["CLIENT", "INFO"], ["EXEC"]]])
+def test_client_list_follows_the_transaction_as_redis_keeps_it(servers, commands):
+    """CLIENT LIST's multi= and multi-mem= (the queued arguments, as Redis's argv_len_sums)
+    after each command; a transaction already doomed (a queue-time error, a watched key
+    changed) keeps nothing more, and a changed watched key drops the client's watches. A
+    CLIENT INFO inside EXEC sees its client still in MULTI, running EXEC. ('@': sent by
+    another client.)"""
+    outcomes = []
+    for server in servers:
+        client, admin = RawClient(server.port), RawClient(server.port)
+        client.call("CLIENT", "SETNAME", "txn")
+        seen = []
+        for args in commands:
+            if args[0].startswith("@"):
+                admin.call(args[0][1:], *args[1:])
+                continue
+            reply = client.call(*args)
+            if args == ["EXEC"]:
+                seen.append(_transaction_fields(reply[-1]))
+            line = next(entry for entry in admin.call("CLIENT", "LIST").split(b"\n")
+                        if b" name=txn " in entry)
+            seen.append(_transaction_fields(line))
+        outcomes.append(seen)
+        admin.call("DEL", "w")
+        client.close()
+        admin.close()
+    assert outcomes[1] == outcomes[0]

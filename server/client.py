@@ -42,6 +42,9 @@ class Client:
         self.monitor = False
         self.multi = None  # commands queued since MULTI (None: not in a transaction)
         self.multi_memory = 0  # their arguments' bytes, as client_memory counts them
+        # (queued commands, EXEC's arguments) while EXEC runs them: Redis's client is still
+        # in MULTI then, for CLIENT LIST (flags x, multi=, cmd=exec, EXEC's argv-mem)
+        self.exec_state = None
         self.multi_failed = False  # a queue-time error: EXEC answers EXECABORT
         self.in_exec = False
         self.deny_blocking = 0  # > 0 inside EXEC or a script: blocking commands do not block

@@ -18,6 +18,7 @@ MIN_CLIENT_EVICTION_LIMIT = 128 * 1024  # Redis's floor for maxmemory-clients
 # watchedKey, a pattern's list node, a channel's dict entry and bucket pointer, a tracking
 # prefix's rax nodes
 WATCHED_KEY_BYTES = 24 + 32
+MULTI_COMMAND_BYTES = 24  # Redis's multiCmd: a queued command's slot
 PATTERN_BYTES = 24
 DICT_ENTRY_BYTES, DICT_SLOT_BYTES = 24, 8
 TRACKING_PREFIX_BYTES = 4 * 8
@@ -55,11 +56,19 @@ def argv_memory(args) -> int:
     return sum(map(len, args)) + 8 * len(args)
 
 
+def queued_memory(client) -> int:
+    """The queued commands' arguments, while in MULTI or EXEC (Redis's mstate.argv_len_sums:
+    CLIENT LIST's multi-mem)."""
+    return client.multi_memory if client.multi is not None or client.exec_state else 0
+
+
 def multi_state_memory(client) -> int:
-    """A MULTI queue's arguments and the watched keys' overhead (Redis's
-    multiStateMemOverhead: CLIENT LIST's multi-mem)."""
-    queued = client.multi_memory if client.multi is not None else 0
-    return queued + len(client.watched) * WATCHED_KEY_BYTES
+    """Redis's multiStateMemOverhead (in tot-mem): the queued arguments, the queue's slots
+    (two at the first command, doubling when full) and the watched keys' overhead."""
+    queue = client.exec_state[0] if client.exec_state else client.multi
+    slots = max(2, 1 << (len(queue) - 1).bit_length()) if queue else 0
+    return (queued_memory(client) + slots * MULTI_COMMAND_BYTES
+            + len(client.watched) * WATCHED_KEY_BYTES)
 
 
 def _dict_bytes(size: int) -> int:

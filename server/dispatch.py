@@ -112,8 +112,9 @@ def dispatch(client, args):
                                      or spec.name not in _RUN_INSIDE_MULTI):
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")
-        client.multi.append(args)
-        client.multi_memory += argv_memory(args) + 24  # (and Redis's multiCmd)
+        if not (client.multi_failed or client.watch_dirty):  # (a doomed transaction keeps
+            client.multi.append(args)  # nothing more, as Redis's queueMultiCommand)
+            client.multi_memory += argv_memory(args)
         return QUEUED
     if server.gate is not None and not client.in_exec:
         held = server.gate(client, spec, args)

@@ -28,6 +28,10 @@ class WatchRegistry:
         self.server.refresh_key_hook()
 
     def unwatch_all(self, client) -> None:
+        self._forget_keys(client)
+        client.watch_dirty = False
+
+    def _forget_keys(self, client) -> None:
         for ident in client.watched:
             clients = self.watchers.get(ident)
             if clients is not None:
@@ -35,17 +39,21 @@ class WatchRegistry:
                 if not clients:
                     del self.watchers[ident]
         client.watched = {}
-        client.watch_dirty = False
         if not self.watchers:
             self.server.refresh_key_hook()
+
+    def _dirty(self, dirtied: list) -> None:
+        """Clients whose EXEC will now fail watch nothing more (Redis's touchWatchedKey
+        unwatches them: no memory held, no later write looked at, until EXEC or UNWATCH)."""
+        for client in dirtied:
+            self._forget_keys(client)
 
     def touch(self, db, key) -> None:
         ident = (db.index, key)
         clients = self.watchers.get(ident)
         if clients:
             gone = key not in db.data
-            for client in clients:
-                _touched(client, ident, gone)
+            self._dirty([client for client in clients if _touched(client, ident, gone)])
 
     def touch_swapped(self, db, replaced_with) -> None:
         """SWAPDB, before the swap: watchers of `db`'s keys whose value changes logically
@@ -56,6 +64,7 @@ class WatchRegistry:
             deadline = replaced_with.expires.get(key)
             return deadline is not None and deadline <= now
 
+        dirtied = []
         for (index, key), clients in self.watchers.items():
             if index != db.index:
                 continue
@@ -69,15 +78,19 @@ class WatchRegistry:
                 elif not in_emptied and stale(key):
                     client.watched[(index, key)] = STALE  # no key replaced by an expired key
                     continue
-                _touched(client, (index, key), gone=not in_replacement)
+                if _touched(client, (index, key), gone=not in_replacement):
+                    dirtied.append(client)
+        self._dirty(dirtied)
 
     def touch_db(self, index, keys_before=None) -> None:
         """FLUSHDB/FLUSHALL: every watched key in that db that existed is touched (a stale one
         goes as a deleted stale key does)."""
+        dirtied = []
         for (db_index, key), clients in self.watchers.items():
             if db_index == index and (keys_before is None or key in keys_before):
-                for client in clients:
-                    _touched(client, (db_index, key), gone=True)
+                dirtied += [client for client in clients
+                            if _touched(client, (db_index, key), gone=True)]
+        self._dirty(dirtied)
 
     def exec_allowed(self, client) -> bool:
         if client.watch_dirty:
@@ -90,10 +103,12 @@ class WatchRegistry:
         return True
 
 
-def _touched(client, ident, gone: bool) -> None:
+def _touched(client, ident, gone: bool) -> bool:
     """A watched key changed: the client's EXEC will fail, unless the key was stale (brought in
-    expired by SWAPDB) and is now gone, which is no logical change (Redis's touchWatchedKey)."""
+    expired by SWAPDB) and is now gone, which is no logical change (Redis's touchWatchedKey).
+    True if the client's transaction is doomed by it."""
     if gone and client.watched.get(ident) is STALE:
         client.watched[ident] = ABSENT
-    else:
-        client.watch_dirty = True
+        return False
+    client.watch_dirty = True
+    return True

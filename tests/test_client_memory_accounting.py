@@ -31,6 +31,7 @@ class _Client:
         self.id, self.conn, self.server = client_id, _Conn(), _Server()
         self.replica, self.memory, self.memory_as_replica = None, 0, False
         self.multi, self.watched, self.subscribed, self.tracking = None, {}, False, None
+        self.exec_state = None
 
 
 def test_totals_follow_clients_that_grow_turn_replica_and_leave():

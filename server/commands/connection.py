@@ -3,7 +3,7 @@
 import time
 
 from .. import errors, output_limits
-from ..clients import argv_memory, client_memory, multi_state_memory
+from ..clients import argv_memory, client_memory, queued_memory
 from ..command_table import batched, command, container
 from ..errors import CommandError
 from ..replies import NO_REPLY, OK, PONG, ErrorReply, SimpleString, Verbatim
@@ -191,7 +191,7 @@ _FLAG_TESTS = (
     ("S", lambda c: c.replica is not None and not c.monitor),  # a replica's link
     ("M", lambda c: c.is_primary),
     ("P", lambda c: c.subscribed),
-    ("x", lambda c: c.multi is not None),
+    ("x", lambda c: c.multi is not None or c.exec_state is not None),
     ("b", lambda c: c.blocked is not None),
     ("t", lambda c: c.tracking is not None),
     ("R", lambda c: c.tracking is not None and c.tracking.broken_redirect),
@@ -220,17 +220,23 @@ def client_line(client, running=None) -> str:
     omem = conn.output_buffer_size() if conn is not None else 0
     rbs, rbp = (conn.reply_buffer.size, conn.reply_buffer.peak(conn.reply_peak)) \
         if conn is not None else (0, 0)
+    if client.exec_state is not None:  # inside EXEC: still MULTI, EXEC's own arguments
+        queued, running = client.exec_state
+        multi, command = len(queued), "exec"
+    else:
+        multi = -1 if client.multi is None else len(client.multi)
+        command = client.last_command.fullname if client.last_command else "NULL"
     memory = client_memory(client) + (argv_memory(running) if running else 0)
     return (
         f"id={client.id} addr={client.addr} laddr={client.laddr} fd={client.fd} "
         f"name={client.name} age={int(now - client.created)} "
         f"idle={int(now - client.last_interaction)} flags={client_flags(client)} "
         f"db={client.db.index} sub={subs[0]} psub={subs[1]} ssub={subs[2]} "
-        f"multi={-1 if client.multi is None else len(client.multi)} qbuf={qbuf} "
+        f"multi={multi} qbuf={qbuf} "
         f"qbuf-free={room - qbuf} argv-mem={sum(map(len, running or ()))} "
-        f"multi-mem={multi_state_memory(client)} "
+        f"multi-mem={queued_memory(client)} "
         f"rbs={rbs} rbp={rbp} obl=0 oll=0 omem={omem} tot-mem={memory} events=r "
-        f"cmd={client.last_command.fullname if client.last_command else 'NULL'} user={client.user} redir=-1 resp={client.resp} "
+        f"cmd={command} user={client.user} redir=-1 resp={client.resp} "
         f"lib-name={client.lib_name} lib-ver={client.lib_ver}"
     )
 

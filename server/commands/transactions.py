@@ -52,12 +52,14 @@ def exec_(client, args):
     client.in_exec = server.in_exec = True
     client.deny_blocking += 1
     exec_spec = client.last_command
+    client.exec_state = (queued, args)
     try:
         with clock_frozen():  # keys expire by EXEC's start time throughout, as in Redis
             return [dispatch(client, queued_args) for queued_args in queued]
     finally:
         client.in_exec = server.in_exec = False
         client.deny_blocking -= 1
+        client.exec_state = None
         client.last_command = exec_spec  # CLIENT LIST's cmd= names EXEC, not its last command
 
 
@@ -66,6 +68,8 @@ def exec_(client, args):
 def watch(client, args):
     if client.multi is not None:
         raise CommandError("ERR WATCH inside MULTI is not allowed")
+    if client.watch_dirty:  # its EXEC fails already: nothing more is watched (Redis)
+        return OK
     for key in args[1:]:
         client.server.watches.watch(client, key)
     return OK
