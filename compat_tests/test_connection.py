@@ -140,6 +140,19 @@ def test_client_reply_off_skip(servers):
     assert outputs[1] == outputs[0] == [b"one", b"OK", b"three"]
 
 
+def test_a_skipped_reset_sends_no_reply(servers):
+    """RESET ends CLIENT REPLY OFF before it answers, but a RESET whose reply CLIENT REPLY SKIP
+    dropped stays unanswered (found by a sweep of client-state sequences)."""
+    outputs = []
+    for server in servers:
+        client = RawClient(server.port)
+        client.send_raw(b"CLIENT REPLY SKIP\r\nRESET\r\nECHO one\r\nCLIENT REPLY OFF\r\n"
+                        b"RESET\r\nECHO two\r\n")
+        outputs.append([client.read_reply() for _ in range(3)])
+        client.close()
+    assert outputs[1] == outputs[0] == [b"one", b"RESET", b"two"]
+
+
 def test_client_kill_by_id_and_self(servers):
     for server in servers:
         victim = RawClient(server.port)

@@ -42,7 +42,9 @@ def quit_(client, args):
          "Resets the connection.", "6.2.0")
 def reset(client, args):
     client.multi = None
-    client.reply_mode = "on"
+    # (RESET ends CLIENT REPLY OFF and a pending SKIP; RESET itself skipped keeps its reply
+    # dropped, as in Redis)
+    client.reply_mode = "skip" if client.reply_mode == "skip" else "on"
     client.no_evict = client.no_touch = False
     client.resp3 = False
     client.name = ""
