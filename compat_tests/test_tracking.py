@@ -141,6 +141,22 @@ def test_a_read_that_fails_is_remembered_too(pair):
     assert invalidations(log, "a") == [[b"l"]]
 
 
+def test_reads_with_movable_keys_are_remembered_as_redis_finds_their_keys(pair):
+    """Keys come from the command's own key finder where it has one (ZUNION, SINTERCARD,
+    ZINTERCARD, XREAD, SORT_RO: their keys were not remembered), even for a read that fails
+    ('1x' reads as 1 there); a read-only script's own keys are not (its reads are: see
+    test_a_script_tracks_the_keys_it_read_not_those_it_declared)."""
+    reads = [("a", "ZUNION", "2", "z1", "z2"), ("a", "SINTERCARD", "2", "s1", "s2"),
+             ("a", "XREAD", "COUNT", "1", "STREAMS", "x1", "0"), ("a", "SORT_RO", "l1"),
+             ("a", "ZINTERCARD", "1", "z3"), ("a", "ZDIFF", "1x", "z4"),
+             ("a", "FCALL_RO", "nosuch", "1", "f1")]
+    writes = [("b", "SET", key, "v") for key in ("z1", "z2", "s1", "s2", "x1", "l1", "z3", "z4",
+                                                  "f1")]
+    log = same(pair, [("a", "HELLO", "3"), ("a", "CLIENT", "TRACKING", "on"), *reads, *writes])
+    assert sorted(key for keys in invalidations(log, "a") for key in keys) == [
+        b"l1", b"s1", b"s2", b"x1", b"z1", b"z2", b"z3", b"z4"]
+
+
 def test_bcast_prefixes_noloop_and_flush(pair):
     log = same(pair, [("a", "HELLO", "3"),
                       ("a", "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "NOLOOP"),

@@ -14,6 +14,7 @@ from .blocking import Waiter
 from .clients import argv_memory
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
+from .key_specs import tracked_keys
 from .latency_stats import bucket
 from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
@@ -176,8 +177,10 @@ def dispatch(client, args):
     if spec.audited:
         audit(client, spec, args, reply)
     if client.tracking is not None:  # CLIENT TRACKING: remember what it read
-        if "readonly" in spec.flags:  # (a read that failed too, WRONGTYPE..., as Redis's call())
-            server.tracking.remember(client, [args[i] for i in spec.key_positions(args)])
+        # (a read that failed too, WRONGTYPE..., as Redis's call(); a read-only script's
+        # keys are not: the reads it runs are remembered)
+        if "readonly" in spec.flags and spec.name not in _READ_ONLY_SCRIPTS:
+            server.tracking.remember(client, [args[i] for i in tracked_keys(spec, args)])
         elif spec.fullname != "client|caching":
             client.tracking.caching = None  # CLIENT CACHING counts for the next command only
     if client.reply_mode != "on":
@@ -398,6 +401,9 @@ class _NoSpec:
 
 
 _NO_SPEC = _NoSpec()
+
+
+_READ_ONLY_SCRIPTS = frozenset({"eval_ro", "evalsha_ro", "fcall_ro"})
 
 
 def _looked_up(client, spec) -> None:

@@ -217,18 +217,49 @@ def _migrate_keys(args):
     return [(index, ("RW", "access", "delete")) for index in range(first, first + count)]
 
 
+_READ_OPTIONS = {b"block": 1, b"count": 1, b"group": 2, b"noack": 0}
+
+
+def _xread_keys(args):
+    """XREAD / XREADGROUP: the keys after STREAMS, found past the options (none when STREAMS
+    is missing or the keys and IDs do not pair up)."""
+    index = 1
+    while index < len(args):
+        word = lower(args[index])
+        if word == b"streams":
+            count = len(args) - index - 1
+            if not count or count % 2:
+                return []
+            return [(position, ()) for position in range(index + 1, index + 1 + count // 2)]
+        if word not in _READ_OPTIONS:
+            return []
+        index += _READ_OPTIONS[word] + 1
+    return []
+
+
 _KEY_FINDERS = {
     "set": _set_keys,
     "bitfield": _bitfield_keys,
     "sort": _sort_keys,
     "sort_ro": lambda args: [(1, _READ)],
     "migrate": _migrate_keys,
+    "xread": _xread_keys,
+    "xreadgroup": _xread_keys,
     **dict.fromkeys(("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "blmpop",
                      "bzmpop"), _counted_keys(2)),
     **dict.fromkeys(("zunion", "zinter", "zdiff", "zintercard", "sintercard", "lmpop", "zmpop"),
                     _counted_keys(1)),
     **dict.fromkeys(("zunionstore", "zinterstore", "zdiffstore"), _counted_keys(2, store_at=1)),
 }
+
+
+def tracked_keys(command, args: list) -> list:
+    """Redis's getKeysFromCommand (the keys CLIENT TRACKING remembers a read of): the argument
+    indexes the command's own key finder gives, else its first/last/step positions."""
+    finder = _KEY_FINDERS.get(command.fullname)
+    if finder is None:
+        return command.key_positions(args)
+    return [index for index, _ in finder(args)]
 
 
 def flags_reply(flags: tuple) -> list:
