@@ -117,17 +117,21 @@ def test_a_tenant_over_quota_gets_oom_and_evicts_nothing_of_another(server):
     assert one.get("app1:0") == b"a" * 1000  # reads go on
     with pytest.raises(redis.exceptions.OutOfMemoryError, match="tenant 'app1:'"):
         one.append("app1:0", "more")
+    with pytest.raises(redis.exceptions.OutOfMemoryError, match="tenant 'app1:'"):
+        admin.execute_command("SUNIONSTORE", "app1:set", "other")  # (keys at fixed places)
+    with pytest.raises(redis.exceptions.OutOfMemoryError, match="tenant 'app1:'"):
+        admin.execute_command("SORT", "other", "STORE", "app1:sorted")  # (a key finder's)
     assert two.set("app2:new", "still fine")  # the other tenant is not affected
     assert two.mget([f"app2:{i}" for i in range(500)]) == [b"b" * 100] * 500
     assert admin.info("stats")["evicted_keys"] == 0
     one.delete(*[f"app1:{i}" for i in range(50)])  # deleting brings it under its quota
     assert one.set("app1:again", "a" * 1000)
     figures = tenant_info(admin)
-    assert figures["app1:"]["rejected_commands"] == 3
+    assert figures["app1:"]["rejected_commands"] == 5
     assert figures["app1:"]["quota"] == 307200 and figures["app2:"]["keys"] == 501
     with urllib.request.urlopen(f"http://127.0.0.1:{server.admin}/metrics", timeout=10) as r:
         metrics = r.read().decode()
-    assert 'predis_tenant_rejected_commands_total{tenant="app1:"} 3.0' in metrics
+    assert 'predis_tenant_rejected_commands_total{tenant="app1:"} 5.0' in metrics
     assert 'predis_tenant_keys{tenant="app2:"} 501.0' in metrics
     assert 'predis_tenant_memory_quota_bytes{tenant="app2:"} 307200.0' in metrics
 

@@ -14,7 +14,7 @@ from .blocking import Waiter
 from .clients import argv_memory
 from .command_table import LOOKUP, LOOP_RUN
 from .errors import CommandError
-from .key_specs import tracked_keys
+from .key_specs import keys_from_command
 from .latency_stats import bucket
 from .propagation import KEYLESS_WRITES, WRAPPERS
 from .protocol.connection import Deferred
@@ -180,7 +180,7 @@ def dispatch(client, args):
         # (a read that failed too, WRONGTYPE..., as Redis's call(); a read-only script's
         # keys are not: the reads it runs are remembered)
         if "readonly" in spec.flags and spec.name not in _READ_ONLY_SCRIPTS:
-            server.tracking.remember(client, [args[i] for i in tracked_keys(spec, args)])
+            server.tracking.remember(client, [args[i] for i in keys_from_command(spec, args)])
         elif spec.fullname != "client|caching":
             client.tracking.caching = None  # CLIENT CACHING counts for the next command only
     if client.reply_mode != "on":

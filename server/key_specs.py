@@ -253,9 +253,10 @@ _KEY_FINDERS = {
 }
 
 
-def tracked_keys(command, args: list) -> list:
-    """Redis's getKeysFromCommand (the keys CLIENT TRACKING remembers a read of): the argument
-    indexes the command's own key finder gives, else its first/last/step positions."""
+def keys_from_command(command, args: list) -> list:
+    """Redis's getKeysFromCommand (the keys CLIENT TRACKING remembers a read of, and a
+    tenant's quota is checked on): the argument indexes the command's own key finder gives,
+    else its first/last/step positions."""
     finder = _KEY_FINDERS.get(command.fullname)
     if finder is None:
         return command.key_positions(args)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from ml.eviction import MAX_TENANTS
 
+from .key_specs import keys_from_command
+
 
 class TenantSpecError(ValueError):
     pass
@@ -105,7 +107,7 @@ class Tenants:
         """The OOM error for a command that may grow memory on a key of a tenant over its
         quota, else None. `make_room(tenant)` (the evict policy) first tries to bring the
         tenant back under its quota by evicting its own keys."""
-        for position in spec.key_positions(args):
+        for position in keys_from_command(spec, args):
             tenant = self.owner(bytes(args[position]))
             if tenant is not None and tenant.over_quota and (
                     make_room is None or not make_room(tenant)):

@@ -22,7 +22,7 @@ from . import msgpack
 
 from ..command_table import MAY_WRITE_FLAGS, lookup_command
 from ..errors import NOREPLICAS, CommandError, c_string
-from ..key_specs import tracked_keys
+from ..key_specs import keys_from_command
 from ..keyspace import clock_frozen
 from ..propagation import TO_ALL
 from ..protocol.doubles import as_long_long, d2string, dtoa
@@ -277,7 +277,7 @@ class LuaEngine:
             self.server.note_replica_write(client, spec, argv)
         if client.tracking is not None and "readonly" in spec.flags:
             # the keys the script read, not those it declared (Redis 7.2)
-            self.server.tracking.remember(client, [argv[i] for i in tracked_keys(spec, argv)],
+            self.server.tracking.remember(client, [argv[i] for i in keys_from_command(spec, argv)],
                                           consume=False)
         spec.calls += 1
         if debugger is not None:
