@@ -273,7 +273,7 @@ def _stats(s):
         "latest_fork_usec": s.children.latest_fork_usec,
         "total_forks": s.children.forks,
         "migrate_cached_sockets": cached_links(s),
-        "slave_expires_keys_from_command": len({key for _, key in s.replica_written.keys}),
+        "slave_expires_tracked_keys": len({key for _, key in s.replica_written.keys}),
         "active_defrag_hits": 0,
         "active_defrag_misses": 0,
         "active_defrag_key_hits": 0,
