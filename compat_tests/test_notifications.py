@@ -112,3 +112,27 @@ def _events(server, flags, script) -> list:
     admin.close()
     listener.close()
     return messages
+
+
+@pytest.mark.parametrize("command", [("SET", "a", "w"), ("MSET", "a", "w", "b", "x"),
+                                     ("RENAME", "c", "a"), ("SET", "a", "w", "KEEPTTL"),
+                                     ("SETEX", "a", "100", "w")])
+def test_a_write_over_an_expired_key_expires_it_first(servers, command):
+    """A write that replaces a key past its deadline (active expiry off) first expires it, as
+    Redis's lookupKeyWrite does: an 'expired' event and INFO's expired_keys (plain SET, MSET
+    and RENAME's target replaced it silently)."""
+    outcomes = []
+    for server in servers:
+        admin = RawClient(server.port)
+        admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        try:
+            script = [("SET", "c", "cc"), ("SET", "a", "v", "PX", "1"), ("DEBUG", "SLEEP", "0.01"),
+                      ("CONFIG", "RESETSTAT"), command]
+            events = _events(server, "KEA", script)
+            stats = admin.call("INFO", "stats").decode()
+            outcomes.append((events, stats.split("expired_keys:")[1].split()[0]))
+        finally:
+            admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+            admin.close()
+    assert outcomes[1] == outcomes[0]
+    assert (b"__keyevent@0__:expired", b"a") in [tuple(event) for event in outcomes[0][0]]

@@ -50,9 +50,9 @@ def dispatch(client, args):
     if spec.subcommands:
         if len(args) >= 2:
             sub = spec.subcommands.get(args[1].lower())
-            if sub is None:
+            if sub is None:  # no command: no command's statistics count it (Redis)
                 _looked_up(client, None)
-                return _reject(client, spec, errors.unknown_subcommand(args[1], spec.name))
+                return _reject(client, None, errors.unknown_subcommand(args[1], spec.name))
             spec = sub
         elif spec.handler is None:  # a pure container (CLIENT, CONFIG...) needs a subcommand
             _looked_up(client, spec)

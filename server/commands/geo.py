@@ -8,7 +8,7 @@ from ..command_table import command
 from ..errors import CommandError
 from ..keyspace.containers import ZSet
 from ..replies import NULL_ARRAY, DoubleText
-from .common import lower, read_typed, to_float, to_int, write_typed
+from .common import lower, read_typed, to_float, to_int
 from .zsets import store_pairs, zadd
 
 G = "geo"
@@ -188,9 +188,9 @@ def _parse_shape_option(search: Search, args, i: int, word: bytes) -> int:
     return i + need
 
 
-def _run(client, key, search: Search):
-    """(score, member, distance) of the members in the shape, in the requested order."""
-    z = read_typed(client.db, key, ZSet)
+def _run(z, search: Search):
+    """(score, member, distance) of the members of sorted set `z` (None: no key) in the shape,
+    in the requested order."""
     if z is None:
         return []
     if search.member is not None:
@@ -246,7 +246,8 @@ def _reply(client, search: Search, found: list):
 
 
 def _georadius(client, args, by_member: bool, read_only: bool = False):
-    z = write_typed(client.db, args[1], ZSet)  # WRONGTYPE before any argument, as Redis
+    # the key is read (a keyspace hit or miss, WRONGTYPE) before any argument, as Redis
+    z = read_typed(client.db, args[1], ZSet)
     search = Search()
     if by_member:
         shape_at = 3
@@ -265,11 +266,12 @@ def _georadius(client, args, by_member: bool, read_only: bool = False):
     if search.store is not None and (search.with_dist or search.with_hash or search.with_coord):
         raise CommandError("ERR STORE option in GEORADIUS is not compatible with WITHDIST, "
                            "WITHHASH and WITHCOORD options")
-    return _reply(client, search, _run(client, args[1], search))
+    return _reply(client, search, _run(z, search))
 
 
 def _geosearch(client, key, args, start: int, store=None):
-    write_typed(client.db, key, ZSet)  # WRONGTYPE before any argument, as Redis
+    # the key is read (a keyspace hit or miss, WRONGTYPE) before any argument, as Redis
+    z = read_typed(client.db, key, ZSet)
     search = Search()
     search.store = store
     _parse_options(search, args, start, georadius=False)
@@ -282,7 +284,7 @@ def _geosearch(client, key, args, start: int, store=None):
     if store is not None and (search.with_dist or search.with_hash or search.with_coord):
         raise CommandError("ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and "
                            "WITHCOORD options")
-    return _reply(client, search, _run(client, key, search))
+    return _reply(client, search, _run(z, search))
 
 
 @command("georadius", -6, "write denyoom", (1, 1, 1), G, "Queries a geospatial index for "

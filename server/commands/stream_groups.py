@@ -10,8 +10,10 @@ from .streams import G, _parse_read, _read_reply, _stream, _text, entry_reply, p
     parse_range_id
 
 
-def _group(client, key, name, command_name: str):
-    stream = _stream(client, key)  # (a read lookup in Redis, for all of its callers)
+def _group(client, key, name, command_name: str, counted: bool = True):
+    """`counted` False: the caller read the key already (Redis's lookupKeyRead, one hit or
+    miss)."""
+    stream = _stream(client, key, write=not counted)  # (a read lookup in Redis)
     group = None if stream is None else stream.groups.get(name)
     if group is None:
         suffix = f" in {command_name.upper()} with GROUP option" if command_name else ""
@@ -272,6 +274,7 @@ def xclaim(client, args):
          "messages in a consumer group, as if the messages were delivered to as consumer group "
          "member.", "6.2.0")
 def xautoclaim(client, args):
+    client.db.lookup_read(args[1])  # a keyspace hit or miss before the arguments, as Redis
     min_idle = to_int(args[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM")
     start = parse_range_id(args[5], True)
     count, justid = 100, False
@@ -289,7 +292,7 @@ def xautoclaim(client, args):
             i += 1
         else:
             raise CommandError(errors.SYNTAX)
-    stream, group = _group(client, args[1], args[2], "")
+    stream, group = _group(client, args[1], args[2], "", counted=False)
     consumer = None  # created with the first claim, as in Redis
     now = now_ms()
     claimed, deleted = [], []

@@ -191,7 +191,11 @@ class Database:
         return values
 
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
-        """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl)."""
+        """Store `value`, replacing any old value (and dropping its TTL unless keep_ttl). An
+        old value past its deadline expires first (its event and count), as Redis's
+        lookupKeyWrite does before it writes."""
+        if self.expires and key in self.expires:
+            self.expire_if_due(key, now_ms())
         data = self.data
         old = dict.get(data, key)  # as stored: a GPU-held string is its length (accounting)
         data[key] = value
@@ -215,6 +219,10 @@ class Database:
         sizes come from a table of rounded costs."""
         data, expires = self.data, self.expires
         final = dict(zip(keys, values))
+        if expires:  # (old values past their deadline expire first, as in set())
+            now = now_ms()
+            for key in expires.keys() & final.keys():
+                self.expire_if_due(key, now)
         olds = list(map(dict.get, repeat(data, len(final)), final))  # as stored, see set()
         if self.tenants is not None:
             self._charge_tenants(final, olds)

@@ -197,10 +197,24 @@ class LuaEngine:
         return _is_table(value) and bool(self._raw(value, _COUNTED))
 
     # -- redis.call ------------------------------------------------------------------------
+    def _rejected(self, spec, message: str):
+        """A command the script may not run, counted as Redis's scriptCall counts it: a
+        rejected call of that command (None: no such command) and an error reply, even if
+        the script catches it."""
+        if spec is not None:
+            spec.rejected_calls += 1
+        self.server.count_error(message)
+        return self._refused(message, counted=True)
+
     def _refusal(self, client, spec, argv):
-        """Why a script may not run this command now, in Redis's order (scriptCall: ACL, then
-        the write checks, then OOM); None when it may. Once the script has written, the
-        server-state checks pass: Redis cannot stop a script half-way through its effects."""
+        """Why a script may not run this command now, in Redis's order (scriptCall: a stale
+        replica, ACL, then the write checks, then OOM); None when it may. Once the script has
+        written, the server-state checks pass: Redis cannot stop a script half-way through
+        its effects."""
+        link = self.server.master_link  # a script allowed on a stale replica (allow-stale)
+        if link is not None and not link.link_up and "stale" not in spec.flags and \
+                not self.server.config["replica-serve-stale-data"]:
+            return "ERR Can not execute the command on a stale replica"
         user = client.acl_user
         if not user.unrestricted:
             refusal = self.server.acl.refuse(client, user, spec, argv, "lua")
@@ -219,10 +233,6 @@ class LuaEngine:
                 return NOREPLICAS
         if self.running.oom and not wrote and "denyoom" in spec.flags:
             return "OOM command not allowed when used memory > 'maxmemory'."
-        link = self.server.master_link  # a script allowed on a stale replica (allow-stale)
-        if link is not None and not link.link_up and "stale" not in spec.flags and \
-                not self.server.config["replica-serve-stale-data"]:
-            return "ERR Can not execute the command on a stale replica"
         return None
 
     def _call(self, *args):
@@ -243,16 +253,15 @@ class LuaEngine:
             debugger.log_command(argv)
         spec = lookup_command(argv)
         if spec is None:
-            return self._refused("ERR Unknown Redis command called from script")
+            return self._rejected(None, "ERR Unknown Redis command called from script")
         if (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity:
-            return self._refused("ERR Wrong number of args calling Redis command from script")
+            return self._rejected(spec, "ERR Wrong number of args calling Redis command from "
+                                        "script")
         if "noscript" in spec.flags and not self.server.scripts_run_noscript:
-            return self._refused("ERR This Redis command is not allowed from script")
+            return self._rejected(spec, "ERR This Redis command is not allowed from script")
         refusal = self._refusal(client, spec, argv)
         if refusal is not None:
-            spec.rejected_calls += 1
-            self.server.count_error(refusal)
-            return self._refused(refusal, counted=True)
+            return self._rejected(spec, refusal)
         if "write" in spec.flags:
             self.running.wrote = True  # from now on SCRIPT KILL refuses (UNKILLABLE)
         client.resp3 = self.resp == 3
