@@ -136,3 +136,15 @@ def test_a_write_over_an_expired_key_expires_it_first(servers, command):
             admin.close()
     assert outcomes[1] == outcomes[0]
     assert (b"__keyevent@0__:expired", b"a") in [tuple(event) for event in outcomes[0][0]]
+
+
+@pytest.mark.parametrize("script", [
+    [("EVAL", "return redis.call('INCR', KEYS[1])", "1", "n")],  # (named after INCR)
+    [("ZADD", "z", "XX", "1", "m"), ("ZADD", "z", "XX", "INCR", "1", "m")],  # (no key made)
+    [("XADD", "s", "MAXLEN", "~", "0", "1-1", "f", "v"), ("XADD", "s", "MAXLEN", "5", "*", "f",
+                                                         "v")],  # (xtrim when trimmed)
+    [("SET", "a", "1"), ("SET", "b", "2"), ("RENAME", "a", "b")],  # ('new' b)
+    [("ZADD", "z", "1", "m"), ("ZPOPMIN", "z", "0"), ("ZPOPMAX", "z", "0")]])  # (no pop)
+def test_events_found_by_the_random_event_test(servers, script):
+    outcomes = [_events(server, "KEAnm", script) for server in servers]
+    assert outcomes[1] == outcomes[0]

@@ -261,6 +261,8 @@ def _rename(client, args, nx: bool):
         return 0
     deadline = db.get_expire(src)
     db.delete(src)
+    if db.lookup(dst) is not None:  # the target is deleted, then made anew ('new' event)
+        db.delete(dst)
     db.set(dst, value)
     if deadline is not None:
         db.set_expire(dst, deadline)

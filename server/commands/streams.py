@@ -216,10 +216,11 @@ def xadd(client, args):
                                "target stream top item")
         new_id = explicit
     stream.add(new_id, [bytes(f) for f in fields], node_limits(client))
-    if trim_spec is not None:
-        trim(client, stream, trim_spec)
+    trimmed = trim(client, stream, trim_spec) if trim_spec is not None else 0
     db.resized(args[1], stream.nbytes - before)
     modified(client, args[1])
+    if trimmed:  # ('xtrim' after 'xadd', as Redis tells of a trim that removed entries)
+        modified(client, args[1], event="xtrim", changes=0)
     return format_id(new_id)
 
 

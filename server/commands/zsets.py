@@ -91,6 +91,8 @@ def zadd(client, args):
     if incr and len(elements) > 2:
         raise CommandError("ERR INCR option supports a single increment-element pair")
     pairs = [(to_float(elements[j]), elements[j + 1]) for j in range(0, len(elements), 2)]
+    if xx and write_typed(client.db, args[1], ZSet) is None:
+        return None if incr else 0  # no key to update: none is made (no 'new' event)
     z, before = writable(client.db, args[1], ZSet)
     added = changed = 0
     result = None
@@ -546,6 +548,8 @@ def pop_pairs(client, db, key, maximum: bool, count: int):
     if z is None:
         return None
     n = min(count, len(z))
+    if not n:
+        return []  # (a count of 0 changes nothing: no event)
     pairs = z.order.islice(len(z) - n, len(z), True) if maximum else z.order.islice(0, n)
     before = z.nbytes
     for _, member in pairs:

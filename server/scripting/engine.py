@@ -271,11 +271,15 @@ class LuaEngine:
         touching = client.no_touch and spec.name == "touch"  # TOUCH touches even so (7.2)
         if touching:
             keyspace.silence_touches(False)
+        # the command the handler runs as (keyspace events are named after it); the caller's
+        # own stays EVAL's or FCALL's for CLIENT LIST
+        caller_command, client.last_command = client.last_command, spec
         try:
             reply = spec.handler(client, argv)
         except CommandError as exc:
             reply = ErrorReply(exc.message)
         finally:
+            client.last_command = caller_command
             if touching:
                 keyspace.silence_touches(True)
         if self.server.propagation is not None:  # the effect, never the script
