@@ -131,8 +131,9 @@ def dispatch(client, args):
     propagation = server.propagation  # None unless an AOF (or replica) takes the changes
     if propagation is not None:
         dirty, counted = server.keyspace.dirty, server.acks.counted
-        if spec.name in WRAPPERS:
-            propagation.begin()
+        # (one unit: the keys the command expires on its way go with its effects, in one
+        # MULTI/EXEC when there are both, as Redis's also_propagate)
+        propagation.begin()
     started = _perf_ns()
     untouched = client.no_touch and spec.name != "touch"
     if untouched:  # CLIENT NO-TOUCH: reads leave the LRU/LFU data alone
@@ -260,11 +261,11 @@ def execute_batch(client, commands: list, start: int, replies: list) -> int:
 
 def _propagate(server, propagation, client, spec, args, reply, dirty) -> None:
     """Hand a command that changed the data to the AOF (as the commands that redo it)."""
-    if spec.name in WRAPPERS:
-        propagation.end()
-    elif type(reply) is not Deferred:  # (dirty only grows with writes: SAVE lowers it)
+    if spec.name not in WRAPPERS and type(reply) is not Deferred:
+        # (dirty only grows with writes: SAVE lowers it)
         propagation.ran(client.db, spec, args, reply, server.keyspace.dirty > dirty or (
             spec.fullname in KEYLESS_WRITES and type(reply) is not ErrorReply))
+    propagation.end()
 
 
 def _run_batch(client, spec, run: list, replies: list) -> None:

@@ -9,9 +9,10 @@ arguments, their reply and the key's state right after they ran:
 - SPOP becomes SREM of the members it popped, GETDEL and MIGRATE a DEL, GETSET a SET;
 - blocking pops become the non-blocking command that served them, LMPOP/ZMPOP a pop with
   count on the key they popped from;
-- XADD with an automatic id is logged with the id it got, and XADD or XTRIM trimming with `~`
-  with the exact threshold the trim came to;
-- RESTORE with a relative TTL is logged with ABSTTL.
+- XADD with an automatic id (`*`, `ms-*`) is logged with the id it got, and XADD or XTRIM
+  trimming with `~` with the exact threshold the trim came to;
+- RESTORE with a relative TTL is logged with ABSTTL;
+- GEOADD is logged as the ZADD it ran (the members' geohash scores).
 Each rule returns a list of commands (argument lists of bytes).
 """
 
@@ -32,13 +33,19 @@ def _key_state(db, key):
 
 def _expiry(args, reply, db, deletion=b"DEL"):
     """`deletion`: how a key the command removed at once (a deadline already past) is logged;
-    UNLINK under lazyfree-lazy-expire, as Redis."""
+    UNLINK under lazyfree-lazy-expire, as Redis. EXPIRE and its kin keep their NX/XX/GT/LT
+    flags, and a PEXPIREAT goes as it came (Redis rewrites only the name and the time)."""
     present, deadline = _key_state(db, args[1])
     if not present:
         return [[deletion, args[1]]]
     if deadline is None:
         return [[b"PERSIST", args[1]]]
-    return [[b"PEXPIREAT", args[1], _num(deadline)]]
+    name = lower(args[0])
+    if name == b"getex":
+        return [[b"PEXPIREAT", args[1], _num(deadline)]]
+    if name == b"pexpireat":
+        return [list(args)]
+    return [[b"PEXPIREAT", args[1], _num(deadline), *args[3:]]]
 
 
 def _stored_string(value_index):
@@ -136,8 +143,9 @@ def _xadd(args, reply, db):
             index += 2
         else:
             break
-    if reply is not None and index < len(logged):
-        logged[index] = reply
+    if reply is not None and index < len(logged) and (
+            logged[index] == b"*" or logged[index].endswith(b"-*")):
+        logged[index] = reply  # (an ID given whole, even without its sequence, goes as given)
     return [logged]
 
 
@@ -184,6 +192,12 @@ def _xreadgroup(args, reply, db):
     return commands
 
 
+def _geoadd(args, reply, db):
+    from .commands.geo import geoadd_as_zadd
+
+    return [geoadd_as_zadd(args)]
+
+
 def _popped(command):
     def rule(args, reply, db):
         return [[command, reply[0]]]
@@ -214,7 +228,7 @@ RULES = {
     "set": _set, "setex": _stored_string(3), "psetex": _stored_string(3),
     "incrbyfloat": _incrbyfloat, "hincrbyfloat": _hincrbyfloat,
     "spop": _spop, "restore": _restore, "xadd": _xadd, "xtrim": _xtrim,
-    "xreadgroup": _xreadgroup,
+    "xreadgroup": _xreadgroup, "geoadd": _geoadd,
     "blpop": _popped(b"LPOP"), "brpop": _popped(b"RPOP"), "blmove": _blmove,
     "brpoplpush": _brpoplpush,
     "lmpop": _multi_pop(b"LPOP", b"RPOP", 1), "blmpop": _multi_pop(b"LPOP", b"RPOP", 2),

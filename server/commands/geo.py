@@ -46,6 +46,12 @@ def _lonlat(lon_arg, lat_arg) -> tuple:
 @command("geoadd", -5, "write denyoom", (1, 1, 1), G, "Adds one or more members to a "
          "geospatial index. The key is created if it doesn't exist.", "3.2.0")
 def geoadd(client, args):
+    return zadd(client, geoadd_as_zadd(args))
+
+
+def geoadd_as_zadd(args) -> list:
+    """The ZADD a GEOADD runs (and is passed on as, as in Redis): its options as given, then
+    each member's geohash score."""
     i = 2
     options = []
     while i < len(args) and lower(args[i]) in (b"nx", b"xx", b"ch"):
@@ -59,7 +65,7 @@ def geoadd(client, args):
     for j in range(0, len(rest), 3):
         lon, lat = _lonlat(rest[j], rest[j + 1])
         zadd_args += [b"%d" % geohash.encode(lon, lat), rest[j + 2]]
-    return zadd(client, zadd_args)
+    return zadd_args
 
 
 def _score_of(client, key, member):

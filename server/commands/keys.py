@@ -527,4 +527,6 @@ def swapdb(client, args):
         raise CommandError(errors.DB_INDEX_OUT_OF_RANGE)
     if first != second:
         client.server.swap_databases(first, second)
+    else:
+        client.server.keyspace.dirty += 1  # (a change for Redis too: it is passed on)
     return OK
