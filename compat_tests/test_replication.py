@@ -139,86 +139,85 @@ def test_redis_server_follows_predis(tmp_path):
         primary_server.stop()
 
 
-def test_predis_replicates_predis_and_wait_counts_acks():
+@pytest.fixture
+def predis_pair():
+    """A Predis primary and a Predis replica of it, in sync: (servers, clients)."""
     primary_server = start_predis()
     replica_server = start_predis(("--replicaof", "127.0.0.1", str(primary_server.port)))
+    primary = redis.Redis(port=primary_server.port)
+    replica = redis.Redis(port=replica_server.port)
     try:
-        primary = redis.Redis(port=primary_server.port)
-        replica = redis.Redis(port=replica_server.port)
         wait_until(lambda: in_sync(primary, replica))
-        for i in range(100):
-            primary.set(f"k{i}", i)
-        assert primary.execute_command("WAIT", 1, 2000) == 1
-        assert replica.get("k99") == b"99"
-        backlog = primary.info("replication")["repl_backlog_histlen"]
-        memory = primary.info("memory")  # the backlog is memory INFO shows
-        assert backlog > 100 * 10 and memory["mem_replication_backlog"] == backlog
-        info = primary.info("replication")
-        assert info["connected_slaves"] == 1 and info["slave0"]["state"] == "online"
-        for i in range(5):
-            primary.xadd("jobs", {"n": i}, id=f"{i + 1}-0")
-        primary.xgroup_create("jobs", "workers", "0")
-        primary.xreadgroup("workers", "alice", {"jobs": ">"}, count=3)
-        primary.xreadgroup("workers", "bob", {"jobs": ">"}, noack=True)
-        primary.xack("jobs", "workers", "2-0")
-        assert primary.execute_command("WAIT", 1, 2000) == 1
-
-        def groups(client):  # (idle times move between the two calls)
-            pending = client.xpending_range("jobs", "workers", "-", "+", 10)
-            return client.xinfo_groups("jobs"), [(p["message_id"], p["consumer"],
-                                                  p["times_delivered"]) for p in pending]
-        assert groups(replica) == groups(primary)  # XREADGROUP went as XCLAIMs and SETID
-        primary.function_load("#!lua name=replicated\nredis.register_function{function_name="
-                              "'hi', callback=function() return 'hello' end, "
-                              "flags={'no-writes'}}")
-        dump = primary.function_dump()
-        primary.function_delete("replicated")
-        assert primary.function_restore(dump)  # (FUNCTION RESTORE is not RESTORE)
-        assert primary.execute_command("WAIT", 1, 2000) == 1
-        assert replica.fcall("hi", 0) == b"hello"
-        listener = replica.pubsub()
-        listener.subscribe("news")
-        assert listener.get_message(timeout=2)["type"] == "subscribe"
-        assert primary.publish("news", "from the primary") == 0  # no subscriber there
-        message = listener.get_message(timeout=5)
-        assert message and message["data"] == b"from the primary"  # PUBLISH reaches replicas
-        listener.close()
-        assert primary.client_kill_filter(_type="replica") == 1
-        primary.set("after", "drop")
-        wait_until(lambda: replica.get("after") == b"drop")
-        stats = primary.info("stats")
-        assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
-        same_contents(contents(primary_server.port), contents(replica_server.port))
+        yield (primary_server, replica_server), (primary, replica)
     finally:
         replica_server.stop()
         primary_server.stop()
 
 
-def test_a_replica_keeps_the_groups_read_counter_after_plain_reads():
+def test_predis_replicates_predis_and_wait_counts_acks(predis_pair):
+    (primary_server, replica_server), (primary, replica) = predis_pair
+    for i in range(100):
+        primary.set(f"k{i}", i)
+    assert primary.execute_command("WAIT", 1, 2000) == 1
+    assert replica.get("k99") == b"99"
+    backlog = primary.info("replication")["repl_backlog_histlen"]
+    memory = primary.info("memory")  # the backlog is memory INFO shows
+    assert backlog > 100 * 10 and memory["mem_replication_backlog"] == backlog
+    info = primary.info("replication")
+    assert info["connected_slaves"] == 1 and info["slave0"]["state"] == "online"
+    for i in range(5):
+        primary.xadd("jobs", {"n": i}, id=f"{i + 1}-0")
+    primary.xgroup_create("jobs", "workers", "0")
+    primary.xreadgroup("workers", "alice", {"jobs": ">"}, count=3)
+    primary.xreadgroup("workers", "bob", {"jobs": ">"}, noack=True)
+    primary.xack("jobs", "workers", "2-0")
+    assert primary.execute_command("WAIT", 1, 2000) == 1
+
+    def groups(client):  # (idle times move between the two calls)
+        pending = client.xpending_range("jobs", "workers", "-", "+", 10)
+        return client.xinfo_groups("jobs"), [(p["message_id"], p["consumer"],
+                                              p["times_delivered"]) for p in pending]
+    assert groups(replica) == groups(primary)  # XREADGROUP went as XCLAIMs and SETID
+    primary.function_load("#!lua name=replicated\nredis.register_function{function_name="
+                          "'hi', callback=function() return 'hello' end, "
+                          "flags={'no-writes'}}")
+    dump = primary.function_dump()
+    primary.function_delete("replicated")
+    assert primary.function_restore(dump)  # (FUNCTION RESTORE is not RESTORE)
+    assert primary.execute_command("WAIT", 1, 2000) == 1
+    assert replica.fcall("hi", 0) == b"hello"
+    listener = replica.pubsub()
+    listener.subscribe("news")
+    assert listener.get_message(timeout=2)["type"] == "subscribe"
+    assert primary.publish("news", "from the primary") == 0  # no subscriber there
+    message = listener.get_message(timeout=5)
+    assert message and message["data"] == b"from the primary"  # PUBLISH reaches replicas
+    listener.close()
+    assert primary.client_kill_filter(_type="replica") == 1
+    primary.set("after", "drop")
+    wait_until(lambda: replica.get("after") == b"drop")
+    stats = primary.info("stats")
+    assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+    same_contents(contents(primary_server.port), contents(replica_server.port))
+
+
+def test_a_replica_keeps_the_groups_read_counter_after_plain_reads(predis_pair):
     """XREADGROUP without NOACK reaches the replica as XCLAIMs, which do not move a group's
     entries-read: Redis 7.2.5 sends XGROUP SETID ... ENTRIESREAD after them (its unit/type/
     stream-cgroups "XREADGROUP ACK would propagate entries-read"), so lag agrees too."""
-    primary_server = start_predis()
-    replica_server = start_predis(("--replicaof", "127.0.0.1", str(primary_server.port)))
-    try:
-        primary = redis.Redis(port=primary_server.port)
-        replica = redis.Redis(port=replica_server.port)
-        wait_until(lambda: in_sync(primary, replica))
-        primary.xadd("mystream", {"a": "b", "c": "d"})
-        primary.xgroup_create("mystream", "mygroup", "$")
-        primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
-        primary.xadd("mystream", {"a1": "b1"})
-        primary.xadd("mystream", {"name": "v1"})
-        primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
-        primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
-        assert primary.execute_command("WAIT", 1, 2000) == 1
-        counters = [[(group["entries-read"], group["lag"]) for group in
-                     client.xinfo_stream("mystream", full=True)["groups"]]
-                    for client in (primary, replica)]
-        assert counters[1] == counters[0] == [(3, 0)]
-    finally:
-        replica_server.stop()
-        primary_server.stop()
+    primary, replica = predis_pair[1]
+    primary.xadd("mystream", {"a": "b", "c": "d"})
+    primary.xgroup_create("mystream", "mygroup", "$")
+    primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
+    primary.xadd("mystream", {"a1": "b1"})
+    primary.xadd("mystream", {"name": "v1"})
+    primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
+    primary.xreadgroup("mygroup", "ryan", {"mystream": ">"}, count=1)
+    assert primary.execute_command("WAIT", 1, 2000) == 1
+    counters = [[(group["entries-read"], group["lag"]) for group in
+                 client.xinfo_stream("mystream", full=True)["groups"]]
+                for client in (primary, replica)]
+    assert counters[1] == counters[0] == [(3, 0)]
 
 
 def test_replicaof_port_checks(diff):
