@@ -44,6 +44,18 @@ class PauseGate:
             return
         self.server.gate = None
         held, self.held = self.held, []
+        if not held:
+            return
+        loop = self.server.loop
+        if loop is not None and loop.is_running():
+            # after the command that ended the pause, as Redis runs unpaused clients before
+            # its next event loop turn: not inside that command (its propagation, its stats)
+            loop.call_soon(self._run_held, held)
+        else:
+            self._run_held(held)
+
+    @staticmethod
+    def _run_held(held: list) -> None:
         from .dispatch import dispatch
 
         for future, client, args in held:  # (the primary's link has no connection)
